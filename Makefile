@@ -1,0 +1,141 @@
+# cratesec - one hand-written GNU Makefile.  Everything is built out of tree
+# into $(B) (default build/); `make check` builds a second tree under
+# build/sanitize with ASan+UBSan and runs the whole test suite there.
+#
+#   make            library, CLI and tools
+#   make test       unit, spec, golden, CLI, corpus-replay and real-data tests
+#   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       every fuzz target under libFuzzer (FUZZ_SECONDS each, default 600)
+#   make bench      benchmarks with medians and baselines (bench/README.md)
+#   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI
+#   make format / lint / headertest
+
+B        ?= build
+CC       ?= cc
+PREFIX   ?= /usr/local
+WERROR   ?=
+OPT      ?= -O2 -g
+SAN      ?=
+PKGS     := libgit2
+
+WARN     := -Wall -Wextra -pedantic -Wstrict-prototypes -Wshadow -Wmissing-prototypes \
+            -Wno-unused-parameter
+CFLAGS   ?=
+CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE -DCSEC_SOURCE_DIR='"$(CURDIR)"'
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(WERROR) $(SAN) -fPIC -MMD -MP $(CFLAGS) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+CLI_SRC   := $(sort $(wildcard cli/*.c))
+TEST_SRC  := $(sort $(wildcard tests/unit/*.c))
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
+
+.PHONY: all test check fuzz fuzz-replay bench install format lint headertest clean
+
+all: $(B)/libcratesec.a $(B)/libcratesec.so $(B)/cratesec $(B)/toml-decode $(B)/cratesec.pc
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libcratesec.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libcratesec.so: $(LIB_OBJ)
+	$(CC) -shared $(SAN) -Wl,-soname,libcratesec.so.0 -o $@ $^ $(LDLIBS)
+
+$(B)/cratesec: $(CLI_OBJ) $(B)/libcratesec.a
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(B)/libcratesec.a $(LDLIBS)
+
+$(B)/toml-decode: $(B)/tools/toml-decode.o $(B)/libcratesec.a
+	$(CC) $(SAN) -o $@ $< $(B)/libcratesec.a $(LDLIBS)
+
+# Test registration: every TEST(module, name) in tests/unit/*.c is collected
+# into one list, so adding a test never means editing a shared file.
+$(B)/tests/list.h: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@grep -ho '^TEST([a-z0-9_]*, *[a-z0-9_]*)' $(TEST_SRC) | \
+	  sed 's/TEST(\([a-z0-9_]*\), *\([a-z0-9_]*\))/X(\1, \2)/' > $@.tmp && mv $@.tmp $@
+
+$(B)/tests/unit/main.o: $(B)/tests/list.h
+$(B)/tests/unit/main.o: CPPFLAGS += -I$(B)/tests
+
+$(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec.a
+	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec.a $(LDLIBS)
+
+# Replays every fuzz corpus through the fuzz entry points with a plain main().
+$(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(B)/libcratesec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/standalone.c $(B)/libcratesec.a $(LDLIBS)
+
+fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%)
+	@for t in $(FUZZ_NAMES); do \
+	  $(B)/fuzz/replay-$$t fuzz/corpora/$$t || exit 1; done
+
+test: all $(B)/unit-tests fuzz-replay
+	@bash tests/run.sh $(B)
+
+check:
+	$(MAKE) B=build/sanitize OPT='-O1 -g -fno-omit-frame-pointer' \
+	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' test
+
+# libFuzzer needs clang.  Each target runs FUZZ_SECONDS (default 600) on its corpus.
+FUZZ_SECONDS ?= 600
+FUZZ_CC ?= clang
+fuzz:
+	$(MAKE) B=build/fuzz CC=$(FUZZ_CC) OPT='-O1 -g' \
+	  SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
+	  build/fuzz/libcratesec.a
+	@mkdir -p build/fuzz/bin
+	@for t in $(FUZZ_NAMES); do \
+	  $(FUZZ_CC) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o build/fuzz/bin/$$t fuzz/fuzz_$$t.c build/fuzz/libcratesec.a $(LDLIBS) || exit 1; done
+	@for t in $(FUZZ_NAMES); do \
+	  mkdir -p build/fuzz/work/$$t; \
+	  dict=""; [ -f fuzz/$$t.dict ] && dict="-dict=fuzz/$$t.dict"; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/bin/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/work/$$t- build/fuzz/work/$$t fuzz/corpora/$$t 2>&1 | tail -12 \
+	    || exit 1; done
+
+bench: all
+	@bash bench/run.sh $(B)
+
+$(B)/cratesec.pc: Makefile
+	@mkdir -p $(B)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	  'Name: cratesec' 'Description: RustSec advisory database library' \
+	  'Version: 0.1.0' 'Requires.private: $(PKGS)' 'Libs: -L$${libdir} -lcratesec' \
+	  'Libs.private: -lm -lpthread' 'Cflags: -I$${includedir}' > $@
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/cratesec.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/libcratesec.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libcratesec.so $(DESTDIR)$(PREFIX)/lib/libcratesec.so.0
+	ln -sf libcratesec.so.0 $(DESTDIR)$(PREFIX)/lib/libcratesec.so
+	install -m 644 $(B)/cratesec.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(B)/cratesec $(DESTDIR)$(PREFIX)/bin/
+
+headertest:
+	@mkdir -p $(B)
+	$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Iinclude -fsyntax-only -x c tests/headertest.c
+	g++ -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -fsyntax-only -x c++ tests/headertest.c
+
+format:
+	clang-format -i include/*.h lib/*.[ch] cli/*.[ch] tests/unit/*.[ch] fuzz/*.c tools/*.c bench/*.c
+
+lint:
+	clang-tidy $(LIB_SRC) -- $(CPPFLAGS) -std=c11
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,67 @@
+/* cli.h - the cratesec command line: one command table (main.c), one option
+ * parser driven by per-command option tables (opt.c), one file per command.
+ *
+ * Exit codes, for every command (also in --help and the README):
+ *   0  success, nothing found that the command reports as a problem
+ *   1  the command found what it looks for (affected versions, lint errors,
+ *      vulnerabilities), or the advisory database could not be loaded
+ *   2  usage error or unreadable/invalid input
+ */
+#ifndef CSEC_CLI_H
+#define CSEC_CLI_H
+
+#include "cratesec.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_FOUND = 1, EXIT_USAGE = 2 };
+
+/* One option: --long (and -s if short != 0).  `arg` names the value for
+ * --help; NULL means a flag.  Parsed values land in `*flag` or `*value`
+ * (the last one given), or are appended through `multi` when set. */
+typedef struct cli_opt {
+    const char *name;
+    char short_name;
+    const char *arg;
+    const char *help;
+    bool *flag;
+    const char **value;
+    void (*multi)(const char *value, void *payload);
+    void *payload;
+} cli_opt;
+
+typedef struct cli_cmd {
+    const char *name;
+    const char *usage;   /* "CRATE[@VERSION]..." */
+    const char *summary; /* one line */
+    const char *details; /* paragraphs for --help, may be NULL */
+    int (*run)(int argc, char **argv);
+} cli_cmd;
+
+/* Parses argv[1..] (argv[0] is the command name) against `opts` (terminated
+ * by a {NULL} entry) plus --help, which prints help and exits 0.  Positional
+ * arguments are compacted to the front of argv; returns their count, or -1
+ * after printing a usage error. */
+int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int argc, char **argv);
+void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts);
+
+/* Loads the advisory database for a command: `path` or $CRATESEC_DB or
+ * ./advisory-db.  Reports load errors on stderr; returns NULL on failure. */
+csec_db *cli_open_db(const char *path, bool strict, bool git_times);
+
+/* Reads a whole file or "-" (stdin) into a malloc'd string. */
+char *cli_read_file(const char *path, size_t *len);
+
+#define CLI_COMMANDS(X)                                                                            \
+    X(check)                                                                                       \
+    X(show)                                                                                        \
+    X(lint)                                                                                        \
+    X(export_osv)                                                                                  \
+    X(semver)
+
+#define CLI__DECLARE(name) extern const cli_cmd cmd_##name;
+CLI_COMMANDS(CLI__DECLARE)
+#undef CLI__DECLARE
+
+#endif

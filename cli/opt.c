@@ -1,0 +1,146 @@
+/* opt.c - option parsing and --help from one table per command, plus the
+ * helpers every command shares (database loading, reading input). */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts)
+{
+    fprintf(out, "usage: cratesec %s [OPTIONS] %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->details)
+        fprintf(out, "\n%s\n", cmd->details);
+    fprintf(out, "\nOptions:\n");
+    for (const cli_opt *o = opts; o && o->name; o++) {
+        char left[64];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(out, "  %-26s %s\n", left, o->help);
+    }
+    fprintf(out, "  %-26s %s\n", "-h, --help", "show this help");
+    fprintf(out, "\nExit status: 0 nothing found, 1 found or database not loadable, "
+                 "2 usage or input error.\n");
+}
+
+static const cli_opt *find_long(const cli_opt *opts, const char *name, size_t len)
+{
+    for (const cli_opt *o = opts; o && o->name; o++)
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+            return o;
+    return NULL;
+}
+
+static const cli_opt *find_short(const cli_opt *opts, char c)
+{
+    for (const cli_opt *o = opts; o && o->name; o++)
+        if (o->short_name == c)
+            return o;
+    return NULL;
+}
+
+static void set(const cli_opt *o, const char *value)
+{
+    if (o->flag)
+        *o->flag = true;
+    if (o->value)
+        *o->value = value;
+    if (o->multi)
+        o->multi(value, o->payload);
+}
+
+int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int argc, char **argv)
+{
+    int npos = 0;
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (only_positional || a[0] != '-' || strcmp(a, "-") == 0) {
+            argv[npos++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_positional = true;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cli_help(stdout, cmd, opts);
+            exit(EXIT_OK);
+        }
+        const cli_opt *o;
+        const char *value = NULL;
+        if (a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            size_t len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+            o = find_long(opts, a + 2, len);
+            if (eq)
+                value = eq + 1;
+        } else {
+            o = a[2] == '\0' ? find_short(opts, a[1]) : NULL;
+        }
+        if (!o) {
+            fprintf(stderr, "cratesec %s: unknown option `%s` (see --help)\n", cmd->name, a);
+            return -1;
+        }
+        if (o->arg && !value) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "cratesec %s: option `%s` needs a value %s\n", cmd->name, a, o->arg);
+                return -1;
+            }
+            value = argv[++i];
+        } else if (!o->arg && value) {
+            fprintf(stderr, "cratesec %s: option `--%s` takes no value\n", cmd->name, o->name);
+            return -1;
+        }
+        set(o, value);
+    }
+    argv[npos] = NULL;
+    return npos;
+}
+
+static void print_load_error(const csec_diag *d, void *payload)
+{
+    char line[1024];
+    (void)payload;
+    fprintf(stderr, "error: %s\n", csec_diag_format(line, sizeof line, d));
+}
+
+csec_db *cli_open_db(const char *path, bool strict, bool git_times)
+{
+    if (!path)
+        path = getenv("CRATESEC_DB");
+    if (!path || !*path)
+        path = "advisory-db";
+    csec_db_options opts = CSEC_DB_OPTIONS_INIT;
+    opts.on_error = print_load_error;
+    opts.strict = strict;
+    opts.git_times = git_times;
+    csec_db *db = NULL;
+    csec_diag d;
+    if (csec_db_open(&db, path, &opts, &d) < 0) {
+        char line[1024];
+        fprintf(stderr, "error: cannot load advisory database: %s\n",
+                csec_diag_format(line, sizeof line, &d));
+        return NULL;
+    }
+    return db;
+}
+
+char *cli_read_file(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    csec_buf b = CSEC_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        csec_buf_put(&b, chunk, n);
+    if (f != stdin)
+        fclose(f);
+    *len = b.len;
+    return csec_buf_detach(&b);
+}

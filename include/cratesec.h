@@ -1,0 +1,447 @@
+/*
+ * cratesec.h - the whole public interface of libcratesec.
+ *
+ * libcratesec reads the RustSec advisory database (Markdown files with TOML
+ * front matter), decides exactly as RustSec does which versions of a crate an
+ * advisory affects, and exports OSV.  The normative description of every rule
+ * implemented here is docs/rustsec-spec.md of the project ("spec §N" below).
+ *
+ * Conventions, true of every declaration unless its comment says otherwise:
+ *
+ *  - Fallible functions return int: 0 on success or a negative CSEC_E* code.
+ *    When a `csec_diag *` is passed (it may be NULL), a failure fills it with
+ *    the file, line, column and a message.  The error path never allocates.
+ *  - Out-parameters come first and are named `out`; on failure `*out` is set
+ *    to NULL (or zeroed).
+ *  - Text is passed as (pointer, length) and need not be NUL-terminated;
+ *    parameters typed plain `const char *` without a length must be.
+ *  - Strings reached through a csec_db (advisory fields and so on) are
+ *    borrowed: valid until csec_db_free.  Functions that return `char *`
+ *    give the caller ownership; release it with csec_free.
+ *  - Out of memory aborts the process (one place: the library's allocator).
+ *    A database is immutable after loading, so any number of threads may read
+ *    one csec_db at the same time.
+ */
+#ifndef CRATESEC_H
+#define CRATESEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================
+ * 1. One-shot use
+ *
+ *     csec_db *db = NULL;
+ *     csec_diag diag;
+ *     if (csec_db_open(&db, "advisory-db", NULL, &diag) < 0)
+ *         fprintf(stderr, "%s:%u:%u: %s\n", diag.file, diag.line, diag.col, diag.msg);
+ *     csec_version v;
+ *     csec_version_parse(&v, "0.1.45", 6, NULL);
+ *     size_t n;
+ *     const csec_advisory *const *list = csec_db_by_package(db, CSEC_COLLECTION_CRATES, "time", &n);
+ *     for (size_t i = 0; i < n; i++)
+ *         if (csec_advisory_affects(list[i], &v)) puts(list[i]->id);
+ *     csec_db_free(db);
+ * ====================================================================== */
+
+/* ======================================================================
+ * 2. Errors and diagnostics
+ * ====================================================================== */
+
+/** The error codes, generated from one table: X(name, value, description). */
+#define CSEC_ERROR_TABLE(X)                                                                        \
+    X(OK, 0, "success")                                                                            \
+    X(ERROR, -1, "error")                                                                          \
+    X(ENOTFOUND, -2, "not found")                                                                  \
+    X(EPARSE, -3, "parse error")                                                                   \
+    X(EIO, -4, "input/output error")                                                               \
+    X(EINVAL, -5, "invalid argument")
+
+enum csec_error {
+#define CSEC__ERROR_ENUM(name, value, text) CSEC_##name = value,
+    CSEC_ERROR_TABLE(CSEC__ERROR_ENUM)
+#undef CSEC__ERROR_ENUM
+};
+
+/** Where and why an operation failed.  `file` is "" when no file is involved;
+ * `line` and `col` are 1-based, 0 when unknown.  Columns count bytes. */
+typedef struct csec_diag {
+    char file[512];
+    uint32_t line;
+    uint32_t col;
+    int code; /* the CSEC_E* code that was returned */
+    char msg[256];
+} csec_diag;
+
+/** Returns a static description of an error code ("parse error"). Never NULL. */
+const char *csec_strerror(int code);
+/** Returns the symbolic name of an error code ("CSEC_EPARSE"). Never NULL. */
+const char *csec_err_name(int code);
+/** Formats `d` as "file:line:col: msg" (parts that are unknown are left out)
+ * into `out` of size `n`, NUL-terminated and truncated if needed. Returns out. */
+char *csec_diag_format(char *out, size_t n, const csec_diag *d);
+
+/** A callback that receives one diagnostic among many (lint, lenient loads). */
+typedef void (*csec_diag_cb)(const csec_diag *d, void *payload);
+
+/* ======================================================================
+ * 3. Buffers and strings
+ * ====================================================================== */
+
+/** A borrowed byte range; not NUL-terminated. */
+typedef struct csec_str {
+    const char *ptr;
+    size_t len;
+} csec_str;
+
+/** The one growable byte buffer.  `ptr` is always NUL-terminated after any
+ * append (so it can be printed directly); `len` excludes the NUL. */
+typedef struct csec_buf {
+    char *ptr;
+    size_t len;
+    size_t cap;
+} csec_buf;
+
+#define CSEC_BUF_INIT {NULL, 0, 0}
+
+/** Appends bytes. Aborts on out-of-memory; cannot fail otherwise. */
+void csec_buf_put(csec_buf *b, const void *data, size_t len);
+/** Appends a NUL-terminated string. */
+void csec_buf_puts(csec_buf *b, const char *s);
+/** Appends one byte. */
+void csec_buf_putc(csec_buf *b, char c);
+/** Appends printf-formatted text. */
+void csec_buf_printf(csec_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/** Empties the buffer, keeping its memory. */
+void csec_buf_clear(csec_buf *b);
+/** Returns the contents (NUL-terminated, never NULL) and resets `b` to empty;
+ * the caller frees the result with csec_free. */
+char *csec_buf_detach(csec_buf *b);
+/** Releases the memory of `b` and resets it. */
+void csec_buf_free(csec_buf *b);
+/** Frees memory returned by the library. Accepts NULL. */
+void csec_free(void *p);
+
+/* ======================================================================
+ * 4. Versions and requirements (spec §2.1-2.3)
+ * ====================================================================== */
+
+/** A SemVer version as Cargo uses it.  `pre` and `build` are borrowed views
+ * into the text it was parsed from (empty when absent). */
+typedef struct csec_version {
+    uint64_t major;
+    uint64_t minor;
+    uint64_t patch;
+    csec_str pre;
+    csec_str build;
+} csec_version;
+
+/** Parses strict SemVer (no "v", no spaces, no leading zeros, u64 numbers).
+ * Returns 0 or CSEC_EPARSE with the column of the problem in `d`. `out` keeps
+ * pointers into `s`, which must outlive it. */
+int csec_version_parse(csec_version *out, const char *s, size_t len, csec_diag *d);
+/** Total order of the `semver` crate, build metadata as final tie-breaker
+ * (spec §2.1). Returns <0, 0 or >0. */
+int csec_version_cmp(const csec_version *a, const csec_version *b);
+/** Appends the display form (M.m.p[-pre][+build]). */
+void csec_version_write(csec_buf *out, const csec_version *v);
+
+/** A comparator operator (spec §2.2). */
+typedef enum csec_op {
+    CSEC_OP_EXACT,    /* =  */
+    CSEC_OP_GREATER,  /* >  */
+    CSEC_OP_GREATER_EQ, /* >= */
+    CSEC_OP_LESS,     /* <  */
+    CSEC_OP_LESS_EQ,  /* <= */
+    CSEC_OP_TILDE,    /* ~  */
+    CSEC_OP_CARET,    /* ^ (also no operator) */
+    CSEC_OP_WILDCARD  /* 1.* or 1.2.* without operator */
+} csec_op;
+
+/** One comparator; `pre` is owned by the requirement that holds it. */
+typedef struct csec_comparator {
+    csec_op op;
+    bool has_minor;
+    bool has_patch;
+    uint64_t major;
+    uint64_t minor;
+    uint64_t patch;
+    csec_str pre;
+} csec_comparator;
+
+/** At most this many comparators in one requirement (the semver crate's limit). */
+#define CSEC_REQ_MAX_COMPARATORS 32
+
+/** A Cargo version requirement: comparators joined by AND.  Zero comparators
+ * means "*" (matches every non-prerelease version). */
+typedef struct csec_req {
+    size_t count;
+    const csec_comparator *comparators;
+} csec_req;
+
+/** Parses a requirement (spec §2.2).  On success `*out` is a new requirement
+ * that owns copies of everything it needs; free it with csec_req_free.
+ * Returns CSEC_EPARSE with a message and column in `d` otherwise. */
+int csec_req_parse(csec_req **out, const char *s, size_t len, csec_diag *d);
+/** Frees a requirement from csec_req_parse. Accepts NULL. */
+void csec_req_free(csec_req *r);
+/** Whether `v` matches `r` under the semver crate's rules including the
+ * prerelease rule (spec §2.3). */
+bool csec_req_matches(const csec_req *r, const csec_version *v);
+/** Appends the normalised display form ("^2.2.1", ">=0.7.1, <0.8", "*"). */
+void csec_req_write(csec_buf *out, const csec_req *r);
+
+/** A half-open interval [introduced, fixed) of affected versions; a missing
+ * bound is unbounded (spec §2.4 step 4). */
+typedef struct csec_interval {
+    bool has_introduced;
+    bool has_fixed;
+    csec_version introduced;
+    csec_version fixed;
+} csec_interval;
+
+/* ======================================================================
+ * 5. Advisories (spec §1)
+ * ====================================================================== */
+
+typedef enum csec_collection { CSEC_COLLECTION_CRATES = 0, CSEC_COLLECTION_RUST = 1 } csec_collection;
+
+/** Kinds of informational advisory (spec §1.9.2). NONE = a vulnerability. */
+typedef enum csec_informational {
+    CSEC_INFO_NONE = 0,
+    CSEC_INFO_NOTICE,
+    CSEC_INFO_UNMAINTAINED,
+    CSEC_INFO_UNSOUND,
+    CSEC_INFO_OTHER
+} csec_informational;
+
+typedef enum csec_severity {
+    CSEC_SEVERITY_NONE = 0,
+    CSEC_SEVERITY_LOW,
+    CSEC_SEVERITY_MEDIUM,
+    CSEC_SEVERITY_HIGH,
+    CSEC_SEVERITY_CRITICAL
+} csec_severity;
+
+/** A calendar date; year 0 means "absent". */
+typedef struct csec_date {
+    int year;
+    int month;
+    int day;
+} csec_date;
+
+/** A list of NUL-terminated strings. */
+typedef struct csec_strlist {
+    const char *const *items;
+    size_t count;
+} csec_strlist;
+
+/** One `[affected.functions]` entry: a path and the crate versions (as
+ * requirements) in which it was vulnerable. */
+typedef struct csec_function {
+    const char *path;
+    const csec_req *const *reqs;
+    size_t count;
+} csec_function;
+
+/** A parsed CVSS vector (spec §1.9.4). */
+typedef struct csec_cvss {
+    int version;           /* 2, 30, 31 or 40 */
+    const char *canonical; /* canonical display form */
+    double score;          /* base score, one decimal */
+    csec_severity severity;
+} csec_cvss;
+
+/** One advisory.  Read-only; every pointer is owned by the database (or by
+ * the csec_advisory_parse result) that holds it.  Absent strings are NULL,
+ * absent lists have count 0.  The struct is public rather than opaque because
+ * renderers read nearly every field and getters would add nothing. */
+typedef struct csec_advisory {
+    const char *id;
+    const char *package;
+    const char *title;       /* from the Markdown "# " line, trailing space trimmed */
+    const char *description; /* Markdown body, trimmed */
+    csec_date date;
+    csec_date withdrawn; /* year 0: not withdrawn */
+    csec_collection collection;
+    csec_informational informational;
+    const char *informational_raw; /* the string as written, NULL if absent */
+    const char *url;
+    const char *license; /* "CC0-1.0" when absent */
+    const char *source;  /* NULL: crates.io */
+    bool expect_deleted;
+    csec_strlist aliases;
+    csec_strlist related;
+    csec_strlist references;
+    csec_strlist categories;
+    csec_strlist keywords;
+    const csec_cvss *cvss; /* NULL if none */
+    csec_strlist arch;
+    csec_strlist os;
+    const csec_function *functions; /* sorted segment-wise (spec §1.5) */
+    size_t functions_count;
+    const csec_req *const *patched;
+    size_t patched_count;
+    const csec_req *const *unaffected;
+    size_t unaffected_count;
+    const csec_interval *affected; /* the complement, in order (spec §2.4) */
+    size_t affected_count;
+    const char *path;  /* file path relative to the database root ("crates/x/ID.md") */
+    int64_t modified;  /* Unix time of the last git change (spec §3.5); -1 unknown */
+} csec_advisory;
+
+/** Opaque holder of one advisory parsed on its own (tests, tools). */
+typedef struct csec_advisory_doc csec_advisory_doc;
+
+/** Parses one advisory file's text.  `path` is its path ending in
+ * "<collection>/<package>/<file>.md" (used for the file-name, directory and
+ * collection checks of spec §1.2 and in diagnostics); pass NULL to skip those
+ * checks.  Returns 0 and a new document, or CSEC_EPARSE with file, line, column
+ * and message in `d`.  Free the document with csec_advisory_doc_free. */
+int csec_advisory_parse(csec_advisory_doc **out, const char *path, const char *text, size_t len,
+                        csec_diag *d);
+/** The advisory inside a document (borrowed, valid until the document is freed). */
+const csec_advisory *csec_advisory_doc_get(const csec_advisory_doc *doc);
+void csec_advisory_doc_free(csec_advisory_doc *doc);
+
+/** Whether version `v` is affected, using RustSec's interval semantics (spec
+ * §2.4).  Ignores withdrawn and informational status: callers decide. */
+bool csec_advisory_affects(const csec_advisory *a, const csec_version *v);
+/** Calls `cb` with each affected-function path whose requirements match `v`
+ * under spec §2.3 (spec §2.5), in order. Returns how many matched. */
+size_t csec_advisory_functions_for(const csec_advisory *a, const csec_version *v,
+                                   void (*cb)(const char *path, void *payload), void *payload);
+/** Whether the advisory is withdrawn. */
+bool csec_advisory_is_withdrawn(const csec_advisory *a);
+/** The informational kind as text ("unmaintained"...), or NULL for a vulnerability. */
+const char *csec_informational_name(csec_informational k);
+/** "none", "low", "medium", "high" or "critical". */
+const char *csec_severity_name(csec_severity s);
+
+/** Checks one advisory file like RustSec's linter (spec §5.2) and calls `cb`
+ * once per problem (file set, line/col when known).  Parse failures are
+ * reported the same way.  Returns the number of problems found. */
+size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_diag_cb cb,
+                          void *payload);
+
+/* ======================================================================
+ * 6. The database (spec §1.2, §2.6)
+ * ====================================================================== */
+
+typedef struct csec_db csec_db;
+
+/** Load options. */
+typedef struct csec_db_options {
+    /** Called for every advisory that fails to load; the others load. */
+    csec_diag_cb on_error;
+    void *payload;
+    /** Fail the whole load at the first bad advisory (RustSec's behaviour). */
+    bool strict;
+    /** Read `modified` times from the git history of the directory (spec §3.5). */
+    bool git_times;
+} csec_db_options;
+
+#define CSEC_DB_OPTIONS_INIT {NULL, NULL, false, false}
+
+/** Loads the database in directory `path` (which must contain `crates/`).
+ * Advisories are ordered by collection, package, then file name, which makes
+ * every result deterministic.  Bad files are reported through opts->on_error
+ * and skipped, unless opts->strict.  `opts` may be NULL.  Returns 0 and a new
+ * database (free with csec_db_free), or a negative code with `d` filled. */
+int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, csec_diag *d);
+void csec_db_free(csec_db *db);
+
+/** Number of loaded advisories (all collections, withdrawn included). */
+size_t csec_db_count(const csec_db *db);
+/** Advisory at position `i` in load order (0 <= i < count). */
+const csec_advisory *csec_db_get(const csec_db *db, size_t i);
+/** How many files failed to load (lenient mode). */
+size_t csec_db_error_count(const csec_db *db);
+/** Looks up an advisory by its id or one of its aliases. NULL if unknown. */
+const csec_advisory *csec_db_find(const csec_db *db, const char *id_or_alias);
+/** The advisories of one package in one collection (exact name), in load
+ * order.  Returns the array (borrowed) and its length in `*count`, or NULL
+ * and 0 when there are none. */
+const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
+                                               const char *name, size_t *count);
+/** The git commit the database was loaded from (40 hex) and its committer
+ * time, when the directory is a git checkout; NULL and 0 otherwise. */
+const char *csec_db_commit(const csec_db *db, int64_t *commit_time);
+
+/** A query (spec §2.6).  Unset filters (NULL / 0 / CSEC_TRISTATE_ANY) pass. */
+typedef enum csec_tristate { CSEC_ANY = 0, CSEC_NO = 1, CSEC_YES = 2 } csec_tristate;
+
+typedef struct csec_query {
+    int collection; /* -1 any, else csec_collection */
+    const char *package;
+    const csec_version *version;
+    const char *category;
+    const char *keyword;
+    csec_severity severity_threshold; /* NONE: no filter */
+    const char *const *arch;
+    size_t arch_count;
+    const char *const *os;
+    size_t os_count;
+    int year; /* 0: any */
+    csec_tristate withdrawn;
+    csec_tristate informational;
+} csec_query;
+
+/** All advisories, any collection, no filter. */
+#define CSEC_QUERY_INIT {-1, NULL, NULL, NULL, NULL, CSEC_SEVERITY_NONE, NULL, 0, NULL, 0, 0, CSEC_ANY, CSEC_ANY}
+/** RustSec's Query::crate_scope(): crates only, not withdrawn, not informational. */
+#define CSEC_QUERY_CRATE_SCOPE                                                                     \
+    {CSEC_COLLECTION_CRATES, NULL, NULL, NULL, NULL, CSEC_SEVERITY_NONE, NULL, 0, NULL, 0, 0, CSEC_NO, CSEC_NO}
+
+/** Whether one advisory passes every set filter of `q`. */
+bool csec_query_matches(const csec_query *q, const csec_advisory *a);
+/** Calls `cb` for each matching advisory in load order; returns the count. */
+size_t csec_db_query(const csec_db *db, const csec_query *q,
+                     void (*cb)(const csec_advisory *a, void *payload), void *payload);
+
+/* ======================================================================
+ * 7. Rendering: OSV (spec §3) and JSON
+ * ====================================================================== */
+
+/** Appends the OSV record of one advisory, byte for byte as RustSec's
+ * exporter writes it (pretty, 2-space indent, no trailing newline), with
+ * `indent` extra levels of indentation for embedding in an array.
+ * Returns CSEC_EINVAL for advisories OSV skips (rust collection, Other kind). */
+int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent);
+/** Appends the per-crate OSV array (RustSec's `packages/<crate>.json`).
+ * Returns CSEC_ENOTFOUND when the crate has no exported advisory. */
+int csec_osv_write_package(csec_buf *out, const csec_db *db, const char *package);
+/** Writes OUTDIR/<ID>.json for every exportable advisory.  Returns 0 or
+ * CSEC_EIO with `d` naming the file. Counts files in `*written` if non-NULL. */
+int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec_diag *d);
+
+/** Appends `s` (length `len`) as a JSON string literal with quotes, escaped
+ * as serde_json does (raw UTF-8, \u00xx for other controls). */
+void csec_json_string(csec_buf *out, const char *s, size_t len);
+
+/* ======================================================================
+ * 8. Version of the library
+ * ====================================================================== */
+
+#define CSEC_VERSION_MAJOR 0
+#define CSEC_VERSION_MINOR 1
+#define CSEC_VERSION_PATCH 0
+#define CSEC_VERSION_STRING "0.1.0"
+
+/** Returns CSEC_VERSION_STRING of the library actually linked. */
+const char *csec_version_string(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRATESEC_H */

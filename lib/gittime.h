@@ -1,0 +1,19 @@
+/* gittime.h - what the advisory database's git history says (spec §3.5). */
+#ifndef CSEC_GITTIME_H
+#define CSEC_GITTIME_H
+
+#include "util.h"
+
+/* Calls cb(path, time) once per file path under crates/ or rust/ that any
+ * commit reachable from HEAD touched, with the maximum committer time over
+ * the non-merge commits (exactly one parent, or none) whose diff against their
+ * parent adds, modifies or deletes that path.  `repo_dir` is the checkout.
+ * Returns 0, CSEC_ENOTFOUND when it is not a git repository, or CSEC_EIO. */
+int csec__git_modified_times(const char *repo_dir,
+                             void (*cb)(const char *path, int64_t time, void *payload),
+                             void *payload, csec_diag *d);
+
+/* The HEAD commit id (40 hex + NUL into out_hex) and committer time. */
+int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d);
+
+#endif

@@ -1,0 +1,21 @@
+/* semver.h - internal parts of versions and requirements (spec §2.1-2.3). */
+#ifndef CSEC_SEMVER_H
+#define CSEC_SEMVER_H
+
+#include "util.h"
+
+/* Like csec_req_parse, but allocates the requirement and its strings from
+ * `arena` (databases use this).  Free nothing: the arena owns it. */
+int csec__req_parse_arena(csec_req **out, csec_arena *arena, const char *s, size_t len,
+                          csec_diag *d);
+
+/* Copies a version's pre/build strings into the arena so it outlives its source. */
+void csec__version_copy(csec_version *dst, const csec_version *src, csec_arena *arena);
+
+/* Whether one comparator matches (spec §2.3 table, without the prerelease rule). */
+bool csec__comparator_matches(const csec_comparator *c, const csec_version *v);
+
+/* Compares two prerelease strings ("" = release, which sorts highest). */
+int csec__pre_cmp(csec_str a, csec_str b);
+
+#endif

@@ -1,0 +1,225 @@
+/* util.c - the allocator, the arena, diagnostics and small file helpers. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "cratesec: out of memory (allocating %zu bytes)\n", n);
+    abort();
+}
+
+void *csec__xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        out_of_memory(n);
+    return p;
+}
+
+void *csec__xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(count * size);
+    return p;
+}
+
+void *csec__xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        out_of_memory(n);
+    return q;
+}
+
+char *csec__xstrndup(const char *s, size_t n)
+{
+    char *p = csec__xmalloc(n + 1);
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+size_t csec__mul(size_t a, size_t b)
+{
+    if (b && a > SIZE_MAX / b)
+        out_of_memory(SIZE_MAX);
+    return a * b;
+}
+
+void csec_free(void *p)
+{
+    free(p);
+}
+
+/* ---- arena ---- */
+
+struct csec__arena_block {
+    csec__arena_block *next;
+    size_t size;
+    /* Aligned payload follows. */
+    _Alignas(16) unsigned char data[];
+};
+
+#define ARENA_BLOCK 65536
+
+void *csec__arena_alloc(csec_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->used + n > a->head->size) {
+        size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+        csec__arena_block *b = csec__xmalloc(sizeof *b + size);
+        b->size = size;
+        if (a->head && size != ARENA_BLOCK) {
+            /* A large allocation gets its own block behind the current one, so
+             * the current block's free space stays usable. */
+            b->next = a->head->next;
+            a->head->next = b;
+            a->total += size;
+            memset(b->data, 0, n);
+            return b->data;
+        }
+        b->next = a->head;
+        a->head = b;
+        a->used = 0;
+        a->total += size;
+    }
+    void *p = a->head->data + a->used;
+    a->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *csec__arena_strndup(csec_arena *a, const char *s, size_t n)
+{
+    char *p = csec__arena_alloc(a, n + 1);
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void csec__arena_free(csec_arena *a)
+{
+    csec__arena_block *b = a->head;
+    while (b) {
+        csec__arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+    a->used = 0;
+    a->total = 0;
+}
+
+/* ---- diagnostics ---- */
+
+void csec__diag_clear(csec_diag *d)
+{
+    if (!d)
+        return;
+    d->file[0] = '\0';
+    d->line = d->col = 0;
+    d->code = 0;
+    d->msg[0] = '\0';
+}
+
+int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
+                   const char *fmt, ...)
+{
+    if (!d)
+        return code;
+    if (file)
+        snprintf(d->file, sizeof d->file, "%s", file);
+    d->line = line;
+    d->col = col;
+    d->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int csec__read_file(char **out, size_t *len, const char *path, csec_diag *d)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return csec__diag_set(d, CSEC_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    csec_buf b = CSEC_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        csec_buf_put(&b, chunk, n);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        csec_buf_free(&b);
+        return csec__diag_set(d, CSEC_EIO, path, 0, 0, "read error");
+    }
+    *len = b.len;
+    *out = csec_buf_detach(&b);
+    return 0;
+}
+
+void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col)
+{
+    uint32_t l = 1, c = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (s[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+size_t csec__utf8_check(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (len - i <= n) /* truncated sequence */
+            return i;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        /* Reject overlong forms, surrogates and values past U+10FFFF. */
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += n + 1;
+    }
+    return len;
+}

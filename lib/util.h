@@ -1,0 +1,54 @@
+/* util.h - allocation, arena and diagnostic helpers shared by all of lib/. */
+#ifndef CSEC_UTIL_H
+#define CSEC_UTIL_H
+
+#include "cratesec.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* The one allocator: out of memory aborts with a message (see cratesec.h). */
+void *csec__xmalloc(size_t n);
+void *csec__xcalloc(size_t count, size_t size);
+void *csec__xrealloc(void *p, size_t n);
+char *csec__xstrndup(const char *s, size_t n);
+
+/* Multiplies with an overflow check; aborts on overflow like out of memory. */
+size_t csec__mul(size_t a, size_t b);
+
+/* A bump allocator: everything allocated from it is released together by
+ * csec__arena_free.  Databases own one; so do advisory documents. */
+typedef struct csec__arena_block csec__arena_block;
+typedef struct csec_arena {
+    csec__arena_block *head;
+    size_t used; /* bytes used in head */
+    size_t total; /* bytes allocated from the system */
+} csec_arena;
+
+#define CSEC_ARENA_INIT {NULL, 0, 0}
+
+void *csec__arena_alloc(csec_arena *a, size_t n);            /* 16-byte aligned, zeroed */
+char *csec__arena_strndup(csec_arena *a, const char *s, size_t n); /* NUL-terminated copy */
+void csec__arena_free(csec_arena *a);
+
+/* Fills `d` (if non-NULL) and returns `code`.  `file` may be NULL (keeps the
+ * file already in d, or ""). */
+int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
+                   const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+void csec__diag_clear(csec_diag *d);
+
+/* Reads a whole file (NUL-terminated) into *out / *len; caller frees with free().
+ * Returns 0 or CSEC_EIO with d filled. */
+int csec__read_file(char **out, size_t *len, const char *path, csec_diag *d);
+
+/* Position (1-based line and byte column) of offset `off` in `s`. */
+void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col);
+
+/* UTF-8 validation: returns the offset of the first invalid byte, or len. */
+size_t csec__utf8_check(const char *s, size_t len);
+
+#endif

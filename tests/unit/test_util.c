@@ -1,0 +1,54 @@
+/* test_util.c - buffer, arena, diagnostics and UTF-8 helpers. */
+#include "harness.h"
+#include "util.h"
+
+TEST(util, buf_grows_and_detaches)
+{
+    csec_buf b = CSEC_BUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        csec_buf_printf(&b, "%d,", i);
+    ASSERT_INT_EQ(b.ptr[b.len], 0);
+    ASSERT(strncmp(b.ptr, "0,1,2,", 6) == 0);
+    size_t len = b.len;
+    char *s = csec_buf_detach(&b);
+    ASSERT_INT_EQ(strlen(s), len);
+    ASSERT(b.ptr == NULL && b.len == 0);
+    csec_free(s);
+}
+
+TEST(util, arena_alignment_and_large_blocks)
+{
+    csec_arena a = CSEC_ARENA_INIT;
+    char *small = csec__arena_alloc(&a, 3);
+    char *big = csec__arena_alloc(&a, 1 << 20);
+    char *after = csec__arena_alloc(&a, 5);
+    ASSERT(((uintptr_t)small & 15) == 0);
+    ASSERT(((uintptr_t)after & 15) == 0);
+    big[(1 << 20) - 1] = 1;
+    ASSERT_INT_EQ(after[0], 0);
+    /* The small block keeps being used after a large allocation. */
+    ASSERT(after - small == 16);
+    csec__arena_free(&a);
+}
+
+TEST(util, diag_format)
+{
+    csec_diag d;
+    char out[600];
+    csec__diag_clear(&d);
+    csec__diag_set(&d, CSEC_EPARSE, "crates/x/A.md", 3, 7, "bad %s", "thing");
+    ASSERT_STR_EQ(csec_diag_format(out, sizeof out, &d), "crates/x/A.md:3:7: bad thing");
+    ASSERT_INT_EQ(d.code, CSEC_EPARSE);
+    ASSERT_STR_EQ(csec_err_name(CSEC_EPARSE), "CSEC_EPARSE");
+    ASSERT_STR_EQ(csec_strerror(CSEC_ENOTFOUND), "not found");
+}
+
+TEST(util, utf8_check)
+{
+    ASSERT_INT_EQ(csec__utf8_check("h\xc3\xa9llo", 6), 6);
+    ASSERT_INT_EQ(csec__utf8_check("a\xc3", 2), 1);         /* truncated */
+    ASSERT_INT_EQ(csec__utf8_check("a\xc0\x80", 3), 1);     /* overlong NUL */
+    ASSERT_INT_EQ(csec__utf8_check("\xed\xa0\x80", 3), 0);  /* surrogate */
+    ASSERT_INT_EQ(csec__utf8_check("\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+    ASSERT_INT_EQ(csec__utf8_check("\xf0\x9f\x98\x80!", 5), 5);
+}
