@@ -1,12 +1,177 @@
-/* cmd_check.c - `cratesec check` (not written yet). */
+/* cmd_check.c - `cratesec check CRATE[@VERSION]...`: the advisories of one or
+ * more crates, marking which affect each given version. */
 #include "cli.h"
+#include "present.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *opt_db;
+static bool opt_json, opt_all, opt_strict;
+
+static const cli_opt options[] = {
+    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
+     NULL, &opt_db, NULL, NULL},
+    {"json", 0, NULL, "print JSON instead of text", &opt_json, NULL, NULL, NULL},
+    {"all", 'a', NULL, "also list withdrawn advisories", &opt_all, NULL, NULL, NULL},
+    {"strict", 0, NULL, "exit 1 for informational advisories too (unsound, unmaintained...)",
+     &opt_strict, NULL, NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+/* crates.io treats `-` and `_` as the same and ignores case; advisory package
+ * names are exact, so fall back to that comparison when the exact name has no
+ * advisories. */
+static bool same_crate_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a == '-' ? '_' : (*a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a);
+        char y = *b == '-' ? '_' : (*b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b);
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+static const csec_advisory *const *find_crate(const csec_db *db, const char *name, size_t *n)
+{
+    const csec_advisory *const *list = csec_db_by_package(db, CSEC_COLLECTION_CRATES, name, n);
+    if (list)
+        return list;
+    for (size_t i = 0; i < csec_db_count(db); i++) {
+        const csec_advisory *a = csec_db_get(db, i);
+        if (a->collection == CSEC_COLLECTION_CRATES && same_crate_name(a->package, name))
+            return csec_db_by_package(db, CSEC_COLLECTION_CRATES, a->package, n);
+    }
+    *n = 0;
+    return NULL;
+}
+
+/* Whether an advisory counts toward the exit status for an affected version. */
+static bool counts(const csec_advisory *a)
+{
+    if (csec_advisory_is_withdrawn(a))
+        return false;
+    return a->informational == CSEC_INFO_NONE || opt_strict;
+}
+
+static void text_one(csec_buf *out, const csec_advisory *a, const csec_version *v, bool affected)
+{
+    char date[11];
+    const char *mark = !v ? "" : affected ? "AFFECTED  " : "ok        ";
+    if (csec_advisory_is_withdrawn(a))
+        mark = v ? "withdrawn " : "";
+    csec_buf_printf(out, "  %s%s  %-13s %s  %s\n", mark, a->id, present_kind(a),
+                    present_date(date, a->date), a->title);
+    csec_buf_printf(out, "  %s    affected: ", v ? "          " : "");
+    present_ranges(out, a);
+    csec_buf_puts(out, "\n");
+    if (a->patched_count) {
+        csec_buf_printf(out, "  %s    patched:  ", v ? "          " : "");
+        present_reqs(out, a->patched, a->patched_count, " OR ", "");
+        csec_buf_puts(out, "\n");
+    }
+}
 
 static int run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "cratesec check: not implemented yet\n");
-    return EXIT_USAGE;
+    int n = cli_parse(&cmd_check, options, argc, argv);
+    if (n < 0)
+        return EXIT_USAGE;
+    if (n == 0) {
+        fprintf(stderr, "cratesec check: name at least one CRATE[@VERSION]\n");
+        return EXIT_USAGE;
+    }
+    /* Validate every argument before loading anything.  argv[i] keeps the
+     * crate name; vtext[i] the version text or NULL. */
+    csec_version *versions = calloc((size_t)n, sizeof *versions);
+    const char **vtext = calloc((size_t)n, sizeof *vtext);
+    int status = EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        char *at = strchr(argv[i], '@');
+        if (!at)
+            continue;
+        *at = '\0';
+        vtext[i] = at + 1;
+        csec_diag d;
+        if (csec_version_parse(&versions[i], vtext[i], strlen(vtext[i]), &d) < 0) {
+            fprintf(stderr, "cratesec check: `%s@%s`: invalid version at column %u: %s\n",
+                    argv[i], vtext[i], d.col, d.msg);
+            status = EXIT_USAGE;
+        }
+    }
+    if (status != EXIT_OK)
+        goto done;
+    csec_db *db = cli_open_db(opt_db, false, false);
+    if (!db) {
+        status = EXIT_FOUND;
+        goto done;
+    }
+    csec_buf out = CSEC_BUF_INIT;
+    if (opt_json)
+        csec_buf_putc(&out, '[');
+    for (int i = 0; i < n; i++) {
+        const csec_version *v = vtext[i] ? &versions[i] : NULL;
+        size_t count = 0;
+        const csec_advisory *const *list = find_crate(db, argv[i], &count);
+        size_t shown = 0, hits = 0;
+        csec_buf body = CSEC_BUF_INIT;
+        for (size_t k = 0; k < count; k++) {
+            const csec_advisory *a = list[k];
+            if (csec_advisory_is_withdrawn(a) && !opt_all)
+                continue;
+            bool affected = v && !csec_advisory_is_withdrawn(a) && csec_advisory_affects(a, v);
+            if (affected)
+                hits++;
+            if (affected && counts(a))
+                status = EXIT_FOUND;
+            if (opt_json) {
+                if (shown)
+                    csec_buf_putc(&body, ',');
+                present_json(&body, a, v ? affected : -1, v);
+            } else {
+                text_one(&body, a, v, affected);
+            }
+            shown++;
+        }
+        if (opt_json) {
+            if (i)
+                csec_buf_putc(&out, ',');
+            csec_buf_puts(&out, "{\"crate\":");
+            csec_json_string(&out, argv[i], strlen(argv[i]));
+            csec_buf_puts(&out, ",\"version\":");
+            if (v)
+                csec_json_string(&out, vtext[i], strlen(vtext[i]));
+            else
+                csec_buf_puts(&out, "null");
+            csec_buf_printf(&out, ",\"affected_count\":%zu,\"advisories\":[", hits);
+            csec_buf_put(&out, body.ptr ? body.ptr : "", body.len);
+            csec_buf_puts(&out, "]}");
+        } else {
+            csec_buf_printf(&out, "%s%s%s: %zu advisor%s", argv[i], v ? "@" : "",
+                            v ? vtext[i] : "", shown, shown == 1 ? "y" : "ies");
+            if (v)
+                csec_buf_printf(&out, ", %zu affect%s %s", hits, hits == 1 ? "s" : "", vtext[i]);
+            csec_buf_puts(&out, "\n");
+            csec_buf_put(&out, body.ptr ? body.ptr : "", body.len);
+        }
+        csec_buf_free(&body);
+    }
+    if (opt_json)
+        csec_buf_puts(&out, "]\n");
+    fwrite(out.ptr, 1, out.len, stdout);
+    csec_buf_free(&out);
+    csec_db_free(db);
+done:
+    free(versions);
+    free(vtext);
+    return status;
 }
 
-const cli_cmd cmd_check = {"check", "", "(not implemented yet)", NULL, run};
+const cli_cmd cmd_check = {
+    "check", "CRATE[@VERSION]...", "list the advisories of crates; mark those affecting VERSION",
+    "For each CRATE, lists its advisories (withdrawn ones only with --all), newest\n"
+    "rules first in database order. With @VERSION, each advisory is marked AFFECTED\n"
+    "or ok using RustSec's interval semantics. Exit status 1 when a given version is\n"
+    "affected by a vulnerability (with --strict: by any non-withdrawn advisory).",
+    run};

@@ -1,12 +1,116 @@
-/* cmd_show.c - `cratesec show` (not written yet). */
+/* cmd_show.c - `cratesec show ID`: one advisory, by RUSTSEC id or alias. */
 #include "cli.h"
+#include "present.h"
+
+#include <string.h>
+
+static const char *opt_db;
+static bool opt_json, opt_osv;
+
+static const cli_opt options[] = {
+    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
+     NULL, &opt_db, NULL, NULL},
+    {"json", 0, NULL, "print the advisory as one JSON object", &opt_json, NULL, NULL, NULL},
+    {"osv", 0, NULL, "print the advisory's OSV record (crates collection only)", &opt_osv, NULL,
+     NULL, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static void line(csec_buf *out, const char *label, const char *value)
+{
+    if (value && *value)
+        csec_buf_printf(out, "%-12s %s\n", label, value);
+}
+
+static void list(csec_buf *out, const char *label, csec_strlist l)
+{
+    if (!l.count)
+        return;
+    csec_buf_printf(out, "%-12s", label);
+    for (size_t i = 0; i < l.count; i++)
+        csec_buf_printf(out, "%s%s", i ? ", " : " ", l.items[i]);
+    csec_buf_putc(out, '\n');
+}
+
+static void text(csec_buf *out, const csec_advisory *a)
+{
+    char date[11];
+    csec_buf_printf(out, "%s: %s\n\n", a->id, a->title);
+    line(out, "Package:", a->package);
+    line(out, "Kind:", present_kind(a));
+    line(out, "Date:", present_date(date, a->date));
+    if (a->withdrawn.year)
+        line(out, "Withdrawn:", present_date(date, a->withdrawn));
+    list(out, "Aliases:", a->aliases);
+    list(out, "Related:", a->related);
+    list(out, "Categories:", a->categories);
+    list(out, "Keywords:", a->keywords);
+    if (a->cvss)
+        csec_buf_printf(out, "%-12s %.1f (%s) %s\n", "CVSS:", a->cvss->score,
+                        csec_severity_name(a->cvss->severity), a->cvss->canonical);
+    csec_buf_printf(out, "%-12s ", "Affected:");
+    present_ranges(out, a);
+    csec_buf_printf(out, "\n%-12s ", "Patched:");
+    present_reqs(out, a->patched, a->patched_count, ", ", "none");
+    csec_buf_putc(out, '\n');
+    if (a->unaffected_count) {
+        csec_buf_printf(out, "%-12s ", "Unaffected:");
+        present_reqs(out, a->unaffected, a->unaffected_count, ", ", "none");
+        csec_buf_putc(out, '\n');
+    }
+    list(out, "Arch:", a->arch);
+    list(out, "OS:", a->os);
+    for (size_t i = 0; i < a->functions_count; i++) {
+        csec_buf_printf(out, "%-12s %s (", i ? "" : "Functions:", a->functions[i].path);
+        present_reqs(out, a->functions[i].reqs, a->functions[i].count, ", ", "");
+        csec_buf_puts(out, ")\n");
+    }
+    line(out, "URL:", a->url);
+    list(out, "References:", a->references);
+    line(out, "License:", a->license);
+    if (a->description && *a->description)
+        csec_buf_printf(out, "\n%s\n", a->description);
+}
 
 static int run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "cratesec show: not implemented yet\n");
-    return EXIT_USAGE;
+    int n = cli_parse(&cmd_show, options, argc, argv);
+    if (n < 0)
+        return EXIT_USAGE;
+    if (n != 1) {
+        fprintf(stderr, "cratesec show: name exactly one advisory ID or alias\n");
+        return EXIT_USAGE;
+    }
+    csec_db *db = cli_open_db(opt_db, false, opt_osv);
+    if (!db)
+        return EXIT_FOUND;
+    int status = EXIT_OK;
+    const csec_advisory *a = csec_db_find(db, argv[0]);
+    csec_buf out = CSEC_BUF_INIT;
+    if (!a) {
+        fprintf(stderr, "cratesec show: no advisory with id or alias `%s`\n", argv[0]);
+        status = EXIT_FOUND;
+    } else if (opt_osv) {
+        if (csec_osv_write(&out, a, 0) < 0) {
+            fprintf(stderr, "cratesec show: %s is not exported to OSV (%s)\n", a->id,
+                    a->collection == CSEC_COLLECTION_RUST ? "rust collection" : "informational kind");
+            status = EXIT_FOUND;
+        } else {
+            csec_buf_putc(&out, '\n');
+        }
+    } else if (opt_json) {
+        present_json(&out, a, -1, NULL);
+        csec_buf_putc(&out, '\n');
+    } else {
+        text(&out, a);
+    }
+    if (out.len)
+        fwrite(out.ptr, 1, out.len, stdout);
+    csec_buf_free(&out);
+    csec_db_free(db);
+    return status;
 }
 
-const cli_cmd cmd_show = {"show", "", "(not implemented yet)", NULL, run};
+const cli_cmd cmd_show = {
+    "show", "ID", "show one advisory by RUSTSEC id or alias (CVE, GHSA)",
+    "Exit status 1 when no advisory has that id or alias.", run};

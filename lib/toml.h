@@ -54,6 +54,7 @@ struct csec_toml_value {
         struct {
             csec_toml_kv *items;
             size_t count, cap;
+            struct csec__toml_index *index; /* private hash index of large tables (toml.c) */
         } table;
         struct {
             csec_toml_value **items;

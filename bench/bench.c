@@ -1,0 +1,117 @@
+/* bench.c - core benchmarks (make bench): database load and affected checks.
+ *
+ *   bench DB_DIR [RUNS]
+ *
+ * Prints one `name: median ...` line per measurement; bench/run.sh adds the
+ * Python tomllib baseline and the ratios. */
+#include "cratesec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The crate with the most advisories in the crates collection. */
+static const char *busiest_crate(const csec_db *db)
+{
+    const char *best = NULL;
+    size_t best_n = 0;
+    for (size_t i = 0; i < csec_db_count(db); i++) {
+        const csec_advisory *a = csec_db_get(db, i);
+        size_t n = 0;
+        csec_db_by_package(db, a->collection, a->package, &n);
+        if (a->collection == CSEC_COLLECTION_CRATES && n > best_n) {
+            best_n = n;
+            best = a->package;
+        }
+    }
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench DB_DIR [RUNS]\n");
+        return 2;
+    }
+    int runs = argc > 2 ? atoi(argv[2]) : 31;
+    if (runs < 1)
+        runs = 1;
+    double *t = calloc((size_t)runs, sizeof *t);
+    csec_db *db = NULL;
+    csec_diag d;
+    size_t count = 0;
+    /* One warm-up load brings the files into the page cache. */
+    for (int r = -1; r < runs; r++) {
+        double t0 = now_ns();
+        if (csec_db_open(&db, argv[1], NULL, &d) < 0) {
+            char msg[1024];
+            fprintf(stderr, "bench: %s\n", csec_diag_format(msg, sizeof msg, &d));
+            return 1;
+        }
+        double t1 = now_ns();
+        count = csec_db_count(db);
+        if (r >= 0)
+            t[r] = (t1 - t0) / 1e6;
+        csec_db_free(db);
+    }
+    printf("db_load_ms: median %.3f over %d runs (%zu advisories)\n", median(t, runs), runs, count);
+
+    csec_db_open(&db, argv[1], NULL, &d);
+    const char *crate = busiest_crate(db);
+    size_t n = 0;
+    const csec_advisory *const *list = csec_db_by_package(db, CSEC_COLLECTION_CRATES, crate, &n);
+    static const char *probe[] = {"0.1.0", "1.0.0", "0.7.20-alpha.1", "2.3.4"};
+    csec_version versions[4];
+    for (int i = 0; i < 4; i++)
+        csec_version_parse(&versions[i], probe[i], strlen(probe[i]), NULL);
+
+    /* Decide one (advisory, version) pair. */
+    const long iters = 2000000;
+    volatile size_t sink = 0;
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_ns();
+        for (long i = 0; i < iters; i++)
+            sink += csec_advisory_affects(list[i % n], &versions[i & 3]);
+        t[r] = (now_ns() - t0) / (double)iters;
+    }
+    printf("affects_ns: median %.1f per advisory+version check\n", median(t, runs));
+
+    /* Decide a whole crate version: look the crate up, check each advisory. */
+    const long citers = 200000;
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_ns();
+        for (long i = 0; i < citers; i++) {
+            size_t k = 0;
+            const csec_advisory *const *l = csec_db_by_package(db, CSEC_COLLECTION_CRATES, crate, &k);
+            for (size_t j = 0; j < k; j++)
+                sink += csec_advisory_affects(l[j], &versions[i & 3]);
+        }
+        t[r] = (now_ns() - t0) / (double)citers;
+    }
+    printf("crate_version_ns: median %.1f for lookup + %zu advisories of `%s`\n", median(t, runs),
+           n, crate);
+    (void)sink;
+    csec_db_free(db);
+    free(t);
+    return 0;
+}

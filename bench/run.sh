@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# bench/run.sh BUILD_DIR - the benchmarks behind `make bench`.  Every figure is
+# a median over repeated runs in this one invocation, next to its baseline.
+set -euo pipefail
+B=${1:-build}
+cd "$(dirname "$0")/.."
+DATA=${CRATESEC_TEST_DATA:-$(cd .. && pwd)/shared/data}
+DB=$B/bench-advisory-db
+if [ ! -d "$DB/crates" ]; then
+    git clone -q "$DATA/advisory-db.bundle" "$DB"
+fi
+cc -std=c11 -O2 -Iinclude -o "$B/bench-core" bench/bench.c "$B/libcratesec.a" \
+    $(pkg-config --libs libgit2) -lm -lpthread
+echo "== core (database: $(git -C "$DB" rev-parse --short HEAD))"
+out=$("$B/bench-core" "$DB" 31)
+echo "$out"
+py=$(python3 bench/tomllib_baseline.py "$DB" 11)
+echo "$py"
+c=$(echo "$out" | awk '/^db_load_ms/ {print $3}')
+p=$(echo "$py" | awk '/^tomllib_ms/ {print $3}')
+awk -v c="$c" -v p="$p" 'BEGIN {
+    r = p / c
+    printf "ratio: cratesec load+index is %.1fx faster than tomllib front matter only (target >= 20x) %s\n", r, (r >= 20 ? "OK" : "MISS")
+    printf "target: load under 10 ms: %s\n", (c < 10 ? "OK" : "MISS")
+}'
+a=$(echo "$out" | awk '/^crate_version_ns/ {print $3}')
+awk -v a="$a" 'BEGIN { printf "target: one crate version under 1 us: %s\n", (a < 1000 ? "OK" : "MISS") }'
