@@ -17,6 +17,8 @@ WERROR   ?=
 OPT      ?= -O2 -g
 SAN      ?=
 PKGS     := libgit2
+# The server (linked into the cratesec binary only, not into libcratesec).
+SERVER_PKGS := libmicrohttpd libcmark-gfm
 
 WARN     := -Wall -Wextra -pedantic -Wstrict-prototypes -Wshadow -Wmissing-prototypes \
             -Wno-unused-parameter
@@ -28,12 +30,13 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
+SERVER_SRC := $(sort $(wildcard server/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o) $(SERVER_SRC:%.c=$(B)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
 .PHONY: all test check fuzz fuzz-replay bench install format lint headertest clean
@@ -51,8 +54,12 @@ $(B)/libcratesec.a: $(LIB_OBJ)
 $(B)/libcratesec.so: $(LIB_OBJ)
 	$(CC) -shared $(SAN) -Wl,-soname,libcratesec.so.0 -o $@ $^ $(LDLIBS)
 
+$(B)/server/%.o: CFLAGS += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
+$(B)/cli/%.o: CPPFLAGS += -Iserver
+
 $(B)/cratesec: $(CLI_OBJ) $(B)/libcratesec.a
-	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(B)/libcratesec.a $(LDLIBS)
+	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(B)/libcratesec.a $(LDLIBS) \
+	  $(if $(SERVER_SRC),$(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -lcmark-gfm-extensions)
 
 $(B)/toml-decode: $(B)/tools/toml-decode.o $(B)/libcratesec.a
 	$(CC) $(SAN) -o $@ $< $(B)/libcratesec.a $(LDLIBS)
@@ -86,24 +93,34 @@ check:
 	$(MAKE) B=build/sanitize OPT='-O1 -g -fno-omit-frame-pointer' \
 	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' test
 
-# libFuzzer needs clang.  Each target runs FUZZ_SECONDS (default 600) on its corpus.
+# libFuzzer needs clang.  Each target runs FUZZ_SECONDS (default 600) on its
+# corpus; `make -j2 fuzz` runs two at a time.  New inputs go to build/fuzz/work.
 FUZZ_SECONDS ?= 600
 FUZZ_CC ?= clang
-fuzz:
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+ifneq ($(B),build/fuzz)
+build/fuzz/libcratesec.a: $(LIB_SRC)
 	$(MAKE) B=build/fuzz CC=$(FUZZ_CC) OPT='-O1 -g' \
 	  SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
 	  build/fuzz/libcratesec.a
-	@mkdir -p build/fuzz/bin
-	@for t in $(FUZZ_NAMES); do \
-	  $(FUZZ_CC) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -o build/fuzz/bin/$$t fuzz/fuzz_$$t.c build/fuzz/libcratesec.a $(LDLIBS) || exit 1; done
-	@for t in $(FUZZ_NAMES); do \
-	  mkdir -p build/fuzz/work/$$t; \
-	  dict=""; [ -f fuzz/$$t.dict ] && dict="-dict=fuzz/$$t.dict"; \
-	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
-	  build/fuzz/bin/$$t $$dict -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=build/fuzz/work/$$t- build/fuzz/work/$$t fuzz/corpora/$$t 2>&1 | tail -12 \
-	    || exit 1; done
+endif
+
+build/fuzz/bin/%: fuzz/fuzz_%.c build/fuzz/libcratesec.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< build/fuzz/libcratesec.a $(LDLIBS)
+
+fuzz-run-%: build/fuzz/bin/%
+	@mkdir -p build/fuzz/work/$*
+	@echo "fuzz: $* for $(FUZZ_SECONDS)s"
+	@build/fuzz/bin/$* $(if $(wildcard fuzz/$*.dict),-dict=fuzz/$*.dict) \
+	  -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -close_fd_mask=3 \
+	  -artifact_prefix=build/fuzz/work/$*- build/fuzz/work/$* fuzz/corpora/$* \
+	  > build/fuzz/work/$*.log 2>&1 || { tail -40 build/fuzz/work/$*.log; exit 1; }
+	@grep -E "stat::number_of_executed_runs|stat::peak_rss_mb" build/fuzz/work/$*.log | \
+	  sed 's/^/fuzz: $*: /'
+
+fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
 
 bench: all
 	@bash bench/run.sh $(B)
@@ -130,7 +147,7 @@ headertest:
 	g++ -std=c++11 -pedantic -Wall -Wextra -Werror -Iinclude -fsyntax-only -x c++ tests/headertest.c
 
 format:
-	clang-format -i include/*.h lib/*.[ch] cli/*.[ch] tests/unit/*.[ch] fuzz/*.c tools/*.c bench/*.c
+	clang-format -i include/*.h lib/*.[ch] cli/*.[ch] server/*.[ch] tests/unit/*.[ch] fuzz/*.c tools/*.c bench/*.c
 
 lint:
 	clang-tidy $(LIB_SRC) -- $(CPPFLAGS) -std=c11

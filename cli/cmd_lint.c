@@ -84,10 +84,22 @@ static void remember_id(lint_state *st, const char *id, const char *path)
     st->id_paths[st->nids++] = strdup(path);
 }
 
+/* dir + "/" + name into out; false (and a problem reported) when too long. */
+static bool join_path(lint_state *st, char *out, size_t n, const char *dir, const char *name)
+{
+    int w = snprintf(out, n, "%s/%s", dir, name);
+    if (w < 0 || (size_t)w >= n) {
+        problem(st, dir, "path too long");
+        return false;
+    }
+    return true;
+}
+
 static void lint_file(lint_state *st, const char *root, const char *rel)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
+    char path[8192];
+    if (!join_path(st, path, sizeof path, root, rel))
+        return;
     size_t len = 0;
     char *text = cli_read_file(path, &len);
     st->files++;
@@ -148,9 +160,10 @@ static int run(int argc, char **argv)
             continue;
         }
         for (size_t p = 0; p < npkg; p++) {
-            char pdir[4096];
+            char pdir[8192];
             struct stat sb;
-            snprintf(pdir, sizeof pdir, "%s/%s", cdir, pkgs[p]);
+            if (!join_path(&st, pdir, sizeof pdir, cdir, pkgs[p]))
+                continue;
             if (stat(pdir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
                 problem(&st, pdir, "expected a package directory");
                 st.bad_files++;

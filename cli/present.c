@@ -23,7 +23,9 @@ const char *present_kind(const csec_advisory *a)
 
 const char *present_date(char out[11], csec_date d)
 {
-    snprintf(out, 11, "%04d-%02d-%02d", d.year % 10000, d.month % 100, d.day % 100);
+    /* Dates are validated on load; the modulos only bound the widths. */
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d.year % 10000u, (unsigned)d.month % 100u,
+             (unsigned)d.day % 100u);
     return out;
 }
 

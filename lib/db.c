@@ -1,9 +1,583 @@
-/* db.c - placeholder until the database loader lands. */
-#include "util.h"
+/* db.c - loading an advisory database directory (spec §1.2), its indexes,
+ * and queries (spec §2.6).
+ *
+ * Everything lives in one arena.  Files are visited in sorted order
+ * (collection, package, file name: bytewise), so the advisories of one
+ * package are contiguous in load order and the package index simply maps a
+ * name to a slice of the load-order array.  Lookups use two open-addressing
+ * hash tables (FNV-1a, linear probing, power-of-two capacity). */
+#include "advisory.h"
+
+#include "gittime.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct id_slot {
+    const char *key; /* NULL: empty */
+    uint32_t hash;
+    uint32_t index;
+} id_slot;
+
+typedef struct pkg_slot {
+    const char *name; /* NULL: empty */
+    uint32_t hash;
+    int collection;
+    uint32_t start, count;
+} pkg_slot;
+
+struct csec_db {
+    csec_arena arena;
+    csec_advisory **list;
+    size_t count, cap;
+    size_t errors;
+    id_slot *ids;
+    size_t ids_cap, ids_used;
+    pkg_slot *pkgs;
+    size_t pkgs_cap;
+    bool has_commit;
+    char commit[41];
+    int64_t commit_time;
+};
+
+static uint32_t fnv1a(const char *s, int salt)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)salt;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* ---- id/alias index ---- */
+
+static void ids_grow(csec_db *db);
+
+static const id_slot *ids_lookup(const csec_db *db, const char *key, uint32_t h)
+{
+    if (!db->ids_cap)
+        return NULL;
+    size_t mask = db->ids_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const id_slot *s = &db->ids[i];
+        if (!s->key)
+            return NULL;
+        if (s->hash == h && strcmp(s->key, key) == 0)
+            return s;
+    }
+}
+
+/* Inserts unless present; returns false when the key was already there. */
+static bool ids_insert(csec_db *db, const char *key, uint32_t index)
+{
+    uint32_t h = fnv1a(key, 0);
+    if (ids_lookup(db, key, h))
+        return false;
+    if ((db->ids_used + 1) * 2 > db->ids_cap)
+        ids_grow(db);
+    size_t mask = db->ids_cap - 1, i = h & mask;
+    while (db->ids[i].key)
+        i = (i + 1) & mask;
+    db->ids[i].key = key;
+    db->ids[i].hash = h;
+    db->ids[i].index = index;
+    db->ids_used++;
+    return true;
+}
+
+static void ids_grow(csec_db *db)
+{
+    size_t old_cap = db->ids_cap;
+    id_slot *old = db->ids;
+    db->ids_cap = old_cap ? old_cap * 2 : 4096;
+    db->ids = csec__xcalloc(db->ids_cap, sizeof *db->ids);
+    size_t mask = db->ids_cap - 1;
+    for (size_t k = 0; k < old_cap; k++) {
+        if (!old[k].key)
+            continue;
+        size_t i = old[k].hash & mask;
+        while (db->ids[i].key)
+            i = (i + 1) & mask;
+        db->ids[i] = old[k];
+    }
+    free(old);
+}
+
+/* ---- package index, built once after loading ---- */
+
+static const pkg_slot *pkgs_lookup(const csec_db *db, int coll, const char *name)
+{
+    if (!db->pkgs_cap)
+        return NULL;
+    uint32_t h = fnv1a(name, coll);
+    size_t mask = db->pkgs_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const pkg_slot *s = &db->pkgs[i];
+        if (!s->name)
+            return NULL;
+        if (s->hash == h && s->collection == coll && strcmp(s->name, name) == 0)
+            return s;
+    }
+}
+
+static void build_package_index(csec_db *db)
+{
+    size_t cap = 16;
+    while (cap < db->count * 2 + 2)
+        cap *= 2;
+    db->pkgs_cap = cap;
+    db->pkgs = csec__xcalloc(cap, sizeof *db->pkgs);
+    size_t i = 0;
+    while (i < db->count) {
+        const csec_advisory *a = db->list[i];
+        size_t j = i + 1;
+        while (j < db->count && db->list[j]->collection == a->collection &&
+               strcmp(db->list[j]->package, a->package) == 0)
+            j++;
+        uint32_t h = fnv1a(a->package, (int)a->collection);
+        size_t k = h & (cap - 1);
+        while (db->pkgs[k].name)
+            k = (k + 1) & (cap - 1);
+        db->pkgs[k] = (pkg_slot){a->package, h, (int)a->collection, (uint32_t)i, (uint32_t)(j - i)};
+        i = j;
+    }
+}
+
+/* ---- directory walk ---- */
+
+typedef struct names {
+    char **items;
+    size_t count, cap;
+    csec_buf pool; /* offsets are stored, then turned into pointers */
+} names;
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists the entries of an open directory, sorted.  With dirs_only, keeps
+ * directories; otherwise drops dot-names.  `dir` stays open (its fd is used
+ * for openat) and is rewound first. */
+static void list_dir(names *out, DIR *dir, bool dirs_only)
+{
+    out->count = 0;
+    csec_buf_clear(&out->pool);
+    rewinddir(dir);
+    int dfd = dirfd(dir);
+    size_t *offs = NULL, noffs = 0, capoffs = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        const char *n = e->d_name;
+        if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
+            continue;
+        if (dirs_only) {
+            bool is_dir = e->d_type == DT_DIR;
+            if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
+                struct stat st;
+                is_dir = fstatat(dfd, n, &st, 0) == 0 && S_ISDIR(st.st_mode);
+            }
+            if (!is_dir)
+                continue;
+        } else if (n[0] == '.') {
+            continue;
+        }
+        if (noffs == capoffs) {
+            capoffs = capoffs ? capoffs * 2 : 64;
+            offs = csec__xrealloc(offs, csec__mul(capoffs, sizeof *offs));
+        }
+        offs[noffs++] = out->pool.len;
+        csec_buf_put(&out->pool, n, strlen(n) + 1);
+    }
+    if (noffs > out->cap) {
+        out->cap = noffs;
+        out->items = csec__xrealloc(out->items, csec__mul(noffs, sizeof *out->items));
+    }
+    for (size_t i = 0; i < noffs; i++)
+        out->items[i] = out->pool.ptr + offs[i];
+    out->count = noffs;
+    free(offs);
+    qsort(out->items, out->count, sizeof *out->items, cmp_name);
+}
+
+static DIR *open_dir_at(int dirfd, const char *name)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    DIR *dir = fdopendir(fd);
+    if (!dir)
+        close(fd);
+    return dir;
+}
+
+typedef struct loader {
+    csec_db *db;
+    const csec_db_options *opts;
+    csec_diag *d;
+    char *buf; /* reused file buffer */
+    size_t buf_cap;
+    int fatal; /* set in strict mode */
+} loader;
+
+/* Reports one bad file.  Returns nonzero when loading must stop. */
+static int report(loader *L, csec_diag *fd)
+{
+    L->db->errors++;
+    if (L->opts && L->opts->on_error)
+        L->opts->on_error(fd, L->opts->payload);
+    if (L->opts && L->opts->strict) {
+        if (L->d)
+            *L->d = *fd;
+        L->fatal = fd->code ? fd->code : CSEC_EPARSE;
+        return 1;
+    }
+    return 0;
+}
+
+static int read_at(loader *L, int dirfd, const char *name, const char *path, size_t *len,
+                   csec_diag *fd)
+{
+    int f = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (f < 0)
+        return csec__diag_set(fd, CSEC_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    int rc = 0;
+    size_t got = 0;
+    /* No fstat: advisories are small, the buffer is reused and grows on
+     * demand, and reading a directory fails with EISDIR anyway. */
+    if (L->buf_cap < 65536) {
+        L->buf_cap = 65536;
+        L->buf = csec__xrealloc(L->buf, L->buf_cap);
+    }
+    for (;;) {
+        if (L->buf_cap - got < 2) { /* the file grew while we read it */
+            L->buf_cap *= 2;
+            L->buf = csec__xrealloc(L->buf, L->buf_cap);
+        }
+        ssize_t n = read(f, L->buf + got, L->buf_cap - got - 1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = csec__diag_set(fd, CSEC_EIO, path, 0, 0, "read error: %s", strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    L->buf[got] = '\0';
+    *len = got;
+done:
+    close(f);
+    return rc;
+}
+
+static void load_file(loader *L, int pkgfd, csec_buf *path, size_t root_len, const char *name)
+{
+    csec_diag fd;
+    csec__diag_clear(&fd);
+    size_t len = 0;
+    if (read_at(L, pkgfd, name, path->ptr, &len, &fd) < 0) {
+        report(L, &fd);
+        return;
+    }
+    csec_advisory *a = NULL;
+    if (csec__advisory_parse_arena(&a, &L->db->arena, path->ptr, L->buf, len, &fd) < 0) {
+        report(L, &fd);
+        return;
+    }
+    a->path += root_len; /* relative to the database root */
+    if (strcmp(a->id, "RUSTSEC-0000-0000") == 0)
+        return; /* a draft: validated, not indexed */
+    csec_db *db = L->db;
+    if (!ids_insert(db, a->id, (uint32_t)db->count)) {
+        csec__diag_set(&fd, CSEC_EPARSE, path->ptr, 0, 0, "duplicate advisory ID `%s`", a->id);
+        report(L, &fd);
+        return;
+    }
+    if (db->count == db->cap) {
+        db->cap = db->cap ? db->cap * 2 : 2048;
+        db->list = csec__xrealloc(db->list, csec__mul(db->cap, sizeof *db->list));
+    }
+    db->list[db->count++] = a;
+}
+
+static int load_collection(loader *L, const char *root, const char *coll)
+{
+    int rc = 0;
+    DIR *cdir = NULL;
+    names pkgs = {NULL, 0, 0, CSEC_BUF_INIT}, files = {NULL, 0, 0, CSEC_BUF_INIT};
+    csec_buf path = CSEC_BUF_INIT;
+    csec_buf_printf(&path, "%s/%s", root, coll);
+    cdir = open_dir_at(AT_FDCWD, path.ptr);
+    if (!cdir) {
+        if (strcmp(coll, "rust") == 0 && errno == ENOENT)
+            goto done;
+        rc = csec__diag_set(L->d, errno == ENOENT ? CSEC_ENOTFOUND : CSEC_EIO, path.ptr, 0, 0,
+                            "cannot open advisory directory: %s", strerror(errno));
+        goto done;
+    }
+    list_dir(&pkgs, cdir, true);
+    size_t coll_len = path.len;
+    for (size_t i = 0; i < pkgs.count && !L->fatal; i++) {
+        path.len = coll_len;
+        csec_buf_printf(&path, "/%s", pkgs.items[i]);
+        DIR *pdir = open_dir_at(dirfd(cdir), pkgs.items[i]);
+        if (!pdir) {
+            csec_diag fd;
+            csec__diag_set(&fd, CSEC_EIO, path.ptr, 0, 0, "cannot list: %s", strerror(errno));
+            report(L, &fd);
+            continue;
+        }
+        list_dir(&files, pdir, false);
+        size_t pkg_len = path.len;
+        for (size_t j = 0; j < files.count && !L->fatal; j++) {
+            path.len = pkg_len;
+            csec_buf_printf(&path, "/%s", files.items[j]);
+            load_file(L, dirfd(pdir), &path, strlen(root) + 1, files.items[j]);
+        }
+        closedir(pdir);
+    }
+    if (L->fatal)
+        rc = L->fatal;
+done:
+    if (cdir)
+        closedir(cdir);
+    free(pkgs.items);
+    csec_buf_free(&pkgs.pool);
+    free(files.items);
+    csec_buf_free(&files.pool);
+    csec_buf_free(&path);
+    return rc;
+}
+
+/* ---- git metadata ---- */
+
+static void on_git_time(const char *path, int64_t time, void *payload)
+{
+    csec_db *db = payload;
+    int coll;
+    const char *rest;
+    if (strncmp(path, "crates/", 7) == 0) {
+        coll = CSEC_COLLECTION_CRATES;
+        rest = path + 7;
+    } else if (strncmp(path, "rust/", 5) == 0) {
+        coll = CSEC_COLLECTION_RUST;
+        rest = path + 5;
+    } else {
+        return;
+    }
+    const char *slash = strchr(rest, '/');
+    if (!slash || (size_t)(slash - rest) >= 512)
+        return;
+    char pkg[512];
+    memcpy(pkg, rest, (size_t)(slash - rest));
+    pkg[slash - rest] = '\0';
+    const pkg_slot *s = pkgs_lookup(db, coll, pkg);
+    for (uint32_t i = 0; s && i < s->count; i++) {
+        csec_advisory *a = db->list[s->start + i];
+        if (strcmp(a->path, path) == 0)
+            a->modified = time;
+    }
+}
+
+static bool has_dot_git(const char *root)
+{
+    csec_buf p = CSEC_BUF_INIT;
+    csec_buf_printf(&p, "%s/.git", root);
+    struct stat st;
+    bool yes = stat(p.ptr, &st) == 0;
+    csec_buf_free(&p);
+    return yes;
+}
+
+static void index_aliases(csec_db *db)
+{
+    for (size_t i = 0; i < db->count; i++)
+        for (size_t k = 0; k < db->list[i]->aliases.count; k++)
+            ids_insert(db, db->list[i]->aliases.items[k], (uint32_t)i);
+}
 
 int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, csec_diag *d)
 {
-    (void)opts;
+    int rc = 0;
     *out = NULL;
-    return csec__diag_set(d, CSEC_ERROR, path, 0, 0, "not implemented");
+    csec__diag_clear(d);
+    csec_db *db = csec__xcalloc(1, sizeof *db);
+    loader L = {db, opts, d, NULL, 0, 0};
+    size_t root_len = strlen(path);
+    while (root_len > 1 && path[root_len - 1] == '/')
+        root_len--;
+    char *root = csec__xstrndup(path, root_len);
+
+    if ((rc = load_collection(&L, root, "crates")) < 0 ||
+        (rc = load_collection(&L, root, "rust")) < 0)
+        goto done;
+    index_aliases(db);
+    build_package_index(db);
+
+    if (opts && opts->git_times) {
+        csec_diag gd;
+        int g = csec__git_modified_times(root, on_git_time, db, &gd);
+        if (g < 0 && g != CSEC_ENOTFOUND) {
+            if (d)
+                *d = gd;
+            rc = g;
+            goto done;
+        }
+    }
+    /* Only ask git when there is a .git: starting libgit2 costs more than
+     * loading the whole database. */
+    if ((opts && opts->git_times) || has_dot_git(root)) {
+        csec_diag gd;
+        if (csec__git_head(root, db->commit, &db->commit_time, &gd) == 0)
+            db->has_commit = true;
+    }
+done:
+    free(L.buf);
+    free(root);
+    if (rc < 0) {
+        csec_db_free(db);
+        db = NULL;
+    }
+    *out = db;
+    return rc;
+}
+
+void csec_db_free(csec_db *db)
+{
+    if (!db)
+        return;
+    csec__arena_free(&db->arena);
+    free(db->list);
+    free(db->ids);
+    free(db->pkgs);
+    free(db);
+}
+
+size_t csec_db_count(const csec_db *db)
+{
+    return db ? db->count : 0;
+}
+
+const csec_advisory *csec_db_get(const csec_db *db, size_t i)
+{
+    return db && i < db->count ? db->list[i] : NULL;
+}
+
+size_t csec_db_error_count(const csec_db *db)
+{
+    return db ? db->errors : 0;
+}
+
+const csec_advisory *csec_db_find(const csec_db *db, const char *id_or_alias)
+{
+    if (!db || !id_or_alias)
+        return NULL;
+    const id_slot *s = ids_lookup(db, id_or_alias, fnv1a(id_or_alias, 0));
+    return s ? db->list[s->index] : NULL;
+}
+
+const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
+                                               const char *name, size_t *count)
+{
+    const pkg_slot *s = db && name ? pkgs_lookup(db, (int)c, name) : NULL;
+    if (!s) {
+        *count = 0;
+        return NULL;
+    }
+    *count = s->count;
+    return (const csec_advisory *const *)db->list + s->start;
+}
+
+const char *csec_db_commit(const csec_db *db, int64_t *commit_time)
+{
+    if (!db || !db->has_commit) {
+        if (commit_time)
+            *commit_time = 0;
+        return NULL;
+    }
+    if (commit_time)
+        *commit_time = db->commit_time;
+    return db->commit;
+}
+
+/* ---- queries (spec §2.6) ---- */
+
+static bool list_has(const csec_strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (strcmp(l->items[i], s) == 0)
+            return true;
+    return false;
+}
+
+static bool targets_pass(const csec_strlist *adv, const char *const *q, size_t n)
+{
+    if (adv->count == 0 || n == 0)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (q[i] && list_has(adv, q[i]))
+            return true;
+    return false;
+}
+
+static bool tristate_pass(csec_tristate t, bool value)
+{
+    return t == CSEC_ANY || (t == CSEC_YES) == value;
+}
+
+bool csec_query_matches(const csec_query *q, const csec_advisory *a)
+{
+    if (q->collection >= 0 && q->collection != (int)a->collection)
+        return false;
+    if (q->package && strcmp(q->package, a->package) != 0)
+        return false;
+    if (q->version && !csec_advisory_affects(a, q->version))
+        return false;
+    if (q->category && !list_has(&a->categories, q->category))
+        return false;
+    if (q->keyword && !list_has(&a->keywords, q->keyword))
+        return false;
+    if (q->severity_threshold != CSEC_SEVERITY_NONE && a->cvss &&
+        a->cvss->severity < q->severity_threshold)
+        return false;
+    if (!targets_pass(&a->arch, q->arch, q->arch_count) || !targets_pass(&a->os, q->os, q->os_count))
+        return false;
+    if (q->year) {
+        csec__id_kind kind;
+        int year = 0;
+        if (csec__id_parse(&kind, &year, a->id, strlen(a->id), NULL) == 0 && year != 0 &&
+            year != q->year)
+            return false;
+    }
+    return tristate_pass(q->withdrawn, csec_advisory_is_withdrawn(a)) &&
+           tristate_pass(q->informational, a->informational != CSEC_INFO_NONE);
+}
+
+size_t csec_db_query(const csec_db *db, const csec_query *q,
+                     void (*cb)(const csec_advisory *a, void *payload), void *payload)
+{
+    size_t n = 0, count = 0;
+    const csec_advisory *const *list;
+    if (q->package && q->collection >= 0) {
+        list = csec_db_by_package(db, (csec_collection)q->collection, q->package, &count);
+    } else {
+        list = (const csec_advisory *const *)db->list;
+        count = db->count;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (csec_query_matches(q, list[i])) {
+            n++;
+            if (cb)
+                cb(list[i], payload);
+        }
+    }
+    return n;
 }

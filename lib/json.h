@@ -8,15 +8,15 @@
  *
  * The writer only tracks commas and indentation; the caller is responsible for
  * calling key before every object member and for balancing begin/end.  Nesting
- * is limited to CSEC__JSON_MAX_DEPTH levels, far more than any document the
- * library builds (OSV is 6 deep); the caller's code, not input, decides the
+ * is limited to CSEC__JSON_WRITER_MAX_DEPTH levels, far more than any document
+ * the library builds (OSV is 6 deep); the caller's code, not input, decides the
  * depth, so exceeding it is a programmer error (assert). */
 #ifndef CSEC_JSON_H
 #define CSEC_JSON_H
 
 #include "util.h"
 
-#define CSEC__JSON_MAX_DEPTH 64
+#define CSEC__JSON_WRITER_MAX_DEPTH 64
 
 typedef struct csec__json {
     csec_buf *out;
@@ -48,11 +48,9 @@ void csec__json_null(csec__json *j);
 void csec__json_bool(csec__json *j, bool v);
 void csec__json_int(csec__json *j, int64_t v);
 void csec__json_uint(csec__json *j, uint64_t v);
-/* A float as serde_json writes an f64 (shortest round-trip digits, "6.2",
- * "10.0"); NaN and infinities are written as null, as serde_json does.
- * Exact for magnitudes in [1e-5, 1e16), which covers every number the
- * library writes (CVSS scores); outside that range the exponent form may
- * differ from ryu's in the place where it switches to scientific notation. */
+/* A float as serde_json writes an f64 with ryu: shortest round-trip digits,
+ * "6.2", "10.0", "1e16", "1.5e-7"; NaN and infinities are written as null,
+ * as serde_json does. */
 void csec__json_double(csec__json *j, double v);
 /* A value that is already JSON text (another document, a number). */
 void csec__json_raw(csec__json *j, const char *text, size_t len);

@@ -18,4 +18,21 @@ bool csec__comparator_matches(const csec_comparator *c, const csec_version *v);
 /* Compares two prerelease strings ("" = release, which sorts highest). */
 int csec__pre_cmp(csec_str a, csec_str b);
 
+/* Where display forms go: a growable buffer when `buf` is set, otherwise a
+ * fixed array `fixed` of `cap` bytes (always NUL-terminated, silently
+ * truncated).  The fixed form lets error paths print without allocating. */
+typedef struct csec__sink {
+    csec_buf *buf;
+    char *fixed;
+    size_t cap;
+    size_t len;
+} csec__sink;
+
+void csec__sink_put(csec__sink *k, const char *s, size_t n);
+/* Display forms of spec §2.1 and §2.2 into a sink. */
+void csec__version_format(csec__sink *k, const csec_version *v);
+void csec__req_format(csec__sink *k, const csec_req *r);
+/* The display form of `r` in `out` (size n, truncated); returns out. */
+const char *csec__req_display(char *out, size_t n, const csec_req *r);
+
 #endif

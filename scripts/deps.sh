@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential clang libclang-rt-14-dev pkg-config git python3 zstd
       libgit2-dev libcurl4-openssl-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-      hyperfine)
+      libmicrohttpd-dev hyperfine)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,7 @@
 /* harness.h - the unit-test harness: typed assertions that print both sides.
  *
  * A test is `TEST(module, name) { ... }` at the start of a line in any
- * tests/unit/*.c; the Makefile collects them (no list to edit).  Run one test
+ * tests/unit/ (any .c file); the Makefile collects them (no list to edit).  Run one test
  * with `build/unit-tests -s module__name`, or a module with `-s module`. */
 #ifndef CSEC_HARNESS_H
 #define CSEC_HARNESS_H

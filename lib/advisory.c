@@ -1,0 +1,860 @@
+/* advisory.c - decoding one advisory file into a csec_advisory (spec §1.2-1.9).
+ *
+ * The TOML tree lives in a scratch arena that is dropped before returning;
+ * everything the advisory keeps is copied into the caller's arena, so a whole
+ * database shares one arena and loading does no per-string malloc. */
+#include "advisory.h"
+
+#include "cvss.h"
+#include "range.h"
+#include "semver.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct parse_ctx {
+    csec_arena *arena; /* the result's */
+    csec_arena scratch; /* the TOML tree's */
+    const char *path;
+    const char *text;
+    size_t len;
+    csec__frontmatter fm;
+    bool prefixed;
+    csec_diag *d;
+} parse_ctx;
+
+struct csec_advisory_doc {
+    csec_arena arena;
+    csec_advisory *adv;
+};
+
+/* ---- diagnostics ---- */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static int
+err_at(parse_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return csec__diag_set(c->d, CSEC_EPARSE, c->path ? c->path : "", line, col, "%s", msg);
+}
+
+/* Position of a TOML node (or key), in file coordinates. */
+static void node_pos(const parse_ctx *c, uint32_t line, uint32_t col, uint32_t *l, uint32_t *cc)
+{
+    csec__toml_pos_to_file(c->text, &c->fm, c->prefixed, line, col, l, cc);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int
+err_node(parse_ctx *c, const csec_toml_value *v, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    uint32_t l = 0, cc = 0;
+    if (v)
+        node_pos(c, v->line, v->col, &l, &cc);
+    return err_at(c, l, cc, "%s", msg);
+}
+
+/* The file position of byte `inner` (0-based) of a string value, when the
+ * value is written literally (no escapes) so that the column is exact;
+ * otherwise the position of the value itself. */
+static void string_inner_pos(const parse_ctx *c, const csec_toml_value *v, size_t inner,
+                             uint32_t *l, uint32_t *cc)
+{
+    node_pos(c, v->line, v->col, l, cc);
+    if (*l == 0)
+        return;
+    size_t off = 0;
+    uint32_t line = 1;
+    while (off < c->len && line < *l) {
+        if (c->text[off] == '\n')
+            line++;
+        off++;
+    }
+    off += *cc - 1;
+    if (off + 1 + v->u.str.len <= c->len && (c->text[off] == '"' || c->text[off] == '\'') &&
+        memcmp(c->text + off + 1, v->u.str.ptr, v->u.str.len) == 0 && inner <= v->u.str.len)
+        *cc += (uint32_t)(1 + inner);
+}
+
+/* ---- small validators shared with lint.c and db.c ---- */
+
+static bool all_digits(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static bool has_prefix(const char *s, size_t len, const char *p)
+{
+    size_t n = strlen(p);
+    return len >= n && memcmp(s, p, n) == 0;
+}
+
+int csec__id_parse(csec__id_kind *kind, int *year, const char *s, size_t len, csec_diag *d)
+{
+    *year = 0;
+    static const struct {
+        const char *prefix;
+        csec__id_kind kind;
+    } dated[] = {{"RUSTSEC-", CSEC__ID_RUSTSEC}, {"CVE-", CSEC__ID_CVE}, {"TALOS-", CSEC__ID_TALOS}};
+    if (len == 17 && memcmp(s, "RUSTSEC-0000-0000", 17) == 0) {
+        *kind = CSEC__ID_PLACEHOLDER;
+        return 0;
+    }
+    for (size_t k = 0; k < sizeof dated / sizeof dated[0]; k++) {
+        if (!has_prefix(s, len, dated[k].prefix))
+            continue;
+        *kind = dated[k].kind;
+        size_t p = strlen(dated[k].prefix);
+        const char *dash = memchr(s + p, '-', len - p);
+        if (!dash || memchr(dash + 1, '-', len - (size_t)(dash + 1 - s)))
+            return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                                  "invalid advisory ID `%.*s`: expected %sYYYY-NNNN",
+                                  (int)(len > 64 ? 64 : len), s, dated[k].prefix);
+        size_t ylen = (size_t)(dash - (s + p));
+        const char *num = dash + 1;
+        size_t nlen = len - (size_t)(num - s);
+        if (!all_digits(s + p, ylen) || ylen > 9)
+            return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                                  "invalid advisory ID `%.*s`: year is not a number",
+                                  (int)(len > 64 ? 64 : len), s);
+        int y = atoi(s + p);
+        if (y < 2000 || y > 2100)
+            return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                                  "invalid advisory ID `%.*s`: year %d out of range 2000-2100",
+                                  (int)(len > 64 ? 64 : len), s, y);
+        if (!all_digits(num, nlen) || nlen > 9)
+            return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                                  "invalid advisory ID `%.*s`: number is not decimal",
+                                  (int)(len > 64 ? 64 : len), s);
+        *year = y;
+        return 0;
+    }
+    *kind = has_prefix(s, len, "GHSA-") ? CSEC__ID_GHSA : CSEC__ID_OTHER;
+    return 0;
+}
+
+static bool seg_first(char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' || ch == '<';
+}
+
+static bool seg_rest(char ch)
+{
+    return seg_first(ch) || (ch >= '0' && ch <= '9') || ch == '>' || ch == ',';
+}
+
+int csec__function_path_check(const char *s, size_t len, csec_diag *d)
+{
+    size_t segments = 0, i = 0;
+    for (;;) {
+        size_t start = i;
+        while (i < len && !(s[i] == ':' && i + 1 < len && s[i + 1] == ':')) {
+            char ch = s[i];
+            if (ch == '(' || ch == ')')
+                return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                                      "invalid function path `%.*s`: omit parameters",
+                                      (int)(len > 100 ? 100 : len), s);
+            bool ok = i == start ? seg_first(ch) : seg_rest(ch);
+            if (!ok)
+                return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                                      "invalid function path `%.*s`: invalid character at byte %zu",
+                                      (int)(len > 100 ? 100 : len), s, i + 1);
+            i++;
+        }
+        if (i == start)
+            return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                                  "invalid function path `%.*s`: empty segment",
+                                  (int)(len > 100 ? 100 : len), s);
+        segments++;
+        if (i >= len)
+            break;
+        i += 2;
+    }
+    if (segments < 2)
+        return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                              "invalid function path `%.*s`: expected at least 2 segments "
+                              "(crate::item)",
+                              (int)(len > 100 ? 100 : len), s);
+    return 0;
+}
+
+int csec__function_path_cmp(const char *a, const char *b)
+{
+    for (;;) {
+        const char *ea = strstr(a, "::"), *eb = strstr(b, "::");
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        int r = memcmp(a, b, la < lb ? la : lb);
+        if (r != 0)
+            return r;
+        if (la != lb)
+            return la < lb ? -1 : 1;
+        if (!ea || !eb)
+            return ea ? 1 : eb ? -1 : 0;
+        a = ea + 2;
+        b = eb + 2;
+    }
+}
+
+static const char *const categories[] = {
+    "code-execution",     "crypto-failure",    "denial-of-service", "file-disclosure",
+    "format-injection",   "malicious",         "memory-corruption", "memory-exposure",
+    "privilege-escalation", "thread-safety",
+};
+
+bool csec__category_known(const char *c)
+{
+    for (size_t i = 0; i < sizeof categories / sizeof categories[0]; i++)
+        if (strcmp(c, categories[i]) == 0)
+            return true;
+    return false;
+}
+
+bool csec__path_has_md_ext(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    return dot && dot != base && strcmp(dot, ".md") == 0;
+}
+
+/* Date validation (spec §1.8); the message explains what is wrong. */
+static int date_parse(csec_date *out, const char *s, size_t len, const char **why)
+{
+    if (len != 10 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) || s[7] != '-' ||
+        !all_digits(s + 8, 2)) {
+        *why = "expected YYYY-MM-DD";
+        return -1;
+    }
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int dd = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 2000 || y > 2100) {
+        *why = "year out of range 2000-2100";
+        return -1;
+    }
+    if (m < 1 || m > 12) {
+        *why = "month out of range";
+        return -1;
+    }
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int max = mdays[m - 1] + (m == 2 && leap);
+    if (dd < 1 || dd > max) {
+        *why = "day out of range for month";
+        return -1;
+    }
+    out->year = y;
+    out->month = m;
+    out->day = dd;
+    return 0;
+}
+
+/* A minimal absolute-URL check in the spirit of the WHATWG parser: a valid
+ * scheme, and a non-empty host without spaces for the special schemes. */
+static const char *url_problem(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (len == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return "relative URL without a base";
+    while (i < len && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                       (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+        i++;
+    if (i >= len || s[i] != ':')
+        return "relative URL without a base";
+    static const char *const special[] = {"http", "https", "ws", "wss", "ftp"};
+    bool is_special = false;
+    for (size_t k = 0; k < 5; k++)
+        if (strlen(special[k]) == i && strncasecmp(s, special[k], i) == 0)
+            is_special = true;
+    i++;
+    if (!is_special)
+        return NULL;
+    while (i < len && (s[i] == '/' || s[i] == '\\'))
+        i++;
+    size_t host = i;
+    while (i < len && s[i] != '/' && s[i] != '?' && s[i] != '#' && s[i] != '\\') {
+        if (s[i] == ' ' || s[i] == '<' || s[i] == '>' || s[i] == '^' || s[i] == '|')
+            return "invalid domain character";
+        if (s[i] == '@')
+            host = i + 1;
+        i++;
+    }
+    if (i == host)
+        return "empty host";
+    return NULL;
+}
+
+/* ---- typed access to the TOML tree ---- */
+
+static const char *type_name(const csec_toml_value *v)
+{
+    return csec__toml_type_name(v->type);
+}
+
+/* Fetches an optional string; 0 with *out NULL when absent. */
+static int get_string(parse_ctx *c, const csec_toml_value *table, const char *section,
+                      const char *key, const csec_toml_value **out)
+{
+    const csec_toml_value *v = csec__toml_get(table, key);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (v->type != CSEC_TOML_STRING)
+        return err_node(c, v, "invalid type for key `%s` in [%s]: expected string, found %s", key,
+                        section, type_name(v));
+    *out = v;
+    return 0;
+}
+
+static int require_string(parse_ctx *c, const csec_toml_value *table, const char *section,
+                          const char *key, const csec_toml_value **out)
+{
+    if (get_string(c, table, section, key, out) < 0)
+        return CSEC_EPARSE;
+    if (!*out)
+        return err_node(c, table, "missing field `%s` in [%s]", key, section);
+    return 0;
+}
+
+/* Fetches an optional array whose items are all strings. */
+static int get_str_array(parse_ctx *c, const csec_toml_value *table, const char *section,
+                         const char *key, const csec_toml_value **out)
+{
+    const csec_toml_value *v = csec__toml_get(table, key);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (v->type != CSEC_TOML_ARRAY)
+        return err_node(c, v, "invalid type for key `%s` in [%s]: expected array, found %s", key,
+                        section, type_name(v));
+    for (size_t i = 0; i < v->u.array.count; i++) {
+        const csec_toml_value *it = v->u.array.items[i];
+        if (it->type != CSEC_TOML_STRING)
+            return err_node(c, it,
+                            "invalid type for item %zu of `%s` in [%s]: expected string, found %s",
+                            i + 1, key, section, type_name(it));
+    }
+    *out = v;
+    return 0;
+}
+
+static const char *dup_str(parse_ctx *c, const csec_toml_value *v)
+{
+    return csec__arena_strndup(c->arena, v->u.str.ptr, v->u.str.len);
+}
+
+static csec_strlist dup_list(parse_ctx *c, const csec_toml_value *arr)
+{
+    csec_strlist l = {NULL, 0};
+    if (!arr || arr->u.array.count == 0)
+        return l;
+    const char **items = csec__arena_alloc(c->arena, csec__mul(arr->u.array.count, sizeof *items));
+    for (size_t i = 0; i < arr->u.array.count; i++)
+        items[i] = dup_str(c, arr->u.array.items[i]);
+    l.items = items;
+    l.count = arr->u.array.count;
+    return l;
+}
+
+static int check_ids(parse_ctx *c, const csec_toml_value *arr, const char *key)
+{
+    for (size_t i = 0; arr && i < arr->u.array.count; i++) {
+        const csec_toml_value *it = arr->u.array.items[i];
+        csec__id_kind kind;
+        int year;
+        if (csec__id_parse(&kind, &year, it->u.str.ptr, it->u.str.len, c->d) < 0) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid advisory ID");
+            return err_node(c, it, "%s (in `%s`)", msg, key);
+        }
+    }
+    return 0;
+}
+
+static int check_urls(parse_ctx *c, const csec_toml_value *v, const char *key)
+{
+    const char *why = url_problem(v->u.str.ptr, v->u.str.len);
+    if (why)
+        return err_node(c, v, "invalid URL `%.*s` for key `%s`: %s",
+                        (int)(v->u.str.len > 120 ? 120 : v->u.str.len), v->u.str.ptr, key, why);
+    return 0;
+}
+
+static int get_date(parse_ctx *c, const csec_toml_value *v, csec_date *out)
+{
+    const char *why = NULL;
+    if (date_parse(out, v->u.str.ptr, v->u.str.len, &why) < 0)
+        return err_node(c, v, "invalid date `%.*s`: %s",
+                        (int)(v->u.str.len > 40 ? 40 : v->u.str.len), v->u.str.ptr, why);
+    return 0;
+}
+
+/* ---- sections ---- */
+
+static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_advisory *a)
+{
+    const csec_toml_value *v;
+    const char *S = "advisory";
+
+    if (require_string(c, t, S, "id", &v) < 0)
+        return CSEC_EPARSE;
+    csec__id_kind kind;
+    int year;
+    if (csec__id_parse(&kind, &year, v->u.str.ptr, v->u.str.len, c->d) < 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid advisory ID");
+        return err_node(c, v, "%s", msg);
+    }
+    a->id = dup_str(c, v);
+    if (require_string(c, t, S, "package", &v) < 0)
+        return CSEC_EPARSE;
+    a->package = dup_str(c, v);
+
+    static const char *const from_md[] = {"title", "description"};
+    for (size_t i = 0; i < 2; i++) {
+        if (get_string(c, t, S, from_md[i], &v) < 0)
+            return CSEC_EPARSE;
+        if (v && v->u.str.len > 0)
+            return err_node(c, v, "`%s` must not be set in the TOML front matter (it comes from "
+                                  "the Markdown)",
+                            from_md[i]);
+    }
+
+    if (require_string(c, t, S, "date", &v) < 0 || get_date(c, v, &a->date) < 0)
+        return CSEC_EPARSE;
+
+    if (get_string(c, t, S, "url", &v) < 0 || (v && check_urls(c, v, "url") < 0))
+        return CSEC_EPARSE;
+    if (v)
+        a->url = dup_str(c, v);
+
+    if (get_str_array(c, t, S, "references", &v) < 0)
+        return CSEC_EPARSE;
+    for (size_t i = 0; v && i < v->u.array.count; i++)
+        if (check_urls(c, v->u.array.items[i], "references") < 0)
+            return CSEC_EPARSE;
+    a->references = dup_list(c, v);
+
+    if (get_str_array(c, t, S, "categories", &v) < 0)
+        return CSEC_EPARSE;
+    a->categories = dup_list(c, v);
+    if (get_str_array(c, t, S, "keywords", &v) < 0)
+        return CSEC_EPARSE;
+    a->keywords = dup_list(c, v);
+    if (get_str_array(c, t, S, "aliases", &v) < 0 || check_ids(c, v, "aliases") < 0)
+        return CSEC_EPARSE;
+    a->aliases = dup_list(c, v);
+    if (get_str_array(c, t, S, "related", &v) < 0 || check_ids(c, v, "related") < 0)
+        return CSEC_EPARSE;
+    a->related = dup_list(c, v);
+
+    if (get_string(c, t, S, "cvss", &v) < 0)
+        return CSEC_EPARSE;
+    if (v) {
+        csec_cvss *cv = csec__arena_alloc(c->arena, sizeof *cv);
+        if (csec__cvss_parse(cv, c->arena, v->u.str.ptr, v->u.str.len, c->d) < 0) {
+            char msg[256];
+            uint32_t inner = c->d ? c->d->col : 0, l, cc;
+            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid CVSS vector");
+            string_inner_pos(c, v, inner ? inner - 1 : 0, &l, &cc);
+            return err_at(c, l, cc, "invalid CVSS vector `%.*s`: %s",
+                          (int)(v->u.str.len > 80 ? 80 : v->u.str.len), v->u.str.ptr, msg);
+        }
+        a->cvss = cv;
+    }
+
+    if (get_string(c, t, S, "informational", &v) < 0)
+        return CSEC_EPARSE;
+    if (v) {
+        a->informational_raw = dup_str(c, v);
+        const char *r = a->informational_raw;
+        a->informational = strcmp(r, "notice") == 0         ? CSEC_INFO_NOTICE
+                           : strcmp(r, "unmaintained") == 0 ? CSEC_INFO_UNMAINTAINED
+                           : strcmp(r, "unsound") == 0      ? CSEC_INFO_UNSOUND
+                                                            : CSEC_INFO_OTHER;
+    }
+
+    if (get_string(c, t, S, "withdrawn", &v) < 0 || (v && get_date(c, v, &a->withdrawn) < 0))
+        return CSEC_EPARSE;
+
+    if (get_string(c, t, S, "license", &v) < 0)
+        return CSEC_EPARSE;
+    a->license = v ? dup_str(c, v) : "CC0-1.0";
+
+    if (get_string(c, t, S, "source", &v) < 0)
+        return CSEC_EPARSE;
+    if (v) {
+        const char *plus = memchr(v->u.str.ptr, '+', v->u.str.len);
+        if (!plus || plus == v->u.str.ptr ||
+            url_problem(plus + 1, v->u.str.len - (size_t)(plus + 1 - v->u.str.ptr)))
+            return err_node(c, v, "invalid source `%.*s`: expected <kind>+<url>",
+                            (int)(v->u.str.len > 80 ? 80 : v->u.str.len), v->u.str.ptr);
+        a->source = dup_str(c, v);
+    }
+
+    v = csec__toml_get(t, "expect-deleted");
+    if (v && v->type != CSEC_TOML_BOOL)
+        return err_node(c, v,
+                        "invalid type for key `expect-deleted` in [advisory]: expected boolean, "
+                        "found %s",
+                        type_name(v));
+    a->expect_deleted = v && v->u.boolean;
+
+    if (get_string(c, t, S, "collection", &v) < 0)
+        return CSEC_EPARSE;
+    if (v) {
+        if (strcmp(v->u.str.ptr, "crates") == 0)
+            a->collection = CSEC_COLLECTION_CRATES;
+        else if (strcmp(v->u.str.ptr, "rust") == 0)
+            a->collection = CSEC_COLLECTION_RUST;
+        else
+            return err_node(c, v, "invalid collection `%.*s`: expected \"crates\" or \"rust\"",
+                            (int)(v->u.str.len > 40 ? 40 : v->u.str.len), v->u.str.ptr);
+    }
+    return 0;
+}
+
+/* Parses each string of `arr` as a requirement into the result arena. */
+static int parse_reqs(parse_ctx *c, const csec_toml_value *arr, const csec_req *const **out,
+                      size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (!arr || arr->u.array.count == 0)
+        return 0;
+    const csec_req **reqs = csec__arena_alloc(c->arena, csec__mul(arr->u.array.count, sizeof *reqs));
+    for (size_t i = 0; i < arr->u.array.count; i++) {
+        const csec_toml_value *it = arr->u.array.items[i];
+        csec_req *r = NULL;
+        if (csec__req_parse_arena(&r, c->arena, it->u.str.ptr, it->u.str.len, c->d) < 0) {
+            char msg[256];
+            uint32_t inner = c->d ? c->d->col : 0, l, cc;
+            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "parse error");
+            string_inner_pos(c, it, inner ? inner - 1 : 0, &l, &cc);
+            return err_at(c, l, cc, "invalid version requirement `%.*s`: %s",
+                          (int)(it->u.str.len > 80 ? 80 : it->u.str.len), it->u.str.ptr, msg);
+        }
+        reqs[i] = r;
+    }
+    *out = reqs;
+    *count = arr->u.array.count;
+    return 0;
+}
+
+static int cmp_function(const void *x, const void *y)
+{
+    return csec__function_path_cmp(((const csec_function *)x)->path,
+                                   ((const csec_function *)y)->path);
+}
+
+static int decode_affected(parse_ctx *c, const csec_toml_value *t, csec_advisory *a)
+{
+    const csec_toml_value *v;
+    if (get_str_array(c, t, "affected", "arch", &v) < 0)
+        return CSEC_EPARSE;
+    a->arch = dup_list(c, v);
+    if (get_str_array(c, t, "affected", "os", &v) < 0)
+        return CSEC_EPARSE;
+    a->os = dup_list(c, v);
+
+    const csec_toml_value *f = csec__toml_get(t, "functions");
+    if (!f)
+        return 0;
+    if (f->type != CSEC_TOML_TABLE)
+        return err_node(c, f,
+                        "invalid type for key `functions` in [affected]: expected table, found %s",
+                        type_name(f));
+    size_t n = f->u.table.count;
+    if (n == 0)
+        return 0;
+    csec_function *fns = csec__arena_alloc(c->arena, csec__mul(n, sizeof *fns));
+    for (size_t i = 0; i < n; i++) {
+        const csec_toml_kv *kv = &f->u.table.items[i];
+        if (csec__function_path_check(kv->key, kv->key_len, c->d) < 0 ||
+            memchr(kv->key, '\0', kv->key_len)) {
+            char msg[256];
+            uint32_t l, cc;
+            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid function path");
+            node_pos(c, kv->line, kv->col, &l, &cc);
+            return err_at(c, l, cc, "%s", msg);
+        }
+        const csec_toml_value *arr = kv->value;
+        if (arr->type != CSEC_TOML_ARRAY)
+            return err_node(c, arr,
+                            "invalid type for function `%s` in [affected.functions]: expected "
+                            "array, found %s",
+                            kv->key, type_name(arr));
+        for (size_t j = 0; j < arr->u.array.count; j++)
+            if (arr->u.array.items[j]->type != CSEC_TOML_STRING)
+                return err_node(c, arr->u.array.items[j],
+                                "invalid type for a requirement of `%s`: expected string, found %s",
+                                kv->key, type_name(arr->u.array.items[j]));
+        fns[i].path = csec__arena_strndup(c->arena, kv->key, kv->key_len);
+        if (parse_reqs(c, arr, &fns[i].reqs, &fns[i].count) < 0)
+            return CSEC_EPARSE;
+    }
+    qsort(fns, n, sizeof *fns, cmp_function);
+    a->functions = fns;
+    a->functions_count = n;
+    return 0;
+}
+
+static int decode_versions(parse_ctx *c, const csec_toml_value *t, csec_advisory *a)
+{
+    const csec_toml_value *patched, *unaffected;
+    if (get_str_array(c, t, "versions", "patched", &patched) < 0)
+        return CSEC_EPARSE;
+    if (!patched)
+        return err_node(c, t, "missing field `patched` in [versions]");
+    if (get_str_array(c, t, "versions", "unaffected", &unaffected) < 0)
+        return CSEC_EPARSE;
+    if (parse_reqs(c, patched, &a->patched, &a->patched_count) < 0 ||
+        parse_reqs(c, unaffected, &a->unaffected, &a->unaffected_count) < 0)
+        return CSEC_EPARSE;
+
+    csec_interval *iv = NULL;
+    size_t n = 0;
+    int bad_list = -1;
+    size_t bad_index = 0;
+    if (csec__ranges_affected(&iv, &n, c->arena, a->unaffected, a->unaffected_count, a->patched,
+                              a->patched_count, &bad_list, &bad_index, c->d) < 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid version ranges");
+        const csec_toml_value *arr = bad_list == 0 ? unaffected : bad_list == 1 ? patched : NULL;
+        const csec_toml_value *at = t;
+        if (arr && bad_index < arr->u.array.count)
+            at = arr->u.array.items[bad_index];
+        return err_node(c, at, "%s", msg);
+    }
+    a->affected = iv;
+    a->affected_count = n;
+    return 0;
+}
+
+/* The file-name, directory and collection checks of spec §1.2. */
+static int check_path(parse_ctx *c, const csec_toml_value *adv, csec_advisory *a)
+{
+    const char *p = c->path;
+    size_t n = strlen(p);
+    const char *comp[3] = {NULL, NULL, NULL}; /* file, parent, grandparent */
+    size_t clen[3] = {0, 0, 0};
+    size_t end = n;
+    for (int k = 0; k < 3; k++) {
+        size_t start = end;
+        while (start > 0 && p[start - 1] != '/')
+            start--;
+        comp[k] = p + start;
+        clen[k] = end - start;
+        if (start == 0)
+            break;
+        end = start - 1;
+    }
+    if (!csec__path_has_md_ext(p))
+        return err_at(c, 0, 0, "unexpected file extension (expected .md)");
+    const csec_toml_value *idv = csec__toml_get(adv, "id");
+    bool draft = clen[0] >= 18 && memcmp(comp[0], "RUSTSEC-0000-0000.", 18) == 0;
+    size_t idlen = strlen(a->id);
+    if (!draft && !(clen[0] == idlen + 3 && memcmp(comp[0], a->id, idlen) == 0))
+        return err_node(c, idv, "file name `%.*s` does not match advisory ID `%s`", (int)clen[0],
+                        comp[0], a->id);
+    const csec_toml_value *pkgv = csec__toml_get(adv, "package");
+    if (!comp[1] || strlen(a->package) != clen[1] || memcmp(comp[1], a->package, clen[1]) != 0)
+        return err_node(c, pkgv, "package `%s` does not match its directory `%.*s`", a->package,
+                        comp[1] ? (int)clen[1] : 0, comp[1] ? comp[1] : "");
+    int coll;
+    if (comp[2] && clen[2] == 6 && memcmp(comp[2], "crates", 6) == 0)
+        coll = CSEC_COLLECTION_CRATES;
+    else if (comp[2] && clen[2] == 4 && memcmp(comp[2], "rust", 4) == 0)
+        coll = CSEC_COLLECTION_RUST;
+    else
+        return err_at(c, 0, 0, "advisory is not inside a crates/ or rust/ directory");
+    const csec_toml_value *cv = csec__toml_get(adv, "collection");
+    if (cv && (int)a->collection != coll)
+        return err_node(c, cv, "collection `%s` does not match the directory `%.*s`",
+                        cv->u.str.ptr, (int)clen[2], comp[2]);
+    a->collection = (csec_collection)coll;
+    return 0;
+}
+
+static int parse_toml(parse_ctx *c, csec_toml_value **root)
+{
+    const char *fm = c->text + c->fm.toml_off;
+    size_t n = c->fm.toml_len;
+    const char *src = fm;
+    c->prefixed = !(n >= 10 && memcmp(fm, "[advisory]", 10) == 0);
+    if (c->prefixed) {
+        char *buf = csec__arena_alloc(&c->scratch, n + 12);
+        memcpy(buf, "[advisory]\n", 11);
+        memcpy(buf + 11, fm, n);
+        src = buf;
+        n += 11;
+    }
+    if (csec__toml_parse(root, &c->scratch, src, n, c->d) < 0) {
+        char msg[256];
+        uint32_t l = 0, cc = 0;
+        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "TOML error");
+        if (c->d)
+            node_pos(c, c->d->line, c->d->col, &l, &cc);
+        return err_at(c, l, cc, "TOML: %s", msg);
+    }
+    return 0;
+}
+
+static int parse_all(parse_ctx *c, csec_advisory *a)
+{
+    size_t bad = csec__utf8_check(c->text, c->len);
+    if (bad < c->len) {
+        uint32_t l, cc;
+        csec__line_col(c->text, bad, &l, &cc);
+        return err_at(c, l, cc, "invalid UTF-8");
+    }
+    csec_diag sd;
+    if (csec__frontmatter_split(&c->fm, c->text, c->len, &sd) < 0)
+        return err_at(c, sd.line, sd.col, "%s", sd.msg);
+    csec_toml_value *root = NULL;
+    if (parse_toml(c, &root) < 0)
+        return CSEC_EPARSE;
+    const csec_toml_value *adv = csec__toml_get(root, "advisory");
+    const csec_toml_value *ver = csec__toml_get(root, "versions");
+    const csec_toml_value *aff = csec__toml_get(root, "affected");
+    if (adv && adv->type != CSEC_TOML_TABLE)
+        return err_node(c, adv, "invalid type for `advisory`: expected table, found %s",
+                        type_name(adv));
+    if (!adv)
+        return err_at(c, 1, 1, "missing table [advisory]");
+    if (decode_advisory_table(c, adv, a) < 0)
+        return CSEC_EPARSE;
+    if (aff && aff->type != CSEC_TOML_TABLE)
+        return err_node(c, aff, "invalid type for `affected`: expected table, found %s",
+                        type_name(aff));
+    if (aff && decode_affected(c, aff, a) < 0)
+        return CSEC_EPARSE;
+    if (!ver) {
+        uint32_t l, cc;
+        csec__line_col(c->text, c->fm.toml_off + c->fm.toml_len, &l, &cc);
+        return err_at(c, l, cc, "missing table [versions]");
+    }
+    if (ver->type != CSEC_TOML_TABLE)
+        return err_node(c, ver, "invalid type for `versions`: expected table, found %s",
+                        type_name(ver));
+    if (decode_versions(c, ver, a) < 0)
+        return CSEC_EPARSE;
+    if (c->path && check_path(c, adv, a) < 0)
+        return CSEC_EPARSE;
+
+    a->title = csec__arena_strndup(c->arena, c->text + c->fm.title_off, c->fm.title_len);
+    a->description = csec__arena_strndup(c->arena, c->text + c->fm.desc_off, c->fm.desc_len);
+    a->path = c->path ? csec__arena_strndup(c->arena, c->path, strlen(c->path)) : NULL;
+    a->modified = -1;
+    return 0;
+}
+
+int csec__advisory_parse_arena(csec_advisory **out, csec_arena *arena, const char *path,
+                               const char *text, size_t len, csec_diag *d)
+{
+    parse_ctx c;
+    memset(&c, 0, sizeof c);
+    c.arena = arena;
+    c.path = path;
+    c.text = text;
+    c.len = len;
+    c.d = d;
+    csec_advisory *a = csec__arena_alloc(arena, sizeof *a);
+    int rc = parse_all(&c, a);
+    csec__arena_free(&c.scratch);
+    *out = rc < 0 ? NULL : a;
+    return rc;
+}
+
+/* ---- public API ---- */
+
+int csec_advisory_parse(csec_advisory_doc **out, const char *path, const char *text, size_t len,
+                        csec_diag *d)
+{
+    csec_advisory_doc *doc = csec__xcalloc(1, sizeof *doc);
+    int rc = csec__advisory_parse_arena(&doc->adv, &doc->arena, path, text, len, d);
+    if (rc < 0) {
+        csec_advisory_doc_free(doc);
+        doc = NULL;
+    }
+    *out = doc;
+    return rc;
+}
+
+const csec_advisory *csec_advisory_doc_get(const csec_advisory_doc *doc)
+{
+    return doc ? doc->adv : NULL;
+}
+
+void csec_advisory_doc_free(csec_advisory_doc *doc)
+{
+    if (!doc)
+        return;
+    csec__arena_free(&doc->arena);
+    free(doc);
+}
+
+bool csec_advisory_affects(const csec_advisory *a, const csec_version *v)
+{
+    return csec__intervals_contain(a->affected, a->affected_count, v);
+}
+
+size_t csec_advisory_functions_for(const csec_advisory *a, const csec_version *v,
+                                   void (*cb)(const char *path, void *payload), void *payload)
+{
+    size_t matched = 0;
+    for (size_t i = 0; i < a->functions_count; i++) {
+        const csec_function *f = &a->functions[i];
+        for (size_t j = 0; j < f->count; j++) {
+            if (csec_req_matches(f->reqs[j], v)) {
+                matched++;
+                if (cb)
+                    cb(f->path, payload);
+                break;
+            }
+        }
+    }
+    return matched;
+}
+
+bool csec_advisory_is_withdrawn(const csec_advisory *a)
+{
+    return a->withdrawn.year != 0;
+}
+
+const char *csec_informational_name(csec_informational k)
+{
+    switch (k) {
+    case CSEC_INFO_NOTICE:
+        return "notice";
+    case CSEC_INFO_UNMAINTAINED:
+        return "unmaintained";
+    case CSEC_INFO_UNSOUND:
+        return "unsound";
+    case CSEC_INFO_OTHER:
+        return "other";
+    case CSEC_INFO_NONE:
+        break;
+    }
+    return NULL;
+}

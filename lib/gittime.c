@@ -1,0 +1,370 @@
+/* gittime.c - last-modification times of advisory files from git history
+ * (spec §3.5), with libgit2.
+ *
+ * The rule is `git log --no-merges --format=%ct -- <path> | sort -n | tail -1`
+ * for every path at once.  Instead of asking libgit2 for a full tree diff per
+ * commit, the trees are compared top-down by object id: a commit that leaves
+ * `crates/` untouched costs two lookups, and inside a changed collection only
+ * the package directories whose ids differ are opened.  Entries are merged in
+ * git's tree order, so each level is one linear pass. */
+#include "gittime.h"
+
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- path -> time map (open addressing, linear probing) --------------- */
+
+typedef struct slot {
+    char *path; /* NULL: empty */
+    uint64_t hash;
+    int64_t time;
+} slot;
+
+typedef struct pathmap {
+    slot *slots;
+    size_t cap; /* power of two */
+    size_t count;
+} pathmap;
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void map_grow(pathmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1024;
+    slot *slots = csec__xcalloc(cap, sizeof *slots);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slots[i].path)
+            continue;
+        size_t k = m->slots[i].hash & (cap - 1);
+        while (slots[k].path)
+            k = (k + 1) & (cap - 1);
+        slots[k] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->cap = cap;
+}
+
+static void map_max(pathmap *m, const char *path, size_t len, int64_t time)
+{
+    if ((m->count + 1) * 2 > m->cap)
+        map_grow(m);
+    uint64_t h = hash_bytes(path, len);
+    size_t k = h & (m->cap - 1);
+    for (;; k = (k + 1) & (m->cap - 1)) {
+        slot *s = &m->slots[k];
+        if (!s->path) {
+            s->path = csec__xstrndup(path, len);
+            s->hash = h;
+            s->time = time;
+            m->count++;
+            return;
+        }
+        if (s->hash == h && strncmp(s->path, path, len) == 0 && s->path[len] == '\0') {
+            if (time > s->time)
+                s->time = time;
+            return;
+        }
+    }
+}
+
+static void map_free(pathmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].path);
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->count = 0;
+}
+
+/* ---- tree comparison ------------------------------------------------- */
+
+/* Collection trees (crates/ holds ~900 entries) are larger than libgit2
+ * caches by default, and the walk reads each one twice: as a commit's tree
+ * and again as its child's parent tree.  A few recent ones are kept here. */
+#define TREE_CACHE 8
+
+typedef struct walk {
+    git_repository *repo;
+    git_tree *cache[TREE_CACHE];
+    size_t cache_next;
+    pathmap map;
+    csec_buf path;
+    int64_t time; /* committer time of the commit being compared */
+    int err;      /* first libgit2 error */
+} walk;
+
+static bool is_tree(const git_tree_entry *e)
+{
+    return e && git_tree_entry_type(e) == GIT_OBJECT_TREE;
+}
+
+/* git's tree order: names compared bytewise, a tree's name as if followed by
+ * '/'.  Entries of one tree are stored in this order. */
+static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+{
+    const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
+    size_t la = strlen(na), lb = strlen(nb);
+    size_t n = la < lb ? la : lb;
+    int c = memcmp(na, nb, n);
+    if (c)
+        return c;
+    unsigned ca = la > n ? (unsigned char)na[n] : is_tree(a) ? '/' : 0;
+    unsigned cb = lb > n ? (unsigned char)nb[n] : is_tree(b) ? '/' : 0;
+    return (int)ca - (int)cb;
+}
+
+static bool entry_same(const git_tree_entry *a, const git_tree_entry *b)
+{
+    return git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) &&
+           git_tree_entry_filemode(a) == git_tree_entry_filemode(b);
+}
+
+static git_tree *load_tree(walk *w, const git_tree_entry *e)
+{
+    git_tree *t = NULL;
+    if (!is_tree(e))
+        return NULL;
+    if (git_tree_lookup(&t, w->repo, git_tree_entry_id(e)) < 0) {
+        if (!w->err)
+            w->err = -1;
+        return NULL;
+    }
+    return t;
+}
+
+static void record(walk *w, size_t prefix_len, const git_tree_entry *e)
+{
+    w->path.len = prefix_len;
+    csec_buf_puts(&w->path, git_tree_entry_name(e));
+    map_max(&w->map, w->path.ptr, w->path.len, w->time);
+}
+
+/* Calls `fn` for every entry that differs between two trees (either may be
+ * NULL, meaning empty): with (new, NULL) for an addition, (NULL, old) for a
+ * deletion, and both for a change.  An entry whose type changed between blob
+ * and tree sorts to different places, so it comes as deletion + addition. */
+static void tree_merge(walk *w, const git_tree *nt, const git_tree *ot, size_t prefix_len,
+                       void (*fn)(walk *, size_t, const git_tree_entry *, const git_tree_entry *))
+{
+    size_t nn = nt ? git_tree_entrycount(nt) : 0, on = ot ? git_tree_entrycount(ot) : 0;
+    size_t i = 0, k = 0;
+    while (i < nn || k < on) {
+        const git_tree_entry *ne = i < nn ? git_tree_entry_byindex(nt, i) : NULL;
+        const git_tree_entry *oe = k < on ? git_tree_entry_byindex(ot, k) : NULL;
+        int c = !ne ? 1 : !oe ? -1 : entry_cmp(ne, oe);
+        if (c < 0) {
+            fn(w, prefix_len, ne, NULL);
+            i++;
+        } else if (c > 0) {
+            fn(w, prefix_len, NULL, oe);
+            k++;
+        } else {
+            if (!entry_same(ne, oe))
+                fn(w, prefix_len, ne, oe);
+            i++;
+            k++;
+        }
+    }
+}
+
+/* Level 3: files of a package directory.  A directory at this level is not
+ * an advisory (the loader only reads files), so it is not descended into:
+ * this keeps the walk's depth fixed whatever the repository holds. */
+static void package_entry(walk *w, size_t prefix_len, const git_tree_entry *ne,
+                          const git_tree_entry *oe)
+{
+    const git_tree_entry *e = ne ? ne : oe;
+    if (!is_tree(e))
+        record(w, prefix_len, e);
+}
+
+/* Level 2: package directories (and stray files) of a collection. */
+static void collection_entry(walk *w, size_t prefix_len, const git_tree_entry *ne,
+                             const git_tree_entry *oe)
+{
+    const git_tree_entry *e = ne ? ne : oe;
+    if (!is_tree(e)) {
+        record(w, prefix_len, e);
+        return;
+    }
+    git_tree *nt = load_tree(w, ne);
+    git_tree *ot = load_tree(w, oe);
+    w->path.len = prefix_len;
+    csec_buf_puts(&w->path, git_tree_entry_name(e));
+    csec_buf_putc(&w->path, '/');
+    tree_merge(w, nt, ot, w->path.len, package_entry);
+    git_tree_free(nt);
+    git_tree_free(ot);
+}
+
+/* A collection tree from the cache or the repository (borrowed: the cache
+ * owns it). */
+static git_tree *cached_tree(walk *w, const git_tree_entry *e)
+{
+    if (!is_tree(e))
+        return NULL;
+    for (size_t i = 0; i < TREE_CACHE; i++)
+        if (w->cache[i] && git_oid_equal(git_tree_id(w->cache[i]), git_tree_entry_id(e)))
+            return w->cache[i];
+    git_tree *t = load_tree(w, e);
+    if (t) {
+        git_tree_free(w->cache[w->cache_next]);
+        w->cache[w->cache_next] = t;
+        w->cache_next = (w->cache_next + 1) % TREE_CACHE;
+    }
+    return t;
+}
+
+/* Compares the `crates` and `rust` subtrees of two root trees. */
+static void compare_roots(walk *w, const git_tree *nroot, const git_tree *oroot)
+{
+    static const char *const collections[] = {"crates", "rust"};
+    for (size_t c = 0; c < 2; c++) {
+        const git_tree_entry *ne = nroot ? git_tree_entry_byname(nroot, collections[c]) : NULL;
+        const git_tree_entry *oe = oroot ? git_tree_entry_byname(oroot, collections[c]) : NULL;
+        if (!is_tree(ne))
+            ne = NULL;
+        if (!is_tree(oe))
+            oe = NULL;
+        if ((!ne && !oe) || (ne && oe && entry_same(ne, oe)))
+            continue;
+        git_tree *nt = cached_tree(w, ne);
+        git_tree *ot = cached_tree(w, oe);
+        csec_buf_clear(&w->path);
+        csec_buf_puts(&w->path, collections[c]);
+        csec_buf_putc(&w->path, '/');
+        tree_merge(w, nt, ot, w->path.len, collection_entry);
+    }
+}
+
+/* ---- entry points ---------------------------------------------------- */
+
+static int git_fail(csec_diag *d, int code, const char *dir, const char *what)
+{
+    const git_error *e = git_error_last();
+    return csec__diag_set(d, code, dir, 0, 0, "%s: %s", what, e && e->message ? e->message : "?");
+}
+
+static int open_repo(git_repository **repo, const char *dir, csec_diag *d)
+{
+    /* NO_SEARCH: a database directory inside some other repository (a test
+     * fixture in a source tree) must not pick up that repository's history. */
+    int rc = git_repository_open_ext(repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    if (rc == GIT_ENOTFOUND)
+        return csec__diag_set(d, CSEC_ENOTFOUND, dir, 0, 0, "not a git repository");
+    if (rc < 0)
+        return git_fail(d, CSEC_EIO, dir, "cannot open git repository");
+    return 0;
+}
+
+/* The root tree of the commit's first parent, or NULL for a root commit. */
+static int parent_tree(git_tree **out, const git_commit *commit)
+{
+    git_commit *parent = NULL;
+    int rc = 0;
+    *out = NULL;
+    if (git_commit_parentcount(commit) == 0)
+        return 0;
+    rc = git_commit_parent(&parent, commit, 0);
+    if (rc == 0)
+        rc = git_commit_tree(out, parent);
+    git_commit_free(parent);
+    return rc;
+}
+
+int csec__git_modified_times(const char *repo_dir,
+                             void (*cb)(const char *path, int64_t time, void *payload),
+                             void *payload, csec_diag *d)
+{
+    int rc = 0;
+    walk w;
+    memset(&w, 0, sizeof w);
+    git_revwalk *rw = NULL;
+    git_oid oid;
+    git_libgit2_init();
+    rc = open_repo(&w.repo, repo_dir, d);
+    if (rc < 0)
+        goto done;
+    if (git_revwalk_new(&rw, w.repo) < 0 || git_revwalk_push_head(rw) < 0) {
+        rc = git_fail(d, CSEC_EIO, repo_dir, "cannot walk history from HEAD");
+        goto done;
+    }
+    /* Topological order visits a commit's parent soon after it, while its
+     * trees are still warm in libgit2's caches. */
+    git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL);
+    int next;
+    while ((next = git_revwalk_next(&oid, rw)) == 0) {
+        git_commit *commit = NULL;
+        git_tree *nroot = NULL, *oroot = NULL;
+        if (git_commit_lookup(&commit, w.repo, &oid) < 0) {
+            rc = git_fail(d, CSEC_EIO, repo_dir, "cannot read commit");
+            goto done;
+        }
+        if (git_commit_parentcount(commit) <= 1) {
+            w.time = (int64_t)git_commit_time(commit);
+            if (git_commit_tree(&nroot, commit) < 0 || parent_tree(&oroot, commit) < 0)
+                w.err = -1;
+            else
+                compare_roots(&w, nroot, oroot);
+        }
+        git_tree_free(nroot);
+        git_tree_free(oroot);
+        git_commit_free(commit);
+        if (w.err) {
+            rc = git_fail(d, CSEC_EIO, repo_dir, "cannot read tree");
+            goto done;
+        }
+    }
+    if (next != GIT_ITEROVER) {
+        rc = git_fail(d, CSEC_EIO, repo_dir, "history walk failed");
+        goto done;
+    }
+    for (size_t i = 0; i < w.map.cap; i++)
+        if (w.map.slots[i].path)
+            cb(w.map.slots[i].path, w.map.slots[i].time, payload);
+done:
+    for (size_t i = 0; i < TREE_CACHE; i++)
+        git_tree_free(w.cache[i]);
+    git_revwalk_free(rw);
+    git_repository_free(w.repo);
+    map_free(&w.map);
+    csec_buf_free(&w.path);
+    git_libgit2_shutdown();
+    return rc;
+}
+
+int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d)
+{
+    int rc = 0;
+    git_repository *repo = NULL;
+    git_commit *commit = NULL;
+    git_oid oid;
+    out_hex[0] = '\0';
+    *time = 0;
+    git_libgit2_init();
+    rc = open_repo(&repo, repo_dir, d);
+    if (rc < 0)
+        goto done;
+    if (git_reference_name_to_id(&oid, repo, "HEAD") < 0 ||
+        git_commit_lookup(&commit, repo, &oid) < 0) {
+        rc = git_fail(d, CSEC_EIO, repo_dir, "cannot resolve HEAD");
+        goto done;
+    }
+    git_oid_tostr(out_hex, 41, &oid);
+    *time = (int64_t)git_commit_time(commit);
+done:
+    git_commit_free(commit);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+    return rc;
+}
