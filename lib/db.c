@@ -13,6 +13,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,8 +34,11 @@ typedef struct pkg_slot {
     uint32_t start, count;
 } pkg_slot;
 
+#define LOAD_MAX_THREADS 4
+
 struct csec_db {
     csec_arena arena;
+    csec_arena arenas[LOAD_MAX_THREADS]; /* one per loading thread */
     csec_advisory **list;
     size_t count, cap;
     size_t errors;
@@ -157,19 +163,24 @@ typedef struct names {
     csec_buf pool; /* offsets are stored, then turned into pointers */
 } names;
 
+/* The d_type readdir gave for a name listed by list_dir. */
+static unsigned char name_type(const char *name)
+{
+    return (unsigned char)name[-1];
+}
+
 static int cmp_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Lists the entries of an open directory, sorted.  With dirs_only, keeps
- * directories; otherwise drops dot-names.  `dir` stays open (its fd is used
- * for openat) and is rewound first. */
+/* Lists the entries of a freshly opened directory, sorted.  With dirs_only,
+ * keeps directories; otherwise drops dot-names.  `dir` stays open (its fd is
+ * used for openat). */
 static void list_dir(names *out, DIR *dir, bool dirs_only)
 {
     out->count = 0;
     csec_buf_clear(&out->pool);
-    rewinddir(dir);
     int dfd = dirfd(dir);
     size_t *offs = NULL, noffs = 0, capoffs = 0;
     struct dirent *e;
@@ -192,6 +203,8 @@ static void list_dir(names *out, DIR *dir, bool dirs_only)
             capoffs = capoffs ? capoffs * 2 : 64;
             offs = csec__xrealloc(offs, csec__mul(capoffs, sizeof *offs));
         }
+        /* The entry's d_type goes in the byte before its name (name_type). */
+        csec_buf_putc(&out->pool, (char)e->d_type);
         offs[noffs++] = out->pool.len;
         csec_buf_put(&out->pool, n, strlen(n) + 1);
     }
@@ -217,31 +230,60 @@ static DIR *open_dir_at(int dirfd, const char *name)
     return dir;
 }
 
-typedef struct loader {
-    csec_db *db;
-    const csec_db_options *opts;
-    csec_diag *d;
+/* ---- loading ----
+ *
+ * The calling thread lists the package directories of both collections in
+ * sorted order; a small pool of threads (one per core, at most
+ * LOAD_MAX_THREADS, the caller included) then takes packages one at a time,
+ * lists, reads and parses their files, each thread into its own arena.  The
+ * results are merged afterwards in package order, so the load order, the
+ * indexes and the order of error reports do not depend on scheduling.  Half
+ * of a load is system calls (open/read/getdents), which is why the reading
+ * is spread over the threads too, not only the parsing. */
+
+typedef struct file_result {
+    csec_advisory *adv; /* parsed, in the worker's arena; or NULL */
+    csec_diag *err;     /* heap, when the file failed */
+} file_result;
+
+typedef struct pkg_job {
+    int coll_fd; /* the collection directory, open during the load */
+    const char *name; /* the package directory's name, in load_pool.names */
+    char *path; /* "<root>/<collection>/<package>", heap */
+    file_result *files;
+    size_t nfiles;
+    csec_diag *err; /* the directory could not be listed */
+} pkg_job;
+
+typedef struct load_pool {
+    pkg_job *jobs;
+    size_t njobs;
+    names coll_names[2]; /* package names of crates/ and rust/ */
+    int coll_fds[2];
+    size_t root_len;
+    atomic_size_t next;
+} load_pool;
+
+typedef struct worker {
+    load_pool *pool;
+    csec_arena arena;
     char *buf; /* reused file buffer */
     size_t buf_cap;
-    int fatal; /* set in strict mode */
-} loader;
+    names files;
+    csec_buf path;
+} worker;
 
-/* Reports one bad file.  Returns nonzero when loading must stop. */
-static int report(loader *L, csec_diag *fd)
+static csec_diag *diag_copy(const csec_diag *d)
 {
-    L->db->errors++;
-    if (L->opts && L->opts->on_error)
-        L->opts->on_error(fd, L->opts->payload);
-    if (L->opts && L->opts->strict) {
-        if (L->d)
-            *L->d = *fd;
-        L->fatal = fd->code ? fd->code : CSEC_EPARSE;
-        return 1;
-    }
-    return 0;
+    csec_diag *c = csec__xmalloc(sizeof *c);
+    *c = *d;
+    return c;
 }
 
-static int read_at(loader *L, int dirfd, const char *name, const char *path, size_t *len,
+/* On Linux a read() of a regular file returns less than asked only at end
+ * of file, so for DT_REG entries a short read ends the loop without the
+ * extra read() that returns 0: a tenth of the load's system calls. */
+static int read_at(worker *w, int dirfd, const char *name, const char *path, size_t *len,
                    csec_diag *fd)
 {
     int f = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -251,16 +293,16 @@ static int read_at(loader *L, int dirfd, const char *name, const char *path, siz
     size_t got = 0;
     /* No fstat: advisories are small, the buffer is reused and grows on
      * demand, and reading a directory fails with EISDIR anyway. */
-    if (L->buf_cap < 65536) {
-        L->buf_cap = 65536;
-        L->buf = csec__xrealloc(L->buf, L->buf_cap);
+    if (w->buf_cap < 65536) {
+        w->buf_cap = 65536;
+        w->buf = csec__xrealloc(w->buf, w->buf_cap);
     }
     for (;;) {
-        if (L->buf_cap - got < 2) { /* the file grew while we read it */
-            L->buf_cap *= 2;
-            L->buf = csec__xrealloc(L->buf, L->buf_cap);
+        if (w->buf_cap - got < 2) { /* larger than the buffer */
+            w->buf_cap *= 2;
+            w->buf = csec__xrealloc(w->buf, w->buf_cap);
         }
-        ssize_t n = read(f, L->buf + got, L->buf_cap - got - 1);
+        ssize_t n = read(f, w->buf + got, w->buf_cap - got - 1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -269,38 +311,124 @@ static int read_at(loader *L, int dirfd, const char *name, const char *path, siz
         }
         if (n == 0)
             break;
+        size_t asked = w->buf_cap - got - 1;
         got += (size_t)n;
+        if ((size_t)n < asked && name_type(name) == DT_REG)
+            break;
     }
-    L->buf[got] = '\0';
+    w->buf[got] = '\0';
     *len = got;
 done:
     close(f);
     return rc;
 }
 
-static void load_file(loader *L, int pkgfd, csec_buf *path, size_t root_len, const char *name)
+static void load_package(worker *w, pkg_job *job)
 {
     csec_diag fd;
-    csec__diag_clear(&fd);
-    size_t len = 0;
-    if (read_at(L, pkgfd, name, path->ptr, &len, &fd) < 0) {
-        report(L, &fd);
+    DIR *dir = open_dir_at(job->coll_fd, job->name);
+    if (!dir) {
+        csec__diag_set(&fd, CSEC_EIO, job->path, 0, 0, "cannot list: %s", strerror(errno));
+        job->err = diag_copy(&fd);
         return;
     }
-    csec_advisory *a = NULL;
-    if (csec__advisory_parse_arena(&a, &L->db->arena, path->ptr, L->buf, len, &fd) < 0) {
-        report(L, &fd);
-        return;
+    list_dir(&w->files, dir, false);
+    job->nfiles = w->files.count;
+    job->files = csec__xcalloc(job->nfiles ? job->nfiles : 1, sizeof *job->files);
+    for (size_t j = 0; j < w->files.count; j++) {
+        const char *name = w->files.items[j];
+        csec_buf_clear(&w->path);
+        csec_buf_puts(&w->path, job->path);
+        csec_buf_putc(&w->path, '/');
+        csec_buf_puts(&w->path, name);
+        csec__diag_clear(&fd);
+        size_t len = 0;
+        csec_advisory *a = NULL;
+        if (read_at(w, dirfd(dir), name, w->path.ptr, &len, &fd) < 0 ||
+            csec__advisory_parse_arena(&a, &w->arena, w->path.ptr, w->buf, len, &fd) < 0) {
+            job->files[j].err = diag_copy(&fd);
+            continue;
+        }
+        a->path += w->pool->root_len + 1; /* relative to the database root */
+        job->files[j].adv = a;
     }
-    a->path += root_len; /* relative to the database root */
-    if (strcmp(a->id, "RUSTSEC-0000-0000") == 0)
-        return; /* a draft: validated, not indexed */
-    csec_db *db = L->db;
-    if (!ids_insert(db, a->id, (uint32_t)db->count)) {
-        csec__diag_set(&fd, CSEC_EPARSE, path->ptr, 0, 0, "duplicate advisory ID `%s`", a->id);
-        report(L, &fd);
-        return;
+    closedir(dir);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&w->pool->next, 1);
+        if (i >= w->pool->njobs)
+            break;
+        load_package(w, &w->pool->jobs[i]);
     }
+    return NULL;
+}
+
+/* Reports one bad file.  Returns nonzero when loading must stop. */
+static int report(csec_db *db, const csec_db_options *opts, csec_diag *d, csec_diag *fd)
+{
+    db->errors++;
+    if (opts && opts->on_error)
+        opts->on_error(fd, opts->payload);
+    if (opts && opts->strict) {
+        if (d)
+            *d = *fd;
+        return fd->code ? fd->code : CSEC_EPARSE;
+    }
+    return 0;
+}
+
+/* Appends the package directories of one collection to the pool's jobs.
+ * A missing `rust/` is fine (older databases); a missing `crates/` is not. */
+static int list_collection(load_pool *pool, size_t *cap, const char *root, int c,
+                           csec_diag *d)
+{
+    static const char *const colls[2] = {"crates", "rust"};
+    int rc = 0;
+    names *pkgs = &pool->coll_names[c];
+    csec_buf path = CSEC_BUF_INIT;
+    csec_buf_printf(&path, "%s/%s", root, colls[c]);
+    DIR *cdir = open_dir_at(AT_FDCWD, path.ptr);
+    if (!cdir) {
+        if (c == 0 || errno != ENOENT)
+            rc = csec__diag_set(d, errno == ENOENT ? CSEC_ENOTFOUND : CSEC_EIO, path.ptr, 0, 0,
+                                "cannot open advisory directory: %s", strerror(errno));
+        goto done;
+    }
+    list_dir(pkgs, cdir, true);
+    /* The fd stays open for openat() of each package; closed by load_tree. */
+    pool->coll_fds[c] = dup(dirfd(cdir));
+    closedir(cdir);
+    if (pool->coll_fds[c] < 0) {
+        rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "cannot open advisory directory: %s",
+                            strerror(errno));
+        goto done;
+    }
+    size_t base = path.len;
+    for (size_t i = 0; i < pkgs->count; i++) {
+        if (pool->njobs == *cap) {
+            *cap = *cap ? *cap * 2 : 1024;
+            pool->jobs = csec__xrealloc(pool->jobs, csec__mul(*cap, sizeof *pool->jobs));
+        }
+        pkg_job *job = &pool->jobs[pool->njobs++];
+        memset(job, 0, sizeof *job);
+        job->coll_fd = pool->coll_fds[c];
+        job->name = pkgs->items[i];
+        path.len = base;
+        csec_buf_putc(&path, '/');
+        csec_buf_puts(&path, job->name);
+        job->path = csec__xstrndup(path.ptr, path.len);
+    }
+done:
+    csec_buf_free(&path);
+    return rc;
+}
+
+static void add_advisory(csec_db *db, csec_advisory *a)
+{
     if (db->count == db->cap) {
         db->cap = db->cap ? db->cap * 2 : 2048;
         db->list = csec__xrealloc(db->list, csec__mul(db->cap, sizeof *db->list));
@@ -308,52 +436,101 @@ static void load_file(loader *L, int pkgfd, csec_buf *path, size_t root_len, con
     db->list[db->count++] = a;
 }
 
-static int load_collection(loader *L, const char *root, const char *coll)
+/* Merges the parsed packages in order: error reports, drafts, duplicate ids. */
+static int merge_jobs(csec_db *db, load_pool *pool, const csec_db_options *opts, csec_diag *d)
 {
-    int rc = 0;
-    DIR *cdir = NULL;
-    names pkgs = {NULL, 0, 0, CSEC_BUF_INIT}, files = {NULL, 0, 0, CSEC_BUF_INIT};
-    csec_buf path = CSEC_BUF_INIT;
-    csec_buf_printf(&path, "%s/%s", root, coll);
-    cdir = open_dir_at(AT_FDCWD, path.ptr);
-    if (!cdir) {
-        if (strcmp(coll, "rust") == 0 && errno == ENOENT)
-            goto done;
-        rc = csec__diag_set(L->d, errno == ENOENT ? CSEC_ENOTFOUND : CSEC_EIO, path.ptr, 0, 0,
-                            "cannot open advisory directory: %s", strerror(errno));
+    for (size_t i = 0; i < pool->njobs; i++) {
+        pkg_job *job = &pool->jobs[i];
+        int rc;
+        if (job->err && (rc = report(db, opts, d, job->err)) != 0)
+            return rc;
+        for (size_t j = 0; j < job->nfiles; j++) {
+            file_result *f = &job->files[j];
+            if (f->err) {
+                if ((rc = report(db, opts, d, f->err)) != 0)
+                    return rc;
+                continue;
+            }
+            if (strcmp(f->adv->id, "RUSTSEC-0000-0000") == 0)
+                continue; /* a draft: validated, not indexed */
+            if (!ids_insert(db, f->adv->id, (uint32_t)db->count)) {
+                csec_diag fd;
+                csec__diag_set(&fd, CSEC_EPARSE, NULL, 0, 0, "duplicate advisory ID `%s`",
+                               f->adv->id);
+                snprintf(fd.file, sizeof fd.file, "%.*s/%s", (int)pool->root_len, job->path,
+                         f->adv->path);
+                if ((rc = report(db, opts, d, &fd)) != 0)
+                    return rc;
+                continue;
+            }
+            add_advisory(db, f->adv);
+        }
+    }
+    return 0;
+}
+
+static size_t load_threads(size_t njobs)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > LOAD_MAX_THREADS)
+        n = LOAD_MAX_THREADS;
+    /* Starting a thread costs more than loading a few packages. */
+    if ((size_t)n > njobs / 32 + 1)
+        n = (long)(njobs / 32 + 1);
+    return (size_t)n;
+}
+
+static int load_tree(csec_db *db, const char *root, const csec_db_options *opts, csec_diag *d)
+{
+    load_pool pool;
+    memset(&pool, 0, sizeof pool);
+    pool.root_len = strlen(root);
+    atomic_init(&pool.next, 0);
+    pool.coll_fds[0] = pool.coll_fds[1] = -1;
+    size_t cap = 0;
+    int rc = list_collection(&pool, &cap, root, 0, d);
+    if (rc == 0)
+        rc = list_collection(&pool, &cap, root, 1, d);
+    if (rc < 0)
         goto done;
+
+    worker workers[LOAD_MAX_THREADS];
+    pthread_t tids[LOAD_MAX_THREADS];
+    size_t nthreads = load_threads(pool.njobs), started = 1;
+    memset(workers, 0, sizeof workers);
+    for (size_t t = 0; t < nthreads; t++)
+        workers[t].pool = &pool;
+    for (; started < nthreads; started++)
+        if (pthread_create(&tids[started], NULL, worker_main, &workers[started]) != 0)
+            break; /* fewer threads is fine: the others take the work */
+    worker_main(&workers[0]);
+    for (size_t t = 1; t < started; t++)
+        pthread_join(tids[t], NULL);
+    for (size_t t = 0; t < nthreads; t++) {
+        db->arenas[t] = workers[t].arena;
+        free(workers[t].buf);
+        free(workers[t].files.items);
+        csec_buf_free(&workers[t].files.pool);
+        csec_buf_free(&workers[t].path);
     }
-    list_dir(&pkgs, cdir, true);
-    size_t coll_len = path.len;
-    for (size_t i = 0; i < pkgs.count && !L->fatal; i++) {
-        path.len = coll_len;
-        csec_buf_printf(&path, "/%s", pkgs.items[i]);
-        DIR *pdir = open_dir_at(dirfd(cdir), pkgs.items[i]);
-        if (!pdir) {
-            csec_diag fd;
-            csec__diag_set(&fd, CSEC_EIO, path.ptr, 0, 0, "cannot list: %s", strerror(errno));
-            report(L, &fd);
-            continue;
-        }
-        list_dir(&files, pdir, false);
-        size_t pkg_len = path.len;
-        for (size_t j = 0; j < files.count && !L->fatal; j++) {
-            path.len = pkg_len;
-            csec_buf_printf(&path, "/%s", files.items[j]);
-            load_file(L, dirfd(pdir), &path, strlen(root) + 1, files.items[j]);
-        }
-        closedir(pdir);
-    }
-    if (L->fatal)
-        rc = L->fatal;
+    rc = merge_jobs(db, &pool, opts, d);
 done:
-    if (cdir)
-        closedir(cdir);
-    free(pkgs.items);
-    csec_buf_free(&pkgs.pool);
-    free(files.items);
-    csec_buf_free(&files.pool);
-    csec_buf_free(&path);
+    for (size_t i = 0; i < pool.njobs; i++) {
+        for (size_t j = 0; j < pool.jobs[i].nfiles; j++)
+            free(pool.jobs[i].files[j].err);
+        free(pool.jobs[i].files);
+        free(pool.jobs[i].err);
+        free(pool.jobs[i].path);
+    }
+    free(pool.jobs);
+    for (int c = 0; c < 2; c++) {
+        if (pool.coll_fds[c] >= 0)
+            close(pool.coll_fds[c]);
+        free(pool.coll_names[c].items);
+        csec_buf_free(&pool.coll_names[c].pool);
+    }
     return rc;
 }
 
@@ -410,14 +587,12 @@ int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, c
     *out = NULL;
     csec__diag_clear(d);
     csec_db *db = csec__xcalloc(1, sizeof *db);
-    loader L = {db, opts, d, NULL, 0, 0};
     size_t root_len = strlen(path);
     while (root_len > 1 && path[root_len - 1] == '/')
         root_len--;
     char *root = csec__xstrndup(path, root_len);
 
-    if ((rc = load_collection(&L, root, "crates")) < 0 ||
-        (rc = load_collection(&L, root, "rust")) < 0)
+    if ((rc = load_tree(db, root, opts, d)) < 0)
         goto done;
     index_aliases(db);
     build_package_index(db);
@@ -440,7 +615,6 @@ int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, c
             db->has_commit = true;
     }
 done:
-    free(L.buf);
     free(root);
     if (rc < 0) {
         csec_db_free(db);
@@ -455,6 +629,8 @@ void csec_db_free(csec_db *db)
     if (!db)
         return;
     csec__arena_free(&db->arena);
+    for (size_t t = 0; t < LOAD_MAX_THREADS; t++)
+        csec__arena_free(&db->arenas[t]);
     free(db->list);
     free(db->ids);
     free(db->pkgs);

@@ -10,6 +10,7 @@
 #include "gittime.h"
 
 #include <git2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,6 +250,15 @@ static void compare_roots(walk *w, const git_tree *nroot, const git_tree *oroot)
 
 /* ---- entry points ---------------------------------------------------- */
 
+/* libgit2 is initialised once per process and never shut down: with the
+ * mbedTLS backend every first init parses the system's CA bundle, which
+ * would otherwise cost ~2 ms on every database load. */
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+static void git_init_once(void)
+{
+    git_libgit2_init();
+}
+
 static int git_fail(csec_diag *d, int code, const char *dir, const char *what)
 {
     const git_error *e = git_error_last();
@@ -291,7 +301,7 @@ int csec__git_modified_times(const char *repo_dir,
     memset(&w, 0, sizeof w);
     git_revwalk *rw = NULL;
     git_oid oid;
-    git_libgit2_init();
+    pthread_once(&git_once, git_init_once);
     rc = open_repo(&w.repo, repo_dir, d);
     if (rc < 0)
         goto done;
@@ -339,7 +349,6 @@ done:
     git_repository_free(w.repo);
     map_free(&w.map);
     csec_buf_free(&w.path);
-    git_libgit2_shutdown();
     return rc;
 }
 
@@ -351,7 +360,7 @@ int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_d
     git_oid oid;
     out_hex[0] = '\0';
     *time = 0;
-    git_libgit2_init();
+    pthread_once(&git_once, git_init_once);
     rc = open_repo(&repo, repo_dir, d);
     if (rc < 0)
         goto done;
@@ -365,6 +374,5 @@ int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_d
 done:
     git_commit_free(commit);
     git_repository_free(repo);
-    git_libgit2_shutdown();
     return rc;
 }
