@@ -125,12 +125,16 @@ fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
 bench: all
 	@bash bench/run.sh $(B)
 
+# The pkg-config file names PREFIX, so `make install` writes it afresh for the
+# PREFIX it installs to (the copy in $(B) is for the default PREFIX).
+write_pc = printf '%s\n' 'prefix=$(1)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+  'Name: cratesec' 'Description: RustSec advisory database library' \
+  'Version: 0.1.0' 'Requires.private: $(PKGS)' 'Libs: -L$${libdir} -lcratesec' \
+  'Libs.private: -lm -lpthread' 'Cflags: -I$${includedir}' > $(2)
+
 $(B)/cratesec.pc: Makefile
 	@mkdir -p $(B)
-	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
-	  'Name: cratesec' 'Description: RustSec advisory database library' \
-	  'Version: 0.1.0' 'Requires.private: $(PKGS)' 'Libs: -L$${libdir} -lcratesec' \
-	  'Libs.private: -lm -lpthread' 'Cflags: -I$${includedir}' > $@
+	@$(call write_pc,$(PREFIX),$@)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
@@ -138,7 +142,7 @@ install: all
 	install -m 644 $(B)/libcratesec.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/libcratesec.so $(DESTDIR)$(PREFIX)/lib/libcratesec.so.0
 	ln -sf libcratesec.so.0 $(DESTDIR)$(PREFIX)/lib/libcratesec.so
-	install -m 644 $(B)/cratesec.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(call write_pc,$(PREFIX),$(DESTDIR)$(PREFIX)/lib/pkgconfig/cratesec.pc)
 	install -m 755 $(B)/cratesec $(DESTDIR)$(PREFIX)/bin/
 
 headertest:

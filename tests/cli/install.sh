@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# tests/cli/install.sh BUILD_DIR - `make install PREFIX=...` installs a library
+# that a program finds through pkg-config, links (shared and static) and runs.
+set -u
+B=${1:-build}
+cd "$(dirname "$0")/../.."
+case $B in
+    *sanitize*) echo "install: skipped in the sanitizer build (the installed library is the plain one)"; exit 0 ;;
+esac
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+make -s B="$B" install PREFIX="$tmp/prefix" >"$tmp/install.log" 2>&1 || {
+    echo "FAIL: make install"; cat "$tmp/install.log"; exit 1; }
+for f in include/cratesec.h lib/libcratesec.so lib/libcratesec.so.0 lib/libcratesec.a \
+         lib/pkgconfig/cratesec.pc bin/cratesec; do
+    [ -e "$tmp/prefix/$f" ] || { echo "FAIL: $f not installed"; fail=1; }
+done
+cat > "$tmp/use.c" <<'C'
+#include <cratesec.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+    csec_version v;
+    csec_req *r = NULL;
+    csec_diag d;
+    if (csec_version_parse(&v, "1.2.3", 5, &d) < 0 || csec_req_parse(&r, "^1.2", 4, &d) < 0)
+        return 3;
+    int m = csec_req_matches(r, &v);
+    csec_req_free(r);
+    printf("%s %d\n", csec_version_string(), m);
+    return 0;
+}
+C
+export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
+if ! cc -o "$tmp/use" "$tmp/use.c" $(pkg-config --cflags --libs cratesec) 2>"$tmp/cc.log"; then
+    echo "FAIL: building against the installed shared library"; cat "$tmp/cc.log"; fail=1
+else
+    out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/use")
+    case $out in
+        *" 1") echo "ok: shared: $out" ;;
+        *) echo "FAIL: shared program printed '$out'"; fail=1 ;;
+    esac
+    ldd "$tmp/use" | grep -q "$tmp/prefix/lib/libcratesec.so.0" ||
+        LD_LIBRARY_PATH="$tmp/prefix/lib" ldd "$tmp/use" | grep -q "$tmp/prefix/lib/libcratesec.so.0" ||
+        { echo "FAIL: program not linked to the installed libcratesec.so.0"; fail=1; }
+fi
+if ! cc -o "$tmp/use-static" "$tmp/use.c" $(pkg-config --cflags cratesec) \
+        "$tmp/prefix/lib/libcratesec.a" $(pkg-config --libs --static cratesec | sed 's/-lcratesec//') 2>"$tmp/cc2.log"; then
+    echo "FAIL: static link"; cat "$tmp/cc2.log"; fail=1
+else
+    "$tmp/use-static" | grep -q ' 1$' && echo "ok: static" || { echo "FAIL: static program"; fail=1; }
+fi
+exit $fail
