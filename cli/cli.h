@@ -3,8 +3,10 @@
  *
  * Exit codes, for every command (also in --help and the README):
  *   0  success, nothing found that the command reports as a problem
- *   1  the command found what it looks for (affected versions, lint errors,
- *      vulnerabilities), or the advisory database could not be loaded
+ *   1  the command found what it looks for (affected versions, lint errors),
+ *      or the negative answer of a lookup (no version satisfies a requirement,
+ *      no advisory has that id), or the advisory database could not be loaded
+ *      (as cargo-audit, spec §4.5)
  *   2  usage error or unreadable/invalid input
  */
 #ifndef CSEC_CLI_H

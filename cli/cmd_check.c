@@ -2,6 +2,7 @@
  * more crates, marking which affect each given version. */
 #include "cli.h"
 #include "present.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,11 @@ static const char *opt_db;
 static bool opt_json, opt_all, opt_strict;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
-     NULL, &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
+     &opt_db, NULL, NULL},
     {"json", 0, NULL, "print JSON instead of text", &opt_json, NULL, NULL, NULL},
     {"all", 'a', NULL, "also list withdrawn advisories", &opt_all, NULL, NULL, NULL},
-    {"strict", 0, NULL, "exit 1 for informational advisories too (unsound, unmaintained...)",
+    {"strict", 0, NULL, "exit 1 for unsound and unmaintained advisories too (not notices)",
      &opt_strict, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
@@ -52,7 +53,11 @@ static bool counts(const csec_advisory *a)
 {
     if (csec_advisory_is_withdrawn(a))
         return false;
-    return a->informational == CSEC_INFO_NONE || opt_strict;
+    /* --strict is cargo-audit's `--deny warnings`, which never denies notices
+     * (spec §4.5), nor kinds it does not know. */
+    return a->informational == CSEC_INFO_NONE ||
+           (opt_strict &&
+            (a->informational == CSEC_INFO_UNMAINTAINED || a->informational == CSEC_INFO_UNSOUND));
 }
 
 static void text_one(csec_buf *out, const csec_advisory *a, const csec_version *v, bool affected)
@@ -63,12 +68,17 @@ static void text_one(csec_buf *out, const csec_advisory *a, const csec_version *
         mark = v ? "withdrawn " : "";
     csec_buf_printf(out, "  %s%s  %-13s %s  %s\n", mark, a->id, present_kind(a),
                     present_date(date, a->date), a->title);
-    csec_buf_printf(out, "  %s    affected: ", v ? "          " : "");
+    csec_buf_printf(out, "  %s    affected:   ", v ? "          " : "");
     present_ranges(out, a);
     csec_buf_puts(out, "\n");
     if (a->patched_count) {
-        csec_buf_printf(out, "  %s    patched:  ", v ? "          " : "");
+        csec_buf_printf(out, "  %s    patched:    ", v ? "          " : "");
         present_reqs(out, a->patched, a->patched_count, " OR ", "");
+        csec_buf_puts(out, "\n");
+    }
+    if (a->unaffected_count) {
+        csec_buf_printf(out, "  %s    unaffected: ", v ? "          " : "");
+        present_reqs(out, a->unaffected, a->unaffected_count, " OR ", "");
         csec_buf_puts(out, "\n");
     }
 }
@@ -84,19 +94,28 @@ static int run(int argc, char **argv)
     }
     /* Validate every argument before loading anything.  argv[i] keeps the
      * crate name; vtext[i] the version text or NULL. */
-    csec_version *versions = calloc((size_t)n, sizeof *versions);
-    const char **vtext = calloc((size_t)n, sizeof *vtext);
+    csec_version *versions = csec__xcalloc((size_t)n, sizeof *versions);
+    const char **vtext = csec__xcalloc((size_t)n, sizeof *vtext);
     int status = EXIT_OK;
     for (int i = 0; i < n; i++) {
         char *at = strchr(argv[i], '@');
+        if (at)
+            *at = '\0';
+        if (!argv[i][0]) {
+            if (at)
+                fprintf(stderr, "cratesec check: `@%s`: missing crate name before `@`\n", at + 1);
+            else
+                fprintf(stderr, "cratesec check: empty CRATE argument\n");
+            status = EXIT_USAGE;
+            continue;
+        }
         if (!at)
             continue;
-        *at = '\0';
         vtext[i] = at + 1;
         csec_diag d;
         if (csec_version_parse(&versions[i], vtext[i], strlen(vtext[i]), &d) < 0) {
-            fprintf(stderr, "cratesec check: `%s@%s`: invalid version at column %u: %s\n",
-                    argv[i], vtext[i], d.col, d.msg);
+            fprintf(stderr, "cratesec check: `%s@%s`: invalid version at column %u: %s\n", argv[i],
+                    vtext[i], d.col, d.msg);
             status = EXIT_USAGE;
         }
     }
@@ -114,6 +133,12 @@ static int run(int argc, char **argv)
         const csec_version *v = vtext[i] ? &versions[i] : NULL;
         size_t count = 0;
         const csec_advisory *const *list = find_crate(db, argv[i], &count);
+        /* The name as the database spells it, when found under another
+         * spelling (`bar_baz` for `bar-baz`). */
+        const char *package = count ? list[0]->package : NULL;
+        bool renamed = package && strcmp(package, argv[i]) != 0;
+        if (!count)
+            fprintf(stderr, "cratesec check: note: no advisory names crate `%s`\n", argv[i]);
         size_t shown = 0, hits = 0;
         csec_buf body = CSEC_BUF_INIT;
         for (size_t k = 0; k < count; k++) {
@@ -144,12 +169,19 @@ static int run(int argc, char **argv)
                 csec_json_string(&out, vtext[i], strlen(vtext[i]));
             else
                 csec_buf_puts(&out, "null");
+            csec_buf_puts(&out, ",\"package\":");
+            if (package)
+                csec_json_string(&out, package, strlen(package));
+            else
+                csec_buf_puts(&out, "null");
             csec_buf_printf(&out, ",\"affected_count\":%zu,\"advisories\":[", hits);
             csec_buf_put(&out, body.ptr ? body.ptr : "", body.len);
             csec_buf_puts(&out, "]}");
         } else {
-            csec_buf_printf(&out, "%s%s%s: %zu advisor%s", argv[i], v ? "@" : "",
-                            v ? vtext[i] : "", shown, shown == 1 ? "y" : "ies");
+            csec_buf_printf(&out, "%s%s%s", argv[i], v ? "@" : "", v ? vtext[i] : "");
+            if (renamed)
+                csec_buf_printf(&out, " (%s)", package);
+            csec_buf_printf(&out, ": %zu advisor%s", shown, shown == 1 ? "y" : "ies");
             if (v)
                 csec_buf_printf(&out, ", %zu affect%s %s", hits, hits == 1 ? "s" : "", vtext[i]);
             csec_buf_puts(&out, "\n");
@@ -170,8 +202,21 @@ done:
 
 const cli_cmd cmd_check = {
     "check", "CRATE[@VERSION]...", "list the advisories of crates; mark those affecting VERSION",
-    "For each CRATE, lists its advisories (withdrawn ones only with --all), newest\n"
-    "rules first in database order. With @VERSION, each advisory is marked AFFECTED\n"
-    "or ok using RustSec's interval semantics. Exit status 1 when a given version is\n"
-    "affected by a vulnerability (with --strict: by any non-withdrawn advisory).",
+    "For each CRATE, prints `CRATE[@VERSION]: N advisories[, M affect VERSION]` and\n"
+    "then its advisories in database order (oldest id first; withdrawn ones only with\n"
+    "--all), each with its affected ranges and patched requirements. With @VERSION\n"
+    "each advisory is marked AFFECTED or ok, using RustSec's interval semantics\n"
+    "(spec §2.4), exactly as cargo-audit decides. Crate names are exact; when a name\n"
+    "has no advisory, the spelling with `-`/`_` and case ignored is tried (like\n"
+    "crates.io). A crate with no advisory at all is not an error.\n"
+    "\n"
+    "--json prints an array with one object per argument: crate, version, package\n"
+    "(the database's spelling, or null), affected_count and advisories (each with\n"
+    "id, kind, title, dates, aliases, ranges... and, with a version, `affected` and\n"
+    "`affected_functions`).\n"
+    "\n"
+    "Exit status 0 when no given version is affected by a vulnerability, 1 when one\n"
+    "is (with --strict, like cargo-audit's --deny warnings: also by an unsound or\n"
+    "unmaintained advisory; never by a notice or a withdrawn advisory) or the\n"
+    "database cannot be loaded, 2 for a usage error or an invalid VERSION.",
     run};

@@ -2,10 +2,13 @@
  * (`rustsec-admin osv`, spec §3), one OUTDIR/<ID>.json per advisory. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static const char *opt_db, *opt_package;
-static bool opt_no_git, opt_quiet;
+static bool opt_no_git, opt_quiet, opt_packages;
 
 static const cli_opt options[] = {
     {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
@@ -14,6 +17,8 @@ static const cli_opt options[] = {
      &opt_no_git, NULL, NULL, NULL},
     {"package", 'p', "CRATE", "print CRATE's OSV array (rustsec.org/packages/CRATE.json)",
      NULL, &opt_package, NULL, NULL},
+    {"packages", 0, NULL, "also write OUTDIR/packages/CRATE.json for every crate",
+     &opt_packages, NULL, NULL, NULL},
     {"quiet", 'q', NULL, "no summary line", &opt_quiet, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
@@ -30,6 +35,53 @@ static int export_package(csec_db *db, const char *package)
     return rc == 0 ? EXIT_OK : EXIT_FOUND;
 }
 
+/* OUTDIR/packages/<crate>.json for every crate with an exported advisory,
+ * as rustsec.org publishes them.  Advisories are in load order (sorted by
+ * package), so each crate's run is contiguous and is written once. */
+static int export_packages(csec_db *db, const char *outdir, size_t *files)
+{
+    int status = EXIT_OK;
+    csec_buf path = CSEC_BUF_INIT, doc = CSEC_BUF_INIT;
+    const char *last = NULL;
+    *files = 0;
+    csec_buf_printf(&path, "%s/packages", outdir);
+    if (mkdir(path.ptr, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cratesec export-osv: cannot create %s: %s\n", path.ptr, strerror(errno));
+        status = EXIT_USAGE;
+        goto done;
+    }
+    for (size_t i = 0, n = csec_db_count(db); i < n; i++) {
+        const csec_advisory *a = csec_db_get(db, i);
+        if (a->collection != CSEC_COLLECTION_CRATES || (last && strcmp(last, a->package) == 0))
+            continue;
+        last = a->package;
+        /* The name is a directory name of the database; still, never let it
+         * name a file outside OUTDIR/packages. */
+        if (a->package[0] == '\0' || a->package[0] == '.' || strchr(a->package, '/'))
+            continue;
+        csec_buf_clear(&doc);
+        if (csec_osv_write_package(&doc, db, a->package) != 0)
+            continue; /* nothing exportable (only unknown informational kinds) */
+        csec_buf_clear(&path);
+        csec_buf_printf(&path, "%s/packages/%s.json", outdir, a->package);
+        FILE *f = fopen(path.ptr, "wb");
+        bool ok = f && fwrite(doc.ptr, 1, doc.len, f) == doc.len;
+        if (f)
+            ok = fclose(f) == 0 && ok;
+        if (!ok) {
+            fprintf(stderr, "cratesec export-osv: cannot write %s: %s\n", path.ptr,
+                    strerror(errno));
+            status = EXIT_USAGE;
+            goto done;
+        }
+        (*files)++;
+    }
+done:
+    csec_buf_free(&path);
+    csec_buf_free(&doc);
+    return status;
+}
+
 static int run(int argc, char **argv)
 {
     int n = cli_parse(&cmd_export_osv, options, argc, argv);
@@ -41,6 +93,10 @@ static int run(int argc, char **argv)
         return EXIT_USAGE;
     }
     bool positional_db = n == (opt_package ? 1 : 2);
+    if (opt_package && opt_packages) {
+        fprintf(stderr, "cratesec export-osv: --package prints one crate; --packages writes all\n");
+        return EXIT_USAGE;
+    }
     if (positional_db && opt_db) {
         fprintf(stderr, "cratesec export-osv: give the database either as DB or with --db\n");
         return EXIT_USAGE;
@@ -69,8 +125,15 @@ static int run(int argc, char **argv)
             char msg[1024];
             fprintf(stderr, "cratesec export-osv: %s\n", csec_diag_format(msg, sizeof msg, &d));
             status = EXIT_USAGE;
-        } else if (!opt_quiet) {
-            printf("Exported %zu OSV records to %s\n", written, outdir);
+        } else {
+            size_t crates = 0;
+            if (opt_packages)
+                status = export_packages(db, outdir, &crates);
+            if (status == EXIT_OK && !opt_quiet) {
+                printf("Exported %zu OSV records to %s\n", written, outdir);
+                if (opt_packages)
+                    printf("Exported %zu per-crate arrays to %s/packages\n", crates, outdir);
+            }
         }
     }
     csec_db_free(db);
@@ -92,6 +155,13 @@ const cli_cmd cmd_export_osv = {
     "consumers miss updates; --no-git accepts that and writes, for `modified`, the\n"
     "withdrawal date if withdrawn, else the publication date (both at 12:00:00Z).\n"
     "\n"
-    "With --package CRATE nothing is written to OUTDIR: the crate's records are printed\n"
-    "as one JSON array like rustsec.org/packages/CRATE.json (newest advisory first).",
+    "--packages also writes OUTDIR/packages/CRATE.json for every crate that has an\n"
+    "exported advisory: the JSON array of its OSV records that rustsec.org serves as\n"
+    "/packages/CRATE.json and crates.io's Security tab reads (a crate without one gets\n"
+    "no file, which the web server turns into the 404 crates.io reads as \"none\").\n"
+    "With --package CRATE nothing is written to OUTDIR: that one array is printed.\n"
+    "Order inside an array: newest advisory ID first.  rustsec.org sorts by the day git\n"
+    "first saw each file (ties in directory order); the ID is the stand-in, and the\n"
+    "records themselves are identical.  The rust collection (std, cargo, rustdoc),\n"
+    "which rustsec.org also lists, is not written: its OSV records are not exported.",
     run};

@@ -1,13 +1,18 @@
 /* cmd_lint.c - `cratesec lint DB`: checks every advisory file like RustSec's
  * linter (spec §5) and reports every problem, not only the first. */
 #include "cli.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+static bool opt_json;
+
 static const cli_opt options[] = {
+    {"json", 0, NULL, "print one JSON object: counts and every problem", &opt_json, NULL, NULL,
+     NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -19,13 +24,53 @@ typedef struct lint_state {
     char **ids; /* for the duplicate-id check */
     char **id_paths;
     size_t nids, capids;
+    csec_buf out; /* the problems, as text lines or JSON array elements */
 } lint_state;
+
+/* A JSON string of possibly non-UTF-8 bytes (file names come from the file
+ * system): invalid bytes become U+FFFD so the output stays valid JSON. */
+static void json_lossy(csec_buf *out, const char *s)
+{
+    size_t len = strlen(s);
+    if (csec__utf8_check(s, len) == len) {
+        csec_json_string(out, s, len);
+        return;
+    }
+    csec_buf tmp = CSEC_BUF_INIT;
+    while (len) {
+        size_t ok = csec__utf8_check(s, len);
+        csec_buf_put(&tmp, s, ok);
+        if (ok == len)
+            break;
+        csec_buf_puts(&tmp, "\xEF\xBF\xBD");
+        s += ok + 1;
+        len -= ok + 1;
+    }
+    csec_json_string(out, tmp.ptr, tmp.len);
+    csec_buf_free(&tmp);
+}
 
 static void report(const csec_diag *d, void *payload)
 {
     lint_state *st = payload;
-    char line[1024];
-    printf("%s\n", csec_diag_format(line, sizeof line, d));
+    if (opt_json) {
+        csec_buf_puts(&st->out, st->problems ? ",{\"file\":" : "{\"file\":");
+        json_lossy(&st->out, d->file);
+        /* 0 means unknown (a whole-file problem): null in JSON. */
+        if (d->line)
+            csec_buf_printf(&st->out, ",\"line\":%u", d->line);
+        else
+            csec_buf_puts(&st->out, ",\"line\":null");
+        if (d->col)
+            csec_buf_printf(&st->out, ",\"col\":%u,\"message\":", d->col);
+        else
+            csec_buf_puts(&st->out, ",\"col\":null,\"message\":");
+        json_lossy(&st->out, d->msg);
+        csec_buf_putc(&st->out, '}');
+    } else {
+        char line[1024];
+        csec_buf_printf(&st->out, "%s\n", csec_diag_format(line, sizeof line, d));
+    }
     st->problems++;
     st->current_bad = true;
 }
@@ -43,14 +88,14 @@ static char **list_dir(const char *path, size_t *n)
     if (!dir)
         return NULL;
     size_t cap = 16;
-    char **names = malloc(cap * sizeof *names);
+    char **names = csec__xmalloc(cap * sizeof *names);
     struct dirent *e;
     while ((e = readdir(dir))) {
         if (e->d_name[0] == '.')
             continue;
         if (*n == cap)
-            names = realloc(names, (cap *= 2) * sizeof *names);
-        names[(*n)++] = strdup(e->d_name);
+            names = csec__xrealloc(names, csec__mul(cap *= 2, sizeof *names));
+        names[(*n)++] = csec__xstrndup(e->d_name, strlen(e->d_name));
     }
     closedir(dir);
     qsort(names, *n, sizeof *names, cmp_name);
@@ -68,8 +113,11 @@ static void problem(lint_state *st, const char *file, const char *msg)
 {
     csec_diag d;
     memset(&d, 0, sizeof d);
-    snprintf(d.file, sizeof d.file, "%s", file);
-    snprintf(d.msg, sizeof d.msg, "%s", msg);
+    /* A path longer than d.file is cut; the message still names the place. */
+    if (snprintf(d.file, sizeof d.file, "%s", file) >= (int)sizeof d.file)
+        memcpy(d.file + sizeof d.file - 4, "...", 4);
+    if (snprintf(d.msg, sizeof d.msg, "%s", msg) >= (int)sizeof d.msg)
+        memcpy(d.msg + sizeof d.msg - 4, "...", 4);
     report(&d, st);
 }
 
@@ -77,11 +125,11 @@ static void remember_id(lint_state *st, const char *id, const char *path)
 {
     if (st->nids == st->capids) {
         st->capids = st->capids ? st->capids * 2 : 256;
-        st->ids = realloc(st->ids, st->capids * sizeof *st->ids);
-        st->id_paths = realloc(st->id_paths, st->capids * sizeof *st->id_paths);
+        st->ids = csec__xrealloc(st->ids, csec__mul(st->capids, sizeof *st->ids));
+        st->id_paths = csec__xrealloc(st->id_paths, csec__mul(st->capids, sizeof *st->id_paths));
     }
-    st->ids[st->nids] = strdup(id);
-    st->id_paths[st->nids++] = strdup(path);
+    st->ids[st->nids] = csec__xstrndup(id, strlen(id));
+    st->id_paths[st->nids++] = csec__xstrndup(path, strlen(path));
 }
 
 /* dir + "/" + name into out; false (and a problem reported) when too long. */
@@ -135,16 +183,10 @@ static void check_duplicates(lint_state *st)
             }
 }
 
-static int run(int argc, char **argv)
+/* Walks ROOT/crates and ROOT/rust.  Returns false (with a message on stderr)
+ * when ROOT has no crates/ directory. */
+static bool walk(lint_state *st, const char *root)
 {
-    int n = cli_parse(&cmd_lint, options, argc, argv);
-    if (n < 0)
-        return EXIT_USAGE;
-    const char *root = n > 0 ? argv[0] : getenv("CRATESEC_DB");
-    if (!root || !*root)
-        root = "advisory-db";
-    lint_state st;
-    memset(&st, 0, sizeof st);
     static const char *const collections[] = {"crates", "rust"};
     for (int c = 0; c < 2; c++) {
         char cdir[4096];
@@ -155,18 +197,18 @@ static int run(int argc, char **argv)
             if (c == 0) {
                 fprintf(stderr, "error: %s: not an advisory database (no crates/ directory)\n",
                         root);
-                return EXIT_FOUND;
+                return false;
             }
             continue;
         }
         for (size_t p = 0; p < npkg; p++) {
             char pdir[8192];
             struct stat sb;
-            if (!join_path(&st, pdir, sizeof pdir, cdir, pkgs[p]))
+            if (!join_path(st, pdir, sizeof pdir, cdir, pkgs[p]))
                 continue;
             if (stat(pdir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-                problem(&st, pdir, "expected a package directory");
-                st.bad_files++;
+                problem(st, pdir, "expected a package directory");
+                st->bad_files++;
                 continue;
             }
             size_t nf = 0;
@@ -176,36 +218,80 @@ static int run(int argc, char **argv)
                 snprintf(rel, sizeof rel, "%s/%s/%s", collections[c], pkgs[p], files[f]);
                 snprintf(fpath, sizeof fpath, "%s/%s", root, rel);
                 if (stat(fpath, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-                    problem(&st, fpath, "expected a regular file");
-                    st.bad_files++;
+                    problem(st, fpath, "expected a regular file");
+                    st->bad_files++;
                     continue;
                 }
-                lint_file(&st, root, rel);
+                lint_file(st, root, rel);
             }
             free_list(files, nf);
         }
         free_list(pkgs, npkg);
     }
+    return true;
+}
+
+static int run(int argc, char **argv)
+{
+    int n = cli_parse(&cmd_lint, options, argc, argv);
+    if (n < 0)
+        return EXIT_USAGE;
+    if (n > 1) {
+        fprintf(stderr, "cratesec lint: give one database directory (see --help)\n");
+        return EXIT_USAGE;
+    }
+    const char *arg = n > 0 ? argv[0] : getenv("CRATESEC_DB");
+    if (!arg || !*arg)
+        arg = "advisory-db";
+    /* "db/" and "db" name the same database; keep file names in the
+     * report free of "//". */
+    size_t rlen = strlen(arg);
+    while (rlen > 1 && arg[rlen - 1] == '/')
+        rlen--;
+    char *root = csec__xstrndup(arg, rlen);
+    int status = EXIT_FOUND;
+    lint_state st;
+    memset(&st, 0, sizeof st);
+    if (!walk(&st, root))
+        goto done;
     check_duplicates(&st);
+    if (st.files == 0) {
+        fprintf(stderr, "error: %s: no advisories found!\n", root);
+        goto done;
+    }
+    status = st.problems ? EXIT_FOUND : EXIT_OK;
+    if (opt_json) {
+        printf("{\"database\":");
+        csec_buf head = CSEC_BUF_INIT;
+        json_lossy(&head, root);
+        printf("%s,\"files_checked\":%zu,\"invalid_files\":%zu,\"problem_count\":%zu,"
+               "\"problems\":[%s]}\n",
+               head.ptr, st.files, st.bad_files, st.problems, st.out.ptr ? st.out.ptr : "");
+        csec_buf_free(&head);
+    } else {
+        fwrite(st.out.ptr ? st.out.ptr : "", 1, st.out.len, stdout);
+        if (st.problems)
+            printf("%zu advisories contain errors! (%zu problems in %zu files checked)\n",
+                   st.bad_files, st.problems, st.files);
+        else
+            printf("%zu advisories checked, no problems found\n", st.files);
+    }
+done:
     free_list(st.ids, st.nids);
     free_list(st.id_paths, st.nids);
-    if (st.files == 0) {
-        fprintf(stderr, "error: no advisories found!\n");
-        return EXIT_FOUND;
-    }
-    if (st.problems) {
-        printf("%zu advisories contain errors! (%zu problems in %zu files checked)\n", st.bad_files,
-               st.problems, st.files);
-        return EXIT_FOUND;
-    }
-    printf("%zu advisories checked, no problems found\n", st.files);
-    return EXIT_OK;
+    csec_buf_free(&st.out);
+    free(root);
+    return status;
 }
 
 const cli_cmd cmd_lint = {
-    "lint", "[DB]",
-    "check every advisory of a database like RustSec's linter and report every problem",
-    "Prints one `file:line:col: message` line per problem and a summary. Unlike a\n"
-    "load for serving, nothing stops at the first bad file. Exit status 1 when any\n"
-    "advisory has a problem or the directory is not an advisory database.",
+    "lint", "[DB]", "lint every advisory of a database like RustSec's linter; report every problem",
+    "Prints one `file:line:col: message` line per problem, then a summary line.\n"
+    "Unlike loading for `check` or `show`, nothing stops at the first bad file: every\n"
+    "file is checked (spec §5), plus duplicate ids and stray entries. DB defaults to\n"
+    "$CRATESEC_DB, else ./advisory-db.\n"
+    "\n"
+    "Exit status 0 when every advisory is valid, 1 when any has a problem or DB is\n"
+    "not an advisory database (no crates/ directory, or no advisories), 2 for a\n"
+    "usage error.",
     run};

@@ -8,8 +8,8 @@ static const char *opt_db;
 static bool opt_json, opt_osv;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
-     NULL, &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
+     &opt_db, NULL, NULL},
     {"json", 0, NULL, "print the advisory as one JSON object", &opt_json, NULL, NULL, NULL},
     {"osv", 0, NULL, "print the advisory's OSV record (crates collection only)", &opt_osv, NULL,
      NULL, NULL},
@@ -93,7 +93,8 @@ static int run(int argc, char **argv)
     } else if (opt_osv) {
         if (csec_osv_write(&out, a, 0) < 0) {
             fprintf(stderr, "cratesec show: %s is not exported to OSV (%s)\n", a->id,
-                    a->collection == CSEC_COLLECTION_RUST ? "rust collection" : "informational kind");
+                    a->collection == CSEC_COLLECTION_RUST ? "rust collection"
+                                                          : "informational kind");
             status = EXIT_FOUND;
         } else {
             csec_buf_putc(&out, '\n');
@@ -113,4 +114,14 @@ static int run(int argc, char **argv)
 
 const cli_cmd cmd_show = {
     "show", "ID", "show one advisory by RUSTSEC id or alias (CVE, GHSA)",
-    "Exit status 1 when no advisory has that id or alias.", run};
+    "ID is an advisory id (RUSTSEC-2020-0071, or CVE-... for the rust collection) or\n"
+    "one of an advisory's aliases (CVE-2020-26235, GHSA-...), matched exactly.\n"
+    "Prints the fields, the affected ranges (RustSec's interval semantics, spec §2.4),\n"
+    "then the description. --json prints one object with the fields of `check --json`;\n"
+    "--osv the record `export-osv` would write (modified times from git when the\n"
+    "database is a git checkout).\n"
+    "\n"
+    "Exit status 0 when the advisory is found, 1 when no advisory has that id or alias\n"
+    "(or --osv and it is not exported) or the database cannot be loaded, 2 for a usage\n"
+    "error.",
+    run};

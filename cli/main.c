@@ -17,10 +17,14 @@ static void usage(FILE *out)
                  "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(out, "\nRun `cratesec COMMAND --help` for the options of one command.\n"
-                 "The advisory database is --db DIR, else $CRATESEC_DB, else ./advisory-db.\n\n"
-                 "Exit status: 0 nothing found, 1 found (affected, lint errors) or database\n"
-                 "not loadable, 2 usage or input error.\n");
+    fprintf(out, "\nRun `cratesec COMMAND --help` for the arguments and options of one command;\n"
+                 "check, show, lint and semver take --json. The advisory database is --db DIR,\n"
+                 "else $CRATESEC_DB, else ./advisory-db.\n\n"
+                 "Exit status, for every command:\n"
+                 "  0  success, nothing found (no affected version, no lint problem)\n"
+                 "  1  found: an affected version, lint problems, no version satisfying a\n"
+                 "     requirement, no advisory with that id; or the database not loadable\n"
+                 "  2  usage error or invalid input (bad version, bad requirement)\n");
 }
 
 int main(int argc, char **argv)

@@ -22,8 +22,11 @@ void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts)
         fprintf(out, "  %-26s %s\n", left, o->help);
     }
     fprintf(out, "  %-26s %s\n", "-h, --help", "show this help");
-    fprintf(out, "\nExit status: 0 nothing found, 1 found or database not loadable, "
-                 "2 usage or input error.\n");
+    /* Commands whose details spell out their own exit status skip the
+     * general rule. */
+    if (!cmd->details || !strstr(cmd->details, "Exit status"))
+        fprintf(out, "\nExit status: 0 nothing found, 1 found or database not loadable, "
+                     "2 usage or input error.\n");
 }
 
 static const cli_opt *find_long(const cli_opt *opts, const char *name, size_t len)
@@ -87,7 +90,8 @@ int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int argc, char **argv)
         }
         if (o->arg && !value) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "cratesec %s: option `%s` needs a value %s\n", cmd->name, a, o->arg);
+                fprintf(stderr, "cratesec %s: option `%s` needs a value %s\n", cmd->name, a,
+                        o->arg);
                 return -1;
             }
             value = argv[++i];
