@@ -209,8 +209,11 @@ static void collection_entry(walk *w, size_t prefix_len, const git_tree_entry *n
 }
 
 /* A collection tree from the cache or the repository (borrowed: the cache
- * owns it). */
-static git_tree *cached_tree(walk *w, const git_tree_entry *e)
+ * owns it).  `keep` is a tree the caller still holds from an earlier call:
+ * its slot is never the one evicted, or the caller would be left comparing
+ * against freed memory (this once gave 27 advisories the time of an
+ * unrelated commit). */
+static git_tree *cached_tree(walk *w, const git_tree_entry *e, const git_tree *keep)
 {
     if (!is_tree(e))
         return NULL;
@@ -219,6 +222,8 @@ static git_tree *cached_tree(walk *w, const git_tree_entry *e)
             return w->cache[i];
     git_tree *t = load_tree(w, e);
     if (t) {
+        if (keep && w->cache[w->cache_next] == keep)
+            w->cache_next = (w->cache_next + 1) % TREE_CACHE;
         git_tree_free(w->cache[w->cache_next]);
         w->cache[w->cache_next] = t;
         w->cache_next = (w->cache_next + 1) % TREE_CACHE;
@@ -239,8 +244,8 @@ static void compare_roots(walk *w, const git_tree *nroot, const git_tree *oroot)
             oe = NULL;
         if ((!ne && !oe) || (ne && oe && entry_same(ne, oe)))
             continue;
-        git_tree *nt = cached_tree(w, ne);
-        git_tree *ot = cached_tree(w, oe);
+        git_tree *nt = cached_tree(w, ne, NULL);
+        git_tree *ot = cached_tree(w, oe, nt);
         csec_buf_clear(&w->path);
         csec_buf_puts(&w->path, collections[c]);
         csec_buf_putc(&w->path, '/');
