@@ -175,10 +175,16 @@ int csec__function_path_check(const char *s, size_t len, csec_diag *d)
                                       "invalid function path `%.*s`: omit parameters",
                                       (int)(len > 100 ? 100 : len), s);
             bool ok = i == start ? seg_first(ch) : seg_rest(ch);
-            if (!ok)
+            if (!ok && ch > ' ' && ch < 0x7f)
                 return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
-                                      "invalid function path `%.*s`: invalid character at byte %zu",
-                                      (int)(len > 100 ? 100 : len), s, i + 1);
+                                      "invalid function path `%.*s`: invalid character `%c` at "
+                                      "byte %zu",
+                                      (int)(len > 100 ? 100 : len), s, ch, i + 1);
+            if (!ok) /* space, control or non-ASCII: show the byte, not the glyph */
+                return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                                      "invalid function path `%.*s`: invalid character 0x%02X at "
+                                      "byte %zu",
+                                      (int)(len > 100 ? 100 : len), s, (unsigned char)ch, i + 1);
             i++;
         }
         if (i == start)
@@ -358,6 +364,13 @@ static int get_str_array(parse_ctx *c, const csec_toml_value *table, const char 
     return 0;
 }
 
+/* Whether a string value is exactly `lit`: by length, so that an embedded
+ * NUL ("unsound\u0000x") is not mistaken for the literal. */
+static bool str_is(const csec_toml_value *v, const char *lit)
+{
+    return v->u.str.len == strlen(lit) && memcmp(v->u.str.ptr, lit, v->u.str.len) == 0;
+}
+
 static const char *dup_str(parse_ctx *c, const csec_toml_value *v)
 {
     return csec__arena_strndup(c->arena, v->u.str.ptr, v->u.str.len);
@@ -487,11 +500,10 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
         return CSEC_EPARSE;
     if (v) {
         a->informational_raw = dup_str(c, v);
-        const char *r = a->informational_raw;
-        a->informational = strcmp(r, "notice") == 0         ? CSEC_INFO_NOTICE
-                           : strcmp(r, "unmaintained") == 0 ? CSEC_INFO_UNMAINTAINED
-                           : strcmp(r, "unsound") == 0      ? CSEC_INFO_UNSOUND
-                                                            : CSEC_INFO_OTHER;
+        a->informational = str_is(v, "notice")         ? CSEC_INFO_NOTICE
+                           : str_is(v, "unmaintained") ? CSEC_INFO_UNMAINTAINED
+                           : str_is(v, "unsound")      ? CSEC_INFO_UNSOUND
+                                                       : CSEC_INFO_OTHER;
     }
 
     if (get_string(c, t, S, "withdrawn", &v) < 0 || (v && get_date(c, v, &a->withdrawn) < 0))
@@ -523,9 +535,9 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
     if (get_string(c, t, S, "collection", &v) < 0)
         return CSEC_EPARSE;
     if (v) {
-        if (strcmp(v->u.str.ptr, "crates") == 0)
+        if (str_is(v, "crates"))
             a->collection = CSEC_COLLECTION_CRATES;
-        else if (strcmp(v->u.str.ptr, "rust") == 0)
+        else if (str_is(v, "rust"))
             a->collection = CSEC_COLLECTION_RUST;
         else
             return err_node(c, v, "invalid collection `%.*s`: expected \"crates\" or \"rust\"",
@@ -670,15 +682,16 @@ static int check_path(parse_ctx *c, const csec_toml_value *adv, csec_advisory *a
         end = start - 1;
     }
     if (!csec__path_has_md_ext(p))
-        return err_at(c, 0, 0, "unexpected file extension (expected .md)");
+        return err_at(c, 0, 0, "unexpected file extension in `%.*s` (expected .md)", (int)clen[0],
+                      comp[0]);
     const csec_toml_value *idv = csec__toml_get(adv, "id");
     bool draft = clen[0] >= 18 && memcmp(comp[0], "RUSTSEC-0000-0000.", 18) == 0;
-    size_t idlen = strlen(a->id);
+    size_t idlen = idv->u.str.len; /* not strlen: an embedded NUL must not match */
     if (!draft && !(clen[0] == idlen + 3 && memcmp(comp[0], a->id, idlen) == 0))
         return err_node(c, idv, "file name `%.*s` does not match advisory ID `%s`", (int)clen[0],
                         comp[0], a->id);
     const csec_toml_value *pkgv = csec__toml_get(adv, "package");
-    if (!comp[1] || strlen(a->package) != clen[1] || memcmp(comp[1], a->package, clen[1]) != 0)
+    if (!comp[1] || pkgv->u.str.len != clen[1] || memcmp(comp[1], a->package, clen[1]) != 0)
         return err_node(c, pkgv, "package `%s` does not match its directory `%.*s`", a->package,
                         comp[1] ? (int)clen[1] : 0, comp[1] ? comp[1] : "");
     int coll;
@@ -686,8 +699,12 @@ static int check_path(parse_ctx *c, const csec_toml_value *adv, csec_advisory *a
         coll = CSEC_COLLECTION_CRATES;
     else if (comp[2] && clen[2] == 4 && memcmp(comp[2], "rust", 4) == 0)
         coll = CSEC_COLLECTION_RUST;
+    else if (!comp[2])
+        return err_at(c, 0, 0, "no collection directory in the path (expected "
+                               "crates/<package>/ or rust/<package>/)");
     else
-        return err_at(c, 0, 0, "advisory is not inside a crates/ or rust/ directory");
+        return err_at(c, 0, 0, "collection directory `%.*s` is neither `crates` nor `rust`",
+                      (int)clen[2], comp[2]);
     const csec_toml_value *cv = csec__toml_get(adv, "collection");
     if (cv && (int)a->collection != coll)
         return err_node(c, cv, "collection `%s` does not match the directory `%.*s`",

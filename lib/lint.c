@@ -97,6 +97,13 @@ static const csec_toml_kv **sorted_kvs(const csec_toml_value *t, size_t *n)
     return kvs;
 }
 
+/* Whether a string value holds a NUL byte (TOML allows "\u0000"): such a value
+ * is never one of the known names, whatever its C-string prefix says. */
+static bool has_nul(const csec_toml_value *v)
+{
+    return memchr(v->u.str.ptr, '\0', v->u.str.len) != NULL;
+}
+
 static bool key_is(const csec_toml_kv *kv, const char *k)
 {
     return kv->key_len == strlen(k) && memcmp(kv->key, k, kv->key_len) == 0;
@@ -134,7 +141,8 @@ static void lint_advisory(lint_ctx *c, const csec_toml_value *t)
         } else if (key_is(kv, "categories")) {
             for (size_t k = 0; v->type == CSEC_TOML_ARRAY && k < v->u.array.count; k++) {
                 const csec_toml_value *it = v->u.array.items[k];
-                if (it->type == CSEC_TOML_STRING && !csec__category_known(it->u.str.ptr))
+                if (it->type == CSEC_TOML_STRING &&
+                    (has_nul(it) || !csec__category_known(it->u.str.ptr)))
                     report_node(c, it,
                                 "invalid value `%s` for key `category` in [advisory]: unknown "
                                 "category \"%s\"",
@@ -159,7 +167,7 @@ static void lint_advisory(lint_ctx *c, const csec_toml_value *t)
                             "https://",
                             render(c, v));
         } else if (key_is(kv, "license")) {
-            if (v->type != CSEC_TOML_STRING ||
+            if (v->type != CSEC_TOML_STRING || has_nul(v) ||
                 (strcmp(v->u.str.ptr, "CC0-1.0") != 0 && strcmp(v->u.str.ptr, "CC-BY-4.0") != 0))
                 report_node(c, v,
                             "invalid value `%s` for key `license` in [advisory]: unknown license "
@@ -249,7 +257,7 @@ static void lint_affected(lint_ctx *c, const csec_toml_value *t)
                     report_node(c, it, "invalid value `\"\"` for key `%s` in [affected]: empty "
                                        "string",
                                 arch ? "arch" : "os");
-                else if (arch && !arch_known(it->u.str.ptr))
+                else if (arch && (has_nul(it) || !arch_known(it->u.str.ptr)))
                     report_node(c, it,
                                 "invalid value `%s` for key `arch` in [affected]: unknown "
                                 "architecture",
@@ -334,7 +342,9 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
     csec__diag_clear(&d);
 
     if (path && !csec__path_has_md_ext(path)) {
-        report(&c, 0, 0, "unexpected file extension (expected .md)");
+        const char *base = strrchr(path, '/');
+        report(&c, 0, 0, "unexpected file extension in `%s` (expected .md)",
+               base ? base + 1 : path);
         goto done;
     }
     /* The draft rule is checked on the id as written, before the loader's
@@ -342,15 +352,16 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
     const char *parse_path = path;
     if (path && csec__frontmatter_split(&c.fm, text, len, NULL) == 0) {
         csec_toml_value *raw = NULL;
-        const char *id = NULL;
+        const csec_toml_value *idv = NULL;
         if (csec__toml_parse(&raw, &scratch, text + c.fm.toml_off, c.fm.toml_len, NULL) == 0) {
             const csec_toml_value *adv = csec__toml_get(raw, "advisory");
-            const csec_toml_value *idv = csec__toml_get(adv ? adv : raw, "id");
-            if (idv && idv->type == CSEC_TOML_STRING)
-                id = idv->u.str.ptr;
+            idv = csec__toml_get(adv ? adv : raw, "id");
+            if (idv && idv->type != CSEC_TOML_STRING)
+                idv = NULL;
         }
-        if (id && (strcmp(id, "RUSTSEC-0000-0000") == 0) != is_draft_name(path)) {
-            report(&c, 0, 0, "advisory ID draft status does not match file name");
+        if (idv && (strcmp(idv->u.str.ptr, "RUSTSEC-0000-0000") == 0) != is_draft_name(path)) {
+            /* at the id, so the message says where the mismatch is */
+            report_node(&c, idv, "advisory ID draft status does not match file name");
             parse_path = NULL;
         }
         csec__arena_free(&scratch);
