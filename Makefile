@@ -16,7 +16,7 @@ PREFIX   ?= /usr/local
 WERROR   ?=
 OPT      ?= -O2 -g
 SAN      ?=
-PKGS     := libgit2
+PKGS     := libgit2 libcurl
 # The server (linked into the cratesec binary only, not into libcratesec).
 SERVER_PKGS := libmicrohttpd libcmark-gfm
 

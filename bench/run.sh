@@ -29,3 +29,32 @@ awk -v f="$f" -v p="$p" -v c="$c" 'BEGIN {
 }'
 a=$(echo "$out" | awk '/^crate_version_ns/ {print $3}')
 awk -v a="$a" 'BEGIN { printf "target: one crate version under 1 us: %s\n", (a < 1000 ? "OK" : "MISS") }'
+
+# Registry index: whole-index load (median, peak RSS) and affected/not for
+# every version against the whole advisory database (bench/bench_index.c).
+IDX=build/crates-index-2020-07
+if [ ! -f "$IDX/config.json" ] && [ -f "$DATA/crates-index-2020-07.tar.zst" ]; then
+    rm -rf "$IDX.tmp.$$" && mkdir -p "$IDX.tmp.$$"
+    tar --zstd -xf "$DATA/crates-index-2020-07.tar.zst" -C "$IDX.tmp.$$"
+    mv -T "$IDX.tmp.$$" "$IDX" 2>/dev/null || rm -rf "$IDX.tmp.$$"
+fi
+if [ -f "$IDX/config.json" ]; then
+    cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-index" bench/bench_index.c \
+        "$B/libcratesec.a" $(pkg-config --libs libgit2 libcurl) -lm -lpthread
+    echo "== registry index ($IDX, 238 MB unpacked)"
+    out=$("$B/bench-index" "$IDX" 7 "$DB")
+    echo "$out"
+    echo "$out" | awk '
+        /^index_load_ms_median/ { split($1, a, "="); split($2, b, "=")
+            printf "target: whole index load under 1500 ms: %s\n", (a[2] < 1500 ? "OK" : "MISS")
+            printf "target: resident memory under 119 MB (half of 238 MB): %s\n", (b[2] < 119 ? "OK" : "MISS") }
+        /^affected_ms_median/ { split($1, a, "=")
+            printf "target: every version vs the whole database under 100 ms: %s\n", (a[2] < 100 ? "OK" : "MISS") }'
+else
+    echo "== registry index: skipped (no crates-index-2020-07.tar.zst in $DATA)"
+fi
+if [ -f "$IDX/config.json" ]; then
+    bash bench/server.sh "$B" "$DB" "$IDX"
+else
+    echo "== server: skipped (no unpacked index)"
+fi

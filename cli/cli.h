@@ -60,6 +60,7 @@ char *cli_read_file(const char *path, size_t *len);
     X(show)                                                                                        \
     X(lint)                                                                                        \
     X(export_osv)                                                                                  \
+    X(serve)                                                                                       \
     X(semver)
 
 #define CLI__DECLARE(name) extern const cli_cmd cmd_##name;

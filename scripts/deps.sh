@@ -4,7 +4,11 @@
 set -euo pipefail
 PKGS=(build-essential clang libclang-rt-14-dev pkg-config git python3 zstd
       libgit2-dev libcurl4-openssl-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-      libmicrohttpd-dev hyperfine)
+      libmicrohttpd-dev hyperfine chromium curl nginx-light wrk)
+# Browser tests (tests/browser) run playwright-core from npm under Node.js;
+# keep an existing node (for example NodeSource's), else take Debian's.
+command -v node >/dev/null || PKGS+=(nodejs)
+command -v npm >/dev/null || PKGS+=(npm)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,4 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Front-end test tools (playwright-core, axe-core) from npm, pinned by
+# package-lock.json; reinstalled only when the lock file changed.
+if [ -f package-lock.json ] && ! cmp -s package-lock.json node_modules/.package-lock.json.ci 2>/dev/null; then
+    echo "deps: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    cp package-lock.json node_modules/.package-lock.json.ci
 fi

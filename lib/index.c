@@ -1,0 +1,1319 @@
+/* index.c - Cargo registry index reader (see index.h). */
+#include "index.h"
+
+#include "jsonparse.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- byte pool over the arena ----
+ *
+ * The arena rounds every allocation to 16 bytes, which would double the size
+ * of the typical short interned string; the pool carves big arena chunks at
+ * the alignment each object needs. */
+
+#define POOL_CHUNK (256 * 1024)
+
+typedef struct pool {
+    char *cur;
+    size_t left;
+} pool;
+
+static void *pool_alloc(pool *p, csec_arena *a, size_t n, size_t align)
+{
+    size_t pad = (size_t)(-(uintptr_t)p->cur & (align - 1));
+    if (p->cur && pad <= p->left && n <= p->left - pad) {
+        char *r = p->cur + pad;
+        p->cur = r + n;
+        p->left -= pad + n;
+        return r;
+    }
+    if (n > POOL_CHUNK / 8)
+        return csec__arena_alloc(a, n); /* a block of its own; 16-aligned */
+    p->cur = csec__arena_alloc(a, POOL_CHUNK);
+    p->left = POOL_CHUNK;
+    char *r = p->cur;
+    p->cur += n;
+    p->left -= n;
+    return r;
+}
+
+/* ---- interning ----
+ *
+ * One open-addressing table maps byte strings to their single stored copy.
+ * Keys are the stored objects themselves: a string's bytes, or the bytes of
+ * an array of pointers to interned things (so equal contents mean equal
+ * bytes).  Strings and binary blobs use separate tables so a blob is never
+ * returned where a string was asked for, or the other way round. */
+
+typedef struct ientry {
+    const void *ptr;
+    uint32_t len;
+    uint32_t hash;
+} ientry;
+
+typedef struct itab {
+    ientry *slots;
+    size_t cap; /* power of two or 0 */
+    size_t count;
+} itab;
+
+static uint64_t hash_bytes(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * 0x94d049bb133111ebULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return h;
+}
+
+static void itab_grow(itab *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : 1024;
+    ientry *ns = csec__xcalloc(ncap, sizeof *ns);
+    for (size_t i = 0; i < t->cap; i++) {
+        ientry *e = &t->slots[i];
+        if (!e->ptr)
+            continue;
+        size_t j = e->hash & (ncap - 1);
+        while (ns[j].ptr)
+            j = (j + 1) & (ncap - 1);
+        ns[j] = *e;
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = ncap;
+}
+
+static void itab_free(itab *t)
+{
+    free(t->slots);
+    t->slots = NULL;
+    t->cap = t->count = 0;
+}
+
+/* ---- the index ---- */
+
+typedef struct crate_rec {
+    csec_index_crate pub;
+    size_t pos;    /* position in idx->crates */
+    uint32_t hash; /* of the normalised name */
+} crate_rec;
+
+/* A version being collected from one file, with its line for diagnostics. */
+typedef struct vtmp {
+    csec_index_version v;
+    uint32_t line;
+} vtmp;
+
+typedef struct ftmp {
+    const char *name;
+    csec_strlist values;
+    uint32_t order; /* keeps `features` before `features2` when sorting */
+} ftmp;
+
+struct csec_index {
+    csec_arena arena;
+    pool pool;
+    itab strings;
+    itab blobs;
+    csec_index_options opts;
+
+    crate_rec **crates;
+    size_t ncrates, capcrates;
+    crate_rec **table; /* open addressing by normalised name */
+    size_t tabcap;
+    size_t nversions;
+
+    csec_index_stats stats;
+    const char *dl, *api;
+    bool auth_required;
+
+    /* The sparse HTTP client (index_sparse.c), when there is one. */
+    void *remote;
+    void (*remote_free)(void *);
+
+    /* Scratch reused for every file and line. */
+    vtmp *vt;
+    size_t nvt, capvt;
+    const void **ptrs; /* a list being built: dependency or string pointers */
+    size_t nptrs, capptrs;
+    ftmp *feats;
+    size_t nfeats, capfeats;
+    csec_buf name, vers;
+    size_t name_off, vers_off; /* byte offsets of their values in the line */
+    const char *crate_name; /* canonical name of the file being read, in pool */
+};
+
+static const char *intern_str(csec_index *ix, const char *s, size_t len)
+{
+    if (len > UINT32_MAX)
+        return csec__arena_strndup(&ix->arena, s, len);
+    itab *t = &ix->strings;
+    if ((t->count + 1) * 4 > t->cap * 3)
+        itab_grow(t);
+    uint32_t h = (uint32_t)hash_bytes(s, len);
+    size_t mask = t->cap - 1, i = h & mask;
+    for (; t->slots[i].ptr; i = (i + 1) & mask) {
+        ientry *e = &t->slots[i];
+        if (e->hash == h && e->len == len && memcmp(e->ptr, s, len) == 0)
+            return e->ptr;
+    }
+    char *copy = pool_alloc(&ix->pool, &ix->arena, len + 1, 1);
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    t->slots[i] = (ientry){copy, (uint32_t)len, h};
+    t->count++;
+    return copy;
+}
+
+/* Interns `len` bytes of pointer-aligned data (an array of pointers or of
+ * structs made of pointers and small integers, padding zeroed). */
+static const void *intern_blob(csec_index *ix, const void *data, size_t len)
+{
+    if (len == 0)
+        return NULL;
+    if (len > UINT32_MAX) {
+        void *copy = csec__arena_alloc(&ix->arena, len);
+        memcpy(copy, data, len);
+        return copy;
+    }
+    itab *t = &ix->blobs;
+    if ((t->count + 1) * 4 > t->cap * 3)
+        itab_grow(t);
+    uint32_t h = (uint32_t)hash_bytes(data, len);
+    size_t mask = t->cap - 1, i = h & mask;
+    for (; t->slots[i].ptr; i = (i + 1) & mask) {
+        ientry *e = &t->slots[i];
+        if (e->hash == h && e->len == len && memcmp(e->ptr, data, len) == 0)
+            return e->ptr;
+    }
+    void *copy = pool_alloc(&ix->pool, &ix->arena, len, sizeof(void *));
+    memcpy(copy, data, len);
+    t->slots[i] = (ientry){copy, (uint32_t)len, h};
+    t->count++;
+    return copy;
+}
+
+static void report(csec_index *ix, const char *path, uint32_t line, uint32_t col, const char *fmt,
+                   ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+static void report(csec_index *ix, const char *path, uint32_t line, uint32_t col, const char *fmt,
+                   ...)
+{
+    if (!ix->opts.on_error)
+        return;
+    csec_diag d;
+    csec__diag_clear(&d);
+    snprintf(d.file, sizeof d.file, "%s", path ? path : "");
+    d.line = line;
+    d.col = col;
+    d.code = CSEC_EPARSE;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    va_end(ap);
+    ix->opts.on_error(&d, ix->opts.payload);
+}
+
+static void report_reader(csec_index *ix, const csec__json_reader *r, const char *path,
+                          uint32_t line)
+{
+    if (!ix->opts.on_error)
+        return;
+    csec_diag d;
+    csec__diag_clear(&d);
+    csec__json_reader_diag(r, &d, path ? path : "", line - 1, 0);
+    ix->opts.on_error(&d, ix->opts.payload);
+}
+
+/* ---- names ---- */
+
+static inline unsigned char norm_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+static inline unsigned char norm_char(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return (unsigned char)(c + ('a' - 'A'));
+    return c == '-' ? '_' : c;
+}
+
+static uint32_t norm_hash(const char *s, size_t len)
+{
+    /* Names are short: hash a normalised copy of up to 256 bytes, and the
+     * length, which is all a well-spread hash needs. */
+    unsigned char buf[256];
+    size_t n = len < sizeof buf ? len : sizeof buf;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = norm_char((unsigned char)s[i]);
+    return (uint32_t)(hash_bytes(buf, n) ^ len);
+}
+
+static bool norm_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (alen != blen)
+        return false;
+    for (size_t i = 0; i < alen; i++)
+        if (norm_char((unsigned char)a[i]) != norm_char((unsigned char)b[i]))
+            return false;
+    return true;
+}
+
+size_t csec__index_path_for(char *out, size_t n, const char *name)
+{
+    size_t len = strlen(name);
+    char low[4];
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < 4 && i < len; i++)
+        low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + ('a' - 'A') : name[i]);
+    int w;
+    if (len == 1)
+        w = snprintf(out, n, "1/");
+    else if (len == 2)
+        w = snprintf(out, n, "2/");
+    else if (len == 3)
+        w = snprintf(out, n, "3/%c/", low[0]);
+    else
+        w = snprintf(out, n, "%.2s/%.2s/", low, low + 2);
+    if (w < 0 || (size_t)w + len >= n)
+        return 0;
+    for (size_t i = 0; i <= len; i++)
+        out[w + i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + ('a' - 'A') : name[i]);
+    return (size_t)w + len;
+}
+
+/* ---- one line ---- */
+
+#define KEY_IS(r, lit) ((r)->str.len == sizeof(lit) - 1 && memcmp((r)->str.ptr, lit, sizeof(lit) - 1) == 0)
+
+static void ptrs_push(csec_index *ix, const void *p)
+{
+    if (ix->nptrs == ix->capptrs) {
+        ix->capptrs = ix->capptrs ? ix->capptrs * 2 : 64;
+        ix->ptrs = csec__xrealloc(ix->ptrs, csec__mul(ix->capptrs, sizeof *ix->ptrs));
+    }
+    ix->ptrs[ix->nptrs++] = p;
+}
+
+/* Interns the `n` pointers pushed since `base` (NULL when none: ptrs may
+ * still be NULL then). */
+static const void *intern_ptrs(csec_index *ix, size_t base, size_t n)
+{
+    return n ? intern_blob(ix, ix->ptrs + base, n * sizeof *ix->ptrs) : NULL;
+}
+
+/* Reads an array of strings (the next token must begin it) into an interned
+ * list.  null is accepted as the empty list. */
+static int read_strlist(csec_index *ix, csec__json_reader *r, csec_strlist *out)
+{
+    size_t base = ix->nptrs;
+    csec__json_tok t = csec__json_reader_next(r);
+    out->items = NULL;
+    out->count = 0;
+    if (t == CSEC__JSON_TOK_NULL)
+        return 0;
+    if (t != CSEC__JSON_TOK_ARRAY_BEGIN) {
+        csec__json_reader_fail(r, r->tok_off, "expected an array of strings");
+        return -1;
+    }
+    for (;;) {
+        t = csec__json_reader_next(r);
+        if (t == CSEC__JSON_TOK_ARRAY_END)
+            break;
+        if (t != CSEC__JSON_TOK_STRING) {
+            csec__json_reader_fail(r, r->tok_off, "expected a string");
+            ix->nptrs = base;
+            return -1;
+        }
+        ptrs_push(ix, intern_str(ix, r->str.ptr, r->str.len));
+    }
+    out->count = ix->nptrs - base;
+    out->items = intern_ptrs(ix, base, out->count);
+    ix->nptrs = base;
+    return 0;
+}
+
+/* Reads a string or null (NULL) into an interned string. */
+static int read_opt_str(csec_index *ix, csec__json_reader *r, const char **out)
+{
+    csec__json_tok t = csec__json_reader_next(r);
+    *out = NULL;
+    if (t == CSEC__JSON_TOK_NULL)
+        return 0;
+    if (t != CSEC__JSON_TOK_STRING) {
+        csec__json_reader_fail(r, r->tok_off, "expected a string or null");
+        return -1;
+    }
+    *out = intern_str(ix, r->str.ptr, r->str.len);
+    return 0;
+}
+
+static int read_bool(csec__json_reader *r, bool *out)
+{
+    csec__json_tok t = csec__json_reader_next(r);
+    if (t == CSEC__JSON_TOK_TRUE || t == CSEC__JSON_TOK_FALSE) {
+        *out = t == CSEC__JSON_TOK_TRUE;
+        return 0;
+    }
+    csec__json_reader_fail(r, r->tok_off, "expected true or false");
+    return -1;
+}
+
+/* Reads one dependency object (its '{' already read) into an interned record. */
+static const csec_index_dep *read_dep(csec_index *ix, csec__json_reader *r)
+{
+    csec_index_dep dep;
+    const char *name = NULL, *package = NULL;
+    size_t start = r->tok_off;
+    memset(&dep, 0, sizeof dep); /* the record is its own interning key: padding must be 0 */
+    dep.default_features = true;
+    for (;;) {
+        csec__json_tok t = csec__json_reader_next(r);
+        if (t == CSEC__JSON_TOK_OBJECT_END)
+            break;
+        if (t != CSEC__JSON_TOK_KEY)
+            return NULL;
+        int rc = 0;
+        if (KEY_IS(r, "name")) {
+            rc = read_opt_str(ix, r, &name);
+        } else if (KEY_IS(r, "req")) {
+            rc = read_opt_str(ix, r, &dep.req);
+        } else if (KEY_IS(r, "features")) {
+            rc = read_strlist(ix, r, &dep.features);
+        } else if (KEY_IS(r, "optional")) {
+            rc = read_bool(r, &dep.optional);
+        } else if (KEY_IS(r, "default_features")) {
+            rc = read_bool(r, &dep.default_features);
+        } else if (KEY_IS(r, "target")) {
+            rc = read_opt_str(ix, r, &dep.target);
+        } else if (KEY_IS(r, "registry")) {
+            rc = read_opt_str(ix, r, &dep.registry);
+        } else if (KEY_IS(r, "package")) {
+            rc = read_opt_str(ix, r, &package);
+        } else if (KEY_IS(r, "kind")) {
+            t = csec__json_reader_next(r);
+            if (t == CSEC__JSON_TOK_STRING && KEY_IS(r, "normal"))
+                dep.kind = CSEC_INDEX_DEP_NORMAL;
+            else if (t == CSEC__JSON_TOK_STRING && KEY_IS(r, "build"))
+                dep.kind = CSEC_INDEX_DEP_BUILD;
+            else if (t == CSEC__JSON_TOK_STRING && KEY_IS(r, "dev"))
+                dep.kind = CSEC_INDEX_DEP_DEV;
+            else if (t != CSEC__JSON_TOK_NULL)
+                rc = csec__json_reader_fail(r, r->tok_off,
+                                            "dependency kind must be \"normal\", \"build\" or \"dev\"");
+        } else {
+            /* Fields added by later Cargo versions are ignored, as Cargo does. */
+            if (csec__json_reader_skip(r) == CSEC__JSON_TOK_ERROR)
+                rc = -1;
+        }
+        if (rc < 0)
+            return NULL;
+    }
+    if (!name || !dep.req) {
+        csec__json_reader_fail(r, start, name ? "dependency without \"req\"" : "dependency without \"name\"");
+        return NULL;
+    }
+    if (package) {
+        dep.name = package;
+        dep.rename = name;
+    } else {
+        dep.name = name;
+    }
+    return intern_blob(ix, &dep, sizeof dep);
+}
+
+static int read_deps(csec_index *ix, csec__json_reader *r, csec_index_version *v)
+{
+    size_t base = ix->nptrs;
+    csec__json_tok t = csec__json_reader_next(r);
+    if (t != CSEC__JSON_TOK_ARRAY_BEGIN) {
+        csec__json_reader_fail(r, r->tok_off, "\"deps\" must be an array");
+        return -1;
+    }
+    for (;;) {
+        t = csec__json_reader_next(r);
+        if (t == CSEC__JSON_TOK_ARRAY_END)
+            break;
+        const csec_index_dep *dep = NULL;
+        if (t == CSEC__JSON_TOK_OBJECT_BEGIN)
+            dep = read_dep(ix, r);
+        else
+            csec__json_reader_fail(r, r->tok_off, "a dependency must be an object");
+        if (!dep) {
+            ix->nptrs = base;
+            return -1;
+        }
+        ptrs_push(ix, dep);
+    }
+    size_t n = ix->nptrs - base;
+    if (n > UINT32_MAX) {
+        ix->nptrs = base;
+        csec__json_reader_fail(r, r->tok_off, "too many dependencies");
+        return -1;
+    }
+    v->deps = intern_ptrs(ix, base, n);
+    v->deps_count = (uint32_t)n;
+    ix->nptrs = base;
+    return 0;
+}
+
+/* Reads a feature map ("features" or "features2") into ix->feats. */
+static int read_features(csec_index *ix, csec__json_reader *r)
+{
+    csec__json_tok t = csec__json_reader_next(r);
+    if (t == CSEC__JSON_TOK_NULL)
+        return 0;
+    if (t != CSEC__JSON_TOK_OBJECT_BEGIN) {
+        csec__json_reader_fail(r, r->tok_off, "a feature map must be an object");
+        return -1;
+    }
+    for (;;) {
+        t = csec__json_reader_next(r);
+        if (t == CSEC__JSON_TOK_OBJECT_END)
+            return 0;
+        if (t != CSEC__JSON_TOK_KEY)
+            return -1;
+        if (ix->nfeats == ix->capfeats) {
+            ix->capfeats = ix->capfeats ? ix->capfeats * 2 : 32;
+            ix->feats = csec__xrealloc(ix->feats, csec__mul(ix->capfeats, sizeof *ix->feats));
+        }
+        ftmp *f = &ix->feats[ix->nfeats];
+        f->name = intern_str(ix, r->str.ptr, r->str.len);
+        f->order = (uint32_t)ix->nfeats;
+        if (read_strlist(ix, r, &f->values) < 0)
+            return -1;
+        ix->nfeats++;
+    }
+}
+
+static int ftmp_cmp(const void *a, const void *b)
+{
+    const ftmp *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Sorts and merges ix->feats into the version's interned feature map. */
+static void finish_features(csec_index *ix, csec_index_version *v)
+{
+    size_t n = ix->nfeats, out = 0;
+    if (n == 0) {
+        v->features = NULL;
+        v->features_count = 0;
+        return;
+    }
+    /* Index files write `features` sorted already: skip the sort then. */
+    bool sorted = true;
+    for (size_t i = 1; i < n && sorted; i++)
+        sorted = strcmp(ix->feats[i - 1].name, ix->feats[i].name) < 0;
+    if (!sorted)
+        qsort(ix->feats, n, sizeof *ix->feats, ftmp_cmp);
+    csec_index_feature *fs = csec__xmalloc(csec__mul(n, sizeof *fs));
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(ix->feats[j].name, ix->feats[i].name) == 0)
+            j++;
+        csec_strlist vals = ix->feats[i].values;
+        if (j - i > 1) {
+            /* A name given more than once (features and features2): the
+             * values of all, in order. */
+            size_t base = ix->nptrs;
+            for (size_t k = i; k < j; k++)
+                for (size_t m = 0; m < ix->feats[k].values.count; m++)
+                    ptrs_push(ix, ix->feats[k].values.items[m]);
+            vals.count = ix->nptrs - base;
+            vals.items = intern_ptrs(ix, base, vals.count);
+            ix->nptrs = base;
+        }
+        memset(&fs[out], 0, sizeof fs[out]);
+        fs[out].name = ix->feats[i].name;
+        fs[out].values = vals;
+        out++;
+        i = j;
+    }
+    v->features = intern_blob(ix, fs, out * sizeof *fs);
+    v->features_count = (uint32_t)out;
+    free(fs);
+}
+
+static int read_cksum(csec__json_reader *r, uint8_t out[32])
+{
+    csec__json_tok t = csec__json_reader_next(r);
+    if (t != CSEC__JSON_TOK_STRING || r->str.len != 64)
+        goto bad;
+    for (size_t i = 0; i < 64; i++) {
+        unsigned c = (unsigned char)r->str.ptr[i], x;
+        if (c >= '0' && c <= '9')
+            x = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            x = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            x = c - 'A' + 10;
+        else
+            goto bad;
+        out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | x : x << 4);
+    }
+    return 0;
+bad:
+    csec__json_reader_fail(r, r->tok_off, "\"cksum\" must be 64 hex digits");
+    return -1;
+}
+
+enum { LINE_OK = 0, LINE_BAD = -1, LINE_UNSUPPORTED = 1 };
+
+/* Parses one line into `v`; the name and version text are left in ix->name
+ * and ix->vers.  LINE_BAD leaves the reason in the reader. */
+static int read_line(csec_index *ix, csec__json_reader *r, csec_index_version *v)
+{
+    enum { HAVE_NAME = 1, HAVE_VERS = 2, HAVE_CKSUM = 4 };
+    unsigned have = 0;
+    int64_t schema = 1;
+    memset(v, 0, sizeof *v);
+    ix->nfeats = 0;
+    if (csec__json_reader_next(r) != CSEC__JSON_TOK_OBJECT_BEGIN) {
+        csec__json_reader_fail(r, r->tok_off, "a line must be a JSON object");
+        return LINE_BAD;
+    }
+    for (;;) {
+        csec__json_tok t = csec__json_reader_next(r);
+        if (t == CSEC__JSON_TOK_OBJECT_END)
+            break;
+        if (t != CSEC__JSON_TOK_KEY)
+            return LINE_BAD;
+        int rc = 0;
+        if (KEY_IS(r, "name") || KEY_IS(r, "vers")) {
+            bool is_name = r->str.ptr[0] == 'n';
+            if (csec__json_reader_next(r) != CSEC__JSON_TOK_STRING) {
+                csec__json_reader_fail(r, r->tok_off, "expected a string");
+                return LINE_BAD;
+            }
+            *(is_name ? &ix->name_off : &ix->vers_off) = r->tok_off;
+            csec_buf *b = is_name ? &ix->name : &ix->vers;
+            csec_buf_clear(b);
+            csec_buf_put(b, r->str.ptr, r->str.len);
+            have |= is_name ? HAVE_NAME : HAVE_VERS;
+        } else if (KEY_IS(r, "deps")) {
+            rc = read_deps(ix, r, v);
+        } else if (KEY_IS(r, "cksum")) {
+            rc = read_cksum(r, v->cksum);
+            have |= HAVE_CKSUM;
+        } else if (KEY_IS(r, "features") || KEY_IS(r, "features2")) {
+            rc = read_features(ix, r);
+        } else if (KEY_IS(r, "yanked")) {
+            t = csec__json_reader_next(r);
+            if (t == CSEC__JSON_TOK_TRUE || t == CSEC__JSON_TOK_FALSE)
+                v->yanked = t == CSEC__JSON_TOK_TRUE;
+            else if (t != CSEC__JSON_TOK_NULL)
+                rc = csec__json_reader_fail(r, r->tok_off, "\"yanked\" must be a boolean");
+        } else if (KEY_IS(r, "links")) {
+            rc = read_opt_str(ix, r, &v->links);
+        } else if (KEY_IS(r, "rust_version")) {
+            rc = read_opt_str(ix, r, &v->rust_version);
+        } else if (KEY_IS(r, "pubtime")) {
+            t = csec__json_reader_next(r);
+            if (t == CSEC__JSON_TOK_STRING) {
+                /* Unique per version: copied, not interned. */
+                char *s = pool_alloc(&ix->pool, &ix->arena, r->str.len + 1, 1);
+                memcpy(s, r->str.ptr, r->str.len);
+                s[r->str.len] = '\0';
+                v->pubtime = s;
+            } else if (t != CSEC__JSON_TOK_NULL) {
+                rc = csec__json_reader_fail(r, r->tok_off, "\"pubtime\" must be a string");
+            }
+        } else if (KEY_IS(r, "v")) {
+            t = csec__json_reader_next(r);
+            if (t == CSEC__JSON_TOK_INT && r->num_i >= 0)
+                schema = r->num_i;
+            else
+                rc = csec__json_reader_fail(r, r->tok_off, "\"v\" must be a non-negative integer");
+        } else {
+            if (csec__json_reader_skip(r) == CSEC__JSON_TOK_ERROR)
+                rc = -1;
+        }
+        if (rc < 0)
+            return LINE_BAD;
+    }
+    if (csec__json_reader_next(r) != CSEC__JSON_TOK_END)
+        return LINE_BAD;
+    if ((have & (HAVE_NAME | HAVE_VERS | HAVE_CKSUM)) != (HAVE_NAME | HAVE_VERS | HAVE_CKSUM)) {
+        csec__json_reader_fail(r, 0, !(have & HAVE_NAME)   ? "missing \"name\""
+                                     : !(have & HAVE_VERS) ? "missing \"vers\""
+                                                           : "missing \"cksum\"");
+        return LINE_BAD;
+    }
+    /* Cargo ignores entries of a schema newer than it knows (2). */
+    if (schema > 2)
+        return LINE_UNSUPPORTED;
+    v->schema = (uint8_t)schema;
+    finish_features(ix, v);
+    return LINE_OK;
+}
+
+/* ---- one file ---- */
+
+static int vtmp_cmp(const void *a, const void *b)
+{
+    const vtmp *x = a, *y = b;
+    int c = csec_version_cmp(&x->v.version, &y->v.version);
+    if (c)
+        return c;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static crate_rec **table_slot(const csec_index *ix, const char *name, size_t len, uint32_t h)
+{
+    size_t mask = ix->tabcap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        crate_rec **s = &ix->table[i];
+        if (!*s)
+            return s;
+        if ((*s)->hash == h && norm_eq((*s)->pub.name, strlen((*s)->pub.name), name, len))
+            return s;
+    }
+}
+
+static void table_grow(csec_index *ix)
+{
+    size_t ncap = ix->tabcap ? ix->tabcap * 2 : 1024;
+    crate_rec **old = ix->table;
+    size_t oldcap = ix->tabcap;
+    ix->table = csec__xcalloc(ncap, sizeof *ix->table);
+    ix->tabcap = ncap;
+    for (size_t i = 0; i < oldcap; i++) {
+        if (!old[i])
+            continue;
+        size_t j = old[i]->hash & (ncap - 1);
+        while (ix->table[j])
+            j = (j + 1) & (ncap - 1);
+        ix->table[j] = old[i];
+    }
+    free(old);
+}
+
+static crate_rec *insert_crate(csec_index *ix, crate_rec *c)
+{
+    if ((ix->ncrates + 1) * 4 > ix->tabcap * 3)
+        table_grow(ix);
+    size_t len = strlen(c->pub.name);
+    c->hash = norm_hash(c->pub.name, len);
+    crate_rec **s = table_slot(ix, c->pub.name, len, c->hash);
+    if (*s) {
+        /* Replacing a crate: its old versions stay in the arena (unreachable)
+         * until the index is freed. */
+        c->pos = (*s)->pos;
+        ix->nversions -= (*s)->pub.versions_count;
+        ix->crates[c->pos] = c;
+        *s = c;
+        ix->nversions += c->pub.versions_count;
+        return c;
+    }
+    if (ix->ncrates == ix->capcrates) {
+        ix->capcrates = ix->capcrates ? ix->capcrates * 2 : 1024;
+        ix->crates = csec__xrealloc(ix->crates, csec__mul(ix->capcrates, sizeof *ix->crates));
+    }
+    c->pos = ix->ncrates;
+    ix->crates[ix->ncrates++] = c;
+    *s = c;
+    ix->nversions += c->pub.versions_count;
+    return c;
+}
+
+/* The 1-based column of a byte offset in a line (lines are short). */
+static uint32_t col_of(size_t off)
+{
+    return off >= UINT32_MAX ? UINT32_MAX : (uint32_t)off + 1;
+}
+
+/* Handles one non-empty line: parse, check the name, parse the version,
+ * append to ix->vt.  Returns true when a line was added. */
+static bool add_line(csec_index *ix, const char *path, const char *expect, uint32_t lineno,
+                     const char *s, size_t len)
+{
+    csec__json_reader r;
+    csec_index_version v;
+    bool ok = false;
+    csec__json_reader_init(&r, s, len);
+    int rc = read_line(ix, &r, &v);
+    if (rc == LINE_UNSUPPORTED) {
+        ix->stats.unsupported++;
+        goto done;
+    }
+    if (rc == LINE_BAD) {
+        ix->stats.bad_lines++;
+        report_reader(ix, &r, path, lineno);
+        goto done;
+    }
+    const char *name = ix->name.ptr;
+    size_t name_len = ix->name.len;
+    if (expect && !norm_eq(name, name_len, expect, strlen(expect))) {
+        ix->stats.bad_lines++;
+        report(ix, path, lineno, col_of(ix->name_off), "line is for crate \"%.*s\", not \"%s\"",
+               (int)(name_len > 100 ? 100 : name_len), name, expect);
+        goto done;
+    }
+    if (ix->crate_name && !norm_eq(name, name_len, ix->crate_name, strlen(ix->crate_name))) {
+        ix->stats.bad_lines++;
+        report(ix, path, lineno, col_of(ix->name_off), "line is for crate \"%.*s\", not \"%s\"",
+               (int)(name_len > 100 ? 100 : name_len), name, ix->crate_name);
+        goto done;
+    }
+    if (name_len == 0 || memchr(name, '\0', name_len)) {
+        ix->stats.bad_lines++;
+        report(ix, path, lineno, col_of(ix->name_off), "invalid crate name");
+        goto done;
+    }
+    /* The crate exists even when none of its versions is usable. */
+    if (!ix->crate_name)
+        ix->crate_name = intern_str(ix, name, name_len);
+    csec_diag vd;
+    csec_version parsed;
+    if (csec_version_parse(&parsed, ix->vers.ptr, ix->vers.len, &vd) < 0) {
+        ix->stats.bad_versions++;
+        report(ix, path, lineno, col_of(ix->vers_off), "invalid version \"%.*s\": %s",
+               (int)(ix->vers.len > 100 ? 100 : ix->vers.len), ix->vers.ptr, vd.msg);
+        goto done;
+    }
+    /* The version text moves to the pool; re-point pre and build into it. */
+    char *vers = pool_alloc(&ix->pool, &ix->arena, ix->vers.len + 1, 1);
+    memcpy(vers, ix->vers.ptr, ix->vers.len);
+    vers[ix->vers.len] = '\0';
+    v.vers = vers;
+    v.version = parsed;
+    if (parsed.pre.len)
+        v.version.pre.ptr = vers + (parsed.pre.ptr - ix->vers.ptr);
+    if (parsed.build.len)
+        v.version.build.ptr = vers + (parsed.build.ptr - ix->vers.ptr);
+    if (!parsed.pre.len)
+        v.version.pre.ptr = vers + ix->vers.len;
+    if (!parsed.build.len)
+        v.version.build.ptr = vers + ix->vers.len;
+    if (ix->nvt == ix->capvt) {
+        ix->capvt = ix->capvt ? ix->capvt * 2 : 64;
+        ix->vt = csec__xrealloc(ix->vt, csec__mul(ix->capvt, sizeof *ix->vt));
+    }
+    ix->vt[ix->nvt].v = v;
+    ix->vt[ix->nvt].line = lineno;
+    ix->nvt++;
+    ok = true;
+done:
+    csec__json_reader_free(&r);
+    return ok;
+}
+
+int csec__index_add_file(const csec_index_crate **out, csec_index *ix, const char *path,
+                         const char *expect_name, const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    uint32_t lineno = 0;
+    size_t bad_before = ix->stats.bad_lines + ix->stats.bad_versions;
+    crate_rec *c = NULL;
+
+    if (out)
+        *out = NULL;
+    ix->nvt = 0;
+    ix->crate_name = NULL;
+    ix->stats.files++;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        lineno++;
+        /* Blank lines are ignored, as Cargo does. */
+        const char *q = p;
+        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        if (q < le)
+            add_line(ix, path, expect_name, lineno, p, (size_t)(le - p));
+        p = nl ? nl + 1 : end;
+    }
+    if (!ix->crate_name)
+        return ix->stats.bad_lines + ix->stats.bad_versions > bad_before ? CSEC_EPARSE : 0;
+    /* SemVer order; equal versions keep file order.  crates.io's index has a
+     * few versions published twice; Cargo keeps the last line of such a
+     * version, so the later one replaces the earlier one here too. */
+    if (ix->nvt > 1)
+        qsort(ix->vt, ix->nvt, sizeof *ix->vt, vtmp_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < ix->nvt; i++) {
+        if (n && csec_version_cmp(&ix->vt[n - 1].v.version, &ix->vt[i].v.version) == 0) {
+            ix->stats.duplicates++;
+            ix->vt[n - 1] = ix->vt[i];
+            continue;
+        }
+        ix->vt[n++] = ix->vt[i];
+    }
+    c = pool_alloc(&ix->pool, &ix->arena, sizeof *c, sizeof(void *));
+    memset(c, 0, sizeof *c);
+    csec_index_version *vs =
+        n ? pool_alloc(&ix->pool, &ix->arena, csec__mul(n, sizeof *vs), sizeof(void *)) : NULL;
+    for (size_t i = 0; i < n; i++)
+        vs[i] = ix->vt[i].v;
+    c->pub.name = ix->crate_name;
+    c->pub.versions = vs;
+    c->pub.versions_count = n;
+    insert_crate(ix, c);
+    if (out)
+        *out = &c->pub;
+    return 0;
+}
+
+/* ---- lifecycle ---- */
+
+csec_index *csec__index_new(const csec_index_options *opts)
+{
+    csec_index *ix = csec__xcalloc(1, sizeof *ix);
+    if (opts)
+        ix->opts = *opts;
+    return ix;
+}
+
+void csec__index_free(csec_index *ix)
+{
+    if (!ix)
+        return;
+    if (ix->remote_free)
+        ix->remote_free(ix->remote);
+    itab_free(&ix->strings);
+    itab_free(&ix->blobs);
+    free(ix->crates);
+    free(ix->table);
+    free(ix->vt);
+    free(ix->ptrs);
+    free(ix->feats);
+    csec_buf_free(&ix->name);
+    csec_buf_free(&ix->vers);
+    csec__arena_free(&ix->arena);
+    free(ix);
+}
+
+/* ---- lookups ---- */
+
+const csec_index_crate *csec__index_find(const csec_index *ix, const char *name)
+{
+    if (!ix || !name || ix->tabcap == 0)
+        return NULL;
+    size_t len = strlen(name);
+    crate_rec *c = *table_slot(ix, name, len, norm_hash(name, len));
+    return c ? &c->pub : NULL;
+}
+
+size_t csec__index_crate_count(const csec_index *ix)
+{
+    return ix->ncrates;
+}
+
+const csec_index_crate *csec__index_crate_at(const csec_index *ix, size_t i)
+{
+    return i < ix->ncrates ? &ix->crates[i]->pub : NULL;
+}
+
+size_t csec__index_version_count(const csec_index *ix)
+{
+    return ix->nversions;
+}
+
+const csec_index_version *csec__index_newest(const csec_index_crate *c, bool include_yanked,
+                                             bool include_prerelease)
+{
+    for (size_t i = c->versions_count; i-- > 0;) {
+        const csec_index_version *v = &c->versions[i];
+        if (v->yanked && !include_yanked)
+            continue;
+        if (v->version.pre.len && !include_prerelease)
+            continue;
+        return v;
+    }
+    return NULL;
+}
+
+const csec_index_feature *csec__index_feature_find(const csec_index_version *v,
+                                                   const char *name)
+{
+    size_t lo = 0, hi = v->features_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(v->features[mid].name, name);
+        if (c == 0)
+            return &v->features[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+char *csec__index_cksum_hex(const csec_index_version *v, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < 32; i++) {
+        out[2 * i] = hex[v->cksum[i] >> 4];
+        out[2 * i + 1] = hex[v->cksum[i] & 15];
+    }
+    out[64] = '\0';
+    return out;
+}
+
+void csec__index_stats(const csec_index *ix, csec_index_stats *out)
+{
+    *out = ix->stats;
+    out->arena_bytes = ix->arena.total;
+}
+
+const char *csec__index_config_dl(const csec_index *ix)
+{
+    return ix->dl;
+}
+
+const char *csec__index_config_api(const csec_index *ix)
+{
+    return ix->api;
+}
+
+bool csec__index_config_auth_required(const csec_index *ix)
+{
+    return ix->auth_required;
+}
+
+void csec__index_attach_remote(csec_index *ix, void *remote, void (*remote_free)(void *))
+{
+    ix->remote = remote;
+    ix->remote_free = remote_free;
+}
+
+void *csec__index_remote(const csec_index *ix)
+{
+    return ix->remote;
+}
+
+csec_index_stats *csec__index_stats_ref(csec_index *ix)
+{
+    return &ix->stats;
+}
+
+/* The crate's directory in the index ("1", "3/s", "se/rd"), from `name`
+ * in its own case or lower-cased. */
+static void dl_prefix(csec_buf *out, const char *name, bool lower)
+{
+    size_t len = strlen(name);
+    char b[6];
+    size_t n = 0;
+    if (len <= 2) {
+        b[n++] = (char)('0' + len);
+    } else if (len == 3) {
+        b[n++] = '3';
+        b[n++] = '/';
+        b[n++] = name[0];
+    } else {
+        b[n++] = name[0];
+        b[n++] = name[1];
+        b[n++] = '/';
+        b[n++] = name[2];
+        b[n++] = name[3];
+    }
+    for (size_t i = 0; lower && i < n; i++)
+        b[i] = (char)norm_lower((unsigned char)b[i]);
+    csec_buf_put(out, b, n);
+}
+
+int csec__index_dl_url(csec_buf *out, const csec_index *ix, const csec_index_crate *c,
+                       const csec_index_version *v)
+{
+    static const char *const markers[] = {"{crate}", "{version}", "{prefix}", "{lowerprefix}",
+                                          "{sha256-checksum}"};
+    const char *dl = ix->dl;
+    if (!dl)
+        return CSEC_EINVAL;
+    bool templated = false;
+    for (size_t i = 0; i < sizeof markers / sizeof *markers; i++)
+        templated = templated || strstr(dl, markers[i]) != NULL;
+    if (!templated) {
+        /* Cargo: without markers, "/{crate}/{version}/download" is appended. */
+        csec_buf_puts(out, dl);
+        csec_buf_printf(out, "/%s/%s/download", c->name, v->vers);
+        return 0;
+    }
+    for (const char *p = dl; *p;) {
+        size_t i;
+        for (i = 0; i < sizeof markers / sizeof *markers; i++)
+            if (strncmp(p, markers[i], strlen(markers[i])) == 0)
+                break;
+        if (i == sizeof markers / sizeof *markers) {
+            csec_buf_putc(out, *p++);
+            continue;
+        }
+        p += strlen(markers[i]);
+        if (i == 0) {
+            csec_buf_puts(out, c->name);
+        } else if (i == 1) {
+            csec_buf_puts(out, v->vers);
+        } else if (i == 2 || i == 3) {
+            dl_prefix(out, c->name, i == 3);
+        } else {
+            char hex[65];
+            csec_buf_puts(out, csec__index_cksum_hex(v, hex));
+        }
+    }
+    return 0;
+}
+
+/* ---- the directory layout ---- */
+
+typedef struct walker {
+    csec_index *ix;
+    const char *dir;
+    char *buf; /* file contents, reused */
+    size_t cap;
+} walker;
+
+/* Reads a file relative to `dirfd` with one read() in the common case. */
+static int read_at(walker *w, int dirfd, const char *name, size_t *len)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    int rc = -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        goto done;
+    size_t want = (size_t)st.st_size;
+    if (want + 1 > w->cap) {
+        w->cap = want + 1 > 2 * w->cap ? want + 1 : 2 * w->cap;
+        free(w->buf);
+        w->buf = csec__xmalloc(w->cap);
+    }
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = read(fd, w->buf + got, want - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    w->buf[got] = '\0';
+    *len = got;
+    rc = 0;
+done:
+    close(fd);
+    return rc;
+}
+
+int csec__index_set_config(csec_index *ix, const char *path, const char *text, size_t len,
+                           csec_diag *d)
+{
+    csec_arena tmp = CSEC_ARENA_INIT;
+    const csec_jv *root = NULL;
+    int rc = 0;
+    if (csec__json_parse(&root, &tmp, text, len, d) < 0) {
+        rc = CSEC_EPARSE;
+        if (d)
+            snprintf(d->file, sizeof d->file, "%s", path ? path : "");
+        goto done;
+    }
+    if (root->type != CSEC_JV_OBJECT) {
+        rc = csec__diag_set(d, CSEC_EPARSE, path, 1, 1, "config.json must be an object");
+        goto done;
+    }
+    /* Cargo ignores members it does not know; so do we. "dl" and "api"
+     * must be strings when present (Cargo refuses the registry otherwise). */
+    const csec_jv *dl = csec__jv_get(root, "dl"), *api = csec__jv_get(root, "api");
+    if ((dl && dl->type != CSEC_JV_STRING) ||
+        (api && api->type != CSEC_JV_STRING && api->type != CSEC_JV_NULL)) {
+        rc = csec__diag_set(d, CSEC_EPARSE, path, 1, 1,
+                            "config.json: \"dl\" and \"api\" must be strings");
+        goto done;
+    }
+    ix->dl = dl ? intern_str(ix, dl->u.s, dl->len) : NULL;
+    ix->api = api && api->type == CSEC_JV_STRING ? intern_str(ix, api->u.s, api->len) : NULL;
+    const csec_jv *auth = csec__jv_get(root, "auth-required");
+    ix->auth_required = auth && auth->type == CSEC_JV_TRUE;
+done:
+    csec__arena_free(&tmp);
+    return rc;
+}
+
+static void load_config(walker *w, int dirfd)
+{
+    size_t len = 0;
+    char path[4096];
+    csec_diag d;
+    snprintf(path, sizeof path, "%s/config.json", w->dir);
+    csec__diag_clear(&d);
+    if (read_at(w, dirfd, "config.json", &len) < 0) {
+        w->ix->stats.bad_files++;
+        report(w->ix, path, 0, 0, "cannot read: %s", strerror(errno));
+        return;
+    }
+    if (csec__index_set_config(w->ix, path, w->buf, len, &d) < 0) {
+        w->ix->stats.bad_files++;
+        report(w->ix, path, d.line, d.col, "%s", d.msg);
+    }
+}
+
+static bool entry_is_dir(int dirfd, const struct dirent *e)
+{
+#ifdef DT_DIR
+    if (e->d_type == DT_DIR)
+        return true;
+    if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+        return false;
+#endif
+    struct stat st;
+    return fstatat(dirfd, e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Loads every crate file in `rel` (a leaf directory such as "se/rd"). */
+static void walk_files(walker *w, int parentfd, const char *rel, const char *sub)
+{
+    int fd = openat(parentfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    char relpath[1024], want[1024], full[4096];
+    struct dirent *e;
+    if (!dir) {
+        if (fd >= 0)
+            close(fd);
+        w->ix->stats.bad_files++;
+        snprintf(full, sizeof full, "%s/%s", w->dir, rel);
+        report(w->ix, full, 0, 0, "cannot open directory: %s", strerror(errno));
+        return;
+    }
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(relpath, sizeof relpath, "%s/%s", rel, e->d_name);
+        snprintf(full, sizeof full, "%s/%s", w->dir, relpath);
+        size_t len = 0;
+        want[0] = '\0';
+        if (csec__index_path_for(want, sizeof want, e->d_name) == 0 || strcmp(want, relpath) != 0) {
+            w->ix->stats.bad_files++;
+            report(w->ix, full, 0, 0, "misplaced crate file: \"%s\" belongs at %s", e->d_name,
+                   want[0] ? want : "(nowhere)");
+            continue;
+        }
+        if (read_at(w, dirfd(dir), e->d_name, &len) < 0) {
+            w->ix->stats.bad_files++;
+            report(w->ix, full, 0, 0, "cannot read crate file: %s", strerror(errno));
+            continue;
+        }
+        csec__index_add_file(NULL, w->ix, full, e->d_name, w->buf, len);
+    }
+    closedir(dir);
+}
+
+/* Walks one level of two-letter (or, under 3/, one-letter) directories. */
+static void walk_prefix(walker *w, int parentfd, const char *sub, size_t child_len)
+{
+    if (child_len > 2)
+        return;
+    int fd = openat(parentfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+    char rel[8];
+    if (!dir) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.' || strlen(e->d_name) != child_len ||
+            !entry_is_dir(dirfd(dir), e))
+            continue;
+        /* Both parts are at most two bytes (checked above and by the caller). */
+        size_t sl = strnlen(sub, 2);
+        memcpy(rel, sub, sl);
+        rel[sl] = '/';
+        memcpy(rel + sl + 1, e->d_name, child_len + 1);
+        walk_files(w, dirfd(dir), rel, e->d_name);
+    }
+    closedir(dir);
+}
+
+static int crate_name_cmp(const void *a, const void *b)
+{
+    const unsigned char *x = (const unsigned char *)(*(crate_rec *const *)a)->pub.name;
+    const unsigned char *y = (const unsigned char *)(*(crate_rec *const *)b)->pub.name;
+    for (;; x++, y++) {
+        unsigned cx = *x >= 'A' && *x <= 'Z' ? *x + 32u : *x;
+        unsigned cy = *y >= 'A' && *y <= 'Z' ? *y + 32u : *y;
+        if (cx != cy || !cx)
+            return (int)cx - (int)cy;
+    }
+}
+
+int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_index_options *opts,
+                            csec_diag *d)
+{
+    walker w = {NULL, dirpath, NULL, 0};
+    DIR *top = opendir(dirpath);
+    struct dirent *e;
+    int rc = 0;
+
+    *out = NULL;
+    if (!top)
+        return csec__diag_set(d, CSEC_EIO, dirpath, 0, 0, "cannot open index directory: %s",
+                              strerror(errno));
+    w.ix = csec__index_new(opts);
+    while ((e = readdir(top)) != NULL) {
+        const char *n = e->d_name;
+        if (n[0] == '.')
+            continue;
+        if (strcmp(n, "config.json") == 0) {
+            load_config(&w, dirfd(top));
+            continue;
+        }
+        size_t len = strlen(n);
+        if (len > 2 || !entry_is_dir(dirfd(top), e))
+            continue;
+        if (strcmp(n, "1") == 0 || strcmp(n, "2") == 0)
+            walk_files(&w, dirfd(top), n, n);
+        else if (strcmp(n, "3") == 0)
+            walk_prefix(&w, dirfd(top), n, 1);
+        else if (len == 2)
+            walk_prefix(&w, dirfd(top), n, 2);
+    }
+    closedir(top);
+    free(w.buf);
+    /* Directory order is the file system's: sort for reproducible iteration. */
+    if (w.ix->ncrates > 1)
+        qsort(w.ix->crates, w.ix->ncrates, sizeof *w.ix->crates, crate_name_cmp);
+    for (size_t i = 0; i < w.ix->ncrates; i++)
+        w.ix->crates[i]->pos = i;
+    *out = w.ix;
+    return rc;
+}
+
+int csec__index_open_dir(csec_index **out, const char *dir, csec_diag *d)
+{
+    return csec__index_open_dir_ex(out, dir, NULL, d);
+}

@@ -1,0 +1,247 @@
+/* index.h - a reader of Cargo registry indexes (internal for now).
+ *
+ * The registry index format is Cargo's (doc/src/reference/registry-index.md):
+ * one file per crate, one JSON object per line per published version, files
+ * placed by name length at 1/<name>, 2/<name>, 3/<c>/<name> and
+ * <ab>/<cd>/<name>, the path in lower case.  A git index directory also holds
+ * config.json with the download and API URLs.
+ *
+ * Two sources, as Cargo has:
+ *
+ *  - a directory in the git-index layout: csec__index_open_dir reads every
+ *    crate file eagerly (the whole crates.io index loads in under a second);
+ *  - a sparse HTTP index ("sparse+https://index.crates.io/"):
+ *    csec__index_open_sparse fetches config.json, then csec__index_fetch
+ *    fetches one crate file at a time (same relative paths) with libcurl,
+ *    keeps it in a disk cache and revalidates the cached copy with
+ *    If-None-Match / If-Modified-Since (index_sparse.c).
+ *
+ * Either way crate files go through csec__index_add_file, so everything else
+ * works the same on both.
+ *
+ * Memory: the index owns everything in one arena.  Strings that repeat across
+ * versions (dependency names, requirements, targets, feature names) are
+ * interned, and so are whole dependency records, dependency lists, string
+ * lists and feature maps: equal ones share one copy, so pointer equality of
+ * two `const char *` from the same index means string equality.  Nothing of
+ * the JSON text is kept.  An index is immutable once loaded and can be read
+ * from any number of threads; csec__index_add_file needs exclusive access.
+ *
+ * Lines that cannot be used are reported through the options' callback with
+ * the file path, line and column, counted, and skipped; the rest of the file
+ * and of the index still load. */
+#ifndef CSEC_INDEX_H
+#define CSEC_INDEX_H
+
+#include "util.h"
+
+typedef struct csec_index csec_index;
+
+typedef enum csec_index_dep_kind {
+    CSEC_INDEX_DEP_NORMAL = 0,
+    CSEC_INDEX_DEP_BUILD = 1,
+    CSEC_INDEX_DEP_DEV = 2
+} csec_index_dep_kind;
+
+/** One dependency of one version.  Interned: versions that declare the same
+ * dependency point to the same record. */
+typedef struct csec_index_dep {
+    /** The crate depended on: the `package` field when present (a renamed
+     * dependency), else `name`.  As written; look it up with csec__index_find. */
+    const char *name;
+    /** The local name when renamed (the index's `name` when `package` is
+     * present), else NULL. */
+    const char *rename;
+    /** The version requirement exactly as written ("^1.0", ">= 0.3, < 0.5");
+     * parse with csec_req_parse when needed. */
+    const char *req;
+    /** The cfg() expression or target triple, or NULL for every platform. */
+    const char *target;
+    /** The index URL of another registry, or NULL for the same registry. */
+    const char *registry;
+    /** Features enabled on the dependency, as written (may include ""). */
+    csec_strlist features;
+    uint8_t kind; /* csec_index_dep_kind */
+    bool optional;
+    bool default_features;
+} csec_index_dep;
+
+/** One entry of a version's feature map: a feature and what it enables. */
+typedef struct csec_index_feature {
+    const char *name;
+    csec_strlist values;
+} csec_index_feature;
+
+/** One published version. */
+typedef struct csec_index_version {
+    const char *vers;      /* as published */
+    csec_version version;  /* parsed; pre/build point into vers */
+    /* Dependencies in the order of the index line. */
+    const csec_index_dep *const *deps;
+    /* The feature map: `features` and `features2` merged (a name present in
+     * both gets the values of both, in that order), sorted by name (bytewise)
+     * for csec__index_feature_find. */
+    const csec_index_feature *features;
+    uint32_t deps_count;
+    uint32_t features_count;
+    const char *links;        /* NULL if absent */
+    const char *rust_version; /* NULL if absent */
+    const char *pubtime;      /* NULL if absent, else as written (RFC 3339) */
+    uint8_t cksum[32];        /* the SHA-256 of the .crate file */
+    uint8_t schema;           /* the `v` field, 1 when absent */
+    bool yanked;
+} csec_index_version;
+
+/** One crate: all its usable versions in ascending SemVer order
+ * (csec_version_cmp, which orders build metadata last).  A crate whose file
+ * has lines naming it but no usable version is present with no versions. */
+typedef struct csec_index_crate {
+    const char *name; /* canonical: as published (from the first usable line) */
+    const csec_index_version *versions;
+    size_t versions_count;
+} csec_index_crate;
+
+typedef struct csec_index_options {
+    /** Called for each line (or file) that is skipped, with file, line,
+     * column and message.  NULL: count only. */
+    csec_diag_cb on_error;
+    void *payload;
+} csec_index_options;
+
+#define CSEC_INDEX_OPTIONS_INIT {NULL, NULL}
+
+/** Loads every crate file of the git-layout index in directory `dir`
+ * (1/, 2/, 3/x/ and xx/yy/ subdirectories; hidden entries such as .git are
+ * ignored) and its config.json when present.  Bad lines and files misplaced
+ * for their name are reported to opts->on_error and skipped.  Returns 0 and a
+ * new index (free with csec__index_free), or CSEC_EIO when `dir` cannot be
+ * read, with `d` filled.  `opts` may be NULL. */
+int csec__index_open_dir_ex(csec_index **out, const char *dir, const csec_index_options *opts,
+                            csec_diag *d);
+/** csec__index_open_dir_ex without options. */
+int csec__index_open_dir(csec_index **out, const char *dir, csec_diag *d);
+
+/** An empty index to fill with csec__index_add_file.  Never fails. */
+csec_index *csec__index_new(const csec_index_options *opts);
+
+/** Adds one crate file's text (`len` bytes, need not be NUL-terminated).
+ * `path` names the file in diagnostics (may be NULL).  `expect_name` (may be
+ * NULL) is the crate the file is for: lines whose `name` is not that crate
+ * (under crates.io's case and -/_ equivalence) are rejected.  A crate already
+ * in the index is replaced.  Returns 0 and the crate in *out (NULL when no
+ * line named a crate: an empty file), or CSEC_EPARSE when no line could even
+ * be read (each reported).  *out may be NULL when not wanted. */
+int csec__index_add_file(const csec_index_crate **out, csec_index *idx, const char *path,
+                         const char *expect_name, const char *text, size_t len);
+
+/** Frees the index and everything reached through it. Accepts NULL. */
+void csec__index_free(csec_index *idx);
+
+/** Finds a crate as crates.io does: ASCII case-insensitively, with '-' and '_'
+ * equivalent ("Serde-Json" finds serde_json).  NULL if absent. */
+const csec_index_crate *csec__index_find(const csec_index *idx, const char *name);
+
+/** The number of crates, and crate `i` (0 <= i < count).  After open_dir the
+ * order is by name, bytewise on the lower-cased name; crates added later
+ * follow in the order they were added. */
+size_t csec__index_crate_count(const csec_index *idx);
+const csec_index_crate *csec__index_crate_at(const csec_index *idx, size_t i);
+/** The total number of versions of all crates. */
+size_t csec__index_version_count(const csec_index *idx);
+
+/** The newest version of `c` (SemVer order), skipping yanked versions unless
+ * `include_yanked` and prereleases unless `include_prerelease`; NULL when
+ * none qualifies. */
+const csec_index_version *csec__index_newest(const csec_index_crate *c, bool include_yanked,
+                                             bool include_prerelease);
+
+/** The entry of feature `name` in a version's map, or NULL. */
+const csec_index_feature *csec__index_feature_find(const csec_index_version *v,
+                                                   const char *name);
+
+/** Writes the checksum as 64 lower-case hex digits and a NUL; returns out. */
+char *csec__index_cksum_hex(const csec_index_version *v, char out[65]);
+
+/** Load statistics. */
+typedef struct csec_index_stats {
+    size_t files;            /* crate files read */
+    size_t bad_lines;        /* lines reported and skipped (JSON or schema errors) */
+    size_t bad_versions;     /* lines skipped because `vers` is not SemVer (also reported) */
+    size_t bad_files;        /* files reported and skipped (misplaced, unreadable) */
+    size_t unsupported;      /* lines skipped silently: `v` newer than 2, as Cargo does */
+    size_t duplicates;       /* lines replaced silently by a later line of the same version */
+    size_t arena_bytes;      /* memory held by the index */
+    /* Sparse HTTP index only. */
+    size_t http_requests;     /* requests sent (config.json included) */
+    size_t http_ok;           /* 200 responses (body downloaded) */
+    size_t http_not_modified; /* 304 responses (cached copy used) */
+    size_t http_not_found;    /* 404 / 410 / 451 responses */
+    size_t cache_hits;        /* files read from the disk cache */
+    size_t cache_writes;      /* files written to the disk cache */
+} csec_index_stats;
+
+void csec__index_stats(const csec_index *idx, csec_index_stats *out);
+
+/** config.json's "dl" and "api" (NULL when absent), and "auth-required". */
+const char *csec__index_config_dl(const csec_index *idx);
+const char *csec__index_config_api(const csec_index *idx);
+bool csec__index_config_auth_required(const csec_index *idx);
+
+/** Appends the download URL of version `v` of crate `c` built from
+ * config.json's "dl" as Cargo does: the markers {crate}, {version},
+ * {prefix}, {lowerprefix} and {sha256-checksum} are replaced; a "dl" with
+ * none of them gets "/{crate}/{version}/download" appended.  Returns 0, or
+ * CSEC_EINVAL (nothing appended) when the index has no "dl". */
+int csec__index_dl_url(csec_buf *out, const csec_index *idx, const csec_index_crate *c,
+                       const csec_index_version *v);
+
+/* ---- the sparse HTTP index (index_sparse.c) ---- */
+
+typedef struct csec_index_sparse_options {
+    /** Directory of the disk cache (created when missing), or NULL for none:
+     * then every fetch downloads the whole file. */
+    const char *cache_dir;
+    /** Use the disk cache only, never the network (Cargo's --offline): a
+     * crate missing from the cache is "not found". */
+    bool offline;
+    /** Connect and total timeouts in seconds; 0: 30 and 300. */
+    long connect_timeout;
+    long timeout;
+} csec_index_sparse_options;
+
+#define CSEC_INDEX_SPARSE_OPTIONS_INIT {NULL, false, 0, 0}
+
+/** Opens the sparse index at `url` ("sparse+https://host/path/"; the
+ * "sparse+" prefix is optional, http and https only) and fetches its
+ * config.json, which Cargo requires, honouring "dl" and "api".  Returns 0
+ * and a new, empty index, CSEC_EINVAL for a bad URL, or CSEC_EIO /
+ * CSEC_EPARSE with `d` filled when config.json cannot be had.  `opts` and
+ * `sopts` may be NULL. */
+int csec__index_open_sparse(csec_index **out, const char *url, const csec_index_options *opts,
+                            const csec_index_sparse_options *sopts, csec_diag *d);
+
+/** Finds crate `name` as csec__index_find does and, when it is not loaded
+ * yet and the index is a sparse one, fetches its file (revalidating any
+ * cached copy) and adds it.  Because sparse paths are exact, a name that is
+ * not found as written is retried with every '-' turned to '_' and then the
+ * other way round (crates.io treats them as the same name).  Returns 0 and
+ * the crate; CSEC_ENOTFOUND when the registry has no such crate (HTTP 404,
+ * 410 or 451, or not in a directory index); CSEC_EINVAL for a name that is
+ * not a possible crate name; CSEC_EIO on network, HTTP or cache errors.
+ * Needs exclusive access to the index. */
+int csec__index_fetch(const csec_index_crate **out, csec_index *idx, const char *name,
+                      csec_diag *d);
+
+/* Internal, between index.c and index_sparse.c. */
+int csec__index_set_config(csec_index *idx, const char *path, const char *text, size_t len,
+                           csec_diag *d);
+void csec__index_attach_remote(csec_index *idx, void *remote, void (*remote_free)(void *));
+void *csec__index_remote(const csec_index *idx);
+csec_index_stats *csec__index_stats_ref(csec_index *idx);
+
+/** The relative path of a crate's file in the index ("se/rd/serde",
+ * "3/s/syn"), lower-cased, into `out` of size `n`.  Returns the length, or 0
+ * when `name` is empty or does not fit. */
+size_t csec__index_path_for(char *out, size_t n, const char *name);
+
+#endif

@@ -1,0 +1,54 @@
+/* html.h - escaping writers and the shared page layout.
+ *
+ * Every byte of data that reaches a page goes through html_esc (text and
+ * attribute values alike: it escapes & < > " ') or, inside URLs, through
+ * html_url_part, whose output contains only unreserved characters and %XX and
+ * so is safe in an attribute without further escaping.
+ */
+#ifndef CSEC_SERVER_HTML_H
+#define CSEC_SERVER_HTML_H
+
+#include "server.h"
+
+/* Appends `s` escaped for HTML text or a quoted attribute value. */
+void html_esc(csec_buf *b, const char *s);
+void html_escn(csec_buf *b, const char *s, size_t n);
+/* Appends `s` percent-encoded as one URL path segment or query value. */
+void html_url_part(csec_buf *b, const char *s);
+/* Appends "YYYY-MM-DD" (a <time> element with datetime). */
+void html_date(csec_buf *b, csec_date d);
+
+/* The page frame.  `title` is plain text (escaped here); `query` pre-fills the
+ * search box (may be NULL).  Everything between begin and end goes inside
+ * <main id="main">. */
+void html_begin(csec_buf *b, const srv_site *site, const char *title, const char *query);
+void html_end(csec_buf *b, const srv_site *site);
+
+/* "Vulnerability", "Unsound", "Unmaintained", "Notice" or "Informational". */
+const char *html_kind_name(const csec_advisory *a);
+/* CSS class suffix for the kind ("vuln", "unsound", "info"). */
+const char *html_kind_class(const csec_advisory *a);
+/* <span class="kind ...">Kind</span> plus a "Withdrawn" label when withdrawn. */
+void html_kind_label(csec_buf *b, const csec_advisory *a);
+/* Appends the affected ranges in words, escaped: "all versions, no fix
+ * available", "versions before 1.2.3", "1.0.0 up to, but not including,
+ * 1.2.3", "2.0.0 and later, no fix available", joined by "; ". */
+void html_ranges(csec_buf *b, const csec_advisory *a);
+/* Appends a version in display form, escaped. */
+void html_version(csec_buf *b, const csec_version *v);
+/* Appends "9.8 (Critical) <vector linked to the FIRST calculator>". */
+void html_cvss(csec_buf *b, const csec_cvss *c);
+/* Appends requirements joined by ", " (escaped), or `none`. */
+void html_reqs(csec_buf *b, const csec_req *const *reqs, size_t n, const char *none);
+/* One <li> of an advisory list: id link, kind, package link, title, date. */
+void html_adv_item(csec_buf *b, const csec_advisory *a);
+/* An alias as a link to its authority (CVE, GHSA) or plain text. */
+void html_alias(csec_buf *b, const char *alias);
+
+/* The facts of an advisory as a <dl>: kind, dates, ranges in words, patched
+ * and unaffected, aliases, related, CVSS, categories, keywords, platforms,
+ * affected functions (only those matching `sel` when it is non-NULL) and
+ * references (page_advisory.c). */
+void html_adv_facts(csec_buf *b, const csec_advisory *a, const csec_version *sel);
+
+#endif

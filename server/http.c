@@ -1,0 +1,501 @@
+/* http.c - libmicrohttpd wrapper: limits, access log, graceful shutdown.
+ *
+ * MHD's own URL unescaping is replaced by an identity callback so that the
+ * router sees the raw path: it must reject %00, invalid UTF-8 and ".."
+ * segments, which MHD's in-place decoding would hide (a decoded NUL simply
+ * truncates the string).  Query values arrive with '+' already turned into
+ * spaces by MHD and are percent-decoded by srv_query.
+ */
+#include "http.h"
+
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_HEADERS 64
+#define LOG_PATH_MAX 300
+
+/* Per-request state, from the first handler call to the completion callback. */
+typedef struct req_state {
+    struct timespec start; /* CLOCK_MONOTONIC */
+    time_t wall;
+    uint64_t body;       /* request body bytes seen */
+    int status;          /* 0 until a response is queued */
+    size_t bytes;        /* response body length */
+    char method[8];
+    char path[LOG_PATH_MAX + 1];
+} req_state;
+
+/* Rendered pages.  The site is immutable while the server runs, so a page
+ * rendered once for a path without a query string stays right until exit:
+ * caching it makes a repeated request cost about what a static file costs
+ * (the benchmark compares with nginx serving the same bytes).  Only 200
+ * responses are kept, within CACHE_MAX_BYTES in total so that requests for
+ * many distinct pages cannot grow memory without bound; past the budget
+ * pages are simply rendered every time.  Entries are never evicted, so a
+ * body handed to MHD stays valid while it is being sent. */
+#define CACHE_SHARDS 64
+#define CACHE_BUCKETS 1024
+#define CACHE_MAX_BYTES ((size_t)128 << 20)
+
+typedef struct centry {
+    struct centry *next;
+    uint64_t hash;
+    char *key;
+    const char *content_type;
+    const char *cache_control;
+    char *body;
+    size_t len;
+} centry;
+
+typedef struct cshard {
+    pthread_mutex_t mu;
+    centry *buckets[CACHE_BUCKETS];
+} cshard;
+
+typedef struct server {
+    const srv_site *site;
+    const http_options *opts;
+    atomic_long inflight;
+    atomic_int stopping;
+    cshard *cache; /* CACHE_SHARDS shards */
+    atomic_size_t cache_bytes;
+} server;
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static const centry *cache_get(server *s, const char *key, uint64_t h)
+{
+    cshard *sh = &s->cache[h % CACHE_SHARDS];
+    const centry *found = NULL;
+    pthread_mutex_lock(&sh->mu);
+    for (centry *e = sh->buckets[(h / CACHE_SHARDS) % CACHE_BUCKETS]; e; e = e->next)
+        if (e->hash == h && strcmp(e->key, key) == 0) {
+            found = e;
+            break;
+        }
+    pthread_mutex_unlock(&sh->mu);
+    return found;
+}
+
+/* Takes the body of `r` into the cache (r->static_body then points to it);
+ * leaves `r` alone when the budget is spent or the key is already there. */
+static void cache_put(server *s, const char *key, uint64_t h, srv_resp *r)
+{
+    size_t cost = r->body.len + strlen(key) + sizeof(centry);
+    if (atomic_fetch_add(&s->cache_bytes, cost) + cost > CACHE_MAX_BYTES) {
+        atomic_fetch_sub(&s->cache_bytes, cost);
+        return;
+    }
+    cshard *sh = &s->cache[h % CACHE_SHARDS];
+    centry **head = &sh->buckets[(h / CACHE_SHARDS) % CACHE_BUCKETS];
+    pthread_mutex_lock(&sh->mu);
+    for (centry *e = *head; e; e = e->next)
+        if (e->hash == h && strcmp(e->key, key) == 0) {
+            pthread_mutex_unlock(&sh->mu);
+            atomic_fetch_sub(&s->cache_bytes, cost);
+            return;
+        }
+    centry *e = csec__xcalloc(1, sizeof *e);
+    e->hash = h;
+    e->key = csec__xstrndup(key, strlen(key));
+    e->content_type = r->content_type;
+    e->cache_control = r->cache_control;
+    e->len = r->body.len;
+    e->body = csec_buf_detach(&r->body);
+    e->next = *head;
+    *head = e;
+    pthread_mutex_unlock(&sh->mu);
+    r->static_body = e->body;
+    r->static_len = e->len;
+}
+
+static void cache_free(server *s)
+{
+    for (size_t i = 0; i < CACHE_SHARDS; i++) {
+        for (size_t j = 0; j < CACHE_BUCKETS; j++) {
+            centry *e = s->cache[i].buckets[j];
+            while (e) {
+                centry *next = e->next;
+                csec_free(e->key);
+                csec_free(e->body);
+                csec_free(e);
+                e = next;
+            }
+        }
+        pthread_mutex_destroy(&s->cache[i].mu);
+    }
+    free(s->cache);
+}
+
+/* Keeps the raw URL: see the comment at the top of the file. */
+static size_t keep_raw(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+/* ---- query values ---- */
+
+const char *srv_query(const srv_req *r, const char *key)
+{
+    srv_scratch *sc = r->scratch;
+    const char *raw = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+    if (!raw || !sc || sc->n >= sizeof sc->items / sizeof sc->items[0])
+        return NULL;
+    size_t len = strlen(raw);
+    char *out = csec__xmalloc(len + 1);
+    if (srv_decode(out, raw, len) < 0) {
+        csec_free(out);
+        return NULL;
+    }
+    sc->items[sc->n++] = out;
+    return out;
+}
+
+/* ---- responses ---- */
+
+static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' https:; "
+                          "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+static enum MHD_Result send_resp(server *s, struct MHD_Connection *c, req_state *st,
+                                 srv_resp *r)
+{
+    struct MHD_Response *mr;
+    size_t len;
+    if (r->static_body) {
+        len = r->static_len;
+        mr = MHD_create_response_from_buffer(len, (void *)r->static_body,
+                                             MHD_RESPMEM_PERSISTENT);
+    } else {
+        len = r->body.len;
+        char *body = csec_buf_detach(&r->body);
+        mr = MHD_create_response_from_buffer_with_free_callback(len, body, csec_free);
+        if (!mr)
+            csec_free(body);
+    }
+    if (!mr)
+        return MHD_NO;
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->content_type ? r->content_type : "text/html; charset=utf-8");
+    MHD_add_response_header(mr, "Content-Security-Policy", csp);
+    MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(mr, "Referrer-Policy", "same-origin");
+    if (r->cache_control)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control);
+    if (r->location.len)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, r->location.ptr);
+    if (r->status == 405)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    if (atomic_load(&s->stopping))
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+    st->status = r->status;
+    st->bytes = len;
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, mr);
+    MHD_destroy_response(mr);
+    csec_buf_free(&r->body);
+    csec_buf_free(&r->location);
+    return ret;
+}
+
+static enum MHD_Result send_error(server *s, struct MHD_Connection *c, req_state *st, int status,
+                                  const char *title, const char *msg)
+{
+    srv_resp r = {0};
+    srv_req req = {0};
+    req.site = s->site;
+    page_error(&req, &r, status, title, msg);
+    return send_resp(s, c, st, &r);
+}
+
+static void copy_for_log(char *out, size_t n, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (; *s && o + 4 < n; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[ch >> 4];
+            out[o++] = hex[ch & 15];
+        } else {
+            out[o++] = (char)ch;
+        }
+    }
+    out[o] = '\0';
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    server *s = cls;
+    req_state *st = *con_cls;
+    (void)version;
+    (void)upload_data;
+    if (!st) {
+        /* First call: headers are in.  Answer now only when the request is
+         * refused anyway; otherwise wait for the final call, because an
+         * answer queued here makes MHD close the connection (trial §5.1). */
+        st = csec__xcalloc(1, sizeof *st);
+        clock_gettime(CLOCK_MONOTONIC, &st->start);
+        st->wall = time(NULL);
+        copy_for_log(st->method, sizeof st->method, method);
+        copy_for_log(st->path, sizeof st->path, url);
+        *con_cls = st;
+        atomic_fetch_add(&s->inflight, 1);
+        if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > MAX_HEADERS)
+            return send_error(s, c, st, 431, "Request header fields too large",
+                              "The request has too many header fields.");
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > s->opts->max_body)
+            return send_error(s, c, st, 413, "Request body too large",
+                              "This server accepts only small request bodies.");
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        st->body += *upload_size;
+        *upload_size = 0;
+        /* A chunked body has no announced length: past the limit, drop the
+         * connection (a response cannot be queued while a body is read). */
+        return st->body > s->opts->max_body ? MHD_NO : MHD_YES;
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return send_error(s, c, st, 405, "Method not allowed",
+                          "Only GET and HEAD are supported.");
+    srv_resp r = {0};
+    bool cacheable = MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
+    uint64_t h = cacheable ? hash_str(url) : 0;
+    const centry *e = cacheable ? cache_get(s, url, h) : NULL;
+    if (e) {
+        r.status = 200;
+        r.content_type = e->content_type;
+        r.cache_control = e->cache_control;
+        r.static_body = e->body;
+        r.static_len = e->len;
+        return send_resp(s, c, st, &r);
+    }
+    srv_route(s->site, c, method, url, &r);
+    if (cacheable && r.status == 200 && !r.static_body && !r.location.len)
+        cache_put(s, url, h, &r);
+    return send_resp(s, c, st, &r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    server *s = cls;
+    req_state *st = *con_cls;
+    if (!st)
+        return;
+    *con_cls = NULL;
+    FILE *log = s->opts->access_log;
+    if (log) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long us = (long long)(now.tv_sec - st->start.tv_sec) * 1000000LL +
+                       (now.tv_nsec - st->start.tv_nsec) / 1000;
+        char when[32], client[INET6_ADDRSTRLEN] = "-";
+        struct tm tm;
+        gmtime_r(&st->wall, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                          client, sizeof client);
+            else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                          client, sizeof client);
+        }
+        fprintf(log, "%s %s %s %s %d %zu %lldus%s\n", when, client, st->method, st->path,
+                st->status, st->bytes, us,
+                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    }
+    csec_free(st);
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* ---- listening socket ---- */
+
+/* Splits "HOST:PORT" / "[HOST]:PORT"; host and port are written to the
+ * buffers.  Returns 0 or -1. */
+static int split_listen(const char *spec, char *host, size_t hn, char *port, size_t pn)
+{
+    const char *colon;
+    const char *h = spec;
+    size_t hl;
+    if (spec[0] == '[') {
+        const char *end = strchr(spec, ']');
+        if (!end || end[1] != ':')
+            return -1;
+        h = spec + 1;
+        hl = (size_t)(end - h);
+        colon = end + 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (!colon)
+            return -1;
+        hl = (size_t)(colon - spec);
+    }
+    size_t pl = strlen(colon + 1);
+    if (hl == 0 || hl >= hn || pl == 0 || pl >= pn || strspn(colon + 1, "0123456789") != pl)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    memcpy(port, colon + 1, pl + 1);
+    return 0;
+}
+
+static int open_listener(const char *spec, int *family, char *shown, size_t shown_n)
+{
+    char host[256], port[16];
+    if (split_listen(spec, host, sizeof host, port, sizeof port) < 0) {
+        fprintf(stderr, "cratesec serve: --listen wants HOST:PORT, got `%s`\n", spec);
+        return -1;
+    }
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "cratesec serve: cannot resolve `%s`: %s\n", host, gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0) {
+            *family = ai->ai_family;
+            break;
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        fprintf(stderr, "cratesec serve: cannot listen on %s: %s\n", spec, strerror(errno));
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    unsigned bound = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        bound = ss.ss_family == AF_INET6
+                    ? ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port)
+                    : ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+    snprintf(shown, shown_n, *family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, bound);
+    return fd;
+}
+
+/* ---- running ---- */
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int http_serve(const srv_site *site, const http_options *opts)
+{
+    server s = {site, opts, 0, 0, NULL, 0};
+    s.cache = csec__xcalloc(CACHE_SHARDS, sizeof *s.cache);
+    for (size_t i = 0; i < CACHE_SHARDS; i++)
+        pthread_mutex_init(&s.cache[i].mu, NULL);
+    int family = AF_INET;
+    char shown[300];
+    int fd = open_listener(opts->listen, &family, shown, sizeof shown);
+    if (fd < 0) {
+        cache_free(&s);
+        return -1;
+    }
+
+    /* Block the stop signals before MHD starts its threads, so that they
+     * inherit the mask and only this thread receives them (sigtimedwait). */
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    signal(SIGPIPE, SIG_IGN);
+
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = opts->threads ? opts->threads : (cpus > 0 ? (unsigned)cpus : 1);
+    /* A pool of one is ignored by MHD, and a single epoll thread stalls under
+     * many connections (trial §5.2): one thread means poll mode instead. */
+    unsigned flags = MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     (threads > 1 ? MHD_USE_EPOLL_INTERNAL_THREAD : MHD_USE_POLL_INTERNAL_THREAD);
+    if (family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
+        MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        opts->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        &s, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "cratesec serve: cannot start the HTTP server\n");
+        close(fd);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        cache_free(&s);
+        return -1;
+    }
+    printf("listening on http://%s\n", shown);
+    fflush(stdout);
+
+    for (;;) {
+        struct timespec tick = {1, 0};
+        int sig = sigtimedwait(&stop, NULL, &tick);
+        if (opts->access_log)
+            fflush(opts->access_log);
+        if (sig > 0)
+            break;
+    }
+
+    /* Stop accepting; in-flight requests finish (their responses now carry
+     * Connection: close) until they are done or the deadline passes. */
+    atomic_store(&s.stopping, 1);
+    MHD_socket lfd = MHD_quiesce_daemon(d);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (atomic_load(&s.inflight) > 0 && elapsed_ms(&t0) < opts->drain_ms) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    MHD_stop_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    if (opts->access_log)
+        fflush(opts->access_log);
+    cache_free(&s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return 0;
+}

@@ -1,0 +1,34 @@
+/* http.h - the libmicrohttpd wrapper behind `cratesec serve`.
+ *
+ * One call runs the server until SIGTERM or SIGINT: it listens, hands every
+ * GET/HEAD request to srv_route, logs one line per request, and on a signal
+ * stops accepting, lets in-flight requests finish (up to a deadline) and
+ * returns.  MHD runs in epoll mode with a thread pool, the mode measured in
+ * docs/http-trial.md; handlers therefore run concurrently on the read-only
+ * site.
+ */
+#ifndef CSEC_SERVER_HTTP_H
+#define CSEC_SERVER_HTTP_H
+
+#include "server.h"
+
+#include <stdio.h>
+
+typedef struct http_options {
+    const char *listen;        /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
+    unsigned threads;          /* 0: number of online CPUs */
+    unsigned timeout_s;        /* idle / slow connection timeout */
+    unsigned max_connections;  /* simultaneous connections */
+    size_t max_body;           /* bytes of request body accepted (then 413) */
+    unsigned drain_ms;         /* how long in-flight requests may finish at shutdown */
+    FILE *access_log;          /* NULL: no access log */
+} http_options;
+
+#define HTTP_OPTIONS_INIT {"127.0.0.1:8080", 0, 15, 1000, 16384, 5000, NULL}
+
+/* Runs until SIGTERM/SIGINT.  Prints "listening on http://HOST:PORT" to
+ * stdout once the socket is bound.  Returns 0 after a clean shutdown, -1 if
+ * the server could not start (message on stderr). */
+int http_serve(const srv_site *site, const http_options *opts);
+
+#endif

@@ -1,0 +1,818 @@
+/* page_crate.c - the crate page: /crates/NAME[/VERSION][/TAB].
+ *
+ * TAB is "dependencies" or "security"; without one the Versions tab is shown
+ * (or, for a crate that the registry index does not know, the Security tab,
+ * which is all there is to show).  A version segment always starts with a
+ * digit, a tab name never does, so /crates/NAME/security is the Security tab
+ * of the default version: the newest release that is not yanked (then the
+ * newest prerelease, then anything).  ?v=VERSION (the version selector's form)
+ * redirects to the version's URL.
+ *
+ * The rules of the Security tab (issue 3):
+ *  - the tab is always present; it is highlighted, with a count, exactly when
+ *    the selected version is affected by a non-withdrawn advisory (any kind:
+ *    the count is the number of such advisories);
+ *  - advisories that affect the selected version come first, then the others
+ *    with the reason (fixed in X, listed as unaffected, introduced later);
+ *  - withdrawn advisories are not listed but linked from a note;
+ *  - unmaintained advisories are context: neutral styling and the advisory's
+ *    suggested alternatives, never the alarm styling;
+ *  - nothing grades the crate.
+ */
+#include "html.h"
+
+#include "index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum tab { TAB_VERSIONS, TAB_DEPS, TAB_SECURITY };
+
+typedef struct view {
+    const srv_site *s;
+    const char *name; /* canonical: the index's or the database's spelling */
+    const csec_index_crate *ic;
+    const csec_advisory *const *advs;
+    size_t nadv;
+    const csec_index_version *iv; /* selected version when it is in the index */
+    bool has_sel;
+    bool sel_explicit; /* the URL names the version */
+    csec_version sel;
+    char sel_text[128];
+    bool *affects; /* per advisory */
+    size_t count;  /* non-withdrawn advisories affecting the selected version */
+    enum tab tab;
+} view;
+
+static const char *const tab_slug[] = {"", "dependencies", "security"};
+
+/* /crates/NAME[/VERSION][/TAB] for this view, percent-encoded. */
+static void crate_url(csec_buf *b, const view *v, enum tab t, bool with_version)
+{
+    csec_buf_puts(b, "/crates/");
+    html_url_part(b, v->name);
+    if (with_version && v->has_sel && v->sel_explicit) {
+        csec_buf_putc(b, '/');
+        html_url_part(b, v->sel_text);
+    }
+    if (t != TAB_VERSIONS) {
+        csec_buf_putc(b, '/');
+        csec_buf_puts(b, tab_slug[t]);
+    }
+}
+
+static void version_link(csec_buf *b, const view *v, const char *vers, enum tab t)
+{
+    csec_buf_puts(b, "<a href=\"/crates/");
+    html_url_part(b, v->name);
+    csec_buf_putc(b, '/');
+    html_url_part(b, vers);
+    if (t != TAB_VERSIONS) {
+        csec_buf_putc(b, '/');
+        csec_buf_puts(b, tab_slug[t]);
+    }
+    csec_buf_puts(b, "\">");
+    html_esc(b, vers);
+    csec_buf_puts(b, "</a>");
+}
+
+static const csec_index_version *default_version(const csec_index_crate *c)
+{
+    const csec_index_version *v = csec__index_newest(c, false, false);
+    if (!v)
+        v = csec__index_newest(c, false, true);
+    if (!v)
+        v = csec__index_newest(c, true, true);
+    return v;
+}
+
+static const csec_index_version *find_version(const csec_index_crate *c, const char *text)
+{
+    for (size_t i = 0; i < c->versions_count; i++)
+        if (strcmp(c->versions[i].vers, text) == 0)
+            return &c->versions[i];
+    csec_version want;
+    if (csec_version_parse(&want, text, strlen(text), NULL) < 0)
+        return NULL;
+    for (size_t i = 0; i < c->versions_count; i++)
+        if (csec_version_cmp(&c->versions[i].version, &want) == 0)
+            return &c->versions[i];
+    return NULL;
+}
+
+/* ---- 404 help ---- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diag + cost;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            if (up + 1 < best)
+                best = up + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static void unknown_crate(const srv_req *r, srv_resp *resp, const char *name)
+{
+    const srv_site *s = r->site;
+    csec_buf *b = &resp->body;
+    resp->status = 404;
+    csec_buf_clear(b);
+    html_begin(b, s, "Crate not found", name);
+    csec_buf_puts(b, "<h1>Crate not found</h1>\n<p>No crate named <strong>");
+    html_esc(b, name);
+    csec_buf_puts(b, "</strong> is ");
+    csec_buf_puts(b, s->index ? "in the registry index or " : "");
+    csec_buf_puts(b, "in the RustSec advisory database.");
+    if (!s->index)
+        csec_buf_puts(b, " This server runs without a registry index, so only crates with "
+                         "advisories have pages.");
+    csec_buf_puts(b, "</p>\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < s->npackages && shown < 10; i++) {
+        if (edit_distance(s->packages[i], name) > 2)
+            continue;
+        if (!shown++)
+            csec_buf_puts(b, "<p>Crates with advisories and a similar name:</p>\n<ul>\n");
+        csec_buf_puts(b, "<li><a href=\"/crates/");
+        html_url_part(b, s->packages[i]);
+        csec_buf_puts(b, "\">");
+        html_esc(b, s->packages[i]);
+        csec_buf_puts(b, "</a></li>\n");
+    }
+    if (shown)
+        csec_buf_puts(b, "</ul>\n");
+    csec_buf_puts(b, "<p><a href=\"/search?q=");
+    html_url_part(b, name);
+    csec_buf_puts(b, "\">Search for crates whose name contains this text</a>.</p>\n");
+    html_end(b, s);
+}
+
+static void unknown_version(const srv_req *r, srv_resp *resp, const view *v, const char *ver)
+{
+    csec_buf *b = &resp->body;
+    resp->status = 404;
+    csec_buf_clear(b);
+    html_begin(b, r->site, "Version not found", NULL);
+    csec_buf_puts(b, "<h1>Version not found</h1>\n<p>");
+    if (v->ic) {
+        csec_buf_puts(b, "The registry index has no version <strong>");
+        html_esc(b, ver);
+        csec_buf_puts(b, "</strong> of ");
+    } else {
+        csec_buf_puts(b, "<strong>");
+        html_esc(b, ver);
+        csec_buf_puts(b, "</strong> is not a valid version number for ");
+    }
+    csec_buf_puts(b, "<a href=\"/crates/");
+    html_url_part(b, v->name);
+    csec_buf_puts(b, "\">");
+    html_esc(b, v->name);
+    csec_buf_puts(b, "</a>.</p>\n");
+    if (v->ic && v->ic->versions_count) {
+        csec_buf_puts(b, "<p>Its newest versions:</p>\n<ul>\n");
+        size_t n = v->ic->versions_count;
+        for (size_t i = 0; i < n && i < 10; i++) {
+            csec_buf_puts(b, "<li>");
+            version_link(b, v, v->ic->versions[n - 1 - i].vers, TAB_VERSIONS);
+            csec_buf_puts(b, "</li>\n");
+        }
+        csec_buf_puts(b, "</ul>\n");
+    }
+    html_end(b, r->site);
+}
+
+/* ---- parts of the page ---- */
+
+static void header(csec_buf *b, const view *v)
+{
+    csec_buf_puts(b, "<div class=\"crate-head\">\n<h1>");
+    html_esc(b, v->name);
+    if (v->has_sel) {
+        csec_buf_puts(b, " <span class=\"muted\">");
+        html_esc(b, v->sel_text);
+        csec_buf_puts(b, "</span>");
+    }
+    csec_buf_puts(b, "</h1>\n");
+    if (v->ic && v->ic->versions_count) {
+        csec_buf_puts(b, "<form method=\"get\" action=\"/crates/");
+        html_url_part(b, v->name);
+        csec_buf_puts(b, "\"><label for=\"version-select\">Version</label> "
+                         "<select id=\"version-select\" name=\"v\">\n");
+        for (size_t i = v->ic->versions_count; i-- > 0;) {
+            const csec_index_version *x = &v->ic->versions[i];
+            csec_buf_puts(b, "<option value=\"");
+            html_esc(b, x->vers);
+            csec_buf_puts(b, x == v->iv ? "\" selected>" : "\">");
+            html_esc(b, x->vers);
+            if (x->yanked)
+                csec_buf_puts(b, " (yanked)");
+            csec_buf_puts(b, "</option>\n");
+        }
+        csec_buf_puts(b, "</select>");
+        if (v->tab != TAB_VERSIONS)
+            csec_buf_printf(b, "<input type=\"hidden\" name=\"tab\" value=\"%s\">",
+                            tab_slug[v->tab]);
+        csec_buf_puts(b, " <button type=\"submit\">Show</button></form>\n");
+    }
+    csec_buf_puts(b, "</div>\n");
+    if (!v->ic)
+        csec_buf_puts(b, "<p class=\"notice\">This crate is not in the registry index this "
+                         "server reads, so its versions and dependencies are not known here. "
+                         "Its Security tab is built from the advisories alone.</p>\n");
+    else if (v->iv && v->iv->yanked)
+        csec_buf_puts(b, "<p class=\"notice\">This version has been yanked.</p>\n");
+    /* Unmaintained status as context, the way crates.io shows it: crate-level,
+     * worded neutrally, pointing to the advisory and its alternatives. */
+    for (size_t i = 0; i < v->nadv; i++) {
+        const csec_advisory *a = v->advs[i];
+        if (a->informational != CSEC_INFO_UNMAINTAINED || a->withdrawn.year)
+            continue;
+        if (a->affected_count && a->affected[a->affected_count - 1].has_fixed)
+            continue;
+        csec_buf_puts(b, "<p class=\"notice\">This crate is marked as unmaintained in "
+                         "<a href=\"/advisories/");
+        html_url_part(b, a->id);
+        csec_buf_puts(b, "\">");
+        html_esc(b, a->id);
+        csec_buf_puts(b, "</a>; the advisory may suggest alternatives.</p>\n");
+        break;
+    }
+}
+
+static void tabs(csec_buf *b, const view *v)
+{
+    static const char *const names[] = {"Versions", "Dependencies", "Security"};
+    csec_buf_puts(b, "<nav class=\"tabs\" aria-label=\"Crate sections\"><ul>\n");
+    for (int t = TAB_VERSIONS; t <= TAB_SECURITY; t++) {
+        bool hl = t == TAB_SECURITY && v->count > 0;
+        csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", t == TAB_VERSIONS ? "versions"
+                                                                   : tab_slug[t]);
+        crate_url(b, v, (enum tab)t, true);
+        csec_buf_putc(b, '"');
+        if (hl)
+            csec_buf_puts(b, " class=\"tab-affected\"");
+        if ((int)v->tab == t)
+            csec_buf_puts(b, " aria-current=\"page\"");
+        csec_buf_printf(b, ">%s", names[t]);
+        if (hl) {
+            csec_buf_printf(b, " <span class=\"count\" aria-hidden=\"true\">%zu</span>"
+                               "<span class=\"vh\">: %zu advisor%s affect%s version ",
+                            v->count, v->count, v->count == 1 ? "y" : "ies",
+                            v->count == 1 ? "s" : "");
+            html_esc(b, v->sel_text);
+            csec_buf_puts(b, "</span>");
+        }
+        csec_buf_puts(b, "</a></li>\n");
+    }
+    csec_buf_puts(b, "</ul></nav>\n");
+}
+
+/* Why advisory `a` does not affect the selected version. */
+static void reason(csec_buf *b, const csec_advisory *a, const csec_version *sel)
+{
+    const csec_version *fixed = NULL, *intro = NULL;
+    for (size_t i = 0; i < a->affected_count; i++) {
+        const csec_interval *iv = &a->affected[i];
+        if (iv->has_fixed && csec_version_cmp(&iv->fixed, sel) <= 0 &&
+            (!fixed || csec_version_cmp(&iv->fixed, fixed) > 0))
+            fixed = &iv->fixed;
+        if (iv->has_introduced && csec_version_cmp(&iv->introduced, sel) > 0 &&
+            (!intro || csec_version_cmp(&iv->introduced, intro) < 0))
+            intro = &iv->introduced;
+    }
+    for (size_t i = 0; i < a->unaffected_count; i++) {
+        if (!csec_req_matches(a->unaffected[i], sel))
+            continue;
+        csec_buf_puts(b, "Not affected: listed as unaffected (");
+        html_reqs(b, &a->unaffected[i], 1, "");
+        csec_buf_puts(b, ")");
+        return;
+    }
+    if (fixed) {
+        csec_buf_puts(b, "Not affected: fixed in ");
+        html_version(b, fixed);
+    } else if (intro) {
+        csec_buf_puts(b, "Not affected: the affected versions start at ");
+        html_version(b, intro);
+    } else {
+        csec_buf_puts(b, "Not affected: outside the affected ranges");
+    }
+}
+
+static void advisory_card(csec_buf *b, const view *v, const csec_advisory *a, int affects)
+{
+    const srv_adv *sa = srv_site_adv(v->s, a);
+    bool context = a->informational == CSEC_INFO_UNMAINTAINED;
+    csec_buf_puts(b, "<article class=\"adv");
+    if (affects > 0)
+        csec_buf_puts(b, context ? " context" : " affects");
+    csec_buf_puts(b, "\" id=\"");
+    html_esc(b, a->id);
+    csec_buf_puts(b, "\" aria-labelledby=\"t-");
+    html_esc(b, a->id);
+    csec_buf_puts(b, "\">\n<h4 id=\"t-");
+    html_esc(b, a->id);
+    csec_buf_puts(b, "\"><a href=\"/advisories/");
+    html_url_part(b, a->id);
+    csec_buf_puts(b, "\">");
+    html_esc(b, a->id);
+    csec_buf_puts(b, "</a> ");
+    html_kind_label(b, a);
+    csec_buf_puts(b, " ");
+    html_esc(b, a->title);
+    csec_buf_puts(b, "</h4>\n");
+    if (affects > 0) {
+        csec_buf_puts(b, context ? "<p class=\"verdict\">Applies to version "
+                                 : "<p class=\"verdict yes\">Affects version ");
+        html_esc(b, v->sel_text);
+        csec_buf_puts(b, "</p>\n");
+    } else if (affects == 0) {
+        csec_buf_puts(b, "<p class=\"verdict no\">");
+        reason(b, a, &v->sel);
+        csec_buf_puts(b, "</p>\n");
+    }
+    html_adv_facts(b, a, v->has_sel ? &v->sel : NULL);
+    if (sa && sa->alt_html) {
+        csec_buf_puts(b, "<div class=\"alternatives\"><h5>Suggested alternatives</h5>\n");
+        csec_buf_puts(b, sa->alt_html);
+        csec_buf_puts(b, "</div>\n");
+    }
+    csec_buf_puts(b, affects > 0 || affects < 0 ? "<details open>" : "<details>");
+    csec_buf_puts(b, "<summary>Description</summary>\n<div class=\"desc\">\n");
+    if (sa)
+        csec_buf_puts(b, sa->desc_html);
+    csec_buf_puts(b, "</div></details>\n</article>\n");
+}
+
+static int kind_rank(const csec_advisory *a)
+{
+    switch (a->informational) {
+    case CSEC_INFO_NONE:
+        return 0;
+    case CSEC_INFO_UNSOUND:
+        return 1;
+    case CSEC_INFO_NOTICE:
+        return 2;
+    case CSEC_INFO_UNMAINTAINED:
+        return 4;
+    default:
+        return 3;
+    }
+}
+
+static long date_key(csec_date d)
+{
+    return d.year * 10000L + d.month * 100L + d.day;
+}
+
+/* Order inside a group: vulnerabilities, unsound, notices, then
+ * unmaintained (context last); newest first within a kind. */
+static int cmp_adv(const void *x, const void *y)
+{
+    const csec_advisory *a = *(const csec_advisory *const *)x;
+    const csec_advisory *b = *(const csec_advisory *const *)y;
+    int ka = kind_rank(a), kb = kind_rank(b);
+    if (ka != kb)
+        return ka - kb;
+    long da = date_key(a->date), db = date_key(b->date);
+    if (da != db)
+        return da < db ? 1 : -1;
+    return strcmp(b->id, a->id);
+}
+
+static void security_tab(csec_buf *b, const view *v)
+{
+    const csec_advisory **yes = csec__xcalloc(v->nadv + 1, sizeof *yes);
+    const csec_advisory **no = csec__xcalloc(v->nadv + 1, sizeof *no);
+    const csec_advisory **gone = csec__xcalloc(v->nadv + 1, sizeof *gone);
+    size_t ny = 0, nn = 0, ng = 0;
+    for (size_t i = 0; i < v->nadv; i++) {
+        const csec_advisory *a = v->advs[i];
+        if (a->withdrawn.year)
+            gone[ng++] = a;
+        else if (v->has_sel && v->affects[i])
+            yes[ny++] = a;
+        else
+            no[nn++] = a;
+    }
+    qsort(yes, ny, sizeof *yes, cmp_adv);
+    qsort(no, nn, sizeof *no, cmp_adv);
+    csec_buf_puts(b, "<section aria-labelledby=\"sec-h\"><h2 id=\"sec-h\">Security</h2>\n");
+    if (ny + nn == 0) {
+        csec_buf_puts(b, "<p class=\"empty\">No advisories in the RustSec advisory database "
+                         "concern this crate.</p>\n");
+    } else if (!v->has_sel) {
+        csec_buf_printf(b, "<p>%zu advisor%s in the RustSec advisory database concern%s this "
+                           "crate. Pick a version to see which affect it.</p>\n",
+                        nn, nn == 1 ? "y" : "ies", nn == 1 ? "s" : "");
+        csec_buf_puts(b, "<section aria-labelledby=\"h-all\"><h3 id=\"h-all\">Advisories</h3>\n");
+        for (size_t i = 0; i < nn; i++)
+            advisory_card(b, v, no[i], -1);
+        csec_buf_puts(b, "</section>\n");
+    } else {
+        csec_buf_printf(b, "<p>%zu advisor%s in the RustSec advisory database concern%s this "
+                           "crate; %zu affect%s version ",
+                        ny + nn, ny + nn == 1 ? "y" : "ies", ny + nn == 1 ? "s" : "", ny,
+                        ny == 1 ? "s" : "");
+        html_esc(b, v->sel_text);
+        csec_buf_puts(b, ".</p>\n<section aria-labelledby=\"h-yes\"><h3 id=\"h-yes\">"
+                         "Affecting version ");
+        html_esc(b, v->sel_text);
+        csec_buf_printf(b, " (%zu)</h3>\n", ny);
+        if (!ny)
+            csec_buf_puts(b, "<p>None.</p>\n");
+        for (size_t i = 0; i < ny; i++)
+            advisory_card(b, v, yes[i], 1);
+        csec_buf_puts(b, "</section>\n<section aria-labelledby=\"h-no\"><h3 id=\"h-no\">"
+                         "Not affecting version ");
+        html_esc(b, v->sel_text);
+        csec_buf_printf(b, " (%zu)</h3>\n", nn);
+        if (!nn)
+            csec_buf_puts(b, "<p>None.</p>\n");
+        for (size_t i = 0; i < nn; i++)
+            advisory_card(b, v, no[i], 0);
+        csec_buf_puts(b, "</section>\n");
+    }
+    if (ng) {
+        csec_buf_puts(b, "<p class=\"muted\" id=\"withdrawn\">Withdrawn advisories are not "
+                         "listed; they are kept for reference: ");
+        for (size_t i = 0; i < ng; i++) {
+            csec_buf_puts(b, i ? ", <a href=\"/advisories/" : "<a href=\"/advisories/");
+            html_url_part(b, gone[i]->id);
+            csec_buf_puts(b, "\">");
+            html_esc(b, gone[i]->id);
+            csec_buf_puts(b, "</a>");
+        }
+        csec_buf_puts(b, ".</p>\n");
+    }
+    csec_buf_puts(b, "</section>\n");
+    free(yes);
+    free(no);
+    free(gone);
+}
+
+/* The SVG timeline: one column per published version (oldest left), one row
+ * per non-withdrawn advisory, filled where the version is affected, with a
+ * mark on the first published version at or after each fix. */
+static void timeline(csec_buf *b, const view *v)
+{
+    const csec_index_crate *c = v->ic;
+    size_t n = c->versions_count, rows = 0;
+    for (size_t i = 0; i < v->nadv; i++)
+        rows += !v->advs[i]->withdrawn.year;
+    const double left = 150, plot = 760;
+    double w = plot / (double)n;
+    if (w > 24)
+        w = 24;
+    double width = left + w * (double)n + 10;
+    double height = 40 + 20 * (double)(rows + 1) + 6;
+    csec_buf_printf(b, "<figure><div class=\"scroll\"><svg class=\"timeline\" role=\"img\" "
+                       "aria-labelledby=\"tl-title tl-desc\" viewBox=\"0 0 %.0f %.0f\" "
+                       "width=\"%.0f\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+                    width, height, width);
+    csec_buf_puts(b, "<title id=\"tl-title\">Version timeline of ");
+    html_esc(b, v->name);
+    csec_buf_printf(b, "</title>\n<desc id=\"tl-desc\">%zu published versions from oldest "
+                       "(left) to newest (right), hollow when yanked; one row per advisory, "
+                       "filled where versions are affected; marks show where fixes start."
+                       "</desc>\n",
+                    n);
+    size_t step = (size_t)(90.0 / w) + 1;
+    for (size_t i = 0; i < n; i += step) {
+        csec_buf_printf(b, "<text x=\"%.1f\" y=\"14\">", left + w * (double)i);
+        html_esc(b, c->versions[i].vers);
+        csec_buf_puts(b, "</text>\n");
+    }
+    csec_buf_puts(b, "<text x=\"0\" y=\"46\">versions</text>\n");
+    for (size_t i = 0; i < n; i++) {
+        const csec_index_version *x = &c->versions[i];
+        csec_buf_printf(b, "<rect class=\"%s\" x=\"%.1f\" y=\"34\" width=\"%.1f\" "
+                           "height=\"14\"><title>",
+                        x->yanked ? "yk" : "v", left + w * (double)i + 0.5,
+                        w > 2 ? w - 1 : w);
+        html_esc(b, x->vers);
+        csec_buf_puts(b, x->yanked ? " (yanked)</title></rect>\n" : "</title></rect>\n");
+    }
+    double y = 54;
+    for (size_t k = 0; k < v->nadv; k++) {
+        const csec_advisory *a = v->advs[k];
+        if (a->withdrawn.year)
+            continue;
+        csec_buf_printf(b, "<text x=\"0\" y=\"%.0f\">", y + 12);
+        html_esc(b, a->id);
+        csec_buf_puts(b, "</text>\n");
+        /* Affected runs. */
+        for (size_t i = 0; i < n;) {
+            if (!csec_advisory_affects(a, &c->versions[i].version)) {
+                i++;
+                continue;
+            }
+            size_t j = i;
+            while (j < n && csec_advisory_affects(a, &c->versions[j].version))
+                j++;
+            csec_buf_printf(b, "<rect class=\"aff\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
+                               "height=\"14\"><title>",
+                            left + w * (double)i, y + 2, w * (double)(j - i));
+            html_esc(b, a->id);
+            csec_buf_puts(b, " affects ");
+            html_esc(b, c->versions[i].vers);
+            if (j - i > 1) {
+                csec_buf_puts(b, " to ");
+                html_esc(b, c->versions[j - 1].vers);
+            }
+            csec_buf_puts(b, "</title></rect>\n");
+            i = j;
+        }
+        /* Fix marks. */
+        for (size_t r = 0; r < a->affected_count; r++) {
+            if (!a->affected[r].has_fixed)
+                continue;
+            for (size_t i = 0; i < n; i++) {
+                if (csec_version_cmp(&c->versions[i].version, &a->affected[r].fixed) < 0)
+                    continue;
+                csec_buf_printf(b, "<rect class=\"fix\" x=\"%.1f\" y=\"%.0f\" width=\"3\" "
+                                   "height=\"18\"><title>fixed in ",
+                                left + w * (double)i, y);
+                html_version(b, &a->affected[r].fixed);
+                csec_buf_puts(b, "</title></rect>\n");
+                break;
+            }
+        }
+        y += 20;
+    }
+    csec_buf_puts(b, "</svg></div><figcaption class=\"muted\">Published versions, oldest "
+                     "left; filled bars: affected versions; green marks: first version with "
+                     "a fix.</figcaption></figure>\n");
+}
+
+static void versions_tab(csec_buf *b, const view *v)
+{
+    csec_buf_puts(b, "<section aria-labelledby=\"ver-h\"><h2 id=\"ver-h\">Versions</h2>\n");
+    if (!v->ic) {
+        csec_buf_puts(b, "<p>The versions of this crate are not known here.</p></section>\n");
+        return;
+    }
+    if (!v->ic->versions_count) {
+        csec_buf_puts(b, "<p>The index lists no usable version of this crate.</p></section>\n");
+        return;
+    }
+    timeline(b, v);
+    /* Older index entries carry no publication time: no empty column then. */
+    bool dates = false;
+    for (size_t i = 0; i < v->ic->versions_count && !dates; i++)
+        dates = v->ic->versions[i].pubtime != NULL;
+    csec_buf_puts(b, "<table><caption class=\"vh\">Versions, newest first</caption>\n"
+                     "<thead><tr><th scope=\"col\">Version</th>");
+    if (dates)
+        csec_buf_puts(b, "<th scope=\"col\">Published</th>");
+    csec_buf_puts(b, "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n");
+    for (size_t i = v->ic->versions_count; i-- > 0;) {
+        const csec_index_version *x = &v->ic->versions[i];
+        csec_buf_puts(b, x == v->iv ? "<tr aria-current=\"true\"><td>" : "<tr><td>");
+        version_link(b, v, x->vers, TAB_SECURITY);
+        csec_buf_puts(b, "</td><td>");
+        if (dates) {
+            if (x->pubtime)
+                html_escn(b, x->pubtime, strlen(x->pubtime) >= 10 ? 10 : strlen(x->pubtime));
+            else
+                csec_buf_puts(b, "<span class=\"muted\">unknown</span>");
+            csec_buf_puts(b, "</td><td>");
+        }
+        bool any = false;
+        if (x->yanked) {
+            csec_buf_puts(b, "<span class=\"tag\">yanked</span>");
+            any = true;
+        }
+        for (size_t k = 0; k < v->nadv; k++) {
+            const csec_advisory *a = v->advs[k];
+            if (a->withdrawn.year || !csec_advisory_affects(a, &x->version))
+                continue;
+            csec_buf_puts(b, any ? " " : "");
+            csec_buf_puts(b, "<span class=\"tag tag-affected\">affected by <a href=\"/advisories/");
+            html_url_part(b, a->id);
+            csec_buf_puts(b, "\">");
+            html_esc(b, a->id);
+            csec_buf_puts(b, "</a></span>");
+            any = true;
+        }
+        csec_buf_puts(b, "</td></tr>\n");
+    }
+    csec_buf_puts(b, "</tbody></table>\n</section>\n");
+}
+
+static void deps_tab(csec_buf *b, const view *v)
+{
+    static const char *const kinds[] = {"Dependencies", "Build dependencies",
+                                        "Development dependencies"};
+    csec_buf_puts(b, "<section aria-labelledby=\"dep-h\"><h2 id=\"dep-h\">Dependencies</h2>\n");
+    if (!v->iv) {
+        csec_buf_puts(b, "<p>The dependencies of this crate are not known here.</p></section>\n");
+        return;
+    }
+    if (v->iv->deps_count == 0)
+        csec_buf_puts(b, "<p>This version has no dependencies.</p>\n");
+    for (int k = 0; k < 3; k++) {
+        size_t n = 0;
+        for (uint32_t i = 0; i < v->iv->deps_count; i++)
+            n += v->iv->deps[i]->kind == k;
+        if (!n)
+            continue;
+        csec_buf_printf(b, "<h3>%s (%zu)</h3>\n<table><thead><tr><th scope=\"col\">Crate</th>"
+                           "<th scope=\"col\">Requirement</th><th scope=\"col\">Notes</th></tr>"
+                           "</thead>\n<tbody>\n",
+                        kinds[k], n);
+        for (uint32_t i = 0; i < v->iv->deps_count; i++) {
+            const csec_index_dep *d = v->iv->deps[i];
+            if (d->kind != k)
+                continue;
+            csec_buf_puts(b, "<tr><td><a href=\"/crates/");
+            html_url_part(b, d->name);
+            csec_buf_puts(b, "\">");
+            html_esc(b, d->name);
+            csec_buf_puts(b, "</a></td><td><code>");
+            html_esc(b, d->req);
+            csec_buf_puts(b, "</code></td><td>");
+            const char *sep = "";
+            if (d->optional) {
+                csec_buf_puts(b, "optional");
+                sep = "; ";
+            }
+            if (d->rename) {
+                csec_buf_printf(b, "%srenamed to <code>", sep);
+                html_esc(b, d->rename);
+                csec_buf_puts(b, "</code>");
+                sep = "; ";
+            }
+            if (d->target) {
+                csec_buf_printf(b, "%sonly for <code>", sep);
+                html_esc(b, d->target);
+                csec_buf_puts(b, "</code>");
+                sep = "; ";
+            }
+            if (d->registry) {
+                csec_buf_printf(b, "%sfrom another registry", sep);
+                sep = "; ";
+            }
+            const char *pkg = srv_site_package(v->s, d->name);
+            if (pkg) {
+                csec_buf_printf(b, "%s<a href=\"/crates/", sep);
+                html_url_part(b, pkg);
+                csec_buf_puts(b, "/security\">RustSec advisories</a>");
+            }
+            csec_buf_puts(b, "</td></tr>\n");
+        }
+        csec_buf_puts(b, "</tbody></table>\n");
+    }
+    csec_buf_puts(b, "</section>\n");
+}
+
+/* ---- the handler ---- */
+
+static int parse_tab(const char *s)
+{
+    if (strcmp(s, "security") == 0)
+        return TAB_SECURITY;
+    if (strcmp(s, "dependencies") == 0)
+        return TAB_DEPS;
+    if (strcmp(s, "versions") == 0)
+        return TAB_VERSIONS;
+    return -1;
+}
+
+void page_crate(const srv_req *r, srv_resp *resp)
+{
+    const srv_site *s = r->site;
+    view v = {0};
+    v.s = s;
+    const char *url_name = r->seg[1];
+    const char *ver_seg = NULL;
+    int tab = -1;
+    if (r->nseg == 3) {
+        if (r->seg[2][0] >= '0' && r->seg[2][0] <= '9')
+            ver_seg = r->seg[2];
+        else if ((tab = parse_tab(r->seg[2])) < 0) {
+            page_not_found(r, resp, "Crate pages have the tabs versions, dependencies and "
+                                    "security.");
+            return;
+        }
+    } else if (r->nseg == 4) {
+        ver_seg = r->seg[2];
+        if ((tab = parse_tab(r->seg[3])) < 0) {
+            page_not_found(r, resp, "Crate pages have the tabs versions, dependencies and "
+                                    "security.");
+            return;
+        }
+    }
+
+    v.ic = s->index ? csec__index_find(s->index, url_name) : NULL;
+    const char *pkg = srv_site_package(s, v.ic ? v.ic->name : url_name);
+    if (!pkg && v.ic)
+        pkg = srv_site_package(s, url_name);
+    if (!v.ic && !pkg) {
+        unknown_crate(r, resp, url_name);
+        return;
+    }
+    v.name = v.ic ? v.ic->name : pkg;
+    if (pkg)
+        v.advs = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &v.nadv);
+
+    /* The version selector's form, and names spelled differently from the
+     * canonical name, redirect to the canonical URL. */
+    const char *qv = srv_query(r, "v");
+    if (qv || strcmp(v.name, url_name) != 0) {
+        csec_buf loc = CSEC_BUF_INIT;
+        csec_buf_puts(&loc, "/crates/");
+        html_url_part(&loc, v.name);
+        const char *ver = qv && *qv ? qv : ver_seg;
+        if (ver) {
+            csec_buf_putc(&loc, '/');
+            html_url_part(&loc, ver);
+        }
+        const char *qt = qv ? srv_query(r, "tab") : NULL;
+        int t = qt ? parse_tab(qt) : tab;
+        if (t > 0) {
+            csec_buf_putc(&loc, '/');
+            csec_buf_puts(&loc, tab_slug[t]);
+        }
+        srv_redirect(resp, qv ? 303 : 301, loc.ptr);
+        csec_buf_free(&loc);
+        return;
+    }
+
+    if (ver_seg) {
+        v.sel_explicit = true;
+        if (v.ic) {
+            v.iv = find_version(v.ic, ver_seg);
+            if (!v.iv) {
+                unknown_version(r, resp, &v, ver_seg);
+                return;
+            }
+        } else if (strlen(ver_seg) >= sizeof v.sel_text ||
+                   csec_version_parse(&v.sel, ver_seg, strlen(ver_seg), NULL) < 0) {
+            unknown_version(r, resp, &v, ver_seg);
+            return;
+        }
+    } else if (v.ic) {
+        v.iv = default_version(v.ic);
+    }
+    if (v.iv) {
+        v.has_sel = true;
+        v.sel = v.iv->version;
+        snprintf(v.sel_text, sizeof v.sel_text, "%s", v.iv->vers);
+    } else if (ver_seg) {
+        v.has_sel = true;
+        snprintf(v.sel_text, sizeof v.sel_text, "%s", ver_seg);
+        /* Re-parse from our own copy so the version outlives nothing. */
+        csec_version_parse(&v.sel, v.sel_text, strlen(v.sel_text), NULL);
+    }
+    v.tab = tab >= 0 ? (enum tab)tab : v.ic ? TAB_VERSIONS : TAB_SECURITY;
+
+    v.affects = csec__xcalloc(v.nadv + 1, sizeof *v.affects);
+    for (size_t i = 0; v.has_sel && i < v.nadv; i++) {
+        v.affects[i] = csec_advisory_affects(v.advs[i], &v.sel);
+        if (v.affects[i] && !v.advs[i]->withdrawn.year)
+            v.count++;
+    }
+
+    csec_buf *b = &resp->body;
+    csec_buf title = CSEC_BUF_INIT;
+    static const char *const tab_title[] = {"versions", "dependencies", "security"};
+    csec_buf_printf(&title, "%s%s%s: %s", v.name, v.has_sel ? " " : "",
+                    v.has_sel ? v.sel_text : "", tab_title[v.tab]);
+    resp->status = 200;
+    html_begin(b, s, title.ptr, NULL);
+    csec_buf_free(&title);
+    header(b, &v);
+    tabs(b, &v);
+    switch (v.tab) {
+    case TAB_VERSIONS:
+        versions_tab(b, &v);
+        break;
+    case TAB_DEPS:
+        deps_tab(b, &v);
+        break;
+    case TAB_SECURITY:
+        security_tab(b, &v);
+        break;
+    }
+    html_end(b, s);
+    free(v.affects);
+}

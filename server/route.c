@@ -1,0 +1,181 @@
+/* route.c - path decoding and the routing table.
+ *
+ * The raw path is split on '/' first and each segment decoded afterwards, so
+ * "%2F" inside a segment never creates a new segment.  A path that decodes to
+ * NUL, invalid UTF-8, or a "." / ".." segment is refused with 400: such paths
+ * have no meaning here and only ever come from probes.
+ */
+#include "html.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PATH 4096
+
+typedef struct route {
+    const char *pattern; /* segments; "*" matches one non-empty segment */
+    srv_handler handler;
+} route;
+
+static const route routes[] = {
+    {"/", page_home},
+    {"/static/style.css", page_style},
+    {"/advisories", page_list_all},
+    {"/advisories/*", page_advisory},
+    {"/categories", page_list_categories},
+    {"/categories/*", page_list_category},
+    {"/keywords", page_list_keywords},
+    {"/keywords/*", page_list_keyword},
+    {"/search", page_search},
+    {"/crates/*", page_crate},
+    {"/crates/*/*", page_crate},
+    {"/crates/*/*/*", page_crate},
+};
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long srv_decode(char *out, const char *in, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        if (c == '%') {
+            if (len - i < 3)
+                return -1;
+            int h = hexval(in[i + 1]), l = hexval(in[i + 2]);
+            if (h < 0 || l < 0)
+                return -1;
+            c = (char)(h * 16 + l);
+            i += 2;
+        }
+        if (c == '\0')
+            return -1;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    if (csec__utf8_check(out, o) != o)
+        return -1;
+    return (long)o;
+}
+
+static bool match(const char *pattern, char *const *seg, size_t nseg)
+{
+    size_t i = 0;
+    const char *p = pattern + 1; /* skip the leading '/' */
+    while (*p) {
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (i >= nseg)
+            return false;
+        if (!(len == 1 && p[0] == '*') && (strlen(seg[i]) != len || memcmp(seg[i], p, len) != 0))
+            return false;
+        i++;
+        p += len + (end ? 1 : 0);
+    }
+    return i == nseg;
+}
+
+void srv_redirect(srv_resp *resp, int status, const char *location)
+{
+    resp->status = status;
+    csec_buf_clear(&resp->location);
+    csec_buf_puts(&resp->location, location);
+    csec_buf_clear(&resp->body);
+    csec_buf_puts(&resp->body, "<!DOCTYPE html>\n<title>Moved</title>\n<p>See <a href=\"");
+    html_esc(&resp->body, location);
+    csec_buf_puts(&resp->body, "\">");
+    html_esc(&resp->body, location);
+    csec_buf_puts(&resp->body, "</a>.</p>\n");
+}
+
+void srv_route(const srv_site *site, void *conn, const char *method, const char *raw_path,
+               srv_resp *resp)
+{
+    srv_scratch scratch = {{NULL}, 0};
+    srv_req r = {0};
+    char *copy = NULL;
+    r.site = site;
+    r.method = method;
+    r.path = raw_path;
+    r.conn = conn;
+    r.scratch = &scratch;
+
+    size_t len = strlen(raw_path);
+    if (len > MAX_PATH) {
+        page_error(&r, resp, 414, "URI too long", "The address is too long.");
+        goto done;
+    }
+    if (raw_path[0] != '/') {
+        page_error(&r, resp, 400, "Bad request", "The path must start with a slash.");
+        goto done;
+    }
+    /* Split the raw path, then decode every segment in place: decoding never
+     * makes a segment longer. */
+    copy = csec__xstrndup(raw_path + 1, len - 1);
+    bool trailing_slash = false;
+    char *p = copy;
+    while (*p) {
+        char *slash = strchr(p, '/');
+        if (slash)
+            *slash = '\0';
+        if (r.nseg == SRV_MAX_SEGMENTS) {
+            page_not_found(&r, resp, "There is no page at this address.");
+            goto done;
+        }
+        if (srv_decode(p, p, strlen(p)) < 0) {
+            page_error(&r, resp, 400, "Bad request",
+                       "The path contains an invalid percent-escape, an encoded NUL or bytes "
+                       "that are not UTF-8.");
+            goto done;
+        }
+        if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0) {
+            page_error(&r, resp, 400, "Bad request", "The path contains a dot segment.");
+            goto done;
+        }
+        if (*p == '\0') {
+            /* An empty segment in the middle ("//") matches no route. */
+            page_not_found(&r, resp, "There is no page at this address.");
+            goto done;
+        }
+        r.seg[r.nseg++] = p;
+        if (!slash)
+            break;
+        if (slash[1] == '\0') {
+            trailing_slash = true;
+            break;
+        }
+        p = slash + 1;
+    }
+    if (trailing_slash) {
+        csec_buf loc = CSEC_BUF_INIT;
+        for (size_t i = 0; i < r.nseg; i++) {
+            csec_buf_putc(&loc, '/');
+            html_url_part(&loc, r.seg[i]);
+        }
+        srv_redirect(resp, 301, loc.ptr);
+        csec_buf_free(&loc);
+        goto done;
+    }
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (match(routes[i].pattern, r.seg, r.nseg)) {
+            routes[i].handler(&r, resp);
+            goto done;
+        }
+    }
+    page_not_found(&r, resp, "There is no page at this address.");
+done:
+    for (size_t i = 0; i < scratch.n; i++)
+        csec_free(scratch.items[i]);
+    csec_free(copy);
+}

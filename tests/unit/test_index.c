@@ -1,0 +1,760 @@
+/* test_index.c - the registry index reader: fixture (tests/data/index), the
+ * whole 2020 crates.io index, and the sparse HTTP form against nginx. */
+#include "harness.h"
+
+#include "index.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
+
+/* Collected diagnostics, one "file:line:col: msg" per line. */
+static void collect(const csec_diag *d, void *payload)
+{
+    csec_buf *b = payload;
+    const char *f = strrchr(d->file, '/');
+    csec_buf_printf(b, "%s:%u:%u: %s\n", f ? f + 1 : d->file, d->line, d->col, d->msg);
+}
+
+static csec_index *open_fixture(csec_buf *diags)
+{
+    csec_index *ix = NULL;
+    csec_diag d;
+    csec_index_options o = {collect, diags};
+    if (csec__index_open_dir_ex(&ix, test_path(test_source_dir(), "tests/data/index"), &o, &d) < 0)
+        fprintf(stderr, "  open: %s: %s\n", d.file, d.msg);
+    return ix;
+}
+
+static const csec_index_version *version_of(const csec_index_crate *c, const char *vers)
+{
+    for (size_t i = 0; c && i < c->versions_count; i++)
+        if (strcmp(c->versions[i].vers, vers) == 0)
+            return &c->versions[i];
+    return NULL;
+}
+
+TEST(index, fixture_counts_and_order)
+{
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index *ix = open_fixture(&diags);
+    ASSERT(ix);
+    /* x ab abc ace badlines demo foo-bar MyCrate; "misplaced" is skipped. */
+    ASSERT_INT_EQ(csec__index_crate_count(ix), 8);
+    ASSERT_INT_EQ(csec__index_version_count(ix), 2 + 1 + 0 + 2 + 9 + 2 + 2 + 1);
+    static const char *const names[] = {"ab", "abc", "ace", "badlines", "demo", "foo-bar",
+                                        "MyCrate", "x"};
+    for (size_t i = 0; i < 8; i++)
+        ASSERT_STR_EQ(csec__index_crate_at(ix, i)->name, names[i]);
+    ASSERT(csec__index_crate_at(ix, 8) == NULL);
+    const csec_index_crate *demo = csec__index_find(ix, "demo");
+    ASSERT(demo);
+    static const char *const order[] = {"0.1.0", "0.2.0", "0.10.0", "1.0.0-alpha.1",
+                                        "1.0.0-beta.2", "1.0.0", "1.0.0+build.5", "1.1.0",
+                                        "2.0.0-rc.1"};
+    ASSERT_INT_EQ(demo->versions_count, 9);
+    for (size_t i = 0; i < 9; i++)
+        ASSERT_STR_EQ(demo->versions[i].vers, order[i]);
+    /* A crate whose only line has an invalid version exists, with none. */
+    const csec_index_crate *ace = csec__index_find(ix, "ace");
+    ASSERT(ace);
+    ASSERT_INT_EQ(ace->versions_count, 0);
+    csec_index_stats st;
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.unsupported, 1); /* ab 9.0.0 has "v":3 */
+    ASSERT_INT_EQ(st.bad_files, 1);
+    ASSERT_INT_EQ(st.bad_lines, 10);
+    ASSERT_INT_EQ(st.bad_versions, 2);
+    ASSERT(version_of(csec__index_find(ix, "ab"), "9.0.0") == NULL);
+    ASSERT(st.arena_bytes > 0);
+    csec__index_free(ix);
+    csec_buf_free(&diags);
+}
+
+TEST(index, name_lookup_rules)
+{
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index *ix = open_fixture(&diags);
+    ASSERT(ix);
+    const csec_index_crate *fb = csec__index_find(ix, "foo-bar");
+    ASSERT(fb);
+    ASSERT(csec__index_find(ix, "foo_bar") == fb);
+    ASSERT(csec__index_find(ix, "FOO_BAR") == fb);
+    ASSERT(csec__index_find(ix, "Foo-Bar") == fb);
+    ASSERT_STR_EQ(csec__index_find(ix, "mycrate")->name, "MyCrate");
+    ASSERT(csec__index_find(ix, "MYCRATE") == csec__index_find(ix, "MyCrate"));
+    ASSERT(csec__index_find(ix, "my-crate") == NULL);
+    ASSERT(csec__index_find(ix, "foobar") == NULL);
+    ASSERT(csec__index_find(ix, "foo-ba") == NULL);
+    ASSERT(csec__index_find(ix, "") == NULL);
+    ASSERT(csec__index_find(ix, "misplaced") == NULL);
+
+    char p[64];
+    ASSERT_INT_EQ(csec__index_path_for(p, sizeof p, "Serde_JSON"), 16);
+    ASSERT_STR_EQ(p, "se/rd/serde_json");
+    csec__index_path_for(p, sizeof p, "Syn");
+    ASSERT_STR_EQ(p, "3/s/syn");
+    csec__index_path_for(p, sizeof p, "AB");
+    ASSERT_STR_EQ(p, "2/ab");
+    csec__index_path_for(p, sizeof p, "x");
+    ASSERT_STR_EQ(p, "1/x");
+    ASSERT_INT_EQ(csec__index_path_for(p, sizeof p, ""), 0);
+    ASSERT_INT_EQ(csec__index_path_for(p, 8, "serde_json"), 0); /* does not fit */
+    csec__index_free(ix);
+    csec_buf_free(&diags);
+}
+
+TEST(index, yanked_and_newest)
+{
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index *ix = open_fixture(&diags);
+    ASSERT(ix);
+    const csec_index_crate *demo = csec__index_find(ix, "demo");
+    ASSERT(version_of(demo, "0.2.0")->yanked);
+    ASSERT(version_of(demo, "1.1.0")->yanked);
+    ASSERT(!version_of(demo, "1.0.0")->yanked);
+    ASSERT(!version_of(demo, "0.10.0")->yanked);
+    ASSERT_STR_EQ(csec__index_newest(demo, false, false)->vers, "1.0.0+build.5");
+    ASSERT_STR_EQ(csec__index_newest(demo, true, false)->vers, "1.1.0");
+    ASSERT_STR_EQ(csec__index_newest(demo, false, true)->vers, "2.0.0-rc.1");
+    const csec_index_crate *my = csec__index_find(ix, "MyCrate");
+    ASSERT_STR_EQ(csec__index_newest(my, false, false)->vers, "1.2.3");
+    ASSERT(csec__index_newest(csec__index_find(ix, "ace"), true, true) == NULL);
+    /* The parsed version agrees with the text. */
+    const csec_index_version *b5 = version_of(demo, "1.0.0+build.5");
+    ASSERT_INT_EQ(b5->version.major, 1);
+    ASSERT_INT_EQ(b5->version.build.len, 7);
+    ASSERT(memcmp(b5->version.build.ptr, "build.5", 7) == 0);
+    const csec_index_version *a1 = version_of(demo, "1.0.0-alpha.1");
+    ASSERT_INT_EQ(a1->version.pre.len, 7);
+    ASSERT(memcmp(a1->version.pre.ptr, "alpha.1", 7) == 0);
+    csec__index_free(ix);
+    csec_buf_free(&diags);
+}
+
+TEST(index, dependencies)
+{
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index *ix = open_fixture(&diags);
+    ASSERT(ix);
+    const csec_index_crate *demo = csec__index_find(ix, "demo");
+    const csec_index_version *v = version_of(demo, "1.0.0");
+    ASSERT(v);
+    ASSERT_INT_EQ(v->deps_count, 5);
+    const csec_index_dep *d0 = v->deps[0];
+    ASSERT_STR_EQ(d0->name, "serde"); /* renamed: `package` is the crate */
+    ASSERT_STR_EQ(d0->rename, "serde1");
+    ASSERT_STR_EQ(d0->req, "^1.0");
+    ASSERT(d0->optional);
+    ASSERT(!d0->default_features);
+    ASSERT_INT_EQ(d0->features.count, 1);
+    ASSERT_STR_EQ(d0->features.items[0], "derive");
+    ASSERT_INT_EQ(d0->kind, CSEC_INDEX_DEP_NORMAL);
+    ASSERT(d0->target == NULL);
+    const csec_index_dep *d1 = v->deps[1];
+    ASSERT_STR_EQ(d1->name, "winapi");
+    ASSERT(d1->rename == NULL);
+    ASSERT_STR_EQ(d1->target, "cfg(windows)");
+    ASSERT_STR_EQ(d1->req, "0.3");
+    ASSERT_INT_EQ(d1->features.count, 2);
+    ASSERT_STR_EQ(d1->features.items[1], "std");
+    ASSERT(!d1->optional);
+    ASSERT(d1->default_features);
+    ASSERT_INT_EQ(v->deps[2]->kind, CSEC_INDEX_DEP_BUILD);
+    ASSERT_STR_EQ(v->deps[2]->req, ">= 0.0.1, < 0.1");
+    ASSERT_INT_EQ(v->deps[3]->kind, CSEC_INDEX_DEP_DEV);
+    ASSERT_STR_EQ(v->deps[3]->name, "foo_bar");
+    ASSERT(csec__index_find(ix, v->deps[3]->name) == csec__index_find(ix, "foo-bar"));
+    ASSERT_STR_EQ(v->deps[4]->registry, "https://example.com/index");
+    ASSERT(v->deps[0]->registry == NULL);
+    /* "kind": null is a normal dependency. */
+    ASSERT_INT_EQ(version_of(demo, "0.10.0")->deps[0]->kind, CSEC_INDEX_DEP_NORMAL);
+    /* Interning: equal dependency lists are one copy; so are equal strings. */
+    const csec_index_version *b5 = version_of(demo, "1.0.0+build.5");
+    ASSERT(b5->deps == v->deps);
+    ASSERT(version_of(demo, "0.1.0")->deps[0] == version_of(demo, "0.2.0")->deps[0]);
+    ASSERT(version_of(demo, "0.1.0")->deps[0]->req ==
+           csec__index_find(ix, "ab")->versions[0].deps[0]->req);
+    ASSERT_INT_EQ(version_of(demo, "1.0.0-beta.2")->deps_count, 0);
+    /* The requirements are usable as written. */
+    csec_req *req = NULL;
+    ASSERT_INT_EQ(csec_req_parse(&req, d1->req, strlen(d1->req), NULL), 0);
+    csec_req_free(req);
+    csec__index_free(ix);
+    csec_buf_free(&diags);
+}
+
+TEST(index, features_and_metadata)
+{
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index *ix = open_fixture(&diags);
+    ASSERT(ix);
+    const csec_index_crate *demo = csec__index_find(ix, "demo");
+    const csec_index_version *v = version_of(demo, "1.0.0");
+    /* features {default, std} merged with features2 {serde, std}. */
+    ASSERT_INT_EQ(v->features_count, 3);
+    ASSERT_STR_EQ(v->features[0].name, "default");
+    ASSERT_STR_EQ(v->features[1].name, "serde");
+    ASSERT_STR_EQ(v->features[2].name, "std");
+    const csec_index_feature *f = csec__index_feature_find(v, "serde");
+    ASSERT(f);
+    ASSERT_INT_EQ(f->values.count, 1);
+    ASSERT_STR_EQ(f->values.items[0], "dep:serde1");
+    f = csec__index_feature_find(v, "std");
+    ASSERT_INT_EQ(f->values.count, 1);
+    ASSERT_STR_EQ(f->values.items[0], "serde1?/std");
+    f = csec__index_feature_find(v, "default");
+    ASSERT_INT_EQ(f->values.count, 1);
+    ASSERT_STR_EQ(f->values.items[0], "std");
+    ASSERT(csec__index_feature_find(v, "nope") == NULL);
+    ASSERT(csec__index_feature_find(v, "") == NULL);
+    ASSERT_INT_EQ(version_of(demo, "0.1.0")->features_count, 1);
+    ASSERT_INT_EQ(version_of(demo, "0.1.0")->features[0].values.count, 0);
+    ASSERT_STR_EQ(v->rust_version, "1.56");
+    ASSERT_STR_EQ(v->pubtime, "2023-05-01T12:00:00Z");
+    ASSERT_STR_EQ(v->links, "demo");
+    ASSERT_INT_EQ(v->schema, 2);
+    const csec_index_version *b5 = version_of(demo, "1.0.0+build.5");
+    ASSERT(b5->rust_version == NULL);
+    ASSERT(b5->pubtime == NULL);
+    ASSERT(b5->links == NULL);
+    ASSERT_INT_EQ(b5->schema, 1);
+    ASSERT_STR_EQ(csec__index_find(ix, "abc")->versions[0].links, "abc-sys");
+    char hex[65];
+    ASSERT_STR_EQ(csec__index_cksum_hex(v, hex),
+                  "84fececdb26def5437cb5c5bd1abe3c93f30a33648496bc121f02b1ad24bab83");
+    ASSERT_STR_EQ(csec__index_config_dl(ix), "https://crates.io/api/v1/crates");
+    ASSERT_STR_EQ(csec__index_config_api(ix), "https://crates.io");
+    csec_buf url = CSEC_BUF_INIT;
+    ASSERT_INT_EQ(csec__index_dl_url(&url, ix, demo, v), 0);
+    ASSERT_STR_EQ(url.ptr, "https://crates.io/api/v1/crates/demo/1.0.0/download");
+    csec_buf_free(&url);
+    csec__index_free(ix);
+    csec_buf_free(&diags);
+}
+
+TEST(index, malformed_lines_reported_and_skipped)
+{
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index *ix = open_fixture(&diags);
+    ASSERT(ix);
+    const char *t = diags.ptr;
+    ASSERT_CONTAINS(t, "ace:1:22: invalid version \"1.0.0-01\"");
+    ASSERT_CONTAINS(t, "badlines:2:53: \"cksum\" must be 64 hex digits\n");
+    ASSERT_CONTAINS(t, "badlines:3:35: unexpected end of input, expected a member name\n");
+    ASSERT_CONTAINS(t, "badlines:4:1: invalid literal\n");
+    ASSERT_CONTAINS(t, "badlines:5:43: dependency without \"req\"\n");
+    ASSERT_CONTAINS(t, "badlines:7:9: line is for crate \"other\", not \"badlines\"\n");
+    ASSERT_CONTAINS(t, "badlines:8:143: \"yanked\" must be a boolean\n");
+    ASSERT_CONTAINS(t, "badlines:9:27: invalid version \"0.8\"");
+    ASSERT_CONTAINS(t, "badlines:10:73: dependency kind must be");
+    ASSERT_CONTAINS(t, "badlines:11:142: expected a string\n");
+    ASSERT_CONTAINS(t, "badlines:12:151: trailing characters after JSON value\n");
+    ASSERT_CONTAINS(t, "badlines:13:1: missing \"cksum\"\n");
+    ASSERT_CONTAINS(t, "misplaced:0:0: misplaced crate file: \"misplaced\" belongs at mi/sp/misplaced");
+    /* The good lines around the bad ones loaded. */
+    const csec_index_crate *b = csec__index_find(ix, "badlines");
+    ASSERT_INT_EQ(b->versions_count, 2);
+    ASSERT_STR_EQ(b->versions[0].vers, "0.1.0");
+    ASSERT_STR_EQ(b->versions[1].vers, "0.5.0");
+    /* 10 bad lines + 2 bad versions + 1 misplaced file. */
+    size_t lines = 0;
+    for (const char *p = t; (p = strchr(p, '\n')) != NULL; p++)
+        lines++;
+    ASSERT_INT_EQ(lines, 13);
+    csec__index_free(ix);
+    csec_buf_free(&diags);
+}
+
+TEST(index, add_file_rules)
+{
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index_options o = {collect, &diags};
+    csec_index *ix = csec__index_new(&o);
+    const csec_index_crate *c = NULL;
+    const char *ck = "0000000000000000000000000000000000000000000000000000000000000000";
+    char text[1024];
+    /* An empty file (and blank lines only) names no crate. */
+    ASSERT_INT_EQ(csec__index_add_file(&c, ix, "f", "foo", "\n \r\n", 4), 0);
+    ASSERT(c == NULL);
+    /* Only bad lines: an error, each reported. */
+    ASSERT_INT_EQ(csec__index_add_file(&c, ix, "f", "foo", "{}\n[1]\n", 7), CSEC_EPARSE);
+    ASSERT(c == NULL);
+    ASSERT_CONTAINS(diags.ptr, "f:1:1: missing \"name\"");
+    ASSERT_CONTAINS(diags.ptr, "f:2:1: a line must be a JSON object");
+    /* Names are matched as crates.io does; the first line's spelling wins;
+     * a version published twice keeps the later line; CRLF is fine. */
+    snprintf(text, sizeof text,
+             "{\"name\":\"Foo_Bar\",\"vers\":\"1.0.0\",\"cksum\":\"%s\"}\r\n"
+             "{\"name\":\"foo-bar\",\"vers\":\"0.9.0\",\"cksum\":\"%s\",\"yanked\":true}\n"
+             "{\"name\":\"FOO-BAR\",\"vers\":\"1.0.0\",\"cksum\":\"%s\",\"yanked\":true}",
+             ck, ck, ck);
+    ASSERT_INT_EQ(csec__index_add_file(&c, ix, "f", "foo-bar", text, strlen(text)), 0);
+    ASSERT(c);
+    ASSERT_STR_EQ(c->name, "Foo_Bar");
+    ASSERT_INT_EQ(c->versions_count, 2);
+    ASSERT(c->versions[1].yanked);
+    ASSERT(c->versions[1].deps_count == 0);
+    csec_index_stats st;
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.duplicates, 1);
+    /* Adding the crate again replaces it. */
+    snprintf(text, sizeof text, "{\"name\":\"foo_bar\",\"vers\":\"2.0.0\",\"cksum\":\"%s\"}", ck);
+    ASSERT_INT_EQ(csec__index_add_file(&c, ix, NULL, NULL, text, strlen(text)), 0);
+    ASSERT_INT_EQ(csec__index_crate_count(ix), 1);
+    ASSERT_INT_EQ(csec__index_version_count(ix), 1);
+    ASSERT(csec__index_find(ix, "FOO-BAR") == c);
+    ASSERT_STR_EQ(c->versions[0].vers, "2.0.0");
+    /* A line for another crate than the file's is refused. */
+    csec_buf_clear(&diags);
+    ASSERT_INT_EQ(csec__index_add_file(&c, ix, "g", "bar", text, strlen(text)), CSEC_EPARSE);
+    ASSERT_CONTAINS(diags.ptr, "g:1:9: line is for crate \"foo_bar\", not \"bar\"");
+    /* A NUL byte in the name (through an escape) is refused. */
+    snprintf(text, sizeof text, "{\"name\":\"a\\u0000b\",\"vers\":\"2.0.0\",\"cksum\":\"%s\"}", ck);
+    ASSERT_INT_EQ(csec__index_add_file(&c, ix, "h", NULL, text, strlen(text)), CSEC_EPARSE);
+    ASSERT_CONTAINS(diags.ptr, "h:1:9: invalid crate name");
+    /* Fetch on a non-sparse index: found in memory, or "not found". */
+    csec_diag d;
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "foo-bar", &d), 0);
+    ASSERT(c && csec__index_find(ix, "foo_bar") == c);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "nope", &d), CSEC_ENOTFOUND);
+    ASSERT(c == NULL);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "../x", &d), CSEC_EINVAL);
+    csec__index_free(ix);
+    csec_buf_free(&diags);
+}
+
+TEST(index, config_and_download_url)
+{
+    csec_index *ix = csec__index_new(NULL);
+    const csec_index_crate *c = NULL;
+    csec_diag d;
+    csec_buf url = CSEC_BUF_INIT;
+    const char *line = "{\"name\":\"Serde\",\"vers\":\"1.0.0\",\"cksum\":"
+                       "\"ABCDEF0000000000000000000000000000000000000000000000000000000001\"}";
+    ASSERT_INT_EQ(csec__index_add_file(&c, ix, NULL, NULL, line, strlen(line)), 0);
+    ASSERT_INT_EQ(csec__index_dl_url(&url, ix, c, &c->versions[0]), CSEC_EINVAL);
+    ASSERT_INT_EQ(url.len, 0);
+    const char *cfg = "{\"dl\":\"https://dl.example/{prefix}/{lowerprefix}/{crate}-{version}"
+                      ".crate?sha={sha256-checksum}\",\"api\":null,\"auth-required\":true,"
+                      "\"other\":[1]}";
+    ASSERT_INT_EQ(csec__index_set_config(ix, "config.json", cfg, strlen(cfg), &d), 0);
+    ASSERT(csec__index_config_api(ix) == NULL);
+    ASSERT(csec__index_config_auth_required(ix));
+    ASSERT_INT_EQ(csec__index_dl_url(&url, ix, c, &c->versions[0]), 0);
+    ASSERT_STR_EQ(url.ptr, "https://dl.example/Se/rd/se/rd/Serde-1.0.0.crate?sha="
+                           "abcdef0000000000000000000000000000000000000000000000000000000001");
+    ASSERT_INT_EQ(csec__index_set_config(ix, "config.json", "{\"dl\":3}", 8, &d), CSEC_EPARSE);
+    ASSERT_STR_EQ(d.file, "config.json");
+    ASSERT_INT_EQ(csec__index_set_config(ix, "config.json", "[", 1, &d), CSEC_EPARSE);
+    ASSERT_STR_EQ(d.file, "config.json");
+    ASSERT_INT_EQ(d.line, 1);
+    ASSERT_INT_EQ(d.col, 2);
+    csec_buf_free(&url);
+    csec__index_free(ix);
+    /* A missing directory is an I/O error. */
+    csec_index *none = NULL;
+    ASSERT_INT_EQ(csec__index_open_dir(&none, "/nonexistent/index", &d), CSEC_EIO);
+    ASSERT(none == NULL);
+}
+
+/* ---- the whole crates.io index of 2020-07 ---- */
+
+/* Unpacks crates-index-2020-07.tar.zst into <src>/build once (atomically, so
+ * parallel test runs do not see half a tree).  NULL: skip. */
+static const char *real_index(void)
+{
+    static char path[4096];
+    const char *data = test_data_dir();
+    if (!data)
+        return NULL;
+    const char *tarball = test_path(data, "crates-index-2020-07.tar.zst");
+    struct stat st;
+    if (stat(tarball, &st) != 0)
+        return NULL;
+    snprintf(path, sizeof path, "%s/build/crates-index-2020-07", test_source_dir());
+    if (stat(test_path(path, "config.json"), &st) == 0)
+        return path;
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd,
+             "set -e; t='%s.tmp.%ld'; rm -rf \"$t\"; mkdir -p \"$t\"; "
+             "tar --zstd -xf '%s' -C \"$t\"; mv -T \"$t\" '%s' 2>/dev/null || rm -rf \"$t\"",
+             path, (long)getpid(), tarball, path);
+    if (system(cmd) != 0 || stat(test_path(path, "config.json"), &st) != 0)
+        return NULL;
+    return path;
+}
+
+TEST(index, real_2020_index)
+{
+    const char *dir = real_index();
+    if (!dir) {
+        if (csec_test_failed)
+            return;
+        SKIP("crates-index-2020-07.tar.zst not available");
+    }
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index_options o = {collect, &diags};
+    csec_index *ix = NULL;
+    csec_diag d;
+    ASSERT_INT_EQ(csec__index_open_dir_ex(&ix, dir, &o, &d), 0);
+    /* 259,132 lines: 27 exact repeats of a version and 2 versions that are
+     * not SemVer (leading zeros in a prerelease) leave 259,103 versions. */
+    ASSERT_INT_EQ(csec__index_crate_count(ix), 43451);
+    ASSERT_INT_EQ(csec__index_version_count(ix), 259103);
+    csec_index_stats st;
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.files, 43451);
+    ASSERT_INT_EQ(st.bad_lines, 0);
+    ASSERT_INT_EQ(st.bad_versions, 2);
+    ASSERT_INT_EQ(st.bad_files, 0);
+    ASSERT_INT_EQ(st.duplicates, 27);
+    ASSERT_CONTAINS(diags.ptr, "bluetooth_client:3:");
+    ASSERT_CONTAINS(diags.ptr, "hxgm30-client:1:");
+    const csec_index_crate *serde = csec__index_find(ix, "Serde");
+    ASSERT(serde);
+    ASSERT_STR_EQ(serde->name, "serde");
+    ASSERT_STR_EQ(csec__index_newest(serde, false, false)->vers, "1.0.114");
+    ASSERT(csec__index_find(ix, "serde-json") == csec__index_find(ix, "serde_json"));
+    const csec_index_version *v = version_of(csec__index_find(ix, "serde_json"), "1.0.56");
+    ASSERT(v);
+    bool has_serde = false;
+    for (size_t i = 0; i < v->deps_count; i++)
+        has_serde = has_serde || (strcmp(v->deps[i]->name, "serde") == 0 &&
+                                  v->deps[i]->kind == CSEC_INDEX_DEP_NORMAL);
+    ASSERT(has_serde);
+    /* Crates are sorted and every version list ascends. */
+    for (size_t i = 0; i < csec__index_crate_count(ix); i++) {
+        const csec_index_crate *c = csec__index_crate_at(ix, i);
+        for (size_t j = 1; j < c->versions_count; j++)
+            ASSERT(csec_version_cmp(&c->versions[j - 1].version, &c->versions[j].version) < 0);
+    }
+    ASSERT_STR_EQ(csec__index_config_dl(ix), "https://crates.io/api/v1/crates");
+    /* Compact: well under half the 238 MB unpacked. */
+    ASSERT(st.arena_bytes < (size_t)100 << 20);
+    csec__index_free(ix);
+    csec_buf_free(&diags);
+}
+
+/* ---- the sparse HTTP form, against nginx on loopback ---- */
+
+typedef struct nginx {
+    pid_t pid;
+    int port;
+    char dir[256]; /* temporary root of everything */
+} nginx;
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int port = -1;
+    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(s, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (s >= 0)
+        close(s);
+    return port;
+}
+
+static bool port_open(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0;
+    if (s >= 0)
+        close(s);
+    return ok;
+}
+
+static const char *find_nginx(void)
+{
+    static const char *const cands[] = {"/usr/sbin/nginx", "/usr/bin/nginx",
+                                        "/usr/local/sbin/nginx"};
+    for (size_t i = 0; i < sizeof cands / sizeof *cands; i++)
+        if (access(cands[i], X_OK) == 0)
+            return cands[i];
+    return NULL;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void nginx_stop(nginx *n)
+{
+    if (n->pid > 0) {
+        kill(n->pid, SIGTERM);
+        waitpid(n->pid, NULL, 0);
+        n->pid = 0;
+    }
+    if (n->dir[0]) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", n->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "  cannot remove %s\n", n->dir);
+    }
+}
+
+/* Serves a copy of the fixture index (with a config.json of its own) from
+ * <dir>/root.  Returns 0, or -1 with a message. */
+static int nginx_start(nginx *n, const char *bin)
+{
+    char cmd[4096], conf[4096];
+    memset(n, 0, sizeof *n);
+    snprintf(n->dir, sizeof n->dir, "/tmp/cratesec-sparse-XXXXXX");
+    if (!mkdtemp(n->dir)) {
+        n->dir[0] = '\0';
+        return -1;
+    }
+    n->port = free_port();
+    snprintf(cmd, sizeof cmd, "cp -r '%s/tests/data/index' '%s/root' && mkdir '%s/tmp'",
+             test_source_dir(), n->dir, n->dir);
+    if (n->port < 0 || system(cmd) != 0)
+        return -1;
+    snprintf(conf, sizeof conf,
+             "{\"dl\": \"http://127.0.0.1:%d/dl/{crate}/{version}/{lowerprefix}\",\n"
+             " \"api\": \"http://127.0.0.1:%d/api\"}\n",
+             n->port, n->port);
+    write_text(test_path(n->dir, "root/config.json"), conf);
+    snprintf(conf, sizeof conf,
+             "daemon off; master_process off; worker_processes 1;\n"
+             "pid %s/nginx.pid; error_log %s/error.log;\n"
+             "events { worker_connections 64; }\n"
+             "http {\n"
+             "  access_log %s/access.log;\n"
+             "  client_body_temp_path %s/tmp; proxy_temp_path %s/tmp;\n"
+             "  fastcgi_temp_path %s/tmp; uwsgi_temp_path %s/tmp; scgi_temp_path %s/tmp;\n"
+             "  default_type text/plain;\n"
+             "  server { listen 127.0.0.1:%d; root %s/root; }\n"
+             "}\n",
+             n->dir, n->dir, n->dir, n->dir, n->dir, n->dir, n->dir, n->dir, n->port, n->dir);
+    write_text(test_path(n->dir, "nginx.conf"), conf);
+    n->pid = fork();
+    if (n->pid == 0) {
+        char c[300], e[300];
+        snprintf(c, sizeof c, "%s/nginx.conf", n->dir);
+        snprintf(e, sizeof e, "%s/error.log", n->dir);
+        execl(bin, bin, "-p", n->dir, "-e", e, "-c", c, (char *)NULL);
+        _exit(127);
+    }
+    if (n->pid < 0)
+        return -1;
+    for (int i = 0; i < 500; i++) {
+        if (port_open(n->port))
+            return 0;
+        if (waitpid(n->pid, NULL, WNOHANG) == n->pid) {
+            n->pid = 0;
+            return -1;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+/* How many requests in nginx's access log got status `status`. */
+static size_t log_count(const nginx *n, const char *status)
+{
+    size_t len = 0, count = 0;
+    char *log = test_read(test_path(n->dir, "access.log"), &len);
+    char needle[16];
+    snprintf(needle, sizeof needle, "\" %s ", status);
+    for (const char *p = log; p && (p = strstr(p, needle)) != NULL; p++)
+        count++;
+    free(log);
+    return count;
+}
+
+static void run_sparse(nginx *n)
+{
+    char url[128], cache[300];
+    csec_index *ix = NULL;
+    const csec_index_crate *c = NULL;
+    csec_diag d;
+    csec_index_stats st;
+    csec_buf diags = CSEC_BUF_INIT, buf = CSEC_BUF_INIT;
+    csec_index_options o = {collect, &diags};
+    csec_index_sparse_options so = CSEC_INDEX_SPARSE_OPTIONS_INIT;
+
+    snprintf(url, sizeof url, "sparse+http://127.0.0.1:%d", n->port); /* no final '/' */
+    snprintf(cache, sizeof cache, "%s/cache/index", n->dir);
+    so.cache_dir = cache;
+    so.timeout = 20;
+
+    /* 1. First use: everything is downloaded and cached. */
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, url, &o, &so, &d), 0);
+    char want[160];
+    snprintf(want, sizeof want, "http://127.0.0.1:%d/dl/{crate}/{version}/{lowerprefix}", n->port);
+    ASSERT_STR_EQ(csec__index_config_dl(ix), want);
+    snprintf(want, sizeof want, "http://127.0.0.1:%d/api", n->port);
+    ASSERT_STR_EQ(csec__index_config_api(ix), want);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "demo", &d), 0);
+    ASSERT(c);
+    ASSERT_INT_EQ(c->versions_count, 9);
+    ASSERT_INT_EQ(c->versions[5].deps_count, 5);
+    ASSERT_STR_EQ(c->versions[5].deps[0]->rename, "serde1");
+    ASSERT_INT_EQ(csec__index_dl_url(&buf, ix, c, &c->versions[5]), 0);
+    snprintf(want, sizeof want, "http://127.0.0.1:%d/dl/demo/1.0.0/de/mo", n->port);
+    ASSERT_STR_EQ(buf.ptr, want);
+    /* Already loaded: no request. */
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "DEMO", &d), 0);
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.http_requests, 2);
+    ASSERT_INT_EQ(st.http_ok, 2);
+    ASSERT_INT_EQ(st.cache_writes, 2);
+    ASSERT_INT_EQ(st.cache_hits, 0);
+    struct stat sb;
+    ASSERT(stat(test_path(cache, "de/mo/demo"), &sb) == 0);
+    ASSERT(stat(test_path(cache, "config.json"), &sb) == 0);
+    /* 404: no such crate. */
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "nosuchcrate", &d), CSEC_ENOTFOUND);
+    ASSERT(c == NULL);
+    ASSERT_CONTAINS(d.msg, "no crate named \"nosuchcrate\"");
+    /* crates.io's name rules: "Foo_Bar" is not at fo/o_/foo_bar; the '-'
+     * spelling is tried next and found. */
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "Foo_Bar", &d), 0);
+    ASSERT_STR_EQ(c->name, "foo-bar");
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "MyCrate", &d), 0);
+    ASSERT_INT_EQ(c->versions_count, 2);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "../../etc/passwd", &d), CSEC_EINVAL);
+    /* Bad lines are reported with the URL, line and column. */
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "badlines", &d), 0);
+    ASSERT_INT_EQ(c->versions_count, 2);
+    ASSERT_CONTAINS(diags.ptr, "badlines:2:53: \"cksum\" must be 64 hex digits");
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.http_not_found, 2); /* nosuchcrate, foo_bar */
+    csec__index_free(ix);
+    ix = NULL;
+
+    /* 2. Second session: every cached file is revalidated, answered 304,
+     * and read from the disk cache. */
+    size_t before304 = log_count(n, "304");
+    ASSERT_INT_EQ(before304, 0);
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, url, &o, &so, &d), 0);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "demo", &d), 0);
+    ASSERT_INT_EQ(c->versions_count, 9);
+    ASSERT_STR_EQ(c->versions[5].rust_version, "1.56");
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.http_requests, 2);
+    ASSERT_INT_EQ(st.http_not_modified, 2);
+    ASSERT_INT_EQ(st.http_ok, 0);
+    ASSERT_INT_EQ(st.cache_hits, 2);
+    ASSERT_INT_EQ(log_count(n, "304"), 2);
+    /* The server's copy changes: a new line (and a new mtime) means 200. */
+    const char *demo_path = test_path(n->dir, "root/de/mo/demo");
+    FILE *f = fopen(demo_path, "ab");
+    ASSERT(f);
+    fputs("{\"name\":\"demo\",\"vers\":\"3.0.0\",\"deps\":[],\"cksum\":\"0000000000000000000000000"
+          "000000000000000000000000000000000000000\",\"features\":{},\"yanked\":false}\n",
+          f);
+    fclose(f);
+    struct utimbuf ut = {time(NULL) + 10, time(NULL) + 10};
+    utime(demo_path, &ut);
+    csec__index_free(ix);
+    ix = NULL;
+
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, url, &o, &so, &d), 0);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "demo", &d), 0);
+    ASSERT_INT_EQ(c->versions_count, 10);
+    ASSERT_STR_EQ(c->versions[9].vers, "3.0.0");
+    /* The crate removed from the server: 404 drops the cached copy. */
+    ASSERT(stat(test_path(cache, "my/cr/mycrate"), &sb) == 0);
+    ASSERT(unlink(test_path(n->dir, "root/my/cr/mycrate")) == 0);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "mycrate", &d), CSEC_ENOTFOUND);
+    ASSERT(stat(test_path(cache, "my/cr/mycrate"), &sb) != 0);
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.http_ok, 1);
+    ASSERT_INT_EQ(st.http_not_modified, 1); /* config.json */
+    csec__index_free(ix);
+    ix = NULL;
+
+    /* 3. Offline: the cache alone, no request at all. */
+    so.offline = true;
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, url, &o, &so, &d), 0);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "demo", &d), 0);
+    ASSERT_INT_EQ(c->versions_count, 10);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "x", &d), CSEC_ENOTFOUND); /* never fetched */
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.http_requests, 0);
+    csec__index_free(ix);
+    ix = NULL;
+    so.offline = false;
+
+    /* 4. No cache: plain downloads. */
+    so.cache_dir = NULL;
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, url, &o, &so, &d), 0);
+    ASSERT_INT_EQ(csec__index_fetch(&c, ix, "ab", &d), 0);
+    ASSERT_INT_EQ(c->versions_count, 2);
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.http_ok, 2);
+    ASSERT_INT_EQ(st.cache_writes, 0);
+    csec__index_free(ix);
+    ix = NULL;
+
+    /* 5. Errors: no config.json there; a bad config.json; bad URLs. */
+    snprintf(url, sizeof url, "sparse+http://127.0.0.1:%d/nothing/", n->port);
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, url, &o, NULL, &d), CSEC_EIO);
+    ASSERT(ix == NULL);
+    ASSERT_CONTAINS(d.file, "/nothing/config.json");
+    write_text(test_path(n->dir, "root/de/config.json"), "{\"dl\": 1}");
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/de/", n->port);
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, url, &o, NULL, &d), CSEC_EPARSE);
+    ASSERT(ix == NULL);
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, "file:///etc/", &o, NULL, &d), CSEC_EINVAL);
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, "http://a b/", &o, NULL, &d), CSEC_EINVAL);
+    csec_buf_free(&diags);
+    csec_buf_free(&buf);
+}
+
+TEST(index, sparse_http_nginx)
+{
+    const char *bin = find_nginx();
+    if (!bin) {
+        const char *ci = getenv("CI");
+        if (ci && strcmp(ci, "true") == 0)
+            FAIL_AT("nginx not installed (scripts/deps.sh installs nginx-light)");
+        SKIP("nginx not installed");
+    }
+    nginx n;
+    if (nginx_start(&n, bin) < 0) {
+        nginx_stop(&n);
+        FAIL_AT("cannot start nginx on loopback");
+    }
+    run_sparse(&n);
+    nginx_stop(&n);
+}
+
+TEST(index, sparse_unreachable)
+{
+    csec_index *ix = NULL;
+    csec_diag d;
+    int port = free_port();
+    char url[64];
+    ASSERT(port > 0);
+    snprintf(url, sizeof url, "sparse+http://127.0.0.1:%d/", port);
+    ASSERT_INT_EQ(csec__index_open_sparse(&ix, url, NULL, NULL, &d), CSEC_EIO);
+    ASSERT(ix == NULL);
+    ASSERT_CONTAINS(d.file, "config.json");
+    ASSERT(d.msg[0] != '\0');
+}
