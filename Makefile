@@ -19,6 +19,7 @@ SAN      ?=
 PKGS     := libgit2 libcurl
 # The server (linked into the cratesec binary only, not into libcratesec).
 SERVER_PKGS := libmicrohttpd libcmark-gfm
+SERVER_PKGS += zlib
 
 WARN     := -Wall -Wextra -pedantic -Wstrict-prototypes -Wshadow -Wmissing-prototypes \
             -Wno-unused-parameter
@@ -37,6 +38,8 @@ FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o) $(SERVER_SRC:%.c=$(B)/%.o)
+# The JSON API's OpenAPI document, compiled in as a byte array (server/api.h).
+CLI_OBJ  += $(if $(SERVER_SRC),$(B)/server/openapi_json.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
 .PHONY: all test check fuzz fuzz-replay bench install format lint headertest clean
@@ -56,6 +59,16 @@ $(B)/libcratesec.so: $(LIB_OBJ)
 
 $(B)/server/%.o: CFLAGS += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 $(B)/cli/%.o: CPPFLAGS += -Iserver
+
+$(B)/server/openapi_json.c: server/openapi.json
+	@mkdir -p $(dir $@)
+	@{ echo 'const unsigned char srv_openapi_json[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; echo 'const unsigned long srv_openapi_json_len = sizeof srv_openapi_json;'; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(B)/server/openapi_json.o: $(B)/server/openapi_json.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/cratesec: $(CLI_OBJ) $(B)/libcratesec.a
 	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(B)/libcratesec.a $(LDLIBS) \
@@ -117,7 +130,7 @@ fuzz-run-%: build/fuzz/bin/%
 	  -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -close_fd_mask=3 \
 	  -artifact_prefix=build/fuzz/work/$*- build/fuzz/work/$* fuzz/corpora/$* \
 	  > build/fuzz/work/$*.log 2>&1 || { tail -40 build/fuzz/work/$*.log; exit 1; }
-	@grep -E "stat::number_of_executed_runs|stat::peak_rss_mb" build/fuzz/work/$*.log | \
+	@grep -E "stat::number_of_executed_(runs|units)|stat::peak_rss_mb" build/fuzz/work/$*.log | \
 	  sed 's/^/fuzz: $*: /'
 
 fuzz: $(FUZZ_NAMES:%=fuzz-run-%)

@@ -58,3 +58,103 @@ if [ -f "$IDX/config.json" ]; then
 else
     echo "== server: skipped (no unpacked index)"
 fi
+
+# Dependencies (lib/deps.c): resolving the full tree of a large crate version
+# and the ecosystem impact of one advisory over the whole 2020 index, with the
+# reverse dependencies built once as the server does at start-up
+# (bench/bench_deps.c).  sunshine-bounty-node 0.1.1 has the largest tree of
+# any crate's newest release in that index (654 crate versions, 2,667 edges);
+# RUSTSEC-2019-0036 (failure) one of the larger impacts (about 2,000 direct
+# dependents); the impact of every advisory is timed once as well.
+if [ -f "$IDX/config.json" ]; then
+    cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-deps" bench/bench_deps.c \
+        "$B/libcratesec.a" $(pkg-config --libs libgit2 libcurl) -lm -lpthread
+    echo "== dependencies ($IDX)"
+    out=$("$B/bench-deps" "$IDX" "$DB" 21 sunshine-bounty-node RUSTSEC-2019-0036)
+    echo "$out"
+    echo "$out" | awk '
+        /^tree_ms_median/ { split($1, a, "=")
+            printf "target: full tree of a large crate version under 50 ms: %s\n", (a[2] < 50 ? "OK" : "MISS") }
+        /^impact_ms_median/ { split($1, a, "=")
+            printf "target: ecosystem impact of one advisory under 50 ms: %s\n", (a[2] < 50 ? "OK" : "MISS") }
+        /^impact_all_ms_max/ { split($1, a, "=")
+            printf "target: ecosystem impact of every advisory each under 50 ms: %s\n", (a[2] < 50 ? "OK" : "MISS") }'
+else
+    echo "== dependencies: skipped (no unpacked index)"
+fi
+
+# Lockfile audit: `cratesec audit` on a generated 1,000-package Cargo.lock,
+# end to end as a process (database load, lockfile parse, audit, JSON
+# report).  400 packages are crates that have advisories (at 0.1.0), so the
+# audit does real matching and builds "via" chains; the rest are synthetic.
+LOCK=$B/bench-1000.lock
+python3 - "$DB" "$LOCK" <<'PY'
+import os, sys
+db, out = sys.argv[1], sys.argv[2]
+real = sorted(d for d in os.listdir(os.path.join(db, "crates")) if not d.startswith("."))[:400]
+names = sorted(set(real) | {"bench-crate-%04d" % i for i in range(1000 - len(real) - 1)})
+src = "registry+https://github.com/rust-lang/crates.io-index"
+lines = ["# generated for bench/run.sh", "version = 3", ""]
+pk = [(n, "0.1.0", src) for n in names] + [("zz-bench-app", "1.0.0", None)]
+pk.sort()
+idx = {n: i for i, (n, _, _) in enumerate(pk)}
+for i, (n, v, s) in enumerate(pk):
+    lines += ["[[package]]", 'name = "%s"' % n, 'version = "%s"' % v]
+    if s:
+        lines += ['source = "%s"' % s, 'checksum = "%064x"' % (i + 1)]
+    deps = [pk[j][0] for j in range(len(pk)) if j != i and pk[j][2] and
+            ((n == "zz-bench-app" and j % 50 == 0) or (j > i and (j * 7 + i) % 331 == 0))][:4]
+    if deps:
+        lines += ["dependencies = ["] + [' "%s",' % d for d in deps] + ["]"]
+    lines.append("")
+open(out, "w").write("\n".join(lines))
+PY
+echo "== audit ($(grep -c '^\[\[package\]\]' "$LOCK") packages, database load included)"
+AUDIT=("$B/cratesec" audit -q --no-yanked --db "$DB" --format json "$LOCK")
+"${AUDIT[@]}" >"$B/bench-audit.json" 2>/dev/null || true
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("findings: %d vulnerabilities, %d warnings" % (d["vulnerabilities"]["count"], sum(len(v) for v in d["warnings"].values())))' "$B/bench-audit.json"
+if command -v hyperfine >/dev/null 2>&1; then
+    hyperfine -N -i --warmup 3 --runs 31 --export-json "$B/bench-audit-times.json" \
+        "${AUDIT[*]}" >/dev/null 2>&1
+    med=$(python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$B/bench-audit-times.json")
+else
+    times=()
+    for _ in $(seq 31); do
+        t0=$(date +%s%N)
+        "${AUDIT[@]}" >/dev/null 2>&1 || true
+        times+=($(( ($(date +%s%N) - t0) / 1000 )))
+    done
+    med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.2f", a[int((NR + 1) / 2)] / 1000}')
+fi
+echo "audit_1000_ms median=$med (31 runs)"
+awk -v m="$med" 'BEGIN { printf "target: audit of 1,000 packages under 30 ms: %s\n", (m < 30 ? "OK" : "MISS") }'
+
+# JSON API: POST /v1/querybatch with 1,000 queries (issue 5; target under
+# 10 ms of server time).  Server time is what the access log records per
+# request (headers in to response sent); the client time adds Python's HTTP
+# client on the same machine.
+echo "== JSON API (/v1/querybatch, 1,000 queries)"
+API_TMP=$(mktemp -d)
+"$B/cratesec" serve --db "$DB" --listen 127.0.0.1:0 --threads 2 --access-log "$API_TMP/log" \
+    > "$API_TMP/out" 2> "$API_TMP/err" &
+API_PID=$!
+API_PORT=
+for _ in $(seq 200); do
+    API_PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$API_TMP/out" 2>/dev/null || true)
+    [ -n "$API_PORT" ] && break
+    sleep 0.05
+done
+if [ -n "$API_PORT" ]; then
+    python3 bench/api_querybatch.py "http://127.0.0.1:$API_PORT" "$DB" 51
+    kill -TERM "$API_PID"; wait "$API_PID" || true
+    # Skip the 5 warm-up requests; the duration is the last field ("1234us").
+    grep ' POST /v1/querybatch 200 ' "$API_TMP/log" | tail -n +6 | awk '{print $NF}' | tr -d 'us' |
+        sort -n | awk '{ a[NR] = $1 } END {
+            m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+            printf "querybatch_server_ms median %.2f (%d requests)\n", m / 1000, NR
+            printf "target: /v1/querybatch with 1,000 queries under 10 ms server time: %s\n", (NR && m < 10000 ? "OK" : "MISS") }'
+else
+    kill "$API_PID" 2>/dev/null || true
+    echo "querybatch: the server did not start"; cat "$API_TMP/err"
+fi
+rm -rf "$API_TMP"

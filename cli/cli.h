@@ -57,10 +57,12 @@ char *cli_read_file(const char *path, size_t *len);
 
 #define CLI_COMMANDS(X)                                                                            \
     X(check)                                                                                       \
+    X(audit)                                                                                       \
     X(show)                                                                                        \
     X(lint)                                                                                        \
     X(export_osv)                                                                                  \
     X(serve)                                                                                       \
+    X(deps)                                                                                        \
     X(semver)
 
 #define CLI__DECLARE(name) extern const cli_cmd cmd_##name;

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "http.h"
 #include "index.h"
+#include "page_deps.h"
 #include "server.h"
 
 #include <errno.h>
@@ -20,21 +21,34 @@
 #include <time.h>
 
 static const char *opt_db, *opt_index, *opt_listen, *opt_threads, *opt_timeout, *opt_maxconn,
-    *opt_log;
+    *opt_perip, *opt_log, *opt_cache_dir, *opt_max_age;
 
 static const cli_opt options[] = {
     {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
      NULL, &opt_db, NULL, NULL},
-    {"index", 'i', "DIR", "registry index in the git layout (crate versions, dependencies)",
+    {"index", 'i', "DIR|URL",
+     "registry index: a directory in the git layout, or sparse+http(s)://... (crate versions, "
+     "dependencies)",
      NULL, &opt_index, NULL, NULL},
+    {"cache-dir", 0, "DIR",
+     "disk cache of a sparse index (default $XDG_CACHE_HOME/cratesec/index/HOST-HASH, else "
+     "~/.cache/..., else build/cache/...)",
+     NULL, &opt_cache_dir, NULL, NULL},
+    {"index-max-age", 0, "SECONDS",
+     "a sparse index's crate files are revalidated once older than this (default 300)", NULL,
+     &opt_max_age, NULL, NULL},
     {"listen", 'l', "ADDR", "HOST:PORT to listen on (default 127.0.0.1:8080; port 0: any free)",
      NULL, &opt_listen, NULL, NULL},
     {"threads", 0, "N", "worker threads (default: number of CPUs)", NULL, &opt_threads, NULL,
      NULL},
-    {"timeout", 0, "SECONDS", "close connections idle or stalled this long (default 15)", NULL,
-     &opt_timeout, NULL, NULL},
+    {"timeout", 0, "SECONDS",
+     "idle/stalled connection and whole-request time limit (default 15)",
+     NULL, &opt_timeout, NULL, NULL},
     {"max-connections", 0, "N", "simultaneous connections (default 4000)", NULL, &opt_maxconn,
      NULL, NULL},
+    {"max-per-ip", 0, "N",
+     "simultaneous connections from one address (default 500; 0: none)",
+     NULL, &opt_perip, NULL, NULL},
     {"access-log", 0, "FILE", "append one line per request to FILE ('-': stdout, 'none'; "
                               "default stderr)",
      NULL, &opt_log, NULL, NULL},
@@ -73,6 +87,65 @@ static void raise_fd_limit(void)
     }
 }
 
+/* The default disk cache of a sparse index: one directory per index URL,
+ * named after its host and a hash of the URL (as Cargo names its caches). */
+static void default_cache_dir(csec_buf *out, const char *url)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        csec_buf_printf(out, "%s/cratesec/index/", xdg);
+    else if (home && *home)
+        csec_buf_printf(out, "%s/.cache/cratesec/index/", home);
+    else
+        csec_buf_puts(out, "build/cache/index/");
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    for (const char *p = host; *p && *p != '/' && *p != ':' && p - host < 100; p++) {
+        char c = *p;
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '-';
+        csec_buf_put(out, keep ? p : "_", 1);
+    }
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *p = url; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    csec_buf_printf(out, "-%016llx", (unsigned long long)h);
+}
+
+static int open_sparse(srv_site *site, srv_sparse **out, unsigned max_age)
+{
+    csec_buf dir = CSEC_BUF_INIT;
+    csec_index_sparse_options so = CSEC_INDEX_SPARSE_OPTIONS_INIT;
+    csec_index *idx = NULL;
+    csec_diag d;
+    int rc = -1;
+    if (opt_cache_dir)
+        csec_buf_puts(&dir, opt_cache_dir);
+    else
+        default_cache_dir(&dir, opt_index);
+    so.cache_dir = dir.ptr;
+    /* A page waits for a crate's first fetch: do not let it wait long. */
+    so.connect_timeout = 5;
+    so.timeout = 20;
+    double t0 = now_ms();
+    if (csec__index_open_sparse(&idx, opt_index, NULL, &so, &d) < 0) {
+        char line[1024];
+        fprintf(stderr, "cratesec serve: cannot open the index: %s\n",
+                csec_diag_format(line, sizeof line, &d));
+        goto done;
+    }
+    fprintf(stderr,
+            "cratesec serve: sparse index %s (config.json in %.0f ms; cache %s; crate files "
+            "revalidated after %u s)\n",
+            opt_index, now_ms() - t0, dir.ptr, max_age);
+    *out = srv_sparse_new(idx, max_age);
+    site->sparse = *out;
+    rc = 0;
+done:
+    csec_buf_free(&dir);
+    return rc;
+}
+
 static int run(int argc, char **argv)
 {
     int n = cli_parse(&cmd_serve, options, argc, argv);
@@ -83,7 +156,6 @@ static int run(int argc, char **argv)
         return EXIT_USAGE;
     }
     http_options ho = HTTP_OPTIONS_INIT;
-    ho.max_connections = 4000;
     unsigned long v;
     if (opt_listen)
         ho.listen = opt_listen;
@@ -102,6 +174,11 @@ static int run(int argc, char **argv)
             return EXIT_USAGE;
         ho.max_connections = (unsigned)v;
     }
+    if (opt_perip) {
+        if (parse_uint(opt_perip, "max-per-ip", 1000000, &v) < 0)
+            return EXIT_USAGE;
+        ho.max_per_ip = (unsigned)v;
+    }
     FILE *log = stderr;
     if (opt_log && strcmp(opt_log, "none") == 0)
         log = NULL;
@@ -113,16 +190,19 @@ static int run(int argc, char **argv)
         return EXIT_USAGE;
     }
     ho.access_log = log;
-    if (opt_index && (strncmp(opt_index, "sparse+", 7) == 0 ||
-                      strncmp(opt_index, "http://", 7) == 0 ||
-                      strncmp(opt_index, "https://", 8) == 0)) {
-        fprintf(stderr, "cratesec serve: HTTP (sparse) indexes are not supported yet; "
-                        "pass a local index directory\n");
-        return EXIT_USAGE;
+    bool sparse = opt_index && (strncmp(opt_index, "sparse+", 7) == 0 ||
+                                strncmp(opt_index, "http://", 7) == 0 ||
+                                strncmp(opt_index, "https://", 8) == 0);
+    unsigned max_age = 300;
+    if (opt_max_age) {
+        if (parse_uint(opt_max_age, "index-max-age", 86400 * 365, &v) < 0)
+            return EXIT_USAGE;
+        max_age = (unsigned)v;
     }
 
     double t0 = now_ms();
-    csec_db *db = cli_open_db(opt_db, false, false);
+    /* git times: the JSON API serves OSV records, whose `modified` needs them. */
+    csec_db *db = cli_open_db(opt_db, false, true);
     if (!db)
         return EXIT_FOUND;
     double t1 = now_ms();
@@ -130,7 +210,13 @@ static int run(int argc, char **argv)
     fprintf(stderr, "cratesec serve: %zu advisories loaded in %.0f ms\n", site->count,
             site->load_ms);
     csec_index *idx = NULL;
-    if (opt_index) {
+    srv_sparse *sp = NULL;
+    if (sparse) {
+        if (open_sparse(site, &sp, max_age) < 0) {
+            srv_site_free(site);
+            return EXIT_FOUND;
+        }
+    } else if (opt_index) {
         csec_diag d;
         double t2 = now_ms();
         if (csec__index_open_dir(&idx, opt_index, &d) < 0) {
@@ -148,11 +234,17 @@ static int run(int argc, char **argv)
                 csec__index_crate_count(idx), csec__index_version_count(idx), now_ms() - t2,
                 st.arena_bytes >> 20, st.bad_lines + st.bad_versions);
         site->index = idx;
+        /* Reverse dependencies for the advisory pages' ecosystem impact. */
+        double t3 = now_ms();
+        srv_deps_prepare(site);
+        fprintf(stderr, "cratesec serve: reverse dependencies in %.0f ms\n", now_ms() - t3);
     }
     raise_fd_limit();
     int rc = http_serve(site, &ho);
+    srv_deps_release(site);
     srv_site_free(site);
     csec__index_free(idx);
+    srv_sparse_free(sp);
     if (log && log != stderr && log != stdout)
         fclose(log);
     return rc < 0 ? EXIT_FOUND : EXIT_OK;
@@ -163,5 +255,22 @@ const cli_cmd cmd_serve = {
     "serve the web site: crate pages with a Security tab, advisories, search",
     "Loads the advisory database (and, with --index, a registry index) and serves HTML\n"
     "pages until SIGTERM or SIGINT; in-flight requests then finish (up to 5 s).\n"
-    "Prints \"listening on http://HOST:PORT\" once ready.",
+    "Prints \"listening on http://HOST:PORT\" once ready.\n"
+    "\n"
+    "Limits (hostile clients are answered or cut off; others keep being served):\n"
+    "  request line and header:  32 KB in all (431, or 414 for a longer URL), at most\n"
+    "                            64 header fields (431); a query string with hundreds of\n"
+    "                            parameters does not fit either (the connection is closed)\n"
+    "  request body:             16 KB (POST to the API: 512 KB), else 413\n"
+    "  time:                     a whole request must arrive within --timeout of the\n"
+    "                            connection opening or its previous response ending\n"
+    "                            (slowloris, slow bodies); an idle or stalled connection,\n"
+    "                            including one whose client does not read, is closed after\n"
+    "                            --timeout\n"
+    "  connections:              --max-connections in all, --max-per-ip from one address\n"
+    "                            (the excess are closed at once)\n"
+    "  protocol:                 HTTP/1.1 without Host, malformed header lines: 400;\n"
+    "                            garbage request lines: 400 or closed; methods other than\n"
+    "                            GET and HEAD (and the API's POST, OPTIONS): 405\n"
+    "  paths:                    %00, invalid UTF-8, bad escapes, . and .. segments: 400",
     run};

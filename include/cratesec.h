@@ -440,6 +440,190 @@ void csec_json_string(csec_buf *out, const char *s, size_t len);
 /** Returns CSEC_VERSION_STRING of the library actually linked. */
 const char *csec_version_string(void);
 
+
+/* ======================================================================
+ * 9. Lockfile audit (spec §4): `cargo audit` over a Cargo.lock
+ *
+ *     csec_lockfile *lf = NULL;
+ *     csec_audit_report *r = NULL;
+ *     csec_audit_options o = CSEC_AUDIT_OPTIONS_INIT;
+ *     if (csec_lockfile_open(&lf, "Cargo.lock", &diag) < 0) ... (exit 2)
+ *     csec_audit(&r, db, lf, &o, &diag);
+ *     csec_buf out = CSEC_BUF_INIT;
+ *     csec_audit_write_json(&out, r);          (or _text, _sarif)
+ *     int status = csec_audit_status(r);       (0 or 1, spec §4.5)
+ *     csec_audit_report_free(r);
+ *     csec_lockfile_free(lf);
+ * ====================================================================== */
+
+/** The kind of a lockfile package's `source` (spec §4.3). */
+typedef enum csec_source_kind {
+    CSEC_SOURCE_NONE = 0, /* no `source`: a workspace member or a path dependency */
+    CSEC_SOURCE_REGISTRY, /* registry+URL */
+    CSEC_SOURCE_SPARSE,   /* sparse+URL */
+    CSEC_SOURCE_GIT,      /* git+URL[?branch=|rev=|tag=...][#commit] */
+    CSEC_SOURCE_PATH      /* path+URL */
+} csec_source_kind;
+
+/** One entry of a package's `dependencies`, resolved as Cargo does (spec
+ * §4.3): abbreviated v2+ entries take the version and source of the first
+ * package of that name (and version, when given). */
+typedef struct csec_lock_dep {
+    const char *name;
+    const char *version; /* never NULL after a successful parse */
+    const char *source;  /* NULL: none */
+    /** Index of the package it names (csec_lockfile_get), or SIZE_MAX when
+     * no entry of the lockfile matches (the dependency tree stops there). */
+    size_t package;
+} csec_lock_dep;
+
+/** One `[[package]]`.  Strings are owned by the lockfile. */
+typedef struct csec_lock_package {
+    const char *name;
+    const char *version_text; /* as written */
+    csec_version version;     /* parsed strictly (spec §2.1); views into version_text */
+    const char *source;       /* as written, NULL when absent */
+    csec_source_kind source_kind;
+    const char *source_url;   /* the URL without kind, query and fragment; NULL when no source */
+    /** The default crates.io registry: `registry+https://github.com/rust-lang/crates.io-index`
+     * or `sparse+https://index.crates.io/`.  Only these packages are audited. */
+    bool crates_io;
+    const char *checksum; /* 64 hex digits, or NULL (v1: from [metadata]) */
+    const csec_lock_dep *deps;
+    size_t deps_count;
+    const csec_lock_dep *replace; /* NULL when absent */
+    uint32_t line, col;           /* where its [[package]] header is, for reports */
+} csec_lock_package;
+
+typedef struct csec_lockfile csec_lockfile;
+
+/** Parses a Cargo.lock of format v1 to v4 (spec §4.3).  `path` names the
+ * file in diagnostics (may be NULL).  Returns 0 and a new lockfile (free with
+ * csec_lockfile_free), or CSEC_EPARSE with the line, column and message of
+ * the first problem in `d` (TOML syntax, wrong types, bad versions, checksums,
+ * sources or dependency strings, unresolvable dependencies). */
+int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text, size_t len,
+                        csec_diag *d);
+/** Reads and parses the file at `path`; CSEC_EIO when it cannot be read. */
+int csec_lockfile_open(csec_lockfile **out, const char *path, csec_diag *d);
+/** Frees a lockfile. Accepts NULL. */
+void csec_lockfile_free(csec_lockfile *lf);
+/** The format version, 1 to 4 (detected as spec §4.3 says when absent). */
+int csec_lockfile_format(const csec_lockfile *lf);
+/** The number of `[[package]]` entries (v1's [root] excluded), and entry `i`
+ * in file order. */
+size_t csec_lockfile_count(const csec_lockfile *lf);
+const csec_lock_package *csec_lockfile_get(const csec_lockfile *lf, size_t i);
+/** v1's `[root]` package, or NULL. */
+const csec_lock_package *csec_lockfile_root(const csec_lockfile *lf);
+/** The shortest chain of dependents from a root package (one nothing in the
+ * lockfile depends on, or v1's [root]) down to `p`: fills `out` with up to
+ * `cap` packages, root first and `p` last, and returns the chain's full
+ * length (1 when `p` is itself a root or no root reaches it).  Ties go to the
+ * dependent that comes first in the file. */
+size_t csec_lockfile_path(const csec_lockfile *lf, const csec_lock_package *p,
+                          const csec_lock_package **out, size_t cap);
+
+/** Warning kinds, in the order cargo-audit's report lists them (spec §4.4). */
+typedef enum csec_warning_kind {
+    CSEC_WARNING_NOTICE = 0,
+    CSEC_WARNING_UNMAINTAINED = 1,
+    CSEC_WARNING_UNSOUND = 2,
+    CSEC_WARNING_YANKED = 3
+} csec_warning_kind;
+
+#define CSEC_WARNING_KINDS 4
+/** The bit of a warning kind in csec_audit_options masks. */
+#define CSEC_WARNING_BIT(kind) (1u << (kind))
+
+/** Says whether crates.io version `version` of crate `name` is yanked: 1 yes,
+ * 0 no, negative when the crate or version is unknown (the audit counts it
+ * in `yanked_unknown` and goes on, as cargo-audit does). */
+typedef int (*csec_yanked_cb)(const char *name, const char *version, void *payload);
+
+/** What to audit and what fails (cargo-audit's settings, spec §4.1). */
+typedef struct csec_audit_options {
+    /** Advisory ids to leave out.  Each must be a valid id of any kind (spec
+     * §1.7: RUSTSEC-, CVE-, GHSA-...); as in cargo-audit, an advisory is left
+     * out only when its own id is listed, not one of its aliases. */
+    const char *const *ignore;
+    size_t ignore_count;
+    /** Target filters (spec §2.6 item 6): when set, advisories restricted to
+     * other architectures / operating systems are left out. */
+    const char *const *target_arch;
+    size_t target_arch_count;
+    const char *const *target_os;
+    size_t target_os_count;
+    /** Leave out advisories whose CVSS severity is below this (NONE: all). */
+    csec_severity severity_threshold;
+    /** Informational kinds reported as warnings: bits of NOTICE, UNMAINTAINED
+     * and UNSOUND (default all three). */
+    unsigned informational_warnings;
+    /** Warning kinds that fail the audit: bits of UNMAINTAINED, UNSOUND and
+     * YANKED (`--deny warnings` is all three; a notice is never denied).  A
+     * denied informational kind is also reported. */
+    unsigned deny;
+    /** The yanked check; NULL skips it (no index). */
+    csec_yanked_cb yanked;
+    void *yanked_payload;
+} csec_audit_options;
+
+#define CSEC_AUDIT_OPTIONS_INIT                                                                    \
+    {NULL, 0, NULL, 0, NULL, 0, CSEC_SEVERITY_NONE, 7u, 0u, NULL, NULL}
+
+/** One finding: a vulnerability (kind -1) or a warning. */
+typedef struct csec_audit_finding {
+    const csec_lock_package *package;
+    const csec_advisory *advisory; /* NULL for yanked */
+    int kind;                      /* -1 vulnerability, else a csec_warning_kind */
+    bool denied;                   /* a warning whose kind is denied */
+} csec_audit_finding;
+
+/** The result of an audit.  Borrows the database and the lockfile, which
+ * must outlive it. */
+typedef struct csec_audit_report {
+    const csec_db *db;
+    const csec_lockfile *lockfile;
+    /** In lockfile order, then the database's advisory order. */
+    const csec_audit_finding *vulnerabilities;
+    size_t vulnerabilities_count;
+    /** By kind (notice, unmaintained, unsound, yanked), then as above
+     * (yanked: by name, version and source). */
+    const csec_audit_finding *warnings;
+    size_t warnings_count;
+    size_t denied_count;   /* warnings with `denied` set */
+    bool yanked_checked;   /* a yanked callback was given */
+    size_t yanked_unknown; /* packages the yanked callback did not know */
+} csec_audit_report;
+
+/** Audits every crates.io package of `lf` against `db` (spec §4.4).  Both
+ * crates.io source spellings are audited (rustsec itself never matches an
+ * advisory to a `sparse+` package, spec §2.6; Cargo does not write them).
+ * Returns 0 and a new report (free with csec_audit_report_free), or
+ * CSEC_EINVAL with a message in `d` for an --ignore value that is not an
+ * advisory id.  `opts` may be NULL (defaults). */
+int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *lf,
+               const csec_audit_options *opts, csec_diag *d);
+void csec_audit_report_free(csec_audit_report *r);
+/** cargo-audit's exit status (spec §4.5): 1 when a vulnerability or a denied
+ * warning was found, else 0. */
+int csec_audit_status(const csec_audit_report *r);
+
+/** Appends cargo-audit's JSON report (spec §4.6), one line and "\n". */
+void csec_audit_write_json(csec_buf *out, const csec_audit_report *r);
+/** Appends a SARIF 2.1.0 log (one rule per advisory, one result per finding,
+ * located at the package's line in `lockfile_uri`), pretty, ending in "\n". */
+void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const char *lockfile_uri);
+
+#define CSEC_AUDIT_TEXT_COLOR 1u   /* ANSI colours as cargo-audit on a terminal */
+#define CSEC_AUDIT_TEXT_NO_TREE 2u /* leave out the dependency trees */
+/** Appends cargo-audit's terminal report (spec §4.7) without the status lines:
+ * the findings and the `warning:` footer to `out`, the `error:` footer lines
+ * to `err` (stdout and stderr in cargo-audit).  Each finding also gets a
+ * `Via:` line with csec_lockfile_path's chain. */
+void csec_audit_write_text(csec_buf *out, csec_buf *err, const csec_audit_report *r,
+                           unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -232,6 +232,17 @@ int csec__index_open_sparse(csec_index **out, const char *url, const csec_index_
 int csec__index_fetch(const csec_index_crate **out, csec_index *idx, const char *name,
                       csec_diag *d);
 
+/** Revalidates crate `c` (from csec__index_fetch on the same index) against
+ * the sparse index: a conditional request with the disk cache's validators.
+ * Unchanged (304): *out = c and nothing is parsed or allocated.  Changed:
+ * the new file replaces the crate (the old record stays valid until the
+ * index is freed) and *out is the new one.  Returns 0; CSEC_ENOTFOUND with
+ * *out = NULL when the registry no longer has the crate; CSEC_EIO (or
+ * CSEC_EPARSE) with *out = c, still usable, when it could not be checked.
+ * For a directory index: 0 and *out = c.  Needs exclusive access. */
+int csec__index_revalidate(const csec_index_crate **out, csec_index *ix,
+                           const csec_index_crate *c, csec_diag *d);
+
 /* Internal, between index.c and index_sparse.c. */
 int csec__index_set_config(csec_index *idx, const char *path, const char *text, size_t len,
                            csec_diag *d);

@@ -38,6 +38,7 @@ typedef struct remote {
     char *cache_dir; /* NULL: no cache */
     csec_index_sparse_options opts;
     CURL *curl;
+    bool not_modified; /* the last get_file used the cached copy after a 304 */
 } remote;
 
 /* One response. */
@@ -313,6 +314,7 @@ static int get_file(remote *r, csec_index_stats *st, const char *rel, csec_buf *
     response cached = {0}, resp = {0};
     bool have_cache = cache_read(r, rel, &cached) == 0;
     int rc;
+    r->not_modified = false;
     if (have_cache)
         st->cache_hits++;
     if (r->opts.offline) {
@@ -328,6 +330,7 @@ static int get_file(remote *r, csec_index_stats *st, const char *rel, csec_buf *
         goto done;
     if (resp.status == 304 && have_cache) {
         st->http_not_modified++;
+        r->not_modified = true;
         *body = cached.body;
         cached.body = (csec_buf)CSEC_BUF_INIT;
         rc = GOT_FILE;
@@ -488,5 +491,45 @@ int csec__index_fetch(const csec_index_crate **out, csec_index *ix, const char *
     } else if (rc < 0) {
         *out = NULL;
     }
+    return rc;
+}
+
+int csec__index_revalidate(const csec_index_crate **out, csec_index *ix,
+                           const csec_index_crate *c, csec_diag *d)
+{
+    char rel[MAX_NAME + 16];
+    csec_buf body = CSEC_BUF_INIT, where = CSEC_BUF_INIT;
+    remote *r = csec__index_remote(ix);
+    int rc;
+
+    *out = c;
+    if (!r)
+        return 0; /* a directory index is read once */
+    if (csec__index_path_for(rel, sizeof rel, c->name) == 0)
+        return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "invalid crate name");
+    rc = get_file(r, csec__index_stats_ref(ix), rel, &body, d);
+    if (rc == GOT_FILE && r->not_modified) {
+        rc = 0; /* unchanged: keep the loaded crate, nothing is parsed again */
+        goto done;
+    }
+    if (rc == GOT_FILE) {
+        csec_buf_printf(&where, "%s%s", r->base, rel);
+        rc = csec__index_add_file(out, ix, where.ptr, c->name, body.ptr ? body.ptr : "",
+                                  body.len);
+        if (rc < 0) {
+            *out = c;
+            rc = csec__diag_set(d, rc, where.ptr, 0, 0, "no usable line in the crate file");
+        } else if (!*out) {
+            rc = GOT_NOTHING;
+        }
+    }
+    if (rc == GOT_NOTHING) {
+        *out = NULL;
+        rc = csec__diag_set(d, CSEC_ENOTFOUND, "", 0, 0, "no crate named \"%s\" in %s",
+                            c->name, r->base);
+    }
+done:
+    csec_buf_free(&body);
+    csec_buf_free(&where);
     return rc;
 }

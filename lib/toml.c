@@ -296,6 +296,10 @@ static long table_find(const csec_toml_value *t, const char *k, size_t n)
 
 static const char *part_ptr(const parser *p, const key_part *k)
 {
+    /* An empty quoted key may come before anything was decoded into keybuf,
+     * whose pointer is then still NULL (and NULL + 0 is undefined). */
+    if (k->len == 0)
+        return "";
     return k->in_src ? p->s + k->off : p->keybuf.ptr + k->off;
 }
 

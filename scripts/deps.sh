@@ -5,6 +5,8 @@ set -euo pipefail
 PKGS=(build-essential clang libclang-rt-14-dev pkg-config git python3 zstd
       libgit2-dev libcurl4-openssl-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
       libmicrohttpd-dev hyperfine chromium curl nginx-light wrk)
+# The JSON API compresses responses with zlib.
+PKGS+=(zlib1g-dev)
 # Browser tests (tests/browser) run playwright-core from npm under Node.js;
 # keep an existing node (for example NodeSource's), else take Debian's.
 command -v node >/dev/null || PKGS+=(nodejs)

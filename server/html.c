@@ -65,13 +65,27 @@ void html_date(csec_buf *b, csec_date d)
 
 void html_begin(csec_buf *b, const srv_site *site, const char *title, const char *query)
 {
+    html_begin_feed(b, site, title, query, NULL, NULL);
+}
+
+void html_begin_feed(csec_buf *b, const srv_site *site, const char *title, const char *query,
+                     const char *feed_href, const char *feed_title)
+{
     (void)site;
     csec_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                      "<meta name=\"color-scheme\" content=\"light dark\">\n<title>");
     html_esc(b, title);
     csec_buf_puts(b, " \xE2\x80\x94 cratesec</title>\n"
-                     "<link rel=\"stylesheet\" href=\"/static/style.css\">\n</head>\n<body>\n"
+                     "<link rel=\"stylesheet\" href=\"/static/style.css\">\n");
+    if (feed_href) {
+        csec_buf_puts(b, "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"");
+        html_esc(b, feed_title);
+        csec_buf_puts(b, "\" href=\"");
+        html_esc(b, feed_href);
+        csec_buf_puts(b, "\">\n");
+    }
+    csec_buf_puts(b, "</head>\n<body>\n"
                      "<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
                      "<header class=\"site\">\n<div class=\"wrap\">\n"
                      "<a class=\"brand\" href=\"/\">cratesec</a>\n"
@@ -150,34 +164,108 @@ static void write_version(csec_buf *b, const csec_version *v)
     csec_buf_free(&tmp);
 }
 
+/* The interval algorithm (spec §2.4) writes bounds that nobody publishes:
+ * next(v) = M.m.(p+1)-0 for an inclusive end or exclusive start at v, and
+ * X.Y.0-0 for the end of a caret or tilde range.  In words they read exactly
+ * as "after v" and "X.Y.0 and its pre-releases": no version lies between v
+ * and next(v), and X.Y.0-0 is the smallest pre-release of X.Y.0. */
+enum { BOUND_PLAIN, BOUND_NEXT, BOUND_WITH_PRE };
+
+static bool is_zero_pre(const csec_version *v)
+{
+    return v->pre.len == 1 && v->pre.ptr[0] == '0' && v->build.len == 0;
+}
+
+/* Classifies bound `v`; for BOUND_NEXT writes the version it follows to *prev. */
+static int bound_kind(const csec_version *v, csec_version *prev)
+{
+    if (!is_zero_pre(v))
+        return BOUND_PLAIN;
+    if (v->patch == 0)
+        return BOUND_WITH_PRE;
+    *prev = *v;
+    prev->patch--;
+    prev->pre.ptr = "";
+    prev->pre.len = 0;
+    return BOUND_NEXT;
+}
+
+static bool is_min_version(const csec_version *v)
+{
+    return v->major == 0 && v->minor == 0 && v->patch == 0 && is_zero_pre(v);
+}
+
+/* Whether [lo, hi) holds exactly one version (and its build variants):
+ * hi == next(lo). */
+static bool is_single(const csec_version *lo, const csec_version *hi)
+{
+    if (lo->major != hi->major || lo->minor != hi->minor)
+        return false;
+    if (lo->pre.len == 0)
+        return hi->patch == lo->patch + 1 && is_zero_pre(hi);
+    return hi->patch == lo->patch && hi->build.len == 0 && hi->pre.len == lo->pre.len + 2 &&
+           memcmp(hi->pre.ptr, lo->pre.ptr, lo->pre.len) == 0 &&
+           memcmp(hi->pre.ptr + lo->pre.len, ".0", 2) == 0;
+}
+
+void html_bound(csec_buf *b, const csec_version *v, const char *plain, const char *after)
+{
+    csec_version prev;
+    int k = bound_kind(v, &prev);
+    if (k == BOUND_NEXT) {
+        csec_buf_puts(b, after);
+        write_version(b, &prev);
+        return;
+    }
+    csec_buf_puts(b, plain);
+    if (k == BOUND_WITH_PRE) {
+        csec_version x = *v;
+        x.pre.ptr = "";
+        x.pre.len = 0;
+        write_version(b, &x);
+        csec_buf_puts(b, " and its pre-releases");
+    } else {
+        write_version(b, v);
+    }
+}
+
 void html_ranges(csec_buf *b, const csec_advisory *a)
 {
-    if (a->affected_count == 0) {
-        csec_buf_puts(b, "no version");
-        return;
-    }
-    if (a->affected_count == 1 && !a->affected[0].has_introduced && !a->affected[0].has_fixed) {
-        csec_buf_puts(b, "all versions, no fix available");
-        return;
-    }
+    size_t shown = 0;
     for (size_t i = 0; i < a->affected_count; i++) {
         const csec_interval *iv = &a->affected[i];
-        if (i)
+        bool lo = iv->has_introduced && !is_min_version(&iv->introduced);
+        /* A zero-width interval ([0.10.0, 0.10.0), spec §2.4) holds no version. */
+        if (iv->has_introduced && iv->has_fixed &&
+            csec_version_cmp(&iv->introduced, &iv->fixed) >= 0)
+            continue;
+        if (shown++)
             csec_buf_puts(b, "; ");
-        if (iv->has_introduced && iv->has_fixed) {
-            write_version(b, &iv->introduced);
-            csec_buf_puts(b, " up to, but not including, ");
-            write_version(b, &iv->fixed);
-        } else if (iv->has_fixed) {
-            csec_buf_puts(b, "versions before ");
-            write_version(b, &iv->fixed);
-        } else if (iv->has_introduced) {
-            write_version(b, &iv->introduced);
-            csec_buf_puts(b, " and later, no fix available");
-        } else {
+        if (!lo && !iv->has_fixed) {
             csec_buf_puts(b, "all versions, no fix available");
+        } else if (lo && iv->has_fixed && is_single(&iv->introduced, &iv->fixed)) {
+            csec_buf_puts(b, "only ");
+            write_version(b, &iv->introduced);
+        } else if (lo && iv->has_fixed && is_zero_pre(&iv->introduced) &&
+                   iv->fixed.pre.len == 0 && iv->fixed.build.len == 0 &&
+                   iv->fixed.major == iv->introduced.major &&
+                   iv->fixed.minor == iv->introduced.minor &&
+                   iv->fixed.patch == iv->introduced.patch) {
+            /* [X-0, X): exactly the pre-releases of X. */
+            csec_buf_puts(b, "the pre-releases of ");
+            write_version(b, &iv->fixed);
+        } else if (!lo) {
+            html_bound(b, &iv->fixed, "versions before ", "versions up to and including ");
+        } else {
+            html_bound(b, &iv->introduced, "from ", "after ");
+            if (iv->has_fixed)
+                html_bound(b, &iv->fixed, ", before ", ", up to and including ");
+            else
+                csec_buf_puts(b, ", no fix available");
         }
     }
+    if (!shown)
+        csec_buf_puts(b, "no version");
 }
 
 void html_version(csec_buf *b, const csec_version *v)

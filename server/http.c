@@ -16,14 +16,15 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_HEADERS 64
 #define LOG_PATH_MAX 300
 
 /* Per-request state, from the first handler call to the completion callback. */
@@ -35,6 +36,7 @@ typedef struct req_state {
     size_t bytes;        /* response body length */
     char method[8];
     char path[LOG_PATH_MAX + 1];
+    csec_buf upload; /* POST body, up to SRV_MAX_POST_BODY (the JSON API) */
 } req_state;
 
 /* Rendered pages.  The site is immutable while the server runs, so a page
@@ -64,6 +66,25 @@ typedef struct cshard {
     centry *buckets[CACHE_BUCKETS];
 } cshard;
 
+/* One open connection, from MHD's "started" notification to "closed".
+ *
+ * MHD's connection timeout is an idle timeout: a client that sends one byte
+ * every few seconds (slowloris) never trips it and holds its connection for
+ * ever.  So every connection also has a deadline: a complete request (head
+ * and body) must arrive within the timeout of the connection becoming ready
+ * for one, that is of its accept or of the end of the previous response.  A
+ * watchdog thread shuts down the socket of a connection past its deadline;
+ * MHD then sees the end of the stream and closes the connection itself.
+ * While a response is being sent, MHD's idle timeout applies instead. */
+typedef struct conn_track {
+    struct conn_track *prev, *next;
+    int fd;
+    atomic_llong ready_ms; /* CLOCK_MONOTONIC milliseconds */
+    atomic_int busy;       /* a response is queued or being sent */
+    bool cut;              /* shut down by the watchdog (under conn_mu) */
+    char client[INET6_ADDRSTRLEN];
+} conn_track;
+
 typedef struct server {
     const srv_site *site;
     const http_options *opts;
@@ -71,7 +92,18 @@ typedef struct server {
     atomic_int stopping;
     cshard *cache; /* CACHE_SHARDS shards */
     atomic_size_t cache_bytes;
+    pthread_mutex_t conn_mu; /* guards the list `conns` and conn_track.cut */
+    conn_track *conns;
+    atomic_long cut_count; /* connections cut off by the watchdog */
+    atomic_int watchdog_stop;
+    /* Messages of MHD, at most LOG_BURST a second (an attack must not flood
+     * the error log). */
+    atomic_llong log_sec;
+    atomic_int log_count;
+    atomic_long log_dropped;
 } server;
+
+#define LOG_BURST 10
 
 static uint64_t hash_str(const char *s)
 {
@@ -145,6 +177,126 @@ static void cache_free(server *s)
     free(s->cache);
 }
 
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void client_address(char *out, size_t n, const struct sockaddr *sa)
+{
+    snprintf(out, n, "-");
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)n);
+}
+
+static conn_track *track_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    server *s = cls;
+    conn_track *t = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fi =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        t = csec__xcalloc(1, sizeof *t);
+        t->fd = fi ? fi->connect_fd : -1;
+        atomic_store(&t->ready_ms, now_ms());
+        client_address(t->client, sizeof t->client, ai ? ai->client_addr : NULL);
+        pthread_mutex_lock(&s->conn_mu);
+        t->next = s->conns;
+        if (s->conns)
+            s->conns->prev = t;
+        s->conns = t;
+        pthread_mutex_unlock(&s->conn_mu);
+        *socket_context = t;
+    } else if (t) {
+        /* MHD notifies before it closes the socket, so the watchdog (which
+         * holds conn_mu while it shuts sockets down) never touches a
+         * descriptor that has been reused. */
+        pthread_mutex_lock(&s->conn_mu);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            s->conns = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        pthread_mutex_unlock(&s->conn_mu);
+        csec_free(t);
+        *socket_context = NULL;
+    }
+}
+
+static void *watchdog(void *arg)
+{
+    server *s = arg;
+    long long limit = (long long)s->opts->timeout_s * 1000;
+    while (!atomic_load(&s->watchdog_stop)) {
+        struct timespec pause = {0, 250 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        long long now = now_ms();
+        pthread_mutex_lock(&s->conn_mu);
+        for (conn_track *t = s->conns; t; t = t->next) {
+            if (t->cut || t->fd < 0 || atomic_load(&t->busy) ||
+                now - atomic_load(&t->ready_ms) <= limit)
+                continue;
+            t->cut = true;
+            shutdown(t->fd, SHUT_RDWR);
+            atomic_fetch_add(&s->cut_count, 1);
+            if (s->opts->access_log) {
+                char when[32];
+                time_t wall = time(NULL);
+                struct tm tm;
+                gmtime_r(&wall, &tm);
+                strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+                fprintf(s->opts->access_log, "%s %s - - 408 0 %lldus request-timeout\n", when,
+                        t->client, (now - atomic_load(&t->ready_ms)) * 1000);
+            }
+        }
+        pthread_mutex_unlock(&s->conn_mu);
+    }
+    return NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    server *s = cls;
+    long long sec = now_ms() / 1000;
+    long long seen = atomic_load(&s->log_sec);
+    if (seen != sec && atomic_compare_exchange_strong(&s->log_sec, &seen, sec)) {
+        long dropped = atomic_exchange(&s->log_dropped, 0);
+        atomic_store(&s->log_count, 0);
+        if (dropped)
+            fprintf(stderr, "cratesec serve: %ld more messages of the HTTP library dropped\n",
+                    dropped);
+    }
+    if (atomic_fetch_add(&s->log_count, 1) >= LOG_BURST) {
+        atomic_fetch_add(&s->log_dropped, 1);
+        return;
+    }
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    fprintf(stderr, "cratesec serve: %s\n", msg);
+}
+
 /* Keeps the raw URL: see the comment at the top of the file. */
 static size_t keep_raw(void *cls, struct MHD_Connection *c, char *s)
 {
@@ -169,6 +321,11 @@ const char *srv_query(const srv_req *r, const char *key)
     }
     sc->items[sc->n++] = out;
     return out;
+}
+
+const char *srv_header(const srv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 /* ---- responses ---- */
@@ -204,15 +361,27 @@ static enum MHD_Result send_resp(server *s, struct MHD_Connection *c, req_state 
     if (r->location.len)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, r->location.ptr);
     if (r->status == 405)
-        MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->allow ? r->allow : "GET, HEAD");
+    for (char *line = r->headers.ptr, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+        char *colon = strchr(line, ':');
+        *nl = '\0';
+        if (colon && colon < nl) {
+            *colon = '\0';
+            MHD_add_response_header(mr, line, colon + 2);
+        }
+    }
     if (atomic_load(&s->stopping))
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
     st->status = r->status;
     st->bytes = len;
+    conn_track *t = track_of(c);
+    if (t)
+        atomic_store(&t->busy, 1);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, mr);
     MHD_destroy_response(mr);
     csec_buf_free(&r->body);
     csec_buf_free(&r->location);
+    csec_buf_free(&r->headers);
     return ret;
 }
 
@@ -263,28 +432,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         copy_for_log(st->path, sizeof st->path, url);
         *con_cls = st;
         atomic_fetch_add(&s->inflight, 1);
-        if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > MAX_HEADERS)
+        if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > HTTP_MAX_HEADERS)
             return send_error(s, c, st, 431, "Request header fields too large",
                               "The request has too many header fields.");
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > s->opts->max_body)
+        bool post = strcmp(method, "POST") == 0;
+        if (cl && strtoull(cl, NULL, 10) > (post ? SRV_MAX_POST_BODY : s->opts->max_body))
             return send_error(s, c, st, 413, "Request body too large",
                               "This server accepts only small request bodies.");
         return MHD_YES;
     }
     if (*upload_size) {
+        bool post = strcmp(method, "POST") == 0;
         st->body += *upload_size;
+        if (post && st->body <= SRV_MAX_POST_BODY)
+            csec_buf_put(&st->upload, upload_data, *upload_size);
         *upload_size = 0;
         /* A chunked body has no announced length: past the limit, drop the
          * connection (a response cannot be queued while a body is read). */
-        return st->body > s->opts->max_body ? MHD_NO : MHD_YES;
+        return st->body > (post ? SRV_MAX_POST_BODY : s->opts->max_body) ? MHD_NO : MHD_YES;
     }
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (!get && strcmp(method, "POST") != 0 && strcmp(method, "OPTIONS") != 0)
         return send_error(s, c, st, 405, "Method not allowed",
                           "Only GET and HEAD are supported.");
     srv_resp r = {0};
-    bool cacheable = MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
+    bool cacheable = get && MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
+    /* With a sparse index, crate pages change when the registry's copy is
+     * revalidated: they are rendered each time (the crate is cached). */
+    if (s->site->sparse && strncmp(url, "/crates/", 8) == 0)
+        cacheable = false;
     uint64_t h = cacheable ? hash_str(url) : 0;
     const centry *e = cacheable ? cache_get(s, url, h) : NULL;
     if (e) {
@@ -295,8 +473,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r.static_len = e->len;
         return send_resp(s, c, st, &r);
     }
-    srv_route(s->site, c, method, url, &r);
-    if (cacheable && r.status == 200 && !r.static_body && !r.location.len)
+    srv_route(s->site, c, method, url, st->upload.ptr, st->upload.len, &r);
+    if (cacheable && r.status == 200 && !r.static_body && !r.location.len && !r.headers.len)
         cache_put(s, url, h, &r);
     return send_resp(s, c, st, &r);
 }
@@ -306,30 +484,27 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     server *s = cls;
     req_state *st = *con_cls;
+    conn_track *t = track_of(c);
+    if (t) {
+        /* Ready for the next request on this connection: a new deadline. */
+        atomic_store(&t->ready_ms, now_ms());
+        atomic_store(&t->busy, 0);
+    }
     if (!st)
         return;
     *con_cls = NULL;
+    csec_buf_free(&st->upload);
     FILE *log = s->opts->access_log;
     if (log) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         long long us = (long long)(now.tv_sec - st->start.tv_sec) * 1000000LL +
                        (now.tv_nsec - st->start.tv_nsec) / 1000;
-        char when[32], client[INET6_ADDRSTRLEN] = "-";
+        char when[32];
         struct tm tm;
         gmtime_r(&st->wall, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-                          client, sizeof client);
-            else if (sa->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                          client, sizeof client);
-        }
+        const char *client = t ? t->client : "-";
         fprintf(log, "%s %s %s %s %d %zu %lldus%s\n", when, client, st->method, st->path,
                 st->status, st->bytes, us,
                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
@@ -425,7 +600,11 @@ static double elapsed_ms(const struct timespec *t0)
 
 int http_serve(const srv_site *site, const http_options *opts)
 {
-    server s = {site, opts, 0, 0, NULL, 0};
+    server s;
+    memset(&s, 0, sizeof s);
+    s.site = site;
+    s.opts = opts;
+    pthread_mutex_init(&s.conn_mu, NULL);
     s.cache = csec__xcalloc(CACHE_SHARDS, sizeof *s.cache);
     for (size_t i = 0; i < CACHE_SHARDS; i++)
         pthread_mutex_init(&s.cache[i].mu, NULL);
@@ -434,6 +613,7 @@ int http_serve(const srv_site *site, const http_options *opts)
     int fd = open_listener(opts->listen, &family, shown, sizeof shown);
     if (fd < 0) {
         cache_free(&s);
+        pthread_mutex_destroy(&s.conn_mu);
         return -1;
     }
 
@@ -450,22 +630,31 @@ int http_serve(const srv_site *site, const http_options *opts)
     unsigned threads = opts->threads ? opts->threads : (cpus > 0 ? (unsigned)cpus : 1);
     /* A pool of one is ignored by MHD, and a single epoll thread stalls under
      * many connections (trial §5.2): one thread means poll mode instead. */
-    unsigned flags = MHD_USE_ITC | MHD_USE_ERROR_LOG |
+    unsigned flags = MHD_USE_ITC | MHD_USE_ERROR_LOG | 
                      (threads > 1 ? MHD_USE_EPOLL_INTERNAL_THREAD : MHD_USE_POLL_INTERNAL_THREAD);
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
         MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        opts->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        opts->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+        /* Level 1: HTTP/1.1 without Host, and header lines without a colon
+         * or with spaces before it, are answered with 400 (RFC 9112). */
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        &s, MHD_OPTION_END);
-    if (!d) {
+        &s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s, MHD_OPTION_END);
+    pthread_t wd;
+    if (!d || pthread_create(&wd, NULL, watchdog, &s) != 0) {
         fprintf(stderr, "cratesec serve: cannot start the HTTP server\n");
+        if (d)
+            MHD_stop_daemon(d);
         close(fd);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         cache_free(&s);
+        pthread_mutex_destroy(&s.conn_mu);
         return -1;
     }
     printf("listening on http://%s\n", shown);
@@ -491,11 +680,18 @@ int http_serve(const srv_site *site, const http_options *opts)
         nanosleep(&pause, NULL);
     }
     MHD_stop_daemon(d);
+    atomic_store(&s.watchdog_stop, 1);
+    pthread_join(wd, NULL);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     if (opts->access_log)
         fflush(opts->access_log);
+    long cut = atomic_load(&s.cut_count);
+    if (cut)
+        fprintf(stderr, "cratesec serve: %ld connections were cut off for not sending a whole "
+                        "request within %u s\n", cut, opts->timeout_s);
     cache_free(&s);
+    pthread_mutex_destroy(&s.conn_mu);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;
 }

@@ -17,14 +17,22 @@
 typedef struct http_options {
     const char *listen;        /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
     unsigned threads;          /* 0: number of online CPUs */
-    unsigned timeout_s;        /* idle / slow connection timeout */
+    unsigned timeout_s;        /* idle connection timeout, and the time a whole request
+                                * may take to arrive (slow clients are cut off) */
     unsigned max_connections;  /* simultaneous connections */
     size_t max_body;           /* bytes of request body accepted (then 413) */
     unsigned drain_ms;         /* how long in-flight requests may finish at shutdown */
     FILE *access_log;          /* NULL: no access log */
+    unsigned max_per_ip;       /* simultaneous connections from one address; 0: no limit */
 } http_options;
 
-#define HTTP_OPTIONS_INIT {"127.0.0.1:8080", 0, 15, 1000, 16384, 5000, NULL}
+#define HTTP_OPTIONS_INIT {"127.0.0.1:8080", 0, 15, 4000, 16384, 5000, NULL, 500}
+
+/* Memory of one connection (MHD's pool): the request line and head must fit
+ * in it with MHD's own records, so it bounds them (431 or 414 beyond). */
+#define HTTP_CONN_MEMORY 32768
+/* Header fields in one request (431 beyond). */
+#define HTTP_MAX_HEADERS 64
 
 /* Runs until SIGTERM/SIGINT.  Prints "listening on http://HOST:PORT" to
  * stdout once the socket is bound.  Returns 0 after a clean shutdown, -1 if

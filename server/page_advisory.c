@@ -1,6 +1,7 @@
 /* page_advisory.c - one advisory (/advisories/ID; aliases redirect), and the
  * facts list shared with the crate Security tab. */
 #include "html.h"
+#include "page_deps.h"
 
 #include <string.h>
 
@@ -208,7 +209,9 @@ void page_advisory(const srv_req *r, srv_resp *resp)
     csec_buf_puts(b, "<h2>Description</h2>\n<div class=\"desc\">\n");
     if (sa)
         csec_buf_puts(b, sa->desc_html);
-    csec_buf_puts(b, "</div>\n<p class=\"muted\">License of this advisory text: ");
+    csec_buf_puts(b, "</div>\n");
+    page_deps_impact(b, s, a);
+    csec_buf_puts(b, "<p class=\"muted\">License of this advisory text: ");
     html_esc(b, a->license ? a->license : "CC0-1.0");
     csec_buf_puts(b, ".</p>\n</article>\n");
     html_end(b, s);

@@ -52,7 +52,8 @@ void page_home(const srv_req *r, srv_resp *resp)
     const srv_site *s = r->site;
     csec_buf *b = &resp->body;
     resp->status = 200;
-    html_begin(b, s, "RustSec advisories for crates", NULL);
+    html_begin_feed(b, s, "RustSec advisories for crates", NULL, "/feed.xml",
+                    "RustSec advisories");
     csec_buf_puts(b, "<h1>RustSec advisories for crates</h1>\n"
                      "<form class=\"search\" role=\"search\" action=\"/search\" method=\"get\">"
                      "<label for=\"home-q\" class=\"vh\">Search crates and advisories</label>"
@@ -78,6 +79,7 @@ void page_home(const srv_req *r, srv_resp *resp)
         html_adv_item(b, a);
         shown++;
     }
-    csec_buf_puts(b, "</ul>\n<p><a href=\"/advisories\">All advisories, newest first</a></p>\n");
+    csec_buf_puts(b, "</ul>\n<p><a href=\"/advisories\">All advisories, newest first</a>; "
+                     "<a href=\"/feed.xml\">Atom feed of new and updated advisories</a></p>\n");
     html_end(b, s);
 }

@@ -22,6 +22,7 @@
 #include "html.h"
 
 #include "index.h"
+#include "page_deps.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,9 +140,9 @@ static void unknown_crate(const srv_req *r, srv_resp *resp, const char *name)
     csec_buf_puts(b, "<h1>Crate not found</h1>\n<p>No crate named <strong>");
     html_esc(b, name);
     csec_buf_puts(b, "</strong> is ");
-    csec_buf_puts(b, s->index ? "in the registry index or " : "");
+    csec_buf_puts(b, srv_has_index(s) ? "in the registry index or " : "");
     csec_buf_puts(b, "in the RustSec advisory database.");
-    if (!s->index)
+    if (!srv_has_index(s))
         csec_buf_puts(b, " This server runs without a registry index, so only crates with "
                          "advisories have pages.");
     csec_buf_puts(b, "</p>\n");
@@ -260,9 +261,12 @@ static void header(csec_buf *b, const view *v)
 static void tabs(csec_buf *b, const view *v)
 {
     static const char *const names[] = {"Versions", "Dependencies", "Security"};
+    /* Normal and build dependencies that resolve to affected releases
+     * (page_deps.c); dev-dependencies never count. */
+    size_t dep_alarms = page_deps_alarms(v->s, v->iv);
     csec_buf_puts(b, "<nav class=\"tabs\" aria-label=\"Crate sections\"><ul>\n");
     for (int t = TAB_VERSIONS; t <= TAB_SECURITY; t++) {
-        bool hl = t == TAB_SECURITY && v->count > 0;
+        bool hl = (t == TAB_SECURITY && v->count > 0) || (t == TAB_DEPS && dep_alarms > 0);
         csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", t == TAB_VERSIONS ? "versions"
                                                                    : tab_slug[t]);
         crate_url(b, v, (enum tab)t, true);
@@ -272,7 +276,13 @@ static void tabs(csec_buf *b, const view *v)
         if ((int)v->tab == t)
             csec_buf_puts(b, " aria-current=\"page\"");
         csec_buf_printf(b, ">%s", names[t]);
-        if (hl) {
+        if (hl && t == TAB_DEPS) {
+            csec_buf_printf(b, " <span class=\"count\" aria-hidden=\"true\">%zu</span>"
+                               "<span class=\"vh\">: %zu dependenc%s resolve%s to affected "
+                               "releases</span>",
+                            dep_alarms, dep_alarms, dep_alarms == 1 ? "y" : "ies",
+                            dep_alarms == 1 ? "s" : "");
+        } else if (hl) {
             csec_buf_printf(b, " <span class=\"count\" aria-hidden=\"true\">%zu</span>"
                                "<span class=\"vh\">: %zu advisor%s affect%s version ",
                             v->count, v->count, v->count == 1 ? "y" : "ies",
@@ -307,11 +317,10 @@ static void reason(csec_buf *b, const csec_advisory *a, const csec_version *sel)
         return;
     }
     if (fixed) {
-        csec_buf_puts(b, "Not affected: fixed in ");
-        html_version(b, fixed);
+        html_bound(b, fixed, "Not affected: fixed in ", "Not affected: fixed in versions after ");
     } else if (intro) {
-        csec_buf_puts(b, "Not affected: the affected versions start at ");
-        html_version(b, intro);
+        html_bound(b, intro, "Not affected: the affected versions start at ",
+                   "Not affected: the affected versions start after ");
     } else {
         csec_buf_puts(b, "Not affected: outside the affected ranges");
     }
@@ -463,6 +472,7 @@ static void security_tab(csec_buf *b, const view *v)
         }
         csec_buf_puts(b, ".</p>\n");
     }
+    page_deps_security(b, v->s, v->ic, v->iv);
     csec_buf_puts(b, "</section>\n");
     free(yes);
     free(no);
@@ -551,7 +561,9 @@ static void timeline(csec_buf *b, const view *v)
                 csec_buf_printf(b, "<rect class=\"fix\" x=\"%.1f\" y=\"%.0f\" width=\"3\" "
                                    "height=\"18\"><title>fixed in ",
                                 left + w * (double)i, y);
-                html_version(b, &a->affected[r].fixed);
+                /* The first published version with the fix, not the bound
+                 * itself, which may be an internal one like 0.4.0-0. */
+                html_esc(b, c->versions[i].vers);
                 csec_buf_puts(b, "</title></rect>\n");
                 break;
             }
@@ -618,70 +630,10 @@ static void versions_tab(csec_buf *b, const view *v)
     csec_buf_puts(b, "</tbody></table>\n</section>\n");
 }
 
+/* The Dependencies tab: direct findings, resolved tree (page_deps.c). */
 static void deps_tab(csec_buf *b, const view *v)
 {
-    static const char *const kinds[] = {"Dependencies", "Build dependencies",
-                                        "Development dependencies"};
-    csec_buf_puts(b, "<section aria-labelledby=\"dep-h\"><h2 id=\"dep-h\">Dependencies</h2>\n");
-    if (!v->iv) {
-        csec_buf_puts(b, "<p>The dependencies of this crate are not known here.</p></section>\n");
-        return;
-    }
-    if (v->iv->deps_count == 0)
-        csec_buf_puts(b, "<p>This version has no dependencies.</p>\n");
-    for (int k = 0; k < 3; k++) {
-        size_t n = 0;
-        for (uint32_t i = 0; i < v->iv->deps_count; i++)
-            n += v->iv->deps[i]->kind == k;
-        if (!n)
-            continue;
-        csec_buf_printf(b, "<h3>%s (%zu)</h3>\n<table><thead><tr><th scope=\"col\">Crate</th>"
-                           "<th scope=\"col\">Requirement</th><th scope=\"col\">Notes</th></tr>"
-                           "</thead>\n<tbody>\n",
-                        kinds[k], n);
-        for (uint32_t i = 0; i < v->iv->deps_count; i++) {
-            const csec_index_dep *d = v->iv->deps[i];
-            if (d->kind != k)
-                continue;
-            csec_buf_puts(b, "<tr><td><a href=\"/crates/");
-            html_url_part(b, d->name);
-            csec_buf_puts(b, "\">");
-            html_esc(b, d->name);
-            csec_buf_puts(b, "</a></td><td><code>");
-            html_esc(b, d->req);
-            csec_buf_puts(b, "</code></td><td>");
-            const char *sep = "";
-            if (d->optional) {
-                csec_buf_puts(b, "optional");
-                sep = "; ";
-            }
-            if (d->rename) {
-                csec_buf_printf(b, "%srenamed to <code>", sep);
-                html_esc(b, d->rename);
-                csec_buf_puts(b, "</code>");
-                sep = "; ";
-            }
-            if (d->target) {
-                csec_buf_printf(b, "%sonly for <code>", sep);
-                html_esc(b, d->target);
-                csec_buf_puts(b, "</code>");
-                sep = "; ";
-            }
-            if (d->registry) {
-                csec_buf_printf(b, "%sfrom another registry", sep);
-                sep = "; ";
-            }
-            const char *pkg = srv_site_package(v->s, d->name);
-            if (pkg) {
-                csec_buf_printf(b, "%s<a href=\"/crates/", sep);
-                html_url_part(b, pkg);
-                csec_buf_puts(b, "/security\">RustSec advisories</a>");
-            }
-            csec_buf_puts(b, "</td></tr>\n");
-        }
-        csec_buf_puts(b, "</tbody></table>\n");
-    }
-    csec_buf_puts(b, "</section>\n");
+    page_deps_tab(b, v->s, v->ic, v->iv);
 }
 
 /* ---- the handler ---- */
@@ -722,7 +674,7 @@ void page_crate(const srv_req *r, srv_resp *resp)
         }
     }
 
-    v.ic = s->index ? csec__index_find(s->index, url_name) : NULL;
+    v.ic = srv_index_crate(s, url_name);
     const char *pkg = srv_site_package(s, v.ic ? v.ic->name : url_name);
     if (!pkg && v.ic)
         pkg = srv_site_package(s, url_name);
@@ -798,7 +750,14 @@ void page_crate(const srv_req *r, srv_resp *resp)
     csec_buf_printf(&title, "%s%s%s: %s", v.name, v.has_sel ? " " : "",
                     v.has_sel ? v.sel_text : "", tab_title[v.tab]);
     resp->status = 200;
-    html_begin(b, s, title.ptr, NULL);
+    csec_buf feed = CSEC_BUF_INIT, feed_title = CSEC_BUF_INIT;
+    csec_buf_puts(&feed, "/crates/");
+    html_url_part(&feed, v.name);
+    csec_buf_puts(&feed, "/feed.xml");
+    csec_buf_printf(&feed_title, "RustSec advisories for %s", v.name);
+    html_begin_feed(b, s, title.ptr, NULL, feed.ptr, feed_title.ptr);
+    csec_buf_free(&feed);
+    csec_buf_free(&feed_title);
     csec_buf_free(&title);
     header(b, &v);
     tabs(b, &v);

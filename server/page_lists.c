@@ -219,8 +219,8 @@ void page_search(const srv_req *r, srv_resp *resp)
     size_t found = 0;
     csec_buf_puts(b, "<h2>Crates</h2>\n<ul class=\"names\">\n");
     const char *exact = NULL;
-    if (s->index) {
-        const csec_index_crate *c = csec__index_find(s->index, q);
+    if (srv_has_index(s)) {
+        const csec_index_crate *c = srv_index_crate(s, q);
         if (c)
             exact = c->name;
     }

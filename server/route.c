@@ -29,9 +29,26 @@ static const route routes[] = {
     {"/keywords", page_list_keywords},
     {"/keywords/*", page_list_keyword},
     {"/search", page_search},
+    /* Before the crate pages: these last segments are never a version or a tab. */
+    {"/feed.xml", page_feed},
+    {"/crates/*/feed.xml", page_feed_crate},
+    {"/crates/*/badge.svg", page_badge_svg},
+    {"/crates/*/badge.json", page_badge_json},
+    {"/crates/*/*/badge.svg", page_badge_svg},
+    {"/crates/*/*/badge.json", page_badge_json},
     {"/crates/*", page_crate},
     {"/crates/*/*", page_crate},
     {"/crates/*/*/*", page_crate},
+};
+
+/* The JSON API (api*.c): its handlers answer every method themselves. */
+static const route api_routes[] = {
+    {"/packages/*", api_package},
+    {"/v1/vulns/*", api_vuln},
+    {"/v1/query", api_query},
+    {"/v1/querybatch", api_querybatch},
+    {"/api/v1/crates/*/*/security", api_security},
+    {"/openapi.json", api_openapi},
 };
 
 static int hexval(char c)
@@ -100,7 +117,7 @@ void srv_redirect(srv_resp *resp, int status, const char *location)
 }
 
 void srv_route(const srv_site *site, void *conn, const char *method, const char *raw_path,
-               srv_resp *resp)
+               const char *body, size_t body_len, srv_resp *resp)
 {
     srv_scratch scratch = {{NULL}, 0};
     srv_req r = {0};
@@ -110,6 +127,8 @@ void srv_route(const srv_site *site, void *conn, const char *method, const char 
     r.path = raw_path;
     r.conn = conn;
     r.scratch = &scratch;
+    r.body = body;
+    r.body_len = body_len;
 
     size_t len = strlen(raw_path);
     if (len > MAX_PATH) {
@@ -167,13 +186,28 @@ void srv_route(const srv_site *site, void *conn, const char *method, const char 
         csec_buf_free(&loc);
         goto done;
     }
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        if (match(routes[i].pattern, r.seg, r.nseg)) {
-            routes[i].handler(&r, resp);
+    for (size_t i = 0; i < sizeof api_routes / sizeof api_routes[0]; i++) {
+        if (match(api_routes[i].pattern, r.seg, r.nseg)) {
+            api_routes[i].handler(&r, resp);
             goto done;
         }
     }
-    page_not_found(&r, resp, "There is no page at this address.");
+    bool page_method = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (match(routes[i].pattern, r.seg, r.nseg)) {
+            if (page_method)
+                routes[i].handler(&r, resp);
+            else
+                page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
+            goto done;
+        }
+    }
+    if (r.nseg && (strcmp(r.seg[0], "v1") == 0 || strcmp(r.seg[0], "api") == 0))
+        api_not_found(&r, resp);
+    else if (!page_method)
+        page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
+    else
+        page_not_found(&r, resp, "There is no page at this address.");
 done:
     for (size_t i = 0; i < scratch.n; i++)
         csec_free(scratch.items[i]);

@@ -43,8 +43,14 @@ typedef struct srv_site {
      * serving from advisories alone.  Set by the caller after srv_site_new;
      * not owned. */
     const struct csec_index *index;
+    /* A sparse HTTP index instead (registry.c), or NULL; `index` is NULL then.
+     * Set by the caller; not owned.  Look crates up with srv_index_crate. */
+    struct srv_sparse *sparse;
     char *css; /* the stylesheet, joined */
     size_t css_len;
+    struct srv_api *api; /* the JSON API's precomputed data (api.c) */
+    /* Reverse dependencies of `index` (page_deps.c: srv_deps_prepare), or NULL. */
+    struct csec_deps_rev *deps_rev;
 } srv_site;
 
 /* Builds the site from an open database (takes ownership of `db`). */
@@ -57,6 +63,24 @@ const srv_adv *srv_site_adv(const srv_site *s, const csec_advisory *a);
 const char *srv_site_package(const srv_site *s, const char *name);
 /* Whether two crate names are the same crate under crates.io's rules. */
 bool srv_same_crate(const char *a, const char *b);
+
+/* ---- the registry index (registry.c) ---- */
+
+struct csec_index_crate;
+struct csec_index_stats;
+typedef struct srv_sparse srv_sparse;
+/* The crate `name` of the registry index (crates.io's name rules), or NULL.
+ * With a sparse HTTP index the crate's file is fetched on first use and
+ * revalidated when older than the max age (index.h, registry.c).  Any
+ * thread; the crate stays valid while the site lives. */
+const struct csec_index_crate *srv_index_crate(const srv_site *s, const char *name);
+/* Whether the site has a registry index of either kind. */
+bool srv_has_index(const srv_site *s);
+/* Wraps a sparse index from csec__index_open_sparse (taking ownership) for
+ * concurrent use by the pages; copies are fresh for max_age_s seconds. */
+srv_sparse *srv_sparse_new(struct csec_index *idx, unsigned max_age_s);
+void srv_sparse_free(srv_sparse *sp);
+void srv_sparse_stats(srv_sparse *sp, struct csec_index_stats *out);
 
 /* ---- requests and responses ---- */
 
@@ -76,6 +100,8 @@ typedef struct srv_req {
     size_t nseg;
     void *conn; /* the HTTP layer's connection, for srv_query */
     srv_scratch *scratch;
+    const char *body; /* request body (POST), NULL when none; not NUL-terminated */
+    size_t body_len;
 } srv_req;
 
 typedef struct srv_resp {
@@ -86,6 +112,8 @@ typedef struct srv_resp {
     csec_buf location; /* redirect target (already percent-encoded), empty: none */
     const void *static_body; /* if set, served instead of `body` (never freed) */
     size_t static_len;
+    csec_buf headers;  /* more header lines "Name: value\n" (the API); never cached */
+    const char *allow; /* the Allow header of a 405, NULL: "GET, HEAD" */
 } srv_resp;
 
 /* The decoded value of query parameter `key` ('+' as space, %XX decoded), or
@@ -98,9 +126,17 @@ const char *srv_query(const srv_req *r, const char *key);
  * escape, an encoded NUL or a result that is not valid UTF-8. */
 long srv_decode(char *out, const char *in, size_t len);
 
-/* Dispatches one request through the routing table (route.c). */
+/* The value of request header `name` (case-insensitive), or NULL. */
+const char *srv_header(const srv_req *r, const char *name);
+
+/* Request bodies are accepted only for POST, up to this size (the JSON API's
+ * querybatch of 1,000 queries takes about 100 KB). */
+#define SRV_MAX_POST_BODY ((size_t)512 << 10)
+
+/* Dispatches one request through the routing table (route.c).  `body` is the
+ * request body (NULL, 0 when none). */
 void srv_route(const srv_site *site, void *conn, const char *method, const char *raw_path,
-               srv_resp *resp);
+               const char *body, size_t body_len, srv_resp *resp);
 
 /* Sets a redirect: status and Location from the given path pieces. */
 void srv_redirect(srv_resp *resp, int status, const char *location);
@@ -119,11 +155,33 @@ void page_list_keywords(const srv_req *r, srv_resp *resp);
 void page_search(const srv_req *r, srv_resp *resp);
 void page_crate(const srv_req *r, srv_resp *resp);
 void page_style(const srv_req *r, srv_resp *resp);
+/* Atom feeds (page_feed.c): /feed.xml and /crates/NAME/feed.xml. */
+void page_feed(const srv_req *r, srv_resp *resp);
+void page_feed_crate(const srv_req *r, srv_resp *resp);
+/* Badges (page_badge.c): /crates/NAME[/VERSION]/badge.svg and badge.json. */
+void page_badge_svg(const srv_req *r, srv_resp *resp);
+void page_badge_json(const srv_req *r, srv_resp *resp);
 /* A 404 page; `what` is a short sentence (plain text) saying what is missing. */
 void page_not_found(const srv_req *r, srv_resp *resp, const char *what);
 /* A plain error page with status and message. */
 void page_error(const srv_req *r, srv_resp *resp, int status, const char *title,
                 const char *message);
+
+/* ---- the JSON API (api*.c) ---- */
+
+struct srv_api;
+/* Precomputes what the API needs per advisory; called by srv_site_new. */
+struct srv_api *srv_api_new(const srv_site *s);
+void srv_api_free(struct srv_api *api);
+/* API handlers answer every method themselves (OPTIONS preflight, 405). */
+void api_package(const srv_req *r, srv_resp *resp);
+void api_vuln(const srv_req *r, srv_resp *resp);
+void api_query(const srv_req *r, srv_resp *resp);
+void api_querybatch(const srv_req *r, srv_resp *resp);
+void api_security(const srv_req *r, srv_resp *resp);
+void api_openapi(const srv_req *r, srv_resp *resp);
+/* A JSON 404 for unknown paths under /v1/ and /api/. */
+void api_not_found(const srv_req *r, srv_resp *resp);
 
 /* The one stylesheet (style.c), in pieces ending with NULL; srv_site_new
  * joins them into srv_site.css. */

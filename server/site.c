@@ -115,6 +115,7 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
         csec_buf_puts(&css, srv_style_css_parts[i]);
     s->css_len = css.len;
     s->css = csec_buf_detach(&css);
+    s->api = srv_api_new(s);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->load_ms = load_ms + (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -135,6 +136,7 @@ void srv_site_free(srv_site *s)
     free((void *)s->packages);
     free((void *)s->categories);
     free((void *)s->keywords);
+    srv_api_free(s->api);
     csec_db_free(s->db);
     csec_free(s->css);
     free(s);

@@ -66,6 +66,37 @@ A paragraph with <img src=x onerror=alert(4)> inline, [click](javascript:alert(3
 [click](javascript:alert(3)) and [data](data:text/html,hi) and [ok](https://example.com/)
 EOF
 
+# Ranges whose bounds come out of the interval algorithm as internal
+# versions (0.1.1-0, 0.4.0-0, 0.7.20-0): the pages must put them in words.
+mkdir -p "$TMP/db/crates/ranges"
+cat > "$TMP/db/crates/ranges/RUSTSEC-2099-0003.md" <<'EOF2'
+```toml
+[advisory]
+id = "RUSTSEC-2099-0003"
+package = "ranges"
+date = "2099-01-04"
+
+[versions]
+patched = ["^0.3.1", ">= 0.4.2, < 0.5", "> 0.7.19"]
+unaffected = ["<= 0.1.0", "=0.2.0"]
+```
+
+# Ranges with internal bounds
+EOF2
+cat > "$TMP/db/crates/ranges/RUSTSEC-2099-0004.md" <<'EOF2'
+```toml
+[advisory]
+id = "RUSTSEC-2099-0004"
+package = "ranges"
+date = "2099-01-05"
+
+[versions]
+patched = ["< 1.0.0", "> 1.0.0"]
+```
+
+# One version only
+EOF2
+
 LOG="$TMP/access.log"
 "$BIN" serve --db "$TMP/db" --index tests/data/index --listen 127.0.0.1:0 --threads 2 \
     --timeout 3 --access-log "$LOG" > "$TMP/out" 2> "$TMP/err" &
@@ -177,6 +208,23 @@ absent /crates/bar-baz/1.0.0/security 'tab-affected' 'class="adv'
 expect /crates/nope-nope 404 'Crate not found'
 expect /crates/fooo 404 '/crates/foo' # suggestion
 
+# Ranges in words: no internal "-0" bound, exact readings.
+expect /advisories/RUSTSEC-2099-0003 200 \
+    'after 0.1.0, before 0.2.0; after 0.2.0, before 0.3.1; from 0.4.0 and its pre-releases, before 0.4.2; from 0.5.0, up to and including 0.7.19'
+absent /advisories/RUSTSEC-2099-0003 '0.1.1-0' '0.2.1-0' '0.4.0-0' '0.7.20-0' 'up to, but not'
+expect /advisories/RUSTSEC-2099-0004 200 '<dd>only 1.0.0</dd>'
+absent /advisories/RUSTSEC-2099-0004 '1.0.1-0'
+expect /crates/ranges/0.8.0/security 200 'Not affected: fixed in versions after 0.7.19' \
+    'Not affected: the affected versions start at 1.0.0'
+expect /crates/ranges/0.3.5/security 200 'Not affected: fixed in 0.3.1'
+expect /crates/ranges/1.0.1/security 200 'Not affected: fixed in versions after 1.0.0'
+expect /crates/ranges/0.4.0-rc.1/security 200 'Affects version 0.4.0-rc.1' \
+    'from 0.4.0 and its pre-releases, before 0.4.2'
+expect /crates/ranges/1.0.0/security 200 'Affecting version 1.0.0 (1)'
+absent /crates/ranges/0.8.0/security '0.7.20-0' '0.4.0-0'
+expect /advisories/RUSTSEC-2020-0001 200 '<dd>from 0.5.0, before 1.2.3; the pre-releases of 2.0.0</dd>'
+expect /advisories/RUSTSEC-2023-0004 200 '<dd>versions up to and including 1.0.0</dd>'
+
 # Hostile Markdown: raw HTML escaped, bad schemes removed, good ones kept.
 expect /advisories/RUSTSEC-2099-0002 200 'href="https://example.com/"'
 absent /advisories/RUSTSEC-2099-0002 '<script>' 'onerror' 'javascript:' 'JaVaScRiPt' 'data:text' '<b>'
@@ -212,6 +260,77 @@ else
 fi
 PID=
 grep -q 'GET /crates/demo/1.0.0/security 200' "$LOG" && ok || bad "access log line missing"
+
+# The same crate pages from a sparse HTTP index: tests/data/index served by
+# a real nginx on loopback, crate files fetched on demand into a disk cache
+# and revalidated once older than --index-max-age.
+NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null)
+if [ -z "$NGINX" ]; then
+    if [ "${CI:-}" = true ]; then bad "nginx not installed"; else echo "server.sh: sparse: SKIP (no nginx)"; fi
+else
+    NG="$TMP/nginx"
+    mkdir -p "$NG/tmp"
+    cp -r tests/data/index "$NG/root"
+    NPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    cat > "$NG/nginx.conf" <<EOF2
+daemon off; master_process off; worker_processes 1;
+pid $NG/nginx.pid; error_log $NG/error.log;
+events { worker_connections 64; }
+http {
+  access_log $NG/access.log;
+  client_body_temp_path $NG/tmp; proxy_temp_path $NG/tmp;
+  fastcgi_temp_path $NG/tmp; uwsgi_temp_path $NG/tmp; scgi_temp_path $NG/tmp;
+  default_type text/plain;
+  server { listen 127.0.0.1:$NPORT; root $NG/root; }
+}
+EOF2
+    "$NGINX" -p "$NG" -e "$NG/error.log" -c "$NG/nginx.conf" &
+    NGPID=$!
+    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$NPORT/config.json" && break; sleep 0.05; done
+    "$BIN" serve --db "$TMP/db" --index "sparse+http://127.0.0.1:$NPORT/" --cache-dir "$TMP/cache" \
+        --index-max-age 2 --listen 127.0.0.1:0 --threads 2 --access-log none \
+        > "$TMP/out2" 2> "$TMP/err2" &
+    PID=$!
+    PORT2=
+    for _ in $(seq 100); do
+        PORT2=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/out2" 2>/dev/null)
+        [ -n "$PORT2" ] && break
+        sleep 0.05
+    done
+    if [ -z "$PORT2" ]; then
+        bad "sparse: server did not start: $(cat "$TMP/err2")"
+    else
+        URL="http://127.0.0.1:$PORT2"
+        crate_fetches() { grep -c "GET /de/mo/demo HTTP/1.1\" $1 " "$NG/access.log"; }
+        expect /crates/demo 200 'version-select' '<h1>demo <span class="muted">1.0.0+build.5' \
+            'class="tab-affected"' '/crates/demo/1.1.0' '/crates/demo/2.0.0-rc.1'
+        expect /crates/demo/1.1.0/security 200 'Not affected: fixed in 1.1.0' 'This version has been yanked'
+        expect /crates/demo/1.0.0/dependencies 200 'Dependencies'
+        expect /crates/DEMO/versions 301
+        expect /crates/nope-nope 404 'Crate not found'
+        expect /crates/foo 200 'not in the registry index' 'RUSTSEC-2020-0001'
+        # One fetch for all those page views: the copy is fresh for 2 s.
+        [ "$(crate_fetches 200)" = 1 ] && ok || bad "sparse: demo fetched $(crate_fetches 200) times, want 1"
+        [ -f "$TMP/cache/de/mo/demo" ] && ok || bad "sparse: no cached copy of demo"
+        # Past the max age: revalidated (304), nothing changes.
+        sleep 2.2
+        expect /crates/demo 200 '<h1>demo <span class="muted">1.0.0+build.5'
+        [ "$(crate_fetches 304)" = 1 ] && ok || bad "sparse: revalidations $(crate_fetches 304), want 1"
+        # A new release in the registry shows up after the max age.
+        sleep 1 # a new Last-Modified second
+        sed -n '$p' "$NG/root/de/mo/demo" | sed 's/"1.0.0+build.5"/"3.0.0"/' >> "$NG/root/de/mo/demo"
+        expect /crates/demo 200 '<h1>demo <span class="muted">1.0.0+build.5' # still fresh
+        sleep 2.2
+        expect /crates/demo 200 '<h1>demo <span class="muted">3.0.0' '/crates/demo/1.0.0'
+        [ "$(crate_fetches 200)" = 2 ] && ok || bad "sparse: downloads $(crate_fetches 200), want 2"
+        kill -TERM "$PID"
+        wait "$PID"; rc=$?
+        [ "$rc" = 0 ] && ok || bad "sparse: exit status $rc after SIGTERM"
+    fi
+    PID=
+    kill "$NGPID" 2>/dev/null
+    wait "$NGPID" 2>/dev/null
+fi
 
 echo "server.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,414 @@
+/* api_security.c - GET /api/v1/crates/NAME/VERSION/security: the Security tab
+ * of one crate version as data.
+ *
+ * The same decisions as the tab (page_crate.c): every non-withdrawn advisory
+ * of the crate with whether it affects VERSION and, when it does not, why
+ * (listed as unaffected, fixed in X, affected versions start at X, outside
+ * the ranges); affected ones first, then by kind (vulnerability, unsound,
+ * notice, unmaintained) and newest first; withdrawn advisories only by id.
+ * Each advisory carries its ranges, patched and unaffected requirements and
+ * the affected functions that apply to VERSION.
+ *
+ * NAME follows crates.io's rules (case and '-'/'_' insensitive; the answer
+ * gives the canonical name).  VERSION must be a published version when the
+ * registry index knows the crate, else any SemVer version.  With an index,
+ * "dependencies" lists, for each dependency of VERSION that has advisories,
+ * how many of the non-yanked releases its requirement allows are affected;
+ * without one it is null.
+ */
+#include "api.h"
+
+#include "index.h"
+#include "json.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct item {
+    const csec_advisory *a;
+    bool affects;
+} item;
+
+static int kind_rank(const csec_advisory *a)
+{
+    switch (a->informational) {
+    case CSEC_INFO_NONE:
+        return 0;
+    case CSEC_INFO_UNSOUND:
+        return 1;
+    case CSEC_INFO_NOTICE:
+        return 2;
+    case CSEC_INFO_UNMAINTAINED:
+        return 4;
+    default:
+        return 3;
+    }
+}
+
+static long date_key(csec_date d)
+{
+    return d.year * 10000L + d.month * 100L + d.day;
+}
+
+static int cmp_item(const void *x, const void *y)
+{
+    const item *p = x, *q = y;
+    if (p->affects != q->affects)
+        return p->affects ? -1 : 1;
+    int ka = kind_rank(p->a), kb = kind_rank(q->a);
+    if (ka != kb)
+        return ka - kb;
+    long da = date_key(p->a->date), db = date_key(q->a->date);
+    if (da != db)
+        return da < db ? 1 : -1;
+    return strcmp(q->a->id, p->a->id);
+}
+
+static void json_version(csec__json *j, const csec_version *v)
+{
+    csec_buf t = CSEC_BUF_INIT;
+    csec_version_write(&t, v);
+    csec__json_strn(j, t.ptr, t.len);
+    csec_buf_free(&t);
+}
+
+static void json_reqs(csec__json *j, const char *key, const csec_req *const *reqs, size_t n)
+{
+    csec_buf t = CSEC_BUF_INIT;
+    csec__json_key(j, key);
+    csec__json_array_begin(j);
+    for (size_t i = 0; i < n; i++) {
+        csec_buf_clear(&t);
+        csec_req_write(&t, reqs[i]);
+        csec__json_strn(j, t.ptr, t.len);
+    }
+    csec__json_array_end(j);
+    csec_buf_free(&t);
+}
+
+static void json_strlist(csec__json *j, const char *key, csec_strlist l)
+{
+    csec__json_key(j, key);
+    csec__json_array_begin(j);
+    for (size_t i = 0; i < l.count; i++)
+        csec__json_str(j, l.items[i]);
+    csec__json_array_end(j);
+}
+
+/* Why `a` does not affect `sel`, as the tab words it (page_crate.c reason). */
+static void write_reason(csec__json *j, const csec_advisory *a, const csec_version *sel)
+{
+    csec_buf t = CSEC_BUF_INIT;
+    const char *code = "outside_ranges";
+    const csec_version *fixed = NULL, *intro = NULL;
+    const csec_req *unaff = NULL;
+    for (size_t i = 0; i < a->affected_count; i++) {
+        const csec_interval *iv = &a->affected[i];
+        if (iv->has_fixed && csec_version_cmp(&iv->fixed, sel) <= 0 &&
+            (!fixed || csec_version_cmp(&iv->fixed, fixed) > 0))
+            fixed = &iv->fixed;
+        if (iv->has_introduced && csec_version_cmp(&iv->introduced, sel) > 0 &&
+            (!intro || csec_version_cmp(&iv->introduced, intro) < 0))
+            intro = &iv->introduced;
+    }
+    for (size_t i = 0; i < a->unaffected_count && !unaff; i++)
+        if (csec_req_matches(a->unaffected[i], sel))
+            unaff = a->unaffected[i];
+    if (unaff) {
+        code = "unaffected";
+        csec_buf_puts(&t, "Not affected: listed as unaffected (");
+        csec_req_write(&t, unaff);
+        csec_buf_putc(&t, ')');
+    } else if (fixed) {
+        code = "fixed";
+        csec_buf_puts(&t, "Not affected: fixed in ");
+        csec_version_write(&t, fixed);
+    } else if (intro) {
+        code = "not_yet_introduced";
+        csec_buf_puts(&t, "Not affected: the affected versions start at ");
+        csec_version_write(&t, intro);
+    } else {
+        csec_buf_puts(&t, "Not affected: outside the affected ranges");
+    }
+    csec__json_key(j, "reason");
+    csec__json_str(j, code);
+    csec__json_key(j, "reason_text");
+    csec__json_strn(j, t.ptr, t.len);
+    csec__json_key(j, "reason_version");
+    if (unaff) {
+        csec_buf_clear(&t);
+        csec_req_write(&t, unaff);
+        csec__json_strn(j, t.ptr, t.len);
+    } else if (fixed || intro) {
+        json_version(j, fixed ? fixed : intro);
+    } else {
+        csec__json_null(j);
+    }
+    csec_buf_free(&t);
+}
+
+static void add_function(const char *path, void *payload)
+{
+    csec__json_str(payload, path);
+}
+
+static void write_advisory(csec__json *j, const item *it, const csec_version *sel,
+                           const char *sel_text)
+{
+    const csec_advisory *a = it->a;
+    char date[16];
+    csec_buf t = CSEC_BUF_INIT;
+    csec__json_object_begin(j);
+    csec__json_key(j, "id");
+    csec__json_str(j, a->id);
+    csec__json_key(j, "kind");
+    csec__json_str(j, api_kind(a));
+    csec__json_key(j, "title");
+    csec__json_str(j, a->title ? a->title : "");
+    csec__json_key(j, "date");
+    snprintf(date, sizeof date, "%04d-%02d-%02d", a->date.year, a->date.month, a->date.day);
+    csec__json_str(j, date);
+    json_strlist(j, "aliases", a->aliases);
+    csec__json_key(j, "cvss");
+    if (a->cvss) {
+        csec__json_object_begin(j);
+        csec__json_key(j, "vector");
+        csec__json_str(j, a->cvss->canonical);
+        csec__json_key(j, "score");
+        csec__json_double(j, a->cvss->score);
+        csec__json_key(j, "severity");
+        csec__json_str(j, csec_severity_name(a->cvss->severity));
+        csec__json_object_end(j);
+    } else {
+        csec__json_null(j);
+    }
+    csec__json_key(j, "affected");
+    csec__json_bool(j, it->affects);
+    if (it->affects) {
+        csec__json_key(j, "reason");
+        csec__json_str(j, "affected");
+        csec_buf_puts(&t, a->informational == CSEC_INFO_UNMAINTAINED ? "Applies to version "
+                                                                       : "Affects version ");
+        csec_buf_puts(&t, sel_text);
+        csec__json_key(j, "reason_text");
+        csec__json_strn(j, t.ptr, t.len);
+        csec__json_key(j, "reason_version");
+        csec__json_null(j);
+    } else {
+        write_reason(j, a, sel);
+    }
+    csec__json_key(j, "ranges");
+    csec__json_array_begin(j);
+    for (size_t i = 0; i < a->affected_count; i++) {
+        const csec_interval *iv = &a->affected[i];
+        csec__json_object_begin(j);
+        csec__json_key(j, "introduced");
+        if (iv->has_introduced)
+            json_version(j, &iv->introduced);
+        else
+            csec__json_null(j);
+        csec__json_key(j, "fixed");
+        if (iv->has_fixed)
+            json_version(j, &iv->fixed);
+        else
+            csec__json_null(j);
+        csec__json_object_end(j);
+    }
+    csec__json_array_end(j);
+    json_reqs(j, "patched", a->patched, a->patched_count);
+    json_reqs(j, "unaffected", a->unaffected, a->unaffected_count);
+    csec__json_key(j, "functions");
+    csec__json_array_begin(j);
+    csec_advisory_functions_for(a, sel, add_function, j);
+    csec__json_array_end(j);
+    json_strlist(j, "os", a->os);
+    json_strlist(j, "arch", a->arch);
+    csec_buf_clear(&t);
+    csec_buf_puts(&t, "/advisories/");
+    csec_buf_puts(&t, a->id);
+    csec__json_key(j, "url");
+    csec__json_strn(j, t.ptr, t.len);
+    csec_buf_clear(&t);
+    csec_buf_puts(&t, "/v1/vulns/");
+    csec_buf_puts(&t, a->id);
+    csec__json_key(j, "osv");
+    csec__json_strn(j, t.ptr, t.len);
+    csec__json_object_end(j);
+    csec_buf_free(&t);
+}
+
+static const csec_index_version *find_version(const csec_index_crate *c, const char *text)
+{
+    for (size_t i = 0; i < c->versions_count; i++)
+        if (strcmp(c->versions[i].vers, text) == 0)
+            return &c->versions[i];
+    csec_version want;
+    if (csec_version_parse(&want, text, strlen(text), NULL) < 0)
+        return NULL;
+    for (size_t i = 0; i < c->versions_count; i++)
+        if (csec_version_cmp(&c->versions[i].version, &want) == 0)
+            return &c->versions[i];
+    return NULL;
+}
+
+/* One dependency's findings: the non-withdrawn advisories that affect some
+ * non-yanked release its requirement allows.  Writes nothing when none. */
+static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
+{
+    static const char *const kinds[] = {"normal", "build", "dev"};
+    const char *pkg = d->registry ? NULL : srv_site_package(s, d->name);
+    const csec_index_crate *dc = pkg ? csec__index_find(s->index, d->name) : NULL;
+    csec_req *req = NULL;
+    if (!dc || csec_req_parse(&req, d->req, strlen(d->req), NULL) < 0)
+        return;
+    size_t n = 0;
+    const csec_advisory *const *advs = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &n);
+    bool open = false;
+    for (size_t k = 0; k < n; k++) {
+        const csec_advisory *a = advs[k];
+        if (a->withdrawn.year)
+            continue;
+        size_t matching = 0, affected = 0;
+        for (size_t i = 0; i < dc->versions_count; i++) {
+            const csec_index_version *x = &dc->versions[i];
+            if (x->yanked || !csec_req_matches(req, &x->version))
+                continue;
+            matching++;
+            affected += csec_advisory_affects(a, &x->version);
+        }
+        if (!affected)
+            continue;
+        if (!open) {
+            open = true;
+            csec__json_object_begin(j);
+            csec__json_key(j, "name");
+            csec__json_str(j, dc->name);
+            csec__json_key(j, "req");
+            csec__json_str(j, d->req);
+            csec__json_key(j, "kind");
+            csec__json_str(j, kinds[d->kind < 3 ? d->kind : 0]);
+            csec__json_key(j, "optional");
+            csec__json_bool(j, d->optional);
+            csec__json_key(j, "target");
+            csec__json_str(j, d->target);
+            csec__json_key(j, "advisories");
+            csec__json_array_begin(j);
+        }
+        csec__json_object_begin(j);
+        csec__json_key(j, "id");
+        csec__json_str(j, a->id);
+        csec__json_key(j, "kind");
+        csec__json_str(j, api_kind(a));
+        csec__json_key(j, "matching_versions");
+        csec__json_uint(j, matching);
+        csec__json_key(j, "affected_versions");
+        csec__json_uint(j, affected);
+        csec__json_key(j, "all_affected");
+        csec__json_bool(j, affected == matching);
+        csec__json_object_end(j);
+    }
+    if (open) {
+        csec__json_array_end(j);
+        csec__json_object_end(j);
+    }
+    csec_req_free(req);
+}
+
+static void security_body(const srv_req *r, srv_resp *resp)
+{
+    const srv_site *s = r->site;
+    const char *url_name = r->seg[3], *ver = r->seg[4];
+    const csec_index_crate *ic = s->index ? csec__index_find(s->index, url_name) : NULL;
+    const char *pkg = srv_site_package(s, ic ? ic->name : url_name);
+    if (!pkg && ic)
+        pkg = srv_site_package(s, url_name);
+    if (!ic && !pkg) {
+        api_error(resp, 404, API_ERR_NOT_FOUND,
+                  "No such crate in the registry index or the advisory database.");
+        return;
+    }
+    const csec_index_version *iv = NULL;
+    csec_version sel;
+    char sel_text[128];
+    if (ic) {
+        iv = find_version(ic, ver);
+        if (!iv) {
+            api_error(resp, 404, API_ERR_NOT_FOUND, "The registry index has no such version.");
+            return;
+        }
+        snprintf(sel_text, sizeof sel_text, "%s", iv->vers);
+    } else {
+        snprintf(sel_text, sizeof sel_text, "%s", ver);
+    }
+    if (strlen(ver) >= sizeof sel_text ||
+        csec_version_parse(&sel, sel_text, strlen(sel_text), NULL) < 0) {
+        api_error(resp, 400, API_ERR_INVALID, "The version is not a SemVer version.");
+        return;
+    }
+    size_t n = 0;
+    const csec_advisory *const *advs =
+        pkg ? csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &n) : NULL;
+    item *items = csec__xcalloc(n + 1, sizeof *items);
+    size_t ni = 0, count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (advs[i]->withdrawn.year)
+            continue;
+        items[ni].a = advs[i];
+        items[ni].affects = csec_advisory_affects(advs[i], &sel);
+        count += items[ni].affects;
+        ni++;
+    }
+    qsort(items, ni, sizeof *items, cmp_item);
+
+    resp->status = 200;
+    csec__json jw;
+    csec__json *j = &jw;
+    csec__json_init(j, &resp->body, true, 0);
+    csec__json_object_begin(j);
+    csec__json_key(j, "crate");
+    csec__json_str(j, ic ? ic->name : pkg);
+    csec__json_key(j, "version");
+    csec__json_str(j, sel_text);
+    csec__json_key(j, "in_index");
+    csec__json_bool(j, ic != NULL);
+    csec__json_key(j, "yanked");
+    if (iv)
+        csec__json_bool(j, iv->yanked);
+    else
+        csec__json_null(j);
+    csec__json_key(j, "affected");
+    csec__json_bool(j, count > 0);
+    csec__json_key(j, "affected_count");
+    csec__json_uint(j, count);
+    csec__json_key(j, "advisories");
+    csec__json_array_begin(j);
+    for (size_t i = 0; i < ni; i++)
+        write_advisory(j, &items[i], &sel, sel_text);
+    csec__json_array_end(j);
+    csec__json_key(j, "withdrawn");
+    csec__json_array_begin(j);
+    for (size_t i = 0; i < n; i++)
+        if (advs[i]->withdrawn.year)
+            csec__json_str(j, advs[i]->id);
+    csec__json_array_end(j);
+    csec__json_key(j, "dependencies");
+    if (iv) {
+        csec__json_array_begin(j);
+        for (uint32_t i = 0; i < iv->deps_count; i++)
+            write_dep(j, s, iv->deps[i]);
+        csec__json_array_end(j);
+    } else {
+        csec__json_null(j);
+    }
+    csec__json_object_end(j);
+    free(items);
+}
+
+void api_security(const srv_req *r, srv_resp *resp)
+{
+    if (api_method(r, resp, false))
+        security_body(r, resp);
+    api_finish(r, resp, true);
+}

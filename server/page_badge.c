@@ -1,0 +1,225 @@
+/* page_badge.c - badges of one crate version:
+ * /crates/NAME/VERSION/badge.svg, /crates/NAME/badge.svg (the default
+ * version, as on the crate page) and the same with badge.json, a shields.io
+ * endpoint (https://shields.io/badges/endpoint-badge).
+ *
+ * A badge states a fact about the version, never a grade: "no known
+ * advisories", "1 advisory affects 1.2.3", "2 advisories affect 1.2.3".  It
+ * counts what the crate page's Security tab counts: the advisories of the
+ * RustSec database, of any kind, that are not withdrawn and whose ranges
+ * contain the version.
+ *
+ * The colour is decided by the kinds of those advisories alone, most serious
+ * first:
+ *   red    (#c62828)  at least one is a vulnerability (no `informational`);
+ *   yellow (#8a6d00)  otherwise at least one is unsound, a notice or another
+ *                     informational kind;
+ *   grey   (#6e6e6e)  otherwise all are "unmaintained" (context, not a flaw);
+ *   green  (#2e7d32)  none affects the version.
+ * Each colour keeps white text at a contrast ratio of at least 4.5:1 (WCAG
+ * AA), which is why the yellow is dark.
+ *
+ * The SVG is an image with role="img", a <title> and an aria-label carrying
+ * the whole sentence; its width comes from the text, measured with the
+ * advance widths of Verdana at 11 px (the font it asks for), and textLength
+ * pins each text to that width so other fonts neither overflow nor leave
+ * gaps.
+ */
+#include "html.h"
+
+#include "index.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define BADGE_LABEL "RustSec"
+#define BADGE_CACHE "public, max-age=3600"
+#define BADGE_CACHE_SECONDS 3600
+#define LABEL_COLOR "#4a4a4a"
+#define PAD 6 /* pixels left and right of each text */
+
+typedef struct facts {
+    char message[256];
+    const char *color;
+} facts;
+
+/* ---- finding the version ---- */
+
+static const csec_index_version *default_version(const csec_index_crate *c)
+{
+    const csec_index_version *v = csec__index_newest(c, false, false);
+    if (!v)
+        v = csec__index_newest(c, false, true);
+    if (!v)
+        v = csec__index_newest(c, true, true);
+    return v;
+}
+
+static const csec_index_version *find_version(const csec_index_crate *c, const char *text)
+{
+    for (size_t i = 0; i < c->versions_count; i++)
+        if (strcmp(c->versions[i].vers, text) == 0)
+            return &c->versions[i];
+    csec_version want;
+    if (csec_version_parse(&want, text, strlen(text), NULL) < 0)
+        return NULL;
+    for (size_t i = 0; i < c->versions_count; i++)
+        if (csec_version_cmp(&c->versions[i].version, &want) == 0)
+            return &c->versions[i];
+    return NULL;
+}
+
+/* Fills `f` for the request's crate and version; on an unknown crate or
+ * version writes the 404 page and returns false. */
+static bool find_facts(const srv_req *r, srv_resp *resp, facts *f)
+{
+    const srv_site *s = r->site;
+    const char *url_name = r->seg[1];
+    const char *ver_seg = r->nseg == 4 ? r->seg[2] : NULL;
+    const csec_index_crate *ic = s->index ? csec__index_find(s->index, url_name) : NULL;
+    const char *pkg = srv_site_package(s, ic ? ic->name : url_name);
+    if (!pkg && ic)
+        pkg = srv_site_package(s, url_name);
+    if (!ic && !pkg) {
+        page_not_found(r, resp,
+                       "No crate of this name is in the registry index or the RustSec "
+                       "advisory database.");
+        return false;
+    }
+    char text[128];
+    csec_version v;
+    const csec_index_version *iv = NULL;
+    if (ic) {
+        iv = ver_seg ? find_version(ic, ver_seg) : default_version(ic);
+        if (!iv) {
+            page_not_found(r, resp,
+                           ver_seg ? "The registry index has no such version of this "
+                                     "crate."
+                                   : "The registry index lists no version of this "
+                                     "crate.");
+            return false;
+        }
+        v = iv->version;
+        snprintf(text, sizeof text, "%s", iv->vers);
+    } else if (!ver_seg) {
+        page_not_found(r, resp,
+                       "This server has no registry index entry for this crate, so it "
+                       "has no default version: name one, as in "
+                       "/crates/NAME/VERSION/badge.svg.");
+        return false;
+    } else {
+        if (strlen(ver_seg) >= sizeof text ||
+            csec_version_parse(&v, ver_seg, strlen(ver_seg), NULL) < 0) {
+            page_not_found(r, resp, "This is not a valid version number.");
+            return false;
+        }
+        snprintf(text, sizeof text, "%s", ver_seg);
+        /* Point the parsed version into our own copy. */
+        csec_version_parse(&v, text, strlen(text), NULL);
+    }
+
+    size_t n = 0, count = 0;
+    bool vuln = false, other = false;
+    const csec_advisory *const *advs =
+        pkg ? csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &n) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const csec_advisory *a = advs[i];
+        if (a->withdrawn.year || !csec_advisory_affects(a, &v))
+            continue;
+        count++;
+        if (a->informational == CSEC_INFO_NONE)
+            vuln = true;
+        else if (a->informational != CSEC_INFO_UNMAINTAINED)
+            other = true;
+    }
+    if (count == 0)
+        snprintf(f->message, sizeof f->message, "no known advisories");
+    else
+        snprintf(f->message, sizeof f->message, "%zu advisor%s %s %s", count,
+                 count == 1 ? "y" : "ies", count == 1 ? "affects" : "affect", text);
+    f->color = count == 0 ? "#2e7d32" : vuln ? "#c62828" : other ? "#8a6d00" : "#6e6e6e";
+    return true;
+}
+
+/* ---- measuring text ---- */
+
+/* Advance widths of Verdana for ' ' to '~', in 1/2048 em. */
+static const unsigned short verdana[95] = {
+    720,  823,  1005, 1716, 1301, 2215, 1491, 551,  909,  909,  1301, 1716, 743,  925,  743,  1323,
+    1301, 1301, 1301, 1301, 1301, 1301, 1301, 1301, 1301, 1301, 925,  925,  1716, 1716, 1716, 1110,
+    2048, 1401, 1405, 1430, 1577, 1294, 1178, 1587, 1540, 862,  941,  1423, 1145, 1730, 1532, 1612,
+    1241, 1612, 1434, 1401, 1237, 1499, 1401, 2025, 1403, 1237, 1401, 909,  1323, 909,  1716, 1301,
+    1301, 1229, 1270, 1064, 1270, 1219, 720,  1270, 1292, 562,  682,  1186, 562,  1985, 1292, 1233,
+    1270, 1270, 874,  1064, 807,  1292, 1186, 1659, 1186, 1186, 1051, 1300, 925,  1300, 1716,
+};
+
+/* The width in pixels of `s` at 11 px, rounded up.  Characters outside
+ * ASCII count as a digit (one per code point: continuation bytes add
+ * nothing). */
+static unsigned text_width(const char *s)
+{
+    unsigned long units = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7F)
+            units += verdana[*p - 0x20];
+        else if ((*p & 0xC0) != 0x80)
+            units += 1301;
+    }
+    return (unsigned)((units * 11 + 2047) / 2048);
+}
+
+/* ---- the handlers ---- */
+
+void page_badge_svg(const srv_req *r, srv_resp *resp)
+{
+    facts f;
+    if (!find_facts(r, resp, &f))
+        return;
+    unsigned lt = text_width(BADGE_LABEL), mt = text_width(f.message);
+    unsigned lw = lt + 2 * PAD, mw = mt + 2 * PAD, w = lw + mw;
+    csec_buf *b = &resp->body;
+    resp->status = 200;
+    resp->content_type = "image/svg+xml; charset=utf-8";
+    resp->cache_control = BADGE_CACHE;
+    csec_buf_clear(b);
+    csec_buf_printf(b,
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"20\" "
+                    "viewBox=\"0 0 %u 20\" role=\"img\" aria-label=\"" BADGE_LABEL ": ",
+                    w, w);
+    xml_escn(b, f.message, strlen(f.message));
+    csec_buf_puts(b, "\">\n<title>" BADGE_LABEL ": ");
+    xml_escn(b, f.message, strlen(f.message));
+    csec_buf_printf(b,
+                    "</title>\n<clipPath id=\"r\"><rect width=\"%u\" height=\"20\" rx=\"3\"/>"
+                    "</clipPath>\n<g clip-path=\"url(#r)\"><rect width=\"%u\" height=\"20\" "
+                    "fill=\"" LABEL_COLOR "\"/><rect x=\"%u\" width=\"%u\" height=\"20\" "
+                    "fill=\"%s\"/></g>\n"
+                    "<g fill=\"#fff\" text-anchor=\"middle\" "
+                    "font-family=\"Verdana,Geneva,DejaVu Sans,sans-serif\" font-size=\"11\" "
+                    "aria-hidden=\"true\">\n"
+                    "<text x=\"%u\" y=\"14\" textLength=\"%u\">" BADGE_LABEL "</text>\n"
+                    "<text x=\"%u\" y=\"14\" textLength=\"%u\">",
+                    w, lw, lw, mw, f.color, lw / 2, lt, lw + mw / 2, mt);
+    xml_escn(b, f.message, strlen(f.message));
+    csec_buf_puts(b, "</text>\n</g>\n</svg>\n");
+}
+
+void page_badge_json(const srv_req *r, srv_resp *resp)
+{
+    facts f;
+    if (!find_facts(r, resp, &f))
+        return;
+    csec_buf *b = &resp->body;
+    resp->status = 200;
+    resp->content_type = "application/json";
+    resp->cache_control = BADGE_CACHE;
+    csec_buf_clear(b);
+    csec_buf_puts(b, "{\"schemaVersion\":1,\"label\":");
+    csec_json_string(b, BADGE_LABEL, strlen(BADGE_LABEL));
+    csec_buf_puts(b, ",\"message\":");
+    csec_json_string(b, f.message, strlen(f.message));
+    csec_buf_printf(b,
+                    ",\"color\":\"%s\",\"labelColor\":\"" LABEL_COLOR "\","
+                    "\"cacheSeconds\":%d}\n",
+                    f.color, BADGE_CACHE_SECONDS);
+}

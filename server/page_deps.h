@@ -1,0 +1,32 @@
+/* page_deps.h - dependency-aware security on the site (page_deps.c): the
+ * crate page's Dependencies tab and the dependency section of its Security
+ * tab, and the ecosystem impact section of /advisories/ID (lib/deps.h). */
+#ifndef CSEC_SERVER_PAGE_DEPS_H
+#define CSEC_SERVER_PAGE_DEPS_H
+
+#include "html.h"
+#include "index.h"
+
+/* Builds the reverse dependencies of site->index into site->deps_rev (once,
+ * at start-up, after the index is set; replaces any previous one) so the
+ * ecosystem impact of an advisory is computed per request in milliseconds.
+ * Without it the advisory page says the impact is not available. */
+void srv_deps_prepare(srv_site *s);
+/* Frees site->deps_rev (before the index it points into). */
+void srv_deps_release(srv_site *s);
+
+/* The Dependencies tab of version `v` of crate `c` (NULL `v`: not known). */
+void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
+                   const csec_index_version *v);
+/* The "Through dependencies" section of the Security tab. */
+void page_deps_security(csec_buf *b, const srv_site *s, const csec_index_crate *c,
+                        const csec_index_version *v);
+/* The number of normal and build dependencies of `v` whose requirement can
+ * only, or whose newest match does, resolve to a release with a
+ * non-unmaintained advisory: the Dependencies tab's highlight (0 for NULL). */
+size_t page_deps_alarms(const srv_site *s, const csec_index_version *v);
+
+/* The "Ecosystem impact" section of an advisory page. */
+void page_deps_impact(csec_buf *b, const srv_site *s, const csec_advisory *a);
+
+#endif

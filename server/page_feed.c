@@ -1,0 +1,400 @@
+/* page_feed.c - Atom 1.0 feeds (RFC 4287) of new and updated advisories:
+ * /feed.xml (every collection, the FEED_MAX most recently changed) and
+ * /crates/NAME/feed.xml (that crate's advisories).
+ *
+ * Choices, each for a reader that polls the feed:
+ *  - An entry's id is the advisory's permanent address on rustsec.org: it
+ *    does not depend on where this server runs (the host is not known here,
+ *    and pages are cached by path alone), and the same advisory seen in the
+ *    global and a crate feed, or through two servers, is one entry.  A feed's
+ *    id is a tag URI (RFC 4151) for the same reason.
+ *  - `updated` is the last git change of the advisory file when the database
+ *    is a git checkout (csec_advisory.modified), else the latest date the
+ *    advisory states (its withdrawal, else its publication), at 12:00 UTC
+ *    like `published` and like the OSV export.  A withdrawal is therefore an
+ *    update of the entry, whose title carries the marker.
+ *  - Entries are newest `updated` first; the feed's `updated` is its newest
+ *    entry's (for a crate without advisories: the newest of the database).
+ *  - Links are relative references (RFC 4287 section 4.2.7 allows IRI
+ *    references, resolved against the feed's own address).
+ *  - Every piece of text goes through xml_escn, which also replaces what XML
+ *    1.0 forbids (control characters, malformed UTF-8, U+FFFE/U+FFFF) with
+ *    U+FFFD: one stray byte in an advisory must not make the whole feed
+ *    unreadable.
+ */
+#include "html.h"
+
+#include "index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FEED_MAX 50
+#define FEED_CACHE "public, max-age=1800"
+#define FEED_TYPE "application/atom+xml; charset=utf-8"
+/* 9999-12-31T23:59:59Z: RFC 3339 has four-digit years. */
+#define MAX_TIME INT64_C(253402300799)
+
+/* ---- XML text ---- */
+
+/* Decodes one UTF-8 sequence at s[0..n); returns its length and the code
+ * point in *cp, or 0 when it is malformed (overlong, surrogate, > U+10FFFF,
+ * truncated). */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        v = c & 0x1F;
+        min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        v = c & 0x0F;
+        min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        v = c & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+void xml_escn(csec_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start = 0, i = 0;
+    while (i < n) {
+        uint32_t cp = 0;
+        size_t len = utf8_next(p + i, n - i, &cp);
+        const char *rep = NULL;
+        if (len == 0) {
+            rep = "\xEF\xBF\xBD";
+            len = 1;
+        } else if (cp == '&') {
+            rep = "&amp;";
+        } else if (cp == '<') {
+            rep = "&lt;";
+        } else if (cp == '>') {
+            rep = "&gt;";
+        } else if (cp == '"') {
+            rep = "&quot;";
+        } else if (cp == '\'') {
+            rep = "&#39;";
+        } else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+                   cp == 0xFFFF) {
+            rep = "\xEF\xBF\xBD";
+        }
+        if (rep) {
+            csec_buf_put(b, s + start, i - start);
+            csec_buf_puts(b, rep);
+            start = i + len;
+        }
+        i += len;
+    }
+    csec_buf_put(b, s + start, n - start);
+}
+
+static void xml_esc(csec_buf *b, const char *s)
+{
+    if (s)
+        xml_escn(b, s, strlen(s));
+}
+
+/* ---- times ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int64_t date_noon(csec_date d)
+{
+    if (d.year <= 0 || d.year > 9999 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31)
+        return 0;
+    return days_from_civil(d.year, d.month, d.day) * 86400 + 12 * 3600;
+}
+
+static int64_t adv_published(const csec_advisory *a)
+{
+    return date_noon(a->date);
+}
+
+static int64_t adv_updated(const csec_advisory *a)
+{
+    int64_t t = date_noon(a->date);
+    if (a->withdrawn.year && date_noon(a->withdrawn) > t)
+        t = date_noon(a->withdrawn);
+    if (a->modified > t)
+        t = a->modified;
+    return t > MAX_TIME ? MAX_TIME : t;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339). */
+static void put_time(csec_buf *b, int64_t t)
+{
+    if (t < 0)
+        t = 0;
+    if (t > MAX_TIME)
+        t = MAX_TIME;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char s[32];
+    if (!gmtime_r(&tt, &tm) || strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(s, sizeof s, "1970-01-01T00:00:00Z");
+    csec_buf_puts(b, s);
+}
+
+/* ---- entries ---- */
+
+typedef struct item {
+    const srv_adv *sa;
+    int64_t updated;
+} item;
+
+static int cmp_item(const void *x, const void *y)
+{
+    const item *a = x, *b = y;
+    if (a->updated != b->updated)
+        return a->updated < b->updated ? 1 : -1;
+    return strcmp(b->sa->a->id, a->sa->a->id);
+}
+
+static void put_reqs(csec_buf *b, const csec_req *const *reqs, size_t n)
+{
+    csec_buf tmp = CSEC_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            csec_buf_puts(&tmp, ", ");
+        csec_req_write(&tmp, reqs[i]);
+    }
+    xml_escn(b, tmp.ptr ? tmp.ptr : "", tmp.len);
+    csec_buf_free(&tmp);
+}
+
+static void put_list(csec_buf *b, const char *what, const csec_strlist *l)
+{
+    if (!l->count)
+        return;
+    csec_buf_printf(b, " %s: ", what);
+    for (size_t i = 0; i < l->count; i++) {
+        if (i)
+            csec_buf_puts(b, ", ");
+        xml_esc(b, l->items[i]);
+    }
+    csec_buf_putc(b, '.');
+}
+
+/* The plain-text summary: what, where, which versions, and the status. */
+static void summary(csec_buf *b, const csec_advisory *a)
+{
+    csec_buf_puts(b, "<summary type=\"text\">");
+    if (a->withdrawn.year)
+        csec_buf_printf(b, "Withdrawn on %04d-%02d-%02d. ", a->withdrawn.year % 10000,
+                        a->withdrawn.month % 100, a->withdrawn.day % 100);
+    xml_esc(b, html_kind_name(a));
+    csec_buf_puts(b, a->collection == CSEC_COLLECTION_RUST ? " in the Rust toolchain's "
+                                                           : " in the crate ");
+    xml_esc(b, a->package);
+    csec_buf_puts(b, ". Affected: ");
+    /* html_ranges writes version numbers only, escaped with the five XML
+     * entities; semver text has no control characters. */
+    html_ranges(b, a);
+    csec_buf_putc(b, '.');
+    if (a->patched_count) {
+        csec_buf_puts(b, " Patched: ");
+        put_reqs(b, a->patched, a->patched_count);
+        csec_buf_putc(b, '.');
+    } else {
+        csec_buf_puts(b, " No patched version.");
+    }
+    if (a->unaffected_count) {
+        csec_buf_puts(b, " Unaffected: ");
+        put_reqs(b, a->unaffected, a->unaffected_count);
+        csec_buf_putc(b, '.');
+    }
+    if (a->cvss)
+        csec_buf_printf(b, " CVSS score %.1f (%s).", a->cvss->score,
+                        csec_severity_name(a->cvss->severity));
+    put_list(b, "Aliases", &a->aliases);
+    csec_buf_puts(b, "</summary>\n");
+}
+
+static void entry(csec_buf *b, const srv_adv *sa, int64_t updated)
+{
+    const csec_advisory *a = sa->a;
+    csec_buf_puts(b, "<entry>\n<id>https://rustsec.org/advisories/");
+    html_url_part(b, a->id);
+    csec_buf_puts(b, ".html</id>\n<title type=\"text\">");
+    xml_esc(b, a->id);
+    csec_buf_puts(b, " [");
+    xml_esc(b, html_kind_name(a));
+    if (a->withdrawn.year)
+        csec_buf_puts(b, ", withdrawn");
+    csec_buf_puts(b, "] ");
+    xml_esc(b, a->package);
+    csec_buf_puts(b, ": ");
+    xml_esc(b, a->title);
+    csec_buf_puts(b, "</title>\n<updated>");
+    put_time(b, updated);
+    csec_buf_puts(b, "</updated>\n<published>");
+    put_time(b, adv_published(a));
+    csec_buf_puts(b, "</published>\n<link rel=\"alternate\" type=\"text/html\" "
+                     "href=\"/advisories/");
+    html_url_part(b, a->id);
+    csec_buf_puts(b, "\"/>\n");
+    if (a->url && (strncmp(a->url, "https://", 8) == 0 || strncmp(a->url, "http://", 7) == 0) &&
+        !strpbrk(a->url, " \t\r\n<>\"")) {
+        csec_buf_puts(b, "<link rel=\"related\" href=\"");
+        xml_esc(b, a->url);
+        csec_buf_puts(b, "\"/>\n");
+    }
+    for (size_t i = 0; i < a->categories.count; i++) {
+        csec_buf_puts(b, "<category term=\"");
+        xml_esc(b, a->categories.items[i]);
+        csec_buf_puts(b, "\"/>\n");
+    }
+    summary(b, a);
+    csec_buf_puts(b, "<content type=\"html\">");
+    xml_esc(b, sa->desc_html);
+    csec_buf_puts(b, "</content>\n<rights>");
+    xml_esc(b, a->license ? a->license : "CC0-1.0");
+    csec_buf_puts(b, "</rights>\n</entry>\n");
+}
+
+/* The newest `updated` of the whole database: the global feed's and, for a
+ * crate without advisories, "as of" that change. */
+static int64_t newest_update(const srv_site *s)
+{
+    int64_t t = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        int64_t u = adv_updated(s->advs[i].a);
+        if (u > t)
+            t = u;
+    }
+    return t;
+}
+
+/* Writes the feed of `items` (sorted here, at most FEED_MAX written).
+ * `crate` is NULL for the global feed. */
+static void feed(const srv_site *s, srv_resp *resp, item *items, size_t n, const char *crate)
+{
+    csec_buf *b = &resp->body;
+    qsort(items, n, sizeof *items, cmp_item);
+    if (n > FEED_MAX)
+        n = FEED_MAX;
+    resp->status = 200;
+    resp->content_type = FEED_TYPE;
+    resp->cache_control = FEED_CACHE;
+    csec_buf_clear(b);
+    csec_buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                     "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en\">\n<id>");
+    if (crate) {
+        csec_buf_puts(b, "tag:cratesec,2025:crates/");
+        html_url_part(b, crate);
+        csec_buf_puts(b, "/advisories</id>\n<title type=\"text\">RustSec advisories for ");
+        xml_esc(b, crate);
+        csec_buf_puts(b, "</title>\n<subtitle type=\"text\">New and updated advisories of the "
+                         "RustSec advisory database about the crate ");
+        xml_esc(b, crate);
+        csec_buf_puts(b, ", most recently changed first.</subtitle>\n");
+    } else {
+        csec_buf_printf(b,
+                        "tag:cratesec,2025:advisories</id>\n"
+                        "<title type=\"text\">RustSec advisories</title>\n"
+                        "<subtitle type=\"text\">New and updated advisories of the RustSec "
+                        "advisory database, the %d most recently changed first.</subtitle>\n",
+                        FEED_MAX);
+    }
+    csec_buf_puts(b, "<updated>");
+    put_time(b, n ? items[0].updated : newest_update(s));
+    csec_buf_puts(b, "</updated>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"");
+    if (crate) {
+        csec_buf_puts(b, "/crates/");
+        html_url_part(b, crate);
+    }
+    csec_buf_puts(b, "/feed.xml\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
+    if (crate) {
+        csec_buf_puts(b, "/crates/");
+        html_url_part(b, crate);
+        csec_buf_puts(b, "/security");
+    } else {
+        csec_buf_puts(b, "/advisories");
+    }
+    csec_buf_puts(b, "\"/>\n<author><name>RustSec advisory database contributors</name>"
+                     "<uri>https://github.com/rustsec/advisory-db</uri></author>\n"
+                     "<generator version=\"" CSEC_VERSION_STRING "\">cratesec</generator>\n");
+    for (size_t i = 0; i < n; i++)
+        entry(b, items[i].sa, items[i].updated);
+    csec_buf_puts(b, "</feed>\n");
+}
+
+void page_feed(const srv_req *r, srv_resp *resp)
+{
+    const srv_site *s = r->site;
+    item *items = csec__xcalloc(s->count + 1, sizeof *items);
+    for (size_t i = 0; i < s->count; i++) {
+        items[i].sa = &s->advs[i];
+        items[i].updated = adv_updated(s->advs[i].a);
+    }
+    feed(s, resp, items, s->count, NULL);
+    free(items);
+}
+
+void page_feed_crate(const srv_req *r, srv_resp *resp)
+{
+    const srv_site *s = r->site;
+    const char *url_name = r->seg[1];
+    /* The crate as the crate page finds it: the index's spelling first, and
+     * advisories filed under any spelling crates.io treats as the same. */
+    const csec_index_crate *ic = s->index ? csec__index_find(s->index, url_name) : NULL;
+    const char *pkg = srv_site_package(s, ic ? ic->name : url_name);
+    if (!pkg && ic)
+        pkg = srv_site_package(s, url_name);
+    if (!ic && !pkg) {
+        page_not_found(r, resp,
+                       "No crate of this name is in the registry index or the "
+                       "RustSec advisory database.");
+        return;
+    }
+    const char *name = ic ? ic->name : pkg;
+    size_t n = 0;
+    const csec_advisory *const *advs =
+        pkg ? csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &n) : NULL;
+    item *items = csec__xcalloc(n + 1, sizeof *items);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const srv_adv *sa = srv_site_adv(s, advs[i]);
+        if (!sa)
+            continue;
+        items[k].sa = sa;
+        items[k++].updated = adv_updated(advs[i]);
+    }
+    feed(s, resp, items, k, name);
+    free(items);
+}
