@@ -2,12 +2,13 @@
 # into $(B) (default build/); `make check` builds a second tree under
 # build/sanitize with ASan+UBSan and runs the whole test suite there.
 #
-#   make            library, CLI and tools
+#   make            library, CLI, tools and manual pages (make man: only those)
 #   make test       unit, spec, golden, CLI, corpus-replay and real-data tests
 #   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       every fuzz target under libFuzzer (FUZZ_SECONDS each, default 600)
 #   make bench      benchmarks with medians and baselines (bench/README.md)
-#   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI
+#   make soak       load and fault tests, nginx in front (tests/soak, deploy/README.md)
+#   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI, man pages
 #   make format / lint / headertest
 
 B        ?= build
@@ -42,9 +43,10 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o) $(SERVER_SRC:%.c=$(B)/%.o)
 CLI_OBJ  += $(if $(SERVER_SRC),$(B)/server/openapi_json.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
-.PHONY: all test check fuzz fuzz-replay bench install format lint headertest clean
+.PHONY: all man test check fuzz fuzz-replay bench soak install format lint headertest clean
 
-all: $(B)/libcratesec.a $(B)/libcratesec.so $(B)/cratesec $(B)/toml-decode $(B)/cratesec.pc
+all: $(B)/libcratesec.a $(B)/libcratesec.so $(B)/cratesec $(B)/toml-decode $(B)/cratesec.pc \
+     $(B)/man/cratesec.1
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -74,6 +76,13 @@ $(B)/cratesec: $(CLI_OBJ) $(B)/libcratesec.a
 	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(B)/libcratesec.a $(LDLIBS) \
 	  $(if $(SERVER_SRC),$(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -lcmark-gfm-extensions)
 
+# Manual pages: cratesec.1 from man/cratesec.1.in, one cratesec-CMD.1 per
+# command from its --help (scripts/genman.py; cratesec.1 is written last).
+man: $(B)/man/cratesec.1
+
+$(B)/man/cratesec.1: $(B)/cratesec scripts/genman.py man/cratesec.1.in
+	python3 scripts/genman.py $(B)/cratesec man/cratesec.1.in $(B)/man
+
 $(B)/toml-decode: $(B)/tools/toml-decode.o $(B)/libcratesec.a
 	$(CC) $(SAN) -o $@ $< $(B)/libcratesec.a $(LDLIBS)
 
@@ -90,10 +99,28 @@ $(B)/tests/unit/main.o: CPPFLAGS += -I$(B)/tests
 $(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec.a
 	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec.a $(LDLIBS)
 
+# The fuzz targets of the server's request handling link the server without
+# its HTTP layer (http.c, libmicrohttpd): fuzz/server_harness.c stands in.
+FUZZ_SERVER_NAMES := route query apibody
+SERVER_CORE_OBJ = $(filter-out $(B)/server/http.o,$(SERVER_SRC:%.c=$(B)/%.o)) \
+                  $(B)/server/openapi_json.o
+SERVER_CORE_LIBS := $(shell pkg-config --libs libcmark-gfm zlib 2>/dev/null) -lcmark-gfm-extensions
+
+$(B)/libcratesec-server.a: $(SERVER_CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# FUZZ_WITH / FUZZ_WITH_LIBS: what a target links besides libcratesec.
+$(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): fuzz/server_harness.c $(B)/libcratesec-server.a
+$(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): FUZZ_WITH = -Iserver fuzz/server_harness.c \
+  $(B)/libcratesec-server.a
+$(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): FUZZ_WITH_LIBS = $(SERVER_CORE_LIBS)
+
 # Replays every fuzz corpus through the fuzz entry points with a plain main().
 $(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(B)/libcratesec.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/standalone.c $(B)/libcratesec.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/standalone.c $(FUZZ_WITH) \
+	  $(B)/libcratesec.a $(LDLIBS) $(FUZZ_WITH_LIBS)
 
 fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%)
 	@for t in $(FUZZ_NAMES); do \
@@ -119,9 +146,22 @@ build/fuzz/libcratesec.a: $(LIB_SRC)
 	  build/fuzz/libcratesec.a
 endif
 
+ifneq ($(B),build/fuzz)
+build/fuzz/libcratesec-server.a: $(SERVER_SRC) server/openapi.json
+	$(MAKE) B=build/fuzz CC=$(FUZZ_CC) OPT='-O1 -g' \
+	  SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
+	  build/fuzz/libcratesec-server.a
+endif
+
+$(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): fuzz/server_harness.c build/fuzz/libcratesec-server.a
+$(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): FUZZ_WITH = -Iserver fuzz/server_harness.c \
+  build/fuzz/libcratesec-server.a
+$(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): FUZZ_WITH_LIBS = $(SERVER_CORE_LIBS)
+
 build/fuzz/bin/%: fuzz/fuzz_%.c build/fuzz/libcratesec.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< build/fuzz/libcratesec.a $(LDLIBS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_WITH) build/fuzz/libcratesec.a \
+	  $(LDLIBS) $(FUZZ_WITH_LIBS)
 
 fuzz-run-%: build/fuzz/bin/%
 	@mkdir -p build/fuzz/work/$*
@@ -137,6 +177,12 @@ fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
 
 bench: all
 	@bash bench/run.sh $(B)
+
+# Load and fault tests (tests/soak/run.sh): about 4 x SOAK_SECONDS (default
+# 60) plus a minute; figures in $(B)/soak/summary.txt.
+SOAK_SECONDS ?= 60
+soak: all
+	@SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/run.sh $(B)
 
 # The pkg-config file names PREFIX, so `make install` writes it afresh for the
 # PREFIX it installs to (the copy in $(B) is for the default PREFIX).
@@ -157,6 +203,8 @@ install: all
 	ln -sf libcratesec.so.0 $(DESTDIR)$(PREFIX)/lib/libcratesec.so
 	$(call write_pc,$(PREFIX),$(DESTDIR)$(PREFIX)/lib/pkgconfig/cratesec.pc)
 	install -m 755 $(B)/cratesec $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(B)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 headertest:
 	@mkdir -p $(B)

@@ -63,6 +63,7 @@ char *cli_read_file(const char *path, size_t *len);
     X(export_osv)                                                                                  \
     X(serve)                                                                                       \
     X(deps)                                                                                        \
+    X(sync)                                                                                        \
     X(semver)
 
 #define CLI__DECLARE(name) extern const cli_cmd cmd_##name;

@@ -353,6 +353,7 @@ const cli_cmd cmd_deps = {
     "is affected, or neither, with the first fixed release; the dependency tree resolved as\n"
     "Cargo picks versions (newest non-yanked match, default features; simplifications are\n"
     "listed at the end); and every advisory reachable through the tree with its path.\n"
+    "\n"
     "Exit status: 0 nothing found; 1 a vulnerability is reachable or a normal or build\n"
     "dependency can resolve only / newest to an affected release (dev-dependencies never\n"
     "count), or the crate or version is not in the index; 2 usage or unreadable index.",

@@ -163,5 +163,10 @@ const cli_cmd cmd_export_osv = {
     "Order inside an array: newest advisory ID first.  rustsec.org sorts by the day git\n"
     "first saw each file (ties in directory order); the ID is the stand-in, and the\n"
     "records themselves are identical.  The rust collection (std, cargo, rustdoc),\n"
-    "which rustsec.org also lists, is not written: its OSV records are not exported.",
+    "which rustsec.org also lists, is not written: its OSV records are not exported.\n"
+    "\n"
+    "Exit status 0 when everything was written (or printed), 1 when the database\n"
+    "cannot be loaded or --package names a crate without an exported advisory, 2 for\n"
+    "a usage error, a database that is not a git checkout (without --no-git) or an\n"
+    "OUTDIR that cannot be written.",
     run};

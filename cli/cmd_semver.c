@@ -296,13 +296,14 @@ const cli_cmd cmd_semver = {
     "only satisfies REQ when a comparator names the same MAJOR.MINOR.PATCH with a\n"
     "prerelease: `>=1.0.0` does not match 1.1.0-beta.\n"
     "\n"
-    "Prints each satisfying VERSION on its own line, lowest first. Exit status 0\n"
-    "when at least one satisfies REQ, 1 when none does, 2 for an invalid REQ or\n"
-    "VERSION (every invalid one is reported).\n"
+    "Prints each satisfying VERSION on its own line, lowest first.\n"
     "\n"
     "--stdin reads lines `REQ<TAB>VERSION` (CRLF accepted) and answers each, in\n"
     "order, with `true`, `false` or `error: MESSAGE`; answers are flushed as input\n"
     "arrives. With --json each answer is an object {\"line\", \"requirement\",\n"
-    "\"version\", \"satisfies\"} or {\"line\", \"error\"}. Exit status 0 once every\n"
-    "line is answered (false and error answers included), 2 if reading fails.",
+    "\"version\", \"satisfies\"} or {\"line\", \"error\"}.\n"
+    "\n"
+    "Exit status 0 when at least one VERSION satisfies REQ, 1 when none does, 2 for\n"
+    "an invalid REQ or VERSION (every invalid one is reported). With --stdin: 0 once\n"
+    "every line is answered (false and error answers included), 2 if reading fails.",
     run};

@@ -11,7 +11,6 @@
 #include "cli.h"
 #include "http.h"
 #include "index.h"
-#include "page_deps.h"
 #include "server.h"
 
 #include <errno.h>
@@ -21,7 +20,8 @@
 #include <time.h>
 
 static const char *opt_db, *opt_index, *opt_listen, *opt_threads, *opt_timeout, *opt_maxconn,
-    *opt_perip, *opt_log, *opt_cache_dir, *opt_max_age;
+    *opt_perip, *opt_log, *opt_cache_dir, *opt_max_age, *opt_sync_every, *opt_sync_url,
+    *opt_log_format;
 
 static const cli_opt options[] = {
     {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
@@ -52,6 +52,17 @@ static const cli_opt options[] = {
     {"access-log", 0, "FILE", "append one line per request to FILE ('-': stdout, 'none'; "
                               "default stderr)",
      NULL, &opt_log, NULL, NULL},
+    {"log-format", 0, "FORMAT",
+     "text (default) or json: one JSON object per line, for the access log and the "
+     "server's events",
+     NULL, &opt_log_format, NULL, NULL},
+    {"sync-every", 0, "DURATION",
+     "fetch the database with git (as `cratesec sync`) and reload it every DURATION "
+     "(e.g. 15m, 1h, 30s; default: never)",
+     NULL, &opt_sync_every, NULL, NULL},
+    {"sync-url", 0, "URL",
+     "where --sync-every fetches from (default: the checkout's origin)", NULL, &opt_sync_url,
+     NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -73,6 +84,33 @@ static int parse_uint(const char *s, const char *what, unsigned long max, unsign
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+/* "90", "90s", "15m", "2h", "1d" -> seconds. */
+static int parse_duration(const char *s, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    unsigned long unit = 1;
+    if (end != s && *end && !end[1]) {
+        switch (*end) {
+        case 's': unit = 1; end++; break;
+        case 'm': unit = 60; end++; break;
+        case 'h': unit = 3600; end++; break;
+        case 'd': unit = 86400; end++; break;
+        default: break;
+        }
+    }
+    if (end == s || *end || errno || v == 0 || v > 86400UL * 365 / unit) {
+        fprintf(stderr,
+                "cratesec serve: --sync-every wants a duration such as 30s, 15m or 2h, got "
+                "`%s`\n",
+                s);
+        return -1;
+    }
+    *out = v * unit;
     return 0;
 }
 
@@ -112,7 +150,7 @@ static void default_cache_dir(csec_buf *out, const char *url)
     csec_buf_printf(out, "-%016llx", (unsigned long long)h);
 }
 
-static int open_sparse(srv_site *site, srv_sparse **out, unsigned max_age)
+static int open_sparse(srv_sparse **out, unsigned max_age)
 {
     csec_buf dir = CSEC_BUF_INIT;
     csec_index_sparse_options so = CSEC_INDEX_SPARSE_OPTIONS_INIT;
@@ -139,7 +177,6 @@ static int open_sparse(srv_site *site, srv_sparse **out, unsigned max_age)
             "revalidated after %u s)\n",
             opt_index, now_ms() - t0, dir.ptr, max_age);
     *out = srv_sparse_new(idx, max_age);
-    site->sparse = *out;
     rc = 0;
 done:
     csec_buf_free(&dir);
@@ -200,50 +237,68 @@ static int run(int argc, char **argv)
         max_age = (unsigned)v;
     }
 
-    double t0 = now_ms();
-    /* git times: the JSON API serves OSV records, whose `modified` needs them. */
-    csec_db *db = cli_open_db(opt_db, false, true);
-    if (!db)
-        return EXIT_FOUND;
-    double t1 = now_ms();
-    srv_site *site = srv_site_new(db, t1 - t0);
-    fprintf(stderr, "cratesec serve: %zu advisories loaded in %.0f ms\n", site->count,
-            site->load_ms);
-    csec_index *idx = NULL;
-    srv_sparse *sp = NULL;
-    if (sparse) {
-        if (open_sparse(site, &sp, max_age) < 0) {
-            srv_site_free(site);
-            return EXIT_FOUND;
-        }
-    } else if (opt_index) {
-        csec_diag d;
-        double t2 = now_ms();
-        if (csec__index_open_dir(&idx, opt_index, &d) < 0) {
-            char line[1024];
-            fprintf(stderr, "cratesec serve: cannot read the index: %s\n",
-                    csec_diag_format(line, sizeof line, &d));
-            srv_site_free(site);
-            return EXIT_FOUND;
-        }
-        csec_index_stats st;
-        csec__index_stats(idx, &st);
-        fprintf(stderr,
-                "cratesec serve: index: %zu crates, %zu versions in %.0f ms (%zu MB; %zu lines "
-                "skipped)\n",
-                csec__index_crate_count(idx), csec__index_version_count(idx), now_ms() - t2,
-                st.arena_bytes >> 20, st.bad_lines + st.bad_versions);
-        site->index = idx;
-        /* Reverse dependencies for the advisory pages' ecosystem impact. */
-        double t3 = now_ms();
-        srv_deps_prepare(site);
-        fprintf(stderr, "cratesec serve: reverse dependencies in %.0f ms\n", now_ms() - t3);
+    unsigned long sync_every = 0;
+    if (opt_sync_every && parse_duration(opt_sync_every, &sync_every) < 0)
+        return EXIT_USAGE;
+    if (opt_log_format && strcmp(opt_log_format, "json") != 0 &&
+        strcmp(opt_log_format, "text") != 0) {
+        fprintf(stderr, "cratesec serve: --log-format is text or json, not `%s`\n",
+                opt_log_format);
+        return EXIT_USAGE;
     }
+    srv_log_json = opt_log_format && strcmp(opt_log_format, "json") == 0;
+    ho.log_json = srv_log_json;
+
+    srv_load_spec spec = {0};
+    spec.db_dir = opt_db ? opt_db : getenv("CRATESEC_DB");
+    if (!spec.db_dir || !*spec.db_dir)
+        spec.db_dir = "advisory-db";
+    spec.index_dir = sparse ? NULL : opt_index;
+    spec.sync_url = opt_sync_url;
+    srv_sparse *sp = NULL;
+    if (sparse && open_sparse(&sp, max_age) < 0)
+        return EXIT_FOUND;
+    spec.sparse = sp;
+
+    srv_site *site = NULL;
+    csec_buf err = CSEC_BUF_INIT;
+    if (srv_site_load(&site, &spec, NULL, &err) < 0) {
+        fprintf(stderr, "cratesec serve: %s\n", err.ptr);
+        csec_buf_free(&err);
+        srv_sparse_free(sp);
+        return EXIT_FOUND;
+    }
+    csec_buf_free(&err);
+    srv_log_event("info", "loaded", "%zu advisories loaded in %.0f ms (commit %s)", site->count,
+                  site->load_ms, site->commit[0] ? site->commit : "none: not a git checkout");
+    if (site->index_data) {
+        csec_index_stats st;
+        csec__index_stats(site->index, &st);
+        srv_log_event("info", "index",
+                      "index: %zu crates, %zu versions with reverse dependencies in %.0f ms "
+                      "(%zu MB; %zu lines skipped)",
+                      csec__index_crate_count(site->index),
+                      csec__index_version_count(site->index), site->index_data->load_ms,
+                      st.arena_bytes >> 20, st.bad_lines + st.bad_versions);
+    }
+    srv_live *live = srv_live_new(site);
+    /* Reloads run on their own thread, asked for by SIGHUP or the sync timer. */
+    srv_reloader *reloader = srv_reloader_start(live, &spec, (unsigned)sync_every);
+    if (!reloader) {
+        fprintf(stderr, "cratesec serve: cannot start the reload thread\n");
+        srv_live_free(live);
+        srv_sparse_free(sp);
+        return EXIT_FOUND;
+    }
+    if (sync_every)
+        srv_log_event("info", "sync", "syncing the database every %lu s from %s", sync_every,
+                      opt_sync_url ? opt_sync_url : "its origin");
+    ho.on_reload = srv_reloader_request;
+    ho.reload_payload = reloader;
     raise_fd_limit();
-    int rc = http_serve(site, &ho);
-    srv_deps_release(site);
-    srv_site_free(site);
-    csec__index_free(idx);
+    int rc = http_serve(live, &ho);
+    srv_reloader_stop(reloader);
+    srv_live_free(live);
     srv_sparse_free(sp);
     if (log && log != stderr && log != stdout)
         fclose(log);
@@ -254,8 +309,16 @@ const cli_cmd cmd_serve = {
     "serve", "",
     "serve the web site: crate pages with a Security tab, advisories, search",
     "Loads the advisory database (and, with --index, a registry index) and serves HTML\n"
-    "pages until SIGTERM or SIGINT; in-flight requests then finish (up to 5 s).\n"
-    "Prints \"listening on http://HOST:PORT\" once ready.\n"
+    "pages and the JSON API until SIGTERM or SIGINT; in-flight requests then finish\n"
+    "(up to 5 s).  Prints \"listening on http://HOST:PORT\" once ready.\n"
+    "\n"
+    "Reloading: SIGHUP (or --sync-every, after a git fetch) loads the database, and the\n"
+    "index when its files changed, off to the side and swaps it in at once; requests in\n"
+    "flight finish on the old data.  A failed fetch, a checkout that differs from its\n"
+    "commit (half-written), an advisory that no longer parses or an unreadable index\n"
+    "keeps the previous data serving; the failure is logged and shown by /healthz\n"
+    "(\"status\": \"degraded\", \"last_error\").  /healthz (JSON) and /metrics\n"
+    "(Prometheus) describe the data served, its age and the reloads.\n"
     "\n"
     "Limits (hostile clients are answered or cut off; others keep being served):\n"
     "  request line and header:  32 KB in all (431, or 414 for a longer URL), at most\n"
@@ -272,5 +335,9 @@ const cli_cmd cmd_serve = {
     "  protocol:                 HTTP/1.1 without Host, malformed header lines: 400;\n"
     "                            garbage request lines: 400 or closed; methods other than\n"
     "                            GET and HEAD (and the API's POST, OPTIONS): 405\n"
-    "  paths:                    %00, invalid UTF-8, bad escapes, . and .. segments: 400",
+    "  paths:                    %00, invalid UTF-8, bad escapes, . and .. segments: 400\n"
+    "\n"
+    "Exit status 0 after a SIGTERM or SIGINT shutdown, 1 when the database or the index\n"
+    "cannot be loaded or ADDR cannot be listened on, 2 for a usage error or an access\n"
+    "log that cannot be opened.",
     run};

@@ -19,7 +19,12 @@ void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts)
         else
             snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
-        fprintf(out, "  %-26s %s\n", left, o->help);
+        /* A long left column gets a line of its own, so the help column
+         * stays aligned (and scripts/genman.py can tell the two apart). */
+        if (strlen(left) > 26)
+            fprintf(out, "  %s\n  %-26s %s\n", left, "", o->help);
+        else
+            fprintf(out, "  %-26s %s\n", left, o->help);
     }
     fprintf(out, "  %-26s %s\n", "-h, --help", "show this help");
     /* Commands whose details spell out their own exit status skip the

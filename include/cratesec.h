@@ -624,6 +624,64 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
 void csec_audit_write_text(csec_buf *out, csec_buf *err, const csec_audit_report *r,
                            unsigned flags);
 
+/* ======================================================================
+ * 10. Syncing the database (libgit2)
+ *
+ *     csec_sync_result r;
+ *     if (csec_sync(&r, "advisory-db", NULL, NULL, NULL, &diag) < 0) ... (old checkout kept)
+ *     if (csec_sync_verify("advisory-db", commit, &diag) == 0) ... (safe to load)
+ *
+ * Clones go to a temporary sibling directory renamed into place when whole,
+ * so DIR never holds half a clone.  A fetch writes nothing to the checkout
+ * until the new commit's objects are all present.
+ * ====================================================================== */
+
+#define CSEC_DB_UPSTREAM_URL "https://github.com/rustsec/advisory-db.git"
+
+typedef struct csec_sync_progress {
+    const char *phase; /* "connecting", "receiving", "resolving", "checkout", "done" */
+    size_t total_objects, received_objects, indexed_objects;
+    uint64_t received_bytes;
+    size_t checkout_done, checkout_total;
+    double elapsed_s; /* since csec_sync started */
+} csec_sync_progress;
+
+/** Called often (rate-limit printing yourself); return nonzero to cancel
+ * (honoured while connecting and receiving; a checkout runs to its end). */
+typedef int (*csec_sync_progress_cb)(const csec_sync_progress *p, void *payload);
+
+typedef struct csec_sync_result {
+    char old_commit[41]; /* "" when freshly cloned */
+    char new_commit[41];
+    bool cloned;  /* DIR did not exist or was empty */
+    bool changed; /* new_commit differs from old_commit */
+} csec_sync_result;
+
+/** Clones `url` into `dir` when dir is missing or empty; otherwise fetches
+ * from `url` (NULL: the repository's `origin`, or CSEC_DB_UPSTREAM_URL when
+ * cloning) and moves the checkout to the fetched default branch head (hard
+ * reset: the working tree of crates/ and rust/ then equals the commit, files
+ * the commit lacks removed there).  A failed fetch leaves the checkout
+ * untouched.  An existing local path as `url` is made absolute (and cloned
+ * by copying its objects, so without object counts; file:// URLs go through
+ * the transport); `url.<base>.insteadOf` is not applied.  Returns 0, or a
+ * negative CSEC_E* code with `d->file` = dir and a message ("cannot fetch
+ * URL: ...", "not a git repository"...): CSEC_ENOTFOUND when dir is not a
+ * git repository, CSEC_EINVAL for a dir that is not a directory or has no
+ * `origin` while `url` is NULL, CSEC_ERROR when the callback cancelled,
+ * CSEC_EIO otherwise. */
+int csec_sync(csec_sync_result *out, const char *dir, const char *url, csec_sync_progress_cb cb,
+              void *payload, csec_diag *d);
+
+/** Whether the checkout in `dir` is whole: its HEAD commit in `commit` (41
+ * bytes, "" when unknown), and 0 when the files under crates/ and rust/
+ * equal that commit's (file modes ignored; untracked files count as added);
+ * CSEC_EPARSE with `d->file` = dir and a message like "3 files differ from
+ * commit abc1234 (first: crates/foo/RUSTSEC-...md modified)" when a checkout
+ * is half-written or edited; CSEC_ENOTFOUND when dir is not a git repository
+ * (the caller then skips the check); CSEC_EIO when git cannot read it. */
+int csec_sync_verify(const char *dir, char commit[41], csec_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

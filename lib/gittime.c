@@ -264,6 +264,11 @@ static void git_init_once(void)
     git_libgit2_init();
 }
 
+void csec__git_init(void)
+{
+    pthread_once(&git_once, git_init_once);
+}
+
 static int git_fail(csec_diag *d, int code, const char *dir, const char *what)
 {
     const git_error *e = git_error_last();
@@ -306,7 +311,7 @@ int csec__git_modified_times(const char *repo_dir,
     memset(&w, 0, sizeof w);
     git_revwalk *rw = NULL;
     git_oid oid;
-    pthread_once(&git_once, git_init_once);
+    csec__git_init();
     rc = open_repo(&w.repo, repo_dir, d);
     if (rc < 0)
         goto done;
@@ -365,7 +370,7 @@ int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_d
     git_oid oid;
     out_hex[0] = '\0';
     *time = 0;
-    pthread_once(&git_once, git_init_once);
+    csec__git_init();
     rc = open_repo(&repo, repo_dir, d);
     if (rc < 0)
         goto done;

@@ -13,6 +13,10 @@ int csec__git_modified_times(const char *repo_dir,
                              void (*cb)(const char *path, int64_t time, void *payload),
                              void *payload, csec_diag *d);
 
+/* Initialises libgit2 once per process (never shut down); every lib/ file
+ * that calls libgit2 calls this first. */
+void csec__git_init(void);
+
 /* The HEAD commit id (40 hex + NUL into out_hex) and committer time. */
 int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d);
 

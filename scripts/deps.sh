@@ -7,6 +7,8 @@ PKGS=(build-essential clang libclang-rt-14-dev pkg-config git python3 zstd
       libmicrohttpd-dev hyperfine chromium curl nginx-light wrk)
 # The JSON API compresses responses with zlib.
 PKGS+=(zlib1g-dev)
+# tests/cli/man.sh renders the manual pages with groff.
+PKGS+=(groff-base)
 # Browser tests (tests/browser) run playwright-core from npm under Node.js;
 # keep an existing node (for example NodeSource's), else take Debian's.
 command -v node >/dev/null || PKGS+=(nodejs)

@@ -64,10 +64,6 @@ struct srv_api *srv_api_new(const srv_site *s)
     for (size_t i = 0; i < s->count; i++)
         extract_modified(api->modified[i], s->advs[i].a, &tmp);
     csec_buf_free(&tmp);
-    if (s->commit[0])
-        snprintf(api->etag_base, sizeof api->etag_base, "%.16s", s->commit);
-    else
-        snprintf(api->etag_base, sizeof api->etag_base, "t%llx", (unsigned long long)time(NULL));
     return api;
 }
 
@@ -256,7 +252,7 @@ void api_finish(const srv_req *r, srv_resp *resp, bool get)
         for (const char *p = r->path; *p; p++)
             h = (h ^ (unsigned char)*p) * 1099511628211ULL;
         char etag[80];
-        snprintf(etag, sizeof etag, "\"%s-%016llx%s\"", r->site->api->etag_base,
+        snprintf(etag, sizeof etag, "\"%s-%016llx%s\"", r->site->etag_base,
                  (unsigned long long)h, gz ? "-gzip" : "");
         add_header(resp, "ETag", etag);
         if (api_etag_matches(srv_header(r, "If-None-Match"), etag)) {

@@ -20,7 +20,6 @@
 /* Precomputed per site (srv_api_new). */
 struct srv_api {
     char (*modified)[24]; /* per advisory, database order: OSV "modified", "" if not exported */
-    char etag_base[24];   /* the database commit's first 16 hex digits, or the load time */
 };
 
 #define API_ERR_INVALID 3

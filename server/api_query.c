@@ -57,7 +57,7 @@ static uint32_t token_check(const srv_site *s, const char *name, const char *ver
     uint32_t h = 2166136261u; /* FNV-1a, 32 bits */
     char off[32];
     snprintf(off, sizeof off, "%zu", offset);
-    const char *parts[] = {s->api->etag_base, name, version ? version : "", off};
+    const char *parts[] = {s->etag_base, name, version ? version : "", off};
     for (size_t i = 0; i < 4; i++) {
         for (const char *p = parts[i]; *p; p++)
             h = (h ^ (unsigned char)*p) * 16777619u;

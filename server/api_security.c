@@ -1,7 +1,8 @@
 /* api_security.c - GET /api/v1/crates/NAME/VERSION/security: the Security tab
  * of one crate version as data.
  *
- * The same decisions as the tab (page_crate.c): every non-withdrawn advisory
+ * The same decisions as the tab (srv_security_of in security.c, which
+ * page_crate.c and page_badge.c use too): every non-withdrawn advisory
  * of the crate with whether it affects VERSION and, when it does not, why
  * (listed as unaffected, fixed in X, affected versions start at X, outside
  * the ranges); affected ones first, then by kind (vulnerability, unsound,
@@ -25,46 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct item {
-    const csec_advisory *a;
-    bool affects;
-} item;
-
-static int kind_rank(const csec_advisory *a)
-{
-    switch (a->informational) {
-    case CSEC_INFO_NONE:
-        return 0;
-    case CSEC_INFO_UNSOUND:
-        return 1;
-    case CSEC_INFO_NOTICE:
-        return 2;
-    case CSEC_INFO_UNMAINTAINED:
-        return 4;
-    default:
-        return 3;
-    }
-}
-
-static long date_key(csec_date d)
-{
-    return d.year * 10000L + d.month * 100L + d.day;
-}
-
-static int cmp_item(const void *x, const void *y)
-{
-    const item *p = x, *q = y;
-    if (p->affects != q->affects)
-        return p->affects ? -1 : 1;
-    int ka = kind_rank(p->a), kb = kind_rank(q->a);
-    if (ka != kb)
-        return ka - kb;
-    long da = date_key(p->a->date), db = date_key(q->a->date);
-    if (da != db)
-        return da < db ? 1 : -1;
-    return strcmp(q->a->id, p->a->id);
-}
 
 static void json_version(csec__json *j, const csec_version *v)
 {
@@ -97,52 +58,44 @@ static void json_strlist(csec__json *j, const char *key, csec_strlist l)
     csec__json_array_end(j);
 }
 
-/* Why `a` does not affect `sel`, as the tab words it (page_crate.c reason). */
-static void write_reason(csec__json *j, const csec_advisory *a, const csec_version *sel)
+/* Why the advisory does not affect the version: a code, a sentence and the
+ * version or requirement behind it. */
+static void write_reason(csec__json *j, const srv_verdict *it)
 {
-    csec_buf t = CSEC_BUF_INIT;
     const char *code = "outside_ranges";
-    const csec_version *fixed = NULL, *intro = NULL;
-    const csec_req *unaff = NULL;
-    for (size_t i = 0; i < a->affected_count; i++) {
-        const csec_interval *iv = &a->affected[i];
-        if (iv->has_fixed && csec_version_cmp(&iv->fixed, sel) <= 0 &&
-            (!fixed || csec_version_cmp(&iv->fixed, fixed) > 0))
-            fixed = &iv->fixed;
-        if (iv->has_introduced && csec_version_cmp(&iv->introduced, sel) > 0 &&
-            (!intro || csec_version_cmp(&iv->introduced, intro) < 0))
-            intro = &iv->introduced;
-    }
-    for (size_t i = 0; i < a->unaffected_count && !unaff; i++)
-        if (csec_req_matches(a->unaffected[i], sel))
-            unaff = a->unaffected[i];
-    if (unaff) {
+    csec_buf t = CSEC_BUF_INIT;
+    switch (it->why) {
+    case SRV_WHY_UNAFFECTED:
         code = "unaffected";
         csec_buf_puts(&t, "Not affected: listed as unaffected (");
-        csec_req_write(&t, unaff);
+        csec_req_write(&t, it->req);
         csec_buf_putc(&t, ')');
-    } else if (fixed) {
+        break;
+    case SRV_WHY_FIXED:
         code = "fixed";
         csec_buf_puts(&t, "Not affected: fixed in ");
-        csec_version_write(&t, fixed);
-    } else if (intro) {
+        csec_version_write(&t, it->ver);
+        break;
+    case SRV_WHY_LATER:
         code = "not_yet_introduced";
         csec_buf_puts(&t, "Not affected: the affected versions start at ");
-        csec_version_write(&t, intro);
-    } else {
+        csec_version_write(&t, it->ver);
+        break;
+    default:
         csec_buf_puts(&t, "Not affected: outside the affected ranges");
+        break;
     }
     csec__json_key(j, "reason");
     csec__json_str(j, code);
     csec__json_key(j, "reason_text");
     csec__json_strn(j, t.ptr, t.len);
     csec__json_key(j, "reason_version");
-    if (unaff) {
+    if (it->req) {
         csec_buf_clear(&t);
-        csec_req_write(&t, unaff);
+        csec_req_write(&t, it->req);
         csec__json_strn(j, t.ptr, t.len);
-    } else if (fixed || intro) {
-        json_version(j, fixed ? fixed : intro);
+    } else if (it->ver) {
+        json_version(j, it->ver);
     } else {
         csec__json_null(j);
     }
@@ -154,7 +107,7 @@ static void add_function(const char *path, void *payload)
     csec__json_str(payload, path);
 }
 
-static void write_advisory(csec__json *j, const item *it, const csec_version *sel,
+static void write_advisory(csec__json *j, const srv_verdict *it, const csec_version *sel,
                            const char *sel_text)
 {
     const csec_advisory *a = it->a;
@@ -197,7 +150,7 @@ static void write_advisory(csec__json *j, const item *it, const csec_version *se
         csec__json_key(j, "reason_version");
         csec__json_null(j);
     } else {
-        write_reason(j, a, sel);
+        write_reason(j, it);
     }
     csec__json_key(j, "ranges");
     csec__json_array_begin(j);
@@ -237,20 +190,6 @@ static void write_advisory(csec__json *j, const item *it, const csec_version *se
     csec__json_strn(j, t.ptr, t.len);
     csec__json_object_end(j);
     csec_buf_free(&t);
-}
-
-static const csec_index_version *find_version(const csec_index_crate *c, const char *text)
-{
-    for (size_t i = 0; i < c->versions_count; i++)
-        if (strcmp(c->versions[i].vers, text) == 0)
-            return &c->versions[i];
-    csec_version want;
-    if (csec_version_parse(&want, text, strlen(text), NULL) < 0)
-        return NULL;
-    for (size_t i = 0; i < c->versions_count; i++)
-        if (csec_version_cmp(&c->versions[i].version, &want) == 0)
-            return &c->versions[i];
-    return NULL;
 }
 
 /* One dependency's findings: the non-withdrawn advisories that affect some
@@ -319,48 +258,25 @@ static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
 static void security_body(const srv_req *r, srv_resp *resp)
 {
     const srv_site *s = r->site;
-    const char *url_name = r->seg[3], *ver = r->seg[4];
-    const csec_index_crate *ic = s->index ? csec__index_find(s->index, url_name) : NULL;
-    const char *pkg = srv_site_package(s, ic ? ic->name : url_name);
-    if (!pkg && ic)
-        pkg = srv_site_package(s, url_name);
-    if (!ic && !pkg) {
+    const char *ver = r->seg[4];
+    srv_crate c;
+    if (!srv_crate_find(s, r->seg[3], &c)) {
         api_error(resp, 404, API_ERR_NOT_FOUND,
                   "No such crate in the registry index or the advisory database.");
         return;
     }
-    const csec_index_version *iv = NULL;
-    csec_version sel;
-    char sel_text[128];
-    if (ic) {
-        iv = find_version(ic, ver);
-        if (!iv) {
+    srv_sel sel;
+    if (srv_crate_version(&c, ver, &sel) != 0) {
+        /* With an index the version must be published; without one it
+         * only has to be SemVer. */
+        if (c.ic)
             api_error(resp, 404, API_ERR_NOT_FOUND, "The registry index has no such version.");
-            return;
-        }
-        snprintf(sel_text, sizeof sel_text, "%s", iv->vers);
-    } else {
-        snprintf(sel_text, sizeof sel_text, "%s", ver);
-    }
-    if (strlen(ver) >= sizeof sel_text ||
-        csec_version_parse(&sel, sel_text, strlen(sel_text), NULL) < 0) {
-        api_error(resp, 400, API_ERR_INVALID, "The version is not a SemVer version.");
+        else
+            api_error(resp, 400, API_ERR_INVALID, "The version is not a SemVer version.");
         return;
     }
-    size_t n = 0;
-    const csec_advisory *const *advs =
-        pkg ? csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &n) : NULL;
-    item *items = csec__xcalloc(n + 1, sizeof *items);
-    size_t ni = 0, count = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (advs[i]->withdrawn.year)
-            continue;
-        items[ni].a = advs[i];
-        items[ni].affects = csec_advisory_affects(advs[i], &sel);
-        count += items[ni].affects;
-        ni++;
-    }
-    qsort(items, ni, sizeof *items, cmp_item);
+    srv_security sec;
+    srv_security_of(&sec, c.advs, c.nadv, &sel.v);
 
     resp->status = 200;
     csec__json jw;
@@ -368,42 +284,41 @@ static void security_body(const srv_req *r, srv_resp *resp)
     csec__json_init(j, &resp->body, true, 0);
     csec__json_object_begin(j);
     csec__json_key(j, "crate");
-    csec__json_str(j, ic ? ic->name : pkg);
+    csec__json_str(j, c.name);
     csec__json_key(j, "version");
-    csec__json_str(j, sel_text);
+    csec__json_str(j, sel.text);
     csec__json_key(j, "in_index");
-    csec__json_bool(j, ic != NULL);
+    csec__json_bool(j, c.ic != NULL);
     csec__json_key(j, "yanked");
-    if (iv)
-        csec__json_bool(j, iv->yanked);
+    if (sel.iv)
+        csec__json_bool(j, sel.iv->yanked);
     else
         csec__json_null(j);
     csec__json_key(j, "affected");
-    csec__json_bool(j, count > 0);
+    csec__json_bool(j, sec.affected > 0);
     csec__json_key(j, "affected_count");
-    csec__json_uint(j, count);
+    csec__json_uint(j, sec.affected);
     csec__json_key(j, "advisories");
     csec__json_array_begin(j);
-    for (size_t i = 0; i < ni; i++)
-        write_advisory(j, &items[i], &sel, sel_text);
+    for (size_t i = 0; i < sec.count; i++)
+        write_advisory(j, &sec.items[i], &sel.v, sel.text);
     csec__json_array_end(j);
     csec__json_key(j, "withdrawn");
     csec__json_array_begin(j);
-    for (size_t i = 0; i < n; i++)
-        if (advs[i]->withdrawn.year)
-            csec__json_str(j, advs[i]->id);
+    for (size_t i = 0; i < sec.nwithdrawn; i++)
+        csec__json_str(j, sec.withdrawn[i]->id);
     csec__json_array_end(j);
     csec__json_key(j, "dependencies");
-    if (iv) {
+    if (sel.iv) {
         csec__json_array_begin(j);
-        for (uint32_t i = 0; i < iv->deps_count; i++)
-            write_dep(j, s, iv->deps[i]);
+        for (uint32_t i = 0; i < sel.iv->deps_count; i++)
+            write_dep(j, s, sel.iv->deps[i]);
         csec__json_array_end(j);
     } else {
         csec__json_null(j);
     }
     csec__json_object_end(j);
-    free(items);
+    srv_security_free(&sec);
 }
 
 void api_security(const srv_req *r, srv_resp *resp)

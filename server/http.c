@@ -8,6 +8,7 @@
  */
 #include "http.h"
 
+#include "api.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,9 @@
 #include <unistd.h>
 
 #define LOG_PATH_MAX 300
+/* Pages without a Cache-Control of their own: a minute fresh, then
+ * revalidated with their ETag. */
+#define PAGE_CACHE_CONTROL "public, max-age=60"
 
 /* Per-request state, from the first handler call to the completion callback. */
 typedef struct req_state {
@@ -37,16 +41,21 @@ typedef struct req_state {
     char method[8];
     char path[LOG_PATH_MAX + 1];
     csec_buf upload; /* POST body, up to SRV_MAX_POST_BODY (the JSON API) */
+    /* The data this request is answered from, held until its response has
+     * been sent (a cached body lives in the site). */
+    const srv_site *site;
 } req_state;
 
-/* Rendered pages.  The site is immutable while the server runs, so a page
- * rendered once for a path without a query string stays right until exit:
+/* Rendered pages, one cache per site.  A site is immutable, so a page
+ * rendered once for a path without a query string stays right while the site
+ * is served (a reload brings a new site with an empty cache):
  * caching it makes a repeated request cost about what a static file costs
  * (the benchmark compares with nginx serving the same bytes).  Only 200
  * responses are kept, within CACHE_MAX_BYTES in total so that requests for
  * many distinct pages cannot grow memory without bound; past the budget
  * pages are simply rendered every time.  Entries are never evicted, so a
- * body handed to MHD stays valid while it is being sent. */
+ * body handed to MHD stays valid while it is being sent (the request holds
+ * its site, and so the cache, until then). */
 #define CACHE_SHARDS 64
 #define CACHE_BUCKETS 1024
 #define CACHE_MAX_BYTES ((size_t)128 << 20)
@@ -65,6 +74,11 @@ typedef struct cshard {
     pthread_mutex_t mu;
     centry *buckets[CACHE_BUCKETS];
 } cshard;
+
+typedef struct page_cache {
+    cshard shards[CACHE_SHARDS];
+    atomic_size_t bytes;
+} page_cache;
 
 /* One open connection, from MHD's "started" notification to "closed".
  *
@@ -86,12 +100,10 @@ typedef struct conn_track {
 } conn_track;
 
 typedef struct server {
-    const srv_site *site;
+    srv_live *live;
     const http_options *opts;
     atomic_long inflight;
     atomic_int stopping;
-    cshard *cache; /* CACHE_SHARDS shards */
-    atomic_size_t cache_bytes;
     pthread_mutex_t conn_mu; /* guards the list `conns` and conn_track.cut */
     conn_track *conns;
     atomic_long cut_count; /* connections cut off by the watchdog */
@@ -113,9 +125,51 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-static const centry *cache_get(server *s, const char *key, uint64_t h)
+static void cache_free(void *p)
 {
-    cshard *sh = &s->cache[h % CACHE_SHARDS];
+    page_cache *pc = p;
+    if (!pc)
+        return;
+    for (size_t i = 0; i < CACHE_SHARDS; i++) {
+        for (size_t j = 0; j < CACHE_BUCKETS; j++) {
+            centry *e = pc->shards[i].buckets[j];
+            while (e) {
+                centry *next = e->next;
+                csec_free(e->key);
+                csec_free(e->body);
+                csec_free(e);
+                e = next;
+            }
+        }
+        pthread_mutex_destroy(&pc->shards[i].mu);
+    }
+    free(pc);
+}
+
+/* The page cache of `site`, made on first use. */
+static page_cache *cache_of(const srv_site *site)
+{
+    srv_site *ms = (srv_site *)site;
+    page_cache *pc = __atomic_load_n(&ms->page_cache, __ATOMIC_ACQUIRE);
+    if (pc)
+        return pc;
+    page_cache *fresh = csec__xcalloc(1, sizeof *fresh);
+    for (size_t i = 0; i < CACHE_SHARDS; i++)
+        pthread_mutex_init(&fresh->shards[i].mu, NULL);
+    void *expected = NULL;
+    /* Another thread may have made one meanwhile: the first one wins. */
+    if (__atomic_compare_exchange_n(&ms->page_cache, &expected, fresh, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        ms->page_cache_free = cache_free;
+        return fresh;
+    }
+    cache_free(fresh);
+    return expected;
+}
+
+static const centry *cache_get(page_cache *pc, const char *key, uint64_t h)
+{
+    cshard *sh = &pc->shards[h % CACHE_SHARDS];
     const centry *found = NULL;
     pthread_mutex_lock(&sh->mu);
     for (centry *e = sh->buckets[(h / CACHE_SHARDS) % CACHE_BUCKETS]; e; e = e->next)
@@ -129,20 +183,20 @@ static const centry *cache_get(server *s, const char *key, uint64_t h)
 
 /* Takes the body of `r` into the cache (r->static_body then points to it);
  * leaves `r` alone when the budget is spent or the key is already there. */
-static void cache_put(server *s, const char *key, uint64_t h, srv_resp *r)
+static void cache_put(page_cache *pc, const char *key, uint64_t h, srv_resp *r)
 {
     size_t cost = r->body.len + strlen(key) + sizeof(centry);
-    if (atomic_fetch_add(&s->cache_bytes, cost) + cost > CACHE_MAX_BYTES) {
-        atomic_fetch_sub(&s->cache_bytes, cost);
+    if (atomic_fetch_add(&pc->bytes, cost) + cost > CACHE_MAX_BYTES) {
+        atomic_fetch_sub(&pc->bytes, cost);
         return;
     }
-    cshard *sh = &s->cache[h % CACHE_SHARDS];
+    cshard *sh = &pc->shards[h % CACHE_SHARDS];
     centry **head = &sh->buckets[(h / CACHE_SHARDS) % CACHE_BUCKETS];
     pthread_mutex_lock(&sh->mu);
     for (centry *e = *head; e; e = e->next)
         if (e->hash == h && strcmp(e->key, key) == 0) {
             pthread_mutex_unlock(&sh->mu);
-            atomic_fetch_sub(&s->cache_bytes, cost);
+            atomic_fetch_sub(&pc->bytes, cost);
             return;
         }
     centry *e = csec__xcalloc(1, sizeof *e);
@@ -157,24 +211,6 @@ static void cache_put(server *s, const char *key, uint64_t h, srv_resp *r)
     pthread_mutex_unlock(&sh->mu);
     r->static_body = e->body;
     r->static_len = e->len;
-}
-
-static void cache_free(server *s)
-{
-    for (size_t i = 0; i < CACHE_SHARDS; i++) {
-        for (size_t j = 0; j < CACHE_BUCKETS; j++) {
-            centry *e = s->cache[i].buckets[j];
-            while (e) {
-                centry *next = e->next;
-                csec_free(e->key);
-                csec_free(e->body);
-                csec_free(e);
-                e = next;
-            }
-        }
-        pthread_mutex_destroy(&s->cache[i].mu);
-    }
-    free(s->cache);
 }
 
 static long long now_ms(void)
@@ -258,14 +294,22 @@ static void *watchdog(void *arg)
             t->cut = true;
             shutdown(t->fd, SHUT_RDWR);
             atomic_fetch_add(&s->cut_count, 1);
+            srv_live_cut(s->live);
             if (s->opts->access_log) {
                 char when[32];
                 time_t wall = time(NULL);
                 struct tm tm;
                 gmtime_r(&wall, &tm);
                 strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-                fprintf(s->opts->access_log, "%s %s - - 408 0 %lldus request-timeout\n", when,
-                        t->client, (now - atomic_load(&t->ready_ms)) * 1000);
+                long long waited_us = (now - atomic_load(&t->ready_ms)) * 1000;
+                if (s->opts->log_json)
+                    fprintf(s->opts->access_log,
+                            "{\"time\":\"%s\",\"client\":\"%s\",\"status\":408,\"bytes\":0,"
+                            "\"us\":%lld,\"event\":\"request-timeout\"}\n",
+                            when, t->client, waited_us);
+                else
+                    fprintf(s->opts->access_log, "%s %s - - 408 0 %lldus request-timeout\n",
+                            when, t->client, waited_us);
             }
         }
         pthread_mutex_unlock(&s->conn_mu);
@@ -309,18 +353,7 @@ static size_t keep_raw(void *cls, struct MHD_Connection *c, char *s)
 
 const char *srv_query(const srv_req *r, const char *key)
 {
-    srv_scratch *sc = r->scratch;
-    const char *raw = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
-    if (!raw || !sc || sc->n >= sizeof sc->items / sizeof sc->items[0])
-        return NULL;
-    size_t len = strlen(raw);
-    char *out = csec__xmalloc(len + 1);
-    if (srv_decode(out, raw, len) < 0) {
-        csec_free(out);
-        return NULL;
-    }
-    sc->items[sc->n++] = out;
-    return out;
+    return srv_query_keep(r, MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key));
 }
 
 const char *srv_header(const srv_req *r, const char *name)
@@ -333,8 +366,10 @@ const char *srv_header(const srv_req *r, const char *name)
 static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' https:; "
                           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/* Queues `r`.  `etag`, when not NULL, is the page's validator: sent as ETag,
+ * with a default Cache-Control when the handler set none. */
 static enum MHD_Result send_resp(server *s, struct MHD_Connection *c, req_state *st,
-                                 srv_resp *r)
+                                 srv_resp *r, const char *etag)
 {
     struct MHD_Response *mr;
     size_t len;
@@ -356,8 +391,13 @@ static enum MHD_Result send_resp(server *s, struct MHD_Connection *c, req_state 
     MHD_add_response_header(mr, "Content-Security-Policy", csp);
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(mr, "Referrer-Policy", "same-origin");
-    if (r->cache_control)
+    if (etag) {
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_ETAG, etag);
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL,
+                                r->cache_control ? r->cache_control : PAGE_CACHE_CONTROL);
+    } else if (r->cache_control) {
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control);
+    }
     if (r->location.len)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, r->location.ptr);
     if (r->status == 405)
@@ -390,9 +430,14 @@ static enum MHD_Result send_error(server *s, struct MHD_Connection *c, req_state
 {
     srv_resp r = {0};
     srv_req req = {0};
-    req.site = s->site;
-    page_error(&req, &r, status, title, msg);
-    return send_resp(s, c, st, &r);
+    req.site = st->site;
+    /* API clients parse errors as JSON (osv.dev's shape), people read pages. */
+    if (strncmp(st->path, "/v1/", 4) == 0 || strncmp(st->path, "/api/", 5) == 0 ||
+        strncmp(st->path, "/packages/", 10) == 0)
+        api_error(&r, status, status == 405 ? API_ERR_UNIMPLEMENTED : API_ERR_INVALID, msg);
+    else
+        page_error(&req, &r, status, title, msg);
+    return send_resp(s, c, st, &r, NULL);
 }
 
 static void copy_for_log(char *out, size_t n, const char *s)
@@ -430,6 +475,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         st->wall = time(NULL);
         copy_for_log(st->method, sizeof st->method, method);
         copy_for_log(st->path, sizeof st->path, url);
+        st->site = srv_live_acquire(s->live);
         *con_cls = st;
         atomic_fetch_add(&s->inflight, 1);
         if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) > HTTP_MAX_HEADERS)
@@ -457,26 +503,55 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!get && strcmp(method, "POST") != 0 && strcmp(method, "OPTIONS") != 0)
         return send_error(s, c, st, 405, "Method not allowed",
                           "Only GET and HEAD are supported.");
+    const srv_site *site = st->site;
     srv_resp r = {0};
     bool cacheable = get && MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0;
     /* With a sparse index, crate pages change when the registry's copy is
      * revalidated: they are rendered each time (the crate is cached). */
-    if (s->site->sparse && strncmp(url, "/crates/", 8) == 0)
+    if (site->sparse && strncmp(url, "/crates/", 8) == 0)
+        cacheable = false;
+    /* Operational pages change with every request. */
+    if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0)
         cacheable = false;
     uint64_t h = cacheable ? hash_str(url) : 0;
-    const centry *e = cacheable ? cache_get(s, url, h) : NULL;
+    /* A cacheable page is a function of the data and the path: that pair is
+     * its validator, so a proxy (deploy/nginx) or browser revalidates with
+     * If-None-Match and gets a 304 without the page being rendered. */
+    /* Weak: the footer says when this replica loaded the data, so two
+     * replicas (or two loads of one commit) send equivalent pages that differ
+     * in that line.  If-None-Match compares weakly (RFC 9110 §13.1.2); it is
+     * checked only once the page is known to exist (a cached page, or a 200
+     * just rendered), since "*" must not match a 404. */
+    char etag[96];
+    const char *inm = NULL;
+    if (cacheable) {
+        snprintf(etag, sizeof etag, "W/\"p%s-%016llx\"", site->etag_base, (unsigned long long)h);
+        inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    }
+    page_cache *pc = cacheable ? cache_of(site) : NULL;
+    const centry *e = cacheable ? cache_get(pc, url, h) : NULL;
     if (e) {
         r.status = 200;
         r.content_type = e->content_type;
         r.cache_control = e->cache_control;
         r.static_body = e->body;
         r.static_len = e->len;
-        return send_resp(s, c, st, &r);
+    } else {
+        srv_route(site, c, method, url, st->upload.ptr, st->upload.len, &r);
+        /* The API sets its own validators (r->headers); only plain pages
+         * get the path's. */
+        bool plain = r.status == 200 && !r.static_body && !r.location.len && !r.headers.len;
+        if (!cacheable || !plain)
+            return send_resp(s, c, st, &r, NULL);
+        cache_put(pc, url, h, &r);
     }
-    srv_route(s->site, c, method, url, st->upload.ptr, st->upload.len, &r);
-    if (cacheable && r.status == 200 && !r.static_body && !r.location.len && !r.headers.len)
-        cache_put(s, url, h, &r);
-    return send_resp(s, c, st, &r);
+    if (api_etag_matches(inm, etag + 2)) {
+        csec_buf_free(&r.body);
+        r.status = 304;
+        r.static_body = "";
+        r.static_len = 0;
+    }
+    return send_resp(s, c, st, &r, etag);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -494,21 +569,33 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     *con_cls = NULL;
     csec_buf_free(&st->upload);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long us = (long long)(now.tv_sec - st->start.tv_sec) * 1000000LL +
+                   (now.tv_nsec - st->start.tv_nsec) / 1000;
+    srv_live_observe(s->live, st->status, (double)us / 1e6);
     FILE *log = s->opts->access_log;
     if (log) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long long us = (long long)(now.tv_sec - st->start.tv_sec) * 1000000LL +
-                       (now.tv_nsec - st->start.tv_nsec) / 1000;
         char when[32];
         struct tm tm;
         gmtime_r(&st->wall, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         const char *client = t ? t->client : "-";
-        fprintf(log, "%s %s %s %s %d %zu %lldus%s\n", when, client, st->method, st->path,
-                st->status, st->bytes, us,
-                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+        bool aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
+        unsigned long long gen = (unsigned long long)(st->site ? st->site->generation : 0);
+        /* Method and path were made printable ASCII without quotes or
+         * backslashes by copy_for_log, so they need no JSON escaping. */
+        if (s->opts->log_json)
+            fprintf(log,
+                    "{\"time\":\"%s\",\"client\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
+                    "\"status\":%d,\"bytes\":%zu,\"us\":%lld,\"generation\":%llu%s}\n",
+                    when, client, st->method, st->path, st->status, st->bytes, us, gen,
+                    aborted ? ",\"aborted\":true" : "");
+        else
+            fprintf(log, "%s %s %s %s %d %zu %lldus gen=%llu%s\n", when, client, st->method,
+                    st->path, st->status, st->bytes, us, gen, aborted ? " aborted" : "");
     }
+    srv_live_release(st->site);
     csec_free(st);
     atomic_fetch_sub(&s->inflight, 1);
 }
@@ -598,21 +685,17 @@ static double elapsed_ms(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-int http_serve(const srv_site *site, const http_options *opts)
+int http_serve(srv_live *live, const http_options *opts)
 {
     server s;
     memset(&s, 0, sizeof s);
-    s.site = site;
+    s.live = live;
     s.opts = opts;
     pthread_mutex_init(&s.conn_mu, NULL);
-    s.cache = csec__xcalloc(CACHE_SHARDS, sizeof *s.cache);
-    for (size_t i = 0; i < CACHE_SHARDS; i++)
-        pthread_mutex_init(&s.cache[i].mu, NULL);
     int family = AF_INET;
     char shown[300];
     int fd = open_listener(opts->listen, &family, shown, sizeof shown);
     if (fd < 0) {
-        cache_free(&s);
         pthread_mutex_destroy(&s.conn_mu);
         return -1;
     }
@@ -623,6 +706,7 @@ int http_serve(const srv_site *site, const http_options *opts)
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGHUP); /* reload, not stop */
     pthread_sigmask(SIG_BLOCK, &stop, &old);
     signal(SIGPIPE, SIG_IGN);
 
@@ -653,7 +737,6 @@ int http_serve(const srv_site *site, const http_options *opts)
             MHD_stop_daemon(d);
         close(fd);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        cache_free(&s);
         pthread_mutex_destroy(&s.conn_mu);
         return -1;
     }
@@ -665,6 +748,11 @@ int http_serve(const srv_site *site, const http_options *opts)
         int sig = sigtimedwait(&stop, NULL, &tick);
         if (opts->access_log)
             fflush(opts->access_log);
+        if (sig == SIGHUP) {
+            if (opts->on_reload)
+                opts->on_reload(opts->reload_payload);
+            continue;
+        }
         if (sig > 0)
             break;
     }
@@ -690,7 +778,6 @@ int http_serve(const srv_site *site, const http_options *opts)
     if (cut)
         fprintf(stderr, "cratesec serve: %ld connections were cut off for not sending a whole "
                         "request within %u s\n", cut, opts->timeout_s);
-    cache_free(&s);
     pthread_mutex_destroy(&s.conn_mu);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;

@@ -1,11 +1,12 @@
 /* http.h - the libmicrohttpd wrapper behind `cratesec serve`.
  *
  * One call runs the server until SIGTERM or SIGINT: it listens, hands every
- * GET/HEAD request to srv_route, logs one line per request, and on a signal
- * stops accepting, lets in-flight requests finish (up to a deadline) and
- * returns.  MHD runs in epoll mode with a thread pool, the mode measured in
- * docs/http-trial.md; handlers therefore run concurrently on the read-only
- * site.
+ * request to srv_route with the site current at the time (live.c), logs one
+ * line per request, passes SIGHUP on as a reload request, and on a stop
+ * signal stops accepting, lets in-flight requests finish (up to a deadline)
+ * and returns.  MHD runs in epoll mode with a thread pool, the mode measured
+ * in docs/http-trial.md; handlers therefore run concurrently on read-only
+ * sites.
  */
 #ifndef CSEC_SERVER_HTTP_H
 #define CSEC_SERVER_HTTP_H
@@ -24,9 +25,14 @@ typedef struct http_options {
     unsigned drain_ms;         /* how long in-flight requests may finish at shutdown */
     FILE *access_log;          /* NULL: no access log */
     unsigned max_per_ip;       /* simultaneous connections from one address; 0: no limit */
+    bool log_json;             /* access log lines as JSON objects */
+    /* Called on the main thread when SIGHUP arrives (NULL: ignored); must
+     * return quickly (the reload itself runs elsewhere). */
+    void (*on_reload)(void *payload);
+    void *reload_payload;
 } http_options;
 
-#define HTTP_OPTIONS_INIT {"127.0.0.1:8080", 0, 15, 4000, 16384, 5000, NULL, 500}
+#define HTTP_OPTIONS_INIT {"127.0.0.1:8080", 0, 15, 4000, 16384, 5000, NULL, 500, false, NULL, NULL}
 
 /* Memory of one connection (MHD's pool): the request line and head must fit
  * in it with MHD's own records, so it bounds them (431 or 414 beyond). */
@@ -37,6 +43,6 @@ typedef struct http_options {
 /* Runs until SIGTERM/SIGINT.  Prints "listening on http://HOST:PORT" to
  * stdout once the socket is bound.  Returns 0 after a clean shutdown, -1 if
  * the server could not start (message on stderr). */
-int http_serve(const srv_site *site, const http_options *opts);
+int http_serve(srv_live *live, const http_options *opts);
 
 #endif

@@ -45,98 +45,54 @@ typedef struct facts {
 
 /* ---- finding the version ---- */
 
-static const csec_index_version *default_version(const csec_index_crate *c)
-{
-    const csec_index_version *v = csec__index_newest(c, false, false);
-    if (!v)
-        v = csec__index_newest(c, false, true);
-    if (!v)
-        v = csec__index_newest(c, true, true);
-    return v;
-}
-
-static const csec_index_version *find_version(const csec_index_crate *c, const char *text)
-{
-    for (size_t i = 0; i < c->versions_count; i++)
-        if (strcmp(c->versions[i].vers, text) == 0)
-            return &c->versions[i];
-    csec_version want;
-    if (csec_version_parse(&want, text, strlen(text), NULL) < 0)
-        return NULL;
-    for (size_t i = 0; i < c->versions_count; i++)
-        if (csec_version_cmp(&c->versions[i].version, &want) == 0)
-            return &c->versions[i];
-    return NULL;
-}
-
-/* Fills `f` for the request's crate and version; on an unknown crate or
- * version writes the 404 page and returns false. */
+/* Fills `f` for the request's crate and version, with the crate page's own
+ * decisions (security.c); on an unknown crate or version writes the 404 page
+ * and returns false. */
 static bool find_facts(const srv_req *r, srv_resp *resp, facts *f)
 {
     const srv_site *s = r->site;
-    const char *url_name = r->seg[1];
     const char *ver_seg = r->nseg == 4 ? r->seg[2] : NULL;
-    const csec_index_crate *ic = s->index ? csec__index_find(s->index, url_name) : NULL;
-    const char *pkg = srv_site_package(s, ic ? ic->name : url_name);
-    if (!pkg && ic)
-        pkg = srv_site_package(s, url_name);
-    if (!ic && !pkg) {
+    srv_crate c;
+    if (!srv_crate_find(s, r->seg[1], &c)) {
         page_not_found(r, resp,
                        "No crate of this name is in the registry index or the RustSec "
                        "advisory database.");
         return false;
     }
-    char text[128];
-    csec_version v;
-    const csec_index_version *iv = NULL;
-    if (ic) {
-        iv = ver_seg ? find_version(ic, ver_seg) : default_version(ic);
-        if (!iv) {
-            page_not_found(r, resp,
-                           ver_seg ? "The registry index has no such version of this "
-                                     "crate."
-                                   : "The registry index lists no version of this "
-                                     "crate.");
-            return false;
-        }
-        v = iv->version;
-        snprintf(text, sizeof text, "%s", iv->vers);
-    } else if (!ver_seg) {
-        page_not_found(r, resp,
-                       "This server has no registry index entry for this crate, so it "
-                       "has no default version: name one, as in "
-                       "/crates/NAME/VERSION/badge.svg.");
+    srv_sel sel;
+    int found = srv_crate_version(&c, ver_seg, &sel);
+    if (found != 0) {
+        const char *why;
+        if (found > 0 && !c.ic)
+            why = "This server has no registry index entry for this crate, so it has no "
+                  "default version: name one, as in /crates/NAME/VERSION/badge.svg.";
+        else if (found > 0)
+            why = "The registry index lists no version of this crate.";
+        else if (c.ic)
+            why = "The registry index has no such version of this crate.";
+        else
+            why = "This is not a valid version number.";
+        page_not_found(r, resp, why);
         return false;
-    } else {
-        if (strlen(ver_seg) >= sizeof text ||
-            csec_version_parse(&v, ver_seg, strlen(ver_seg), NULL) < 0) {
-            page_not_found(r, resp, "This is not a valid version number.");
-            return false;
-        }
-        snprintf(text, sizeof text, "%s", ver_seg);
-        /* Point the parsed version into our own copy. */
-        csec_version_parse(&v, text, strlen(text), NULL);
     }
 
-    size_t n = 0, count = 0;
+    srv_security sec;
+    srv_security_of(&sec, c.advs, c.nadv, &sel.v);
     bool vuln = false, other = false;
-    const csec_advisory *const *advs =
-        pkg ? csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &n) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        const csec_advisory *a = advs[i];
-        if (a->withdrawn.year || !csec_advisory_affects(a, &v))
-            continue;
-        count++;
+    for (size_t i = 0; i < sec.affected; i++) {
+        const csec_advisory *a = sec.items[i].a;
         if (a->informational == CSEC_INFO_NONE)
             vuln = true;
         else if (a->informational != CSEC_INFO_UNMAINTAINED)
             other = true;
     }
+    size_t count = sec.affected;
+    srv_security_free(&sec);
     if (count == 0)
         snprintf(f->message, sizeof f->message, "no known advisories");
     else
         snprintf(f->message, sizeof f->message, "%zu advisor%s %s %s", count,
-                 count == 1 ? "y" : "ies", count == 1 ? "affects" : "affect", text);
+                 count == 1 ? "y" : "ies", count == 1 ? "affects" : "affect", sel.text);
     f->color = count == 0 ? "#2e7d32" : vuln ? "#c62828" : other ? "#8a6d00" : "#6e6e6e";
     return true;
 }

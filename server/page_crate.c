@@ -39,10 +39,8 @@ typedef struct view {
     const csec_index_version *iv; /* selected version when it is in the index */
     bool has_sel;
     bool sel_explicit; /* the URL names the version */
-    csec_version sel;
-    char sel_text[128];
-    bool *affects; /* per advisory */
-    size_t count;  /* non-withdrawn advisories affecting the selected version */
+    srv_sel sel;       /* valid when has_sel */
+    srv_security sec;  /* the Security tab's decisions (security.c) */
     enum tab tab;
 } view;
 
@@ -55,7 +53,7 @@ static void crate_url(csec_buf *b, const view *v, enum tab t, bool with_version)
     html_url_part(b, v->name);
     if (with_version && v->has_sel && v->sel_explicit) {
         csec_buf_putc(b, '/');
-        html_url_part(b, v->sel_text);
+        html_url_part(b, v->sel.text);
     }
     if (t != TAB_VERSIONS) {
         csec_buf_putc(b, '/');
@@ -76,30 +74,6 @@ static void version_link(csec_buf *b, const view *v, const char *vers, enum tab 
     csec_buf_puts(b, "\">");
     html_esc(b, vers);
     csec_buf_puts(b, "</a>");
-}
-
-static const csec_index_version *default_version(const csec_index_crate *c)
-{
-    const csec_index_version *v = csec__index_newest(c, false, false);
-    if (!v)
-        v = csec__index_newest(c, false, true);
-    if (!v)
-        v = csec__index_newest(c, true, true);
-    return v;
-}
-
-static const csec_index_version *find_version(const csec_index_crate *c, const char *text)
-{
-    for (size_t i = 0; i < c->versions_count; i++)
-        if (strcmp(c->versions[i].vers, text) == 0)
-            return &c->versions[i];
-    csec_version want;
-    if (csec_version_parse(&want, text, strlen(text), NULL) < 0)
-        return NULL;
-    for (size_t i = 0; i < c->versions_count; i++)
-        if (csec_version_cmp(&c->versions[i].version, &want) == 0)
-            return &c->versions[i];
-    return NULL;
 }
 
 /* ---- 404 help ---- */
@@ -208,7 +182,7 @@ static void header(csec_buf *b, const view *v)
     html_esc(b, v->name);
     if (v->has_sel) {
         csec_buf_puts(b, " <span class=\"muted\">");
-        html_esc(b, v->sel_text);
+        html_esc(b, v->sel.text);
         csec_buf_puts(b, "</span>");
     }
     csec_buf_puts(b, "</h1>\n");
@@ -266,7 +240,7 @@ static void tabs(csec_buf *b, const view *v)
     size_t dep_alarms = page_deps_alarms(v->s, v->iv);
     csec_buf_puts(b, "<nav class=\"tabs\" aria-label=\"Crate sections\"><ul>\n");
     for (int t = TAB_VERSIONS; t <= TAB_SECURITY; t++) {
-        bool hl = (t == TAB_SECURITY && v->count > 0) || (t == TAB_DEPS && dep_alarms > 0);
+        bool hl = (t == TAB_SECURITY && v->sec.affected > 0) || (t == TAB_DEPS && dep_alarms > 0);
         csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", t == TAB_VERSIONS ? "versions"
                                                                    : tab_slug[t]);
         crate_url(b, v, (enum tab)t, true);
@@ -285,9 +259,9 @@ static void tabs(csec_buf *b, const view *v)
         } else if (hl) {
             csec_buf_printf(b, " <span class=\"count\" aria-hidden=\"true\">%zu</span>"
                                "<span class=\"vh\">: %zu advisor%s affect%s version ",
-                            v->count, v->count, v->count == 1 ? "y" : "ies",
-                            v->count == 1 ? "s" : "");
-            html_esc(b, v->sel_text);
+                            v->sec.affected, v->sec.affected,
+                            v->sec.affected == 1 ? "y" : "ies", v->sec.affected == 1 ? "s" : "");
+            html_esc(b, v->sel.text);
             csec_buf_puts(b, "</span>");
         }
         csec_buf_puts(b, "</a></li>\n");
@@ -295,39 +269,35 @@ static void tabs(csec_buf *b, const view *v)
     csec_buf_puts(b, "</ul></nav>\n");
 }
 
-/* Why advisory `a` does not affect the selected version. */
-static void reason(csec_buf *b, const csec_advisory *a, const csec_version *sel)
+/* Why an advisory does not affect the selected version, as decided by
+ * srv_security_of, in the tab's words. */
+static void reason(csec_buf *b, const srv_verdict *it)
 {
-    const csec_version *fixed = NULL, *intro = NULL;
-    for (size_t i = 0; i < a->affected_count; i++) {
-        const csec_interval *iv = &a->affected[i];
-        if (iv->has_fixed && csec_version_cmp(&iv->fixed, sel) <= 0 &&
-            (!fixed || csec_version_cmp(&iv->fixed, fixed) > 0))
-            fixed = &iv->fixed;
-        if (iv->has_introduced && csec_version_cmp(&iv->introduced, sel) > 0 &&
-            (!intro || csec_version_cmp(&iv->introduced, intro) < 0))
-            intro = &iv->introduced;
-    }
-    for (size_t i = 0; i < a->unaffected_count; i++) {
-        if (!csec_req_matches(a->unaffected[i], sel))
-            continue;
+    switch (it->why) {
+    case SRV_WHY_UNAFFECTED:
         csec_buf_puts(b, "Not affected: listed as unaffected (");
-        html_reqs(b, &a->unaffected[i], 1, "");
+        html_reqs(b, &it->req, 1, "");
         csec_buf_puts(b, ")");
-        return;
-    }
-    if (fixed) {
-        html_bound(b, fixed, "Not affected: fixed in ", "Not affected: fixed in versions after ");
-    } else if (intro) {
-        html_bound(b, intro, "Not affected: the affected versions start at ",
+        break;
+    case SRV_WHY_FIXED:
+        html_bound(b, it->ver, "Not affected: fixed in ",
+                   "Not affected: fixed in versions after ");
+        break;
+    case SRV_WHY_LATER:
+        html_bound(b, it->ver, "Not affected: the affected versions start at ",
                    "Not affected: the affected versions start after ");
-    } else {
+        break;
+    default:
         csec_buf_puts(b, "Not affected: outside the affected ranges");
+        break;
     }
 }
 
-static void advisory_card(csec_buf *b, const view *v, const csec_advisory *a, int affects)
+/* `affects`: 1 affects the selected version, 0 does not, -1 no version is
+ * selected. */
+static void advisory_card(csec_buf *b, const view *v, const srv_verdict *it, int affects)
 {
+    const csec_advisory *a = it->a;
     const srv_adv *sa = srv_site_adv(v->s, a);
     bool context = a->informational == CSEC_INFO_UNMAINTAINED;
     csec_buf_puts(b, "<article class=\"adv");
@@ -351,14 +321,14 @@ static void advisory_card(csec_buf *b, const view *v, const csec_advisory *a, in
     if (affects > 0) {
         csec_buf_puts(b, context ? "<p class=\"verdict\">Applies to version "
                                  : "<p class=\"verdict yes\">Affects version ");
-        html_esc(b, v->sel_text);
+        html_esc(b, v->sel.text);
         csec_buf_puts(b, "</p>\n");
     } else if (affects == 0) {
         csec_buf_puts(b, "<p class=\"verdict no\">");
-        reason(b, a, &v->sel);
+        reason(b, it);
         csec_buf_puts(b, "</p>\n");
     }
-    html_adv_facts(b, a, v->has_sel ? &v->sel : NULL);
+    html_adv_facts(b, a, v->has_sel ? &v->sel.v : NULL);
     if (sa && sa->alt_html) {
         csec_buf_puts(b, "<div class=\"alternatives\"><h5>Suggested alternatives</h5>\n");
         csec_buf_puts(b, sa->alt_html);
@@ -371,59 +341,13 @@ static void advisory_card(csec_buf *b, const view *v, const csec_advisory *a, in
     csec_buf_puts(b, "</div></details>\n</article>\n");
 }
 
-static int kind_rank(const csec_advisory *a)
-{
-    switch (a->informational) {
-    case CSEC_INFO_NONE:
-        return 0;
-    case CSEC_INFO_UNSOUND:
-        return 1;
-    case CSEC_INFO_NOTICE:
-        return 2;
-    case CSEC_INFO_UNMAINTAINED:
-        return 4;
-    default:
-        return 3;
-    }
-}
-
-static long date_key(csec_date d)
-{
-    return d.year * 10000L + d.month * 100L + d.day;
-}
-
-/* Order inside a group: vulnerabilities, unsound, notices, then
- * unmaintained (context last); newest first within a kind. */
-static int cmp_adv(const void *x, const void *y)
-{
-    const csec_advisory *a = *(const csec_advisory *const *)x;
-    const csec_advisory *b = *(const csec_advisory *const *)y;
-    int ka = kind_rank(a), kb = kind_rank(b);
-    if (ka != kb)
-        return ka - kb;
-    long da = date_key(a->date), db = date_key(b->date);
-    if (da != db)
-        return da < db ? 1 : -1;
-    return strcmp(b->id, a->id);
-}
-
 static void security_tab(csec_buf *b, const view *v)
 {
-    const csec_advisory **yes = csec__xcalloc(v->nadv + 1, sizeof *yes);
-    const csec_advisory **no = csec__xcalloc(v->nadv + 1, sizeof *no);
-    const csec_advisory **gone = csec__xcalloc(v->nadv + 1, sizeof *gone);
-    size_t ny = 0, nn = 0, ng = 0;
-    for (size_t i = 0; i < v->nadv; i++) {
-        const csec_advisory *a = v->advs[i];
-        if (a->withdrawn.year)
-            gone[ng++] = a;
-        else if (v->has_sel && v->affects[i])
-            yes[ny++] = a;
-        else
-            no[nn++] = a;
-    }
-    qsort(yes, ny, sizeof *yes, cmp_adv);
-    qsort(no, nn, sizeof *no, cmp_adv);
+    /* The affected advisories come first in sec.items, then the others. */
+    const srv_verdict *yes = v->sec.items, *no = v->sec.items + v->sec.affected;
+    size_t ny = v->sec.affected, nn = v->sec.count - v->sec.affected;
+    const csec_advisory *const *gone = v->sec.withdrawn;
+    size_t ng = v->sec.nwithdrawn;
     csec_buf_puts(b, "<section aria-labelledby=\"sec-h\"><h2 id=\"sec-h\">Security</h2>\n");
     if (ny + nn == 0) {
         csec_buf_puts(b, "<p class=\"empty\">No advisories in the RustSec advisory database "
@@ -434,30 +358,30 @@ static void security_tab(csec_buf *b, const view *v)
                         nn, nn == 1 ? "y" : "ies", nn == 1 ? "s" : "");
         csec_buf_puts(b, "<section aria-labelledby=\"h-all\"><h3 id=\"h-all\">Advisories</h3>\n");
         for (size_t i = 0; i < nn; i++)
-            advisory_card(b, v, no[i], -1);
+            advisory_card(b, v, &no[i], -1);
         csec_buf_puts(b, "</section>\n");
     } else {
         csec_buf_printf(b, "<p>%zu advisor%s in the RustSec advisory database concern%s this "
                            "crate; %zu affect%s version ",
                         ny + nn, ny + nn == 1 ? "y" : "ies", ny + nn == 1 ? "s" : "", ny,
                         ny == 1 ? "s" : "");
-        html_esc(b, v->sel_text);
+        html_esc(b, v->sel.text);
         csec_buf_puts(b, ".</p>\n<section aria-labelledby=\"h-yes\"><h3 id=\"h-yes\">"
                          "Affecting version ");
-        html_esc(b, v->sel_text);
+        html_esc(b, v->sel.text);
         csec_buf_printf(b, " (%zu)</h3>\n", ny);
         if (!ny)
             csec_buf_puts(b, "<p>None.</p>\n");
         for (size_t i = 0; i < ny; i++)
-            advisory_card(b, v, yes[i], 1);
+            advisory_card(b, v, &yes[i], 1);
         csec_buf_puts(b, "</section>\n<section aria-labelledby=\"h-no\"><h3 id=\"h-no\">"
                          "Not affecting version ");
-        html_esc(b, v->sel_text);
+        html_esc(b, v->sel.text);
         csec_buf_printf(b, " (%zu)</h3>\n", nn);
         if (!nn)
             csec_buf_puts(b, "<p>None.</p>\n");
         for (size_t i = 0; i < nn; i++)
-            advisory_card(b, v, no[i], 0);
+            advisory_card(b, v, &no[i], 0);
         csec_buf_puts(b, "</section>\n");
     }
     if (ng) {
@@ -474,9 +398,6 @@ static void security_tab(csec_buf *b, const view *v)
     }
     page_deps_security(b, v->s, v->ic, v->iv);
     csec_buf_puts(b, "</section>\n");
-    free(yes);
-    free(no);
-    free(gone);
 }
 
 /* The SVG timeline: one column per published version (oldest left), one row
@@ -674,17 +595,15 @@ void page_crate(const srv_req *r, srv_resp *resp)
         }
     }
 
-    v.ic = srv_index_crate(s, url_name);
-    const char *pkg = srv_site_package(s, v.ic ? v.ic->name : url_name);
-    if (!pkg && v.ic)
-        pkg = srv_site_package(s, url_name);
-    if (!v.ic && !pkg) {
+    srv_crate c;
+    if (!srv_crate_find(s, url_name, &c)) {
         unknown_crate(r, resp, url_name);
         return;
     }
-    v.name = v.ic ? v.ic->name : pkg;
-    if (pkg)
-        v.advs = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &v.nadv);
+    v.ic = c.ic;
+    v.name = c.name;
+    v.advs = c.advs;
+    v.nadv = c.nadv;
 
     /* The version selector's form, and names spelled differently from the
      * canonical name, redirect to the canonical URL. */
@@ -709,46 +628,26 @@ void page_crate(const srv_req *r, srv_resp *resp)
         return;
     }
 
-    if (ver_seg) {
-        v.sel_explicit = true;
-        if (v.ic) {
-            v.iv = find_version(v.ic, ver_seg);
-            if (!v.iv) {
-                unknown_version(r, resp, &v, ver_seg);
-                return;
-            }
-        } else if (strlen(ver_seg) >= sizeof v.sel_text ||
-                   csec_version_parse(&v.sel, ver_seg, strlen(ver_seg), NULL) < 0) {
-            unknown_version(r, resp, &v, ver_seg);
-            return;
-        }
-    } else if (v.ic) {
-        v.iv = default_version(v.ic);
+    v.sel_explicit = ver_seg != NULL;
+    int found = srv_crate_version(&c, ver_seg, &v.sel);
+    if (found < 0) {
+        unknown_version(r, resp, &v, ver_seg);
+        return;
     }
-    if (v.iv) {
-        v.has_sel = true;
-        v.sel = v.iv->version;
-        snprintf(v.sel_text, sizeof v.sel_text, "%s", v.iv->vers);
-    } else if (ver_seg) {
-        v.has_sel = true;
-        snprintf(v.sel_text, sizeof v.sel_text, "%s", ver_seg);
-        /* Re-parse from our own copy so the version outlives nothing. */
-        csec_version_parse(&v.sel, v.sel_text, strlen(v.sel_text), NULL);
-    }
+    /* Without a version (no index, or one listing none) the tab lists the
+     * advisories without verdicts. */
+    v.has_sel = found == 0;
+    v.iv = v.sel.iv;
     v.tab = tab >= 0 ? (enum tab)tab : v.ic ? TAB_VERSIONS : TAB_SECURITY;
 
-    v.affects = csec__xcalloc(v.nadv + 1, sizeof *v.affects);
-    for (size_t i = 0; v.has_sel && i < v.nadv; i++) {
-        v.affects[i] = csec_advisory_affects(v.advs[i], &v.sel);
-        if (v.affects[i] && !v.advs[i]->withdrawn.year)
-            v.count++;
-    }
+    /* Needed on every tab: the Security tab's count highlights it. */
+    srv_security_of(&v.sec, v.advs, v.nadv, v.has_sel ? &v.sel.v : NULL);
 
     csec_buf *b = &resp->body;
     csec_buf title = CSEC_BUF_INIT;
     static const char *const tab_title[] = {"versions", "dependencies", "security"};
     csec_buf_printf(&title, "%s%s%s: %s", v.name, v.has_sel ? " " : "",
-                    v.has_sel ? v.sel_text : "", tab_title[v.tab]);
+                    v.has_sel ? v.sel.text : "", tab_title[v.tab]);
     resp->status = 200;
     csec_buf feed = CSEC_BUF_INIT, feed_title = CSEC_BUF_INIT;
     csec_buf_puts(&feed, "/crates/");
@@ -773,5 +672,5 @@ void page_crate(const srv_req *r, srv_resp *resp)
         break;
     }
     html_end(b, s);
-    free(v.affects);
+    srv_security_free(&v.sec);
 }

@@ -2,7 +2,7 @@
  *
  * Everything is computed per request from the immutable index and database
  * (lib/deps.c) except the reverse dependencies of the whole index, which
- * srv_deps_prepare builds once at start-up.  Unmaintained advisories are
+ * are built once per loaded index (srv_index_data_load in live.c).  Unmaintained advisories are
  * context, never alarm styling, as on the Security tab. */
 #include "page_deps.h"
 
@@ -13,19 +13,6 @@
 
 /* At most this many dependents are listed on an advisory page. */
 enum { IMPACT_LIST_MAX = 100 };
-
-void srv_deps_prepare(srv_site *s)
-{
-    srv_deps_release(s);
-    if (s->index)
-        s->deps_rev = csec__deps_rev_new(s->index);
-}
-
-void srv_deps_release(srv_site *s)
-{
-    csec__deps_rev_free(s->deps_rev);
-    s->deps_rev = NULL;
-}
 
 size_t page_deps_alarms(const srv_site *s, const csec_index_version *v)
 {

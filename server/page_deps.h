@@ -7,14 +7,6 @@
 #include "html.h"
 #include "index.h"
 
-/* Builds the reverse dependencies of site->index into site->deps_rev (once,
- * at start-up, after the index is set; replaces any previous one) so the
- * ecosystem impact of an advisory is computed per request in milliseconds.
- * Without it the advisory page says the impact is not available. */
-void srv_deps_prepare(srv_site *s);
-/* Frees site->deps_rev (before the index it points into). */
-void srv_deps_release(srv_site *s);
-
 /* The Dependencies tab of version `v` of crate `c` (NULL `v`: not known). */
 void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
                    const csec_index_version *v);

@@ -369,23 +369,17 @@ void page_feed(const srv_req *r, srv_resp *resp)
 void page_feed_crate(const srv_req *r, srv_resp *resp)
 {
     const srv_site *s = r->site;
-    const char *url_name = r->seg[1];
-    /* The crate as the crate page finds it: the index's spelling first, and
-     * advisories filed under any spelling crates.io treats as the same. */
-    const csec_index_crate *ic = s->index ? csec__index_find(s->index, url_name) : NULL;
-    const char *pkg = srv_site_package(s, ic ? ic->name : url_name);
-    if (!pkg && ic)
-        pkg = srv_site_package(s, url_name);
-    if (!ic && !pkg) {
+    /* The crate as the crate page finds it (security.c). */
+    srv_crate c;
+    if (!srv_crate_find(s, r->seg[1], &c)) {
         page_not_found(r, resp,
                        "No crate of this name is in the registry index or the "
                        "RustSec advisory database.");
         return;
     }
-    const char *name = ic ? ic->name : pkg;
-    size_t n = 0;
-    const csec_advisory *const *advs =
-        pkg ? csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &n) : NULL;
+    const char *name = c.name;
+    size_t n = c.nadv;
+    const csec_advisory *const *advs = c.advs;
     item *items = csec__xcalloc(n + 1, sizeof *items);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {

@@ -29,6 +29,8 @@ static const route routes[] = {
     {"/keywords", page_list_keywords},
     {"/keywords/*", page_list_keyword},
     {"/search", page_search},
+    {"/healthz", page_healthz},
+    {"/metrics", page_metrics},
     /* Before the crate pages: these last segments are never a version or a tab. */
     {"/feed.xml", page_feed},
     {"/crates/*/feed.xml", page_feed_crate},

@@ -49,13 +49,123 @@ typedef struct srv_site {
     char *css; /* the stylesheet, joined */
     size_t css_len;
     struct srv_api *api; /* the JSON API's precomputed data (api.c) */
-    /* Reverse dependencies of `index` (page_deps.c: srv_deps_prepare), or NULL. */
+    /* Reverse dependencies of `index` (for the ecosystem impact), or NULL. */
     struct csec_deps_rev *deps_rev;
+    /* The loaded registry index behind `index` and `deps_rev` when the site
+     * holds a reference to one (srv_site_attach_index), else NULL. */
+    struct srv_index_data *index_data;
+    /* The validator of every response of this site: the database commit's
+     * first 16 hex digits (else the load time), and with an index its
+     * fingerprint.  Changes whenever the data does. */
+    char etag_base[48];
+    /* Set while the site is served (live.c): its generation, the server it
+     * belongs to, and the references held by requests in flight; the HTTP
+     * layer's rendered pages of this site, freed with it. */
+    uint64_t generation;
+    struct srv_live *live;
+    _Atomic long refs;
+    void *page_cache;
+    void (*page_cache_free)(void *cache);
+    /* Files whose advisories failed to load (lenient load), sorted; a reload
+     * is refused when it fails on any file not listed here. */
+    char **load_errors;
+    size_t nload_errors;
 } srv_site;
 
 /* Builds the site from an open database (takes ownership of `db`). */
 srv_site *srv_site_new(csec_db *db, double load_ms);
 void srv_site_free(srv_site *s);
+
+/* ---- a loaded registry index, shared by the sites that use it (live.c) ---- */
+
+typedef struct srv_index_data {
+    struct csec_index *index;
+    struct csec_deps_rev *deps_rev;
+    char fingerprint[17]; /* 16 hex digits: what changes when its files change */
+    double load_ms;
+    _Atomic long refs;
+} srv_index_data;
+
+/* Loads the git-layout index in `dir` with its reverse dependencies.
+ * Returns NULL with a message in `d` when it cannot be read. */
+srv_index_data *srv_index_data_load(const char *dir, csec_diag *d);
+/* The fingerprint of `dir`'s files (names, sizes, modification times), to
+ * tell whether a loaded index is still current; "" when unreadable. */
+void srv_index_fingerprint(const char *dir, char out[17]);
+void srv_index_data_release(srv_index_data *x);
+/* Makes `s` use `x` (one more reference) and updates its etag_base. */
+void srv_site_attach_index(srv_site *s, srv_index_data *x);
+
+/* ---- the site being served, replaced whole on reload (live.c) ----
+ *
+ * Requests take a reference to the current site for their whole life (the
+ * rendered page they send may live in the site's cache); a reload builds the
+ * next site off to the side and swaps the pointer, so requests in flight
+ * finish on the old site, which is freed by the last one to let it go. */
+
+typedef struct srv_live srv_live;
+
+/* The server's counters, for /metrics and /healthz. */
+#define SRV_LATENCY_BUCKETS 12
+extern const double srv_latency_bounds[SRV_LATENCY_BUCKETS]; /* seconds; then +Inf */
+
+/* Takes ownership of `first`, which becomes generation 1. */
+srv_live *srv_live_new(srv_site *first);
+void srv_live_free(srv_live *l);
+/* The current site, with a reference: hand it back with srv_live_release. */
+const srv_site *srv_live_acquire(srv_live *l);
+void srv_live_release(const srv_site *s);
+/* Installs `next` (taking ownership) as the next generation; returns how
+ * long the swap itself held the lock, in milliseconds. */
+double srv_live_swap(srv_live *l, srv_site *next);
+/* A reload attempt's outcome, for /healthz, /metrics and the log:
+ * `error` NULL for success. */
+void srv_live_reload_done(srv_live *l, const char *error, double total_ms, double swap_ms);
+/* Counts one finished request. */
+void srv_live_observe(srv_live *l, int status, double seconds);
+/* Counts a connection cut off by the watchdog. */
+void srv_live_cut(srv_live *l);
+/* Writes /healthz's JSON and /metrics's text for the site `s` serves. */
+void srv_live_healthz(srv_live *l, const srv_site *s, csec_buf *out);
+void srv_live_metrics(srv_live *l, const srv_site *s, csec_buf *out);
+/* Whether the last reload failed (then /healthz says "degraded"). */
+bool srv_live_degraded(srv_live *l);
+
+/* ---- loading and reloading (reload.c) ---- */
+
+/* Where a site's data comes from. */
+typedef struct srv_load_spec {
+    const char *db_dir;    /* the advisory database checkout */
+    const char *index_dir; /* a git-layout registry index, or NULL */
+    struct srv_sparse *sparse; /* a sparse index instead (shared, not owned), or NULL */
+    const char *sync_url;  /* where a sync fetches from (NULL: the checkout's origin) */
+} srv_load_spec;
+
+/* Loads the data of `spec` into a new site.  With `prev` (the site being
+ * served) this is a reload: an advisory that fails to load and did not fail
+ * in `prev` rejects it, and `prev`'s index is reused when its files have not
+ * changed.  Returns 0, or -1 with the reason appended to `err`. */
+int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *prev, csec_buf *err);
+
+typedef struct srv_reloader srv_reloader;
+/* Starts the reload thread: a reload on each srv_reloader_request, and a
+ * sync (csec_sync) followed by a reload every `sync_every_s` seconds (0:
+ * never).  NULL if the thread cannot start. */
+srv_reloader *srv_reloader_start(srv_live *live, const srv_load_spec *spec, unsigned sync_every_s);
+/* Asks for a reload soon (requests arriving meanwhile are merged into one);
+ * returns at once.  Takes a void * to serve as http_options.on_reload. */
+void srv_reloader_request(void *reloader);
+/* Stops the thread after the reload in progress, if any. */
+void srv_reloader_stop(srv_reloader *r);
+
+/* Server events (start, reload, failures) on stderr: "cratesec serve: ..."
+ * text lines, or one JSON object per line with srv_log_json set. */
+extern bool srv_log_json;
+void srv_log_event(const char *level, const char *event, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 /* The srv_adv of an advisory of this site's database (never NULL for one). */
 const srv_adv *srv_site_adv(const srv_site *s, const csec_advisory *a);
 /* The package name of the crates collection equal to `name` under crates.io's
@@ -81,6 +191,85 @@ bool srv_has_index(const srv_site *s);
 srv_sparse *srv_sparse_new(struct csec_index *idx, unsigned max_age_s);
 void srv_sparse_free(srv_sparse *sp);
 void srv_sparse_stats(srv_sparse *sp, struct csec_index_stats *out);
+
+/* ---- one crate version's security (security.c) ----
+ *
+ * The crate page's Security tab, the JSON endpoint
+ * /api/v1/crates/NAME/VERSION/security and the badge all show what these
+ * functions decide, each in its own words, so they never disagree. */
+
+struct csec_index_version;
+
+/* A crate as the pages find it from the name in a URL. */
+typedef struct srv_crate {
+    const struct csec_index_crate *ic; /* the registry index's entry, or NULL */
+    const char *pkg;  /* the advisory database's package name, or NULL */
+    const char *name; /* canonical: the index's spelling, else the database's */
+    const csec_advisory *const *advs; /* the package's advisories, withdrawn too */
+    size_t nadv;
+} srv_crate;
+
+/* Finds crate `url_name` in the registry index (srv_index_crate) and the
+ * advisory database under crates.io's name rules.  Returns false when
+ * neither knows it.  Everything in `out` is owned by the site. */
+bool srv_crate_find(const srv_site *s, const char *url_name, srv_crate *out);
+
+/* A selected version.  `v` and `text` may point into `buf`, so a srv_sel is
+ * filled in place and never copied. */
+typedef struct srv_sel {
+    const struct csec_index_version *iv; /* the index's entry, or NULL */
+    csec_version v;
+    const char *text; /* as published (index) or as requested */
+    char buf[128];
+} srv_sel;
+
+/* Selects version `text` of `c`, or with NULL `text` the default version
+ * (the newest non-yanked release, then the newest prerelease, then any).
+ * With an index the version must be published there (same spelling or equal
+ * under SemVer); without one any SemVer version under 128 bytes will do.
+ * Returns 0 when selected, -1 when `text` names no such version (not in the
+ * index, or not a version), 1 when `text` is NULL and there is no default
+ * (no index, or the index lists no version). */
+int srv_crate_version(const srv_crate *c, const char *text, srv_sel *out);
+
+/* Why an advisory does or does not affect the selected version. */
+typedef enum srv_why {
+    SRV_WHY_AFFECTED,
+    SRV_WHY_UNAFFECTED, /* a requirement of `unaffected` matches: `req` */
+    SRV_WHY_FIXED,      /* `ver`: the newest fix at or below the version */
+    SRV_WHY_LATER,      /* `ver`: the lowest start of an affected range above it */
+    SRV_WHY_OUTSIDE,    /* none of those: outside the affected ranges */
+    SRV_WHY_NO_VERSION  /* no version was selected */
+} srv_why;
+
+typedef struct srv_verdict {
+    const csec_advisory *a;
+    bool affects;
+    srv_why why;
+    const csec_req *req;     /* SRV_WHY_UNAFFECTED */
+    const csec_version *ver; /* SRV_WHY_FIXED, SRV_WHY_LATER */
+} srv_verdict;
+
+typedef struct srv_security {
+    /* Every non-withdrawn advisory: the `affected` ones that affect the
+     * version first, then the others; within each group vulnerabilities,
+     * unsound, notices, other informational kinds, unmaintained, newest first,
+     * then id descending. */
+    srv_verdict *items;
+    size_t count;
+    size_t affected;
+    /* Withdrawn advisories in database order: listed by id only. */
+    const csec_advisory **withdrawn;
+    size_t nwithdrawn;
+} srv_security;
+
+/* Decides the Security tab for `advs` (a crate's advisories) and version
+ * `sel` (NULL: none selected; then nothing affects and every verdict is
+ * SRV_WHY_NO_VERSION).  The verdicts point into `advs` and `sel`; free with
+ * srv_security_free. */
+void srv_security_of(srv_security *out, const csec_advisory *const *advs, size_t n,
+                     const csec_version *sel);
+void srv_security_free(srv_security *sec);
 
 /* ---- requests and responses ---- */
 
@@ -120,6 +309,11 @@ typedef struct srv_resp {
  * NULL when absent or not valid UTF-8 / containing NUL.  The result is owned
  * by the request (valid until the handler returns). */
 const char *srv_query(const srv_req *r, const char *key);
+/* srv_query's second half (request.c), for whatever finds the raw value:
+ * decodes `raw` (a query value as received, '+' already turned into spaces;
+ * NULL when absent) with srv_decode into the request's scratch.  Returns the
+ * value, or NULL when `raw` is NULL, does not decode, or the scratch is full. */
+const char *srv_query_keep(const srv_req *r, const char *raw);
 
 /* Percent-decodes `len` bytes of `in` into `out` (room for len + 1) and
  * NUL-terminates it.  Returns the decoded length, or -1 for a malformed
@@ -155,6 +349,9 @@ void page_list_keywords(const srv_req *r, srv_resp *resp);
 void page_search(const srv_req *r, srv_resp *resp);
 void page_crate(const srv_req *r, srv_resp *resp);
 void page_style(const srv_req *r, srv_resp *resp);
+/* Operations (page_ops.c): /healthz and /metrics. */
+void page_healthz(const srv_req *r, srv_resp *resp);
+void page_metrics(const srv_req *r, srv_resp *resp);
 /* Atom feeds (page_feed.c): /feed.xml and /crates/NAME/feed.xml. */
 void page_feed(const srv_req *r, srv_resp *resp);
 void page_feed_crate(const srv_req *r, srv_resp *resp);

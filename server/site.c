@@ -110,6 +110,16 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
             format_time(s->commit_date, (time_t)ctime);
     }
     format_time(s->loaded_at, time(NULL));
+    if (s->commit[0]) {
+        snprintf(s->etag_base, sizeof s->etag_base, "%.16s", s->commit);
+    } else {
+        /* Not a git checkout: the load time, to the nanosecond, tells two
+         * loads apart. */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        snprintf(s->etag_base, sizeof s->etag_base, "t%llx",
+                 (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec);
+    }
     csec_buf css = CSEC_BUF_INIT;
     for (size_t i = 0; srv_style_css_parts[i]; i++)
         csec_buf_puts(&css, srv_style_css_parts[i]);
@@ -137,6 +147,12 @@ void srv_site_free(srv_site *s)
     free((void *)s->categories);
     free((void *)s->keywords);
     srv_api_free(s->api);
+    if (s->page_cache_free)
+        s->page_cache_free(s->page_cache);
+    srv_index_data_release(s->index_data);
+    for (size_t i = 0; i < s->nload_errors; i++)
+        csec_free(s->load_errors[i]);
+    free(s->load_errors);
     csec_db_free(s->db);
     csec_free(s->css);
     free(s);

@@ -431,6 +431,8 @@ assert_eq "semver --stdin continues after it" "$(sed -n 60003p "$TMP/out")" fals
 
 # Streaming: the answer to a line comes before standard input is closed.
 coproc SEMVER { "$BIN" semver --stdin; }
+# Bash unsets SEMVER_PID as soon as the coprocess ends: keep a copy.
+semver_pid=$SEMVER_PID
 printf '^1\t1.5.0\n' >&"${SEMVER[1]}"
 answer=""
 read -r -t 10 answer <&"${SEMVER[0]}" || answer="(no answer within 10 s)"
@@ -440,7 +442,7 @@ printf '^1\t2.5.0\n' >&"${SEMVER[1]}"
 read -r -t 10 answer <&"${SEMVER[0]}" || answer="(no answer within 10 s)"
 assert_eq "semver --stdin answers the second line" "$answer" false
 exec {SEMVER[1]}>&-
-wait "$SEMVER_PID"
+wait "$semver_pid"
 rc=$?
 assert_rc "semver coprocess exits 0 at EOF" 0
 

@@ -16,6 +16,18 @@ for f in include/cratesec.h lib/libcratesec.so lib/libcratesec.so.0 lib/libcrate
          lib/pkgconfig/cratesec.pc bin/cratesec; do
     [ -e "$tmp/prefix/$f" ] || { echo "FAIL: $f not installed"; fail=1; }
 done
+# The manual: the overview and one page per command of `cratesec --help`.
+pages=$("$B/cratesec" --help | sed -n '/^Commands:$/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/cratesec-\1/p')
+[ -n "$pages" ] || { echo "FAIL: no commands in cratesec --help"; fail=1; }
+for page in cratesec $pages; do
+    f=share/man/man1/$page.1
+    if ! cmp -s "$tmp/prefix/$f" "$B/man/$page.1"; then echo "FAIL: $f not installed"; fail=1; fi
+done
+if command -v man >/dev/null; then
+    MANWIDTH=80 man -M "$tmp/prefix/share/man" cratesec-check 2>/dev/null | grep -q "cratesec-check" &&
+        echo "ok: man -M PREFIX/share/man cratesec-check" ||
+        { echo "FAIL: man does not find cratesec-check under PREFIX/share/man"; fail=1; }
+fi
 cat > "$tmp/use.c" <<'C'
 #include <cratesec.h>
 #include <stdio.h>

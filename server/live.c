@@ -1,0 +1,442 @@
+/* live.c - the running server's state that outlives one set of data: which
+ * site is current, what reloads did, the request counters behind /metrics
+ * and /healthz, and the shared registry index.
+ *
+ * Why a lock and reference counts rather than something cleverer: a request
+ * takes the lock for two pointer operations, about 40 ns without contention,
+ * next to the microseconds a page costs; and a site freed by the last request
+ * that used it needs no grace-period machinery to be correct.
+ */
+#include "server.h"
+
+#include "deps.h"
+#include "index.h"
+#include "json.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const double srv_latency_bounds[SRV_LATENCY_BUCKETS] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+};
+
+struct srv_live {
+    pthread_mutex_t mu; /* guards `current`, the generation and the reload record */
+    srv_site *current;
+    uint64_t generation;
+    /* The reload record. */
+    uint64_t reloads, reload_failures;
+    char last_error[512]; /* "" after a successful reload */
+    char last_reload_at[24];
+    double last_reload_ms, last_swap_ms;
+    time_t started;
+    /* Requests by status (100..599), latency histogram, connections cut. */
+    _Atomic uint64_t by_status[500];
+    _Atomic uint64_t latency[SRV_LATENCY_BUCKETS + 1];
+    _Atomic uint64_t latency_sum_us;
+    _Atomic uint64_t cut;
+};
+
+bool srv_log_json;
+
+static void utc_now(char *out, size_t n, bool iso)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    if (iso) {
+        char base[24];
+        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(out, n, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+    } else {
+        strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm);
+    }
+}
+
+void srv_log_event(const char *level, const char *event, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    csec_buf line = CSEC_BUF_INIT;
+    if (srv_log_json) {
+        char when[40];
+        utc_now(when, sizeof when, true);
+        csec__json j;
+        csec__json_init(&j, &line, false, 0);
+        csec__json_object_begin(&j);
+        csec__json_key(&j, "time");
+        csec__json_str(&j, when);
+        csec__json_key(&j, "level");
+        csec__json_str(&j, level);
+        csec__json_key(&j, "event");
+        csec__json_str(&j, event);
+        csec__json_key(&j, "msg");
+        csec__json_str(&j, msg);
+        csec__json_object_end(&j);
+    } else {
+        csec_buf_printf(&line, "cratesec serve: %s%s%s", strcmp(level, "info") ? level : "",
+                        strcmp(level, "info") ? ": " : "", msg);
+    }
+    csec_buf_putc(&line, '\n');
+    /* One write per line, so lines of concurrent threads do not interleave. */
+    fwrite(line.ptr, 1, line.len, stderr);
+    fflush(stderr);
+    csec_buf_free(&line);
+}
+
+/* ---- the registry index ---- */
+
+/* FNV-1a over the names, sizes and modification times of every file under
+ * `dir`: the index changes by files being written, added or removed. */
+static void fingerprint_dir(int dfd, uint64_t *h, int depth)
+{
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || strcmp(e->d_name, ".git") == 0 ||
+                                    (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        uint64_t x = *h;
+        for (const char *p = e->d_name; *p; p++)
+            x = (x ^ (unsigned char)*p) * 1099511628211ULL;
+        uint64_t parts[3] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
+                             (uint64_t)st.st_mtim.tv_nsec};
+        for (int i = 0; i < 3; i++)
+            x = (x ^ parts[i]) * 1099511628211ULL;
+        /* Order-independent: readdir's order is not stable across copies. */
+        *h += x;
+        if (S_ISDIR(st.st_mode) && depth < 8) {
+            int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (sub >= 0)
+                fingerprint_dir(sub, h, depth + 1);
+        }
+    }
+    closedir(d);
+}
+
+void srv_index_fingerprint(const char *dir, char out[17])
+{
+    out[0] = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    uint64_t h = 1469598103934665603ULL;
+    fingerprint_dir(fd, &h, 0);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+srv_index_data *srv_index_data_load(const char *dir, csec_diag *d)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char fp[17];
+    srv_index_fingerprint(dir, fp);
+    csec_index *idx = NULL;
+    if (csec__index_open_dir(&idx, dir, d) < 0)
+        return NULL;
+    srv_index_data *x = csec__xcalloc(1, sizeof *x);
+    x->index = idx;
+    x->deps_rev = csec__deps_rev_new(idx);
+    memcpy(x->fingerprint, fp, sizeof fp);
+    atomic_init(&x->refs, 1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    x->load_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    return x;
+}
+
+void srv_index_data_release(srv_index_data *x)
+{
+    if (!x || atomic_fetch_sub(&x->refs, 1) != 1)
+        return;
+    csec__deps_rev_free(x->deps_rev);
+    csec__index_free(x->index);
+    free(x);
+}
+
+void srv_site_attach_index(srv_site *s, srv_index_data *x)
+{
+    atomic_fetch_add(&x->refs, 1);
+    srv_index_data_release(s->index_data);
+    s->index_data = x;
+    s->index = x->index;
+    s->deps_rev = x->deps_rev;
+    char base[24];
+    snprintf(base, sizeof base, "%.16s", s->etag_base);
+    snprintf(s->etag_base, sizeof s->etag_base, "%s-%.8s", base, x->fingerprint);
+}
+
+/* ---- the current site ---- */
+
+srv_live *srv_live_new(srv_site *first)
+{
+    srv_live *l = csec__xcalloc(1, sizeof *l);
+    pthread_mutex_init(&l->mu, NULL);
+    l->generation = 1;
+    first->generation = 1;
+    first->live = l;
+    atomic_store(&first->refs, 1); /* the reference `current` holds */
+    l->current = first;
+    l->started = time(NULL);
+    return l;
+}
+
+void srv_live_free(srv_live *l)
+{
+    if (!l)
+        return;
+    srv_live_release(l->current);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+const srv_site *srv_live_acquire(srv_live *l)
+{
+    pthread_mutex_lock(&l->mu);
+    srv_site *s = l->current;
+    atomic_fetch_add(&s->refs, 1);
+    pthread_mutex_unlock(&l->mu);
+    return s;
+}
+
+void srv_live_release(const srv_site *cs)
+{
+    srv_site *s = (srv_site *)cs;
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        srv_site_free(s);
+}
+
+double srv_live_swap(srv_live *l, srv_site *next)
+{
+    struct timespec t0, t1;
+    atomic_store(&next->refs, 1);
+    next->live = l;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_mutex_lock(&l->mu);
+    srv_site *old = l->current;
+    next->generation = ++l->generation;
+    l->current = next;
+    pthread_mutex_unlock(&l->mu);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* Freed here unless requests still hold it; the last of them frees it. */
+    srv_live_release(old);
+    return (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+void srv_live_reload_done(srv_live *l, const char *error, double total_ms, double swap_ms)
+{
+    pthread_mutex_lock(&l->mu);
+    l->reloads++;
+    if (error) {
+        l->reload_failures++;
+        snprintf(l->last_error, sizeof l->last_error, "%s", error);
+    } else {
+        l->last_error[0] = '\0';
+        l->last_swap_ms = swap_ms;
+    }
+    l->last_reload_ms = total_ms;
+    utc_now(l->last_reload_at, sizeof l->last_reload_at, false);
+    pthread_mutex_unlock(&l->mu);
+}
+
+bool srv_live_degraded(srv_live *l)
+{
+    pthread_mutex_lock(&l->mu);
+    bool bad = l->last_error[0] != '\0';
+    pthread_mutex_unlock(&l->mu);
+    return bad;
+}
+
+void srv_live_observe(srv_live *l, int status, double seconds)
+{
+    if (status >= 100 && status <= 599)
+        atomic_fetch_add_explicit(&l->by_status[status - 100], 1, memory_order_relaxed);
+    size_t b = 0;
+    while (b < SRV_LATENCY_BUCKETS && seconds > srv_latency_bounds[b])
+        b++;
+    atomic_fetch_add_explicit(&l->latency[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->latency_sum_us, (uint64_t)(seconds * 1e6),
+                              memory_order_relaxed);
+}
+
+void srv_live_cut(srv_live *l)
+{
+    atomic_fetch_add_explicit(&l->cut, 1, memory_order_relaxed);
+}
+
+/* Milliseconds to a tenth: more digits would only be noise. */
+static double tenths(double ms)
+{
+    return round(ms * 10) / 10;
+}
+
+/* A snapshot of the reload record. */
+typedef struct record {
+    uint64_t generation, reloads, failures;
+    char last_error[512], last_reload_at[24];
+    double last_reload_ms, last_swap_ms;
+} record;
+
+static void snapshot(srv_live *l, record *r)
+{
+    pthread_mutex_lock(&l->mu);
+    r->generation = l->generation;
+    r->reloads = l->reloads;
+    r->failures = l->reload_failures;
+    memcpy(r->last_error, l->last_error, sizeof r->last_error);
+    memcpy(r->last_reload_at, l->last_reload_at, sizeof r->last_reload_at);
+    r->last_reload_ms = l->last_reload_ms;
+    r->last_swap_ms = l->last_swap_ms;
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* Seconds since the database's newest commit, or -1 when unknown. */
+static long long db_age(const srv_site *s)
+{
+    int64_t when = 0;
+    csec_db_commit(s->db, &when);
+    return when > 0 ? (long long)(time(NULL) - when) : -1;
+}
+
+void srv_live_healthz(srv_live *l, const srv_site *s, csec_buf *out)
+{
+    record r;
+    snapshot(l, &r);
+    csec__json j;
+    csec__json_init(&j, out, true, 0);
+    csec__json_object_begin(&j);
+    csec__json_key(&j, "status");
+    csec__json_str(&j, r.last_error[0] ? "degraded" : "ok");
+    csec__json_key(&j, "commit");
+    csec__json_str(&j, s->commit);
+    csec__json_key(&j, "commit_date");
+    csec__json_str(&j, s->commit_date);
+    csec__json_key(&j, "db_age_seconds");
+    long long age = db_age(s);
+    if (age >= 0)
+        csec__json_int(&j, age);
+    else
+        csec__json_null(&j);
+    csec__json_key(&j, "loaded_at");
+    csec__json_str(&j, s->loaded_at);
+    csec__json_key(&j, "load_ms");
+    csec__json_double(&j, tenths(s->load_ms));
+    csec__json_key(&j, "advisories");
+    csec__json_uint(&j, s->count);
+    csec__json_key(&j, "load_errors");
+    csec__json_uint(&j, s->nload_errors);
+    csec__json_key(&j, "generation");
+    csec__json_uint(&j, s->generation);
+    csec__json_key(&j, "index");
+    if (s->index_data) {
+        csec__json_object_begin(&j);
+        csec__json_key(&j, "crates");
+        csec__json_uint(&j, csec__index_crate_count(s->index));
+        csec__json_key(&j, "versions");
+        csec__json_uint(&j, csec__index_version_count(s->index));
+        csec__json_key(&j, "fingerprint");
+        csec__json_str(&j, s->index_data->fingerprint);
+        csec__json_key(&j, "load_ms");
+        csec__json_double(&j, tenths(s->index_data->load_ms));
+        csec__json_object_end(&j);
+    } else {
+        csec__json_str(&j, s->sparse ? "sparse" : NULL);
+    }
+    csec__json_key(&j, "reloads");
+    csec__json_uint(&j, r.reloads);
+    csec__json_key(&j, "reload_failures");
+    csec__json_uint(&j, r.failures);
+    csec__json_key(&j, "last_reload_at");
+    csec__json_str(&j, r.last_reload_at[0] ? r.last_reload_at : NULL);
+    csec__json_key(&j, "last_reload_ms");
+    csec__json_double(&j, tenths(r.last_reload_ms));
+    csec__json_key(&j, "last_swap_ms");
+    csec__json_double(&j, round(r.last_swap_ms * 1000) / 1000);
+    csec__json_key(&j, "last_error");
+    csec__json_str(&j, r.last_error[0] ? r.last_error : NULL);
+    csec__json_key(&j, "uptime_seconds");
+    csec__json_int(&j, (int64_t)(time(NULL) - l->started));
+    csec__json_object_end(&j);
+    csec_buf_putc(out, '\n');
+}
+
+void srv_live_metrics(srv_live *l, const srv_site *s, csec_buf *out)
+{
+    record r;
+    snapshot(l, &r);
+    csec_buf_puts(out, "# HELP cratesec_http_requests_total HTTP responses sent, by status.\n"
+                       "# TYPE cratesec_http_requests_total counter\n");
+    for (int i = 0; i < 500; i++) {
+        uint64_t n = atomic_load_explicit(&l->by_status[i], memory_order_relaxed);
+        if (n)
+            csec_buf_printf(out, "cratesec_http_requests_total{code=\"%d\"} %llu\n", i + 100,
+                            (unsigned long long)n);
+    }
+    csec_buf_puts(out, "# HELP cratesec_http_request_duration_seconds Time from a request's "
+                       "head to its response's end.\n"
+                       "# TYPE cratesec_http_request_duration_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t b = 0; b <= SRV_LATENCY_BUCKETS; b++) {
+        cum += atomic_load_explicit(&l->latency[b], memory_order_relaxed);
+        if (b < SRV_LATENCY_BUCKETS)
+            csec_buf_printf(out, "cratesec_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                            srv_latency_bounds[b], (unsigned long long)cum);
+        else
+            csec_buf_printf(out,
+                            "cratesec_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                            (unsigned long long)cum);
+    }
+    csec_buf_printf(out, "cratesec_http_request_duration_seconds_sum %.6f\n",
+                    (double)atomic_load(&l->latency_sum_us) / 1e6);
+    csec_buf_printf(out, "cratesec_http_request_duration_seconds_count %llu\n",
+                    (unsigned long long)cum);
+    csec_buf_printf(out,
+                    "# HELP cratesec_connections_cut_total Connections closed for not sending "
+                    "a whole request in time.\n# TYPE cratesec_connections_cut_total counter\n"
+                    "cratesec_connections_cut_total %llu\n",
+                    (unsigned long long)atomic_load(&l->cut));
+    long long age = db_age(s);
+    csec_buf_puts(out, "# HELP cratesec_db_age_seconds Seconds since the served database's "
+                       "newest commit.\n# TYPE cratesec_db_age_seconds gauge\n");
+    if (age >= 0)
+        csec_buf_printf(out, "cratesec_db_age_seconds %lld\n", age);
+    csec_buf_printf(out,
+                    "# HELP cratesec_db_generation Data sets served since start (1 = the "
+                    "first).\n# TYPE cratesec_db_generation gauge\ncratesec_db_generation %llu\n"
+                    "# HELP cratesec_advisories Advisories in the served database.\n"
+                    "# TYPE cratesec_advisories gauge\ncratesec_advisories %zu\n"
+                    "# HELP cratesec_reloads_total Reload attempts.\n"
+                    "# TYPE cratesec_reloads_total counter\ncratesec_reloads_total %llu\n"
+                    "# HELP cratesec_reload_failures_total Reloads that kept the previous "
+                    "data.\n# TYPE cratesec_reload_failures_total counter\n"
+                    "cratesec_reload_failures_total %llu\n"
+                    "# HELP cratesec_reload_swap_seconds How long the last swap held the "
+                    "lock.\n# TYPE cratesec_reload_swap_seconds gauge\n"
+                    "cratesec_reload_swap_seconds %.6f\n"
+                    "# HELP cratesec_up_degraded 1 when the last reload failed.\n"
+                    "# TYPE cratesec_up_degraded gauge\ncratesec_up_degraded %d\n",
+                    (unsigned long long)s->generation, s->count, (unsigned long long)r.reloads,
+                    (unsigned long long)r.failures, r.last_swap_ms / 1e3,
+                    r.last_error[0] ? 1 : 0);
+}

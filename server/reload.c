@@ -1,0 +1,308 @@
+/* reload.c - loading the data a site serves, at start-up and again while
+ * serving, without ever serving a wrong answer.
+ *
+ * A reload runs on its own thread: it (optionally) fetches the advisory
+ * database with libgit2, checks that the checkout is whole, loads the
+ * database and, when its files changed, the registry index, builds the next
+ * site off to the side and only then swaps it in (live.c).  Anything that
+ * goes wrong on the way (a failed fetch, a half-written checkout, an advisory
+ * that no longer parses, an unreadable index) leaves the current site being
+ * served and is reported in the log, /healthz and /metrics.
+ *
+ * Why an advisory that fails to parse rejects the whole reload, when the
+ * first load merely skips bad files: at start-up there is nothing better to
+ * serve, but during a reload the last good data is better than data with an
+ * advisory missing, which would silently turn "affected" into "not affected".
+ * Files that were already bad in the data being served do not count again.
+ */
+#include "server.h"
+
+#include "util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct srv_reloader {
+    srv_live *live;
+    srv_load_spec spec;
+    unsigned sync_every_s;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool requested, stopping;
+};
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* ---- loading ---- */
+
+typedef struct load_errors {
+    bool print; /* log each one (the first load: nothing is rejected) */
+    char **files;
+    size_t n, cap;
+    char first[512]; /* the first diagnostic, formatted */
+} load_errors;
+
+static void on_load_error(const csec_diag *d, void *payload)
+{
+    load_errors *le = payload;
+    if (!le->first[0])
+        csec_diag_format(le->first, sizeof le->first, d);
+    if (le->print) {
+        char line[1024];
+        srv_log_event("warning", "load_error", "skipped: %s",
+                      csec_diag_format(line, sizeof line, d));
+    }
+    if (le->n == le->cap) {
+        le->cap = le->cap ? le->cap * 2 : 8;
+        le->files = csec__xrealloc(le->files, le->cap * sizeof *le->files);
+    }
+    le->files[le->n++] = csec__xstrndup(d->file, strlen(d->file));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool listed(char **list, size_t n, const char *file)
+{
+    return n && bsearch(&file, list, n, sizeof *list, cmp_str) != NULL;
+}
+
+int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *prev, csec_buf *err)
+{
+    *out = NULL;
+    double t0 = now_ms();
+    csec_diag d;
+    char line[1024];
+
+    /* A checkout caught half-way (an interrupted sync, a copy in progress)
+     * would load without a single parse error and still be wrong. */
+    char commit[41];
+    int vr = csec_sync_verify(spec->db_dir, commit, &d);
+    if (vr < 0 && vr != CSEC_ENOTFOUND) {
+        if (prev) {
+            csec_buf_printf(err, "checkout not whole: %s",
+                            csec_diag_format(line, sizeof line, &d));
+            return -1;
+        }
+        /* At start-up there is nothing better to serve. */
+        srv_log_event("warning", "checkout", "serving a checkout that is not whole: %s",
+                      csec_diag_format(line, sizeof line, &d));
+    }
+
+    load_errors le = {0};
+    le.print = prev == NULL;
+    csec_db_options o = CSEC_DB_OPTIONS_INIT;
+    o.on_error = on_load_error;
+    o.payload = &le;
+    /* The JSON API serves OSV records, whose `modified` needs git times. */
+    o.git_times = true;
+    csec_db *db = NULL;
+    int rc = csec_db_open(&db, spec->db_dir, &o, &d);
+    if (rc == 0 && le.n)
+        qsort(le.files, le.n, sizeof *le.files, cmp_str);
+    if (rc == 0 && prev) {
+        size_t fresh = 0;
+        const char *example = NULL;
+        for (size_t i = 0; i < le.n; i++)
+            if (!listed(prev->load_errors, prev->nload_errors, le.files[i])) {
+                fresh++;
+                example = example ? example : le.files[i];
+            }
+        if (fresh) {
+            csec_buf_printf(err, "%zu advisor%s no longer load%s: %s", fresh,
+                            fresh == 1 ? "y" : "ies", fresh == 1 ? "s" : "", le.first);
+            if (example && !strstr(le.first, example))
+                csec_buf_printf(err, " (first new failure: %s)", example);
+            rc = -1;
+        }
+    } else if (rc < 0) {
+        csec_buf_printf(err, "cannot load the advisory database: %s",
+                        csec_diag_format(line, sizeof line, &d));
+    }
+    if (rc < 0) {
+        csec_db_free(db);
+        for (size_t i = 0; i < le.n; i++)
+            csec_free(le.files[i]);
+        free(le.files);
+        return -1;
+    }
+
+    /* The index: the one being served when its files are unchanged (loading
+     * the 2020 snapshot takes about a second), else a fresh load. */
+    srv_index_data *index = NULL;
+    if (spec->index_dir) {
+        char fp[17];
+        srv_index_fingerprint(spec->index_dir, fp);
+        if (prev && prev->index_data && fp[0] &&
+            strcmp(fp, prev->index_data->fingerprint) == 0) {
+            index = prev->index_data;
+            atomic_fetch_add(&index->refs, 1);
+        } else if (!(index = srv_index_data_load(spec->index_dir, &d))) {
+            csec_buf_printf(err, "cannot read the registry index: %s",
+                            csec_diag_format(line, sizeof line, &d));
+            csec_db_free(db);
+            for (size_t i = 0; i < le.n; i++)
+                csec_free(le.files[i]);
+            free(le.files);
+            return -1;
+        }
+    }
+
+    srv_site *s = srv_site_new(db, now_ms() - t0);
+    s->load_errors = le.files;
+    s->nload_errors = le.n;
+    s->sparse = spec->sparse;
+    if (index) {
+        srv_site_attach_index(s, index);
+        srv_index_data_release(index);
+    }
+    s->load_ms = now_ms() - t0;
+    *out = s;
+    return 0;
+}
+
+/* ---- the reload thread ---- */
+
+static void short_commit(char out[13], const char *commit)
+{
+    snprintf(out, 13, "%.12s", commit[0] ? commit : "(no git)");
+}
+
+/* One reload: sync first when `sync`, then load and swap.  Never fails the
+ * server: the outcome is recorded in the live state and logged. */
+static void reload_once(srv_reloader *r, bool sync)
+{
+    double t0 = now_ms();
+    csec_buf err = CSEC_BUF_INIT;
+    const srv_site *cur = srv_live_acquire(r->live);
+    if (sync) {
+        csec_sync_result res;
+        csec_diag d;
+        char line[1024];
+        if (csec_sync(&res, r->spec.db_dir, r->spec.sync_url, NULL, NULL, &d) < 0) {
+            csec_buf_printf(&err, "sync failed: %s", csec_diag_format(line, sizeof line, &d));
+            goto failed;
+        }
+        if (!res.changed && (!r->spec.index_dir || !cur->index_data)) {
+            /* Nothing new: a success all the same (it clears a failure). */
+            if (srv_live_degraded(r->live))
+                srv_live_reload_done(r->live, NULL, now_ms() - t0, 0);
+            srv_live_release(cur);
+            return;
+        }
+    }
+    srv_site *next = NULL;
+    if (srv_site_load(&next, &r->spec, cur, &err) < 0)
+        goto failed;
+    char was[13], now[13];
+    short_commit(was, cur->commit);
+    short_commit(now, next->commit);
+    size_t count = next->count;
+    double load = next->load_ms;
+    srv_live_release(cur);
+    double swap = srv_live_swap(r->live, next);
+    double total = now_ms() - t0;
+    srv_live_reload_done(r->live, NULL, total, swap);
+    srv_log_event("info", "reload",
+                  "reloaded: commit %s (was %s), %zu advisories, loaded in %.0f ms, swapped in "
+                  "%.3f ms",
+                  now, was, count, load, swap);
+    csec_buf_free(&err);
+    return;
+failed:
+    srv_live_release(cur);
+    srv_live_reload_done(r->live, err.ptr ? err.ptr : "reload failed", now_ms() - t0, 0);
+    srv_log_event("error", "reload_failed", "reload failed, still serving the previous data: %s",
+                  err.ptr ? err.ptr : "unknown error");
+    csec_buf_free(&err);
+}
+
+static void *reload_main(void *arg)
+{
+    srv_reloader *r = arg;
+    struct timespec next_sync;
+    clock_gettime(CLOCK_MONOTONIC, &next_sync);
+    next_sync.tv_sec += r->sync_every_s;
+    pthread_mutex_lock(&r->mu);
+    while (!r->stopping) {
+        bool sync = false;
+        if (!r->requested) {
+            int rc = 0;
+            if (r->sync_every_s)
+                rc = pthread_cond_timedwait(&r->cv, &r->mu, &next_sync);
+            else
+                pthread_cond_wait(&r->cv, &r->mu);
+            if (r->stopping)
+                break;
+            sync = rc != 0; /* timed out: time to sync */
+            if (!sync && !r->requested)
+                continue;
+        }
+        r->requested = false;
+        pthread_mutex_unlock(&r->mu);
+        if (sync) {
+            clock_gettime(CLOCK_MONOTONIC, &next_sync);
+            next_sync.tv_sec += r->sync_every_s;
+        }
+        reload_once(r, sync);
+        pthread_mutex_lock(&r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+srv_reloader *srv_reloader_start(srv_live *live, const srv_load_spec *spec, unsigned sync_every_s)
+{
+    srv_reloader *r = csec__xcalloc(1, sizeof *r);
+    r->live = live;
+    r->spec = *spec;
+    r->sync_every_s = sync_every_s;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&r->thread, NULL, reload_main, r) != 0) {
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void srv_reloader_request(void *reloader)
+{
+    srv_reloader *r = reloader;
+    pthread_mutex_lock(&r->mu);
+    r->requested = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void srv_reloader_stop(srv_reloader *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->stopping = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}

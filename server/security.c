@@ -1,0 +1,191 @@
+/* security.c - what the site says about the security of one crate version,
+ * decided once for every place that shows it: the crate page's Security tab
+ * (page_crate.c), its JSON form (api_security.c), the badge (page_badge.c)
+ * and, for the crate lookup, the crate's feed (page_feed.c).  Each of those
+ * only words the decisions made here, so they cannot disagree about which
+ * crate a URL names, which version is meant, which advisories affect it, why
+ * the others do not, how many there are or in what order they come.
+ */
+#include "server.h"
+
+#include "index.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool srv_crate_find(const srv_site *s, const char *url_name, srv_crate *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ic = srv_index_crate(s, url_name);
+    /* Advisories are filed under the name their authors spelled; crates.io
+     * treats case and '-'/'_' as the same, so the index's spelling is tried
+     * first and then the URL's. */
+    out->pkg = srv_site_package(s, out->ic ? out->ic->name : url_name);
+    if (!out->pkg && out->ic)
+        out->pkg = srv_site_package(s, url_name);
+    if (!out->ic && !out->pkg)
+        return false;
+    out->name = out->ic ? out->ic->name : out->pkg;
+    if (out->pkg)
+        out->advs = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, out->pkg, &out->nadv);
+    return true;
+}
+
+/* The newest release that is not yanked, then the newest prerelease, then
+ * anything: what a visitor most likely uses. */
+static const csec_index_version *default_version(const csec_index_crate *c)
+{
+    const csec_index_version *v = csec__index_newest(c, false, false);
+    if (!v)
+        v = csec__index_newest(c, false, true);
+    if (!v)
+        v = csec__index_newest(c, true, true);
+    return v;
+}
+
+/* The published spelling first; then SemVer equality, so "1.0" style
+ * spellings that parse to a published version still find it. */
+static const csec_index_version *find_version(const csec_index_crate *c, const char *text)
+{
+    for (size_t i = 0; i < c->versions_count; i++)
+        if (strcmp(c->versions[i].vers, text) == 0)
+            return &c->versions[i];
+    csec_version want;
+    if (csec_version_parse(&want, text, strlen(text), NULL) < 0)
+        return NULL;
+    for (size_t i = 0; i < c->versions_count; i++)
+        if (csec_version_cmp(&c->versions[i].version, &want) == 0)
+            return &c->versions[i];
+    return NULL;
+}
+
+int srv_crate_version(const srv_crate *c, const char *text, srv_sel *out)
+{
+    memset(out, 0, sizeof *out);
+    if (c->ic) {
+        out->iv = text ? find_version(c->ic, text) : default_version(c->ic);
+        if (!out->iv)
+            return text ? -1 : 1;
+        out->v = out->iv->version;
+        out->text = out->iv->vers;
+        return 0;
+    }
+    if (!text)
+        return 1;
+    size_t len = strlen(text);
+    if (len >= sizeof out->buf)
+        return -1;
+    /* Parsed from our own copy: the version points into the text it was
+     * parsed from, and the request's text does not outlive the request. */
+    memcpy(out->buf, text, len + 1);
+    if (csec_version_parse(&out->v, out->buf, len, NULL) < 0)
+        return -1;
+    out->text = out->buf;
+    return 0;
+}
+
+/* Order inside the affected and the unaffected group: vulnerabilities,
+ * unsound, notices, other informational kinds, then unmaintained (context
+ * last); newest first within a kind, then id descending so the order is
+ * total. */
+static int kind_rank(const csec_advisory *a)
+{
+    switch (a->informational) {
+    case CSEC_INFO_NONE:
+        return 0;
+    case CSEC_INFO_UNSOUND:
+        return 1;
+    case CSEC_INFO_NOTICE:
+        return 2;
+    case CSEC_INFO_UNMAINTAINED:
+        return 4;
+    default:
+        return 3;
+    }
+}
+
+static long date_key(csec_date d)
+{
+    return d.year * 10000L + d.month * 100L + d.day;
+}
+
+static int cmp_verdict(const void *x, const void *y)
+{
+    const srv_verdict *p = x, *q = y;
+    if (p->affects != q->affects)
+        return p->affects ? -1 : 1;
+    int ka = kind_rank(p->a), kb = kind_rank(q->a);
+    if (ka != kb)
+        return ka - kb;
+    long da = date_key(p->a->date), db = date_key(q->a->date);
+    if (da != db)
+        return da < db ? 1 : -1;
+    return strcmp(q->a->id, p->a->id);
+}
+
+/* Why `a`, which does not affect `sel`, does not: a matching `unaffected`
+ * requirement says it most directly; else the newest fix at or below the
+ * version; else the lowest start of an affected range above it. */
+static void explain(srv_verdict *out, const csec_advisory *a, const csec_version *sel)
+{
+    const csec_version *fixed = NULL, *intro = NULL;
+    for (size_t i = 0; i < a->affected_count; i++) {
+        const csec_interval *iv = &a->affected[i];
+        if (iv->has_fixed && csec_version_cmp(&iv->fixed, sel) <= 0 &&
+            (!fixed || csec_version_cmp(&iv->fixed, fixed) > 0))
+            fixed = &iv->fixed;
+        if (iv->has_introduced && csec_version_cmp(&iv->introduced, sel) > 0 &&
+            (!intro || csec_version_cmp(&iv->introduced, intro) < 0))
+            intro = &iv->introduced;
+    }
+    for (size_t i = 0; i < a->unaffected_count; i++) {
+        if (csec_req_matches(a->unaffected[i], sel)) {
+            out->why = SRV_WHY_UNAFFECTED;
+            out->req = a->unaffected[i];
+            return;
+        }
+    }
+    if (fixed) {
+        out->why = SRV_WHY_FIXED;
+        out->ver = fixed;
+    } else if (intro) {
+        out->why = SRV_WHY_LATER;
+        out->ver = intro;
+    } else {
+        out->why = SRV_WHY_OUTSIDE;
+    }
+}
+
+void srv_security_of(srv_security *out, const csec_advisory *const *advs, size_t n,
+                     const csec_version *sel)
+{
+    memset(out, 0, sizeof *out);
+    out->items = csec__xcalloc(n + 1, sizeof *out->items);
+    out->withdrawn = csec__xcalloc(n + 1, sizeof *out->withdrawn);
+    for (size_t i = 0; i < n; i++) {
+        const csec_advisory *a = advs[i];
+        if (a->withdrawn.year) {
+            out->withdrawn[out->nwithdrawn++] = a;
+            continue;
+        }
+        srv_verdict *it = &out->items[out->count++];
+        it->a = a;
+        it->affects = sel && csec_advisory_affects(a, sel);
+        if (it->affects)
+            it->why = SRV_WHY_AFFECTED;
+        else if (sel)
+            explain(it, a, sel);
+        else
+            it->why = SRV_WHY_NO_VERSION;
+        out->affected += it->affects;
+    }
+    qsort(out->items, out->count, sizeof *out->items, cmp_verdict);
+}
+
+void srv_security_free(srv_security *sec)
+{
+    free(sec->items);
+    free(sec->withdrawn);
+    memset(sec, 0, sizeof *sec);
+}

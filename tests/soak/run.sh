@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# tests/soak/run.sh BUILD_DIR - `make soak`: load and fault tests, bounded in
+# time (about 4 x SOAK_SECONDS plus a minute; SOAK_SECONDS defaults to 60).
+#
+#   load    (a) the highest error-free rate for SOAK_SECONDS; RSS before/after
+#   reload  (b) SIGHUP every second under load, every answer one commit's
+#   nginx   (c) deploy/nginx/cratesec.conf over 3 replicas, one killed, one
+#               restarted, no client error
+#   faults  (d) truncated/garbage advisory, missing crates/, failing remote:
+#               the last good data stays served
+#
+# SOAK_PARTS="load nginx" runs a subset.  Each part prints its details and
+# adds a line to the summary, printed at the end and kept in
+# BUILD_DIR/soak/summary.txt.  Exit status 1 when any part failed.
+set -u
+B=${1:-build}
+cd "$(dirname "$0")/../.." || exit 1
+PARTS=${SOAK_PARTS:-load reload nginx faults}
+export SOAK_SECONDS=${SOAK_SECONDS:-60}
+mkdir -p "$B/soak"
+: > "$B/soak/summary.parts"
+started=$(date +%s)
+failed=()
+for part in $PARTS; do
+    [ -f "tests/soak/$part.sh" ] || { echo "soak: no part '$part'"; failed+=("$part"); continue; }
+    echo "== soak: $part"
+    part_started=$(date +%s)
+    # A part that dies without its summary line still gets one.
+    lines=$(wc -l < "$B/soak/summary.parts")
+    if ! bash "tests/soak/$part.sh" "$B"; then failed+=("$part"); fi
+    [ "$(wc -l < "$B/soak/summary.parts")" -gt "$lines" ] ||
+        printf '%-8s %s\n' "$part" "FAIL (ended without a summary)" >> "$B/soak/summary.parts"
+    echo "   ($(( $(date +%s) - part_started )) s)"
+done
+{
+    echo "soak summary ($(date -u +%Y-%m-%dT%H:%M:%SZ), SOAK_SECONDS=$SOAK_SECONDS, $(nproc) CPUs, $(( $(date +%s) - started )) s in all)"
+    cat "$B/soak/summary.parts"
+    if [ ${#failed[@]} -eq 0 ]; then echo "soak: all parts passed"; else echo "soak: FAILED: ${failed[*]}"; fi
+} > "$B/soak/summary.txt"
+echo
+cat "$B/soak/summary.txt"
+[ ${#failed[@]} -eq 0 ]
