@@ -302,6 +302,75 @@ static int parent_tree(git_tree **out, const git_commit *commit)
     return rc;
 }
 
+/* ---- results remembered by HEAD commit ------------------------------
+ *
+ * The times are a function of the HEAD commit alone (a commit names its whole
+ * history), so the results of the last few walks are kept by commit id: a
+ * server reloading a checkout whose HEAD has not moved, or moves between
+ * commits it has seen, skips the walk (some 200 ms for 3,000 commits). */
+
+#define MEMO_SLOTS 2
+
+typedef struct memo_entry {
+    char *path;
+    int64_t time;
+} memo_entry;
+
+typedef struct memo {
+    git_oid head;
+    memo_entry *entries; /* NULL: slot unused */
+    size_t count;
+    uint64_t used; /* for least-recently-used replacement */
+} memo;
+
+static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
+static memo memos[MEMO_SLOTS];
+static uint64_t memo_clock;
+
+/* Replays remembered results for `head` through `cb`; false when none. */
+static bool memo_replay(const git_oid *head,
+                        void (*cb)(const char *path, int64_t time, void *payload), void *payload)
+{
+    bool found = false;
+    pthread_mutex_lock(&memo_mu);
+    for (size_t i = 0; i < MEMO_SLOTS && !found; i++) {
+        memo *m = &memos[i];
+        if (!m->entries || git_oid_cmp(&m->head, head) != 0)
+            continue;
+        m->used = ++memo_clock;
+        for (size_t k = 0; k < m->count; k++)
+            cb(m->entries[k].path, m->entries[k].time, payload);
+        found = true;
+    }
+    pthread_mutex_unlock(&memo_mu);
+    return found;
+}
+
+static void memo_store(const git_oid *head, const pathmap *map)
+{
+    memo_entry *entries = csec__xcalloc(map->count + 1, sizeof *entries);
+    size_t n = 0;
+    for (size_t i = 0; i < map->cap; i++)
+        if (map->slots[i].path) {
+            entries[n].path = csec__xstrndup(map->slots[i].path, strlen(map->slots[i].path));
+            entries[n++].time = map->slots[i].time;
+        }
+    pthread_mutex_lock(&memo_mu);
+    memo *victim = &memos[0];
+    for (size_t i = 1; i < MEMO_SLOTS; i++)
+        if (memos[i].used < victim->used)
+            victim = &memos[i];
+    memo old = *victim;
+    victim->head = *head;
+    victim->entries = entries;
+    victim->count = n;
+    victim->used = ++memo_clock;
+    pthread_mutex_unlock(&memo_mu);
+    for (size_t k = 0; k < old.count; k++)
+        free(old.entries[k].path);
+    free(old.entries);
+}
+
 int csec__git_modified_times(const char *repo_dir,
                              void (*cb)(const char *path, int64_t time, void *payload),
                              void *payload, csec_diag *d)
@@ -314,6 +383,13 @@ int csec__git_modified_times(const char *repo_dir,
     csec__git_init();
     rc = open_repo(&w.repo, repo_dir, d);
     if (rc < 0)
+        goto done;
+    git_oid head;
+    if (git_reference_name_to_id(&head, w.repo, "HEAD") < 0) {
+        rc = git_fail(d, CSEC_EIO, repo_dir, "cannot resolve HEAD");
+        goto done;
+    }
+    if (memo_replay(&head, cb, payload))
         goto done;
     if (git_revwalk_new(&rw, w.repo) < 0 || git_revwalk_push_head(rw) < 0) {
         rc = git_fail(d, CSEC_EIO, repo_dir, "cannot walk history from HEAD");
@@ -352,6 +428,7 @@ int csec__git_modified_times(const char *repo_dir,
     for (size_t i = 0; i < w.map.cap; i++)
         if (w.map.slots[i].path)
             cb(w.map.slots[i].path, w.map.slots[i].time, payload);
+    memo_store(&head, &w.map);
 done:
     for (size_t i = 0; i < TREE_CACHE; i++)
         git_tree_free(w.cache[i]);

@@ -642,3 +642,63 @@ TEST(osv, modified_regression_tree_cache)
     }
     ASSERT(!failed);
 }
+
+/* The walk's results are remembered by HEAD commit (gittime.c): loading a
+ * checkout again after its HEAD moved to an older commit and back must give
+ * each commit's own times, never the other's. */
+static int load_and_check(const char *dir, const char *file)
+{
+    csec_db *db = NULL;
+    csec_db_options opts = CSEC_DB_OPTIONS_INIT;
+    opts.git_times = true;
+    csec_diag d;
+    if (csec_db_open(&db, dir, &opts, &d) < 0)
+        return -1;
+    int ok = 0;
+    for (size_t i = 0; i < csec_db_count(db); i++) {
+        const csec_advisory *a = csec_db_get(db, i);
+        if (strcmp(a->path, file) != 0)
+            continue;
+        char *rec = record_of(a);
+        ok = rec && modified_matches_git(rec, dir, a->path);
+        free(rec);
+    }
+    csec_db_free(db);
+    return ok ? 0 : -1;
+}
+
+TEST(osv, modified_follows_head_across_loads)
+{
+    const char *src = test_advisory_db();
+    if (!src) {
+        if (csec_test_failed)
+            return;
+        SKIP("real advisory database not available");
+    }
+    char dir[] = "/tmp/csec-gittime-XXXXXX";
+    ASSERT(mkdtemp(dir) != NULL);
+    char cmd[4096], file[512] = "";
+    snprintf(cmd, sizeof cmd,
+             "git clone -q '%s' '%s/db' && cd '%s/db' && "
+             "git diff --name-only --diff-filter=M HEAD~100 HEAD -- crates/ | head -1",
+             src, dir, dir);
+    FILE *p = popen(cmd, "r");
+    if (p && fgets(file, sizeof file, p))
+        file[strcspn(file, "\n")] = '\0';
+    if (p)
+        pclose(p);
+    char db[600];
+    snprintf(db, sizeof db, "%s/db", dir);
+    int at_head = file[0] ? load_and_check(db, file) : -1;
+    snprintf(cmd, sizeof cmd, "git -C '%s' checkout -q HEAD~100", db);
+    int older = system(cmd) == 0 ? load_and_check(db, file) : -1;
+    snprintf(cmd, sizeof cmd, "git -C '%s' checkout -q -", db);
+    int back = system(cmd) == 0 ? load_and_check(db, file) : -1;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    int cleaned = system(cmd);
+    ASSERT(file[0] != '\0'); /* some advisory changed in the last 100 commits */
+    ASSERT_INT_EQ(at_head, 0);
+    ASSERT_INT_EQ(older, 0);
+    ASSERT_INT_EQ(back, 0);
+    ASSERT_INT_EQ(cleaned, 0);
+}
