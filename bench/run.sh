@@ -147,8 +147,9 @@ done
 if [ -n "$API_PORT" ]; then
     python3 bench/api_querybatch.py "http://127.0.0.1:$API_PORT" "$DB" 51
     kill -TERM "$API_PID"; wait "$API_PID" || true
-    # Skip the 5 warm-up requests; the duration is the last field ("1234us").
-    grep ' POST /v1/querybatch 200 ' "$API_TMP/log" | tail -n +6 | awk '{print $NF}' | tr -d 'us' |
+    # Skip the 5 warm-up requests; the duration is the field "1234us".
+    grep ' POST /v1/querybatch 200 ' "$API_TMP/log" | tail -n +6 |
+        awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+us$/) { sub(/us$/, "", $i); print $i } }' |
         sort -n | awk '{ a[NR] = $1 } END {
             m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
             printf "querybatch_server_ms median %.2f (%d requests)\n", m / 1000, NR
