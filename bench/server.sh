@@ -42,6 +42,10 @@ bytes=$(wc -c < "$work/page.html")
 nport=$(free_port)
 mkdir -p "$work/www" "$work/nginx"
 cp "$work/page.html" "$work/www/page.html"
+# nginx started as root serves files as its worker user (www-data): mktemp's
+# 0700 directory would answer 403.
+chmod 755 "$work" "$work/www"
+chmod 644 "$work/www/page.html"
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes $(nproc);
 pid $work/nginx/nginx.pid;
@@ -61,7 +65,8 @@ nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" 2>>"$work/nginx/error.log" &
 npid=$!; pids+=("$npid")
 nurl="http://127.0.0.1:$nport/page.html"
 for _ in $(seq 1 100); do curl -sf -o /dev/null "$nurl" && break; sleep 0.1; done
-cmp -s "$work/page.html" <(curl -sf "$nurl") || { echo "nginx does not serve the same bytes"; exit 1; }
+curl -sf -o "$work/nginx.html" "$nurl" || { echo "nginx did not answer:"; cat "$work/nginx/error.log"; exit 1; }
+cmp -s "$work/page.html" "$work/nginx.html" || { echo "nginx does not serve the same bytes"; ls -l "$work/page.html" "$work/nginx.html"; exit 1; }
 
 # wrk output -> "RPS P99_MS"
 run_wrk() {
