@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static double now_ns(void)
@@ -124,6 +125,18 @@ int main(int argc, char **argv)
     printf("read_only_ms: median %.3f to open and read the same files in one thread, no parsing "
            "(%ld bytes)\n",
            median(t, runs), bytes);
+
+    /* What one system call costs here: loading is some 4,000 of them (open,
+     * read, close, directory reads), so this machine's figure for it sets
+     * the floor under every load time above, and it varies a lot between
+     * virtual machines (from about 0.1 to over 1 microsecond). */
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_ns();
+        for (int i = 0; i < 10000; i++)
+            syscall(SYS_getppid);
+        t[r] = (now_ns() - t0) / 10000;
+    }
+    printf("syscall_ns: median %.0f for one system call (getppid)\n", median(t, runs));
 
     csec_db_open(&db, argv[1], NULL, &d);
     const char *crate = busiest_crate(db);

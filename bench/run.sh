@@ -27,6 +27,8 @@ f=$(echo "$out" | awk '/^read_only_ms/ {print $3}')
 awk -v f="$f" -v p="$p" -v c="$c" 'BEGIN {
     printf "context: tomllib is %.1fx the bare open+read floor; cratesec load is %.2fx that floor\n", p / f, c / f
 }'
+sc=$(echo "$out" | awk '/^syscall_ns/ {print $3}')
+awk -v s="$sc" 'BEGIN { printf "context: a system call costs %d ns on this machine (usually a few hundred at most); the load times above are bound by them\n", s }'
 a=$(echo "$out" | awk '/^crate_version_ns/ {print $3}')
 awk -v a="$a" 'BEGIN { printf "target: one crate version under 1 us: %s\n", (a < 1000 ? "OK" : "MISS") }'
 
