@@ -66,13 +66,6 @@ static const cli_opt options[] = {
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 static int parse_uint(const char *s, const char *what, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -144,10 +137,7 @@ static void default_cache_dir(csec_buf *out, const char *url)
                     (c >= '0' && c <= '9') || c == '.' || c == '-';
         csec_buf_put(out, keep ? p : "_", 1);
     }
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (const char *p = url; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    csec_buf_printf(out, "-%016llx", (unsigned long long)h);
+    csec_buf_printf(out, "-%016llx", (unsigned long long)csec__fnv1a_str(CSEC_FNV_INIT, url));
 }
 
 static int open_sparse(srv_sparse **out, unsigned max_age)
@@ -165,7 +155,7 @@ static int open_sparse(srv_sparse **out, unsigned max_age)
     /* A page waits for a crate's first fetch: do not let it wait long. */
     so.connect_timeout = 5;
     so.timeout = 20;
-    double t0 = now_ms();
+    double t0 = csec__now_ms();
     if (csec__index_open_sparse(&idx, opt_index, NULL, &so, &d) < 0) {
         char line[1024];
         fprintf(stderr, "cratesec serve: cannot open the index: %s\n",
@@ -175,7 +165,7 @@ static int open_sparse(srv_sparse **out, unsigned max_age)
     fprintf(stderr,
             "cratesec serve: sparse index %s (config.json in %.0f ms; cache %s; crate files "
             "revalidated after %u s)\n",
-            opt_index, now_ms() - t0, dir.ptr, max_age);
+            opt_index, csec__now_ms() - t0, dir.ptr, max_age);
     *out = srv_sparse_new(idx, max_age);
     rc = 0;
 done:

@@ -36,7 +36,7 @@ static srv_site *load_site(const char *db_rel, const char *index_rel)
     srv_site *site = srv_site_new(db, 0);
     if (index_rel) {
         snprintf(path, sizeof path, "%s/%s", source_dir(), index_rel);
-        srv_index_data *x = srv_index_data_load(path, &d);
+        srv_index_data *x = srv_index_data_load(path, NULL, &d);
         if (!x) {
             fprintf(stderr, "server harness: cannot load the fixture index %s: %s\n", path,
                     csec_diag_format(line, sizeof line, &d));

@@ -28,16 +28,6 @@ typedef struct pathmap {
     size_t count;
 } pathmap;
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 static void map_grow(pathmap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1024;
@@ -59,7 +49,7 @@ static void map_max(pathmap *m, const char *path, size_t len, int64_t time)
 {
     if ((m->count + 1) * 2 > m->cap)
         map_grow(m);
-    uint64_t h = hash_bytes(path, len);
+    uint64_t h = csec__fnv1a(CSEC_FNV_INIT, path, len);
     size_t k = h & (m->cap - 1);
     for (;; k = (k + 1) & (m->cap - 1)) {
         slot *s = &m->slots[k];

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void out_of_memory(size_t n)
 {
@@ -233,4 +234,24 @@ size_t csec__utf8_check(const char *str, size_t len)
         i += n + 1;
     }
     return len;
+}
+
+uint64_t csec__fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+uint64_t csec__fnv1a_str(uint64_t h, const char *s)
+{
+    return csec__fnv1a(h, s, strlen(s));
+}
+
+double csec__now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }

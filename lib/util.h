@@ -51,4 +51,15 @@ void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col);
 /* UTF-8 validation: returns the offset of the first invalid byte, or len. */
 size_t csec__utf8_check(const char *s, size_t len);
 
+/* 64-bit FNV-1a: start from CSEC_FNV_INIT and feed bytes; for hash tables,
+ * cache keys and fingerprints (not for anything an attacker must not
+ * predict). */
+#define CSEC_FNV_INIT 1469598103934665603ULL
+uint64_t csec__fnv1a(uint64_t h, const void *data, size_t len);
+/* The same over a NUL-terminated string. */
+uint64_t csec__fnv1a_str(uint64_t h, const char *s);
+
+/* Milliseconds on the monotonic clock: for measuring durations. */
+double csec__now_ms(void);
+
 #endif

@@ -247,10 +247,8 @@ void api_finish(const srv_req *r, srv_resp *resp, bool get)
     bool cacheable = get && (resp->status == 200 || resp->status == 404);
     resp->cache_control = cacheable ? "public, max-age=300" : "no-store";
     if (get && resp->status == 200) {
-        /* FNV-1a of the path: the commit changes only with a restart. */
-        uint64_t h = 1469598103934665603ULL;
-        for (const char *p = r->path; *p; p++)
-            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        /* The site's data (etag_base) and the path. */
+        uint64_t h = csec__fnv1a_str(CSEC_FNV_INIT, r->path);
         char etag[80];
         snprintf(etag, sizeof etag, "\"%s-%016llx%s\"", r->site->etag_base,
                  (unsigned long long)h, gz ? "-gzip" : "");

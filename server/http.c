@@ -117,14 +117,6 @@ typedef struct server {
 
 #define LOG_BURST 10
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static void cache_free(void *p)
 {
     page_cache *pc = p;
@@ -213,11 +205,10 @@ static void cache_put(page_cache *pc, const char *key, uint64_t h, srv_resp *r)
     r->static_len = e->len;
 }
 
+/* Whole milliseconds, for the connection deadlines. */
 static long long now_ms(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    return (long long)csec__now_ms();
 }
 
 static void client_address(char *out, size_t n, const struct sockaddr *sa)
@@ -513,7 +504,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     /* Operational pages change with every request. */
     if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0)
         cacheable = false;
-    uint64_t h = cacheable ? hash_str(url) : 0;
+    uint64_t h = cacheable ? csec__fnv1a_str(CSEC_FNV_INIT, url) : 0;
     /* A cacheable page is a function of the data and the path: that pair is
      * its validator, so a proxy (deploy/nginx) or browser revalidates with
      * If-None-Match and gets a 304 without the page being rendered. */

@@ -50,19 +50,16 @@ struct srv_live {
 
 bool srv_log_json;
 
-static void utc_now(char *out, size_t n, bool iso)
+/* Now as RFC 3339 UTC with milliseconds, for log lines. */
+static void log_time(char out[40])
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    if (iso) {
-        char base[24];
-        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(out, n, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
-    } else {
-        strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm);
-    }
+    char base[24];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 40, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
 }
 
 void srv_log_event(const char *level, const char *event, const char *fmt, ...)
@@ -75,7 +72,7 @@ void srv_log_event(const char *level, const char *event, const char *fmt, ...)
     csec_buf line = CSEC_BUF_INIT;
     if (srv_log_json) {
         char when[40];
-        utc_now(when, sizeof when, true);
+        log_time(when);
         csec__json j;
         csec__json_init(&j, &line, false, 0);
         csec__json_object_begin(&j);
@@ -118,13 +115,9 @@ static void fingerprint_dir(int dfd, uint64_t *h, int depth)
         struct stat st;
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             continue;
-        uint64_t x = *h;
-        for (const char *p = e->d_name; *p; p++)
-            x = (x ^ (unsigned char)*p) * 1099511628211ULL;
         uint64_t parts[3] = {(uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
                              (uint64_t)st.st_mtim.tv_nsec};
-        for (int i = 0; i < 3; i++)
-            x = (x ^ parts[i]) * 1099511628211ULL;
+        uint64_t x = csec__fnv1a(csec__fnv1a_str(*h, e->d_name), parts, sizeof parts);
         /* Order-independent: readdir's order is not stable across copies. */
         *h += x;
         if (S_ISDIR(st.st_mode) && depth < 8) {
@@ -142,17 +135,19 @@ void srv_index_fingerprint(const char *dir, char out[17])
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return;
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = CSEC_FNV_INIT;
     fingerprint_dir(fd, &h, 0);
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-srv_index_data *srv_index_data_load(const char *dir, csec_diag *d)
+srv_index_data *srv_index_data_load(const char *dir, const char *fingerprint, csec_diag *d)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = csec__now_ms();
     char fp[17];
-    srv_index_fingerprint(dir, fp);
+    if (fingerprint)
+        snprintf(fp, sizeof fp, "%s", fingerprint);
+    else
+        srv_index_fingerprint(dir, fp);
     csec_index *idx = NULL;
     if (csec__index_open_dir(&idx, dir, d) < 0)
         return NULL;
@@ -161,8 +156,7 @@ srv_index_data *srv_index_data_load(const char *dir, csec_diag *d)
     x->deps_rev = csec__deps_rev_new(idx);
     memcpy(x->fingerprint, fp, sizeof fp);
     atomic_init(&x->refs, 1);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    x->load_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    x->load_ms = csec__now_ms() - t0;
     return x;
 }
 
@@ -229,19 +223,18 @@ void srv_live_release(const srv_site *cs)
 
 double srv_live_swap(srv_live *l, srv_site *next)
 {
-    struct timespec t0, t1;
     atomic_store(&next->refs, 1);
     next->live = l;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = csec__now_ms();
     pthread_mutex_lock(&l->mu);
     srv_site *old = l->current;
     next->generation = ++l->generation;
     l->current = next;
     pthread_mutex_unlock(&l->mu);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double held = csec__now_ms() - t0;
     /* Freed here unless requests still hold it; the last of them frees it. */
     srv_live_release(old);
-    return (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    return held;
 }
 
 void srv_live_reload_done(srv_live *l, const char *error, double total_ms, double swap_ms)
@@ -256,7 +249,7 @@ void srv_live_reload_done(srv_live *l, const char *error, double total_ms, doubl
         l->last_swap_ms = swap_ms;
     }
     l->last_reload_ms = total_ms;
-    utc_now(l->last_reload_at, sizeof l->last_reload_at, false);
+    srv_format_time(l->last_reload_at, time(NULL));
     pthread_mutex_unlock(&l->mu);
 }
 

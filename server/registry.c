@@ -20,6 +20,8 @@
  */
 #include "server.h"
 
+#include "util.h"
+
 #include "index.h"
 
 #include <pthread.h>
@@ -79,10 +81,7 @@ static bool normalise(char *out, const char *name)
 
 static size_t bucket_of(const char *key)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *key; key++)
-        h = (h ^ (unsigned char)*key) * 1099511628211ULL;
-    return (size_t)(h % BUCKETS);
+    return (size_t)(csec__fnv1a_str(CSEC_FNV_INIT, key) % BUCKETS);
 }
 
 static entry *find(srv_sparse *sp, const char *key)

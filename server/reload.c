@@ -36,13 +36,6 @@ struct srv_reloader {
     bool requested, stopping;
 };
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* ---- loading ---- */
 
 typedef struct load_errors {
@@ -69,6 +62,13 @@ static void on_load_error(const csec_diag *d, void *payload)
     le->files[le->n++] = csec__xstrndup(d->file, strlen(d->file));
 }
 
+static void load_errors_free(load_errors *le)
+{
+    for (size_t i = 0; i < le->n; i++)
+        csec_free(le->files[i]);
+    free(le->files);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -82,7 +82,7 @@ static bool listed(char **list, size_t n, const char *file)
 int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *prev, csec_buf *err)
 {
     *out = NULL;
-    double t0 = now_ms();
+    double t0 = csec__now_ms();
     csec_diag d;
     char line[1024];
 
@@ -133,9 +133,7 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
     }
     if (rc < 0) {
         csec_db_free(db);
-        for (size_t i = 0; i < le.n; i++)
-            csec_free(le.files[i]);
-        free(le.files);
+        load_errors_free(&le);
         return -1;
     }
 
@@ -149,18 +147,16 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
             strcmp(fp, prev->index_data->fingerprint) == 0) {
             index = prev->index_data;
             atomic_fetch_add(&index->refs, 1);
-        } else if (!(index = srv_index_data_load(spec->index_dir, &d))) {
+        } else if (!(index = srv_index_data_load(spec->index_dir, fp, &d))) {
             csec_buf_printf(err, "cannot read the registry index: %s",
                             csec_diag_format(line, sizeof line, &d));
             csec_db_free(db);
-            for (size_t i = 0; i < le.n; i++)
-                csec_free(le.files[i]);
-            free(le.files);
+            load_errors_free(&le);
             return -1;
         }
     }
 
-    srv_site *s = srv_site_new(db, now_ms() - t0);
+    srv_site *s = srv_site_new(db, 0);
     s->load_errors = le.files;
     s->nload_errors = le.n;
     s->sparse = spec->sparse;
@@ -168,7 +164,9 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
         srv_site_attach_index(s, index);
         srv_index_data_release(index);
     }
-    s->load_ms = now_ms() - t0;
+    /* Everything above, building the site (rendering every description)
+     * included. */
+    s->load_ms = csec__now_ms() - t0;
     *out = s;
     return 0;
 }
@@ -184,7 +182,7 @@ static void short_commit(char out[13], const char *commit)
  * server: the outcome is recorded in the live state and logged. */
 static void reload_once(srv_reloader *r, bool sync)
 {
-    double t0 = now_ms();
+    double t0 = csec__now_ms();
     csec_buf err = CSEC_BUF_INIT;
     const srv_site *cur = srv_live_acquire(r->live);
     if (sync) {
@@ -198,7 +196,7 @@ static void reload_once(srv_reloader *r, bool sync)
         if (!res.changed && (!r->spec.index_dir || !cur->index_data)) {
             /* Nothing new: a success all the same (it clears a failure). */
             if (srv_live_degraded(r->live))
-                srv_live_reload_done(r->live, NULL, now_ms() - t0, 0);
+                srv_live_reload_done(r->live, NULL, csec__now_ms() - t0, 0);
             srv_live_release(cur);
             return;
         }
@@ -213,7 +211,7 @@ static void reload_once(srv_reloader *r, bool sync)
     double load = next->load_ms;
     srv_live_release(cur);
     double swap = srv_live_swap(r->live, next);
-    double total = now_ms() - t0;
+    double total = csec__now_ms() - t0;
     srv_live_reload_done(r->live, NULL, total, swap);
     srv_log_event("info", "reload",
                   "reloaded: commit %s (was %s), %zu advisories, loaded in %.0f ms, swapped in "
@@ -223,7 +221,7 @@ static void reload_once(srv_reloader *r, bool sync)
     return;
 failed:
     srv_live_release(cur);
-    srv_live_reload_done(r->live, err.ptr ? err.ptr : "reload failed", now_ms() - t0, 0);
+    srv_live_reload_done(r->live, err.ptr ? err.ptr : "reload failed", csec__now_ms() - t0, 0);
     srv_log_event("error", "reload_failed", "reload failed, still serving the previous data: %s",
                   err.ptr ? err.ptr : "unknown error");
     csec_buf_free(&err);

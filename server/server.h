@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* One advisory with what is expensive to compute per request: its Markdown
  * description rendered once at load time. */
@@ -40,8 +41,8 @@ typedef struct srv_site {
     char loaded_at[24];   /* when the server loaded it, same format */
     double load_ms;       /* how long loading and preparing took */
     /* The registry index (crate versions and dependencies), or NULL when
-     * serving from advisories alone.  Set by the caller after srv_site_new;
-     * not owned. */
+     * serving from advisories alone: index_data's, set by
+     * srv_site_attach_index. */
     const struct csec_index *index;
     /* A sparse HTTP index instead (registry.c), or NULL; `index` is NULL then.
      * Set by the caller; not owned.  Look crates up with srv_index_crate. */
@@ -72,8 +73,11 @@ typedef struct srv_site {
     size_t nload_errors;
 } srv_site;
 
-/* Builds the site from an open database (takes ownership of `db`). */
+/* Builds the site from an open database (takes ownership of `db`);
+ * `load_ms` is what loading took, for the footer and /healthz. */
 srv_site *srv_site_new(csec_db *db, double load_ms);
+/* "YYYY-MM-DD HH:MM UTC" (the site's way of showing a time) into `out`. */
+void srv_format_time(char out[24], time_t t);
 void srv_site_free(srv_site *s);
 
 /* ---- a loaded registry index, shared by the sites that use it (live.c) ---- */
@@ -86,9 +90,11 @@ typedef struct srv_index_data {
     _Atomic long refs;
 } srv_index_data;
 
-/* Loads the git-layout index in `dir` with its reverse dependencies.
- * Returns NULL with a message in `d` when it cannot be read. */
-srv_index_data *srv_index_data_load(const char *dir, csec_diag *d);
+/* Loads the git-layout index in `dir` with its reverse dependencies;
+ * `fingerprint` is srv_index_fingerprint's, when the caller has it already
+ * (NULL: computed here).  Returns NULL with a message in `d` when it cannot
+ * be read. */
+srv_index_data *srv_index_data_load(const char *dir, const char *fingerprint, csec_diag *d);
 /* The fingerprint of `dir`'s files (names, sizes, modification times), to
  * tell whether a loaded index is still current; "" when unreadable. */
 void srv_index_fingerprint(const char *dir, char out[17]);

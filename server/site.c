@@ -65,7 +65,7 @@ static const char **collect_lists(const srv_site *s, size_t which, size_t *count
     return names;
 }
 
-static void format_time(char out[24], time_t t)
+void srv_format_time(char out[24], time_t t)
 {
     struct tm tm;
     gmtime_r(&t, &tm);
@@ -74,8 +74,6 @@ static void format_time(char out[24], time_t t)
 
 srv_site *srv_site_new(csec_db *db, double load_ms)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     srv_site *s = csec__xcalloc(1, sizeof *s);
     s->db = db;
     s->count = csec_db_count(db);
@@ -107,9 +105,9 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
     if (commit && strlen(commit) == 40 && strspn(commit, "0123456789abcdef") == 40) {
         memcpy(s->commit, commit, 41);
         if (ctime > 0)
-            format_time(s->commit_date, (time_t)ctime);
+            srv_format_time(s->commit_date, (time_t)ctime);
     }
-    format_time(s->loaded_at, time(NULL));
+    srv_format_time(s->loaded_at, time(NULL));
     if (s->commit[0]) {
         snprintf(s->etag_base, sizeof s->etag_base, "%.16s", s->commit);
     } else {
@@ -126,9 +124,7 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
     s->css_len = css.len;
     s->css = csec_buf_detach(&css);
     s->api = srv_api_new(s);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    s->load_ms = load_ms + (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    s->load_ms = load_ms;
     return s;
 }
 

@@ -23,41 +23,8 @@ trap 'rm -rf "$TMP"' EXIT
 # The database of the environment must not leak into tests that use none.
 unset CRATESEC_DB
 
-pass=0 fail=0 skip=0
-rc=0 out="" err=""
-
-# run CMD...: runs it, keeping stdout in $out (and $TMP/out), stderr in $err,
-# the exit status in $rc.
-run() {
-    "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-    rc=$?
-    out=$(cat "$TMP/out")
-    err=$(cat "$TMP/err")
-    last="$*"
-}
-ok() { pass=$((pass + 1)); }
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL: $1"
-    echo "      command: $last"
-    [ -n "${2:-}" ] && echo "      $2"
-    return 0
-}
-assert_rc() { # NAME EXPECTED
-    if [ "$rc" -eq "$2" ]; then ok; else bad "$1" "exit status $rc, expected $2; stderr: ${err:0:300}"; fi
-}
-assert_out() { # NAME NEEDLE: stdout contains NEEDLE (fixed string)
-    if grep -qF -- "$2" "$TMP/out"; then ok; else bad "$1" "stdout lacks [$2]; got: ${out:0:400}"; fi
-}
-assert_no_out() { # NAME NEEDLE
-    if grep -qF -- "$2" "$TMP/out"; then bad "$1" "stdout has [$2]"; else ok; fi
-}
-assert_err() { # NAME NEEDLE: stderr contains NEEDLE
-    if grep -qF -- "$2" "$TMP/err"; then ok; else bad "$1" "stderr lacks [$2]; got: ${err:0:400}"; fi
-}
-assert_eq() { # NAME ACTUAL EXPECTED
-    if [ "$2" == "$3" ]; then ok; else bad "$1" "got [${2:0:400}], expected [${3:0:400}]"; fi
-}
+# run, ok, bad, assert_*: the suites' shared assertions.
+source tests/cli/lib/assert.sh
 assert_json() { # NAME: stdout is valid JSON
     if python3 -m json.tool "$TMP/out" >/dev/null 2>"$TMP/jerr"; then ok; else
         bad "$1" "invalid JSON: $(head -c 300 "$TMP/jerr")"; fi

@@ -30,38 +30,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 unset CRATESEC_DB
 
-pass=0 fail=0 skip=0
-rc=0 out="" err="" last=""
-run() {
-    "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-    rc=$?
-    out=$(cat "$TMP/out")
-    err=$(cat "$TMP/err")
-    last="$*"
-}
-ok() { pass=$((pass + 1)); }
-bad() {
-    fail=$((fail + 1))
-    echo "FAIL: $1"
-    echo "      command: $last"
-    [ -n "${2:-}" ] && echo "      $2"
-    return 0
-}
-assert_rc() {
-    if [ "$rc" -eq "$2" ]; then ok; else bad "$1" "exit status $rc, expected $2; stderr: ${err:0:400}"; fi
-}
-assert_out() {
-    if grep -qF -- "$2" "$TMP/out"; then ok; else bad "$1" "stdout lacks [$2]; got: ${out:0:400}"; fi
-}
-assert_err() {
-    if grep -qF -- "$2" "$TMP/err"; then ok; else bad "$1" "stderr lacks [$2]; got: ${err:0:400}"; fi
-}
-assert_no_err() {
-    if grep -qF -- "$2" "$TMP/err"; then bad "$1" "stderr has [$2]"; else ok; fi
-}
-assert_eq() {
-    if [ "$2" == "$3" ]; then ok; else bad "$1" "got [${2:0:400}], expected [${3:0:400}]"; fi
-}
+# run, ok, bad, assert_*: the suites' shared assertions.
+source tests/cli/lib/assert.sh
 head_of() { git -C "$1" rev-parse HEAD 2>/dev/null; }
 clean_status() { git -C "$1" status --porcelain 2>&1; }
 

@@ -1,0 +1,43 @@
+# tests/cli/lib/assert.sh - the assertions of the shell suites (sourced, not
+# run: tests/run.sh runs only tests/cli/*.sh).  The sourcing suite sets TMP
+# (a scratch directory) first; the counters pass, fail and skip are printed
+# by the suite at its end.
+
+pass=0 fail=0 skip=0
+rc=0 out="" err="" last=""
+
+# run CMD...: runs it, keeping stdout in $out (and $TMP/out), stderr in $err
+# (and $TMP/err), the exit status in $rc.
+run() {
+    "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    rc=$?
+    out=$(cat "$TMP/out")
+    err=$(cat "$TMP/err")
+    last="$*"
+}
+ok() { pass=$((pass + 1)); }
+bad() { # NAME [DETAIL]
+    fail=$((fail + 1))
+    echo "FAIL: $1"
+    echo "      command: $last"
+    [ -n "${2:-}" ] && echo "      $2"
+    return 0
+}
+assert_rc() { # NAME EXPECTED
+    if [ "$rc" -eq "$2" ]; then ok; else bad "$1" "exit status $rc, expected $2; stderr: ${err:0:400}"; fi
+}
+assert_out() { # NAME NEEDLE: stdout contains NEEDLE (fixed string)
+    if grep -qF -- "$2" "$TMP/out"; then ok; else bad "$1" "stdout lacks [$2]; got: ${out:0:400}"; fi
+}
+assert_no_out() { # NAME NEEDLE
+    if grep -qF -- "$2" "$TMP/out"; then bad "$1" "stdout has [$2]"; else ok; fi
+}
+assert_err() { # NAME NEEDLE: stderr contains NEEDLE
+    if grep -qF -- "$2" "$TMP/err"; then ok; else bad "$1" "stderr lacks [$2]; got: ${err:0:400}"; fi
+}
+assert_no_err() { # NAME NEEDLE
+    if grep -qF -- "$2" "$TMP/err"; then bad "$1" "stderr has [$2]"; else ok; fi
+}
+assert_eq() { # NAME ACTUAL EXPECTED
+    if [ "$2" == "$3" ]; then ok; else bad "$1" "got [${2:0:400}], expected [${3:0:400}]"; fi
+}
