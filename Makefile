@@ -17,8 +17,12 @@ PREFIX   ?= /usr/local
 WERROR   ?=
 OPT      ?= -O2 -g
 SAN      ?=
-PKGS     := libgit2 libcurl
-# The server (linked into the cratesec binary only, not into libcratesec).
+PKGS     := libcurl liburing
+# libgit2 is linked only into the git plugin, libcratesec-git.so (lib/git/
+# plugin.h), which lib/git.c loads the first time git is needed.
+GIT_PKGS := libgit2
+# The server (linked into the cratesec-server executable only, not into
+# cratesec or libcratesec).
 SERVER_PKGS := libmicrohttpd libcmark-gfm
 SERVER_PKGS += zlib
 
@@ -31,22 +35,29 @@ ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(WERROR) $(SAN) -fPIC -MMD -MP $(CFLAGS) \
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
-CLI_SRC   := $(sort $(wildcard cli/*.c))
+# `serve` is its own executable, cratesec-server, which `cratesec serve` execs,
+# so that the other commands start without loading the server's libraries
+# (cli/cli.h).  It shares the option parser (opt.c) with cratesec.
+SERVE_SRC := cli/cmd_serve.c cli/server_main.c
+CLI_SRC   := $(filter-out $(SERVE_SRC),$(sort $(wildcard cli/*.c)))
 SERVER_SRC := $(sort $(wildcard server/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o) $(SERVER_SRC:%.c=$(B)/%.o)
+# The plugin carries its own copies of the helpers it calls (util, buf).
+GIT_OBJ  := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard lib/git/*.c))) $(B)/lib/util.o $(B)/lib/buf.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
+SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/%.o) $(B)/cli/opt.o $(SERVER_SRC:%.c=$(B)/%.o)
 # The JSON API's OpenAPI document, compiled in as a byte array (server/api.h).
-CLI_OBJ  += $(if $(SERVER_SRC),$(B)/server/openapi_json.o)
+SERVE_OBJ += $(B)/server/openapi_json.o
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
 .PHONY: all man test check fuzz fuzz-replay bench soak install format lint headertest clean
 
-all: $(B)/libcratesec.a $(B)/libcratesec.so $(B)/cratesec $(B)/toml-decode $(B)/cratesec.pc \
-     $(B)/man/cratesec.1
+all: $(B)/libcratesec.a $(B)/libcratesec.so $(B)/libcratesec-git.so $(B)/cratesec \
+     $(B)/cratesec-server $(B)/toml-decode $(B)/cratesec.pc $(B)/man/cratesec.1
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +69,14 @@ $(B)/libcratesec.a: $(LIB_OBJ)
 
 $(B)/libcratesec.so: $(LIB_OBJ)
 	$(CC) -shared $(SAN) -Wl,-soname,libcratesec.so.0 -o $@ $^ $(LDLIBS)
+
+# -Bsymbolic: the plugin's calls stay on its own copies of util and buf;
+# -z defs: a helper it lacks is a link error here, not a dlopen failure.
+$(B)/libcratesec-git.so: $(GIT_OBJ)
+	$(CC) -shared $(SAN) -Wl,-Bsymbolic -Wl,-z,defs -o $@ $^ \
+	  $(shell pkg-config --libs $(GIT_PKGS) 2>/dev/null) -lpthread
+
+$(B)/lib/git/%.o: CFLAGS += $(shell pkg-config --cflags $(GIT_PKGS) 2>/dev/null)
 
 $(B)/server/%.o: CFLAGS += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
 $(B)/cli/%.o: CPPFLAGS += -Iserver
@@ -72,15 +91,20 @@ $(B)/server/openapi_json.c: server/openapi.json
 $(B)/server/openapi_json.o: $(B)/server/openapi_json.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
-$(B)/cratesec: $(CLI_OBJ) $(B)/libcratesec.a
-	$(CC) $(SAN) -o $@ $(CLI_OBJ) $(B)/libcratesec.a $(LDLIBS) \
-	  $(if $(SERVER_SRC),$(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -lcmark-gfm-extensions)
+# --as-needed: libcurl is used only by the sparse index (lib/index_sparse.o),
+# which no command of cratesec pulls out of the archive; it is not loaded.
+$(B)/cratesec: $(CLI_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
+	$(CC) $(SAN) -Wl,--as-needed -o $@ $(CLI_OBJ) $(B)/libcratesec.a $(LDLIBS)
+
+$(B)/cratesec-server: $(SERVE_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
+	$(CC) $(SAN) -o $@ $(SERVE_OBJ) $(B)/libcratesec.a $(LDLIBS) \
+	  $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -lcmark-gfm-extensions
 
 # Manual pages: cratesec.1 from man/cratesec.1.in, one cratesec-CMD.1 per
 # command from its --help (scripts/genman.py; cratesec.1 is written last).
 man: $(B)/man/cratesec.1
 
-$(B)/man/cratesec.1: $(B)/cratesec scripts/genman.py man/cratesec.1.in
+$(B)/man/cratesec.1: $(B)/cratesec $(B)/cratesec-server scripts/genman.py man/cratesec.1.in
 	python3 scripts/genman.py $(B)/cratesec man/cratesec.1.in $(B)/man
 
 $(B)/toml-decode: $(B)/tools/toml-decode.o $(B)/libcratesec.a
@@ -96,7 +120,7 @@ $(B)/tests/list.h: $(TEST_SRC)
 $(B)/tests/unit/main.o: $(B)/tests/list.h
 $(B)/tests/unit/main.o: CPPFLAGS += -I$(B)/tests
 
-$(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec.a
+$(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
 	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec.a $(LDLIBS)
 
 # The fuzz targets of the server's request handling link the server without
@@ -202,7 +226,9 @@ install: all
 	install -m 755 $(B)/libcratesec.so $(DESTDIR)$(PREFIX)/lib/libcratesec.so.0
 	ln -sf libcratesec.so.0 $(DESTDIR)$(PREFIX)/lib/libcratesec.so
 	$(call write_pc,$(PREFIX),$(DESTDIR)$(PREFIX)/lib/pkgconfig/cratesec.pc)
-	install -m 755 $(B)/cratesec $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(B)/cratesec $(B)/cratesec-server $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/lib/cratesec
+	install -m 755 $(B)/libcratesec-git.so $(DESTDIR)$(PREFIX)/lib/cratesec/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(B)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
@@ -220,4 +246,5 @@ lint:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(GIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

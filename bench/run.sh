@@ -10,7 +10,7 @@ if [ ! -d "$DB/crates" ]; then
     git clone -q "$DATA/advisory-db.bundle" "$DB"
 fi
 cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -o "$B/bench-core" bench/bench.c "$B/libcratesec.a" \
-    $(pkg-config --libs libgit2) -lm -lpthread
+    $(pkg-config --libs liburing) -lm -lpthread
 echo "== core (database: $(git -C "$DB" rev-parse --short HEAD))"
 out=$("$B/bench-core" "$DB" 31)
 echo "$out"
@@ -42,7 +42,7 @@ if [ ! -f "$IDX/config.json" ] && [ -f "$DATA/crates-index-2020-07.tar.zst" ]; t
 fi
 if [ -f "$IDX/config.json" ]; then
     cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-index" bench/bench_index.c \
-        "$B/libcratesec.a" $(pkg-config --libs libgit2 libcurl) -lm -lpthread
+        "$B/libcratesec.a" $(pkg-config --libs libcurl liburing) -lm -lpthread
     echo "== registry index ($IDX, 238 MB unpacked)"
     out=$("$B/bench-index" "$IDX" 7 "$DB")
     echo "$out"
@@ -70,7 +70,7 @@ fi
 # dependents); the impact of every advisory is timed once as well.
 if [ -f "$IDX/config.json" ]; then
     cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-deps" bench/bench_deps.c \
-        "$B/libcratesec.a" $(pkg-config --libs libgit2 libcurl) -lm -lpthread
+        "$B/libcratesec.a" $(pkg-config --libs libcurl liburing) -lm -lpthread
     echo "== dependencies ($IDX)"
     out=$("$B/bench-deps" "$IDX" "$DB" 21 sunshine-bounty-node RUSTSEC-2019-0036)
     echo "$out"

@@ -49,8 +49,9 @@ int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int argc, char **argv);
 void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts);
 
 /* Loads the advisory database for a command: `path` or $CRATESEC_DB or
- * ./advisory-db.  Reports load errors on stderr; returns NULL on failure. */
-csec_db *cli_open_db(const char *path, bool strict, bool git_times);
+ * ./advisory-db, with `opts` (NULL: the defaults; on_error is always the
+ * CLI's).  Reports load errors on stderr; returns NULL on failure. */
+csec_db *cli_open_db(const char *path, const csec_db_options *opts);
 
 /* Reads a whole file or "-" (stdin) into a malloc'd string. */
 char *cli_read_file(const char *path, size_t *len);
@@ -69,5 +70,15 @@ char *cli_read_file(const char *path, size_t *len);
 #define CLI__DECLARE(name) extern const cli_cmd cmd_##name;
 CLI_COMMANDS(CLI__DECLARE)
 #undef CLI__DECLARE
+
+/* `serve` is its own executable, cratesec-server (cli/server_main.c), so that
+ * the other commands do not load the HTTP server's libraries (libmicrohttpd,
+ * cmark-gfm, libcurl and some 40 they pull in: over 10 ms per process).  In
+ * cratesec's table, cmd_serve only execs cratesec-server from the directory
+ * of the running executable (cli/main.c); cmd_serve_server (cli/cmd_serve.c)
+ * is the command itself, which cratesec-server runs. */
+#define CLI_SERVER_EXECUTABLE "cratesec-server"
+#define CLI_SERVE_SUMMARY "serve the web site: crate pages with a Security tab, advisories, search"
+extern const cli_cmd cmd_serve_server;
 
 #endif

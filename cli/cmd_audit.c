@@ -160,14 +160,27 @@ static int run(int argc, char **argv)
         goto done;
     }
 
-    db = cli_open_db(opt_db, false, false);
+    /* Only the lockfile's crates.io packages are audited, so only their
+     * advisories are read: a few hundred files instead of every one. */
+    const char **wanted = csec__xcalloc(csec_lockfile_count(lf) + 1, sizeof *wanted);
+    size_t nwanted = 0;
+    for (size_t i = 0; i < csec_lockfile_count(lf); i++) {
+        const csec_lock_package *p = csec_lockfile_get(lf, i);
+        if (p->crates_io)
+            wanted[nwanted++] = p->name;
+    }
+    csec_db_options dbo = CSEC_DB_OPTIONS_INIT;
+    dbo.packages = wanted;
+    dbo.packages_count = nwanted;
+    db = cli_open_db(opt_db, &dbo);
+    free(wanted);
     if (!db) {
         status = EXIT_FOUND;
         goto done;
     }
     if (!quiet) {
         char msg[1024];
-        snprintf(msg, sizeof msg, "%zu security advisories (from %s)", csec_db_count(db),
+        snprintf(msg, sizeof msg, "%zu security advisories (from %s)", csec_db_total(db),
                  opt_db                  ? opt_db
                  : getenv("CRATESEC_DB") ? getenv("CRATESEC_DB")
                                          : "advisory-db");

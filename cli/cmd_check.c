@@ -121,7 +121,7 @@ static int run(int argc, char **argv)
     }
     if (status != EXIT_OK)
         goto done;
-    csec_db *db = cli_open_db(opt_db, false, false);
+    csec_db *db = cli_open_db(opt_db, NULL);
     if (!db) {
         status = EXIT_FOUND;
         goto done;

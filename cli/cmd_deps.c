@@ -314,7 +314,7 @@ static int run(int argc, char **argv)
         status = parsed ? EXIT_FOUND : EXIT_USAGE;
         goto done;
     }
-    if (!(db = cli_open_db(opt_db, false, false))) {
+    if (!(db = cli_open_db(opt_db, NULL))) {
         status = EXIT_FOUND;
         goto done;
     }

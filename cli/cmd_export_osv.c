@@ -11,14 +11,14 @@ static const char *opt_db, *opt_package;
 static bool opt_no_git, opt_quiet, opt_packages;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
-     NULL, &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
+     &opt_db, NULL, NULL},
     {"no-git", 0, NULL, "do not read git history; `modified` becomes the advisory's own date",
      &opt_no_git, NULL, NULL, NULL},
-    {"package", 'p', "CRATE", "print CRATE's OSV array (rustsec.org/packages/CRATE.json)",
-     NULL, &opt_package, NULL, NULL},
-    {"packages", 0, NULL, "also write OUTDIR/packages/CRATE.json for every crate",
-     &opt_packages, NULL, NULL, NULL},
+    {"package", 'p', "CRATE", "print CRATE's OSV array (rustsec.org/packages/CRATE.json)", NULL,
+     &opt_package, NULL, NULL},
+    {"packages", 0, NULL, "also write OUTDIR/packages/CRATE.json for every crate", &opt_packages,
+     NULL, NULL, NULL},
     {"quiet", 'q', NULL, "no summary line", &opt_quiet, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
@@ -106,7 +106,9 @@ static int run(int argc, char **argv)
     if (!opt_package)
         outdir = argv[n - 1];
 
-    csec_db *db = cli_open_db(db_path, false, !opt_no_git);
+    csec_db_options dbo = CSEC_DB_OPTIONS_INIT;
+    dbo.git_times = !opt_no_git;
+    csec_db *db = cli_open_db(db_path, &dbo);
     if (!db)
         return EXIT_FOUND;
     int status = EXIT_OK;
@@ -141,8 +143,7 @@ static int run(int argc, char **argv)
 }
 
 const cli_cmd cmd_export_osv = {
-    "export-osv", "[DB] OUTDIR",
-    "export the crates advisories as OSV, one OUTDIR/<ID>.json each",
+    "export-osv", "[DB] OUTDIR", "export the crates advisories as OSV, one OUTDIR/<ID>.json each",
     "Writes what RustSec's `rustsec-admin osv crates` writes to the advisory-db `osv`\n"
     "branch, byte for byte: every advisory of the crates collection (withdrawn ones\n"
     "included; the rust collection and unknown informational kinds are skipped).\n"

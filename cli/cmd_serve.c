@@ -1,4 +1,5 @@
-/* cmd_serve.c - `cratesec serve`: the web site (server/).
+/* cmd_serve.c - `cratesec serve`: the web site (server/).  Linked into
+ * cratesec-server only; `cratesec serve` execs that (cli.h says why).
  *
  * Why libmicrohttpd: of Debian's HTTP server libraries it was measured (see
  * the project's http-trial notes) in epoll mode with a thread pool at about
@@ -24,8 +25,8 @@ static const char *opt_db, *opt_index, *opt_listen, *opt_threads, *opt_timeout, 
     *opt_log_format;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)",
-     NULL, &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
+     &opt_db, NULL, NULL},
     {"index", 'i', "DIR|URL",
      "registry index: a directory in the git layout, or sparse+http(s)://... (crate versions, "
      "dependencies)",
@@ -39,18 +40,16 @@ static const cli_opt options[] = {
      &opt_max_age, NULL, NULL},
     {"listen", 'l', "ADDR", "HOST:PORT to listen on (default 127.0.0.1:8080; port 0: any free)",
      NULL, &opt_listen, NULL, NULL},
-    {"threads", 0, "N", "worker threads (default: number of CPUs)", NULL, &opt_threads, NULL,
-     NULL},
-    {"timeout", 0, "SECONDS",
-     "idle/stalled connection and whole-request time limit (default 15)",
+    {"threads", 0, "N", "worker threads (default: number of CPUs)", NULL, &opt_threads, NULL, NULL},
+    {"timeout", 0, "SECONDS", "idle/stalled connection and whole-request time limit (default 15)",
      NULL, &opt_timeout, NULL, NULL},
-    {"max-connections", 0, "N", "simultaneous connections (default 4000)", NULL, &opt_maxconn,
-     NULL, NULL},
-    {"max-per-ip", 0, "N",
-     "simultaneous connections from one address (default 500; 0: none)",
-     NULL, &opt_perip, NULL, NULL},
-    {"access-log", 0, "FILE", "append one line per request to FILE ('-': stdout, 'none'; "
-                              "default stderr)",
+    {"max-connections", 0, "N", "simultaneous connections (default 4000)", NULL, &opt_maxconn, NULL,
+     NULL},
+    {"max-per-ip", 0, "N", "simultaneous connections from one address (default 500; 0: none)", NULL,
+     &opt_perip, NULL, NULL},
+    {"access-log", 0, "FILE",
+     "append one line per request to FILE ('-': stdout, 'none'; "
+     "default stderr)",
      NULL, &opt_log, NULL, NULL},
     {"log-format", 0, "FORMAT",
      "text (default) or json: one JSON object per line, for the access log and the "
@@ -60,9 +59,8 @@ static const cli_opt options[] = {
      "fetch the database with git (as `cratesec sync`) and reload it every DURATION "
      "(e.g. 15m, 1h, 30s; default: never)",
      NULL, &opt_sync_every, NULL, NULL},
-    {"sync-url", 0, "URL",
-     "where --sync-every fetches from (default: the checkout's origin)", NULL, &opt_sync_url,
-     NULL, NULL},
+    {"sync-url", 0, "URL", "where --sync-every fetches from (default: the checkout's origin)", NULL,
+     &opt_sync_url, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -72,8 +70,7 @@ static int parse_uint(const char *s, const char *what, unsigned long max, unsign
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     if (!*s || *end || errno || v > max) {
-        fprintf(stderr, "cratesec serve: --%s wants a number up to %lu, got `%s`\n", what, max,
-                s);
+        fprintf(stderr, "cratesec serve: --%s wants a number up to %lu, got `%s`\n", what, max, s);
         return -1;
     }
     *out = v;
@@ -89,11 +86,24 @@ static int parse_duration(const char *s, unsigned long *out)
     unsigned long unit = 1;
     if (end != s && *end && !end[1]) {
         switch (*end) {
-        case 's': unit = 1; end++; break;
-        case 'm': unit = 60; end++; break;
-        case 'h': unit = 3600; end++; break;
-        case 'd': unit = 86400; end++; break;
-        default: break;
+        case 's':
+            unit = 1;
+            end++;
+            break;
+        case 'm':
+            unit = 60;
+            end++;
+            break;
+        case 'h':
+            unit = 3600;
+            end++;
+            break;
+        case 'd':
+            unit = 86400;
+            end++;
+            break;
+        default:
+            break;
         }
     }
     if (end == s || *end || errno || v == 0 || v > 86400UL * 365 / unit) {
@@ -133,8 +143,8 @@ static void default_cache_dir(csec_buf *out, const char *url)
     host = host ? host + 3 : url;
     for (const char *p = host; *p && *p != '/' && *p != ':' && p - host < 100; p++) {
         char c = *p;
-        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '.' || c == '-';
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-';
         csec_buf_put(out, keep ? p : "_", 1);
     }
     csec_buf_printf(out, "-%016llx", (unsigned long long)csec__fnv1a_str(CSEC_FNV_INIT, url));
@@ -175,7 +185,7 @@ done:
 
 static int run(int argc, char **argv)
 {
-    int n = cli_parse(&cmd_serve, options, argc, argv);
+    int n = cli_parse(&cmd_serve_server, options, argc, argv);
     if (n < 0)
         return EXIT_USAGE;
     if (n != 0) {
@@ -217,9 +227,9 @@ static int run(int argc, char **argv)
         return EXIT_USAGE;
     }
     ho.access_log = log;
-    bool sparse = opt_index && (strncmp(opt_index, "sparse+", 7) == 0 ||
-                                strncmp(opt_index, "http://", 7) == 0 ||
-                                strncmp(opt_index, "https://", 8) == 0);
+    bool sparse = opt_index &&
+                  (strncmp(opt_index, "sparse+", 7) == 0 || strncmp(opt_index, "http://", 7) == 0 ||
+                   strncmp(opt_index, "https://", 8) == 0);
     unsigned max_age = 300;
     if (opt_max_age) {
         if (parse_uint(opt_max_age, "index-max-age", 86400 * 365, &v) < 0)
@@ -232,8 +242,7 @@ static int run(int argc, char **argv)
         return EXIT_USAGE;
     if (opt_log_format && strcmp(opt_log_format, "json") != 0 &&
         strcmp(opt_log_format, "text") != 0) {
-        fprintf(stderr, "cratesec serve: --log-format is text or json, not `%s`\n",
-                opt_log_format);
+        fprintf(stderr, "cratesec serve: --log-format is text or json, not `%s`\n", opt_log_format);
         return EXIT_USAGE;
     }
     srv_log_json = opt_log_format && strcmp(opt_log_format, "json") == 0;
@@ -267,9 +276,9 @@ static int run(int argc, char **argv)
         srv_log_event("info", "index",
                       "index: %zu crates, %zu versions with reverse dependencies in %.0f ms "
                       "(%zu MB; %zu lines skipped)",
-                      csec__index_crate_count(site->index),
-                      csec__index_version_count(site->index), site->index_data->load_ms,
-                      st.arena_bytes >> 20, st.bad_lines + st.bad_versions);
+                      csec__index_crate_count(site->index), csec__index_version_count(site->index),
+                      site->index_data->load_ms, st.arena_bytes >> 20,
+                      st.bad_lines + st.bad_versions);
     }
     srv_live *live = srv_live_new(site);
     /* Reloads run on their own thread, asked for by SIGHUP or the sync timer. */
@@ -295,9 +304,8 @@ static int run(int argc, char **argv)
     return rc < 0 ? EXIT_FOUND : EXIT_OK;
 }
 
-const cli_cmd cmd_serve = {
-    "serve", "",
-    "serve the web site: crate pages with a Security tab, advisories, search",
+const cli_cmd cmd_serve_server = {
+    "serve", "", CLI_SERVE_SUMMARY,
     "Loads the advisory database (and, with --index, a registry index) and serves HTML\n"
     "pages and the JSON API until SIGTERM or SIGINT; in-flight requests then finish\n"
     "(up to 5 s).  Prints \"listening on http://HOST:PORT\" once ready.\n"
@@ -327,7 +335,10 @@ const cli_cmd cmd_serve = {
     "                            GET and HEAD (and the API's POST, OPTIONS): 405\n"
     "  paths:                    %00, invalid UTF-8, bad escapes, . and .. segments: 400\n"
     "\n"
+    "The server is its own executable, cratesec-server, installed beside cratesec:\n"
+    "`cratesec serve ARGS` replaces itself with `cratesec-server ARGS` (same process id).\n"
+    "\n"
     "Exit status 0 after a SIGTERM or SIGINT shutdown, 1 when the database or the index\n"
-    "cannot be loaded or ADDR cannot be listened on, 2 for a usage error or an access\n"
-    "log that cannot be opened.",
+    "cannot be loaded, ADDR cannot be listened on or cratesec-server is not found beside\n"
+    "cratesec, 2 for a usage error or an access log that cannot be opened.",
     run};

@@ -81,7 +81,9 @@ static int run(int argc, char **argv)
         fprintf(stderr, "cratesec show: name exactly one advisory ID or alias\n");
         return EXIT_USAGE;
     }
-    csec_db *db = cli_open_db(opt_db, false, opt_osv);
+    csec_db_options dbo = CSEC_DB_OPTIONS_INIT;
+    dbo.git_times = opt_osv;
+    csec_db *db = cli_open_db(opt_db, &dbo);
     if (!db)
         return EXIT_FOUND;
     int status = EXIT_OK;

@@ -1,8 +1,46 @@
 /* main.c - `cratesec COMMAND ...`: the command table and top-level help. */
 #include "cli.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* `cratesec serve ARGS` becomes `cratesec-server ARGS`, the executable in the
+ * directory of this one (/proc/self/exe, so a symlink to cratesec still finds
+ * its own server).  execv, not fork: the server keeps this process's id, so
+ * systemd's main pid and the signals sent to it (SIGHUP reload, SIGTERM) are
+ * the server's.  argv[0] is "serve"; argv ends with NULL after argv[argc]. */
+static int exec_server(int argc, char **argv)
+{
+    char self[PATH_MAX], server[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len < 0 || (size_t)len >= sizeof self - 1) {
+        fprintf(stderr, "cratesec serve: cannot find the running executable (/proc/self/exe): %s\n",
+                len < 0 ? strerror(errno) : "path too long");
+        return EXIT_FOUND;
+    }
+    self[len] = '\0';
+    char *slash = strrchr(self, '/');
+    int dir_len = slash ? (int)(slash - self + 1) : 0;
+    if (snprintf(server, sizeof server, "%.*s%s", dir_len, self, CLI_SERVER_EXECUTABLE) >=
+        (int)sizeof server) {
+        fprintf(stderr, "cratesec serve: the path of %s beside %s is too long\n",
+                CLI_SERVER_EXECUTABLE, self);
+        return EXIT_FOUND;
+    }
+    (void)argc;
+    argv[0] = server;
+    execv(server, argv);
+    fprintf(stderr,
+            "cratesec serve: cannot run the server %s: %s (`make install` puts %s beside "
+            "cratesec)\n",
+            server, strerror(errno), CLI_SERVER_EXECUTABLE);
+    return EXIT_FOUND;
+}
+
+const cli_cmd cmd_serve = {"serve", "", CLI_SERVE_SUMMARY, NULL, exec_server};
 
 static const cli_cmd *const commands[] = {
 #define CLI__ENTRY(name) &cmd_##name,
@@ -24,6 +62,7 @@ static void usage(FILE *out)
                  "  0  success, nothing found (no affected version, no lint problem)\n"
                  "  1  found: an affected version, lint problems, no version satisfying a\n"
                  "     requirement, no advisory with that id; or the database not loadable\n"
+                 "     (serve: or its executable, cratesec-server, not found)\n"
                  "  2  usage error or invalid input (bad version, bad requirement)\n");
 }
 

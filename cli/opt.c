@@ -117,16 +117,16 @@ static void print_load_error(const csec_diag *d, void *payload)
     fprintf(stderr, "error: %s\n", csec_diag_format(line, sizeof line, d));
 }
 
-csec_db *cli_open_db(const char *path, bool strict, bool git_times)
+csec_db *cli_open_db(const char *path, const csec_db_options *given)
 {
     if (!path)
         path = getenv("CRATESEC_DB");
     if (!path || !*path)
         path = "advisory-db";
     csec_db_options opts = CSEC_DB_OPTIONS_INIT;
+    if (given)
+        opts = *given;
     opts.on_error = print_load_error;
-    opts.strict = strict;
-    opts.git_times = git_times;
     csec_db *db = NULL;
     csec_diag d;
     if (csec_db_open(&db, path, &opts, &d) < 0) {

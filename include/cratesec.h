@@ -43,9 +43,8 @@ extern "C" {
  *     csec_version v;
  *     csec_version_parse(&v, "0.1.45", 6, NULL);
  *     size_t n;
- *     const csec_advisory *const *list = csec_db_by_package(db, CSEC_COLLECTION_CRATES, "time", &n);
- *     for (size_t i = 0; i < n; i++)
- *         if (csec_advisory_affects(list[i], &v)) puts(list[i]->id);
+ *     const csec_advisory *const *list = csec_db_by_package(db, CSEC_COLLECTION_CRATES, "time",
+ * &n); for (size_t i = 0; i < n; i++) if (csec_advisory_affects(list[i], &v)) puts(list[i]->id);
  *     csec_db_free(db);
  * ====================================================================== */
 
@@ -107,7 +106,10 @@ typedef struct csec_buf {
     size_t cap;
 } csec_buf;
 
-#define CSEC_BUF_INIT {NULL, 0, 0}
+#define CSEC_BUF_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /** Appends bytes. Aborts on out-of-memory; cannot fail otherwise. */
 void csec_buf_put(csec_buf *b, const void *data, size_t len);
@@ -157,14 +159,14 @@ void csec_version_write(csec_buf *out, const csec_version *v);
 
 /** A comparator operator (spec §2.2). */
 typedef enum csec_op {
-    CSEC_OP_EXACT,    /* =  */
-    CSEC_OP_GREATER,  /* >  */
+    CSEC_OP_EXACT,      /* =  */
+    CSEC_OP_GREATER,    /* >  */
     CSEC_OP_GREATER_EQ, /* >= */
-    CSEC_OP_LESS,     /* <  */
-    CSEC_OP_LESS_EQ,  /* <= */
-    CSEC_OP_TILDE,    /* ~  */
-    CSEC_OP_CARET,    /* ^ (also no operator) */
-    CSEC_OP_WILDCARD  /* 1.* or 1.2.* without operator */
+    CSEC_OP_LESS,       /* <  */
+    CSEC_OP_LESS_EQ,    /* <= */
+    CSEC_OP_TILDE,      /* ~  */
+    CSEC_OP_CARET,      /* ^ (also no operator) */
+    CSEC_OP_WILDCARD    /* 1.* or 1.2.* without operator */
 } csec_op;
 
 /** One comparator; `pre` is owned by the requirement that holds it. */
@@ -213,7 +215,10 @@ typedef struct csec_interval {
  * 5. Advisories (spec §1)
  * ====================================================================== */
 
-typedef enum csec_collection { CSEC_COLLECTION_CRATES = 0, CSEC_COLLECTION_RUST = 1 } csec_collection;
+typedef enum csec_collection {
+    CSEC_COLLECTION_CRATES = 0,
+    CSEC_COLLECTION_RUST = 1
+} csec_collection;
 
 /** Kinds of informational advisory (spec §1.9.2). NONE = a vulnerability. */
 typedef enum csec_informational {
@@ -295,8 +300,8 @@ typedef struct csec_advisory {
     size_t unaffected_count;
     const csec_interval *affected; /* the complement, in order (spec §2.4) */
     size_t affected_count;
-    const char *path;  /* file path relative to the database root ("crates/x/ID.md") */
-    int64_t modified;  /* Unix time of the last git change (spec §3.5); -1 unknown */
+    const char *path; /* file path relative to the database root ("crates/x/ID.md") */
+    int64_t modified; /* Unix time of the last git change (spec §3.5); -1 unknown */
 } csec_advisory;
 
 /** Opaque holder of one advisory parsed on its own (tests, tools). */
@@ -348,9 +353,19 @@ typedef struct csec_db_options {
     bool strict;
     /** Read `modified` times from the git history of the directory (spec §3.5). */
     bool git_times;
+    /** Read only the advisories of these packages of the `crates` collection
+     * (exact names, any order; nothing of `rust/`).  The other advisory files
+     * are listed and counted (csec_db_total) but neither read nor checked.
+     * For one lockfile's audit, which needs a few hundred of the ~900
+     * packages.  NULL: read everything. */
+    const char *const *packages;
+    size_t packages_count;
 } csec_db_options;
 
-#define CSEC_DB_OPTIONS_INIT {NULL, NULL, false, false}
+#define CSEC_DB_OPTIONS_INIT                                                                       \
+    {                                                                                              \
+        NULL, NULL, false, false, NULL, 0                                                          \
+    }
 
 /** Loads the database in directory `path` (which must contain `crates/`).
  * Advisories are ordered by collection, package, then file name, which makes
@@ -362,6 +377,11 @@ void csec_db_free(csec_db *db);
 
 /** Number of loaded advisories (all collections, withdrawn included). */
 size_t csec_db_count(const csec_db *db);
+/** Advisories in the database directory: csec_db_count after a full load;
+ * after a load limited to some packages (csec_db_options.packages), plus the
+ * `.md` files of the packages it did not read (drafts excluded either way).
+ * This is cargo-audit's "advisory-count". */
+size_t csec_db_total(const csec_db *db);
 /** Advisory at position `i` in load order (0 <= i < count). */
 const csec_advisory *csec_db_get(const csec_db *db, size_t i);
 /** How many files failed to load (lenient mode). */
@@ -397,10 +417,16 @@ typedef struct csec_query {
 } csec_query;
 
 /** All advisories, any collection, no filter. */
-#define CSEC_QUERY_INIT {-1, NULL, NULL, NULL, NULL, CSEC_SEVERITY_NONE, NULL, 0, NULL, 0, 0, CSEC_ANY, CSEC_ANY}
+#define CSEC_QUERY_INIT                                                                            \
+    {                                                                                              \
+        -1, NULL, NULL, NULL, NULL, CSEC_SEVERITY_NONE, NULL, 0, NULL, 0, 0, CSEC_ANY, CSEC_ANY    \
+    }
 /** RustSec's Query::crate_scope(): crates only, not withdrawn, not informational. */
 #define CSEC_QUERY_CRATE_SCOPE                                                                     \
-    {CSEC_COLLECTION_CRATES, NULL, NULL, NULL, NULL, CSEC_SEVERITY_NONE, NULL, 0, NULL, 0, 0, CSEC_NO, CSEC_NO}
+    {                                                                                              \
+        CSEC_COLLECTION_CRATES, NULL, NULL, NULL, NULL, CSEC_SEVERITY_NONE, NULL, 0, NULL, 0, 0,   \
+            CSEC_NO, CSEC_NO                                                                       \
+    }
 
 /** Whether one advisory passes every set filter of `q`. */
 bool csec_query_matches(const csec_query *q, const csec_advisory *a);
@@ -439,7 +465,6 @@ void csec_json_string(csec_buf *out, const char *s, size_t len);
 
 /** Returns CSEC_VERSION_STRING of the library actually linked. */
 const char *csec_version_string(void);
-
 
 /* ======================================================================
  * 9. Lockfile audit (spec §4): `cargo audit` over a Cargo.lock
@@ -484,7 +509,7 @@ typedef struct csec_lock_package {
     csec_version version;     /* parsed strictly (spec §2.1); views into version_text */
     const char *source;       /* as written, NULL when absent */
     csec_source_kind source_kind;
-    const char *source_url;   /* the URL without kind, query and fragment; NULL when no source */
+    const char *source_url; /* the URL without kind, query and fragment; NULL when no source */
     /** The default crates.io registry: `registry+https://github.com/rust-lang/crates.io-index`
      * or `sparse+https://index.crates.io/`.  Only these packages are audited. */
     bool crates_io;
@@ -569,7 +594,9 @@ typedef struct csec_audit_options {
 } csec_audit_options;
 
 #define CSEC_AUDIT_OPTIONS_INIT                                                                    \
-    {NULL, 0, NULL, 0, NULL, 0, CSEC_SEVERITY_NONE, 7u, 0u, NULL, NULL}
+    {                                                                                              \
+        NULL, 0, NULL, 0, NULL, 0, CSEC_SEVERITY_NONE, 7u, 0u, NULL, NULL                          \
+    }
 
 /** One finding: a vulnerability (kind -1) or a warning. */
 typedef struct csec_audit_finding {

@@ -425,7 +425,7 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
     csec__json_key(j, "database");
     csec__json_object_begin(j);
     csec__json_key(j, "advisory-count");
-    csec__json_uint(j, csec_db_count(pub->db));
+    csec__json_uint(j, csec_db_total(pub->db));
     int64_t when = 0;
     const char *commit = csec_db_commit(pub->db, &when);
     csec__json_key(j, "last-commit");

@@ -8,6 +8,7 @@
  * hash tables (FNV-1a, linear probing, power-of-two capacity). */
 #include "advisory.h"
 
+#include "files.h"
 #include "gittime.h"
 
 #include <dirent.h>
@@ -41,6 +42,7 @@ struct csec_db {
     csec_arena arenas[LOAD_MAX_THREADS]; /* one per loading thread */
     csec_advisory **list;
     size_t count, cap;
+    size_t unread; /* advisory files of the packages a partial load skipped */
     size_t errors;
     id_slot *ids;
     size_t ids_cap, ids_used;
@@ -155,91 +157,21 @@ static void build_package_index(csec_db *db)
     }
 }
 
-/* ---- directory walk ---- */
-
-typedef struct names {
-    char **items;
-    size_t count, cap;
-    csec_buf pool; /* offsets are stored, then turned into pointers */
-} names;
-
-/* The d_type readdir gave for a name listed by list_dir. */
-static unsigned char name_type(const char *name)
-{
-    return (unsigned char)name[-1];
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists the entries of a freshly opened directory, sorted.  With dirs_only,
- * keeps directories; otherwise drops dot-names.  `dir` stays open (its fd is
- * used for openat). */
-static void list_dir(names *out, DIR *dir, bool dirs_only)
-{
-    out->count = 0;
-    csec_buf_clear(&out->pool);
-    int dfd = dirfd(dir);
-    size_t *offs = NULL, noffs = 0, capoffs = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        const char *n = e->d_name;
-        if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
-            continue;
-        if (dirs_only) {
-            bool is_dir = e->d_type == DT_DIR;
-            if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
-                struct stat st;
-                is_dir = fstatat(dfd, n, &st, 0) == 0 && S_ISDIR(st.st_mode);
-            }
-            if (!is_dir)
-                continue;
-        } else if (n[0] == '.') {
-            continue;
-        }
-        if (noffs == capoffs) {
-            capoffs = capoffs ? capoffs * 2 : 64;
-            offs = csec__xrealloc(offs, csec__mul(capoffs, sizeof *offs));
-        }
-        /* The entry's d_type goes in the byte before its name (name_type). */
-        csec_buf_putc(&out->pool, (char)e->d_type);
-        offs[noffs++] = out->pool.len;
-        csec_buf_put(&out->pool, n, strlen(n) + 1);
-    }
-    if (noffs > out->cap) {
-        out->cap = noffs;
-        out->items = csec__xrealloc(out->items, csec__mul(noffs, sizeof *out->items));
-    }
-    for (size_t i = 0; i < noffs; i++)
-        out->items[i] = out->pool.ptr + offs[i];
-    out->count = noffs;
-    free(offs);
-    qsort(out->items, out->count, sizeof *out->items, cmp_name);
-}
-
-static DIR *open_dir_at(int dirfd, const char *name)
-{
-    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    DIR *dir = fdopendir(fd);
-    if (!dir)
-        close(fd);
-    return dir;
-}
-
 /* ---- loading ----
  *
  * The calling thread lists the package directories of both collections in
  * sorted order; a small pool of threads (one per core, at most
- * LOAD_MAX_THREADS, the caller included) then takes packages one at a time,
- * lists, reads and parses their files, each thread into its own arena.  The
- * results are merged afterwards in package order, so the load order, the
- * indexes and the order of error reports do not depend on scheduling.  Half
- * of a load is system calls (open/read/getdents), which is why the reading
- * is spread over the threads too, not only the parsing. */
+ * LOAD_MAX_THREADS, the caller included) then takes packages a chunk at a
+ * time: it opens the chunk's directories in one batch, lists them, and
+ * opens, reads and closes all their files in one more (lib/files.h: one
+ * io_uring submission instead of three system calls per file), parsing each
+ * into the thread's own arena.  The results are merged afterwards in package
+ * order, so the load order, the indexes and the order of error reports do
+ * not depend on scheduling. */
+
+/* Packages per chunk: big enough that a batch carries dozens of files,
+ * small enough that two threads finish together. */
+#define CHUNK 32
 
 typedef struct file_result {
     csec_advisory *adv; /* parsed, in the worker's arena; or NULL */
@@ -247,29 +179,38 @@ typedef struct file_result {
 } file_result;
 
 typedef struct pkg_job {
-    int coll_fd; /* the collection directory, open during the load */
+    int coll_fd;      /* the collection directory, open during the load */
     const char *name; /* the package directory's name, in load_pool.names */
-    char *path; /* "<root>/<collection>/<package>", heap */
+    char *path;       /* "<root>/<collection>/<package>", heap */
     file_result *files;
     size_t nfiles;
+    bool skip;      /* a partial load: list and count the files, read none */
+    size_t unread;  /* their number, when skipped */
     csec_diag *err; /* the directory could not be listed */
 } pkg_job;
 
 typedef struct load_pool {
     pkg_job *jobs;
     size_t njobs;
-    names coll_names[2]; /* package names of crates/ and rust/ */
+    csec__names coll_names[2]; /* package names of crates/ and rust/ */
     int coll_fds[2];
     size_t root_len;
+    const char **wanted; /* csec_db_options.packages, sorted; NULL: all */
+    size_t nwanted;
     atomic_size_t next;
 } load_pool;
 
 typedef struct worker {
     load_pool *pool;
     csec_arena arena;
-    char *buf; /* reused file buffer */
-    size_t buf_cap;
-    names files;
+    csec__batch *batch;
+    csec__names files[CHUNK]; /* the listing of each package of the chunk */
+    /* The chunk's files, flattened for one batch read. */
+    int *dirfds;
+    const char **names;
+    file_result **slots; /* where each result goes */
+    pkg_job **owners;
+    size_t cap;
     csec_buf path;
 } worker;
 
@@ -280,90 +221,102 @@ static csec_diag *diag_copy(const csec_diag *d)
     return c;
 }
 
-/* On Linux a read() of a regular file returns less than asked only at end
- * of file, so for DT_REG entries a short read ends the loop without the
- * extra read() that returns 0: a tenth of the load's system calls. */
-static int read_at(worker *w, int dirfd, const char *name, const char *path, size_t *len,
-                   csec_diag *fd)
+static void worker_reserve(worker *w, size_t n)
 {
-    int f = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-    if (f < 0)
-        return csec__diag_set(fd, CSEC_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    int rc = 0;
-    size_t got = 0;
-    /* No fstat: advisories are small, the buffer is reused and grows on
-     * demand, and reading a directory fails with EISDIR anyway. */
-    if (w->buf_cap < 65536) {
-        w->buf_cap = 65536;
-        w->buf = csec__xrealloc(w->buf, w->buf_cap);
-    }
-    for (;;) {
-        if (w->buf_cap - got < 2) { /* larger than the buffer */
-            w->buf_cap *= 2;
-            w->buf = csec__xrealloc(w->buf, w->buf_cap);
-        }
-        ssize_t n = read(f, w->buf + got, w->buf_cap - got - 1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = csec__diag_set(fd, CSEC_EIO, path, 0, 0, "read error: %s", strerror(errno));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        size_t asked = w->buf_cap - got - 1;
-        got += (size_t)n;
-        if ((size_t)n < asked && name_type(name) == DT_REG)
-            break;
-    }
-    w->buf[got] = '\0';
-    *len = got;
-done:
-    close(f);
-    return rc;
+    if (n <= w->cap)
+        return;
+    w->cap = n > 2 * w->cap ? n : 2 * w->cap;
+    w->dirfds = csec__xrealloc(w->dirfds, csec__mul(w->cap, sizeof *w->dirfds));
+    w->names = csec__xrealloc(w->names, csec__mul(w->cap, sizeof *w->names));
+    w->slots = csec__xrealloc(w->slots, csec__mul(w->cap, sizeof *w->slots));
+    w->owners = csec__xrealloc(w->owners, csec__mul(w->cap, sizeof *w->owners));
 }
 
-static void load_package(worker *w, pkg_job *job)
+/* One file of the chunk has been read: parse it. */
+static void on_file(void *payload, size_t i, char *data, size_t len, int err)
 {
+    worker *w = payload;
+    pkg_job *job = w->owners[i];
+    file_result *res = w->slots[i];
     csec_diag fd;
-    DIR *dir = open_dir_at(job->coll_fd, job->name);
-    if (!dir) {
-        csec__diag_set(&fd, CSEC_EIO, job->path, 0, 0, "cannot list: %s", strerror(errno));
-        job->err = diag_copy(&fd);
+    csec__diag_clear(&fd);
+    csec_buf_clear(&w->path);
+    csec_buf_puts(&w->path, job->path);
+    csec_buf_putc(&w->path, '/');
+    csec_buf_puts(&w->path, w->names[i]);
+    csec_advisory *a = NULL;
+    if (err) {
+        csec__diag_set(&fd, CSEC_EIO, w->path.ptr, 0, 0, "cannot read: %s", strerror(err));
+        res->err = diag_copy(&fd);
         return;
     }
-    list_dir(&w->files, dir, false);
-    job->nfiles = w->files.count;
-    job->files = csec__xcalloc(job->nfiles ? job->nfiles : 1, sizeof *job->files);
-    for (size_t j = 0; j < w->files.count; j++) {
-        const char *name = w->files.items[j];
-        csec_buf_clear(&w->path);
-        csec_buf_puts(&w->path, job->path);
-        csec_buf_putc(&w->path, '/');
-        csec_buf_puts(&w->path, name);
-        csec__diag_clear(&fd);
-        size_t len = 0;
-        csec_advisory *a = NULL;
-        if (read_at(w, dirfd(dir), name, w->path.ptr, &len, &fd) < 0 ||
-            csec__advisory_parse_arena(&a, &w->arena, w->path.ptr, w->buf, len, &fd) < 0) {
-            job->files[j].err = diag_copy(&fd);
+    if (csec__advisory_parse_arena(&a, &w->arena, w->path.ptr, data, len, &fd) < 0) {
+        res->err = diag_copy(&fd);
+        return;
+    }
+    a->path += w->pool->root_len + 1; /* relative to the database root */
+    res->adv = a;
+}
+
+/* What a full load would count: `*.md` files other than the draft. */
+static bool is_advisory_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 3 && strcmp(name + n - 3, ".md") == 0 && strcmp(name, "RUSTSEC-0000-0000.md") != 0;
+}
+
+static void load_chunk(worker *w, pkg_job *jobs, size_t n)
+{
+    int parents[CHUNK] = {0}, fds[CHUNK] = {0};
+    const char *dirnames[CHUNK] = {0};
+    for (size_t j = 0; j < n; j++) {
+        parents[j] = jobs[j].coll_fd;
+        dirnames[j] = jobs[j].name;
+    }
+    csec__batch_open_dirs(w->batch, parents, dirnames, n, fds);
+    size_t total = 0;
+    for (size_t j = 0; j < n; j++) {
+        pkg_job *job = &jobs[j];
+        int rc = fds[j] < 0 ? fds[j] : csec__list_dir(&w->files[j], fds[j], CSEC__LIST_NO_DOTS);
+        if (rc < 0) {
+            csec_diag fd;
+            csec__diag_set(&fd, CSEC_EIO, job->path, 0, 0, "cannot list: %s", strerror(-rc));
+            job->err = diag_copy(&fd);
+            w->files[j].count = 0;
             continue;
         }
-        a->path += w->pool->root_len + 1; /* relative to the database root */
-        job->files[j].adv = a;
+        if (job->skip) {
+            for (size_t f = 0; f < w->files[j].count; f++)
+                job->unread += is_advisory_name(w->files[j].items[f]);
+            continue;
+        }
+        job->nfiles = w->files[j].count;
+        job->files = csec__xcalloc(job->nfiles ? job->nfiles : 1, sizeof *job->files);
+        worker_reserve(w, total + job->nfiles);
+        for (size_t f = 0; f < job->nfiles; f++, total++) {
+            w->dirfds[total] = fds[j];
+            w->names[total] = w->files[j].items[f];
+            w->slots[total] = &job->files[f];
+            w->owners[total] = job;
+        }
     }
-    closedir(dir);
+    csec__batch_read(w->batch, w->dirfds, w->names, total, on_file, w);
+    csec__batch_close(w->batch, fds, n);
 }
 
 static void *worker_main(void *arg)
 {
     worker *w = arg;
+    w->batch = csec__batch_new();
     for (;;) {
-        size_t i = atomic_fetch_add(&w->pool->next, 1);
+        size_t i = atomic_fetch_add(&w->pool->next, CHUNK);
         if (i >= w->pool->njobs)
             break;
-        load_package(w, &w->pool->jobs[i]);
+        size_t n = w->pool->njobs - i < CHUNK ? w->pool->njobs - i : CHUNK;
+        load_chunk(w, &w->pool->jobs[i], n);
     }
+    csec__batch_free(w->batch);
+    w->batch = NULL;
     return NULL;
 }
 
@@ -383,28 +336,29 @@ static int report(csec_db *db, const csec_db_options *opts, csec_diag *d, csec_d
 
 /* Appends the package directories of one collection to the pool's jobs.
  * A missing `rust/` is fine (older databases); a missing `crates/` is not. */
-static int list_collection(load_pool *pool, size_t *cap, const char *root, int c,
-                           csec_diag *d)
+static int cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int list_collection(load_pool *pool, size_t *cap, const char *root, int c, csec_diag *d)
 {
     static const char *const colls[2] = {"crates", "rust"};
     int rc = 0;
-    names *pkgs = &pool->coll_names[c];
+    csec__names *pkgs = &pool->coll_names[c];
     csec_buf path = CSEC_BUF_INIT;
     csec_buf_printf(&path, "%s/%s", root, colls[c]);
-    DIR *cdir = open_dir_at(AT_FDCWD, path.ptr);
-    if (!cdir) {
+    /* The fd stays open for openat() of each package; closed by load_tree. */
+    pool->coll_fds[c] = open(path.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pool->coll_fds[c] < 0) {
         if (c == 0 || errno != ENOENT)
             rc = csec__diag_set(d, errno == ENOENT ? CSEC_ENOTFOUND : CSEC_EIO, path.ptr, 0, 0,
                                 "cannot open advisory directory: %s", strerror(errno));
         goto done;
     }
-    list_dir(pkgs, cdir, true);
-    /* The fd stays open for openat() of each package; closed by load_tree. */
-    pool->coll_fds[c] = dup(dirfd(cdir));
-    closedir(cdir);
-    if (pool->coll_fds[c] < 0) {
-        rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "cannot open advisory directory: %s",
-                            strerror(errno));
+    if ((rc = csec__list_dir(pkgs, pool->coll_fds[c], CSEC__LIST_DIRS)) < 0) {
+        rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "cannot list advisory directory: %s",
+                            strerror(-rc));
         goto done;
     }
     size_t base = path.len;
@@ -417,6 +371,8 @@ static int list_collection(load_pool *pool, size_t *cap, const char *root, int c
         memset(job, 0, sizeof *job);
         job->coll_fd = pool->coll_fds[c];
         job->name = pkgs->items[i];
+        job->skip = pool->wanted && (c != 0 || !bsearch(&job->name, pool->wanted, pool->nwanted,
+                                                        sizeof *pool->wanted, cmp_str_ptr));
         path.len = base;
         csec_buf_putc(&path, '/');
         csec_buf_puts(&path, job->name);
@@ -444,6 +400,7 @@ static int merge_jobs(csec_db *db, load_pool *pool, const csec_db_options *opts,
         int rc;
         if (job->err && (rc = report(db, opts, d, job->err)) != 0)
             return rc;
+        db->unread += job->unread;
         for (size_t j = 0; j < job->nfiles; j++) {
             file_result *f = &job->files[j];
             if (f->err) {
@@ -489,6 +446,14 @@ static int load_tree(csec_db *db, const char *root, const csec_db_options *opts,
     pool.root_len = strlen(root);
     atomic_init(&pool.next, 0);
     pool.coll_fds[0] = pool.coll_fds[1] = -1;
+    if (opts && opts->packages) {
+        pool.nwanted = opts->packages_count;
+        pool.wanted =
+            csec__xmalloc(csec__mul(pool.nwanted ? pool.nwanted : 1, sizeof *pool.wanted));
+        for (size_t i = 0; i < pool.nwanted; i++)
+            pool.wanted[i] = opts->packages[i];
+        qsort(pool.wanted, pool.nwanted, sizeof *pool.wanted, cmp_str_ptr);
+    }
     size_t cap = 0;
     int rc = list_collection(&pool, &cap, root, 0, d);
     if (rc == 0)
@@ -510,9 +475,12 @@ static int load_tree(csec_db *db, const char *root, const csec_db_options *opts,
         pthread_join(tids[t], NULL);
     for (size_t t = 0; t < nthreads; t++) {
         db->arenas[t] = workers[t].arena;
-        free(workers[t].buf);
-        free(workers[t].files.items);
-        csec_buf_free(&workers[t].files.pool);
+        for (size_t j = 0; j < CHUNK; j++)
+            csec__names_free(&workers[t].files[j]);
+        free(workers[t].dirfds);
+        free(workers[t].names);
+        free(workers[t].slots);
+        free(workers[t].owners);
         csec_buf_free(&workers[t].path);
     }
     rc = merge_jobs(db, &pool, opts, d);
@@ -525,11 +493,11 @@ done:
         free(pool.jobs[i].path);
     }
     free(pool.jobs);
+    free(pool.wanted);
     for (int c = 0; c < 2; c++) {
         if (pool.coll_fds[c] >= 0)
             close(pool.coll_fds[c]);
-        free(pool.coll_names[c].items);
-        csec_buf_free(&pool.coll_names[c].pool);
+        csec__names_free(&pool.coll_names[c]);
     }
     return rc;
 }
@@ -637,6 +605,11 @@ void csec_db_free(csec_db *db)
     free(db);
 }
 
+size_t csec_db_total(const csec_db *db)
+{
+    return db ? db->count + db->unread : 0;
+}
+
 size_t csec_db_count(const csec_db *db)
 {
     return db ? db->count : 0;
@@ -724,7 +697,8 @@ bool csec_query_matches(const csec_query *q, const csec_advisory *a)
     if (q->severity_threshold != CSEC_SEVERITY_NONE && a->cvss &&
         a->cvss->severity < q->severity_threshold)
         return false;
-    if (!targets_pass(&a->arch, q->arch, q->arch_count) || !targets_pass(&a->os, q->os, q->os_count))
+    if (!targets_pass(&a->arch, q->arch, q->arch_count) ||
+        !targets_pass(&a->os, q->os, q->os_count))
         return false;
     if (q->year) {
         csec__id_kind kind;

@@ -1,4 +1,6 @@
-/* gittime.h - what the advisory database's git history says (spec §3.5). */
+/* gittime.h - what the advisory database's git history says (spec §3.5).
+ * Implemented in lib/git.c, which loads the git plugin (lib/git/) when
+ * libgit2 is needed; CSEC_EIO with a message when it cannot be loaded. */
 #ifndef CSEC_GITTIME_H
 #define CSEC_GITTIME_H
 
@@ -13,11 +15,9 @@ int csec__git_modified_times(const char *repo_dir,
                              void (*cb)(const char *path, int64_t time, void *payload),
                              void *payload, csec_diag *d);
 
-/* Initialises libgit2 once per process (never shut down); every lib/ file
- * that calls libgit2 calls this first. */
-void csec__git_init(void);
-
-/* The HEAD commit id (40 hex + NUL into out_hex) and committer time. */
+/* The HEAD commit id (40 hex + NUL into out_hex) and committer time.  The
+ * time is remembered per commit id in .git/cratesec-head, so that a second
+ * call for the same HEAD reads two small files and does not start libgit2. */
 int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d);
 
 #endif

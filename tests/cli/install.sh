@@ -68,4 +68,50 @@ if ! cc -o "$tmp/use-static" "$tmp/use.c" $(pkg-config --cflags cratesec) \
 else
     "$tmp/use-static" | grep -q ' 1$' && echo "ok: static" || { echo "FAIL: static program"; fail=1; }
 fi
+# The git plugin: installed under lib/cratesec/, found by the installed
+# program (bin/../lib/cratesec) and by the installed shared library
+# (lib/cratesec), and a clear error when it is missing.
+[ -x "$tmp/prefix/lib/cratesec/libcratesec-git.so" ] || { echo "FAIL: git plugin not installed"; fail=1; }
+cp -r tests/data/db "$tmp/repo"
+git -C "$tmp/repo" init -q && git -C "$tmp/repo" add -A &&
+    git -C "$tmp/repo" -c user.name=t -c user.email=t@t commit -q -m fixture ||
+    { echo "FAIL: cannot make a git fixture"; fail=1; }
+head=$(git -C "$tmp/repo" rev-parse HEAD)
+if "$tmp/prefix/bin/cratesec" export-osv "$tmp/repo" "$tmp/osv" >/dev/null 2>"$tmp/osv.err"; then
+    echo "ok: installed cratesec uses git through the installed plugin"
+else
+    echo "FAIL: installed cratesec export-osv: $(cat "$tmp/osv.err")"; fail=1
+fi
+cat > "$tmp/verify.c" <<'C'
+#include <cratesec.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+    char commit[41];
+    csec_diag d;
+    if (csec_sync_verify(argv[1], commit, &d) < 0) {
+        printf("error: %s\n", d.msg);
+        return 1;
+    }
+    printf("%s\n", commit);
+    return 0;
+}
+C
+if cc -o "$tmp/verify" "$tmp/verify.c" $(pkg-config --cflags --libs cratesec) 2>"$tmp/cc3.log"; then
+    out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/verify" "$tmp/repo")
+    [ "$out" = "$head" ] && echo "ok: the installed library loads the plugin" ||
+        { echo "FAIL: csec_sync_verify through the installed library printed '$out'"; fail=1; }
+else
+    echo "FAIL: building the sync_verify program"; cat "$tmp/cc3.log"; fail=1
+fi
+rm "$tmp/prefix/lib/cratesec/libcratesec-git.so"
+if "$tmp/prefix/bin/cratesec" export-osv "$tmp/repo" "$tmp/osv2" >/dev/null 2>"$tmp/osv.err"; then
+    echo "FAIL: export-osv succeeded without the git plugin"; fail=1
+else
+    grep -q "git support is not available: libcratesec-git.so not found" "$tmp/osv.err" &&
+        echo "ok: a missing plugin is a clear error" ||
+        { echo "FAIL: missing plugin message: $(cat "$tmp/osv.err")"; fail=1; }
+fi
+"$tmp/prefix/bin/cratesec" check --db "$tmp/repo" foo >/dev/null 2>&1
+[ $? -le 1 ] && echo "ok: check needs no plugin" || { echo "FAIL: check without the plugin"; fail=1; }
 exit $fail

@@ -101,8 +101,8 @@ static void collect_error(const csec_diag *d, void *payload)
 {
     errs *e = payload;
     const char *rel = strstr(d->file, "tests/data/");
-    csec_buf_printf(&e->b, "%s%s:%u:%u: %s", e->n++ ? "\n" : "", rel ? rel + 11 : d->file,
-                    d->line, d->col, d->msg);
+    csec_buf_printf(&e->b, "%s%s:%u:%u: %s", e->n++ ? "\n" : "", rel ? rel + 11 : d->file, d->line,
+                    d->col, d->msg);
 }
 
 /* ---- the fixture database ---- */
@@ -470,6 +470,63 @@ TEST(db, real_database_loads)
     ASSERT_STR_EQ(csec_db_find(db, "CVE-2020-26235")->id, "RUSTSEC-2020-0071");
     ASSERT_STR_EQ(csec_db_find(db, "GHSA-wcg3-cvx6-7396")->id, "RUSTSEC-2020-0071");
     csec_db_free(db);
+}
+
+/* A load limited to some packages (what `cratesec audit` does) reads only
+ * their advisories, finds them exactly as a full load does, and still counts
+ * every advisory of the database. */
+TEST(db, partial_load_reads_named_packages_counts_all)
+{
+    const char *path = test_advisory_db();
+    if (!path) {
+        if (csec_test_failed > 0)
+            return;
+        SKIP("advisory-db checkout not available");
+    }
+    csec_db *full = NULL, *part = NULL;
+    csec_diag d;
+    ASSERT_INT_EQ(csec_db_open(&full, path, NULL, &d), 0);
+    const char *const names[] = {"time", "smallvec", "no-such-crate", "std"};
+    csec_db_options o = CSEC_DB_OPTIONS_INIT;
+    o.packages = names;
+    o.packages_count = 4;
+    ASSERT_INT_EQ(csec_db_open(&part, path, &o, &d), 0);
+    size_t nt = 0, ns = 0, nf = 0;
+    const csec_advisory *const *ft = csec_db_by_package(full, CSEC_COLLECTION_CRATES, "time", &nf);
+    const csec_advisory *const *pt = csec_db_by_package(part, CSEC_COLLECTION_CRATES, "time", &nt);
+    ASSERT(nt > 0);
+    ASSERT_INT_EQ(nt, nf);
+    for (size_t i = 0; i < nt; i++)
+        ASSERT_STR_EQ(pt[i]->id, ft[i]->id);
+    csec_db_by_package(part, CSEC_COLLECTION_CRATES, "smallvec", &ns);
+    ASSERT(ns > 0);
+    ASSERT_INT_EQ(csec_db_count(part), nt + ns); /* nothing else read, not even rust/std */
+    ASSERT(csec_db_by_package(part, CSEC_COLLECTION_CRATES, "hyper", &nf) == NULL);
+    ASSERT(csec_db_by_package(part, CSEC_COLLECTION_RUST, "std", &nf) == NULL);
+    ASSERT_INT_EQ(csec_db_total(part), 1225);
+    ASSERT_INT_EQ(csec_db_total(full), csec_db_count(full));
+    csec_db_free(full);
+    csec_db_free(part);
+}
+
+/* The same on the fixture, whose draft and non-advisory files a full load
+ * skips: the partial count agrees with the full one. */
+TEST(db, partial_load_fixture_total_matches_full)
+{
+    csec_db *full = open_fixture("db"), *part = NULL;
+    ASSERT(full != NULL);
+    const char *const names[] = {"bar-baz"};
+    csec_db_options o = CSEC_DB_OPTIONS_INIT;
+    o.packages = names;
+    o.packages_count = 1;
+    csec_diag d;
+    ASSERT_INT_EQ(
+        csec_db_open(&part, test_path(test_path(test_source_dir(), "tests/data"), "db"), &o, &d),
+        0);
+    ASSERT_STR_EQ(all_ids(part), "RUSTSEC-2022-0003");
+    ASSERT_INT_EQ(csec_db_total(part), csec_db_count(full));
+    csec_db_free(full);
+    csec_db_free(part);
 }
 
 /* §6.8 in a query: every version of ansi_term matches the informational 2021-0139. */

@@ -2,9 +2,11 @@
  * whole 2020 crates.io index, and the sparse HTTP form against nginx. */
 #include "harness.h"
 
+#include "files.h"
 #include "index.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -366,6 +368,203 @@ TEST(index, config_and_download_url)
 }
 
 /* ---- the whole crates.io index of 2020-07 ---- */
+
+/* ---- a generated index, loaded with io_uring and without ---- */
+
+typedef struct gen_index {
+    char root[64];
+    size_t crates; /* crate files that must load */
+} gen_index;
+
+static int gen_write(const gen_index *g, const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", g->root, rel);
+    /* Create the parent directories ("ab/cd/abcd-1": "ab", then "ab/cd"). */
+    for (char *s = path + strlen(g->root) + 1; (s = strchr(s, '/')) != NULL; s++) {
+        *s = '\0';
+        int rc = mkdir(path, 0755);
+        *s = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+/* A line of a crate file ("vers" as given, so a test can make it bad). */
+static void gen_line(csec_buf *b, const char *name, const char *vers)
+{
+    csec_buf_printf(b,
+                    "{\"name\":\"%s\",\"vers\":\"%s\",\"deps\":[],\"cksum\":\"%064d\","
+                    "\"features\":{},\"yanked\":false}\n",
+                    name, vers, 0);
+}
+
+/* 90 two-letter prefix directories (more than a batch of 64) holding 420
+ * leaf directories (several batches) with two crate files each, "1", "2"
+ * and "3/x"; a crate file larger than a batch slot (64 KiB); and what must
+ * be reported: a misplaced file, a bad line, a directory and a FIFO where
+ * crate files belong; and what must be skipped silently: dot files, stray
+ * top-level files and directories. */
+static int gen_index_make(gen_index *g)
+{
+    csec_buf b = CSEC_BUF_INIT;
+    char rel[128], name[64];
+    int rc = 0;
+    snprintf(g->root, sizeof g->root, "/tmp/csec-index-XXXXXX");
+    if (!mkdtemp(g->root))
+        return -1;
+    g->crates = 0;
+    for (int i = 0; i < 420 && rc == 0; i++) {
+        int p = i % 90, l = i % 7;
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            snprintf(name, sizeof name, "%c%c%c%c-%s%d", 'a' + p / 26, 'a' + p % 26, 'a' + l,
+                     k ? 'z' : 'y', k ? "Extra" : "crate", i);
+            if (!csec__index_path_for(rel, sizeof rel, name))
+                return -1;
+            csec_buf_clear(&b);
+            gen_line(&b, name, "0.1.0");
+            gen_line(&b, name, i % 2 ? "1.0.0" : "0.2.0-beta.1");
+            rc = gen_write(g, rel, b.ptr);
+            g->crates++;
+        }
+    }
+    csec_buf_clear(&b);
+    for (int v = 0; v < 600; v++) { /* 84 KB: more than a 64 KiB slot */
+        char vers[32];
+        snprintf(vers, sizeof vers, "0.%d.%d", v / 10, v % 10);
+        gen_line(&b, "bigcrate", vers);
+    }
+    rc |= gen_write(g, "bi/gc/bigcrate", b.ptr);
+    csec_buf_clear(&b);
+    gen_line(&b, "x", "1.0.0");
+    rc |= gen_write(g, "1/x", b.ptr);
+    csec_buf_clear(&b);
+    gen_line(&b, "ab", "1.0.0");
+    rc |= gen_write(g, "2/ab", b.ptr);
+    csec_buf_clear(&b);
+    gen_line(&b, "xyz", "1.0.0");
+    gen_line(&b, "xyz", "1.0"); /* not SemVer: reported, the crate still loads */
+    rc |= gen_write(g, "3/x/xyz", b.ptr);
+    g->crates += 4;
+    csec_buf_clear(&b);
+    gen_line(&b, "lost", "1.0.0");
+    rc |= gen_write(g, "aa/aa/lost", b.ptr); /* belongs at lo/st/lost */
+    rc |= gen_write(g, "aa/aa/.hidden", "not a crate file\n");
+    rc |= gen_write(g, ".git/HEAD", "ref: refs/heads/master\n");
+    rc |= gen_write(g, "README.md", "stray\n");
+    rc |= gen_write(g, "toolong/ab/abcd", "skipped: not a prefix directory\n");
+    rc |= gen_write(g, "config.json", "{\"dl\":\"https://example.invalid/dl\"}\n");
+    char path[512];
+    snprintf(path, sizeof path, "%s/ab/by/abby-dir", g->root); /* beside abby-crate1 */
+    rc |= mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/ab/by/abby-fifo", g->root);
+    rc |= mkfifo(path, 0644);
+    csec_buf_free(&b);
+    return rc;
+}
+
+static void gen_index_remove(const gen_index *g)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g->root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "  cannot remove %s\n", g->root);
+}
+
+/* Diagnostics with the paths relative to the index root. */
+static void collect_relative(const csec_diag *d, void *payload)
+{
+    csec_buf *b = payload;
+    const char *f = strstr(d->file, "/csec-index-");
+    f = f && strchr(f + 1, '/') ? strchr(f + 1, '/') + 1 : d->file;
+    csec_buf_printf(b, "%s:%u:%u: %s\n", f, d->line, d->col, d->msg);
+}
+
+/* Loads the index and describes everything it holds, in order. */
+static char *load_transcript(const char *root, bool uring, csec_index_stats *st)
+{
+    csec_buf t = CSEC_BUF_INIT;
+    csec_index_options o = {collect_relative, &t};
+    csec_index *ix = NULL;
+    csec_diag d;
+    if (uring)
+        unsetenv("CRATESEC_NO_IO_URING");
+    else
+        setenv("CRATESEC_NO_IO_URING", "1", 1);
+    int rc = csec__index_open_dir_ex(&ix, root, &o, &d);
+    unsetenv("CRATESEC_NO_IO_URING");
+    if (rc < 0) {
+        csec_buf_free(&t);
+        return NULL;
+    }
+    for (size_t i = 0; i < csec__index_crate_count(ix); i++) {
+        const csec_index_crate *c = csec__index_crate_at(ix, i);
+        csec_buf_printf(&t, "%s", c->name);
+        for (size_t j = 0; j < c->versions_count; j++)
+            csec_buf_printf(&t, " %s", c->versions[j].vers);
+        csec_buf_putc(&t, '\n');
+    }
+    csec__index_stats(ix, st);
+    csec_buf_printf(&t, "files=%zu bad_files=%zu bad_lines=%zu bad_versions=%zu dl=%s\n", st->files,
+                    st->bad_files, st->bad_lines, st->bad_versions,
+                    csec__index_config_dl(ix) ? csec__index_config_dl(ix) : "(none)");
+    csec__index_free(ix);
+    return csec_buf_detach(&t);
+}
+
+TEST(index, batched_load_same_with_and_without_io_uring)
+{
+    gen_index g;
+    int made = gen_index_make(&g);
+    csec_index_stats plain_st, uring_st;
+    char *plain = made == 0 ? load_transcript(g.root, false, &plain_st) : NULL;
+    char *uring = made == 0 ? load_transcript(g.root, true, &uring_st) : NULL;
+    gen_index_remove(&g);
+    ASSERT_INT_EQ(made, 0);
+    ASSERT(plain != NULL && uring != NULL);
+    ASSERT_STR_EQ(uring, plain);
+
+    /* 844 good files + bigcrate, x, ab, xyz; the FIFO reads as empty (a
+     * file without lines: counted, no crate), the directory does not read. */
+    ASSERT_INT_EQ(plain_st.files, g.crates + 1);
+    ASSERT_INT_EQ(plain_st.bad_files, 2); /* lost, abby-dir */
+    ASSERT_INT_EQ(plain_st.bad_versions, 1);
+    ASSERT_INT_EQ(plain_st.bad_lines, 0);
+    ASSERT_CONTAINS(plain, "files=845 bad_files=2 bad_lines=0 bad_versions=1 "
+                           "dl=https://example.invalid/dl\n");
+    ASSERT_CONTAINS(plain,
+                    "aa/aa/lost:0:0: misplaced crate file: \"lost\" belongs at lo/st/lost\n");
+    ASSERT_CONTAINS(plain, "ab/by/abby-dir:0:0: cannot read crate file: Is a directory\n");
+    ASSERT_CONTAINS(plain, "3/x/xyz:2:");
+    /* Reports come in path order: directories, then files, sorted. */
+    const char *lost = strstr(plain, "aa/aa/lost:"), *dir = strstr(plain, "ab/by/abby-dir:");
+    const char *xyz = strstr(plain, "3/x/xyz:");
+    ASSERT(xyz && lost && dir && xyz < lost && lost < dir);
+    /* Crates sorted by name; the big one (past a batch slot) complete. */
+    ASSERT_CONTAINS(plain, "\nbigcrate 0.0.0 0.0.1 ");
+    ASSERT_CONTAINS(plain, " 0.59.8 0.59.9\n");
+    ASSERT_CONTAINS(plain, "Is a directory\n"
+                           "aaay-crate0 0.1.0 0.2.0-beta.1\naaaz-Extra0 0.1.0 0.2.0-beta.1\n");
+    ASSERT_CONTAINS(plain, "\nxyz 1.0.0\n");
+    ASSERT(strncmp(plain, "3/x/xyz:2:", 10) == 0); /* the first report */
+    ASSERT(strstr(plain, "lost 1.0.0") == NULL && strstr(plain, "abcd ") == NULL);
+    ASSERT(strstr(plain, "hidden") == NULL && strstr(plain, "README") == NULL);
+    size_t lines = 0;
+    for (const char *p = plain; (p = strchr(p, '\n')) != NULL; p++)
+        lines++;
+    ASSERT_INT_EQ(lines, 3 + g.crates + 1); /* reports, crates, stats */
+    csec__batch *probe = csec__batch_new();
+    if (!csec__batch_uses_io_uring(probe))
+        fprintf(stderr, "  note: io_uring unavailable here; only the plain path ran\n");
+    csec__batch_free(probe);
+    free(plain);
+    free(uring);
+}
 
 /* Unpacks crates-index-2020-07.tar.zst into <src>/build once (atomically, so
  * parallel test runs do not see half a tree).  NULL: skip. */

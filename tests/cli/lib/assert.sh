@@ -41,3 +41,16 @@ assert_no_err() { # NAME NEEDLE
 assert_eq() { # NAME ACTUAL EXPECTED
     if [ "$2" == "$3" ]; then ok; else bad "$1" "got [${2:0:400}], expected [${3:0:400}]"; fi
 }
+# Waits until the server started as PID prints "listening on
+# http://127.0.0.1:PORT" into OUTFILE, and prints PORT (nothing when the
+# server exited or did not start within TRIES x 50 ms).
+server_port() { # OUTFILE PID [TRIES]
+    local port= _
+    for _ in $(seq "${3:-200}"); do
+        port=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1")
+        [ -n "$port" ] && break
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "$port"
+}

@@ -11,7 +11,7 @@
  *    earlier sync or a hand edit is repaired by the next one.
  *  - csec_sync_verify compares those files with the commit, for a caller
  *    that must decide whether to load what is on disk. */
-#include "gittime.h"
+#include "plugin.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -118,8 +118,7 @@ static int dir_is_vacant(const char *dir, csec_diag *d)
         return csec__diag_set(d, CSEC_EINVAL, dir, 0, 0, "not a directory");
     DIR *dh = opendir(dir);
     if (!dh)
-        return csec__diag_set(d, CSEC_EIO, dir, 0, 0, "cannot read directory: %s",
-                              strerror(errno));
+        return csec__diag_set(d, CSEC_EIO, dir, 0, 0, "cannot read directory: %s", strerror(errno));
     int entries = 0;
     struct dirent *e;
     while ((e = readdir(dh)) != NULL)
@@ -163,8 +162,8 @@ static void set_commit_hex(char out[41], const git_oid *oid)
  * and leaks PCRE2 match data (~20 KB) per entry, per remote, which a server
  * that syncs every few minutes cannot afford (fixed upstream after 1.5).
  * `name` NULL makes an anonymous remote, which writes no configuration. */
-static int create_remote(git_remote **out, git_repository *repo, const char *name,
-                         const char *url, void *payload)
+static int create_remote(git_remote **out, git_repository *repo, const char *name, const char *url,
+                         void *payload)
 {
     (void)payload;
     git_remote_create_options o;
@@ -174,7 +173,6 @@ static int create_remote(git_remote **out, git_repository *repo, const char *nam
     o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
     return git_remote_create_with_opts(out, url, &o);
 }
-
 
 static int clone_into(csec_sync_result *out, const char *dir, const char *url, sync_state *s,
                       csec_diag *d)
@@ -410,8 +408,8 @@ done:
     return rc;
 }
 
-int csec_sync(csec_sync_result *out, const char *dir, const char *url, csec_sync_progress_cb cb,
-              void *payload, csec_diag *d)
+int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
+                      csec_sync_progress_cb cb, void *payload, csec_diag *d)
 {
     memset(out, 0, sizeof *out);
     csec__diag_clear(d);
@@ -470,7 +468,7 @@ static const char *delta_word(git_delta_t status)
     }
 }
 
-int csec_sync_verify(const char *dir, char commit[41], csec_diag *d)
+int csec__plugin_sync_verify(const char *dir, char commit[41], csec_diag *d)
 {
     git_repository *repo = NULL;
     git_commit *head = NULL;
@@ -514,10 +512,9 @@ int csec_sync_verify(const char *dir, char commit[41], csec_diag *d)
     if (n) {
         const git_diff_delta *first = git_diff_get_delta(diff, 0);
         const char *path = first->new_file.path ? first->new_file.path : first->old_file.path;
-        rc = csec__diag_set(d, CSEC_EPARSE, dir, 0, 0,
-                            "%zu file%s differ%s from commit %.7s (first: %s %s)", n,
-                            n == 1 ? "" : "s", n == 1 ? "s" : "", commit, path,
-                            delta_word(first->status));
+        rc = csec__diag_set(
+            d, CSEC_EPARSE, dir, 0, 0, "%zu file%s differ%s from commit %.7s (first: %s %s)", n,
+            n == 1 ? "" : "s", n == 1 ? "s" : "", commit, path, delta_word(first->status));
     }
 done:
     git_diff_free(diff);

@@ -1,5 +1,6 @@
 /* gittime.c - last-modification times of advisory files from git history
- * (spec §3.5), with libgit2.
+ * (spec §3.5), and the HEAD commit, with libgit2 (part of the git plugin,
+ * lib/git/plugin.h).
  *
  * The rule is `git log --no-merges --format=%ct -- <path> | sort -n | tail -1`
  * for every path at once.  Instead of asking libgit2 for a full tree diff per
@@ -7,7 +8,7 @@
  * `crates/` untouched costs two lookups, and inside a changed collection only
  * the package directories whose ids differ are opened.  Entries are merged in
  * git's tree order, so each level is one linear pass. */
-#include "gittime.h"
+#include "plugin.h"
 
 #include <git2.h>
 #include <pthread.h>
@@ -361,9 +362,9 @@ static void memo_store(const git_oid *head, const pathmap *map)
     free(old.entries);
 }
 
-int csec__git_modified_times(const char *repo_dir,
-                             void (*cb)(const char *path, int64_t time, void *payload),
-                             void *payload, csec_diag *d)
+int csec__plugin_git_modified_times(const char *repo_dir,
+                                    void (*cb)(const char *path, int64_t time, void *payload),
+                                    void *payload, csec_diag *d)
 {
     int rc = 0;
     walk w;
@@ -429,14 +430,12 @@ done:
     return rc;
 }
 
-int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d)
+int csec__plugin_git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d)
 {
     int rc = 0;
     git_repository *repo = NULL;
     git_commit *commit = NULL;
     git_oid oid;
-    out_hex[0] = '\0';
-    *time = 0;
     csec__git_init();
     rc = open_repo(&repo, repo_dir, d);
     if (rc < 0)
