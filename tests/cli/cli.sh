@@ -236,8 +236,8 @@ run "$BIN" lint "$FIX/"
 assert_out "lint trailing slash gives clean paths" "$FIX/crates/README.txt:"
 run "$BIN" lint tests/data/db-broken
 assert_rc "lint broken db exits 1" 1
-assert_out "lint reports a bad date" "RUSTSEC-2020-0011.md:5:8: invalid date"
-assert_out "lint reports duplicate ids" "duplicate advisory ID RUSTSEC-2020-0010"
+assert_out "lint reports a bad date" "RUSTSEC-2099-0011.md:5:8: invalid date"
+assert_out "lint reports duplicate ids" "duplicate advisory ID RUSTSEC-2099-0010"
 run "$BIN" lint --json "$FIX"
 assert_rc "lint --json exit status as text" 1
 assert_json "lint --json is JSON"

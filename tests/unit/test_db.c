@@ -346,17 +346,17 @@ TEST(db, broken_lenient_reports_every_bad_file)
     /* In load order; crates/README.md and zzz/.hidden.md are never read, and
      * the missing rust/ directory is fine. */
     ASSERT_STR_EQ(e.b.ptr,
-                  "db-broken/crates/bad/RUSTSEC-2020-0011.md:5:8: invalid date `2020-02-30`: day "
+                  "db-broken/crates/bad/RUSTSEC-2099-0011.md:5:8: invalid date `2020-02-30`: day "
                   "out of range for month\n"
                   "db-broken/crates/ccc/RUSTSEC-0000-0000.md:5:20: missing table [versions]\n"
-                  "db-broken/crates/dup/RUSTSEC-2020-0010.md:0:0: duplicate advisory ID "
-                  "`RUSTSEC-2020-0010`\n"
-                  "db-broken/crates/zzz/RUSTSEC-2020-0013.txt:0:0: unexpected file extension in "
-                  "`RUSTSEC-2020-0013.txt` "
+                  "db-broken/crates/dup/RUSTSEC-2099-0010.md:0:0: duplicate advisory ID "
+                  "`RUSTSEC-2099-0010`\n"
+                  "db-broken/crates/zzz/RUSTSEC-2099-0013.txt:0:0: unexpected file extension in "
+                  "`RUSTSEC-2099-0013.txt` "
                   "(expected .md)");
     ASSERT_INT_EQ(csec_db_error_count(db), 4);
-    ASSERT_STR_EQ(all_ids(db), "RUSTSEC-2020-0010 RUSTSEC-2020-0012");
-    ASSERT_STR_EQ(csec_db_find(db, "RUSTSEC-2020-0010")->package, "aaa"); /* the first one */
+    ASSERT_STR_EQ(all_ids(db), "RUSTSEC-2099-0010 RUSTSEC-2099-0012");
+    ASSERT_STR_EQ(csec_db_find(db, "RUSTSEC-2099-0010")->package, "aaa"); /* the first one */
     size_t n;
     ASSERT(csec_db_by_package(db, CSEC_COLLECTION_CRATES, "dup", &n) == NULL);
     ASSERT(csec_db_by_package(db, CSEC_COLLECTION_CRATES, "bad", &n) == NULL);
@@ -384,7 +384,7 @@ TEST(db, broken_strict_first_error_fatal)
     ASSERT_INT_EQ(rc, CSEC_EPARSE);
     ASSERT(db == NULL);
     ASSERT_INT_EQ(d.code, CSEC_EPARSE);
-    ASSERT_CONTAINS(d.file, "tests/data/db-broken/crates/bad/RUSTSEC-2020-0011.md");
+    ASSERT_CONTAINS(d.file, "tests/data/db-broken/crates/bad/RUSTSEC-2099-0011.md");
     ASSERT_INT_EQ(d.line, 5);
     ASSERT_INT_EQ(d.col, 8);
     ASSERT_STR_EQ(d.msg, "invalid date `2020-02-30`: day out of range for month");
