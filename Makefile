@@ -247,4 +247,4 @@ clean:
 	rm -rf build
 
 -include $(GIT_OBJ:.o=.d)
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/tools/toml-decode.d

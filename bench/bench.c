@@ -5,6 +5,7 @@
  * Prints one `name: median ...` line per measurement; bench/run.sh adds the
  * Python tomllib baseline and the ratios. */
 #include "cratesec.h"
+#include "listing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,22 +101,45 @@ int main(int argc, char **argv)
     double *t = calloc((size_t)runs, sizeof *t);
     csec_db *db = NULL;
     csec_diag d;
-    size_t count = 0;
-    /* One warm-up load brings the files into the page cache. */
-    for (int r = -1; r < runs; r++) {
-        double t0 = now_ns();
-        if (csec_db_open(&db, argv[1], NULL, &d) < 0) {
-            char msg[1024];
-            fprintf(stderr, "bench: %s\n", csec_diag_format(msg, sizeof msg, &d));
-            return 1;
+    size_t count = 0, listed = 0, remembered = 0;
+    bool saved = false;
+    char listing[4096];
+    snprintf(listing, sizeof listing, "%s/.git/" CSEC__LISTING_FILE, argv[1]);
+    /* Three kinds of load: the usual one, where the previous load left its
+     * directory listings (lib/listing.h); the first one, which lists every
+     * directory and leaves the listings; one with the cache turned off.
+     * One warm-up load of each brings the files into the page cache. */
+    static const struct {
+        const char *name, *what;
+        bool forget, off;
+    } kinds[] = {
+        {"db_load_ms", "directory listings remembered", false, false},
+        {"db_load_first_ms", "every directory listed, listings written", true, false},
+        {"db_load_nocache_ms", "every directory listed, CRATESEC_NO_LISTING_CACHE=1", false, true},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        if (kinds[k].off)
+            setenv("CRATESEC_NO_LISTING_CACHE", "1", 1);
+        for (int r = -1; r < runs; r++) {
+            if (kinds[k].forget)
+                unlink(listing);
+            double t0 = now_ns();
+            if (csec_db_open(&db, argv[1], NULL, &d) < 0) {
+                char msg[1024];
+                fprintf(stderr, "bench: %s\n", csec_diag_format(msg, sizeof msg, &d));
+                return 1;
+            }
+            double t1 = now_ns();
+            count = csec_db_count(db);
+            csec__db_listing_stats(db, &listed, &remembered, &saved);
+            if (r >= 0)
+                t[r] = (t1 - t0) / 1e6;
+            csec_db_free(db);
         }
-        double t1 = now_ns();
-        count = csec_db_count(db);
-        if (r >= 0)
-            t[r] = (t1 - t0) / 1e6;
-        csec_db_free(db);
+        unsetenv("CRATESEC_NO_LISTING_CACHE");
+        printf("%s: median %.3f over %d runs (%zu advisories; %s: %zu listed, %zu remembered)\n",
+               kinds[k].name, median(t, runs), runs, count, kinds[k].what, listed, remembered);
     }
-    printf("db_load_ms: median %.3f over %d runs (%zu advisories)\n", median(t, runs), runs, count);
     long bytes = 0;
     for (int r = 0; r < runs; r++) {
         double t0 = now_ns();
@@ -164,7 +188,8 @@ int main(int argc, char **argv)
         double t0 = now_ns();
         for (long i = 0; i < citers; i++) {
             size_t k = 0;
-            const csec_advisory *const *l = csec_db_by_package(db, CSEC_COLLECTION_CRATES, crate, &k);
+            const csec_advisory *const *l =
+                csec_db_by_package(db, CSEC_COLLECTION_CRATES, crate, &k);
             for (size_t j = 0; j < k; j++)
                 sink += csec_advisory_affects(l[j], &versions[i & 3]);
         }

@@ -371,7 +371,14 @@ typedef struct csec_db_options {
  * Advisories are ordered by collection, package, then file name, which makes
  * every result deterministic.  Bad files are reported through opts->on_error
  * and skipped, unless opts->strict.  `opts` may be NULL.  Returns 0 and a new
- * database (free with csec_db_free), or a negative code with `d` filled. */
+ * database (free with csec_db_free), or a negative code with `d` filled.
+ *
+ * In a git checkout (a `.git` directory), a load leaves the listings of the
+ * directories it read in `.git/cratesec-listing`, and the next load lists
+ * again only the directories whose stat changed since; every file is still
+ * read and parsed.  Set CRATESEC_NO_LISTING_CACHE=1 to turn this off (for a
+ * file system whose clock is not this machine's, such as NFS with a skewed
+ * server clock). */
 int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, csec_diag *d);
 void csec_db_free(csec_db *db);
 

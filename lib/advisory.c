@@ -14,7 +14,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The keys of [advisory] that the decoder reads (spec §1.4), in the order of
+ * adv_keys. */
+enum {
+    K_ID,
+    K_PACKAGE,
+    K_TITLE,
+    K_DESCRIPTION,
+    K_DATE,
+    K_URL,
+    K_REFERENCES,
+    K_CATEGORIES,
+    K_KEYWORDS,
+    K_ALIASES,
+    K_RELATED,
+    K_CVSS,
+    K_INFORMATIONAL,
+    K_WITHDRAWN,
+    K_LICENSE,
+    K_SOURCE,
+    K_EXPECT_DELETED,
+    K_COLLECTION,
+    ADV_KEY_COUNT
+};
+
+typedef struct key_name {
+    const char *name;
+    size_t len;
+} key_name;
+
+#define KEY(lit)                                                                                   \
+    {                                                                                              \
+        lit, sizeof lit - 1                                                                        \
+    }
+
+static const key_name adv_keys[ADV_KEY_COUNT] = {
+    KEY("id"),      KEY("package"),        KEY("title"),         KEY("description"), KEY("date"),
+    KEY("url"),     KEY("references"),     KEY("categories"),    KEY("keywords"),    KEY("aliases"),
+    KEY("related"), KEY("cvss"),           KEY("informational"), KEY("withdrawn"),   KEY("license"),
+    KEY("source"),  KEY("expect-deleted"), KEY("collection"),
+};
+
 typedef struct parse_ctx {
+    const csec_toml_value *adv[ADV_KEY_COUNT]; /* values of adv_keys in [advisory], or NULL */
     csec_arena *arena; /* the result's */
     csec_arena scratch; /* the TOML tree's */
     const char *path;
@@ -287,10 +329,13 @@ static const char *url_problem(const char *s, size_t len)
         i++;
     if (i >= len || s[i] != ':')
         return "relative URL without a base";
-    static const char *const special[] = {"http", "https", "ws", "wss", "ftp"};
+    static const struct {
+        const char *name;
+        size_t len;
+    } special[] = {{"http", 4}, {"https", 5}, {"ws", 2}, {"wss", 3}, {"ftp", 3}};
     bool is_special = false;
-    for (size_t k = 0; k < 5; k++)
-        if (strlen(special[k]) == i && strncasecmp(s, special[k], i) == 0)
+    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++)
+        if (special[k].len == i && strncasecmp(s, special[k].name, i) == 0)
             is_special = true;
     i++;
     if (!is_special)
@@ -317,11 +362,33 @@ static const char *type_name(const csec_toml_value *v)
     return csec__toml_type_name(v->type);
 }
 
-/* Fetches an optional string; 0 with *out NULL when absent. */
-static int get_string(parse_ctx *c, const csec_toml_value *table, const char *section,
-                      const char *key, const csec_toml_value **out)
+/* Looks up a key given as a literal (its length known at compile time). */
+#define GET(table, lit) csec__toml_get_n((table), lit, sizeof lit - 1)
+
+/* Looks up all of `names` in table `t` in one pass over its items: the
+ * decoder asks for about 20 keys of [advisory], most of them absent, and one
+ * scan of the table per key was a tenth of the parse. */
+static void find_keys(const csec_toml_value *t, const key_name *names, size_t n,
+                      const csec_toml_value **out)
 {
-    const csec_toml_value *v = csec__toml_get(table, key);
+    for (size_t k = 0; k < n; k++)
+        out[k] = NULL;
+    for (size_t i = 0; i < t->u.table.count; i++) {
+        const csec_toml_kv *kv = &t->u.table.items[i];
+        for (size_t k = 0; k < n; k++) {
+            if (names[k].len == kv->key_len && memcmp(names[k].name, kv->key, kv->key_len) == 0) {
+                out[k] = kv->value;
+                break;
+            }
+        }
+    }
+}
+
+/* Checks that `v`, the value of `key` if present, is a string; 0 with *out
+ * NULL when absent. */
+static int get_string(parse_ctx *c, const csec_toml_value *v, const char *section, const char *key,
+                      const csec_toml_value **out)
+{
     *out = NULL;
     if (!v)
         return 0;
@@ -332,21 +399,21 @@ static int get_string(parse_ctx *c, const csec_toml_value *table, const char *se
     return 0;
 }
 
-static int require_string(parse_ctx *c, const csec_toml_value *table, const char *section,
-                          const char *key, const csec_toml_value **out)
+/* The same for a mandatory key of `table`. */
+static int require_string(parse_ctx *c, const csec_toml_value *table, const csec_toml_value *v,
+                          const char *section, const char *key, const csec_toml_value **out)
 {
-    if (get_string(c, table, section, key, out) < 0)
+    if (get_string(c, v, section, key, out) < 0)
         return CSEC_EPARSE;
     if (!*out)
         return err_node(c, table, "missing field `%s` in [%s]", key, section);
     return 0;
 }
 
-/* Fetches an optional array whose items are all strings. */
-static int get_str_array(parse_ctx *c, const csec_toml_value *table, const char *section,
+/* Checks that `v`, the value of `key` if present, is an array of strings. */
+static int get_str_array(parse_ctx *c, const csec_toml_value *v, const char *section,
                          const char *key, const csec_toml_value **out)
 {
-    const csec_toml_value *v = csec__toml_get(table, key);
     *out = NULL;
     if (!v)
         return 0;
@@ -428,8 +495,10 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
 {
     const csec_toml_value *v;
     const char *S = "advisory";
+    const csec_toml_value *const *f = c->adv;
+    find_keys(t, adv_keys, ADV_KEY_COUNT, c->adv);
 
-    if (require_string(c, t, S, "id", &v) < 0)
+    if (require_string(c, t, f[K_ID], S, "id", &v) < 0)
         return CSEC_EPARSE;
     csec__id_kind kind;
     int year;
@@ -439,13 +508,13 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
         return err_node(c, v, "%s", msg);
     }
     a->id = dup_str(c, v);
-    if (require_string(c, t, S, "package", &v) < 0)
+    if (require_string(c, t, f[K_PACKAGE], S, "package", &v) < 0)
         return CSEC_EPARSE;
     a->package = dup_str(c, v);
 
     static const char *const from_md[] = {"title", "description"};
     for (size_t i = 0; i < 2; i++) {
-        if (get_string(c, t, S, from_md[i], &v) < 0)
+        if (get_string(c, f[K_TITLE + i], S, from_md[i], &v) < 0)
             return CSEC_EPARSE;
         if (v && v->u.str.len > 0)
             return err_node(c, v, "`%s` must not be set in the TOML front matter (it comes from "
@@ -453,35 +522,35 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
                             from_md[i]);
     }
 
-    if (require_string(c, t, S, "date", &v) < 0 || get_date(c, v, &a->date) < 0)
+    if (require_string(c, t, f[K_DATE], S, "date", &v) < 0 || get_date(c, v, &a->date) < 0)
         return CSEC_EPARSE;
 
-    if (get_string(c, t, S, "url", &v) < 0 || (v && check_urls(c, v, "url") < 0))
+    if (get_string(c, f[K_URL], S, "url", &v) < 0 || (v && check_urls(c, v, "url") < 0))
         return CSEC_EPARSE;
     if (v)
         a->url = dup_str(c, v);
 
-    if (get_str_array(c, t, S, "references", &v) < 0)
+    if (get_str_array(c, f[K_REFERENCES], S, "references", &v) < 0)
         return CSEC_EPARSE;
     for (size_t i = 0; v && i < v->u.array.count; i++)
         if (check_urls(c, v->u.array.items[i], "references") < 0)
             return CSEC_EPARSE;
     a->references = dup_list(c, v);
 
-    if (get_str_array(c, t, S, "categories", &v) < 0)
+    if (get_str_array(c, f[K_CATEGORIES], S, "categories", &v) < 0)
         return CSEC_EPARSE;
     a->categories = dup_list(c, v);
-    if (get_str_array(c, t, S, "keywords", &v) < 0)
+    if (get_str_array(c, f[K_KEYWORDS], S, "keywords", &v) < 0)
         return CSEC_EPARSE;
     a->keywords = dup_list(c, v);
-    if (get_str_array(c, t, S, "aliases", &v) < 0 || check_ids(c, v, "aliases") < 0)
+    if (get_str_array(c, f[K_ALIASES], S, "aliases", &v) < 0 || check_ids(c, v, "aliases") < 0)
         return CSEC_EPARSE;
     a->aliases = dup_list(c, v);
-    if (get_str_array(c, t, S, "related", &v) < 0 || check_ids(c, v, "related") < 0)
+    if (get_str_array(c, f[K_RELATED], S, "related", &v) < 0 || check_ids(c, v, "related") < 0)
         return CSEC_EPARSE;
     a->related = dup_list(c, v);
 
-    if (get_string(c, t, S, "cvss", &v) < 0)
+    if (get_string(c, f[K_CVSS], S, "cvss", &v) < 0)
         return CSEC_EPARSE;
     if (v) {
         csec_cvss *cv = csec__arena_alloc(c->arena, sizeof *cv);
@@ -496,7 +565,7 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
         a->cvss = cv;
     }
 
-    if (get_string(c, t, S, "informational", &v) < 0)
+    if (get_string(c, f[K_INFORMATIONAL], S, "informational", &v) < 0)
         return CSEC_EPARSE;
     if (v) {
         a->informational_raw = dup_str(c, v);
@@ -506,14 +575,15 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
                                                        : CSEC_INFO_OTHER;
     }
 
-    if (get_string(c, t, S, "withdrawn", &v) < 0 || (v && get_date(c, v, &a->withdrawn) < 0))
+    if (get_string(c, f[K_WITHDRAWN], S, "withdrawn", &v) < 0 ||
+        (v && get_date(c, v, &a->withdrawn) < 0))
         return CSEC_EPARSE;
 
-    if (get_string(c, t, S, "license", &v) < 0)
+    if (get_string(c, f[K_LICENSE], S, "license", &v) < 0)
         return CSEC_EPARSE;
     a->license = v ? dup_str(c, v) : "CC0-1.0";
 
-    if (get_string(c, t, S, "source", &v) < 0)
+    if (get_string(c, f[K_SOURCE], S, "source", &v) < 0)
         return CSEC_EPARSE;
     if (v) {
         const char *plus = memchr(v->u.str.ptr, '+', v->u.str.len);
@@ -524,7 +594,7 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
         a->source = dup_str(c, v);
     }
 
-    v = csec__toml_get(t, "expect-deleted");
+    v = f[K_EXPECT_DELETED];
     if (v && v->type != CSEC_TOML_BOOL)
         return err_node(c, v,
                         "invalid type for key `expect-deleted` in [advisory]: expected boolean, "
@@ -532,7 +602,7 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
                         type_name(v));
     a->expect_deleted = v && v->u.boolean;
 
-    if (get_string(c, t, S, "collection", &v) < 0)
+    if (get_string(c, f[K_COLLECTION], S, "collection", &v) < 0)
         return CSEC_EPARSE;
     if (v) {
         if (str_is(v, "crates"))
@@ -582,14 +652,14 @@ static int cmp_function(const void *x, const void *y)
 static int decode_affected(parse_ctx *c, const csec_toml_value *t, csec_advisory *a)
 {
     const csec_toml_value *v;
-    if (get_str_array(c, t, "affected", "arch", &v) < 0)
+    if (get_str_array(c, GET(t, "arch"), "affected", "arch", &v) < 0)
         return CSEC_EPARSE;
     a->arch = dup_list(c, v);
-    if (get_str_array(c, t, "affected", "os", &v) < 0)
+    if (get_str_array(c, GET(t, "os"), "affected", "os", &v) < 0)
         return CSEC_EPARSE;
     a->os = dup_list(c, v);
 
-    const csec_toml_value *f = csec__toml_get(t, "functions");
+    const csec_toml_value *f = GET(t, "functions");
     if (!f)
         return 0;
     if (f->type != CSEC_TOML_TABLE)
@@ -625,7 +695,8 @@ static int decode_affected(parse_ctx *c, const csec_toml_value *t, csec_advisory
         if (parse_reqs(c, arr, &fns[i].reqs, &fns[i].count) < 0)
             return CSEC_EPARSE;
     }
-    qsort(fns, n, sizeof *fns, cmp_function);
+    if (n > 1) /* most advisories name one function: no qsort call for that */
+        qsort(fns, n, sizeof *fns, cmp_function);
     a->functions = fns;
     a->functions_count = n;
     return 0;
@@ -634,11 +705,11 @@ static int decode_affected(parse_ctx *c, const csec_toml_value *t, csec_advisory
 static int decode_versions(parse_ctx *c, const csec_toml_value *t, csec_advisory *a)
 {
     const csec_toml_value *patched, *unaffected;
-    if (get_str_array(c, t, "versions", "patched", &patched) < 0)
+    if (get_str_array(c, GET(t, "patched"), "versions", "patched", &patched) < 0)
         return CSEC_EPARSE;
     if (!patched)
         return err_node(c, t, "missing field `patched` in [versions]");
-    if (get_str_array(c, t, "versions", "unaffected", &unaffected) < 0)
+    if (get_str_array(c, GET(t, "unaffected"), "versions", "unaffected", &unaffected) < 0)
         return CSEC_EPARSE;
     if (parse_reqs(c, patched, &a->patched, &a->patched_count) < 0 ||
         parse_reqs(c, unaffected, &a->unaffected, &a->unaffected_count) < 0)
@@ -664,7 +735,7 @@ static int decode_versions(parse_ctx *c, const csec_toml_value *t, csec_advisory
 }
 
 /* The file-name, directory and collection checks of spec §1.2. */
-static int check_path(parse_ctx *c, const csec_toml_value *adv, csec_advisory *a)
+static int check_path(parse_ctx *c, csec_advisory *a)
 {
     const char *p = c->path;
     size_t n = strlen(p);
@@ -684,13 +755,13 @@ static int check_path(parse_ctx *c, const csec_toml_value *adv, csec_advisory *a
     if (!csec__path_has_md_ext(p))
         return err_at(c, 0, 0, "unexpected file extension in `%.*s` (expected .md)", (int)clen[0],
                       comp[0]);
-    const csec_toml_value *idv = csec__toml_get(adv, "id");
+    const csec_toml_value *idv = c->adv[K_ID];
     bool draft = clen[0] >= 18 && memcmp(comp[0], "RUSTSEC-0000-0000.", 18) == 0;
     size_t idlen = idv->u.str.len; /* not strlen: an embedded NUL must not match */
     if (!draft && !(clen[0] == idlen + 3 && memcmp(comp[0], a->id, idlen) == 0))
         return err_node(c, idv, "file name `%.*s` does not match advisory ID `%s`", (int)clen[0],
                         comp[0], a->id);
-    const csec_toml_value *pkgv = csec__toml_get(adv, "package");
+    const csec_toml_value *pkgv = c->adv[K_PACKAGE];
     if (!comp[1] || pkgv->u.str.len != clen[1] || memcmp(comp[1], a->package, clen[1]) != 0)
         return err_node(c, pkgv, "package `%s` does not match its directory `%.*s`", a->package,
                         comp[1] ? (int)clen[1] : 0, comp[1] ? comp[1] : "");
@@ -705,7 +776,7 @@ static int check_path(parse_ctx *c, const csec_toml_value *adv, csec_advisory *a
     else
         return err_at(c, 0, 0, "collection directory `%.*s` is neither `crates` nor `rust`",
                       (int)clen[2], comp[2]);
-    const csec_toml_value *cv = csec__toml_get(adv, "collection");
+    const csec_toml_value *cv = c->adv[K_COLLECTION];
     if (cv && (int)a->collection != coll)
         return err_node(c, cv, "collection `%s` does not match the directory `%.*s`",
                         cv->u.str.ptr, (int)clen[2], comp[2]);
@@ -726,7 +797,8 @@ static int parse_toml(parse_ctx *c, csec_toml_value **root)
         src = buf;
         n += 11;
     }
-    if (csec__toml_parse(root, &c->scratch, src, n, c->d) < 0) {
+    /* parse_all has checked the whole file, front matter included, for UTF-8. */
+    if (csec__toml_parse_valid(root, &c->scratch, src, n, c->d) < 0) {
         char msg[256];
         uint32_t l = 0, cc = 0;
         snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "TOML error");
@@ -751,9 +823,9 @@ static int parse_all(parse_ctx *c, csec_advisory *a)
     csec_toml_value *root = NULL;
     if (parse_toml(c, &root) < 0)
         return CSEC_EPARSE;
-    const csec_toml_value *adv = csec__toml_get(root, "advisory");
-    const csec_toml_value *ver = csec__toml_get(root, "versions");
-    const csec_toml_value *aff = csec__toml_get(root, "affected");
+    const csec_toml_value *adv = GET(root, "advisory");
+    const csec_toml_value *ver = GET(root, "versions");
+    const csec_toml_value *aff = GET(root, "affected");
     if (adv && adv->type != CSEC_TOML_TABLE)
         return err_node(c, adv, "invalid type for `advisory`: expected table, found %s",
                         type_name(adv));
@@ -776,7 +848,7 @@ static int parse_all(parse_ctx *c, csec_advisory *a)
                         type_name(ver));
     if (decode_versions(c, ver, a) < 0)
         return CSEC_EPARSE;
-    if (c->path && check_path(c, adv, a) < 0)
+    if (c->path && check_path(c, a) < 0)
         return CSEC_EPARSE;
 
     a->title = csec__arena_strndup(c->arena, c->text + c->fm.title_off, c->fm.title_len);
@@ -791,6 +863,11 @@ int csec__advisory_parse_arena(csec_advisory **out, csec_arena *arena, const cha
 {
     parse_ctx c;
     memset(&c, 0, sizeof c);
+    /* The TOML tree of an advisory takes a few KiB (2.5 on average in the
+     * RustSec database, rarely more than 16): a buffer on the stack holds it
+     * without a malloc/free of a 64 KiB block for every file. */
+    _Alignas(16) unsigned char scratch_buf[16384];
+    csec__arena_init_buf(&c.scratch, scratch_buf, sizeof scratch_buf);
     c.arena = arena;
     c.path = path;
     c.text = text;

@@ -224,20 +224,33 @@ static int parse_metrics(int *vals, const metric_def *defs, size_t ndefs, const 
     return 0;
 }
 
+/* Appends the NUL-terminated `s` at buf[*n]; the caller guarantees room. */
+static void append(char *buf, size_t *n, const char *s)
+{
+    size_t k = strlen(s);
+    memcpy(buf + *n, s, k);
+    *n += k;
+}
+
 /* Writes `prefix` then "/ID:VALUE" for each present metric, in table order;
- * without a prefix (v2) the first separator is left out. */
+ * without a prefix (v2) the first separator is left out.  Plain copies, not
+ * snprintf: this runs for every advisory with a vector on each load. */
 static const char *canonical(csec_arena *arena, const char *prefix, const int *vals,
                              const metric_def *defs, size_t ndefs)
 {
-    /* The longest form is v4 with all 32 metrics: well under 512 bytes. */
+    /* The longest form is v4 with all 32 metrics (ids of at most 3 bytes,
+     * values of at most 5, plus "/" and ":"): 8 + 32 * 10 bytes, under 512. */
     char buf[512];
     size_t n = 0;
-    n += (size_t)snprintf(buf, sizeof buf, "%s", prefix);
+    append(buf, &n, prefix);
     for (size_t i = 0; i < ndefs; i++) {
         if (vals[i] < 0)
             continue;
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s:%s", n ? "/" : "", defs[i].name,
-                              defs[i].values[vals[i]]);
+        if (n)
+            buf[n++] = '/';
+        append(buf, &n, defs[i].name);
+        buf[n++] = ':';
+        append(buf, &n, defs[i].values[vals[i]]);
     }
     return csec__arena_strndup(arena, buf, n);
 }

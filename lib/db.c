@@ -10,6 +10,7 @@
 
 #include "files.h"
 #include "gittime.h"
+#include "listing.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct id_slot {
@@ -49,6 +51,9 @@ struct csec_db {
     pkg_slot *pkgs;
     size_t pkgs_cap;
     bool has_commit;
+    /* What the listing cache did in this load (for tests). */
+    size_t dirs_listed, dirs_remembered;
+    bool listing_saved;
     char commit[41];
     int64_t commit_time;
 };
@@ -81,10 +86,10 @@ static const id_slot *ids_lookup(const csec_db *db, const char *key, uint32_t h)
     }
 }
 
-/* Inserts unless present; returns false when the key was already there. */
-static bool ids_insert(csec_db *db, const char *key, uint32_t index)
+/* Inserts unless present; returns false when the key was already there.
+ * `h` is fnv1a(key, 0). */
+static bool ids_insert(csec_db *db, const char *key, uint32_t h, uint32_t index)
 {
-    uint32_t h = fnv1a(key, 0);
     if (ids_lookup(db, key, h))
         return false;
     if ((db->ids_used + 1) * 2 > db->ids_cap)
@@ -134,26 +139,40 @@ static const pkg_slot *pkgs_lookup(const csec_db *db, int coll, const char *name
     }
 }
 
-static void build_package_index(csec_db *db)
+/* The alias index and the package index, in one pass over the advisories
+ * (after every id is in, so that an id always wins over an alias).  Each
+ * advisory is cold here, parsed on another thread or long ago: it is read
+ * once, and fetched a few iterations ahead. */
+#define PREFETCH_AHEAD 8
+
+static void build_indexes(csec_db *db)
 {
     size_t cap = 16;
     while (cap < db->count * 2 + 2)
         cap *= 2;
     db->pkgs_cap = cap;
     db->pkgs = csec__xcalloc(cap, sizeof *db->pkgs);
-    size_t i = 0;
-    while (i < db->count) {
+    size_t start = 0;
+    for (size_t i = 0; i < db->count; i++) {
+        if (i + PREFETCH_AHEAD < db->count)
+            __builtin_prefetch(db->list[i + PREFETCH_AHEAD]);
+        if (i + PREFETCH_AHEAD / 2 < db->count)
+            __builtin_prefetch(db->list[i + PREFETCH_AHEAD / 2]->aliases.items);
         const csec_advisory *a = db->list[i];
-        size_t j = i + 1;
-        while (j < db->count && db->list[j]->collection == a->collection &&
-               strcmp(db->list[j]->package, a->package) == 0)
-            j++;
-        uint32_t h = fnv1a(a->package, (int)a->collection);
+        for (size_t k = 0; k < a->aliases.count; k++)
+            ids_insert(db, a->aliases.items[k], fnv1a(a->aliases.items[k], 0), (uint32_t)i);
+        const csec_advisory *next = i + 1 < db->count ? db->list[i + 1] : NULL;
+        if (next && next->collection == a->collection && strcmp(next->package, a->package) == 0)
+            continue;
+        /* a ends the run of its package, which began at `start`. */
+        const csec_advisory *first = db->list[start];
+        uint32_t h = fnv1a(first->package, (int)first->collection);
         size_t k = h & (cap - 1);
         while (db->pkgs[k].name)
             k = (k + 1) & (cap - 1);
-        db->pkgs[k] = (pkg_slot){a->package, h, (int)a->collection, (uint32_t)i, (uint32_t)(j - i)};
-        i = j;
+        db->pkgs[k] = (pkg_slot){first->package, h, (int)first->collection, (uint32_t)start,
+                                 (uint32_t)(i + 1 - start)};
+        start = i + 1;
     }
 }
 
@@ -165,17 +184,26 @@ static void build_package_index(csec_db *db)
  * time: it opens the chunk's directories in one batch, lists them, and
  * opens, reads and closes all their files in one more (lib/files.h: one
  * io_uring submission instead of three system calls per file), parsing each
- * into the thread's own arena.  The results are merged afterwards in package
- * order, so the load order, the indexes and the order of error reports do
- * not depend on scheduling. */
+ * into the thread's own arena.  In a git checkout a directory whose stat
+ * is the one remembered by the previous load is not listed again: its
+ * names come from the listing cache (lib/listing.h) and its files are
+ * opened through the collection directory.  Chunks shrink towards the end
+ * so that the threads finish together.  The results are merged afterwards
+ * in package order, so the load order, the indexes and the order of error
+ * reports do not depend on scheduling. */
 
-/* Packages per chunk: big enough that a batch carries dozens of files,
- * small enough that two threads finish together. */
+/* Packages per chunk: at most enough that a batch carries dozens of
+ * files, at least enough that taking a chunk costs little. */
 #define CHUNK 32
+#define CHUNK_MIN 4
 
 typedef struct file_result {
     csec_advisory *adv; /* parsed, in the worker's arena; or NULL */
     csec_diag *err;     /* heap, when the file failed */
+    /* Worked out by the worker, where the advisory is still in cache, so
+     * that the merge does not have to touch it. */
+    uint32_t id_hash;
+    bool draft;
 } file_result;
 
 typedef struct pkg_job {
@@ -187,6 +215,12 @@ typedef struct pkg_job {
     bool skip;      /* a partial load: list and count the files, read none */
     size_t unread;  /* their number, when skipped */
     csec_diag *err; /* the directory could not be listed */
+    /* The listing cache (only when load_pool.cache_on). */
+    const csec__listing_dir *remembered; /* by the previous load, or NULL */
+    bool hit;                            /* remembered, and still so */
+    bool stamped;                        /* stamp taken, before any listing */
+    csec__dir_stamp stamp;
+    csec__names listing; /* when listed in this load */
 } pkg_job;
 
 typedef struct load_pool {
@@ -197,17 +231,32 @@ typedef struct load_pool {
     size_t root_len;
     const char **wanted; /* csec_db_options.packages, sorted; NULL: all */
     size_t nwanted;
+    /* The listing cache: what the previous load remembered, and the state
+     * of the collection directories now. */
+    bool cache_on;
+    csec__listing cache;
+    int64_t start_ns; /* CLOCK_REALTIME when the load began */
+    bool coll_listed[2], coll_stamped[2], coll_has_links[2];
+    csec__dir_stamp coll_stamps[2];
     atomic_size_t next;
+    size_t nthreads;
+    /* Threads may start before the packages are listed: they wait for
+     * `ready`, then take chunks of the first `ready_jobs` jobs. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool ready;
+    size_t ready_jobs;
 } load_pool;
 
 typedef struct worker {
     load_pool *pool;
     csec_arena arena;
     csec__batch *batch;
-    csec__names files[CHUNK]; /* the listing of each package of the chunk */
     /* The chunk's files, flattened for one batch read. */
     int *dirfds;
-    const char **names;
+    const char **names; /* relative to dirfds: a file name, or "<package>/<file>" */
+    size_t *rel;        /* where names[i] is in `relnames`, or SIZE_MAX */
+    csec_buf relnames;
     file_result **slots; /* where each result goes */
     pkg_job **owners;
     size_t cap;
@@ -230,6 +279,7 @@ static void worker_reserve(worker *w, size_t n)
     w->names = csec__xrealloc(w->names, csec__mul(w->cap, sizeof *w->names));
     w->slots = csec__xrealloc(w->slots, csec__mul(w->cap, sizeof *w->slots));
     w->owners = csec__xrealloc(w->owners, csec__mul(w->cap, sizeof *w->owners));
+    w->rel = csec__xrealloc(w->rel, csec__mul(w->cap, sizeof *w->rel));
 }
 
 /* One file of the chunk has been read: parse it. */
@@ -241,9 +291,10 @@ static void on_file(void *payload, size_t i, char *data, size_t len, int err)
     csec_diag fd;
     csec__diag_clear(&fd);
     csec_buf_clear(&w->path);
+    const char *slash = strrchr(w->names[i], '/');
     csec_buf_puts(&w->path, job->path);
     csec_buf_putc(&w->path, '/');
-    csec_buf_puts(&w->path, w->names[i]);
+    csec_buf_puts(&w->path, slash ? slash + 1 : w->names[i]);
     csec_advisory *a = NULL;
     if (err) {
         csec__diag_set(&fd, CSEC_EIO, w->path.ptr, 0, 0, "cannot read: %s", strerror(err));
@@ -256,6 +307,8 @@ static void on_file(void *payload, size_t i, char *data, size_t len, int err)
     }
     a->path += w->pool->root_len + 1; /* relative to the database root */
     res->adv = a;
+    res->id_hash = fnv1a(a->id, 0);
+    res->draft = strcmp(a->id, "RUSTSEC-0000-0000") == 0;
 }
 
 /* What a full load would count: `*.md` files other than the draft. */
@@ -265,41 +318,98 @@ static bool is_advisory_name(const char *name)
     return n > 3 && strcmp(name + n - 3, ".md") == 0 && strcmp(name, "RUSTSEC-0000-0000.md") != 0;
 }
 
+/* Whether the package directory must be listed: not when it is the one the
+ * previous load remembered (then its stat is the job's stamp as well). */
+static bool needs_listing(const load_pool *pool, pkg_job *job)
+{
+    if (!pool->cache_on || !job->remembered)
+        return true;
+    struct stat st;
+    if (fstatat(job->coll_fd, job->name, &st, 0) != 0 || !S_ISDIR(st.st_mode))
+        return true;
+    csec__dir_stamp_of(&job->stamp, &st);
+    job->stamped = true;
+    job->hit = csec__dir_stamp_equal(&job->stamp, &job->remembered->stamp);
+    return !job->hit;
+}
+
 static void load_chunk(worker *w, pkg_job *jobs, size_t n)
 {
-    int parents[CHUNK] = {0}, fds[CHUNK] = {0};
+    const load_pool *pool = w->pool;
+    int parents[CHUNK] = {0}, fds[CHUNK] = {0}, opened[CHUNK] = {0};
     const char *dirnames[CHUNK] = {0};
+    size_t nopen = 0;
     for (size_t j = 0; j < n; j++) {
-        parents[j] = jobs[j].coll_fd;
-        dirnames[j] = jobs[j].name;
+        fds[j] = -1;
+        if (needs_listing(pool, &jobs[j])) {
+            parents[nopen] = jobs[j].coll_fd;
+            dirnames[nopen] = jobs[j].name;
+            opened[nopen++] = (int)j;
+        }
     }
-    csec__batch_open_dirs(w->batch, parents, dirnames, n, fds);
+    int open_fds[CHUNK] = {0};
+    csec__batch_open_dirs(w->batch, parents, dirnames, nopen, open_fds);
+    for (size_t k = 0; k < nopen; k++)
+        fds[opened[k]] = open_fds[k];
+
     size_t total = 0;
+    csec_buf_clear(&w->relnames);
     for (size_t j = 0; j < n; j++) {
         pkg_job *job = &jobs[j];
-        int rc = fds[j] < 0 ? fds[j] : csec__list_dir(&w->files[j], fds[j], CSEC__LIST_NO_DOTS);
-        if (rc < 0) {
-            csec_diag fd;
-            csec__diag_set(&fd, CSEC_EIO, job->path, 0, 0, "cannot list: %s", strerror(-rc));
-            job->err = diag_copy(&fd);
-            w->files[j].count = 0;
-            continue;
+        const char *const *names;
+        size_t count;
+        int dirfd;
+        if (job->hit) {
+            names = job->remembered->names;
+            count = job->remembered->count;
+            dirfd = job->coll_fd;
+        } else {
+            struct stat st;
+            /* The stamp goes before the listing: a change in between then
+             * shows as a different stamp next time, never as a stale list. */
+            if (pool->cache_on && !job->stamped && fds[j] >= 0 && fstat(fds[j], &st) == 0) {
+                csec__dir_stamp_of(&job->stamp, &st);
+                job->stamped = true;
+            }
+            int rc =
+                fds[j] < 0 ? fds[j] : csec__list_dir(&job->listing, fds[j], CSEC__LIST_NO_DOTS);
+            if (rc < 0) {
+                csec_diag fd;
+                csec__diag_set(&fd, CSEC_EIO, job->path, 0, 0, "cannot list: %s", strerror(-rc));
+                job->err = diag_copy(&fd);
+                job->stamped = false;
+                continue;
+            }
+            names = (const char *const *)job->listing.items;
+            count = job->listing.count;
+            dirfd = fds[j];
         }
         if (job->skip) {
-            for (size_t f = 0; f < w->files[j].count; f++)
-                job->unread += is_advisory_name(w->files[j].items[f]);
+            for (size_t f = 0; f < count; f++)
+                job->unread += is_advisory_name(names[f]);
             continue;
         }
-        job->nfiles = w->files[j].count;
+        job->nfiles = count;
         job->files = csec__xcalloc(job->nfiles ? job->nfiles : 1, sizeof *job->files);
         worker_reserve(w, total + job->nfiles);
         for (size_t f = 0; f < job->nfiles; f++, total++) {
-            w->dirfds[total] = fds[j];
-            w->names[total] = w->files[j].items[f];
+            w->dirfds[total] = dirfd;
+            w->names[total] = names[f];
+            w->rel[total] = SIZE_MAX;
+            if (job->hit) { /* opened through the collection: "<package>/<file>" */
+                w->rel[total] = w->relnames.len;
+                csec_buf_puts(&w->relnames, job->name);
+                csec_buf_putc(&w->relnames, '/');
+                csec_buf_put(&w->relnames, names[f], strlen(names[f]) + 1);
+            }
             w->slots[total] = &job->files[f];
             w->owners[total] = job;
         }
     }
+    /* Pointers only now: relnames may have moved while growing. */
+    for (size_t i = 0; i < total; i++)
+        if (w->rel[i] != SIZE_MAX)
+            w->names[i] = w->relnames.ptr + w->rel[i];
     csec__batch_read(w->batch, w->dirfds, w->names, total, on_file, w);
     csec__batch_close(w->batch, fds, n);
 }
@@ -307,13 +417,27 @@ static void load_chunk(worker *w, pkg_job *jobs, size_t n)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
+    load_pool *pool = w->pool;
     w->batch = csec__batch_new();
+    pthread_mutex_lock(&pool->mu);
+    while (!pool->ready)
+        pthread_cond_wait(&pool->cv, &pool->mu);
+    size_t total = pool->ready_jobs;
+    pthread_mutex_unlock(&pool->mu);
+    size_t i = atomic_load(&pool->next), n;
     for (;;) {
-        size_t i = atomic_fetch_add(&w->pool->next, CHUNK);
-        if (i >= w->pool->njobs)
+        if (i >= total)
             break;
-        size_t n = w->pool->njobs - i < CHUNK ? w->pool->njobs - i : CHUNK;
-        load_chunk(w, &w->pool->jobs[i], n);
+        /* Chunks shrink towards the end so that the threads finish
+         * together: a quarter of each thread's share of what is left. */
+        n = (total - i) / (4 * pool->nthreads);
+        n = n < CHUNK_MIN ? CHUNK_MIN : n > CHUNK ? CHUNK : n;
+        if (n > total - i)
+            n = total - i;
+        if (!atomic_compare_exchange_weak(&pool->next, &i, i + n))
+            continue; /* i now holds the current value */
+        load_chunk(w, &pool->jobs[i], n);
+        i = atomic_load(&pool->next);
     }
     csec__batch_free(w->batch);
     w->batch = NULL;
@@ -356,11 +480,36 @@ static int list_collection(load_pool *pool, size_t *cap, const char *root, int c
                                 "cannot open advisory directory: %s", strerror(errno));
         goto done;
     }
-    if ((rc = csec__list_dir(pkgs, pool->coll_fds[c], CSEC__LIST_DIRS)) < 0) {
-        rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "cannot list advisory directory: %s",
-                            strerror(-rc));
-        goto done;
+    const csec__listing_dir *remembered = NULL, *cursor = NULL, *end = NULL;
+    if (pool->cache_on) {
+        struct stat st;
+        cursor = pool->cache.dirs + csec__listing_lower_bound(&pool->cache, colls[c]);
+        end = pool->cache.dirs + pool->cache.ndirs;
+        if (cursor < end && strcmp(cursor->path, colls[c]) == 0)
+            remembered = cursor++;
+        if (fstat(pool->coll_fds[c], &st) == 0) {
+            csec__dir_stamp_of(&pool->coll_stamps[c], &st);
+            pool->coll_stamped[c] = true;
+        }
     }
+    if (remembered && pool->coll_stamped[c] &&
+        csec__dir_stamp_equal(&remembered->stamp, &pool->coll_stamps[c])) {
+        pkgs->items = csec__xmalloc(csec__mul(remembered->count + 1, sizeof *pkgs->items));
+        for (size_t i = 0; i < remembered->count; i++)
+            pkgs->items[i] = (char *)remembered->names[i];
+        pkgs->count = pkgs->cap = remembered->count;
+    } else {
+        if ((rc = csec__list_dir(pkgs, pool->coll_fds[c], CSEC__LIST_DIRS)) < 0) {
+            rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "cannot list advisory directory: %s",
+                                strerror(-rc));
+            goto done;
+        }
+        pool->coll_listed[c] = true;
+        for (size_t i = 0; i < pkgs->count; i++)
+            pool->coll_has_links[c] |= csec__name_type(pkgs->items[i]) == DT_LNK;
+    }
+    /* The packages' remembered listings follow the collection's, in the
+     * same order as the packages (bytewise): one walk finds them all. */
     size_t base = path.len;
     for (size_t i = 0; i < pkgs->count; i++) {
         if (pool->njobs == *cap) {
@@ -377,6 +526,11 @@ static int list_collection(load_pool *pool, size_t *cap, const char *root, int c
         csec_buf_putc(&path, '/');
         csec_buf_puts(&path, job->name);
         job->path = csec__xstrndup(path.ptr, path.len);
+        const char *rel = job->path + pool->root_len + 1;
+        while (cursor && cursor < end && strcmp(cursor->path, rel) < 0)
+            cursor++;
+        if (cursor && cursor < end && strcmp(cursor->path, rel) == 0)
+            job->remembered = cursor;
     }
 done:
     csec_buf_free(&path);
@@ -408,9 +562,9 @@ static int merge_jobs(csec_db *db, load_pool *pool, const csec_db_options *opts,
                     return rc;
                 continue;
             }
-            if (strcmp(f->adv->id, "RUSTSEC-0000-0000") == 0)
+            if (f->draft)
                 continue; /* a draft: validated, not indexed */
-            if (!ids_insert(db, f->adv->id, (uint32_t)db->count)) {
+            if (!ids_insert(db, f->adv->id, f->id_hash, (uint32_t)db->count)) {
                 csec_diag fd;
                 csec__diag_set(&fd, CSEC_EPARSE, NULL, 0, 0, "duplicate advisory ID `%s`",
                                f->adv->id);
@@ -439,6 +593,84 @@ static size_t load_threads(size_t njobs)
     return (size_t)n;
 }
 
+/* Starts workers[from..to) (workers[0] is the calling thread); returns
+ * how many run, the calling thread counted.  Fewer is fine: the others
+ * take the work. */
+static size_t start_workers(worker *workers, pthread_t *tids, size_t from, size_t to)
+{
+    for (; from < to; from++)
+        if (pthread_create(&tids[from], NULL, worker_main, &workers[from]) != 0)
+            break;
+    return from;
+}
+
+/* ---- the listing cache (lib/listing.h) ---- */
+
+static void start_listing_cache(load_pool *pool, const char *root)
+{
+    struct timespec now;
+    if (!csec__listing_enabled(root) || clock_gettime(CLOCK_REALTIME, &now) != 0)
+        return;
+    pool->start_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+    pool->cache_on = true;
+    if (csec__listing_read(&pool->cache, root) == 0)
+        return;
+    /* Nothing remembered: stat'ing directories is worth it only when this
+     * load can leave a listing for the next one. */
+    csec_buf git = CSEC_BUF_INIT;
+    csec_buf_printf(&git, "%s/.git", root);
+    pool->cache_on = access(git.ptr, W_OK) == 0;
+    csec_buf_free(&git);
+}
+
+/* Whether the listing of this directory can be remembered. */
+static bool rememberable(const load_pool *pool, bool stamped, const csec__dir_stamp *stamp)
+{
+    return stamped && csec__dir_stamp_settled(stamp, pool->start_ns);
+}
+
+/* Writes the listings of this load when one was taken that the next load
+ * could use; the listings that were remembered are carried over. */
+static void save_listing_cache(csec_db *db, const load_pool *pool, const char *root)
+{
+    static const char *const colls[2] = {"crates", "rust"};
+    if (!pool->cache_on)
+        return;
+    bool worth = false;
+    for (int c = 0; c < 2; c++)
+        worth |= pool->coll_listed[c] && !pool->coll_has_links[c] &&
+                 rememberable(pool, pool->coll_stamped[c], &pool->coll_stamps[c]);
+    for (size_t i = 0; i < pool->njobs && !worth; i++) {
+        const pkg_job *job = &pool->jobs[i];
+        worth = !job->hit && !job->err && rememberable(pool, job->stamped, &job->stamp);
+    }
+    if (!worth)
+        return;
+    csec_buf out = CSEC_BUF_INIT;
+    csec__listing_begin(&out);
+    size_t i = 0;
+    for (int c = 0; c < 2; c++) {
+        const csec__names *pkgs = &pool->coll_names[c];
+        if (pool->coll_fds[c] >= 0 && !pool->coll_has_links[c] &&
+            rememberable(pool, pool->coll_stamped[c], &pool->coll_stamps[c]))
+            csec__listing_add(&out, colls[c], &pool->coll_stamps[c],
+                              (const char *const *)pkgs->items, pkgs->count);
+        for (; i < pool->njobs && pool->jobs[i].coll_fd == pool->coll_fds[c]; i++) {
+            const pkg_job *job = &pool->jobs[i];
+            const char *rel = job->path + pool->root_len + 1;
+            if (job->hit)
+                csec__listing_add(&out, rel, &job->stamp, job->remembered->names,
+                                  job->remembered->count);
+            else if (!job->err && rememberable(pool, job->stamped, &job->stamp))
+                csec__listing_add(&out, rel, &job->stamp, (const char *const *)job->listing.items,
+                                  job->listing.count);
+        }
+    }
+    if (csec__listing_commit(root, &out) == 0)
+        db->listing_saved = true;
+    csec_buf_free(&out);
+}
+
 static int load_tree(csec_db *db, const char *root, const csec_db_options *opts, csec_diag *d)
 {
     load_pool pool;
@@ -454,38 +686,63 @@ static int load_tree(csec_db *db, const char *root, const csec_db_options *opts,
             pool.wanted[i] = opts->packages[i];
         qsort(pool.wanted, pool.nwanted, sizeof *pool.wanted, cmp_str_ptr);
     }
+    start_listing_cache(&pool, root);
+    pthread_mutex_init(&pool.mu, NULL);
+    pthread_cond_init(&pool.cv, NULL);
+    worker workers[LOAD_MAX_THREADS];
+    pthread_t tids[LOAD_MAX_THREADS];
+    memset(workers, 0, sizeof workers);
+    for (size_t t = 0; t < LOAD_MAX_THREADS; t++)
+        workers[t].pool = &pool;
+    /* With remembered listings the size of the job is known before any
+     * listing: the other threads start now and set up meanwhile. */
+    pool.nthreads = load_threads(pool.cache.ndirs);
+    size_t started = start_workers(workers, tids, 1, pool.nthreads);
     size_t cap = 0;
     int rc = list_collection(&pool, &cap, root, 0, d);
     if (rc == 0)
         rc = list_collection(&pool, &cap, root, 1, d);
-    if (rc < 0)
-        goto done;
-
-    worker workers[LOAD_MAX_THREADS];
-    pthread_t tids[LOAD_MAX_THREADS];
-    size_t nthreads = load_threads(pool.njobs), started = 1;
-    memset(workers, 0, sizeof workers);
-    for (size_t t = 0; t < nthreads; t++)
-        workers[t].pool = &pool;
-    for (; started < nthreads; started++)
-        if (pthread_create(&tids[started], NULL, worker_main, &workers[started]) != 0)
-            break; /* fewer threads is fine: the others take the work */
-    worker_main(&workers[0]);
+    if (rc == 0 && load_threads(pool.njobs) > pool.nthreads)
+        pool.nthreads = load_threads(pool.njobs);
+    pthread_mutex_lock(&pool.mu);
+    pool.ready = true;
+    pool.ready_jobs = rc == 0 ? pool.njobs : 0;
+    pthread_cond_broadcast(&pool.cv);
+    pthread_mutex_unlock(&pool.mu);
+    if (rc == 0) {
+        started = start_workers(workers, tids, started, pool.nthreads);
+        worker_main(&workers[0]);
+    }
     for (size_t t = 1; t < started; t++)
         pthread_join(tids[t], NULL);
-    for (size_t t = 0; t < nthreads; t++) {
+    pthread_mutex_destroy(&pool.mu);
+    pthread_cond_destroy(&pool.cv);
+    for (size_t t = 0; t < LOAD_MAX_THREADS; t++) {
         db->arenas[t] = workers[t].arena;
-        for (size_t j = 0; j < CHUNK; j++)
-            csec__names_free(&workers[t].files[j]);
         free(workers[t].dirfds);
         free(workers[t].names);
+        free(workers[t].rel);
+        csec_buf_free(&workers[t].relnames);
         free(workers[t].slots);
         free(workers[t].owners);
         csec_buf_free(&workers[t].path);
     }
+    for (size_t i = 0; i < pool.njobs; i++) {
+        db->dirs_remembered += pool.jobs[i].hit;
+        db->dirs_listed += !pool.jobs[i].hit;
+    }
+    for (int c = 0; c < 2; c++) {
+        db->dirs_listed += pool.coll_listed[c];
+        db->dirs_remembered += pool.coll_fds[c] >= 0 && !pool.coll_listed[c];
+    }
+    if (rc < 0)
+        goto done;
     rc = merge_jobs(db, &pool, opts, d);
+    if (rc == 0)
+        save_listing_cache(db, &pool, root);
 done:
     for (size_t i = 0; i < pool.njobs; i++) {
+        csec__names_free(&pool.jobs[i].listing);
         for (size_t j = 0; j < pool.jobs[i].nfiles; j++)
             free(pool.jobs[i].files[j].err);
         free(pool.jobs[i].files);
@@ -499,6 +756,7 @@ done:
             close(pool.coll_fds[c]);
         csec__names_free(&pool.coll_names[c]);
     }
+    csec__listing_free(&pool.cache);
     return rc;
 }
 
@@ -542,13 +800,6 @@ static bool has_dot_git(const char *root)
     return yes;
 }
 
-static void index_aliases(csec_db *db)
-{
-    for (size_t i = 0; i < db->count; i++)
-        for (size_t k = 0; k < db->list[i]->aliases.count; k++)
-            ids_insert(db, db->list[i]->aliases.items[k], (uint32_t)i);
-}
-
 int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, csec_diag *d)
 {
     int rc = 0;
@@ -562,8 +813,7 @@ int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, c
 
     if ((rc = load_tree(db, root, opts, d)) < 0)
         goto done;
-    index_aliases(db);
-    build_package_index(db);
+    build_indexes(db);
 
     if (opts && opts->git_times) {
         csec_diag gd;
@@ -603,6 +853,13 @@ void csec_db_free(csec_db *db)
     free(db->ids);
     free(db->pkgs);
     free(db);
+}
+
+void csec__db_listing_stats(const csec_db *db, size_t *listed, size_t *remembered, bool *saved)
+{
+    *listed = db->dirs_listed;
+    *remembered = db->dirs_remembered;
+    *saved = db->listing_saved;
 }
 
 size_t csec_db_total(const csec_db *db)

@@ -49,10 +49,12 @@ int csec__list_dir(csec__names *out, int fd, unsigned flags)
         }
         if (got == 0)
             break;
+        int64_t last_off = 0;
 
         for (long pos = 0; pos < got;) {
             const struct linux_dirent64 *e = (const struct linux_dirent64 *)(buf + pos);
             pos += e->d_reclen;
+            last_off = e->d_off;
             const char *n = e->d_name;
             if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
                 continue;
@@ -65,7 +67,10 @@ int csec__list_dir(csec__names *out, int fd, unsigned flags)
                     continue;
                 if (fstatat(fd, n, &st, 0) != 0 || !S_ISDIR(st.st_mode))
                     continue;
-                type = DT_DIR;
+                /* A symlink stays one: where it points can change without
+                 * the directory changing (lib/listing.h cares). */
+                if (type == DT_UNKNOWN)
+                    type = DT_DIR;
             }
             if (noffs == capoffs) {
                 capoffs = capoffs ? capoffs * 2 : 64;
@@ -75,6 +80,8 @@ int csec__list_dir(csec__names *out, int fd, unsigned flags)
             offs[noffs++] = out->pool.len;
             csec_buf_put(&out->pool, n, strlen(n) + 1);
         }
+        if (last_off == INT64_MAX)
+            break;
     }
     if (rc < 0)
         noffs = 0;
@@ -87,7 +94,8 @@ int csec__list_dir(csec__names *out, int fd, unsigned flags)
         out->items[i] = out->pool.ptr + offs[i];
     out->count = noffs;
     free(offs);
-    qsort(out->items, out->count, sizeof *out->items, cmp_name);
+    if (out->count > 1)
+        qsort(out->items, out->count, sizeof *out->items, cmp_name);
     return rc;
 }
 

@@ -35,7 +35,8 @@ static inline unsigned char csec__name_type(const char *name)
 }
 
 enum {
-    CSEC__LIST_DIRS = 1,    /* keep directories only (DT_UNKNOWN resolved by fstatat) */
+    CSEC__LIST_DIRS = 1,    /* keep directories only (DT_UNKNOWN and DT_LNK resolved by
+                               fstatat; a kept symlink keeps its type DT_LNK) */
     CSEC__LIST_NO_DOTS = 2, /* drop every name that starts with '.' */
 };
 

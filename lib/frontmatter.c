@@ -59,12 +59,15 @@ static int split_error(csec_diag *d, const char *s, size_t off, const char *msg)
     return csec__diag_set(d, CSEC_EPARSE, NULL, line, col, "%s", msg);
 }
 
+/* The first "\n```" in s[0..len): the closing fence.  Searched by its
+ * backticks, which are rare inside the front matter, rather than line by
+ * line. */
 static const char *find_fence(const char *s, size_t len)
 {
-    const char *p = s, *end = s + len;
-    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        if ((size_t)(end - p) >= 4 && memcmp(p + 1, "```", 3) == 0)
-            return p;
+    const char *p = s + 1, *end = s + len; /* a backtick after a newline: from s[1] */
+    while (p + 2 < end && (p = memchr(p, '`', (size_t)(end - 2 - p))) != NULL) {
+        if (p[-1] == '\n' && p[1] == '`' && p[2] == '`')
+            return p - 1;
         p++;
     }
     return NULL;

@@ -1111,6 +1111,8 @@ typedef struct leaf_dir {
     int parentfd;
     const char *name; /* in the parent's listing */
     char rel[8];      /* relative to the index: "ab/cd", "3/a", "1" or "2" */
+    int err;          /* nonzero: a prefix directory ("ab", "3") that could not be
+                       * listed, reported in its place in path order */
 } leaf_dir;
 
 /* What a group of leaf directories holds, in report order. */
@@ -1288,7 +1290,9 @@ static void load_leaves(loader *L, const leaf_dir *leaves, size_t n)
     L->nsteps = L->reported = L->nreads = 0;
     for (size_t j = 0; j < n; j++) {
         csec__names *files = &L->leaf_lists[j];
-        int rc = fds[j] < 0 ? fds[j] : csec__list_dir(files, fds[j], CSEC__LIST_NO_DOTS);
+        int rc = leaves[j].err ? -leaves[j].err
+                 : fds[j] < 0  ? fds[j]
+                               : csec__list_dir(files, fds[j], CSEC__LIST_NO_DOTS);
         if (rc < 0) {
             push_step(L, STEP_BAD_DIR, -rc, &leaves[j], NULL);
             continue;
@@ -1315,6 +1319,7 @@ static void push_leaf(loader *L, int parentfd, const char *prefix, const char *n
     leaf_dir *leaf = &L->leaves[L->nleaves++];
     leaf->parentfd = parentfd;
     leaf->name = name;
+    leaf->err = 0;
     /* Both parts are at most two bytes (checked by the callers). */
     if (prefix)
         snprintf(leaf->rel, sizeof leaf->rel, "%s/%s", prefix, name);
@@ -1331,7 +1336,8 @@ static void load_leaf_list(loader *L)
 
 /* Loads up to DIR_GROUP prefix directories: two-letter ones hold two-letter
  * leaf directories, "3" holds one-letter ones.  A prefix directory that
- * cannot be opened is skipped silently (as a stray file at the top is). */
+ * cannot be opened or listed is reported (its crates are missing), in path
+ * order among the leaves. */
 static void load_prefixes(loader *L, int topfd, char *const *prefixes, size_t n)
 {
     int parents[DIR_GROUP] = {0}, fds[DIR_GROUP] = {0};
@@ -1342,8 +1348,13 @@ static void load_prefixes(loader *L, int topfd, char *const *prefixes, size_t n)
     for (size_t j = 0; j < n; j++) {
         csec__names *subs = &L->prefix_lists[j];
         size_t child_len = strlen(prefixes[j]) == 1 ? 1 : 2;
-        if (fds[j] < 0 || csec__list_dir(subs, fds[j], CSEC__LIST_DIRS | CSEC__LIST_NO_DOTS) < 0)
+        int rc = fds[j] < 0 ? fds[j]
+                            : csec__list_dir(subs, fds[j], CSEC__LIST_DIRS | CSEC__LIST_NO_DOTS);
+        if (rc < 0) {
+            push_leaf(L, topfd, NULL, prefixes[j]);
+            L->leaves[L->nleaves - 1].err = -rc;
             continue;
+        }
         for (size_t k = 0; k < subs->count; k++)
             if (strlen(subs->items[k]) == child_len)
                 push_leaf(L, fds[j], prefixes[j], subs->items[k]);

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,12 @@ typedef struct frame {
     size_t idx;
 } frame;
 
+/* Room for the usual key depth and value nesting inside the parser itself,
+ * so that parsing a small document (an advisory) calls malloc for neither;
+ * deeper input moves them to the heap. */
+#define KEYS_INLINE 8
+#define STACK_INLINE 16
+
 typedef struct parser {
     const char *s;
     size_t len, pos;
@@ -62,11 +69,30 @@ typedef struct parser {
     csec_buf scratch; /* decoded string values, float digits */
     csec_buf keybuf;  /* decoded quoted keys of the current key */
     csec_buf msg;     /* key paths for messages */
-    key_part *keys;
+    key_part *keys;   /* keys_inline, or the heap once that is full */
     size_t nkeys, capkeys;
-    frame *stack;
+    frame *stack; /* stack_inline, or the heap */
     size_t depth, capstack;
+    key_part keys_inline[KEYS_INLINE];
+    frame stack_inline[STACK_INLINE];
 } parser;
+
+/* Doubles an array that starts in the parser's inline storage `inline_items`
+ * (`*cap` items): the first growth copies it to the heap, later ones
+ * realloc. */
+static void *grow_items(void *items, const void *inline_items, size_t *cap, size_t item_size)
+{
+    size_t ncap = *cap * 2;
+    void *grown;
+    if (items == inline_items) {
+        grown = csec__xmalloc(csec__mul(ncap, item_size));
+        memcpy(grown, items, *cap * item_size);
+    } else {
+        grown = csec__xrealloc(items, csec__mul(ncap, item_size));
+    }
+    *cap = ncap;
+    return grown;
+}
 
 /* ---- errors ---- */
 
@@ -155,6 +181,41 @@ static inline bool plain_basic(unsigned char c)
 static inline bool plain_literal(unsigned char c)
 {
     return c >= 0x20 ? (c != '\'' && c != 0x7f) : c == '\t';
+}
+
+/* Whether any byte of the 8 in `w` is below 0x20, 0x7f, `a` or `b`
+ * (the "has a byte less than n" and "has a zero byte" tests of Bit
+ * Twiddling Hacks; exact for the question "any?", which is all this asks). */
+static inline bool word_may_stop(uint64_t w, unsigned char a, unsigned char b)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    uint64_t xdel = w ^ (ones * 0x7f), xa = w ^ (ones * a), xb = w ^ (ones * b);
+    uint64_t hits = ((w - ones * 0x20) & ~w) | ((xdel - ones) & ~xdel) | ((xa - ones) & ~xa) |
+                    ((xb - ones) & ~xb);
+    return (hits & highs) != 0;
+}
+
+/* The offset of the first byte from `i` on that may not stand as-is in a
+ * basic (or literal) string, or `n`.  Strings are most of an advisory's
+ * TOML, so the common run of plain bytes is skipped eight at a time; a word
+ * with a possible stop (tabs are one, though plain) is then read bytewise. */
+static size_t scan_plain(const char *str, size_t i, size_t n, bool basic)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (;;) {
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (word_may_stop(w, basic ? '"' : '\'', basic ? '\\' : '\''))
+                break;
+            i += 8;
+        }
+        if (i < n && (basic ? plain_basic(s[i]) : plain_literal(s[i]))) {
+            i++;
+            continue;
+        }
+        return i;
+    }
 }
 
 static inline int cur(const parser *p)
@@ -288,8 +349,11 @@ static long table_find(const csec_toml_value *t, const char *k, size_t n)
         }
         return -1;
     }
+    /* Many keys share a length (id/url, date/cvss, package/aliases/related):
+     * the first byte settles most of those without a memcmp call. */
     for (size_t i = 0; i < t->u.table.count; i++)
-        if (items[i].key_len == n && memcmp(items[i].key, k, n) == 0)
+        if (items[i].key_len == n && (n == 0 || items[i].key[0] == k[0]) &&
+            memcmp(items[i].key, k, n) == 0)
             return (long)i;
     return -1;
 }
@@ -516,12 +580,7 @@ static int parse_string(parser *p, bool multi, csec_buf *dst)
         return rc;
     for (;;) {
         size_t st = i;
-        if (basic)
-            while (i < n && plain_basic((unsigned char)s[i]))
-                i++;
-        else
-            while (i < n && plain_literal((unsigned char)s[i]))
-                i++;
+        i = scan_plain(s, i, n, basic);
         if (i > st)
             csec_buf_put(dst, s + st, i - st);
         if (i >= n)
@@ -573,10 +632,8 @@ static int parse_key(parser *p)
     p->nkeys = 0;
     csec_buf_clear(&p->keybuf);
     for (;;) {
-        if (p->nkeys == p->capkeys) {
-            p->capkeys = p->capkeys ? p->capkeys * 2 : 8;
-            p->keys = csec__xrealloc(p->keys, csec__mul(p->capkeys, sizeof *p->keys));
-        }
+        if (p->nkeys == p->capkeys)
+            p->keys = grow_items(p->keys, p->keys_inline, &p->capkeys, sizeof *p->keys);
         key_part *k = &p->keys[p->nkeys];
         k->line = p->line;
         k->col = col_of(p, p->pos);
@@ -917,6 +974,17 @@ static int parse_scalar(parser *p, csec_toml_value **out)
     *out = v;
     if (c == '"' || c == '\'') {
         bool multi = p->pos + 2 < p->len && p->s[p->pos + 1] == c && p->s[p->pos + 2] == c;
+        if (!multi) {
+            /* Most strings have no escape: copy those straight from the source.
+             * Anything else (an escape, an error) takes parse_string below. */
+            size_t i = scan_plain(p->s, p->pos + 1, p->len, c == '"');
+            if (i < p->len && p->s[i] == c) {
+                v->u.str.ptr = csec__arena_strndup(p->arena, p->s + p->pos + 1, i - p->pos - 1);
+                v->u.str.len = i - p->pos - 1;
+                p->pos = i + 1;
+                return 0;
+            }
+        }
         csec_buf_clear(&p->scratch);
         if ((rc = parse_string(p, multi, &p->scratch)) < 0)
             return rc;
@@ -972,10 +1040,8 @@ static int parse_scalar(parser *p, csec_toml_value **out)
 
 static frame *push_frame(parser *p, csec_toml_value *node)
 {
-    if (p->depth == p->capstack) {
-        p->capstack = p->capstack ? p->capstack * 2 : 16;
-        p->stack = csec__xrealloc(p->stack, csec__mul(p->capstack, sizeof *p->stack));
-    }
+    if (p->depth == p->capstack)
+        p->stack = grow_items(p->stack, p->stack_inline, &p->capstack, sizeof *p->stack);
     frame *f = &p->stack[p->depth++];
     f->node = node;
     f->tbl = NULL;
@@ -1146,44 +1212,63 @@ static int parse_document(parser *p, csec_toml_value *root)
     }
 }
 
-int csec__toml_parse(csec_toml_value **out, csec_arena *arena, const char *s, size_t len,
-                     csec_diag *d)
+int csec__toml_parse_valid(csec_toml_value **out, csec_arena *arena, const char *s, size_t len,
+                           csec_diag *d)
 {
-    parser p = {0};
+    /* parser holds its inline arrays: no `= {0}` of the whole struct. */
+    parser p;
+    memset(&p, 0, offsetof(parser, keys_inline));
     p.s = s;
     p.len = len;
     p.line = 1;
     p.arena = arena;
     p.d = d;
+    p.keys = p.keys_inline;
+    p.capkeys = KEYS_INLINE;
+    p.stack = p.stack_inline;
+    p.capstack = STACK_INLINE;
     *out = NULL;
-    int rc;
+    csec_toml_value *root = new_node(&p, CSEC_TOML_TABLE, 1, 1);
+    root->flags = F_DEFINED;
+    int rc = parse_document(&p, root);
+    if (rc == 0)
+        *out = root;
+    csec_buf_free(&p.scratch);
+    csec_buf_free(&p.keybuf);
+    csec_buf_free(&p.msg);
+    if (p.keys != p.keys_inline)
+        free(p.keys);
+    if (p.stack != p.stack_inline)
+        free(p.stack);
+    return rc;
+}
+
+int csec__toml_parse(csec_toml_value **out, csec_arena *arena, const char *s, size_t len,
+                     csec_diag *d)
+{
+    *out = NULL;
     size_t bad = csec__utf8_check(s, len);
     if (bad < len) {
         uint32_t line, col;
         csec__line_col(s, bad, &line, &col);
         return csec__diag_set(d, CSEC_EPARSE, NULL, line, col, "invalid UTF-8");
     }
-    csec_toml_value *root = new_node(&p, CSEC_TOML_TABLE, 1, 1);
-    root->flags = F_DEFINED;
-    rc = parse_document(&p, root);
-    if (rc == 0)
-        *out = root;
-    csec_buf_free(&p.scratch);
-    csec_buf_free(&p.keybuf);
-    csec_buf_free(&p.msg);
-    free(p.keys);
-    free(p.stack);
-    return rc;
+    return csec__toml_parse_valid(out, arena, s, len, d);
 }
 
 /* ---- queries ---- */
 
-const csec_toml_value *csec__toml_get(const csec_toml_value *table, const char *key)
+const csec_toml_value *csec__toml_get_n(const csec_toml_value *table, const char *key, size_t len)
 {
     if (!table || table->type != CSEC_TOML_TABLE || !key)
         return NULL;
-    long i = table_find(table, key, strlen(key));
+    long i = table_find(table, key, len);
     return i < 0 ? NULL : table->u.table.items[i].value;
+}
+
+const csec_toml_value *csec__toml_get(const csec_toml_value *table, const char *key)
+{
+    return csec__toml_get_n(table, key, key ? strlen(key) : 0);
 }
 
 const char *csec__toml_type_name(csec_toml_type t)

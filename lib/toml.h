@@ -70,8 +70,16 @@ struct csec_toml_value {
 int csec__toml_parse(csec_toml_value **out, csec_arena *arena, const char *s, size_t len,
                      csec_diag *d);
 
+/* The same for text the caller has already found to be valid UTF-8
+ * (csec__utf8_check), which this skips: the advisory parser checks the whole
+ * file first and would otherwise scan the front matter twice. */
+int csec__toml_parse_valid(csec_toml_value **out, csec_arena *arena, const char *s, size_t len,
+                           csec_diag *d);
+
 /* Looks up `key` in a table; NULL when absent or `table` is not a table. */
 const csec_toml_value *csec__toml_get(const csec_toml_value *table, const char *key);
+/* The same with the key's length given (keys may contain NUL bytes). */
+const csec_toml_value *csec__toml_get_n(const csec_toml_value *table, const char *key, size_t len);
 
 /* A name for each type ("string", "integer", "table", ...), for messages. */
 const char *csec__toml_type_name(csec_toml_type t);

@@ -69,9 +69,9 @@ struct csec__arena_block {
 
 #define ARENA_BLOCK 65536
 
-void *csec__arena_alloc(csec_arena *a, size_t n)
+/* `n` bytes (a multiple of 16) of uninitialised arena memory. */
+static void *arena_bump(csec_arena *a, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
     if (!a->head || a->used + n > a->head->size) {
         size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
         csec__arena_block *b = csec__xmalloc(sizeof *b + size);
@@ -82,7 +82,6 @@ void *csec__arena_alloc(csec_arena *a, size_t n)
             b->next = a->head->next;
             a->head->next = b;
             a->total += size;
-            memset(b->data, 0, n);
             return b->data;
         }
         b->next = a->head;
@@ -92,17 +91,45 @@ void *csec__arena_alloc(csec_arena *a, size_t n)
     }
     void *p = a->head->data + a->used;
     a->used += n;
+    return p;
+}
+
+void *csec__arena_alloc(csec_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    void *p = arena_bump(a, n);
     memset(p, 0, n);
     return p;
 }
 
 char *csec__arena_strndup(csec_arena *a, const char *s, size_t n)
 {
-    char *p = csec__arena_alloc(a, n + 1);
+    /* Not zeroed first: every byte up to the NUL is written here, and nothing
+     * reads the alignment padding after it. */
+    char *p = arena_bump(a, (n + 1 + 15) & ~(size_t)15);
     if (n)
         memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+void csec__arena_init_buf(csec_arena *a, void *buf, size_t size)
+{
+    /* The block header goes at the start of the buffer, aligned like a
+     * malloc'd one so that data[] is 16-byte aligned. */
+    uintptr_t start = ((uintptr_t)buf + 15) & ~(uintptr_t)15;
+    size_t lost = (size_t)(start - (uintptr_t)buf);
+    a->head = NULL;
+    a->used = 0;
+    a->total = 0;
+    a->borrowed = NULL;
+    if (size < lost + sizeof(csec__arena_block) + 16)
+        return; /* too small to be worth it: a plain arena */
+    csec__arena_block *b = (csec__arena_block *)start;
+    b->next = NULL;
+    b->size = (size - lost - sizeof *b) & ~(size_t)15;
+    a->head = b;
+    a->borrowed = b;
 }
 
 void csec__arena_free(csec_arena *a)
@@ -110,12 +137,14 @@ void csec__arena_free(csec_arena *a)
     csec__arena_block *b = a->head;
     while (b) {
         csec__arena_block *next = b->next;
-        free(b);
+        if (b != a->borrowed)
+            free(b);
         b = next;
     }
     a->head = NULL;
     a->used = 0;
     a->total = 0;
+    a->borrowed = NULL;
 }
 
 /* ---- diagnostics ---- */
@@ -190,8 +219,15 @@ size_t csec__utf8_check(const char *str, size_t len)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
-        /* ASCII fast path, eight bytes at a time: advisories are mostly ASCII
-         * and every file is checked on each load. */
+        /* ASCII fast path, 32 then eight bytes at a time: advisories are
+         * mostly ASCII and every file is checked on each load. */
+        while (len - i >= 32) {
+            uint64_t w[4];
+            memcpy(w, s + i, 32);
+            if ((w[0] | w[1] | w[2] | w[3]) & UINT64_C(0x8080808080808080))
+                break;
+            i += 32;
+        }
         while (len - i >= 8) {
             uint64_t w;
             memcpy(&w, s + i, 8);

@@ -23,13 +23,25 @@ typedef struct csec_arena {
     csec__arena_block *head;
     size_t used; /* bytes used in head */
     size_t total; /* bytes allocated from the system */
+    csec__arena_block *borrowed; /* the caller's first block (csec__arena_init_buf): not freed */
 } csec_arena;
 
-#define CSEC_ARENA_INIT {NULL, 0, 0}
+#define CSEC_ARENA_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0, 0, NULL                                                                           \
+    }
 
 void *csec__arena_alloc(csec_arena *a, size_t n);            /* 16-byte aligned, zeroed */
 char *csec__arena_strndup(csec_arena *a, const char *s, size_t n); /* NUL-terminated copy */
 void csec__arena_free(csec_arena *a);
+
+/* Starts an empty arena on the caller's buffer `buf` (`size` bytes, e.g. on
+ * the stack): allocations are served from it until it is full, and only the
+ * blocks added after it are released by csec__arena_free.  For short-lived
+ * scratch arenas that usually stay small, so that they cost no malloc/free
+ * (a 64 KiB block malloc'd and freed per use makes glibc trim the heap each
+ * time).  The buffer must outlive the arena's use. */
+void csec__arena_init_buf(csec_arena *a, void *buf, size_t size);
 
 /* Fills `d` (if non-NULL) and returns `code`.  `file` may be NULL (keeps the
  * file already in d, or ""). */

@@ -17,6 +17,8 @@ skip() {
     if [ "${CI:-}" = true ]; then echo "browser.sh: FAIL: $*"; exit 1; fi
     echo "browser.sh: SKIP: $*"; exit 0
 }
+# server_port: from the suites' shared helpers.
+source tests/cli/lib/assert.sh
 [ -x "$B/cratesec" ] || { echo "browser.sh: $B/cratesec not built"; exit 1; }
 [ -f "$DATA/advisory-db.bundle" ] || skip "no $DATA/advisory-db.bundle"
 [ -f "$DATA/crates-index-2020-07.tar.zst" ] || skip "no $DATA/crates-index-2020-07.tar.zst"
@@ -75,13 +77,7 @@ mkdir -p "$SHOTS"
     --access-log "$SHOTS/access.log" > "$SHOTS/server.out" 2> "$LOG" &
 PID=$!
 trap 'kill $PID 2>/dev/null' EXIT
-PORT=
-for _ in $(seq 600); do
-    PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SHOTS/server.out")
-    [ -n "$PORT" ] && break
-    kill -0 $PID 2>/dev/null || break
-    sleep 0.1
-done
+PORT=$(server_port "$SHOTS/server.out" "$PID" 1200) # up to 60 s
 [ -n "$PORT" ] || { echo "browser.sh: server did not start"; cat "$LOG"; exit 1; }
 # Every page type of every crate named in the database: no 5xx (checked in
 # the access log below), and each crate page answers 200.

@@ -19,6 +19,9 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+# server_port: from the suites' shared helpers.  This suite's own ok and bad,
+# defined below, replace the shared ones.
+source tests/cli/lib/assert.sh
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
@@ -103,12 +106,7 @@ else
     "$BIN" serve --db "$DB" --index "$IDX" --listen 127.0.0.1:0 --threads 2 --timeout 3 \
         --access-log none > "$TMP/out" 2> "$TMP/serr" &
     PID=$!
-    PORT=
-    for _ in $(seq 100); do
-        PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/out")
-        [ -n "$PORT" ] && break
-        sleep 0.05
-    done
+    PORT=$(server_port "$TMP/out" "$PID" 100)
     if [ -z "$PORT" ]; then
         bad "server did not start: $(cat "$TMP/serr")"
     else

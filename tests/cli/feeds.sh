@@ -32,6 +32,8 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+# server_port: from the suites' shared helpers.
+source tests/cli/lib/assert.sh
 
 # Starts the server on DB [INDEX]; sets PID and PORT.
 start() {
@@ -41,13 +43,7 @@ start() {
     : > "$TMP/out"
     "$BIN" "${args[@]}" > "$TMP/out" 2> "$TMP/err" &
     PID=$!
-    PORT=
-    for _ in $(seq 400); do
-        PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/out")
-        [ -n "$PORT" ] && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.05
-    done
+    PORT=$(server_port "$TMP/out" "$PID" 400)
     if [ -z "$PORT" ]; then
         echo "feeds.sh: server did not start"
         cat "$TMP/err"

@@ -35,6 +35,8 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+# server_port: from the suites' shared helpers (fail is reset below).
+source tests/cli/lib/assert.sh
 
 TIMEOUT=4
 PER_IP=500 # the default of --max-per-ip; passed explicitly so the test knows it
@@ -45,12 +47,7 @@ if nm "$BIN" 2>/dev/null | grep -q __asan_init; then LAT_MAX=3.0; fi
 "$BIN" serve --db tests/data/db --listen 127.0.0.1:0 --timeout "$TIMEOUT" \
     --max-per-ip "$PER_IP" --access-log "$TMP/access.log" > "$TMP/out" 2> "$TMP/err" &
 PID=$!
-PORT=
-for _ in $(seq 200); do
-    PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/out")
-    [ -n "$PORT" ] && break
-    sleep 0.05
-done
+PORT=$(server_port "$TMP/out" "$PID")
 if [ -z "$PORT" ]; then
     echo "hostile.sh: server did not start"; cat "$TMP/err"; exit 1
 fi

@@ -23,6 +23,9 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+# server_port: from the suites' shared helpers.  This suite's own ok and bad,
+# defined below, replace the shared ones.
+source tests/cli/lib/assert.sh
 
 cp -r tests/data/db "$TMP/db"
 mkdir -p "$TMP/db/crates/demo" "$TMP/db/crates/xss"
@@ -101,12 +104,7 @@ LOG="$TMP/access.log"
 "$BIN" serve --db "$TMP/db" --index tests/data/index --listen 127.0.0.1:0 --threads 2 \
     --timeout 3 --access-log "$LOG" > "$TMP/out" 2> "$TMP/err" &
 PID=$!
-PORT=
-for _ in $(seq 100); do
-    PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/out")
-    [ -n "$PORT" ] && break
-    sleep 0.05
-done
+PORT=$(server_port "$TMP/out" "$PID" 100)
 if [ -z "$PORT" ]; then
     echo "server.sh: server did not start"; cat "$TMP/err"; exit 1
 fi
@@ -291,12 +289,7 @@ EOF2
         --index-max-age 2 --listen 127.0.0.1:0 --threads 2 --access-log none \
         > "$TMP/out2" 2> "$TMP/err2" &
     PID=$!
-    PORT2=
-    for _ in $(seq 100); do
-        PORT2=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/out2" 2>/dev/null)
-        [ -n "$PORT2" ] && break
-        sleep 0.05
-    done
+    PORT2=$(server_port "$TMP/out2" "$PID" 100)
     if [ -z "$PORT2" ]; then
         bad "sparse: server did not start: $(cat "$TMP/err2")"
     else

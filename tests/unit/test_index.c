@@ -7,11 +7,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -564,6 +567,69 @@ TEST(index, batched_load_same_with_and_without_io_uring)
     csec__batch_free(probe);
     free(plain);
     free(uring);
+}
+
+/* Root opens any directory whatever its mode: this thread's effective
+ * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH are dropped while a test needs
+ * permissions to count, and raised again (from the permitted set) after. */
+static bool dac_override(bool on)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct caps[2];
+    if (syscall(SYS_capget, &h, caps) != 0)
+        return false;
+    unsigned bits = 1u << CAP_DAC_OVERRIDE | 1u << CAP_DAC_READ_SEARCH;
+    if (on)
+        caps[0].effective |= bits & caps[0].permitted;
+    else
+        caps[0].effective &= ~bits;
+    return syscall(SYS_capset, &h, caps) == 0;
+}
+
+TEST(index, unreadable_directories_reported_in_path_order)
+{
+    char root[] = "/tmp/csec-index-XXXXXX";
+    ASSERT(mkdtemp(root) != NULL);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cp -r %s/tests/data/index/. %s/", test_source_dir(), root);
+    ASSERT_INT_EQ(system(cmd), 0);
+    /* A prefix directory (all of my/) and a leaf directory (de/mo/). */
+    char prefix[1024], leaf[1024];
+    snprintf(prefix, sizeof prefix, "%s/my", root);
+    snprintf(leaf, sizeof leaf, "%s/de/mo", root);
+    ASSERT_INT_EQ(chmod(prefix, 0), 0);
+    ASSERT_INT_EQ(chmod(leaf, 0), 0);
+    dac_override(false);
+    int probe = open(prefix, O_RDONLY | O_DIRECTORY);
+    csec_buf diags = CSEC_BUF_INIT;
+    csec_index *ix = NULL;
+    csec_diag d;
+    csec_index_options o = {collect, &diags};
+    int rc = probe >= 0 ? 0 : csec__index_open_dir_ex(&ix, root, &o, &d);
+    dac_override(true);
+    if (probe >= 0)
+        close(probe);
+    chmod(prefix, 0755);
+    chmod(leaf, 0755);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    ASSERT_INT_EQ(system(cmd), 0);
+    if (probe >= 0) {
+        csec_buf_free(&diags);
+        SKIP("cannot make a directory unreadable here");
+    }
+    ASSERT_INT_EQ(rc, 0);
+    const char *mo = strstr(diags.ptr, "mo:0:0: cannot open directory: Permission denied\n");
+    const char *my = strstr(diags.ptr, "my:0:0: cannot open directory: Permission denied\n");
+    ASSERT(mo != NULL && my != NULL && mo < my);
+    ASSERT(csec__index_find(ix, "demo") == NULL);
+    ASSERT(csec__index_find(ix, "mycrate") == NULL);
+    ASSERT(csec__index_find(ix, "foo-bar") != NULL);
+    csec_index_stats st;
+    csec__index_stats(ix, &st);
+    ASSERT_INT_EQ(st.bad_files, 1 + 2); /* the fixture's misplaced file, my/, de/mo/ */
+    ASSERT_INT_EQ(csec__index_crate_count(ix), 8 - 2);
+    csec__index_free(ix);
+    csec_buf_free(&diags);
 }
 
 /* Unpacks crates-index-2020-07.tar.zst into <src>/build once (atomically, so

@@ -31,6 +31,31 @@ TEST(util, arena_alignment_and_large_blocks)
     csec__arena_free(&a);
 }
 
+TEST(util, arena_on_a_borrowed_buffer)
+{
+    /* Allocations that fit stay in the caller's buffer; the rest go to the
+     * heap; freeing releases the heap blocks only (ASan would report a free
+     * of the stack buffer).  An odd address and size are fine. */
+    _Alignas(16) char buf[1025];
+    csec_arena a;
+    csec__arena_init_buf(&a, buf + 1, sizeof buf - 1);
+    char *in = csec__arena_alloc(&a, 100);
+    ASSERT(in > buf && in + 100 <= buf + sizeof buf);
+    ASSERT(((uintptr_t)in & 15) == 0);
+    char *out = csec__arena_alloc(&a, 4000);
+    ASSERT(out < buf || out >= buf + sizeof buf);
+    out[3999] = 1;
+    char *s = csec__arena_strndup(&a, "abcdef", 3);
+    ASSERT_STR_EQ(s, "abc");
+    csec__arena_free(&a);
+    ASSERT(a.head == NULL);
+    /* Too small a buffer: a plain heap arena. */
+    csec__arena_init_buf(&a, buf, 8);
+    ASSERT(a.head == NULL);
+    ASSERT(csec__arena_alloc(&a, 10) != NULL);
+    csec__arena_free(&a);
+}
+
 TEST(util, diag_format)
 {
     csec_diag d;

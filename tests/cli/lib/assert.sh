@@ -43,11 +43,12 @@ assert_eq() { # NAME ACTUAL EXPECTED
 }
 # Waits until the server started as PID prints "listening on
 # http://127.0.0.1:PORT" into OUTFILE, and prints PORT (nothing when the
-# server exited or did not start within TRIES x 50 ms).
+# server exited or did not start within TRIES x 50 ms).  OUTFILE may not exist
+# yet: the shell creating it runs in the background with the server.
 server_port() { # OUTFILE PID [TRIES]
     local port= _
     for _ in $(seq "${3:-200}"); do
-        port=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1")
+        port=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1" 2>/dev/null)
         [ -n "$port" ] && break
         kill -0 "$2" 2>/dev/null || break
         sleep 0.05
