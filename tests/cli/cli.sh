@@ -234,7 +234,8 @@ assert_out "lint reports V4 front matter" "$FIX/crates/qux/RUSTSEC-2023-0004.md:
 assert_out "lint summary" "2 advisories contain errors!"
 run "$BIN" lint "$FIX/"
 assert_out "lint trailing slash gives clean paths" "$FIX/crates/README.txt:"
-run "$BIN" lint tests/data/db-broken
+bash tests/data/make-db-broken.sh "$TMP/db-broken"
+run "$BIN" lint "$TMP/db-broken"
 assert_rc "lint broken db exits 1" 1
 assert_out "lint reports a bad date" "RUSTSEC-2099-0011.md:5:8: invalid date"
 assert_out "lint reports duplicate ids" "duplicate advisory ID RUSTSEC-2099-0010"

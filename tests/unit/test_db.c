@@ -1,11 +1,42 @@
 /* test_db.c - loading a database directory (spec §1.2), its indexes and
- * queries (spec §2.6): on the fixtures tests/data/db and tests/data/db-broken,
- * and on the real advisory database (spec §6 items 1, 9, 10, 12, 17). */
+ * queries (spec §2.6): on the fixtures tests/data/db and db-broken (written
+ * by tests/data/make-db-broken.sh), and on the real advisory database
+ * (spec §6 items 1, 9, 10, 12, 17). */
 #include "harness.h"
 
 #include <stdlib.h>
 
 /* ---- helpers ---- */
+
+/* The broken-database fixture, written once per run by
+ * tests/data/make-db-broken.sh into <tmp>/tests/data/db-broken (so that
+ * reported paths read as they would in the source tree).  NULL: failed. */
+static char broken_root[64];
+
+static void remove_broken_db(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", broken_root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "  (could not remove %s)\n", broken_root);
+}
+
+static const char *broken_db(void)
+{
+    static char path[256];
+    if (path[0])
+        return path;
+    snprintf(broken_root, sizeof broken_root, "/tmp/csec-db-broken-XXXXXX");
+    if (!mkdtemp(broken_root))
+        return NULL;
+    atexit(remove_broken_db);
+    char cmd[1024];
+    snprintf(path, sizeof path, "%s/tests/data/db-broken", broken_root);
+    snprintf(cmd, sizeof cmd, "bash %s/tests/data/make-db-broken.sh %s", test_source_dir(), path);
+    if (system(cmd) != 0)
+        path[0] = '\0';
+    return path[0] ? path : NULL;
+}
 
 static csec_db *open_fixture(const char *name)
 {
@@ -147,13 +178,13 @@ TEST(db, fixture_draft_validated_not_indexed)
     ASSERT_STR_EQ(l[0]->id, "RUSTSEC-2022-0003");
     csec_db_free(db);
 
-    /* a broken draft is reported (tests/data/db-broken/crates/ccc) */
+    /* a broken draft is reported (db-broken/crates/ccc) */
     errs e = {CSEC_BUF_INIT, 0};
     csec_db_options o = CSEC_DB_OPTIONS_INIT;
     o.on_error = collect_error;
     o.payload = &e;
     csec_diag d;
-    ASSERT_INT_EQ(csec_db_open(&db, test_path(test_source_dir(), "tests/data/db-broken"), &o, &d),
+    ASSERT_INT_EQ(csec_db_open(&db, broken_db(), &o, &d),
                   0);
     ASSERT_CONTAINS(e.b.ptr, "db-broken/crates/ccc/RUSTSEC-0000-0000.md:");
     ASSERT_CONTAINS(e.b.ptr, "missing table [versions]");
@@ -340,7 +371,7 @@ TEST(db, broken_lenient_reports_every_bad_file)
     o.payload = &e;
     csec_db *db = NULL;
     csec_diag d;
-    int rc = csec_db_open(&db, test_path(test_source_dir(), "tests/data/db-broken"), &o, &d);
+    int rc = csec_db_open(&db, broken_db(), &o, &d);
     ASSERT_INT_EQ(rc, 0);
     ASSERT(db != NULL);
     /* In load order; crates/README.md and zzz/.hidden.md are never read, and
@@ -364,7 +395,7 @@ TEST(db, broken_lenient_reports_every_bad_file)
     csec_db_free(db);
 
     /* Without a callback the errors are still counted. */
-    db = open_fixture("db-broken");
+    ASSERT_INT_EQ(csec_db_open(&db, broken_db(), NULL, &d), 0);
     ASSERT(db != NULL);
     ASSERT_INT_EQ(csec_db_error_count(db), 4);
     ASSERT_INT_EQ(csec_db_count(db), 2);
@@ -380,7 +411,7 @@ TEST(db, broken_strict_first_error_fatal)
     o.strict = true;
     csec_db *db = (csec_db *)1;
     csec_diag d;
-    int rc = csec_db_open(&db, test_path(test_source_dir(), "tests/data/db-broken"), &o, &d);
+    int rc = csec_db_open(&db, broken_db(), &o, &d);
     ASSERT_INT_EQ(rc, CSEC_EPARSE);
     ASSERT(db == NULL);
     ASSERT_INT_EQ(d.code, CSEC_EPARSE);
@@ -394,7 +425,7 @@ TEST(db, broken_strict_first_error_fatal)
     /* strict without a callback, and a clean directory loads in strict mode */
     csec_db_options s = CSEC_DB_OPTIONS_INIT;
     s.strict = true;
-    ASSERT_INT_EQ(csec_db_open(&db, test_path(test_source_dir(), "tests/data/db-broken"), &s, NULL),
+    ASSERT_INT_EQ(csec_db_open(&db, broken_db(), &s, NULL),
                   CSEC_EPARSE);
     ASSERT(db == NULL);
     ASSERT_INT_EQ(csec_db_open(&db, test_path(test_source_dir(), "tests/data/db"), &s, &d), 0);
