@@ -606,10 +606,11 @@ static size_t start_workers(worker *workers, pthread_t *tids, size_t from, size_
 
 /* ---- the listing cache (lib/listing.h) ---- */
 
-static void start_listing_cache(load_pool *pool, const char *root)
+/* `git_dir`: the checkout has a .git directory, where the cache lives. */
+static void start_listing_cache(load_pool *pool, const char *root, bool git_dir)
 {
     struct timespec now;
-    if (!csec__listing_enabled(root) || clock_gettime(CLOCK_REALTIME, &now) != 0)
+    if (!git_dir || !csec__listing_enabled() || clock_gettime(CLOCK_REALTIME, &now) != 0)
         return;
     pool->start_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
     pool->cache_on = true;
@@ -671,7 +672,8 @@ static void save_listing_cache(csec_db *db, const load_pool *pool, const char *r
     csec_buf_free(&out);
 }
 
-static int load_tree(csec_db *db, const char *root, const csec_db_options *opts, csec_diag *d)
+static int load_tree(csec_db *db, const char *root, bool git_dir, const csec_db_options *opts,
+                     csec_diag *d)
 {
     load_pool pool;
     memset(&pool, 0, sizeof pool);
@@ -686,7 +688,7 @@ static int load_tree(csec_db *db, const char *root, const csec_db_options *opts,
             pool.wanted[i] = opts->packages[i];
         qsort(pool.wanted, pool.nwanted, sizeof *pool.wanted, cmp_str_ptr);
     }
-    start_listing_cache(&pool, root);
+    start_listing_cache(&pool, root, git_dir);
     pthread_mutex_init(&pool.mu, NULL);
     pthread_cond_init(&pool.cv, NULL);
     worker workers[LOAD_MAX_THREADS];
@@ -790,14 +792,15 @@ static void on_git_time(const char *path, int64_t time, void *payload)
     }
 }
 
-static bool has_dot_git(const char *root)
+/* The mode of <root>/.git (a directory, or a file in a worktree), or 0. */
+static mode_t dot_git_mode(const char *root)
 {
     csec_buf p = CSEC_BUF_INIT;
     csec_buf_printf(&p, "%s/.git", root);
     struct stat st;
-    bool yes = stat(p.ptr, &st) == 0;
+    mode_t mode = stat(p.ptr, &st) == 0 ? st.st_mode : 0;
     csec_buf_free(&p);
-    return yes;
+    return mode;
 }
 
 int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, csec_diag *d)
@@ -811,7 +814,8 @@ int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, c
         root_len--;
     char *root = csec__xstrndup(path, root_len);
 
-    if ((rc = load_tree(db, root, opts, d)) < 0)
+    mode_t git = dot_git_mode(root);
+    if ((rc = load_tree(db, root, S_ISDIR(git), opts, d)) < 0)
         goto done;
     build_indexes(db);
 
@@ -827,7 +831,7 @@ int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, c
     }
     /* Only ask git when there is a .git: starting libgit2 costs more than
      * loading the whole database. */
-    if ((opts && opts->git_times) || has_dot_git(root)) {
+    if ((opts && opts->git_times) || git != 0) {
         csec_diag gd;
         if (csec__git_head(root, db->commit, &db->commit_time, &gd) == 0)
             db->has_commit = true;

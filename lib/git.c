@@ -238,17 +238,11 @@ static bool memo_read(const char *gitdir, const char *oid, int64_t *time)
 /* Written to a temporary name and renamed, so readers see all or nothing. */
 static void memo_write(const char *gitdir, const char *oid, int64_t time)
 {
-    csec_buf tmp = CSEC_BUF_INIT, path = CSEC_BUF_INIT;
-    csec_buf_printf(&tmp, "%s/" HEAD_MEMO ".%ld.tmp", gitdir, (long)getpid());
+    csec_buf text = CSEC_BUF_INIT, path = CSEC_BUF_INIT;
+    csec_buf_printf(&text, "%s %lld\n", oid, (long long)time);
     csec_buf_printf(&path, "%s/" HEAD_MEMO, gitdir);
-    FILE *f = fopen(tmp.ptr, "w");
-    if (f) {
-        bool ok = fprintf(f, "%s %lld\n", oid, (long long)time) > 0;
-        ok = fclose(f) == 0 && ok;
-        if (!ok || rename(tmp.ptr, path.ptr) != 0)
-            unlink(tmp.ptr);
-    }
-    csec_buf_free(&tmp);
+    csec__write_file_atomic(path.ptr, text.ptr, text.len); /* failing is fine */
+    csec_buf_free(&text);
     csec_buf_free(&path);
 }
 

@@ -2,16 +2,11 @@
  * when they are safe to use). */
 #include "listing.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define HEADER "cratesec-listing 1"
-/* Bigger than any advisory database needs; a larger file is not ours. */
-#define MAX_FILE (64u << 20)
 
 void csec__dir_stamp_of(csec__dir_stamp *s, const struct stat *st)
 {
@@ -136,35 +131,11 @@ int csec__listing_read(csec__listing *l, const char *root)
     memset(l, 0, sizeof *l);
     csec_buf path = CSEC_BUF_INIT;
     csec_buf_printf(&path, "%s/.git/" CSEC__LISTING_FILE, root);
-    int fd = open(path.ptr, O_RDONLY | O_CLOEXEC);
-    csec_buf_free(&path);
-    if (fd < 0)
-        return -1;
-    struct stat st;
     char *text = NULL;
-    size_t got = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size < MAX_FILE) {
-        size_t size = (size_t)st.st_size;
-        text = csec__xmalloc(size + 1);
-        while (got < size) {
-            ssize_t r = read(fd, text + got, size - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        if (got != size) {
-            free(text);
-            text = NULL;
-        }
-    }
-    close(fd);
-    if (!text)
-        return -1;
-    text[got] = '\0';
-    return csec__listing_parse(l, text, got);
+    size_t len = 0;
+    int rc = csec__read_file(&text, &len, path.ptr, NULL);
+    csec_buf_free(&path);
+    return rc < 0 ? -1 : csec__listing_parse(l, text, len);
 }
 
 size_t csec__listing_lower_bound(const csec__listing *l, const char *path)
@@ -222,46 +193,15 @@ bool csec__listing_add(csec_buf *out, const char *path, const csec__dir_stamp *s
 
 int csec__listing_commit(const char *root, const csec_buf *out)
 {
-    csec_buf tmp = CSEC_BUF_INIT, path = CSEC_BUF_INIT;
-    csec_buf_printf(&tmp, "%s/.git/" CSEC__LISTING_FILE ".%ld.tmp", root, (long)getpid());
+    csec_buf path = CSEC_BUF_INIT;
     csec_buf_printf(&path, "%s/.git/" CSEC__LISTING_FILE, root);
-    int rc = 0;
-    int fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = -errno;
-        goto done;
-    }
-    for (size_t off = 0; off < out->len;) {
-        ssize_t w = write(fd, out->ptr + off, out->len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = w < 0 ? -errno : -EIO;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp.ptr, path.ptr) != 0)
-        rc = -errno;
-    if (rc != 0)
-        unlink(tmp.ptr);
-done:
-    csec_buf_free(&tmp);
+    int rc = csec__write_file_atomic(path.ptr, out->ptr, out->len);
     csec_buf_free(&path);
     return rc;
 }
 
-bool csec__listing_enabled(const char *root)
+bool csec__listing_enabled(void)
 {
     const char *off = getenv("CRATESEC_NO_LISTING_CACHE");
-    if (off && *off)
-        return false;
-    csec_buf git = CSEC_BUF_INIT;
-    csec_buf_printf(&git, "%s/.git", root);
-    struct stat st;
-    bool yes = stat(git.ptr, &st) == 0 && S_ISDIR(st.st_mode);
-    csec_buf_free(&git);
-    return yes;
+    return !(off && *off);
 }

@@ -99,9 +99,9 @@ bool csec__listing_add(csec_buf *out, const char *path, const csec__dir_stamp *s
  * a checkout that cannot be written to is not an error worth reporting. */
 int csec__listing_commit(const char *root, const csec_buf *out);
 
-/* Whether loads of `root` use the cache: a .git directory, and
- * CRATESEC_NO_LISTING_CACHE unset or empty. */
-bool csec__listing_enabled(const char *root);
+/* Whether CRATESEC_NO_LISTING_CACHE leaves the cache on (the loader also
+ * requires a .git directory). */
+bool csec__listing_enabled(void);
 
 /* What the listing cache did in the load of `db`: directories listed,
  * directories whose remembered listing was used, and whether a new listing

@@ -2,10 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void out_of_memory(size_t n)
 {
@@ -197,6 +199,37 @@ int csec__read_file(char **out, size_t *len, const char *path, csec_diag *d)
     *len = b.len;
     *out = csec_buf_detach(&b);
     return 0;
+}
+
+int csec__write_file_atomic(const char *path, const void *data, size_t len)
+{
+    csec_buf tmp = CSEC_BUF_INIT;
+    csec_buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
+    int rc = 0;
+    int fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = -errno;
+        goto done;
+    }
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, (const char *)data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = w < 0 ? -errno : -EIO;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) != 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && rename(tmp.ptr, path) != 0)
+        rc = -errno;
+    if (rc != 0)
+        unlink(tmp.ptr);
+done:
+    csec_buf_free(&tmp);
+    return rc;
 }
 
 void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col)

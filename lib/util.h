@@ -56,6 +56,10 @@ void csec__diag_clear(csec_diag *d);
 /* Reads a whole file (NUL-terminated) into *out / *len; caller frees with free().
  * Returns 0 or CSEC_EIO with d filled. */
 int csec__read_file(char **out, size_t *len, const char *path, csec_diag *d);
+/* Writes `len` bytes to `path` through a temporary file in the same directory
+ * and a rename, so that readers see the old file or the new one, never half
+ * of it.  Returns 0 or -errno (the temporary file is then removed). */
+int csec__write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Position (1-based line and byte column) of offset `off` in `s`. */
 void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col);
