@@ -9,6 +9,7 @@
 #include "http.h"
 
 #include "api.h"
+#include "pages.h"
 #include "util.h"
 
 #include <arpa/inet.h>
