@@ -20,7 +20,7 @@ static void on_error(const csec_diag *d, void *payload)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t reported = 0;
-    csec_index_options o = {on_error, &reported};
+    csec_index_options o = {on_error, &reported, 1};
     csec_index *ix = csec__index_new(&o);
     const csec_index_crate *c = NULL;
     int rc = csec__index_add_file(&c, ix, "fuzz", NULL, (const char *)data, size);

@@ -1,6 +1,7 @@
 /* deps.c - dependency-aware security over a registry index (see deps.h). */
 #include "deps.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -584,19 +585,44 @@ size_t csec__deps_path(const csec_deps_report *r, size_t node, size_t *out, size
 
 /* ---- 3. ecosystem impact ---- */
 
+/* The reverse dependencies, per depended-upon name: a block listing every
+ * crate whose newest release depends on that name (normal or build, same
+ * registry), one dependency per entry, a dependent's entries adjacent.
+ * Blocks are keyed by the name as dependencies write it, normalised, so the
+ * crates that depend on a name the index lacks are known the moment a crate
+ * of that name appears.
+ *
+ * Blocks are immutable and shared between generations: the next generation
+ * (csec__deps_rev_apply) rebuilds only the blocks of the names that a changed
+ * crate's newest release depended on before or depends on now, and copies
+ * the table of the rest.  As with index generations, each holds its
+ * successor, so they are freed oldest first; the oldest frees the blocks its
+ * successor replaced. */
+
 typedef struct rev_entry {
-    uint32_t from; /* the dependent crate's position in the index */
+    const csec_index_crate *from; /* the dependent, in the generation's index */
     const csec_index_dep *dep;
 } rev_entry;
 
+typedef struct rev_block {
+    uint32_t hash;  /* of the normalised key */
+    uint32_t count; /* distinct dependents */
+    size_t n;
+    const char *key; /* a dependency's name (interned in the index) */
+    rev_entry ent[];
+} rev_block;
+
 struct csec_deps_rev {
     const csec_index *idx;
-    size_t ncrates;
-    ptrmap pos;                          /* crate -> position */
-    const csec_index_version **newest;   /* per crate, NULL when none */
-    size_t *off;                         /* entries of crate i: ent[off[i] .. off[i+1]) */
-    rev_entry *ent;
-    uint32_t *count;                     /* distinct dependents per crate */
+    rev_block **table; /* open addressing by key */
+    size_t cap, nblocks;
+    _Atomic long refs;
+    csec_deps_rev *succ;
+    bool has_pred;
+    /* Blocks of the predecessor this generation replaced or dropped (freed
+     * with the predecessor), and blocks made for this one (freed on discard). */
+    rev_block **replaced, **made;
+    size_t nreplaced, nmade;
 };
 
 static const csec_index_version *newest_release(const csec_index_crate *c)
@@ -605,89 +631,323 @@ static const csec_index_version *newest_release(const csec_index_crate *c)
     return v ? v : csec__index_newest(c, false, true);
 }
 
-/* The position of the crate a dependency names, or NONE; names are interned
- * in the index, so the lookup is cached by name pointer. */
-static size_t dep_target(csec_deps_rev *r, ptrmap *names, const csec_index_dep *d)
-{
-    size_t *hit = pm_get(names, d->name);
-    if (hit)
-        return *hit;
-    const csec_index_crate *t = csec__index_find(r->idx, d->name);
-    size_t *p = t ? pm_get(&r->pos, t) : NULL;
-    size_t id = p ? *p : CSEC_DEPS_NONE;
-    pm_put(names, d->name, id);
-    return id;
-}
-
 static bool rev_counts(const csec_index_dep *d)
 {
     return d->kind != CSEC_INDEX_DEP_DEV && !d->registry;
+}
+
+static rev_block **rev_slot(rev_block **table, size_t cap, const char *key, uint32_t h)
+{
+    size_t mask = cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (!table[i] || (table[i]->hash == h && csec__index_same_name(table[i]->key, key)))
+            return &table[i];
+    }
+}
+
+static const rev_block *rev_find(const csec_deps_rev *r, const char *name)
+{
+    if (!r->cap || !name)
+        return NULL;
+    return *rev_slot(r->table, r->cap, name, csec__index_name_hash(name));
+}
+
+static void rev_resize(csec_deps_rev *r, size_t ncap)
+{
+    rev_block **old = r->table;
+    size_t oldcap = r->cap;
+    r->table = csec__xcalloc(ncap, sizeof *r->table);
+    r->cap = ncap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i])
+            *rev_slot(r->table, ncap, old[i]->key, old[i]->hash) = old[i];
+    free(old);
+}
+
+static void rev_delete_at(csec_deps_rev *r, size_t i)
+{
+    size_t mask = r->cap - 1;
+    for (size_t j = (i + 1) & mask; r->table[j]; j = (j + 1) & mask) {
+        size_t home = r->table[j]->hash & mask;
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            r->table[i] = r->table[j];
+            i = j;
+        }
+    }
+    r->table[i] = NULL;
+}
+
+/* A growing list of entries for one key, while blocks are built. */
+typedef struct rev_builder {
+    const char *key;
+    uint32_t hash;
+    rev_entry *ent;
+    size_t n, cap;
+} rev_builder;
+
+typedef struct builders {
+    rev_builder *b;
+    size_t n, cap;
+    ptrmap by_key; /* interned key pointer -> builder (a fast path) */
+    size_t *slots; /* open addressing by normalised key: builder index + 1 */
+    size_t scap;
+} builders;
+
+static rev_builder *builder_for(builders *bs, const char *key)
+{
+    size_t *hit = pm_get(&bs->by_key, key);
+    if (hit)
+        return &bs->b[*hit];
+    uint32_t h = csec__index_name_hash(key);
+    if ((bs->n + 1) * 2 > bs->scap) {
+        size_t ncap = bs->scap ? bs->scap * 2 : 1024;
+        size_t *ns = csec__xcalloc(ncap, sizeof *ns);
+        for (size_t i = 0; i < bs->scap; i++) {
+            if (!bs->slots[i])
+                continue;
+            size_t j = bs->b[bs->slots[i] - 1].hash & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = bs->slots[i];
+        }
+        free(bs->slots);
+        bs->slots = ns;
+        bs->scap = ncap;
+    }
+    size_t mask = bs->scap - 1, i = h & mask;
+    for (; bs->slots[i]; i = (i + 1) & mask) {
+        rev_builder *x = &bs->b[bs->slots[i] - 1];
+        if (x->hash == h && csec__index_same_name(x->key, key)) {
+            pm_put(&bs->by_key, key, bs->slots[i] - 1);
+            return x;
+        }
+    }
+    if (bs->n == bs->cap) {
+        bs->cap = bs->cap ? bs->cap * 2 : 1024;
+        bs->b = csec__xrealloc(bs->b, csec__mul(bs->cap, sizeof *bs->b));
+    }
+    rev_builder *x = &bs->b[bs->n];
+    memset(x, 0, sizeof *x);
+    x->key = key;
+    x->hash = h;
+    bs->slots[i] = ++bs->n;
+    pm_put(&bs->by_key, key, bs->n - 1);
+    return x;
+}
+
+static void builder_add(rev_builder *x, const csec_index_crate *from, const csec_index_dep *dep)
+{
+    if (x->n == x->cap) {
+        x->cap = x->cap ? x->cap * 2 : 4;
+        x->ent = csec__xrealloc(x->ent, csec__mul(x->cap, sizeof *x->ent));
+    }
+    x->ent[x->n++] = (rev_entry){from, dep};
+}
+
+static void builders_free(builders *bs)
+{
+    for (size_t i = 0; i < bs->n; i++)
+        free(bs->b[i].ent);
+    free(bs->b);
+    free(bs->slots);
+    pm_free(&bs->by_key);
+}
+
+/* Adds the entries of crate `c`'s newest release to the builders. */
+static void add_dependent(builders *bs, const csec_index_crate *c)
+{
+    const csec_index_version *v = c ? newest_release(c) : NULL;
+    for (uint32_t j = 0; v && j < v->deps_count; j++)
+        if (rev_counts(v->deps[j]))
+            builder_add(builder_for(bs, v->deps[j]->name), c, v->deps[j]);
+}
+
+static rev_block *block_new(const char *key, uint32_t h, const rev_entry *a, size_t na,
+                            const rev_entry *b, size_t nb)
+{
+    rev_block *blk = csec__xmalloc(sizeof *blk + csec__mul(na + nb, sizeof(rev_entry)));
+    blk->hash = h;
+    blk->key = key;
+    blk->n = na + nb;
+    if (na)
+        memcpy(blk->ent, a, na * sizeof *a);
+    if (nb)
+        memcpy(blk->ent + na, b, nb * sizeof *b);
+    blk->count = 0;
+    for (size_t i = 0; i < blk->n; i++)
+        if (i == 0 || blk->ent[i].from != blk->ent[i - 1].from)
+            blk->count++;
+    return blk;
+}
+
+static void rev_put(csec_deps_rev *r, rev_block *blk)
+{
+    if ((r->nblocks + 1) * 4 > r->cap * 3)
+        rev_resize(r, r->cap ? r->cap * 2 : 1024);
+    rev_block **s = rev_slot(r->table, r->cap, blk->key, blk->hash);
+    if (!*s)
+        r->nblocks++;
+    *s = blk;
+}
+
+static void push_block(rev_block ***list, size_t *n, rev_block *b)
+{
+    /* Lists are short-lived and grow by doubling at powers of two. */
+    if ((*n & (*n - 1)) == 0)
+        *list = csec__xrealloc(*list, csec__mul(*n ? *n * 2 : 1, sizeof **list));
+    (*list)[(*n)++] = b;
 }
 
 csec_deps_rev *csec__deps_rev_new(const csec_index *idx)
 {
     csec_deps_rev *r = csec__xcalloc(1, sizeof *r);
     r->idx = idx;
-    r->ncrates = csec__index_crate_count(idx);
-    size_t n = r->ncrates;
-    r->newest = csec__xcalloc(n + 1, sizeof *r->newest);
-    r->off = csec__xcalloc(n + 2, sizeof *r->off);
-    r->count = csec__xcalloc(n + 1, sizeof *r->count);
-    for (size_t i = 0; i < n; i++) {
-        const csec_index_crate *c = csec__index_crate_at(idx, i);
-        pm_put(&r->pos, c, i);
-        r->newest[i] = newest_release(c);
-    }
-    /* Two passes: count the entries per depended-upon crate, then place
-     * them (in dependent order, so one dependent's entries are adjacent). */
-    ptrmap names = {0};
-    for (size_t i = 0; i < n; i++) {
-        const csec_index_version *v = r->newest[i];
-        for (uint32_t j = 0; v && j < v->deps_count; j++) {
-            size_t t = rev_counts(v->deps[j]) ? dep_target(r, &names, v->deps[j]) : CSEC_DEPS_NONE;
-            if (t != CSEC_DEPS_NONE)
-                r->off[t + 1]++;
-        }
-    }
+    atomic_init(&r->refs, 1);
+    builders bs = {0};
+    size_t n = csec__index_crate_count(idx);
     for (size_t i = 0; i < n; i++)
-        r->off[i + 1] += r->off[i];
-    r->ent = csec__xcalloc(r->off[n] + 1, sizeof *r->ent);
-    size_t *fill = csec__xcalloc(n + 1, sizeof *fill);
-    memcpy(fill, r->off, n * sizeof *fill);
-    for (size_t i = 0; i < n; i++) {
-        const csec_index_version *v = r->newest[i];
-        for (uint32_t j = 0; v && j < v->deps_count; j++) {
-            size_t t = rev_counts(v->deps[j]) ? dep_target(r, &names, v->deps[j]) : CSEC_DEPS_NONE;
-            if (t == CSEC_DEPS_NONE)
-                continue;
-            size_t at = fill[t]++;
-            if (at == r->off[t] || r->ent[at - 1].from != (uint32_t)i)
-                r->count[t]++;
-            r->ent[at].from = (uint32_t)i;
-            r->ent[at].dep = v->deps[j];
-        }
-    }
-    free(fill);
-    pm_free(&names);
+        add_dependent(&bs, csec__index_crate_at(idx, i));
+    size_t cap = 1024;
+    while (bs.n * 4 > cap * 3)
+        cap *= 2;
+    r->table = csec__xcalloc(cap, sizeof *r->table);
+    r->cap = cap;
+    for (size_t i = 0; i < bs.n; i++)
+        rev_put(r, block_new(bs.b[i].key, bs.b[i].hash, bs.b[i].ent, bs.b[i].n, NULL, 0));
+    builders_free(&bs);
     return r;
+}
+
+int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_index *next_idx)
+{
+    *out = NULL;
+    if (prev->succ || csec__index_predecessor(next_idx) != prev->idx)
+        return CSEC_EINVAL;
+    const csec_index_delta *delta;
+    size_t nd;
+    csec__index_delta(next_idx, &delta, &nd);
+    csec_deps_rev *r = csec__xcalloc(1, sizeof *r);
+    r->idx = next_idx;
+    atomic_init(&r->refs, 1);
+    r->cap = prev->cap ? prev->cap : 1024;
+    r->table = csec__xcalloc(r->cap, sizeof *r->table);
+    if (prev->cap)
+        memcpy(r->table, prev->table, prev->cap * sizeof *r->table);
+    r->nblocks = prev->nblocks;
+
+    /* The old records whose entries go, and the new records' entries. */
+    ptrmap gone = {0};
+    builders added = {0};
+    builders touched = {0}; /* the names whose block changes */
+    for (size_t i = 0; i < nd; i++) {
+        const csec_index_crate *o = delta[i].old, *c = delta[i].new_crate;
+        if (o) {
+            pm_put(&gone, o, 1);
+            const csec_index_version *v = newest_release(o);
+            for (uint32_t j = 0; v && j < v->deps_count; j++)
+                if (rev_counts(v->deps[j]))
+                    builder_for(&touched, v->deps[j]->name);
+        }
+        add_dependent(&added, c);
+    }
+    for (size_t i = 0; i < added.n; i++)
+        builder_for(&touched, added.b[i].key);
+    for (size_t i = 0; i < touched.n; i++) {
+        const rev_builder *t = &touched.b[i];
+        rev_block **s = rev_slot(r->table, r->cap, t->key, t->hash);
+        rev_block *old = *s;
+        /* What stays of the old block, then the new entries for this key. */
+        rev_entry *keep = NULL;
+        size_t nkeep = 0;
+        if (old) {
+            keep = csec__xmalloc(csec__mul(old->n + 1, sizeof *keep));
+            for (size_t k = 0; k < old->n; k++)
+                if (!pm_get(&gone, old->ent[k].from))
+                    keep[nkeep++] = old->ent[k];
+        }
+        size_t *ai = pm_get(&added.by_key, t->key);
+        const rev_builder *add = NULL;
+        if (!ai) {
+            /* Another spelling of the same name: look it up properly. */
+            for (size_t k = 0; k < added.n && !add; k++)
+                if (added.b[k].hash == t->hash && csec__index_same_name(added.b[k].key, t->key))
+                    add = &added.b[k];
+        } else {
+            add = &added.b[*ai];
+        }
+        if (old)
+            push_block(&r->replaced, &r->nreplaced, old);
+        if (nkeep + (add ? add->n : 0) == 0) {
+            if (old) {
+                rev_delete_at(r, (size_t)(s - r->table));
+                r->nblocks--;
+            }
+        } else {
+            rev_block *blk = block_new(old ? old->key : t->key, t->hash, keep, nkeep,
+                                       add ? add->ent : NULL, add ? add->n : 0);
+            push_block(&r->made, &r->nmade, blk);
+            if (old)
+                *s = blk;
+            else
+                rev_put(r, blk);
+        }
+        free(keep);
+    }
+    pm_free(&gone);
+    builders_free(&added);
+    builders_free(&touched);
+    prev->succ = r;
+    r->has_pred = true;
+    atomic_fetch_add(&r->refs, 1); /* held by prev */
+    *out = r;
+    return 0;
 }
 
 void csec__deps_rev_free(csec_deps_rev *r)
 {
-    if (!r)
+    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
-    pm_free(&r->pos);
-    free(r->newest);
-    free(r->off);
-    free(r->ent);
-    free(r->count);
+    csec_deps_rev *succ = r->succ;
+    if (succ) {
+        for (size_t i = 0; i < succ->nreplaced; i++)
+            free(succ->replaced[i]);
+        free(succ->replaced);
+        succ->replaced = NULL;
+        succ->nreplaced = 0;
+        succ->has_pred = false;
+    } else {
+        for (size_t i = 0; i < r->cap; i++)
+            free(r->table[i]);
+    }
+    free(r->replaced);
+    free(r->made);
+    free(r->table);
     free(r);
+    csec__deps_rev_free(succ);
+}
+
+void csec__deps_rev_discard(csec_deps_rev *next, csec_deps_rev *prev)
+{
+    if (!next)
+        return;
+    if (prev && prev->succ == next) {
+        prev->succ = NULL;
+        for (size_t i = 0; i < next->nmade; i++)
+            free(next->made[i]);
+        free(next->made);
+        free(next->replaced);
+        free(next->table);
+        free(next);
+        return;
+    }
+    csec__deps_rev_free(next);
 }
 
 size_t csec__deps_rev_count(const csec_deps_rev *r, const csec_index_crate *c)
 {
-    size_t *p = c ? pm_get(&r->pos, c) : NULL;
-    return p ? r->count[*p] : 0;
+    const rev_block *b = c ? rev_find(r, c->name) : NULL;
+    return b ? b->count : 0;
 }
 
 static int cmp_item(const void *pa, const void *pb)
@@ -717,28 +977,28 @@ void csec__deps_impact(csec_deps_impact *out, const csec_deps_rev *r, const csec
     memset(out, 0, sizeof *out);
     const csec_index_crate *c =
         a->collection == CSEC_COLLECTION_CRATES ? csec__index_find(r->idx, a->package) : NULL;
-    size_t *p = c ? pm_get(&r->pos, c) : NULL;
-    if (!p)
+    if (!c)
         return;
-    size_t t = *p;
     out->crate = c;
-    out->dependents = r->count[t];
+    const rev_block *blk = rev_find(r, c->name);
+    out->dependents = blk ? blk->count : 0;
+    if (!blk)
+        return;
     bool *affected = csec__xcalloc(c->versions_count + 1, sizeof *affected);
     bool any = false;
     for (size_t i = 0; i < c->versions_count; i++)
         any |= affected[i] = csec_advisory_affects(a, &c->versions[i].version);
-    size_t nent = r->off[t + 1] - r->off[t];
-    if (!any || !nent) {
+    if (!any) {
         free(affected);
         return;
     }
-    out->items = csec__xcalloc(r->count[t] + 1, sizeof *out->items);
+    out->items = csec__xcalloc(blk->count + 1, sizeof *out->items);
     /* Requirements repeat a lot ("^1.0" across thousands of dependents):
      * parse and count each distinct one once. */
     reqcache reqs = {0};
-    size_t (*memo)[2] = csec__xcalloc(nent + 1, sizeof *memo); /* per cache slot */
-    for (size_t e = r->off[t]; e < r->off[t + 1]; e++) {
-        const rev_entry *en = &r->ent[e];
+    size_t (*memo)[2] = csec__xcalloc(blk->n + 1, sizeof *memo); /* per cache slot */
+    for (size_t e = 0; e < blk->n; e++) {
+        const rev_entry *en = &blk->ent[e];
         size_t before = reqs.n, slot = req_slot(&reqs, en->dep->req);
         if (slot == before && reqs.reqs[slot])
             count_matches(c, affected, reqs.reqs[slot], &memo[slot][0], &memo[slot][1]);
@@ -749,7 +1009,7 @@ void csec__deps_impact(csec_deps_impact *out, const csec_deps_rev *r, const csec
          * same release (another kind or target) replaces the first only when
          * it is the worse one. */
         csec_deps_impact_item *last = out->count ? &out->items[out->count - 1] : NULL;
-        const csec_index_crate *dc = csec__index_crate_at(r->idx, en->from);
+        const csec_index_crate *dc = en->from;
         bool only = hits == matching;
         if (last && last->crate == dc) {
             if (only && !last->only_affected) {
@@ -763,9 +1023,9 @@ void csec__deps_impact(csec_deps_impact *out, const csec_deps_rev *r, const csec
         }
         csec_deps_impact_item *it = &out->items[out->count++];
         it->crate = dc;
-        it->version = r->newest[en->from];
+        it->version = newest_release(dc);
         it->dep = en->dep;
-        it->rdeps = r->count[en->from];
+        it->rdeps = csec__deps_rev_count(r, dc);
         it->matching = matching;
         it->affected = hits;
         it->only_affected = only;

@@ -169,8 +169,9 @@ extern const char *const csec__deps_simplifications[];
 
 /* ---- 3. ecosystem impact ---- */
 
-/** Reverse dependencies of a whole index: built once (about a second's
- * fraction for the 2020 crates.io index), read-only afterwards. */
+/** Reverse dependencies of a whole index: built once for a loaded index,
+ * then kept up to date with it generation by generation
+ * (csec__deps_rev_apply); each generation is read-only. */
 typedef struct csec_deps_rev csec_deps_rev;
 
 /** Builds the reverse dependencies of the newest release (non-yanked,
@@ -178,7 +179,18 @@ typedef struct csec_deps_rev csec_deps_rev;
  * yanked are left out) of every crate of `idx`, normal and build
  * dependencies from the same registry only.  Never fails. */
 csec_deps_rev *csec__deps_rev_new(const csec_index *idx);
+/** The reverse dependencies of `next_idx`, a generation made by
+ * csec__index_apply from `prev`'s index: only the names that the changed
+ * crates' newest releases depended on before or depend on now are looked at
+ * again; everything else is shared with `prev`, which stays valid for its
+ * readers.  Returns 0, or CSEC_EINVAL when `next_idx` is not the next
+ * generation of prev's index or `prev` already has a successor. */
+int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_index *next_idx);
+/** Drops a reference; generations are freed oldest first (each holds its
+ * successor).  Accepts NULL. */
 void csec__deps_rev_free(csec_deps_rev *r);
+/** Throws away `next` (from csec__deps_rev_apply on `prev`) unshared. */
+void csec__deps_rev_discard(csec_deps_rev *next, csec_deps_rev *prev);
 /** The number of crates whose newest release depends on `c` (0 for NULL). */
 size_t csec__deps_rev_count(const csec_deps_rev *r, const csec_index_crate *c);
 

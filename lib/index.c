@@ -1,70 +1,128 @@
-/* index.c - Cargo registry index reader (see index.h). */
+/* index.c - the registry index in memory (see index.h): parsing crate files,
+ * interning, crate records, generations and lookups.  Loading a directory is
+ * index_dir.c; the sparse HTTP index is index_sparse.c.
+ *
+ * Memory is in three kinds, each freed by what owns it:
+ *
+ *  - interned objects (strings, dependency records and lists, feature maps),
+ *    shared by every crate and by every generation of an index: the core's
+ *    pool, freed with the last generation;
+ *  - one block per crate (crate_rec): the crate, its versions and their
+ *    version and publication-time texts, in one malloc; a generation points
+ *    to the blocks of its crates, and the next generation shares every block
+ *    whose crate file did not change;
+ *  - per generation: the sorted crate array and the name table.
+ *
+ * Generations (csec__index_apply) form a chain, oldest first.  Each holds a
+ * reference to its successor, so generations are freed oldest first; freeing
+ * the oldest frees the crate blocks that its successor replaced (or all of
+ * them when it has none).  A crate block is thus freed exactly once, after
+ * the last generation that could hand it out.
+ */
 #include "index.h"
 
-#include "files.h"
 #include "jsonparse.h"
 
-#include <dirent.h> /* DT_DIR */
-#include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-/* ---- byte pool over the arena ----
+/* ---- the core: what every generation of one index shares ---- */
+
+/* A slot of an interning table.  `ptr` is published last (release), so a
+ * reader that sees it non-NULL sees `len` and `hash` too. */
+typedef struct islot {
+    _Atomic(const void *) ptr;
+    uint32_t len;
+    uint32_t hash;
+} islot;
+
+typedef struct islots {
+    size_t cap; /* power of two */
+    struct islots *older; /* retired arrays, freed when no reader can be on them */
+    islot s[];
+} islots;
+
+/* Interning: one table maps byte strings to their single stored copy.  Keys
+ * are the stored objects themselves: a string's bytes, or the bytes of an
+ * array of pointers to interned things (so equal contents mean equal bytes).
+ * Strings and binary blobs use separate tables so that a blob is never
+ * returned where a string was asked for.
  *
- * The arena rounds every allocation to 16 bytes, which would double the size
- * of the typical short interned string; the pool carves big arena chunks at
- * the alignment each object needs. */
+ * Why a table of its own and not the project's map: the parallel load
+ * (index_dir.c) looks keys up from several threads while one of them may
+ * insert.  Lookups take no lock; inserts take the core's lock, re-check, and
+ * publish the slot with a release store; a table that grows is replaced
+ * whole and the old array kept until the parallel part ends. */
+typedef struct itab {
+    _Atomic(islots *) arr;
+    size_t count;
+} itab;
 
 #define POOL_CHUNK (256 * 1024)
 
-typedef struct pool {
-    char *cur;
+typedef struct pool_chunk {
+    struct pool_chunk *next;
+    _Alignas(16) unsigned char data[];
+} pool_chunk;
+
+typedef struct index_core {
+    pthread_mutex_t mu; /* inserts into the tables and the pool; generation links */
+    itab strings, blobs;
+    islots *retired;    /* grown-out-of arrays (while concurrent) */
+    bool concurrent;    /* lookups may run on other threads right now */
+    /* The pool: big chunks carved at each object's alignment (malloc would
+     * add 16 bytes to the typical 8-byte string). */
+    pool_chunk *chunks;
+    unsigned char *cur;
     size_t left;
-} pool;
+    size_t bytes; /* pool and tables */
+    csec_index_options opts;
+    /* The sparse HTTP client (index_sparse.c), when there is one. */
+    void *remote;
+    void (*remote_free)(void *);
+    /* The writer's parser (add_file, apply): one thread at a time. */
+    csec__index_parser *parser;
+} index_core;
 
-static void *pool_alloc(pool *p, csec_arena *a, size_t n, size_t align)
-{
-    size_t pad = (size_t)(-(uintptr_t)p->cur & (align - 1));
-    if (p->cur && pad <= p->left && n <= p->left - pad) {
-        char *r = p->cur + pad;
-        p->cur = r + n;
-        p->left -= pad + n;
-        return r;
-    }
-    if (n > POOL_CHUNK / 8)
-        return csec__arena_alloc(a, n); /* a block of its own; 16-aligned */
-    p->cur = csec__arena_alloc(a, POOL_CHUNK);
-    p->left = POOL_CHUNK;
-    char *r = p->cur;
-    p->cur += n;
-    p->left -= n;
-    return r;
-}
+/* One crate in one block: the record, its versions, then the texts. */
+typedef struct crate_rec {
+    csec_index_crate pub;
+    uint32_t hash;       /* of the normalised name */
+    uint32_t delta;      /* while an apply builds: its entry in the delta, +1 */
+    size_t size;         /* bytes of the block */
+} crate_rec;
 
-/* ---- interning ----
- *
- * One open-addressing table maps byte strings to their single stored copy.
- * Keys are the stored objects themselves: a string's bytes, or the bytes of
- * an array of pointers to interned things (so equal contents mean equal
- * bytes).  Strings and binary blobs use separate tables so a blob is never
- * returned where a string was asked for, or the other way round. */
+struct csec_index {
+    index_core *core;
+    _Atomic long refs;
+    csec_index *pred, *succ; /* the chain of generations (core->mu) */
 
-typedef struct ientry {
-    const void *ptr;
-    uint32_t len;
-    uint32_t hash;
-} ientry;
+    crate_rec **crates; /* by name after a load or an apply; add_file appends */
+    size_t ncrates, capcrates;
+    crate_rec **table; /* open addressing by normalised name */
+    size_t tabcap;
+    size_t nversions;
+    size_t rec_bytes; /* of the crate blocks reachable from this generation */
 
-typedef struct itab {
-    ientry *slots;
-    size_t cap; /* power of two or 0 */
-    size_t count;
-} itab;
+    /* What this generation changed in its predecessor's (apply). */
+    csec_index_delta *delta;
+    size_t ndelta;
+    /* Crates replaced by add_file: freed with this generation. */
+    crate_rec **graveyard;
+    size_t ngrave, capgrave;
+
+    csec_index_stats stats;
+    const char *dl, *api;
+    bool auth_required;
+    char source[41]; /* what the data is: a commit id, or "" */
+    int64_t source_time;
+};
+
+/* ---- hashing ---- */
 
 static uint64_t hash_bytes(const void *data, size_t n)
 {
@@ -73,7 +131,7 @@ static uint64_t hash_bytes(const void *data, size_t n)
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h = (h ^ w) * 0x94d049bb133111ebULL;
         h ^= h >> 31;
         p += 8;
         n -= 8;
@@ -89,168 +147,161 @@ static uint64_t hash_bytes(const void *data, size_t n)
     return h;
 }
 
-static void itab_grow(itab *t)
+/* ---- the pool (core->mu held, or the only thread) ---- */
+
+static void *pool_alloc(index_core *c, size_t n, size_t align)
 {
-    size_t ncap = t->cap ? t->cap * 2 : 1024;
-    ientry *ns = csec__xcalloc(ncap, sizeof *ns);
-    for (size_t i = 0; i < t->cap; i++) {
-        ientry *e = &t->slots[i];
-        if (!e->ptr)
-            continue;
-        size_t j = e->hash & (ncap - 1);
-        while (ns[j].ptr)
-            j = (j + 1) & (ncap - 1);
-        ns[j] = *e;
+    size_t pad = (size_t)(-(uintptr_t)c->cur & (align - 1));
+    if (c->cur && pad <= c->left && n <= c->left - pad) {
+        unsigned char *r = c->cur + pad;
+        c->cur = r + n;
+        c->left -= pad + n;
+        return r;
     }
-    free(t->slots);
-    t->slots = ns;
-    t->cap = ncap;
+    size_t size = n > POOL_CHUNK / 8 ? n : POOL_CHUNK;
+    pool_chunk *ch = csec__xmalloc(sizeof *ch + size);
+    c->bytes += sizeof *ch + size;
+    if (size != POOL_CHUNK && c->chunks) {
+        /* A big object gets a chunk of its own behind the current one, so
+         * the current chunk's free space stays usable. */
+        ch->next = c->chunks->next;
+        c->chunks->next = ch;
+        return ch->data;
+    }
+    ch->next = c->chunks;
+    c->chunks = ch;
+    c->cur = ch->data + n;
+    c->left = size - n;
+    return ch->data;
 }
 
-static void itab_free(itab *t)
+/* ---- interning ---- */
+
+static islots *islots_new(size_t cap)
 {
-    free(t->slots);
-    t->slots = NULL;
-    t->cap = t->count = 0;
+    islots *a = csec__xcalloc(1, sizeof *a + csec__mul(cap, sizeof(islot)));
+    a->cap = cap;
+    return a;
 }
 
-/* ---- the index ---- */
-
-typedef struct crate_rec {
-    csec_index_crate pub;
-    size_t pos;    /* position in idx->crates */
-    uint32_t hash; /* of the normalised name */
-} crate_rec;
-
-/* A version being collected from one file, with its line for diagnostics. */
-typedef struct vtmp {
-    csec_index_version v;
-    uint32_t line;
-} vtmp;
-
-typedef struct ftmp {
-    const char *name;
-    csec_strlist values;
-    uint32_t order; /* keeps `features` before `features2` when sorting */
-} ftmp;
-
-struct csec_index {
-    csec_arena arena;
-    pool pool;
-    itab strings;
-    itab blobs;
-    csec_index_options opts;
-
-    crate_rec **crates;
-    size_t ncrates, capcrates;
-    crate_rec **table; /* open addressing by normalised name */
-    size_t tabcap;
-    size_t nversions;
-
-    csec_index_stats stats;
-    const char *dl, *api;
-    bool auth_required;
-
-    /* The sparse HTTP client (index_sparse.c), when there is one. */
-    void *remote;
-    void (*remote_free)(void *);
-
-    /* Scratch reused for every file and line. */
-    vtmp *vt;
-    size_t nvt, capvt;
-    const void **ptrs; /* a list being built: dependency or string pointers */
-    size_t nptrs, capptrs;
-    ftmp *feats;
-    size_t nfeats, capfeats;
-    csec_buf name, vers;
-    size_t name_off, vers_off; /* byte offsets of their values in the line */
-    const char *crate_name;    /* canonical name of the file being read, in pool */
-};
-
-static const char *intern_str(csec_index *ix, const char *s, size_t len)
+static const void *itab_find(itab *t, const void *key, size_t len, uint32_t h)
 {
-    if (len > UINT32_MAX)
-        return csec__arena_strndup(&ix->arena, s, len);
-    itab *t = &ix->strings;
-    if ((t->count + 1) * 4 > t->cap * 3)
-        itab_grow(t);
-    uint32_t h = (uint32_t)hash_bytes(s, len);
-    size_t mask = t->cap - 1, i = h & mask;
-    for (; t->slots[i].ptr; i = (i + 1) & mask) {
-        ientry *e = &t->slots[i];
-        if (e->hash == h && e->len == len && memcmp(e->ptr, s, len) == 0)
-            return e->ptr;
+    islots *a = atomic_load_explicit(&t->arr, memory_order_acquire);
+    if (!a)
+        return NULL;
+    size_t mask = a->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const void *p = atomic_load_explicit(&a->s[i].ptr, memory_order_acquire);
+        if (!p)
+            return NULL;
+        if (a->s[i].hash == h && a->s[i].len == len && memcmp(p, key, len) == 0)
+            return p;
     }
-    char *copy = pool_alloc(&ix->pool, &ix->arena, len + 1, 1);
-    memcpy(copy, s, len);
-    copy[len] = '\0';
-    t->slots[i] = (ientry){copy, (uint32_t)len, h};
+}
+
+/* Inserts a copy (core->mu held; the key is known to be absent). */
+static const void *itab_insert(index_core *c, itab *t, const void *key, size_t len, uint32_t h,
+                               size_t align, bool nul)
+{
+    islots *a = atomic_load_explicit(&t->arr, memory_order_relaxed);
+    if (!a || (t->count + 1) * 4 > a->cap * 3) {
+        size_t ncap = a ? a->cap * 2 : 1024;
+        islots *na = islots_new(ncap);
+        c->bytes += ncap * sizeof(islot);
+        for (size_t i = 0; a && i < a->cap; i++) {
+            const void *p = atomic_load_explicit(&a->s[i].ptr, memory_order_relaxed);
+            if (!p)
+                continue;
+            size_t j = a->s[i].hash & (ncap - 1);
+            while (atomic_load_explicit(&na->s[j].ptr, memory_order_relaxed))
+                j = (j + 1) & (ncap - 1);
+            na->s[j].len = a->s[i].len;
+            na->s[j].hash = a->s[i].hash;
+            atomic_store_explicit(&na->s[j].ptr, p, memory_order_relaxed);
+        }
+        atomic_store_explicit(&t->arr, na, memory_order_release);
+        if (a) {
+            c->bytes -= a->cap * sizeof(islot);
+            if (c->concurrent) {
+                a->older = c->retired;
+                c->retired = a;
+            } else {
+                free(a);
+            }
+        }
+        a = na;
+    }
+    void *copy = pool_alloc(c, len + (nul ? 1 : 0), align);
+    memcpy(copy, key, len);
+    if (nul)
+        ((char *)copy)[len] = '\0';
+    size_t mask = a->cap - 1, i = h & mask;
+    while (atomic_load_explicit(&a->s[i].ptr, memory_order_relaxed))
+        i = (i + 1) & mask;
+    a->s[i].len = (uint32_t)len;
+    a->s[i].hash = h;
+    atomic_store_explicit(&a->s[i].ptr, copy, memory_order_release);
     t->count++;
     return copy;
+}
+
+static const void *intern(index_core *c, itab *t, const void *key, size_t len, size_t align,
+                          bool nul)
+{
+    uint32_t h = (uint32_t)hash_bytes(key, len);
+    const void *p = itab_find(t, key, len, h);
+    if (p)
+        return p;
+    pthread_mutex_lock(&c->mu);
+    p = itab_find(t, key, len, h);
+    if (!p)
+        p = itab_insert(c, t, key, len, h, align, nul);
+    pthread_mutex_unlock(&c->mu);
+    return p;
+}
+
+static const char *intern_str(index_core *c, const char *s, size_t len)
+{
+    if (len > UINT32_MAX / 2) {
+        pthread_mutex_lock(&c->mu);
+        char *copy = pool_alloc(c, len + 1, 1);
+        pthread_mutex_unlock(&c->mu);
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+        return copy;
+    }
+    return intern(c, &c->strings, s, len, 1, true);
 }
 
 /* Interns `len` bytes of pointer-aligned data (an array of pointers or of
  * structs made of pointers and small integers, padding zeroed). */
-static const void *intern_blob(csec_index *ix, const void *data, size_t len)
+static const void *intern_blob(index_core *c, const void *data, size_t len)
 {
     if (len == 0)
         return NULL;
-    if (len > UINT32_MAX) {
-        void *copy = csec__arena_alloc(&ix->arena, len);
+    if (len > UINT32_MAX / 2) {
+        pthread_mutex_lock(&c->mu);
+        void *copy = pool_alloc(c, len, sizeof(void *));
+        pthread_mutex_unlock(&c->mu);
         memcpy(copy, data, len);
         return copy;
     }
-    itab *t = &ix->blobs;
-    if ((t->count + 1) * 4 > t->cap * 3)
-        itab_grow(t);
-    uint32_t h = (uint32_t)hash_bytes(data, len);
-    size_t mask = t->cap - 1, i = h & mask;
-    for (; t->slots[i].ptr; i = (i + 1) & mask) {
-        ientry *e = &t->slots[i];
-        if (e->hash == h && e->len == len && memcmp(e->ptr, data, len) == 0)
-            return e->ptr;
+    return intern(c, &c->blobs, data, len, sizeof(void *), false);
+}
+
+void csec__index_set_concurrent(csec_index *ix, bool on)
+{
+    index_core *c = ix->core;
+    pthread_mutex_lock(&c->mu);
+    c->concurrent = on;
+    if (!on) {
+        while (c->retired) {
+            islots *next = c->retired->older;
+            free(c->retired);
+            c->retired = next;
+        }
     }
-    void *copy = pool_alloc(&ix->pool, &ix->arena, len, sizeof(void *));
-    memcpy(copy, data, len);
-    t->slots[i] = (ientry){copy, (uint32_t)len, h};
-    t->count++;
-    return copy;
-}
-
-static void report(csec_index *ix, const char *path, uint32_t line, uint32_t col, const char *fmt,
-                   ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
-#endif
-    ;
-
-static void report(csec_index *ix, const char *path, uint32_t line, uint32_t col, const char *fmt,
-                   ...)
-{
-    if (!ix->opts.on_error)
-        return;
-    csec_diag d;
-    csec__diag_clear(&d);
-    snprintf(d.file, sizeof d.file, "%s", path ? path : "");
-    d.line = line;
-    d.col = col;
-    d.code = CSEC_EPARSE;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
-    va_end(ap);
-    ix->opts.on_error(&d, ix->opts.payload);
-}
-
-static void report_reader(csec_index *ix, const csec__json_reader *r, const char *path,
-                          uint32_t line)
-{
-    if (!ix->opts.on_error)
-        return;
-    csec_diag d;
-    csec__diag_clear(&d);
-    csec__json_reader_diag(r, &d, path ? path : "", line - 1, 0);
-    ix->opts.on_error(&d, ix->opts.payload);
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* ---- names ---- */
@@ -288,6 +339,27 @@ static bool norm_eq(const char *a, size_t alen, const char *b, size_t blen)
     return true;
 }
 
+uint32_t csec__index_name_hash(const char *name)
+{
+    return norm_hash(name, strlen(name));
+}
+
+bool csec__index_same_name(const char *a, const char *b)
+{
+    return norm_eq(a, strlen(a), b, strlen(b));
+}
+
+/* The sort order of crates: bytewise on the lower-cased name. */
+static int name_order(const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    for (;; x++, y++) {
+        unsigned cx = norm_lower(*x), cy = norm_lower(*y);
+        if (cx != cy || !cx)
+            return (int)cx - (int)cy;
+    }
+}
+
 size_t csec__index_path_for(char *out, size_t n, const char *name)
 {
     size_t len = strlen(name);
@@ -295,7 +367,7 @@ size_t csec__index_path_for(char *out, size_t n, const char *name)
     if (len == 0)
         return 0;
     for (size_t i = 0; i < 4 && i < len; i++)
-        low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + ('a' - 'A') : name[i]);
+        low[i] = (char)norm_lower((unsigned char)name[i]);
     int w;
     if (len == 1)
         w = snprintf(out, n, "1/");
@@ -308,36 +380,170 @@ size_t csec__index_path_for(char *out, size_t n, const char *name)
     if (w < 0 || (size_t)w + len >= n)
         return 0;
     for (size_t i = 0; i <= len; i++)
-        out[w + i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + ('a' - 'A') : name[i]);
+        out[w + i] = (char)norm_lower((unsigned char)name[i]);
     return (size_t)w + len;
 }
 
-/* ---- one line ---- */
+bool csec__index_well_placed(char *want, size_t n, const char *rel_dir, const char *name)
+{
+    want[0] = '\0';
+    size_t wl = csec__index_path_for(want, n, name), rl = strlen(rel_dir);
+    return wl == rl + 1 + strlen(name) && memcmp(want, rel_dir, rl) == 0 && want[rl] == '/' &&
+           strcmp(want + rl + 1, name) == 0;
+}
+
+/* ---- the parser: one crate file at a time ---- */
+
+/* A version being collected from one file, with its line and where its
+ * texts are in the parser's text buffer. */
+typedef struct vtmp {
+    csec_index_version v;
+    uint32_t line;
+    uint32_t vers_off, vers_len;
+    uint32_t pre_off, build_off; /* from the start of vers */
+    uint32_t pub_off, pub_len;   /* pub_off UINT32_MAX: absent */
+} vtmp;
+
+typedef struct ftmp {
+    const char *name;
+    csec_strlist values;
+    uint32_t order; /* keeps `features` before `features2` when sorting */
+} ftmp;
+
+/* The per-file cache of dependency objects: the text of each object read in
+ * this file, by position, and the interned record it gave.  A crate's
+ * versions mostly repeat their dependencies, so three in four objects are
+ * found here and neither tokenised nor interned again.  Slots from earlier
+ * files are told apart by `stamp`. */
+typedef struct depslot {
+    uint32_t stamp, hash;
+    uint32_t off, len; /* in the file's text */
+    const csec_index_dep *dep;
+} depslot;
+
+struct csec__index_parser {
+    index_core *core;
+    csec_index_stats stats;
+    csec__index_report_fn report; /* NULL: the core's options */
+    void *report_payload;
+    vtmp *vt;
+    size_t nvt, capvt;
+    const void **ptrs; /* a list being built: dependency or string pointers */
+    size_t nptrs, capptrs;
+    ftmp *feats;
+    size_t nfeats, capfeats;
+    csec_buf name, vers, text;
+    size_t name_off, vers_off; /* byte offsets of their values in the line */
+    const char *crate_name;    /* canonical name of the file being read (in `cname`) */
+    csec_buf cname;
+    /* The file being read and the current line's offset in it. */
+    const char *file;
+    size_t line_off;
+    depslot *dc;
+    size_t dccap, dccount;
+    uint32_t stamp;
+};
+
+csec__index_parser *csec__index_parser_new(csec_index *ix)
+{
+    csec__index_parser *p = csec__xcalloc(1, sizeof *p);
+    p->core = ix->core;
+    return p;
+}
+
+void csec__index_parser_set_report(csec__index_parser *p, csec__index_report_fn fn, void *payload)
+{
+    p->report = fn;
+    p->report_payload = payload;
+}
+
+const csec_index_stats *csec__index_parser_stats(const csec__index_parser *p)
+{
+    return &p->stats;
+}
+
+void csec__index_parser_free(csec__index_parser *p)
+{
+    if (!p)
+        return;
+    free(p->vt);
+    free(p->ptrs);
+    free(p->feats);
+    free(p->dc);
+    csec_buf_free(&p->name);
+    csec_buf_free(&p->vers);
+    csec_buf_free(&p->text);
+    csec_buf_free(&p->cname);
+    free(p);
+}
+
+static void emit(csec__index_parser *p, const csec_diag *d)
+{
+    if (p->report)
+        p->report(d, p->report_payload);
+    else if (p->core->opts.on_error)
+        p->core->opts.on_error(d, p->core->opts.payload);
+}
+
+static void report(csec__index_parser *p, const char *path, uint32_t line, uint32_t col,
+                   const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+static void report(csec__index_parser *p, const char *path, uint32_t line, uint32_t col,
+                   const char *fmt, ...)
+{
+    if (!p->report && !p->core->opts.on_error)
+        return;
+    csec_diag d;
+    csec__diag_clear(&d);
+    snprintf(d.file, sizeof d.file, "%s", path ? path : "");
+    d.line = line;
+    d.col = col;
+    d.code = CSEC_EPARSE;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    va_end(ap);
+    emit(p, &d);
+}
+
+static void report_reader(csec__index_parser *p, const csec__json_reader *r, const char *path,
+                          uint32_t line)
+{
+    if (!p->report && !p->core->opts.on_error)
+        return;
+    csec_diag d;
+    csec__diag_clear(&d);
+    csec__json_reader_diag(r, &d, path ? path : "", line - 1, 0);
+    emit(p, &d);
+}
 
 #define KEY_IS(r, lit)                                                                             \
     ((r)->str.len == sizeof(lit) - 1 && memcmp((r)->str.ptr, lit, sizeof(lit) - 1) == 0)
 
-static void ptrs_push(csec_index *ix, const void *p)
+static void ptrs_push(csec__index_parser *p, const void *x)
 {
-    if (ix->nptrs == ix->capptrs) {
-        ix->capptrs = ix->capptrs ? ix->capptrs * 2 : 64;
-        ix->ptrs = csec__xrealloc(ix->ptrs, csec__mul(ix->capptrs, sizeof *ix->ptrs));
+    if (p->nptrs == p->capptrs) {
+        p->capptrs = p->capptrs ? p->capptrs * 2 : 64;
+        p->ptrs = csec__xrealloc(p->ptrs, csec__mul(p->capptrs, sizeof *p->ptrs));
     }
-    ix->ptrs[ix->nptrs++] = p;
+    p->ptrs[p->nptrs++] = x;
 }
 
-/* Interns the `n` pointers pushed since `base` (NULL when none: ptrs may
- * still be NULL then). */
-static const void *intern_ptrs(csec_index *ix, size_t base, size_t n)
+/* Interns the `n` pointers pushed since `base` (NULL when none). */
+static const void *intern_ptrs(csec__index_parser *p, size_t base, size_t n)
 {
-    return n ? intern_blob(ix, ix->ptrs + base, n * sizeof *ix->ptrs) : NULL;
+    return n ? intern_blob(p->core, p->ptrs + base, n * sizeof *p->ptrs) : NULL;
 }
 
 /* Reads an array of strings (the next token must begin it) into an interned
  * list.  null is accepted as the empty list. */
-static int read_strlist(csec_index *ix, csec__json_reader *r, csec_strlist *out)
+static int read_strlist(csec__index_parser *p, csec__json_reader *r, csec_strlist *out)
 {
-    size_t base = ix->nptrs;
+    size_t base = p->nptrs;
     csec__json_tok t = csec__json_reader_next(r);
     out->items = NULL;
     out->count = 0;
@@ -353,19 +559,19 @@ static int read_strlist(csec_index *ix, csec__json_reader *r, csec_strlist *out)
             break;
         if (t != CSEC__JSON_TOK_STRING) {
             csec__json_reader_fail(r, r->tok_off, "expected a string");
-            ix->nptrs = base;
+            p->nptrs = base;
             return -1;
         }
-        ptrs_push(ix, intern_str(ix, r->str.ptr, r->str.len));
+        ptrs_push(p, intern_str(p->core, r->str.ptr, r->str.len));
     }
-    out->count = ix->nptrs - base;
-    out->items = intern_ptrs(ix, base, out->count);
-    ix->nptrs = base;
+    out->count = p->nptrs - base;
+    out->items = intern_ptrs(p, base, out->count);
+    p->nptrs = base;
     return 0;
 }
 
 /* Reads a string or null (NULL) into an interned string. */
-static int read_opt_str(csec_index *ix, csec__json_reader *r, const char **out)
+static int read_opt_str(csec__index_parser *p, csec__json_reader *r, const char **out)
 {
     csec__json_tok t = csec__json_reader_next(r);
     *out = NULL;
@@ -375,7 +581,7 @@ static int read_opt_str(csec_index *ix, csec__json_reader *r, const char **out)
         csec__json_reader_fail(r, r->tok_off, "expected a string or null");
         return -1;
     }
-    *out = intern_str(ix, r->str.ptr, r->str.len);
+    *out = intern_str(p->core, r->str.ptr, r->str.len);
     return 0;
 }
 
@@ -391,7 +597,7 @@ static int read_bool(csec__json_reader *r, bool *out)
 }
 
 /* Reads one dependency object (its '{' already read) into an interned record. */
-static const csec_index_dep *read_dep(csec_index *ix, csec__json_reader *r)
+static const csec_index_dep *read_dep(csec__index_parser *p, csec__json_reader *r)
 {
     csec_index_dep dep;
     const char *name = NULL, *package = NULL;
@@ -406,21 +612,21 @@ static const csec_index_dep *read_dep(csec_index *ix, csec__json_reader *r)
             return NULL;
         int rc = 0;
         if (KEY_IS(r, "name")) {
-            rc = read_opt_str(ix, r, &name);
+            rc = read_opt_str(p, r, &name);
         } else if (KEY_IS(r, "req")) {
-            rc = read_opt_str(ix, r, &dep.req);
+            rc = read_opt_str(p, r, &dep.req);
         } else if (KEY_IS(r, "features")) {
-            rc = read_strlist(ix, r, &dep.features);
+            rc = read_strlist(p, r, &dep.features);
         } else if (KEY_IS(r, "optional")) {
             rc = read_bool(r, &dep.optional);
         } else if (KEY_IS(r, "default_features")) {
             rc = read_bool(r, &dep.default_features);
         } else if (KEY_IS(r, "target")) {
-            rc = read_opt_str(ix, r, &dep.target);
+            rc = read_opt_str(p, r, &dep.target);
         } else if (KEY_IS(r, "registry")) {
-            rc = read_opt_str(ix, r, &dep.registry);
+            rc = read_opt_str(p, r, &dep.registry);
         } else if (KEY_IS(r, "package")) {
-            rc = read_opt_str(ix, r, &package);
+            rc = read_opt_str(p, r, &package);
         } else if (KEY_IS(r, "kind")) {
             t = csec__json_reader_next(r);
             if (t == CSEC__JSON_TOK_STRING && KEY_IS(r, "normal"))
@@ -451,12 +657,45 @@ static const csec_index_dep *read_dep(csec_index *ix, csec__json_reader *r)
     } else {
         dep.name = name;
     }
-    return intern_blob(ix, &dep, sizeof dep);
+    return intern_blob(p->core, &dep, sizeof dep);
 }
 
-static int read_deps(csec_index *ix, csec__json_reader *r, csec_index_version *v)
+static depslot *dep_cache_slot(csec__index_parser *p, const char *key, uint32_t len, uint32_t h)
 {
-    size_t base = ix->nptrs;
+    size_t mask = p->dccap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        depslot *s = &p->dc[i];
+        if (s->stamp != p->stamp)
+            return s;
+        if (s->hash == h && s->len == len && memcmp(p->file + s->off, key, len) == 0)
+            return s;
+    }
+}
+
+static void dep_cache_put(csec__index_parser *p, uint32_t off, uint32_t len, uint32_t h,
+                          const csec_index_dep *dep)
+{
+    if ((p->dccount + 1) * 2 > p->dccap) {
+        size_t ncap = p->dccap ? p->dccap * 2 : 256;
+        depslot *old = p->dc;
+        size_t oldcap = p->dccap;
+        p->dc = csec__xcalloc(ncap, sizeof *p->dc);
+        p->dccap = ncap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].stamp == p->stamp)
+                *dep_cache_slot(p, p->file + old[i].off, old[i].len, old[i].hash) = old[i];
+        free(old);
+    }
+    depslot *s = dep_cache_slot(p, p->file + off, len, h);
+    if (s->stamp == p->stamp)
+        return;
+    *s = (depslot){p->stamp, h, off, len, dep};
+    p->dccount++;
+}
+
+static int read_deps(csec__index_parser *p, csec__json_reader *r, csec_index_version *v)
+{
+    size_t base = p->nptrs;
     csec__json_tok t = csec__json_reader_next(r);
     if (t != CSEC__JSON_TOK_ARRAY_BEGIN) {
         csec__json_reader_fail(r, r->tok_off, "\"deps\" must be an array");
@@ -467,30 +706,54 @@ static int read_deps(csec_index *ix, csec__json_reader *r, csec_index_version *v
         if (t == CSEC__JSON_TOK_ARRAY_END)
             break;
         const csec_index_dep *dep = NULL;
-        if (t == CSEC__JSON_TOK_OBJECT_BEGIN)
-            dep = read_dep(ix, r);
-        else
+        if (t == CSEC__JSON_TOK_OBJECT_BEGIN) {
+            /* The cache's key runs to the first '}': the object's end unless
+             * one of its strings holds a '}', and then the object is simply
+             * not cached (the parse below ends elsewhere). */
+            size_t at = r->tok_off, foff = p->line_off + at;
+            const char *obj = r->start + at;
+            const char *close = p->file ? memchr(obj, '}', (size_t)(r->end - obj)) : NULL;
+            size_t n = close ? (size_t)(close - obj) + 1 : 0;
+            uint32_t h = 0;
+            if (n && n < UINT32_MAX && foff < UINT32_MAX) {
+                h = (uint32_t)hash_bytes(obj, n);
+                if (p->dccap) {
+                    depslot *s = dep_cache_slot(p, obj, (uint32_t)n, h);
+                    if (s->stamp == p->stamp)
+                        dep = s->dep;
+                }
+            }
+            if (dep) {
+                /* The same bytes were parsed before and ended at that '}'. */
+                csec__json_reader_close_at(r, at + n - 1);
+            } else {
+                dep = read_dep(p, r);
+                if (dep && n && h && r->tok_off == at + n - 1)
+                    dep_cache_put(p, (uint32_t)foff, (uint32_t)n, h, dep);
+            }
+        } else {
             csec__json_reader_fail(r, r->tok_off, "a dependency must be an object");
+        }
         if (!dep) {
-            ix->nptrs = base;
+            p->nptrs = base;
             return -1;
         }
-        ptrs_push(ix, dep);
+        ptrs_push(p, dep);
     }
-    size_t n = ix->nptrs - base;
+    size_t n = p->nptrs - base;
     if (n > UINT32_MAX) {
-        ix->nptrs = base;
+        p->nptrs = base;
         csec__json_reader_fail(r, r->tok_off, "too many dependencies");
         return -1;
     }
-    v->deps = intern_ptrs(ix, base, n);
+    v->deps = intern_ptrs(p, base, n);
     v->deps_count = (uint32_t)n;
-    ix->nptrs = base;
+    p->nptrs = base;
     return 0;
 }
 
-/* Reads a feature map ("features" or "features2") into ix->feats. */
-static int read_features(csec_index *ix, csec__json_reader *r)
+/* Reads a feature map ("features" or "features2") into p->feats. */
+static int read_features(csec__index_parser *p, csec__json_reader *r)
 {
     csec__json_tok t = csec__json_reader_next(r);
     if (t == CSEC__JSON_TOK_NULL)
@@ -505,16 +768,16 @@ static int read_features(csec_index *ix, csec__json_reader *r)
             return 0;
         if (t != CSEC__JSON_TOK_KEY)
             return -1;
-        if (ix->nfeats == ix->capfeats) {
-            ix->capfeats = ix->capfeats ? ix->capfeats * 2 : 32;
-            ix->feats = csec__xrealloc(ix->feats, csec__mul(ix->capfeats, sizeof *ix->feats));
+        if (p->nfeats == p->capfeats) {
+            p->capfeats = p->capfeats ? p->capfeats * 2 : 32;
+            p->feats = csec__xrealloc(p->feats, csec__mul(p->capfeats, sizeof *p->feats));
         }
-        ftmp *f = &ix->feats[ix->nfeats];
-        f->name = intern_str(ix, r->str.ptr, r->str.len);
-        f->order = (uint32_t)ix->nfeats;
-        if (read_strlist(ix, r, &f->values) < 0)
+        ftmp *f = &p->feats[p->nfeats];
+        f->name = intern_str(p->core, r->str.ptr, r->str.len);
+        f->order = (uint32_t)p->nfeats;
+        if (read_strlist(p, r, &f->values) < 0)
             return -1;
-        ix->nfeats++;
+        p->nfeats++;
     }
 }
 
@@ -527,10 +790,10 @@ static int ftmp_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Sorts and merges ix->feats into the version's interned feature map. */
-static void finish_features(csec_index *ix, csec_index_version *v)
+/* Sorts and merges p->feats into the version's interned feature map. */
+static void finish_features(csec__index_parser *p, csec_index_version *v)
 {
-    size_t n = ix->nfeats, out = 0;
+    size_t n = p->nfeats, out = 0;
     if (n == 0) {
         v->features = NULL;
         v->features_count = 0;
@@ -539,35 +802,37 @@ static void finish_features(csec_index *ix, csec_index_version *v)
     /* Index files write `features` sorted already: skip the sort then. */
     bool sorted = true;
     for (size_t i = 1; i < n && sorted; i++)
-        sorted = strcmp(ix->feats[i - 1].name, ix->feats[i].name) < 0;
+        sorted = strcmp(p->feats[i - 1].name, p->feats[i].name) < 0;
     if (!sorted)
-        qsort(ix->feats, n, sizeof *ix->feats, ftmp_cmp);
-    csec_index_feature *fs = csec__xmalloc(csec__mul(n, sizeof *fs));
+        qsort(p->feats, n, sizeof *p->feats, ftmp_cmp);
+    csec_index_feature small[16];
+    csec_index_feature *fs = n <= 16 ? small : csec__xmalloc(csec__mul(n, sizeof *fs));
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && strcmp(ix->feats[j].name, ix->feats[i].name) == 0)
+        while (j < n && strcmp(p->feats[j].name, p->feats[i].name) == 0)
             j++;
-        csec_strlist vals = ix->feats[i].values;
+        csec_strlist vals = p->feats[i].values;
         if (j - i > 1) {
             /* A name given more than once (features and features2): the
              * values of all, in order. */
-            size_t base = ix->nptrs;
+            size_t base = p->nptrs;
             for (size_t k = i; k < j; k++)
-                for (size_t m = 0; m < ix->feats[k].values.count; m++)
-                    ptrs_push(ix, ix->feats[k].values.items[m]);
-            vals.count = ix->nptrs - base;
-            vals.items = intern_ptrs(ix, base, vals.count);
-            ix->nptrs = base;
+                for (size_t m = 0; m < p->feats[k].values.count; m++)
+                    ptrs_push(p, p->feats[k].values.items[m]);
+            vals.count = p->nptrs - base;
+            vals.items = intern_ptrs(p, base, vals.count);
+            p->nptrs = base;
         }
         memset(&fs[out], 0, sizeof fs[out]);
-        fs[out].name = ix->feats[i].name;
+        fs[out].name = p->feats[i].name;
         fs[out].values = vals;
         out++;
         i = j;
     }
-    v->features = intern_blob(ix, fs, out * sizeof *fs);
+    v->features = intern_blob(p->core, fs, out * sizeof *fs);
     v->features_count = (uint32_t)out;
-    free(fs);
+    if (fs != small)
+        free(fs);
 }
 
 static int read_cksum(csec__json_reader *r, uint8_t out[32])
@@ -595,15 +860,20 @@ bad:
 
 enum { LINE_OK = 0, LINE_BAD = -1, LINE_UNSUPPORTED = 1 };
 
-/* Parses one line into `v`; the name and version text are left in ix->name
- * and ix->vers.  LINE_BAD leaves the reason in the reader. */
-static int read_line(csec_index *ix, csec__json_reader *r, csec_index_version *v)
+/* Parses one line into `v`; the name and version text are left in p->name
+ * and p->vers, the publication time appended to p->text (*pub_off).
+ * LINE_BAD leaves the reason in the reader. */
+static int read_line(csec__index_parser *p, csec__json_reader *r, csec_index_version *v,
+                     uint32_t *pub_off, uint32_t *pub_len)
 {
     enum { HAVE_NAME = 1, HAVE_VERS = 2, HAVE_CKSUM = 4 };
     unsigned have = 0;
     int64_t schema = 1;
     memset(v, 0, sizeof *v);
-    ix->nfeats = 0;
+    p->nfeats = 0;
+    *pub_off = UINT32_MAX;
+    *pub_len = 0;
+    size_t text_mark = p->text.len;
     if (csec__json_reader_next(r) != CSEC__JSON_TOK_OBJECT_BEGIN) {
         csec__json_reader_fail(r, r->tok_off, "a line must be a JSON object");
         return LINE_BAD;
@@ -613,26 +883,26 @@ static int read_line(csec_index *ix, csec__json_reader *r, csec_index_version *v
         if (t == CSEC__JSON_TOK_OBJECT_END)
             break;
         if (t != CSEC__JSON_TOK_KEY)
-            return LINE_BAD;
+            goto bad;
         int rc = 0;
         if (KEY_IS(r, "name") || KEY_IS(r, "vers")) {
             bool is_name = r->str.ptr[0] == 'n';
             if (csec__json_reader_next(r) != CSEC__JSON_TOK_STRING) {
                 csec__json_reader_fail(r, r->tok_off, "expected a string");
-                return LINE_BAD;
+                goto bad;
             }
-            *(is_name ? &ix->name_off : &ix->vers_off) = r->tok_off;
-            csec_buf *b = is_name ? &ix->name : &ix->vers;
+            *(is_name ? &p->name_off : &p->vers_off) = r->tok_off;
+            csec_buf *b = is_name ? &p->name : &p->vers;
             csec_buf_clear(b);
             csec_buf_put(b, r->str.ptr, r->str.len);
             have |= is_name ? HAVE_NAME : HAVE_VERS;
         } else if (KEY_IS(r, "deps")) {
-            rc = read_deps(ix, r, v);
+            rc = read_deps(p, r, v);
         } else if (KEY_IS(r, "cksum")) {
             rc = read_cksum(r, v->cksum);
             have |= HAVE_CKSUM;
         } else if (KEY_IS(r, "features") || KEY_IS(r, "features2")) {
-            rc = read_features(ix, r);
+            rc = read_features(p, r);
         } else if (KEY_IS(r, "yanked")) {
             t = csec__json_reader_next(r);
             if (t == CSEC__JSON_TOK_TRUE || t == CSEC__JSON_TOK_FALSE)
@@ -640,17 +910,19 @@ static int read_line(csec_index *ix, csec__json_reader *r, csec_index_version *v
             else if (t != CSEC__JSON_TOK_NULL)
                 rc = csec__json_reader_fail(r, r->tok_off, "\"yanked\" must be a boolean");
         } else if (KEY_IS(r, "links")) {
-            rc = read_opt_str(ix, r, &v->links);
+            rc = read_opt_str(p, r, &v->links);
         } else if (KEY_IS(r, "rust_version")) {
-            rc = read_opt_str(ix, r, &v->rust_version);
+            rc = read_opt_str(p, r, &v->rust_version);
         } else if (KEY_IS(r, "pubtime")) {
             t = csec__json_reader_next(r);
-            if (t == CSEC__JSON_TOK_STRING) {
-                /* Unique per version: copied, not interned. */
-                char *s = pool_alloc(&ix->pool, &ix->arena, r->str.len + 1, 1);
-                memcpy(s, r->str.ptr, r->str.len);
-                s[r->str.len] = '\0';
-                v->pubtime = s;
+            if (t == CSEC__JSON_TOK_STRING && r->str.len < UINT32_MAX / 2 &&
+                p->text.len < UINT32_MAX / 2) {
+                /* Unique per version: kept in the crate's block, not interned. */
+                p->text.len = text_mark;
+                *pub_off = (uint32_t)p->text.len;
+                *pub_len = (uint32_t)r->str.len;
+                csec_buf_put(&p->text, r->str.ptr, r->str.len);
+                csec_buf_putc(&p->text, '\0');
             } else if (t != CSEC__JSON_TOK_NULL) {
                 rc = csec__json_reader_fail(r, r->tok_off, "\"pubtime\" must be a string");
             }
@@ -665,26 +937,113 @@ static int read_line(csec_index *ix, csec__json_reader *r, csec_index_version *v
                 rc = -1;
         }
         if (rc < 0)
-            return LINE_BAD;
+            goto bad;
     }
     if (csec__json_reader_next(r) != CSEC__JSON_TOK_END)
-        return LINE_BAD;
+        goto bad;
     if ((have & (HAVE_NAME | HAVE_VERS | HAVE_CKSUM)) != (HAVE_NAME | HAVE_VERS | HAVE_CKSUM)) {
         csec__json_reader_fail(r, 0,
                                !(have & HAVE_NAME)   ? "missing \"name\""
                                : !(have & HAVE_VERS) ? "missing \"vers\""
                                                      : "missing \"cksum\"");
-        return LINE_BAD;
+        goto bad;
     }
     /* Cargo ignores entries of a schema newer than it knows (2). */
-    if (schema > 2)
+    if (schema > 2) {
+        p->text.len = text_mark;
         return LINE_UNSUPPORTED;
+    }
     v->schema = (uint8_t)schema;
-    finish_features(ix, v);
+    finish_features(p, v);
     return LINE_OK;
+bad:
+    p->text.len = text_mark;
+    return LINE_BAD;
 }
 
-/* ---- one file ---- */
+/* The 1-based column of a byte offset in a line (lines are short). */
+static uint32_t col_of(size_t off)
+{
+    return off >= UINT32_MAX ? UINT32_MAX : (uint32_t)off + 1;
+}
+
+/* Handles one non-empty line: parse, check the name, parse the version,
+ * append to p->vt. */
+static void add_line(csec__index_parser *p, const char *path, const char *expect, uint32_t lineno,
+                     const char *s, size_t len)
+{
+    csec__json_reader r;
+    csec_index_version v;
+    uint32_t pub_off, pub_len;
+    size_t text_mark = p->text.len;
+    csec__json_reader_init(&r, s, len);
+    int rc = read_line(p, &r, &v, &pub_off, &pub_len);
+    if (rc == LINE_UNSUPPORTED) {
+        p->stats.unsupported++;
+        goto done;
+    }
+    if (rc == LINE_BAD) {
+        p->stats.bad_lines++;
+        report_reader(p, &r, path, lineno);
+        goto done;
+    }
+    const char *name = p->name.ptr;
+    size_t name_len = p->name.len;
+    if (expect && !norm_eq(name, name_len, expect, strlen(expect))) {
+        p->stats.bad_lines++;
+        report(p, path, lineno, col_of(p->name_off), "line is for crate \"%.*s\", not \"%s\"",
+               (int)(name_len > 100 ? 100 : name_len), name, expect);
+        goto undo;
+    }
+    if (p->crate_name && !norm_eq(name, name_len, p->crate_name, strlen(p->crate_name))) {
+        p->stats.bad_lines++;
+        report(p, path, lineno, col_of(p->name_off), "line is for crate \"%.*s\", not \"%s\"",
+               (int)(name_len > 100 ? 100 : name_len), name, p->crate_name);
+        goto undo;
+    }
+    if (name_len == 0 || memchr(name, '\0', name_len)) {
+        p->stats.bad_lines++;
+        report(p, path, lineno, col_of(p->name_off), "invalid crate name");
+        goto undo;
+    }
+    /* The crate exists even when none of its versions is usable. */
+    if (!p->crate_name) {
+        csec_buf_clear(&p->cname);
+        csec_buf_put(&p->cname, name, name_len);
+        p->crate_name = p->cname.ptr;
+    }
+    csec_diag vd;
+    csec_version parsed;
+    if (csec_version_parse(&parsed, p->vers.ptr, p->vers.len, &vd) < 0) {
+        p->stats.bad_versions++;
+        report(p, path, lineno, col_of(p->vers_off), "invalid version \"%.*s\": %s",
+               (int)(p->vers.len > 100 ? 100 : p->vers.len), p->vers.ptr, vd.msg);
+        goto undo;
+    }
+    if (p->vers.len >= UINT32_MAX / 4 || p->text.len >= UINT32_MAX / 4)
+        goto undo;
+    if (p->nvt == p->capvt) {
+        p->capvt = p->capvt ? p->capvt * 2 : 64;
+        p->vt = csec__xrealloc(p->vt, csec__mul(p->capvt, sizeof *p->vt));
+    }
+    vtmp *t = &p->vt[p->nvt++];
+    t->v = v;
+    t->v.version = parsed; /* pre/build re-pointed when the block is built */
+    t->line = lineno;
+    t->pub_off = pub_off;
+    t->pub_len = pub_len;
+    t->vers_off = (uint32_t)p->text.len;
+    t->vers_len = (uint32_t)p->vers.len;
+    t->pre_off = parsed.pre.len ? (uint32_t)(parsed.pre.ptr - p->vers.ptr) : t->vers_len;
+    t->build_off = parsed.build.len ? (uint32_t)(parsed.build.ptr - p->vers.ptr) : t->vers_len;
+    csec_buf_put(&p->text, p->vers.ptr, p->vers.len);
+    csec_buf_putc(&p->text, '\0');
+    goto done;
+undo:
+    p->text.len = text_mark;
+done:
+    csec__json_reader_free(&r);
+}
 
 static int vtmp_cmp(const void *a, const void *b)
 {
@@ -695,11 +1054,130 @@ static int vtmp_cmp(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static crate_rec **table_slot(const csec_index *ix, const char *name, size_t len, uint32_t h)
+/* The crate's block from p->vt (sorted and de-duplicated here). */
+static crate_rec *build_crate(csec__index_parser *p)
 {
-    size_t mask = ix->tabcap - 1;
+    /* The parsed versions point into p->vers, which later lines overwrote:
+     * re-point them into p->text, where the comparison needs them. */
+    for (size_t i = 0; i < p->nvt; i++) {
+        vtmp *t = &p->vt[i];
+        const char *vers = p->text.ptr + t->vers_off;
+        t->v.version.pre.ptr = vers + t->pre_off;
+        t->v.version.build.ptr = vers + t->build_off;
+    }
+    /* SemVer order; equal versions keep file order.  crates.io's index has a
+     * few versions published twice; Cargo keeps the last line of such a
+     * version, so the later one replaces the earlier one here too.  Most
+     * files are in order already. */
+    bool sorted = true;
+    for (size_t i = 1; i < p->nvt && sorted; i++)
+        sorted = vtmp_cmp(&p->vt[i - 1], &p->vt[i]) < 0;
+    if (!sorted)
+        qsort(p->vt, p->nvt, sizeof *p->vt, vtmp_cmp);
+    size_t n = 0, text = 0;
+    for (size_t i = 0; i < p->nvt; i++) {
+        if (n && csec_version_cmp(&p->vt[n - 1].v.version, &p->vt[i].v.version) == 0) {
+            p->stats.duplicates++;
+            p->vt[n - 1] = p->vt[i];
+            continue;
+        }
+        p->vt[n++] = p->vt[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        text += p->vt[i].vers_len + 1 + (p->vt[i].pub_off != UINT32_MAX ? p->vt[i].pub_len + 1 : 0);
+    size_t name_len = strlen(p->crate_name);
+    size_t size = sizeof(crate_rec) + csec__mul(n, sizeof(csec_index_version)) + name_len + 1 +
+                  text;
+    crate_rec *c = csec__xmalloc(size);
+    memset(c, 0, sizeof *c);
+    csec_index_version *vs = (csec_index_version *)(c + 1);
+    char *out = (char *)(vs + n);
+    memcpy(out, p->crate_name, name_len + 1);
+    c->pub.name = out;
+    out += name_len + 1;
+    for (size_t i = 0; i < n; i++) {
+        const vtmp *t = &p->vt[i];
+        vs[i] = t->v;
+        memcpy(out, p->text.ptr + t->vers_off, t->vers_len + 1);
+        vs[i].vers = out;
+        vs[i].version.pre.ptr = out + t->pre_off;
+        vs[i].version.build.ptr = out + t->build_off;
+        out += t->vers_len + 1;
+        if (t->pub_off != UINT32_MAX) {
+            memcpy(out, p->text.ptr + t->pub_off, t->pub_len + 1);
+            vs[i].pubtime = out;
+            out += t->pub_len + 1;
+        }
+    }
+    c->pub.versions = n ? vs : NULL;
+    c->pub.versions_count = n;
+    c->hash = norm_hash(c->pub.name, name_len);
+    c->size = size;
+    return c;
+}
+
+const csec_index_crate *csec__index_parse(csec__index_parser *p, const char *path,
+                                          const char *expect_name, const char *text, size_t len,
+                                          int *rc)
+{
+    const char *s = text, *end = text + len;
+    uint32_t lineno = 0;
+    size_t bad_before = p->stats.bad_lines + p->stats.bad_versions;
+
+    *rc = 0;
+    p->nvt = 0;
+    p->crate_name = NULL;
+    csec_buf_clear(&p->text);
+    p->stats.files++;
+    p->file = text;
+    if (++p->stamp == 0) {
+        /* Wrapped: no slot may look current. */
+        if (p->dc)
+            memset(p->dc, 0, p->dccap * sizeof *p->dc);
+        p->stamp = 1;
+    }
+    p->dccount = 0;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *le = nl ? nl : end;
+        lineno++;
+        /* Blank lines are ignored, as Cargo does. */
+        const char *q = s;
+        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        if (q < le) {
+            p->line_off = (size_t)(s - text);
+            add_line(p, path, expect_name, lineno, s, (size_t)(le - s));
+        }
+        s = nl ? nl + 1 : end;
+    }
+    p->file = NULL;
+    if (!p->crate_name) {
+        if (p->stats.bad_lines + p->stats.bad_versions > bad_before)
+            *rc = CSEC_EPARSE;
+        return NULL;
+    }
+    return &build_crate(p)->pub;
+}
+
+void csec__index_crate_free(const csec_index_crate *c)
+{
+    free((void *)c); /* the record is the start of its block */
+}
+
+/* ---- generations ---- */
+
+static crate_rec *rec_of(const csec_index_crate *c)
+{
+    return (crate_rec *)c;
+}
+
+static crate_rec **table_slot(crate_rec **table, size_t cap, const char *name, size_t len,
+                              uint32_t h)
+{
+    size_t mask = cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        crate_rec **s = &ix->table[i];
+        crate_rec **s = &table[i];
         if (!*s)
             return s;
         if ((*s)->hash == h && norm_eq((*s)->pub.name, strlen((*s)->pub.name), name, len))
@@ -707,9 +1185,8 @@ static crate_rec **table_slot(const csec_index *ix, const char *name, size_t len
     }
 }
 
-static void table_grow(csec_index *ix)
+static void table_resize(csec_index *ix, size_t ncap)
 {
-    size_t ncap = ix->tabcap ? ix->tabcap * 2 : 1024;
     crate_rec **old = ix->table;
     size_t oldcap = ix->tabcap;
     ix->table = csec__xcalloc(ncap, sizeof *ix->table);
@@ -725,199 +1202,495 @@ static void table_grow(csec_index *ix)
     free(old);
 }
 
-static crate_rec *insert_crate(csec_index *ix, crate_rec *c)
+/* Removes the entry at slot i, moving later entries of its cluster back
+ * (linear probing needs no tombstones then). */
+static void table_delete_at(csec_index *ix, size_t i)
 {
-    if ((ix->ncrates + 1) * 4 > ix->tabcap * 3)
-        table_grow(ix);
-    size_t len = strlen(c->pub.name);
-    c->hash = norm_hash(c->pub.name, len);
-    crate_rec **s = table_slot(ix, c->pub.name, len, c->hash);
-    if (*s) {
-        /* Replacing a crate: its old versions stay in the arena (unreachable)
-         * until the index is freed. */
-        c->pos = (*s)->pos;
-        ix->nversions -= (*s)->pub.versions_count;
-        ix->crates[c->pos] = c;
-        *s = c;
-        ix->nversions += c->pub.versions_count;
-        return c;
+    size_t mask = ix->tabcap - 1;
+    for (size_t j = (i + 1) & mask; ix->table[j]; j = (j + 1) & mask) {
+        size_t home = ix->table[j]->hash & mask;
+        /* Moves when its home is not cyclically within (i, j]. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            ix->table[i] = ix->table[j];
+            i = j;
+        }
     }
+    ix->table[i] = NULL;
+}
+
+static crate_rec **find_slot(const csec_index *ix, const char *name)
+{
+    size_t len = strlen(name);
+    return table_slot(ix->table, ix->tabcap, name, len, norm_hash(name, len));
+}
+
+static void crates_push(csec_index *ix, crate_rec *c)
+{
     if (ix->ncrates == ix->capcrates) {
         ix->capcrates = ix->capcrates ? ix->capcrates * 2 : 1024;
         ix->crates = csec__xrealloc(ix->crates, csec__mul(ix->capcrates, sizeof *ix->crates));
     }
-    c->pos = ix->ncrates;
     ix->crates[ix->ncrates++] = c;
+}
+
+static void grave_push(csec_index *ix, crate_rec *c)
+{
+    if (ix->ngrave == ix->capgrave) {
+        ix->capgrave = ix->capgrave ? ix->capgrave * 2 : 16;
+        ix->graveyard =
+            csec__xrealloc(ix->graveyard, csec__mul(ix->capgrave, sizeof *ix->graveyard));
+    }
+    ix->graveyard[ix->ngrave++] = c;
+}
+
+static csec_index *gen_new(index_core *core)
+{
+    csec_index *ix = csec__xcalloc(1, sizeof *ix);
+    ix->core = core;
+    atomic_init(&ix->refs, 1);
+    return ix;
+}
+
+csec_index *csec__index_new(const csec_index_options *opts)
+{
+    index_core *c = csec__xcalloc(1, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    if (opts)
+        c->opts = *opts;
+    return gen_new(c);
+}
+
+static void core_free(index_core *c)
+{
+    if (c->remote_free)
+        c->remote_free(c->remote);
+    csec__index_parser_free(c->parser);
+    free(atomic_load(&c->strings.arr));
+    free(atomic_load(&c->blobs.arr));
+    while (c->retired) {
+        islots *next = c->retired->older;
+        free(c->retired);
+        c->retired = next;
+    }
+    while (c->chunks) {
+        pool_chunk *next = c->chunks->next;
+        free(c->chunks);
+        c->chunks = next;
+    }
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static void gen_free_arrays(csec_index *ix)
+{
+    for (size_t i = 0; i < ix->ngrave; i++)
+        free(ix->graveyard[i]);
+    free(ix->graveyard);
+    free(ix->crates);
+    free(ix->table);
+    free(ix->delta);
+    free(ix);
+}
+
+void csec__index_free(csec_index *ix)
+{
+    if (!ix || atomic_fetch_sub(&ix->refs, 1) != 1)
+        return;
+    index_core *core = ix->core;
+    pthread_mutex_lock(&core->mu);
+    csec_index *succ = ix->succ;
+    if (succ)
+        succ->pred = NULL;
+    pthread_mutex_unlock(&core->mu);
+    if (succ) {
+        /* The crates that did not make it into the successor. */
+        for (size_t i = 0; i < succ->ndelta; i++)
+            free((void *)succ->delta[i].old);
+        gen_free_arrays(ix);
+        csec__index_free(succ); /* the reference this generation held */
+        return;
+    }
+    /* The newest generation, and the last: everything. */
+    for (size_t i = 0; i < ix->ncrates; i++)
+        free(ix->crates[i]);
+    gen_free_arrays(ix);
+    core_free(core);
+}
+
+void csec__index_discard(csec_index *next)
+{
+    if (!next)
+        return;
+    index_core *core = next->core;
+    pthread_mutex_lock(&core->mu);
+    csec_index *pred = next->pred;
+    if (pred) {
+        pred->succ = NULL;
+        next->pred = NULL;
+    }
+    pthread_mutex_unlock(&core->mu);
+    if (!pred) {
+        csec__index_free(next);
+        return;
+    }
+    for (size_t i = 0; i < next->ndelta; i++)
+        free((void *)next->delta[i].new_crate);
+    gen_free_arrays(next);
+}
+
+csec_index *csec__index_ref(csec_index *ix)
+{
+    atomic_fetch_add(&ix->refs, 1);
+    return ix;
+}
+
+/* ---- building the first generation ---- */
+
+static int rec_cmp(const void *a, const void *b)
+{
+    return name_order((*(crate_rec *const *)a)->pub.name, (*(crate_rec *const *)b)->pub.name);
+}
+
+/* Puts `c` into the table (replacing a crate of the same name, which is
+ * returned) without touching the crate array. */
+static crate_rec *table_put(csec_index *ix, crate_rec *c)
+{
+    if ((ix->ncrates + 1) * 4 > ix->tabcap * 3)
+        table_resize(ix, ix->tabcap ? ix->tabcap * 2 : 1024);
+    crate_rec **s = table_slot(ix->table, ix->tabcap, c->pub.name, strlen(c->pub.name), c->hash);
+    crate_rec *old = *s;
     *s = c;
-    ix->nversions += c->pub.versions_count;
-    return c;
+    return old;
 }
 
-/* The 1-based column of a byte offset in a line (lines are short). */
-static uint32_t col_of(size_t off)
+void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, size_t n)
 {
-    return off >= UINT32_MAX ? UINT32_MAX : (uint32_t)off + 1;
+    size_t cap = 1024;
+    while (n * 4 > cap * 3)
+        cap *= 2;
+    free(ix->table);
+    ix->table = csec__xcalloc(cap, sizeof *ix->table);
+    ix->tabcap = cap;
+    for (size_t i = 0; i < n; i++) {
+        crate_rec *c = rec_of(crates[i]);
+        crate_rec *old = table_put(ix, c);
+        if (old) {
+            /* Two files for one crate (case or '-'/'_' variants): the later
+             * one wins, as a later add_file would. */
+            for (size_t k = 0; k < ix->ncrates; k++)
+                if (ix->crates[k] == old)
+                    ix->crates[k] = c;
+            ix->nversions -= old->pub.versions_count;
+            ix->rec_bytes -= old->size;
+            grave_push(ix, old);
+        } else {
+            crates_push(ix, c);
+        }
+        ix->nversions += c->pub.versions_count;
+        ix->rec_bytes += c->size;
+    }
+    if (ix->ncrates > 1)
+        qsort(ix->crates, ix->ncrates, sizeof *ix->crates, rec_cmp);
 }
 
-/* Handles one non-empty line: parse, check the name, parse the version,
- * append to ix->vt.  Returns true when a line was added. */
-static bool add_line(csec_index *ix, const char *path, const char *expect, uint32_t lineno,
-                     const char *s, size_t len)
+void csec__index_add_stats(csec_index *ix, const csec_index_stats *st)
 {
-    csec__json_reader r;
-    csec_index_version v;
-    bool ok = false;
-    csec__json_reader_init(&r, s, len);
-    int rc = read_line(ix, &r, &v);
-    if (rc == LINE_UNSUPPORTED) {
-        ix->stats.unsupported++;
-        goto done;
-    }
-    if (rc == LINE_BAD) {
-        ix->stats.bad_lines++;
-        report_reader(ix, &r, path, lineno);
-        goto done;
-    }
-    const char *name = ix->name.ptr;
-    size_t name_len = ix->name.len;
-    if (expect && !norm_eq(name, name_len, expect, strlen(expect))) {
-        ix->stats.bad_lines++;
-        report(ix, path, lineno, col_of(ix->name_off), "line is for crate \"%.*s\", not \"%s\"",
-               (int)(name_len > 100 ? 100 : name_len), name, expect);
-        goto done;
-    }
-    if (ix->crate_name && !norm_eq(name, name_len, ix->crate_name, strlen(ix->crate_name))) {
-        ix->stats.bad_lines++;
-        report(ix, path, lineno, col_of(ix->name_off), "line is for crate \"%.*s\", not \"%s\"",
-               (int)(name_len > 100 ? 100 : name_len), name, ix->crate_name);
-        goto done;
-    }
-    if (name_len == 0 || memchr(name, '\0', name_len)) {
-        ix->stats.bad_lines++;
-        report(ix, path, lineno, col_of(ix->name_off), "invalid crate name");
-        goto done;
-    }
-    /* The crate exists even when none of its versions is usable. */
-    if (!ix->crate_name)
-        ix->crate_name = intern_str(ix, name, name_len);
-    csec_diag vd;
-    csec_version parsed;
-    if (csec_version_parse(&parsed, ix->vers.ptr, ix->vers.len, &vd) < 0) {
-        ix->stats.bad_versions++;
-        report(ix, path, lineno, col_of(ix->vers_off), "invalid version \"%.*s\": %s",
-               (int)(ix->vers.len > 100 ? 100 : ix->vers.len), ix->vers.ptr, vd.msg);
-        goto done;
-    }
-    /* The version text moves to the pool; re-point pre and build into it. */
-    char *vers = pool_alloc(&ix->pool, &ix->arena, ix->vers.len + 1, 1);
-    memcpy(vers, ix->vers.ptr, ix->vers.len);
-    vers[ix->vers.len] = '\0';
-    v.vers = vers;
-    v.version = parsed;
-    if (parsed.pre.len)
-        v.version.pre.ptr = vers + (parsed.pre.ptr - ix->vers.ptr);
-    if (parsed.build.len)
-        v.version.build.ptr = vers + (parsed.build.ptr - ix->vers.ptr);
-    if (!parsed.pre.len)
-        v.version.pre.ptr = vers + ix->vers.len;
-    if (!parsed.build.len)
-        v.version.build.ptr = vers + ix->vers.len;
-    if (ix->nvt == ix->capvt) {
-        ix->capvt = ix->capvt ? ix->capvt * 2 : 64;
-        ix->vt = csec__xrealloc(ix->vt, csec__mul(ix->capvt, sizeof *ix->vt));
-    }
-    ix->vt[ix->nvt].v = v;
-    ix->vt[ix->nvt].line = lineno;
-    ix->nvt++;
-    ok = true;
-done:
-    csec__json_reader_free(&r);
-    return ok;
+    ix->stats.files += st->files;
+    ix->stats.bad_lines += st->bad_lines;
+    ix->stats.bad_versions += st->bad_versions;
+    ix->stats.bad_files += st->bad_files;
+    ix->stats.unsupported += st->unsupported;
+    ix->stats.duplicates += st->duplicates;
+}
+
+static csec__index_parser *writer_parser(csec_index *ix)
+{
+    if (!ix->core->parser)
+        ix->core->parser = csec__index_parser_new(ix);
+    return ix->core->parser;
 }
 
 int csec__index_add_file(const csec_index_crate **out, csec_index *ix, const char *path,
                          const char *expect_name, const char *text, size_t len)
 {
-    const char *p = text, *end = text + len;
-    uint32_t lineno = 0;
-    size_t bad_before = ix->stats.bad_lines + ix->stats.bad_versions;
-    crate_rec *c = NULL;
-
+    csec__index_parser *p = writer_parser(ix);
+    csec_index_stats before = p->stats;
+    int rc;
+    const csec_index_crate *pc = csec__index_parse(p, path, expect_name, text, len, &rc);
+    csec_index_stats delta = p->stats;
+    delta.files -= before.files;
+    delta.bad_lines -= before.bad_lines;
+    delta.bad_versions -= before.bad_versions;
+    delta.bad_files -= before.bad_files;
+    delta.unsupported -= before.unsupported;
+    delta.duplicates -= before.duplicates;
+    csec__index_add_stats(ix, &delta);
     if (out)
-        *out = NULL;
-    ix->nvt = 0;
-    ix->crate_name = NULL;
-    ix->stats.files++;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        lineno++;
-        /* Blank lines are ignored, as Cargo does. */
-        const char *q = p;
-        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
-            q++;
-        if (q < le)
-            add_line(ix, path, expect_name, lineno, p, (size_t)(le - p));
-        p = nl ? nl + 1 : end;
+        *out = pc;
+    if (!pc)
+        return rc;
+    crate_rec *c = rec_of(pc);
+    crate_rec *old = table_put(ix, c);
+    if (old) {
+        /* Replacing a crate: the old record stays valid until the index is
+         * freed (a page may hold it). */
+        for (size_t k = 0; k < ix->ncrates; k++)
+            if (ix->crates[k] == old)
+                ix->crates[k] = c;
+        ix->nversions -= old->pub.versions_count;
+        ix->rec_bytes -= old->size;
+        grave_push(ix, old);
+    } else {
+        crates_push(ix, c);
     }
-    if (!ix->crate_name)
-        return ix->stats.bad_lines + ix->stats.bad_versions > bad_before ? CSEC_EPARSE : 0;
-    /* SemVer order; equal versions keep file order.  crates.io's index has a
-     * few versions published twice; Cargo keeps the last line of such a
-     * version, so the later one replaces the earlier one here too. */
-    if (ix->nvt > 1)
-        qsort(ix->vt, ix->nvt, sizeof *ix->vt, vtmp_cmp);
-    size_t n = 0;
-    for (size_t i = 0; i < ix->nvt; i++) {
-        if (n && csec_version_cmp(&ix->vt[n - 1].v.version, &ix->vt[i].v.version) == 0) {
-            ix->stats.duplicates++;
-            ix->vt[n - 1] = ix->vt[i];
-            continue;
-        }
-        ix->vt[n++] = ix->vt[i];
-    }
-    c = pool_alloc(&ix->pool, &ix->arena, sizeof *c, sizeof(void *));
-    memset(c, 0, sizeof *c);
-    csec_index_version *vs =
-        n ? pool_alloc(&ix->pool, &ix->arena, csec__mul(n, sizeof *vs), sizeof(void *)) : NULL;
-    for (size_t i = 0; i < n; i++)
-        vs[i] = ix->vt[i].v;
-    c->pub.name = ix->crate_name;
-    c->pub.versions = vs;
-    c->pub.versions_count = n;
-    insert_crate(ix, c);
-    if (out)
-        *out = &c->pub;
+    ix->nversions += c->pub.versions_count;
+    ix->rec_bytes += c->size;
     return 0;
 }
 
-/* ---- lifecycle ---- */
+/* ---- applying changes: the next generation ---- */
 
-csec_index *csec__index_new(const csec_index_options *opts)
+typedef struct pos_rec {
+    size_t pos;
+    crate_rec *rec;
+} pos_rec;
+
+static int pos_cmp(const void *a, const void *b)
 {
-    csec_index *ix = csec__xcalloc(1, sizeof *ix);
-    if (opts)
-        ix->opts = *opts;
-    return ix;
+    size_t x = ((const pos_rec *)a)->pos, y = ((const pos_rec *)b)->pos;
+    return x < y ? -1 : x > y;
 }
 
-void csec__index_free(csec_index *ix)
+/* The position of `c` in ix->crates (sorted), or SIZE_MAX. */
+static size_t sorted_pos(const csec_index *ix, const crate_rec *c)
 {
-    if (!ix)
+    size_t lo = 0, hi = ix->ncrates;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int k = name_order(ix->crates[mid]->pub.name, c->pub.name);
+        if (k == 0) {
+            /* Names that differ only in '-' and '_' sort apart yet are one
+             * crate; look around for the record itself. */
+            for (size_t i = mid; i < ix->ncrates && name_order(ix->crates[i]->pub.name,
+                                                                c->pub.name) == 0; i++)
+                if (ix->crates[i] == c)
+                    return i;
+            for (size_t i = mid; i-- > 0 && name_order(ix->crates[i]->pub.name, c->pub.name) == 0;)
+                if (ix->crates[i] == c)
+                    return i;
+            break;
+        }
+        if (k < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = 0; i < ix->ncrates; i++)
+        if (ix->crates[i] == c)
+            return i;
+    return SIZE_MAX;
+}
+
+/* next->crates from prev->crates and next's delta, in name order: every
+ * crate of prev that the delta does not remove or replace, merged with the
+ * delta's new records.  O(crates), no hashing. */
+static void merge_sorted(csec_index *next, const csec_index *prev)
+{
+    size_t nd = next->ndelta, nrem = 0, nins = 0;
+    pos_rec *rem = csec__xcalloc(nd + 1, sizeof *rem);
+    crate_rec **ins = csec__xcalloc(nd + 1, sizeof *ins);
+    for (size_t i = 0; i < nd; i++) {
+        const csec_index_delta *e = &next->delta[i];
+        if (e->old) {
+            size_t pos = sorted_pos(prev, rec_of(e->old));
+            if (pos != SIZE_MAX)
+                rem[nrem++] = (pos_rec){pos, NULL};
+        }
+        if (e->new_crate)
+            ins[nins++] = rec_of(e->new_crate);
+    }
+    qsort(rem, nrem, sizeof *rem, pos_cmp);
+    if (nins > 1)
+        qsort(ins, nins, sizeof *ins, rec_cmp);
+    size_t n = prev->ncrates - nrem + nins;
+    next->crates = csec__xmalloc(csec__mul(n + 1, sizeof *next->crates));
+    next->capcrates = n + 1;
+    size_t out = 0, r = 0, k = 0;
+    for (size_t i = 0; i < prev->ncrates; i++) {
+        if (r < nrem && rem[r].pos == i) {
+            while (r < nrem && rem[r].pos == i)
+                r++;
+            continue;
+        }
+        crate_rec *keep = prev->crates[i];
+        while (k < nins && rec_cmp(&ins[k], &keep) < 0)
+            next->crates[out++] = ins[k++];
+        next->crates[out++] = keep;
+    }
+    while (k < nins)
+        next->crates[out++] = ins[k++];
+    next->ncrates = out;
+    free(rem);
+    free(ins);
+}
+
+static void delta_push(csec_index *next, crate_rec *old, crate_rec *nw, size_t *cap)
+{
+    if (old && old->delta) {
+        /* The crate changed twice in one apply: its first new record goes. */
+        csec_index_delta *e = &next->delta[old->delta - 1];
+        e->new_crate = nw ? &nw->pub : NULL;
+        if (nw)
+            nw->delta = old->delta;
+        free(old);
         return;
-    if (ix->remote_free)
-        ix->remote_free(ix->remote);
-    itab_free(&ix->strings);
-    itab_free(&ix->blobs);
-    free(ix->crates);
-    free(ix->table);
-    free(ix->vt);
-    free(ix->ptrs);
-    free(ix->feats);
-    csec_buf_free(&ix->name);
-    csec_buf_free(&ix->vers);
-    csec__arena_free(&ix->arena);
-    free(ix);
+    }
+    if (next->ndelta == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        next->delta = csec__xrealloc(next->delta, csec__mul(*cap, sizeof *next->delta));
+    }
+    next->delta[next->ndelta++] = (csec_index_delta){old ? &old->pub : NULL, nw ? &nw->pub : NULL};
+    if (nw)
+        nw->delta = (uint32_t)next->ndelta;
+}
+
+int csec__index_apply(csec_index **out, csec_index *prev, const csec_index_change *changes,
+                      size_t n, csec_diag *d)
+{
+    *out = NULL;
+    index_core *core = prev->core;
+    pthread_mutex_lock(&core->mu);
+    bool busy = prev->succ != NULL;
+    pthread_mutex_unlock(&core->mu);
+    if (busy)
+        return csec__diag_set(d, CSEC_EINVAL, "", 0, 0,
+                              "the index already has a next generation");
+    csec_index *next = gen_new(core);
+    next->tabcap = prev->tabcap ? prev->tabcap : 1024;
+    next->table = csec__xcalloc(next->tabcap, sizeof *next->table);
+    if (prev->tabcap)
+        memcpy(next->table, prev->table, prev->tabcap * sizeof *next->table);
+    next->nversions = prev->nversions;
+    next->rec_bytes = prev->rec_bytes;
+    next->stats = prev->stats;
+    next->dl = prev->dl;
+    next->api = prev->api;
+    next->auth_required = prev->auth_required;
+    size_t count = prev->ncrates, dcap = 0;
+    csec__index_parser *p = writer_parser(prev);
+    csec_index_stats before = p->stats;
+    char want[1024];
+
+    for (size_t i = 0; i < n; i++) {
+        const csec_index_change *ch = &changes[i];
+        const char *slash = strrchr(ch->path, '/');
+        const char *base = slash ? slash + 1 : ch->path;
+        if (strcmp(ch->path, "config.json") == 0) {
+            csec_diag cd;
+            if (ch->text &&
+                csec__index_set_config(next, ch->path, ch->text, ch->len, &cd) < 0)
+                report(p, cd.file, cd.line, cd.col, "%s", cd.msg);
+            continue;
+        }
+        if (!slash || base[0] == '.' || ch->path[0] == '.')
+            continue; /* not in a crate directory: README, .github/ */
+        char dir[16];
+        size_t dl = (size_t)(slash - ch->path);
+        if (dl >= sizeof dir)
+            continue;
+        memcpy(dir, ch->path, dl);
+        dir[dl] = '\0';
+        if (!csec__index_well_placed(want, sizeof want, dir, base)) {
+            if (ch->text) {
+                next->stats.bad_files++;
+                report(p, ch->path, 0, 0, "misplaced crate file: \"%s\" belongs at %s", base,
+                       want[0] ? want : "(nowhere)");
+            }
+            continue;
+        }
+        crate_rec **slot = find_slot(next, base);
+        crate_rec *old = *slot, *nw = NULL;
+        if (ch->text) {
+            int rc;
+            nw = rec_of(csec__index_parse(p, ch->path, base, ch->text, ch->len, &rc));
+        }
+        if (!old && !nw)
+            continue;
+        if (old && nw) {
+            *slot = nw;
+        } else if (old) {
+            table_delete_at(next, (size_t)(slot - next->table));
+            count--;
+        } else {
+            if ((count + 1) * 4 > next->tabcap * 3)
+                table_resize(next, next->tabcap * 2);
+            *find_slot(next, base) = nw;
+            count++;
+        }
+        if (old) {
+            next->nversions -= old->pub.versions_count;
+            next->rec_bytes -= old->size;
+        }
+        if (nw) {
+            next->nversions += nw->pub.versions_count;
+            next->rec_bytes += nw->size;
+        }
+        delta_push(next, old, nw, &dcap);
+    }
+    /* Records replaced within this apply were freed by delta_push; an entry
+     * may now be a no-op (added, then removed). */
+    size_t kept = 0;
+    for (size_t i = 0; i < next->ndelta; i++) {
+        csec_index_delta e = next->delta[i];
+        if (e.new_crate)
+            rec_of(e.new_crate)->delta = 0;
+        if (e.old || e.new_crate)
+            next->delta[kept++] = e;
+    }
+    next->ndelta = kept;
+    merge_sorted(next, prev);
+    csec_index_stats now = p->stats;
+    next->stats.files += now.files - before.files;
+    next->stats.bad_lines += now.bad_lines - before.bad_lines;
+    next->stats.bad_versions += now.bad_versions - before.bad_versions;
+    next->stats.unsupported += now.unsupported - before.unsupported;
+    next->stats.duplicates += now.duplicates - before.duplicates;
+
+    pthread_mutex_lock(&core->mu);
+    prev->succ = next;
+    next->pred = prev;
+    atomic_fetch_add(&next->refs, 1); /* held by prev until it is freed */
+    pthread_mutex_unlock(&core->mu);
+    *out = next;
+    return 0;
+}
+
+const csec_index *csec__index_predecessor(const csec_index *ix)
+{
+    pthread_mutex_lock(&ix->core->mu);
+    const csec_index *p = ix->pred;
+    pthread_mutex_unlock(&ix->core->mu);
+    return p;
+}
+
+void csec__index_delta(const csec_index *ix, const csec_index_delta **out, size_t *n)
+{
+    *out = ix->delta;
+    *n = ix->ndelta;
+}
+
+void csec__index_set_source(csec_index *ix, const char *id, int64_t time)
+{
+    snprintf(ix->source, sizeof ix->source, "%s", id ? id : "");
+    ix->source_time = time;
+}
+
+const char *csec__index_source(const csec_index *ix, int64_t *time)
+{
+    if (time)
+        *time = ix->source_time;
+    return ix->source;
 }
 
 /* ---- lookups ---- */
@@ -926,8 +1699,7 @@ const csec_index_crate *csec__index_find(const csec_index *ix, const char *name)
 {
     if (!ix || !name || ix->tabcap == 0)
         return NULL;
-    size_t len = strlen(name);
-    crate_rec *c = *table_slot(ix, name, len, norm_hash(name, len));
+    crate_rec *c = *find_slot(ix, name);
     return c ? &c->pub : NULL;
 }
 
@@ -990,7 +1762,49 @@ char *csec__index_cksum_hex(const csec_index_version *v, char out[65])
 void csec__index_stats(const csec_index *ix, csec_index_stats *out)
 {
     *out = ix->stats;
-    out->arena_bytes = ix->arena.total;
+    /* The interned objects are shared by every generation; each is counted
+     * in full, as a fresh load would hold them. */
+    pthread_mutex_lock(&ix->core->mu);
+    size_t core = ix->core->bytes;
+    pthread_mutex_unlock(&ix->core->mu);
+    out->arena_bytes = core + ix->rec_bytes + ix->tabcap * sizeof *ix->table +
+                       ix->capcrates * sizeof *ix->crates;
+}
+
+/* ---- config.json ---- */
+
+int csec__index_set_config(csec_index *ix, const char *path, const char *text, size_t len,
+                           csec_diag *d)
+{
+    csec_arena tmp = CSEC_ARENA_INIT;
+    const csec_jv *root = NULL;
+    int rc = 0;
+    if (csec__json_parse(&root, &tmp, text, len, d) < 0) {
+        rc = CSEC_EPARSE;
+        if (d)
+            snprintf(d->file, sizeof d->file, "%s", path ? path : "");
+        goto done;
+    }
+    if (root->type != CSEC_JV_OBJECT) {
+        rc = csec__diag_set(d, CSEC_EPARSE, path, 1, 1, "config.json must be an object");
+        goto done;
+    }
+    /* Cargo ignores members it does not know; so do we. "dl" and "api"
+     * must be strings when present (Cargo refuses the registry otherwise). */
+    const csec_jv *dl = csec__jv_get(root, "dl"), *api = csec__jv_get(root, "api");
+    if ((dl && dl->type != CSEC_JV_STRING) ||
+        (api && api->type != CSEC_JV_STRING && api->type != CSEC_JV_NULL)) {
+        rc = csec__diag_set(d, CSEC_EPARSE, path, 1, 1,
+                            "config.json: \"dl\" and \"api\" must be strings");
+        goto done;
+    }
+    ix->dl = dl ? intern_str(ix->core, dl->u.s, dl->len) : NULL;
+    ix->api = api && api->type == CSEC_JV_STRING ? intern_str(ix->core, api->u.s, api->len) : NULL;
+    const csec_jv *auth = csec__jv_get(root, "auth-required");
+    ix->auth_required = auth && auth->type == CSEC_JV_TRUE;
+done:
+    csec__arena_free(&tmp);
+    return rc;
 }
 
 const char *csec__index_config_dl(const csec_index *ix)
@@ -1010,18 +1824,23 @@ bool csec__index_config_auth_required(const csec_index *ix)
 
 void csec__index_attach_remote(csec_index *ix, void *remote, void (*remote_free)(void *))
 {
-    ix->remote = remote;
-    ix->remote_free = remote_free;
+    ix->core->remote = remote;
+    ix->core->remote_free = remote_free;
 }
 
 void *csec__index_remote(const csec_index *ix)
 {
-    return ix->remote;
+    return ix->core->remote;
 }
 
 csec_index_stats *csec__index_stats_ref(csec_index *ix)
 {
     return &ix->stats;
+}
+
+const csec_index_options *csec__index_options(const csec_index *ix)
+{
+    return &ix->core->opts;
 }
 
 /* The crate's directory in the index ("1", "3/s", "se/rd"), from `name`
@@ -1088,373 +1907,4 @@ int csec__index_dl_url(csec_buf *out, const csec_index *ix, const csec_index_cra
         }
     }
     return 0;
-}
-
-/* ---- the directory layout ----
- *
- * A load is bound by system calls (~43,000 files in ~15,000 directories for
- * crates.io), so the tree is read with lib/files.h: the top directory is
- * listed, then the prefix directories ("ab", "3") a group at a time, then
- * their leaf directories ("ab/cd", "3/a", "1", "2") a group at a time: one
- * batch opens a group's directories, each is listed with one getdents64, and
- * one batch reads every crate file of the group (on io_uring, a submission
- * per 64 files instead of four system calls per file).  Parsing stays on
- * this thread (the interning tables are not shared), and in sorted order of
- * directories then files, so the reports come out in path order whatever
- * the file system's directory order. */
-
-/* Directories opened per batch: the batch reader's submission size. */
-#define DIR_GROUP 64
-
-/* A leaf directory: its crate files are named after the crates. */
-typedef struct leaf_dir {
-    int parentfd;
-    const char *name; /* in the parent's listing */
-    char rel[8];      /* relative to the index: "ab/cd", "3/a", "1" or "2" */
-    int err;          /* nonzero: a prefix directory ("ab", "3") that could not be
-                       * listed, reported in its place in path order */
-} leaf_dir;
-
-/* What a group of leaf directories holds, in report order. */
-typedef enum step_kind { STEP_READ, STEP_MISPLACED, STEP_BAD_DIR } step_kind;
-
-typedef struct step {
-    step_kind kind;
-    int err; /* STEP_BAD_DIR: the errno */
-    const leaf_dir *dir;
-    const char *name; /* the file (STEP_READ, STEP_MISPLACED) */
-} step;
-
-typedef struct loader {
-    csec_index *ix;
-    const char *dir;
-    csec__batch *batch;
-    csec__names prefix_lists[DIR_GROUP]; /* the current group of prefix directories */
-    csec__names leaf_lists[DIR_GROUP];   /* the current group of leaf directories */
-    leaf_dir *leaves;                    /* under the current group of prefixes */
-    size_t nleaves, capleaves;
-    step *steps;
-    size_t nsteps, capsteps, reported; /* steps[0..reported) are done */
-    /* The group's crate files, for one batch read: where, and their step. */
-    int *dirfds;
-    const char **names;
-    size_t *step_of;
-    size_t nreads, capreads;
-    csec_buf path;
-} loader;
-
-static const char *full_path(loader *L, const char *rel, const char *name)
-{
-    csec_buf_clear(&L->path);
-    csec_buf_printf(&L->path, "%s/%s%s%s", L->dir, rel, name ? "/" : "", name ? name : "");
-    return L->path.ptr;
-}
-
-int csec__index_set_config(csec_index *ix, const char *path, const char *text, size_t len,
-                           csec_diag *d)
-{
-    csec_arena tmp = CSEC_ARENA_INIT;
-    const csec_jv *root = NULL;
-    int rc = 0;
-    if (csec__json_parse(&root, &tmp, text, len, d) < 0) {
-        rc = CSEC_EPARSE;
-        if (d)
-            snprintf(d->file, sizeof d->file, "%s", path ? path : "");
-        goto done;
-    }
-    if (root->type != CSEC_JV_OBJECT) {
-        rc = csec__diag_set(d, CSEC_EPARSE, path, 1, 1, "config.json must be an object");
-        goto done;
-    }
-    /* Cargo ignores members it does not know; so do we. "dl" and "api"
-     * must be strings when present (Cargo refuses the registry otherwise). */
-    const csec_jv *dl = csec__jv_get(root, "dl"), *api = csec__jv_get(root, "api");
-    if ((dl && dl->type != CSEC_JV_STRING) ||
-        (api && api->type != CSEC_JV_STRING && api->type != CSEC_JV_NULL)) {
-        rc = csec__diag_set(d, CSEC_EPARSE, path, 1, 1,
-                            "config.json: \"dl\" and \"api\" must be strings");
-        goto done;
-    }
-    ix->dl = dl ? intern_str(ix, dl->u.s, dl->len) : NULL;
-    ix->api = api && api->type == CSEC_JV_STRING ? intern_str(ix, api->u.s, api->len) : NULL;
-    const csec_jv *auth = csec__jv_get(root, "auth-required");
-    ix->auth_required = auth && auth->type == CSEC_JV_TRUE;
-done:
-    csec__arena_free(&tmp);
-    return rc;
-}
-
-static void on_config(void *payload, size_t i, char *data, size_t len, int err)
-{
-    loader *L = payload;
-    csec_diag d;
-    const char *path = full_path(L, "config.json", NULL);
-    (void)i;
-    csec__diag_clear(&d);
-    if (err) {
-        L->ix->stats.bad_files++;
-        report(L->ix, path, 0, 0, "cannot read: %s", strerror(err));
-        return;
-    }
-    if (csec__index_set_config(L->ix, path, data, len, &d) < 0) {
-        L->ix->stats.bad_files++;
-        report(L->ix, path, d.line, d.col, "%s", d.msg);
-    }
-}
-
-static void load_config(loader *L, int topfd)
-{
-    const char *name = "config.json";
-    csec__batch_read(L->batch, &topfd, &name, 1, on_config, L);
-}
-
-/* Whether a crate file named `name` in leaf directory `rel` is where
- * csec__index_path_for puts it (`want` receives that place, or ""). */
-static bool well_placed(char *want, size_t n, const char *rel, const char *name)
-{
-    want[0] = '\0';
-    size_t wl = csec__index_path_for(want, n, name), rl = strlen(rel);
-    return wl == rl + 1 + strlen(name) && memcmp(want, rel, rl) == 0 && want[rl] == '/' &&
-           strcmp(want + rl + 1, name) == 0;
-}
-
-/* Reports the steps before `upto` that need no read. */
-static void report_steps(loader *L, size_t upto)
-{
-    char want[1024];
-    for (; L->reported < upto; L->reported++) {
-        const step *s = &L->steps[L->reported];
-        if (s->kind == STEP_MISPLACED) {
-            L->ix->stats.bad_files++;
-            well_placed(want, sizeof want, s->dir->rel, s->name);
-            report(L->ix, full_path(L, s->dir->rel, s->name), 0, 0,
-                   "misplaced crate file: \"%s\" belongs at %s", s->name,
-                   want[0] ? want : "(nowhere)");
-        } else if (s->kind == STEP_BAD_DIR) {
-            L->ix->stats.bad_files++;
-            report(L->ix, full_path(L, s->dir->rel, NULL), 0, 0, "cannot open directory: %s",
-                   strerror(s->err));
-        }
-    }
-}
-
-static void on_crate_file(void *payload, size_t i, char *data, size_t len, int err)
-{
-    loader *L = payload;
-    size_t at = L->step_of[i];
-    report_steps(L, at);
-    const step *s = &L->steps[at];
-    const char *path = full_path(L, s->dir->rel, s->name);
-    L->reported = at + 1;
-    if (err) {
-        L->ix->stats.bad_files++;
-        report(L->ix, path, 0, 0, "cannot read crate file: %s", strerror(err));
-        return;
-    }
-    csec__index_add_file(NULL, L->ix, path, s->name, data, len);
-}
-
-static void push_step(loader *L, step_kind kind, int err, const leaf_dir *dir, const char *name)
-{
-    if (L->nsteps == L->capsteps) {
-        L->capsteps = L->capsteps ? L->capsteps * 2 : 256;
-        L->steps = csec__xrealloc(L->steps, csec__mul(L->capsteps, sizeof *L->steps));
-    }
-    L->steps[L->nsteps++] = (step){kind, err, dir, name};
-}
-
-static void push_read(loader *L, int dirfd, const char *name)
-{
-    if (L->nreads == L->capreads) {
-        L->capreads = L->capreads ? L->capreads * 2 : 256;
-        L->dirfds = csec__xrealloc(L->dirfds, csec__mul(L->capreads, sizeof *L->dirfds));
-        L->names = csec__xrealloc(L->names, csec__mul(L->capreads, sizeof *L->names));
-        L->step_of = csec__xrealloc(L->step_of, csec__mul(L->capreads, sizeof *L->step_of));
-    }
-    L->dirfds[L->nreads] = dirfd;
-    L->names[L->nreads] = name;
-    L->step_of[L->nreads++] = L->nsteps - 1;
-}
-
-/* Loads every crate file of up to DIR_GROUP leaf directories. */
-static void load_leaves(loader *L, const leaf_dir *leaves, size_t n)
-{
-    int parents[DIR_GROUP] = {0}, fds[DIR_GROUP] = {0};
-    const char *names[DIR_GROUP] = {0};
-    char want[1024];
-    for (size_t j = 0; j < n; j++) {
-        parents[j] = leaves[j].parentfd;
-        names[j] = leaves[j].name;
-    }
-    csec__batch_open_dirs(L->batch, parents, names, n, fds);
-    L->nsteps = L->reported = L->nreads = 0;
-    for (size_t j = 0; j < n; j++) {
-        csec__names *files = &L->leaf_lists[j];
-        int rc = leaves[j].err ? -leaves[j].err
-                 : fds[j] < 0  ? fds[j]
-                               : csec__list_dir(files, fds[j], CSEC__LIST_NO_DOTS);
-        if (rc < 0) {
-            push_step(L, STEP_BAD_DIR, -rc, &leaves[j], NULL);
-            continue;
-        }
-        for (size_t f = 0; f < files->count; f++) {
-            const char *name = files->items[f];
-            bool ok = well_placed(want, sizeof want, leaves[j].rel, name);
-            push_step(L, ok ? STEP_READ : STEP_MISPLACED, 0, &leaves[j], name);
-            if (ok)
-                push_read(L, fds[j], name);
-        }
-    }
-    csec__batch_read(L->batch, L->dirfds, L->names, L->nreads, on_crate_file, L);
-    report_steps(L, L->nsteps);
-    csec__batch_close(L->batch, fds, n);
-}
-
-static void push_leaf(loader *L, int parentfd, const char *prefix, const char *name)
-{
-    if (L->nleaves == L->capleaves) {
-        L->capleaves = L->capleaves ? L->capleaves * 2 : 1024;
-        L->leaves = csec__xrealloc(L->leaves, csec__mul(L->capleaves, sizeof *L->leaves));
-    }
-    leaf_dir *leaf = &L->leaves[L->nleaves++];
-    leaf->parentfd = parentfd;
-    leaf->name = name;
-    leaf->err = 0;
-    /* Both parts are at most two bytes (checked by the callers). */
-    if (prefix)
-        snprintf(leaf->rel, sizeof leaf->rel, "%s/%s", prefix, name);
-    else
-        snprintf(leaf->rel, sizeof leaf->rel, "%s", name);
-}
-
-static void load_leaf_list(loader *L)
-{
-    for (size_t k = 0; k < L->nleaves; k += DIR_GROUP)
-        load_leaves(L, L->leaves + k, L->nleaves - k < DIR_GROUP ? L->nleaves - k : DIR_GROUP);
-    L->nleaves = 0;
-}
-
-/* Loads up to DIR_GROUP prefix directories: two-letter ones hold two-letter
- * leaf directories, "3" holds one-letter ones.  A prefix directory that
- * cannot be opened or listed is reported (its crates are missing), in path
- * order among the leaves. */
-static void load_prefixes(loader *L, int topfd, char *const *prefixes, size_t n)
-{
-    int parents[DIR_GROUP] = {0}, fds[DIR_GROUP] = {0};
-    for (size_t j = 0; j < n; j++)
-        parents[j] = topfd;
-    csec__batch_open_dirs(L->batch, parents, (const char *const *)prefixes, n, fds);
-    L->nleaves = 0;
-    for (size_t j = 0; j < n; j++) {
-        csec__names *subs = &L->prefix_lists[j];
-        size_t child_len = strlen(prefixes[j]) == 1 ? 1 : 2;
-        int rc = fds[j] < 0 ? fds[j]
-                            : csec__list_dir(subs, fds[j], CSEC__LIST_DIRS | CSEC__LIST_NO_DOTS);
-        if (rc < 0) {
-            push_leaf(L, topfd, NULL, prefixes[j]);
-            L->leaves[L->nleaves - 1].err = -rc;
-            continue;
-        }
-        for (size_t k = 0; k < subs->count; k++)
-            if (strlen(subs->items[k]) == child_len)
-                push_leaf(L, fds[j], prefixes[j], subs->items[k]);
-    }
-    load_leaf_list(L);
-    csec__batch_close(L->batch, fds, n);
-}
-
-static bool is_dir_at(int dirfd, const char *name)
-{
-    unsigned char type = csec__name_type(name);
-    struct stat st;
-    if (type == DT_DIR)
-        return true;
-    if (type != DT_UNKNOWN && type != DT_LNK)
-        return false;
-    return fstatat(dirfd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void loader_free(loader *L)
-{
-    csec__batch_free(L->batch);
-    for (size_t j = 0; j < DIR_GROUP; j++) {
-        csec__names_free(&L->prefix_lists[j]);
-        csec__names_free(&L->leaf_lists[j]);
-    }
-    free(L->leaves);
-    free(L->steps);
-    free(L->dirfds);
-    free(L->names);
-    free(L->step_of);
-    csec_buf_free(&L->path);
-}
-
-static int crate_name_cmp(const void *a, const void *b)
-{
-    const unsigned char *x = (const unsigned char *)(*(crate_rec *const *)a)->pub.name;
-    const unsigned char *y = (const unsigned char *)(*(crate_rec *const *)b)->pub.name;
-    for (;; x++, y++) {
-        unsigned cx = *x >= 'A' && *x <= 'Z' ? *x + 32u : *x;
-        unsigned cy = *y >= 'A' && *y <= 'Z' ? *y + 32u : *y;
-        if (cx != cy || !cx)
-            return (int)cx - (int)cy;
-    }
-}
-
-int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_index_options *opts,
-                            csec_diag *d)
-{
-    csec__names top = {0};
-    *out = NULL;
-    int topfd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = topfd < 0 ? -errno : csec__list_dir(&top, topfd, CSEC__LIST_NO_DOTS);
-    if (rc < 0) {
-        if (topfd >= 0)
-            close(topfd);
-        csec__names_free(&top);
-        return csec__diag_set(d, CSEC_EIO, dirpath, 0, 0, "cannot open index directory: %s",
-                              strerror(-rc));
-    }
-    loader *L = csec__xcalloc(1, sizeof *L);
-    L->ix = csec__index_new(opts);
-    L->dir = dirpath;
-    L->batch = csec__batch_new();
-    /* config.json, "1" and "2" (leaves), then the prefix directories: the
-     * top listing is sorted, and digits sort before letters. */
-    char **prefixes = csec__xmalloc(csec__mul(top.count ? top.count : 1, sizeof *prefixes));
-    size_t nprefixes = 0;
-    for (size_t i = 0; i < top.count; i++) {
-        const char *n = top.items[i];
-        size_t len = strlen(n);
-        if (strcmp(n, "config.json") == 0)
-            load_config(L, topfd);
-        else if (len > 2 || !is_dir_at(topfd, n))
-            continue;
-        else if (strcmp(n, "1") == 0 || strcmp(n, "2") == 0)
-            push_leaf(L, topfd, NULL, n);
-        else if (strcmp(n, "3") == 0 || len == 2)
-            prefixes[nprefixes++] = top.items[i];
-    }
-    load_leaf_list(L);
-    for (size_t k = 0; k < nprefixes; k += DIR_GROUP)
-        load_prefixes(L, topfd, prefixes + k,
-                      nprefixes - k < DIR_GROUP ? nprefixes - k : DIR_GROUP);
-    csec_index *ix = L->ix;
-    loader_free(L);
-    free(L);
-    free(prefixes);
-    csec__names_free(&top);
-    close(topfd);
-    /* Sorted by name, whatever order the files were found in. */
-    if (ix->ncrates > 1)
-        qsort(ix->crates, ix->ncrates, sizeof *ix->crates, crate_name_cmp);
-    for (size_t i = 0; i < ix->ncrates; i++)
-        ix->crates[i]->pos = i;
-    *out = ix;
-    return 0;
-}
-
-int csec__index_open_dir(csec_index **out, const char *dir, csec_diag *d)
-{
-    return csec__index_open_dir_ex(out, dir, NULL, d);
 }

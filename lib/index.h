@@ -16,16 +16,23 @@
  *    keeps it in a disk cache and revalidates the cached copy with
  *    If-None-Match / If-Modified-Since (index_sparse.c).
  *
- * Either way crate files go through csec__index_add_file, so everything else
+ * Either way crate files go through the same parser, so everything else
  * works the same on both.
  *
- * Memory: the index owns everything in one arena.  Strings that repeat across
- * versions (dependency names, requirements, targets, feature names) are
- * interned, and so are whole dependency records, dependency lists, string
- * lists and feature maps: equal ones share one copy, so pointer equality of
- * two `const char *` from the same index means string equality.  Nothing of
- * the JSON text is kept.  An index is immutable once loaded and can be read
- * from any number of threads; csec__index_add_file needs exclusive access.
+ * Memory (index.c): strings that repeat across versions (dependency names,
+ * requirements, targets, feature names) are interned, and so are whole
+ * dependency records, dependency lists, string lists and feature maps: equal
+ * ones share one copy, so pointer equality of two `const char *` from the
+ * same index means string equality.  Each crate (its versions and their
+ * texts) is one block of its own.  Nothing of the JSON text is kept.
+ *
+ * Generations: an index is immutable once loaded and can be read from any
+ * number of threads.  csec__index_apply makes the next generation from a set
+ * of changed crate files: it shares every unchanged crate (and the interned
+ * objects) with the current one, which stays valid and unchanged for its
+ * readers.  Free generations oldest first (each keeps its successor alive,
+ * so dropping references in any order is fine).  csec__index_add_file
+ * changes an index in place and needs exclusive access.
  *
  * Lines that cannot be used are reported through the options' callback with
  * the file path, line and column, counted, and skipped; the rest of the file
@@ -103,12 +110,15 @@ typedef struct csec_index_crate {
 
 typedef struct csec_index_options {
     /** Called for each line (or file) that is skipped, with file, line,
-     * column and message.  NULL: count only. */
+     * column and message, in path order.  NULL: count only. */
     csec_diag_cb on_error;
     void *payload;
+    /** Threads that read and parse a directory index: 0 for one per CPU (at
+     * most 8), 1 for the calling thread only. */
+    unsigned threads;
 } csec_index_options;
 
-#define CSEC_INDEX_OPTIONS_INIT {NULL, NULL}
+#define CSEC_INDEX_OPTIONS_INIT {NULL, NULL, 0}
 
 /** Loads every crate file of the git-layout index in directory `dir`
  * (1/, 2/, 3/x/ and xx/yy/ subdirectories; hidden entries such as .git are
@@ -134,8 +144,58 @@ csec_index *csec__index_new(const csec_index_options *opts);
 int csec__index_add_file(const csec_index_crate **out, csec_index *idx, const char *path,
                          const char *expect_name, const char *text, size_t len);
 
-/** Frees the index and everything reached through it. Accepts NULL. */
+/** Drops a reference to the index (one from open, new or apply); the last
+ * one frees it and everything only it reaches.  Accepts NULL. */
 void csec__index_free(csec_index *idx);
+/** Another reference to `idx`, for csec__index_free. */
+csec_index *csec__index_ref(csec_index *idx);
+
+/* ---- generations ---- */
+
+/** One changed file of the index: its path relative to the index root
+ * ("se/rd/serde", "config.json") and its new contents, or NULL `text` when
+ * the file was removed. */
+typedef struct csec_index_change {
+    const char *path;
+    const char *text;
+    size_t len;
+} csec_index_change;
+
+/** Makes the next generation of `prev`: `prev`'s crates with the `n`
+ * changed files applied (a crate file with new contents replaces the crate,
+ * a removed one removes it, a new one adds it; config.json is re-read;
+ * other paths are ignored; misplaced crate files and bad lines are reported
+ * as a load would).  Only the changed files are parsed; every other crate
+ * record is shared with `prev`, which is left as it was for its readers.
+ * `prev` must be the newest generation.  Returns 0 and the next generation
+ * in *out (the caller's reference; `prev` holds another until it is freed),
+ * or CSEC_EINVAL when `prev` already has a next generation.  Needs exclusive
+ * use of the writer side (one apply or add_file at a time per index). */
+int csec__index_apply(csec_index **out, csec_index *prev, const csec_index_change *changes,
+                      size_t n, csec_diag *d);
+/** Throws away a generation made by csec__index_apply that was never shared
+ * (its predecessor may have a next generation again). */
+void csec__index_discard(csec_index *next);
+
+/** What a generation changed in its predecessor: for each changed crate, its
+ * old record (NULL: new crate) and its new one (NULL: removed). */
+typedef struct csec_index_delta {
+    const struct csec_index_crate *old;
+    const struct csec_index_crate *new_crate;
+} csec_index_delta;
+void csec__index_delta(const csec_index *idx, const csec_index_delta **out, size_t *n);
+/** The generation `idx` was made from while that one is alive, else NULL. */
+const csec_index *csec__index_predecessor(const csec_index *idx);
+
+/** Where the data came from (a git commit id, "" when not known) and that
+ * source's time (seconds since the epoch, 0 when unknown). */
+void csec__index_set_source(csec_index *idx, const char *id, int64_t time);
+const char *csec__index_source(const csec_index *idx, int64_t *time);
+
+/** crates.io's name equivalence (ASCII case-insensitive, '-' same as '_'):
+ * a hash that equal names share, and the comparison. */
+uint32_t csec__index_name_hash(const char *name);
+bool csec__index_same_name(const char *a, const char *b);
 
 /** Finds a crate as crates.io does: ASCII case-insensitively, with '-' and '_'
  * equivalent ("Serde-Json" finds serde_json).  NULL if absent. */
@@ -243,7 +303,35 @@ int csec__index_fetch(const csec_index_crate **out, csec_index *idx, const char 
 int csec__index_revalidate(const csec_index_crate **out, csec_index *ix,
                            const csec_index_crate *c, csec_diag *d);
 
-/* Internal, between index.c and index_sparse.c. */
+/* Internal, between index.c, index_dir.c and index_sparse.c. */
+
+/* A parser of crate files bound to an index's interning tables; one per
+ * thread.  csec__index_parse returns a crate record that belongs to no
+ * generation yet (csec__index_install or csec__index_crate_free), or NULL
+ * when the file names no crate (*rc CSEC_EPARSE when no line could be read). */
+typedef struct csec__index_parser csec__index_parser;
+typedef void (*csec__index_report_fn)(const csec_diag *d, void *payload);
+csec__index_parser *csec__index_parser_new(csec_index *idx);
+void csec__index_parser_free(csec__index_parser *p);
+/* Reports go to fn instead of the index's options (a worker thread's). */
+void csec__index_parser_set_report(csec__index_parser *p, csec__index_report_fn fn,
+                                   void *payload);
+const csec_index_stats *csec__index_parser_stats(const csec__index_parser *p);
+const csec_index_crate *csec__index_parse(csec__index_parser *p, const char *path,
+                                          const char *expect_name, const char *text, size_t len,
+                                          int *rc);
+void csec__index_crate_free(const csec_index_crate *c);
+/* Makes `crates` the contents of a new, empty index, sorted by name. */
+void csec__index_install(csec_index *idx, const csec_index_crate *const *crates, size_t n);
+void csec__index_add_stats(csec_index *idx, const csec_index_stats *st);
+/* While on, interning tables keep the arrays they outgrow (other threads may
+ * be looking in them); off frees them. */
+void csec__index_set_concurrent(csec_index *idx, bool on);
+const csec_index_options *csec__index_options(const csec_index *idx);
+/* Whether a crate file named `name` in directory `rel_dir` ("ab/cd", "3/a",
+ * "1") is where csec__index_path_for puts it; `want` receives that place. */
+bool csec__index_well_placed(char *want, size_t n, const char *rel_dir, const char *name);
+
 int csec__index_set_config(csec_index *idx, const char *path, const char *text, size_t len,
                            csec_diag *d);
 void csec__index_attach_remote(csec_index *idx, void *remote, void (*remote_free)(void *));

@@ -224,6 +224,19 @@ static const unsigned char *read_escape(csec__json_reader *r, const unsigned cha
     return p + 2;
 }
 
+/* Whether all eight bytes of `w` are plain_byte ones: none below 0x20 or
+ * from 0x80, no '"' and no '\\' (the usual tests for a zero byte in a word). */
+static inline bool word_is_plain(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+    /* (x - k) & ~x & high is non-zero exactly when a byte of x is below k
+     * (for x without high bits; w's high bits fail the test themselves). */
+    uint64_t bad = ((w - ones * 0x20) & ~w) | w | ((quote - ones) & ~quote) |
+                   ((bslash - ones) & ~bslash);
+    return (bad & high) == 0;
+}
+
 /* Reads the string whose opening quote is at r->p into r->str. */
 static int read_string(csec__json_reader *r)
 {
@@ -232,6 +245,15 @@ static int read_string(csec__json_reader *r)
     const unsigned char *s = p;
     bool escaped = false;
     for (;;) {
+        /* Eight bytes at a time while all are plain (most strings of an
+         * index are), then byte by byte. */
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (!word_is_plain(w))
+                break;
+            p += 8;
+        }
         while (p < end && plain_byte[*p])
             p++;
         if (p == end) {
@@ -465,6 +487,14 @@ csec__json_tok csec__json_reader_next(csec__json_reader *r)
     default:
         return CSEC__JSON_TOK_ERROR;
     }
+}
+
+void csec__json_reader_close_at(csec__json_reader *r, size_t close_off)
+{
+    if (r->state == ST_ERROR || r->depth == 0)
+        return;
+    r->p = r->start + close_off;
+    pop(r, CSEC__JSON_TOK_OBJECT_END);
 }
 
 csec__json_tok csec__json_reader_skip(csec__json_reader *r)

@@ -81,6 +81,12 @@ csec__json_tok csec__json_reader_next(csec__json_reader *r);
  * inside an array).  Returns the last token read (the scalar or the closing
  * END token of the container), or TOK_ERROR. */
 csec__json_tok csec__json_reader_skip(csec__json_reader *r);
+/* Right after an OBJECT_BEGIN or ARRAY_BEGIN token: continues after the
+ * container's closing bracket at byte `close_off`, as if every token up to
+ * its END token had been read.  For a caller that knows the container's text
+ * to be well-formed (the index reader's cache of dependency objects: the
+ * same bytes parsed before). */
+void csec__json_reader_close_at(csec__json_reader *r, size_t close_off);
 /* Makes the reader fail at `off` with static message `msg` (used by callers
  * that find a well-formed but unexpected token).  Returns TOK_ERROR. */
 csec__json_tok csec__json_reader_fail(csec__json_reader *r, size_t off, const char *msg);

@@ -32,7 +32,7 @@ static csec_index *open_fixture(csec_buf *diags)
 {
     csec_index *ix = NULL;
     csec_diag d;
-    csec_index_options o = {collect, diags};
+    csec_index_options o = {collect, diags, 0};
     if (csec__index_open_dir_ex(&ix, test_path(test_source_dir(), "tests/data/index"), &o, &d) < 0)
         fprintf(stderr, "  open: %s: %s\n", d.file, d.msg);
     return ix;
@@ -281,7 +281,7 @@ TEST(index, malformed_lines_reported_and_skipped)
 TEST(index, add_file_rules)
 {
     csec_buf diags = CSEC_BUF_INIT;
-    csec_index_options o = {collect, &diags};
+    csec_index_options o = {collect, &diags, 0};
     csec_index *ix = csec__index_new(&o);
     const csec_index_crate *c = NULL;
     const char *ck = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -492,7 +492,7 @@ static void collect_relative(const csec_diag *d, void *payload)
 static char *load_transcript(const char *root, bool uring, csec_index_stats *st)
 {
     csec_buf t = CSEC_BUF_INIT;
-    csec_index_options o = {collect_relative, &t};
+    csec_index_options o = {collect_relative, &t, 0};
     csec_index *ix = NULL;
     csec_diag d;
     if (uring)
@@ -604,7 +604,7 @@ TEST(index, unreadable_directories_reported_in_path_order)
     csec_buf diags = CSEC_BUF_INIT;
     csec_index *ix = NULL;
     csec_diag d;
-    csec_index_options o = {collect, &diags};
+    csec_index_options o = {collect, &diags, 0};
     int rc = probe >= 0 ? 0 : csec__index_open_dir_ex(&ix, root, &o, &d);
     dac_override(true);
     if (probe >= 0)
@@ -666,7 +666,7 @@ TEST(index, real_2020_index)
         SKIP("crates-index-2020-07.tar.zst not available");
     }
     csec_buf diags = CSEC_BUF_INIT;
-    csec_index_options o = {collect, &diags};
+    csec_index_options o = {collect, &diags, 0};
     csec_index *ix = NULL;
     csec_diag d;
     ASSERT_INT_EQ(csec__index_open_dir_ex(&ix, dir, &o, &d), 0);
@@ -859,7 +859,7 @@ static void run_sparse(nginx *n)
     csec_diag d;
     csec_index_stats st;
     csec_buf diags = CSEC_BUF_INIT, buf = CSEC_BUF_INIT;
-    csec_index_options o = {collect, &diags};
+    csec_index_options o = {collect, &diags, 0};
     csec_index_sparse_options so = CSEC_INDEX_SPARSE_OPTIONS_INIT;
 
     snprintf(url, sizeof url, "sparse+http://127.0.0.1:%d", n->port); /* no final '/' */
