@@ -1,6 +1,8 @@
 /* deps.c - dependency-aware security over a registry index (see deps.h). */
 #include "deps.h"
 
+#include "map.h"
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,75 +46,10 @@ const char *csec__deps_state_name(csec_deps_state s)
     return "unknown";
 }
 
-/* ---- a pointer-keyed hash map (open addressing, linear probing) ---- */
-
-typedef struct ptrmap {
-    const void **keys;
-    size_t *vals;
-    size_t cap, n;
-} ptrmap;
-
-static size_t ptr_hash(const void *p)
-{
-    uint64_t x = (uint64_t)(uintptr_t)p;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (size_t)x;
-}
-
-static size_t *pm_get(const ptrmap *m, const void *key)
-{
-    if (!m->cap)
-        return NULL;
-    for (size_t i = ptr_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->keys[i])
-            return NULL;
-        if (m->keys[i] == key)
-            return &m->vals[i];
-    }
-}
-
-static void pm_put(ptrmap *m, const void *key, size_t val);
-
-static void pm_grow(ptrmap *m)
-{
-    ptrmap old = *m;
-    m->cap = old.cap ? old.cap * 2 : 64;
-    m->n = 0;
-    m->keys = csec__xcalloc(m->cap, sizeof *m->keys);
-    m->vals = csec__xcalloc(m->cap, sizeof *m->vals);
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i])
-            pm_put(m, old.keys[i], old.vals[i]);
-    free(old.keys);
-    free(old.vals);
-}
-
-static void pm_put(ptrmap *m, const void *key, size_t val)
-{
-    if ((m->n + 1) * 2 > m->cap)
-        pm_grow(m);
-    size_t i = ptr_hash(key) & (m->cap - 1);
-    while (m->keys[i] && m->keys[i] != key)
-        i = (i + 1) & (m->cap - 1);
-    if (!m->keys[i])
-        m->n++;
-    m->keys[i] = key;
-    m->vals[i] = val;
-}
-
-static void pm_free(ptrmap *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
 /* ---- parsed requirements, cached by the interned requirement string ---- */
 
 typedef struct reqcache {
-    ptrmap map; /* req text pointer -> slot in reqs */
+    csec_map map; /* req text (interned: by address) -> slot in reqs */
     csec_req **reqs;
     size_t n, cap;
 } reqcache;
@@ -120,9 +57,9 @@ typedef struct reqcache {
 /* The slot of a requirement text in the cache (parsed on first sight). */
 static size_t req_slot(reqcache *c, const char *text)
 {
-    size_t *slot = pm_get(&c->map, text);
-    if (slot)
-        return *slot;
+    const csec_map_entry *e = csec__map_find(&c->map, text, 0);
+    if (e)
+        return e->val.idx;
     csec_req *r = NULL;
     if (csec_req_parse(&r, text, strlen(text), NULL) < 0)
         r = NULL;
@@ -131,7 +68,7 @@ static size_t req_slot(reqcache *c, const char *text)
         c->reqs = csec__xrealloc(c->reqs, csec__mul(c->cap, sizeof *c->reqs));
     }
     c->reqs[c->n] = r;
-    pm_put(&c->map, text, c->n);
+    csec__map_put(&c->map, text, 0, NULL)->val.idx = c->n;
     return c->n++;
 }
 
@@ -147,7 +84,7 @@ static void req_cache_free(reqcache *c)
     for (size_t i = 0; i < c->n; i++)
         csec_req_free(c->reqs[i]);
     free(c->reqs);
-    pm_free(&c->map);
+    csec__map_free(&c->map);
 }
 
 /* Newest non-yanked release matching `req` (Cargo's pick), or NULL. */
@@ -168,7 +105,7 @@ typedef struct ctx {
     const csec_db *db;
     csec_deps_report *r;
     reqcache reqs;
-    ptrmap seen; /* dependency record or version -> node */
+    csec_map seen; /* dependency record or version (by address) -> node */
     size_t capnodes, capedges, caphits;
 } ctx;
 
@@ -339,6 +276,7 @@ size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
     x.idx = idx;
     x.db = db;
     x.r = &scratch;
+    csec__map_init(&x.reqs.map, CSEC_MAP_ADDRESSES, NULL);
     for (uint32_t i = 0; i < v->deps_count; i++) {
         const csec_index_dep *d = v->deps[i];
         if (d->kind == CSEC_INDEX_DEP_DEV || d->registry)
@@ -439,9 +377,9 @@ static void add_edge(ctx *x, size_t from, size_t to, const csec_index_dep *d)
  * the node array is the queue) when new. */
 static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
 {
-    size_t *known = pm_get(&x->seen, d);
+    const csec_map_entry *known = csec__map_find(&x->seen, d, 0);
     if (known)
-        return *known;
+        return known->val.idx;
     csec_deps_node n = {0};
     n.name = d->name;
     n.parent = from;
@@ -462,10 +400,10 @@ static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
     } else {
         n.name = n.crate->name;
         key = n.version;
-        known = pm_get(&x->seen, n.version);
+        known = csec__map_find(&x->seen, n.version, 0);
         if (known) {
-            size_t id = *known; /* pm_put may move the table */
-            pm_put(&x->seen, d, id);
+            size_t id = known->val.idx; /* a put may move the entries */
+            csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
             return id;
         }
     }
@@ -477,9 +415,9 @@ static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
             n.name = n.crate->name;
     }
     size_t id = add_node(x, &n);
-    pm_put(&x->seen, key, id);
+    csec__map_put(&x->seen, key, 0, NULL)->val.idx = id;
     if (key != (const void *)d)
-        pm_put(&x->seen, d, id);
+        csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
     return id;
 }
 
@@ -492,7 +430,7 @@ static void resolve_tree(ctx *x)
     root.version = r->version;
     root.parent = CSEC_DEPS_NONE;
     add_node(x, &root);
-    pm_put(&x->seen, r->version, 0);
+    csec__map_put(&x->seen, r->version, 0, NULL)->val.idx = 0;
     /* Breadth first: r->nodes is the queue; nodes are appended as found. */
     for (size_t i = 0; i < r->nnodes; i++) {
         r->nodes[i].edges = r->nedges;
@@ -543,6 +481,8 @@ csec_deps_report *csec__deps_report_new(const csec_index *idx, const csec_db *db
     x.idx = idx;
     x.db = db;
     x.r = r;
+    csec__map_init(&x.reqs.map, CSEC_MAP_ADDRESSES, NULL);
+    csec__map_init(&x.seen, CSEC_MAP_ADDRESSES, NULL);
     r->crate = c;
     r->version = v;
     r->ndirect = v->deps_count;
@@ -554,7 +494,7 @@ csec_deps_report *csec__deps_report_new(const csec_index *idx, const csec_db *db
     }
     resolve_tree(&x);
     req_cache_free(&x.reqs);
-    pm_free(&x.seen);
+    csec__map_free(&x.seen);
     return r;
 }
 
@@ -689,51 +629,47 @@ typedef struct rev_builder {
 typedef struct builders {
     rev_builder *b;
     size_t n, cap;
-    ptrmap by_key; /* interned key pointer -> builder (a fast path) */
-    size_t *slots; /* open addressing by normalised key: builder index + 1 */
-    size_t scap;
+    csec_map by_name; /* key (crate-name equivalence) -> builder index */
+    csec_map by_key;  /* key (interned: by address) -> builder index, the fast path */
 } builders;
+
+static void builders_init(builders *bs)
+{
+    memset(bs, 0, sizeof *bs);
+    csec__map_init(&bs->by_name, CSEC_MAP_CRATE_NAMES, NULL);
+    csec__map_init(&bs->by_key, CSEC_MAP_ADDRESSES, NULL);
+}
 
 static rev_builder *builder_for(builders *bs, const char *key)
 {
-    size_t *hit = pm_get(&bs->by_key, key);
+    const csec_map_entry *hit = csec__map_find(&bs->by_key, key, 0);
     if (hit)
-        return &bs->b[*hit];
-    uint32_t h = csec__index_name_hash(key);
-    if ((bs->n + 1) * 2 > bs->scap) {
-        size_t ncap = bs->scap ? bs->scap * 2 : 1024;
-        size_t *ns = csec__xcalloc(ncap, sizeof *ns);
-        for (size_t i = 0; i < bs->scap; i++) {
-            if (!bs->slots[i])
-                continue;
-            size_t j = bs->b[bs->slots[i] - 1].hash & (ncap - 1);
-            while (ns[j])
-                j = (j + 1) & (ncap - 1);
-            ns[j] = bs->slots[i];
+        return &bs->b[hit->val.idx];
+    bool added;
+    csec_map_entry *e = csec__map_put(&bs->by_name, key, strlen(key), &added);
+    if (added) {
+        if (bs->n == bs->cap) {
+            bs->cap = bs->cap ? bs->cap * 2 : 1024;
+            bs->b = csec__xrealloc(bs->b, csec__mul(bs->cap, sizeof *bs->b));
         }
-        free(bs->slots);
-        bs->slots = ns;
-        bs->scap = ncap;
+        rev_builder *x = &bs->b[bs->n];
+        memset(x, 0, sizeof *x);
+        x->key = key;
+        x->hash = csec__index_name_hash(key);
+        e->val.idx = bs->n++;
     }
-    size_t mask = bs->scap - 1, i = h & mask;
-    for (; bs->slots[i]; i = (i + 1) & mask) {
-        rev_builder *x = &bs->b[bs->slots[i] - 1];
-        if (x->hash == h && csec__index_same_name(x->key, key)) {
-            pm_put(&bs->by_key, key, bs->slots[i] - 1);
-            return x;
-        }
-    }
-    if (bs->n == bs->cap) {
-        bs->cap = bs->cap ? bs->cap * 2 : 1024;
-        bs->b = csec__xrealloc(bs->b, csec__mul(bs->cap, sizeof *bs->b));
-    }
-    rev_builder *x = &bs->b[bs->n];
-    memset(x, 0, sizeof *x);
-    x->key = key;
-    x->hash = h;
-    bs->slots[i] = ++bs->n;
-    pm_put(&bs->by_key, key, bs->n - 1);
-    return x;
+    size_t idx = e->val.idx;
+    csec__map_put(&bs->by_key, key, 0, NULL)->val.idx = idx;
+    return &bs->b[idx];
+}
+
+/* The builder of `key` (any spelling), or NULL. */
+static const rev_builder *builder_find(const builders *bs, const char *key)
+{
+    const csec_map_entry *e = csec__map_find(&bs->by_key, key, 0);
+    if (!e)
+        e = csec__map_find(&bs->by_name, key, strlen(key));
+    return e ? &bs->b[e->val.idx] : NULL;
 }
 
 static void builder_add(rev_builder *x, const csec_index_crate *from, const csec_index_dep *dep)
@@ -750,8 +686,8 @@ static void builders_free(builders *bs)
     for (size_t i = 0; i < bs->n; i++)
         free(bs->b[i].ent);
     free(bs->b);
-    free(bs->slots);
-    pm_free(&bs->by_key);
+    csec__map_free(&bs->by_name);
+    csec__map_free(&bs->by_key);
 }
 
 /* Adds the entries of crate `c`'s newest release to the builders. */
@@ -804,7 +740,8 @@ csec_deps_rev *csec__deps_rev_new(const csec_index *idx)
     csec_deps_rev *r = csec__xcalloc(1, sizeof *r);
     r->idx = idx;
     atomic_init(&r->refs, 1);
-    builders bs = {0};
+    builders bs;
+    builders_init(&bs);
     size_t n = csec__index_crate_count(idx);
     for (size_t i = 0; i < n; i++)
         add_dependent(&bs, csec__index_crate_at(idx, i));
@@ -837,13 +774,15 @@ int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_in
     r->nblocks = prev->nblocks;
 
     /* The old records whose entries go, and the new records' entries. */
-    ptrmap gone = {0};
-    builders added = {0};
-    builders touched = {0}; /* the names whose block changes */
+    csec_map gone; /* old crate records (by address) */
+    csec__map_init(&gone, CSEC_MAP_ADDRESSES, NULL);
+    builders added, touched; /* touched: the names whose block changes */
+    builders_init(&added);
+    builders_init(&touched);
     for (size_t i = 0; i < nd; i++) {
         const csec_index_crate *o = delta[i].old, *c = delta[i].new_crate;
         if (o) {
-            pm_put(&gone, o, 1);
+            csec__map_put(&gone, o, 0, NULL);
             const csec_index_version *v = newest_release(o);
             for (uint32_t j = 0; v && j < v->deps_count; j++)
                 if (rev_counts(v->deps[j]))
@@ -863,19 +802,10 @@ int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_in
         if (old) {
             keep = csec__xmalloc(csec__mul(old->n + 1, sizeof *keep));
             for (size_t k = 0; k < old->n; k++)
-                if (!pm_get(&gone, old->ent[k].from))
+                if (!csec__map_find(&gone, old->ent[k].from, 0))
                     keep[nkeep++] = old->ent[k];
         }
-        size_t *ai = pm_get(&added.by_key, t->key);
-        const rev_builder *add = NULL;
-        if (!ai) {
-            /* Another spelling of the same name: look it up properly. */
-            for (size_t k = 0; k < added.n && !add; k++)
-                if (added.b[k].hash == t->hash && csec__index_same_name(added.b[k].key, t->key))
-                    add = &added.b[k];
-        } else {
-            add = &added.b[*ai];
-        }
+        const rev_builder *add = builder_find(&added, t->key);
         if (old)
             push_block(&r->replaced, &r->nreplaced, old);
         if (nkeep + (add ? add->n : 0) == 0) {
@@ -894,7 +824,7 @@ int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_in
         }
         free(keep);
     }
-    pm_free(&gone);
+    csec__map_free(&gone);
     builders_free(&added);
     builders_free(&touched);
     prev->succ = r;
@@ -996,6 +926,7 @@ void csec__deps_impact(csec_deps_impact *out, const csec_deps_rev *r, const csec
     /* Requirements repeat a lot ("^1.0" across thousands of dependents):
      * parse and count each distinct one once. */
     reqcache reqs = {0};
+    csec__map_init(&reqs.map, CSEC_MAP_ADDRESSES, NULL);
     size_t (*memo)[2] = csec__xcalloc(blk->n + 1, sizeof *memo); /* per cache slot */
     for (size_t e = 0; e < blk->n; e++) {
         const rev_entry *en = &blk->ent[e];

@@ -21,7 +21,9 @@
  */
 #include "index.h"
 
+#include "crate_name.h"
 #include "jsonparse.h"
+#include "text.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -52,9 +54,10 @@ typedef struct islots {
  * Strings and binary blobs use separate tables so that a blob is never
  * returned where a string was asked for.
  *
- * Why a table of its own and not the project's map: the parallel load
- * (index_dir.c) looks keys up from several threads while one of them may
- * insert.  Lookups take no lock; inserts take the core's lock, re-check, and
+ * Why a table of its own and not the project's map (map.h): the parallel
+ * load (index_dir.c) looks keys up from several threads while one of them
+ * may insert, which the map leaves to a lock around every use; and a slot
+ * here is 16 bytes for a million keys at today's registry size.  Lookups take no lock; inserts take the core's lock, re-check, and
  * publish the slot with a release store; a table that grows is replaced
  * whole and the old array kept until the parallel part ends. */
 typedef struct itab {
@@ -311,13 +314,6 @@ static inline unsigned char norm_lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-static inline unsigned char norm_char(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return (unsigned char)(c + ('a' - 'A'));
-    return c == '-' ? '_' : c;
-}
-
 static uint32_t norm_hash(const char *s, size_t len)
 {
     /* Names are short: hash a normalised copy of up to 256 bytes, and the
@@ -325,18 +321,13 @@ static uint32_t norm_hash(const char *s, size_t len)
     unsigned char buf[256];
     size_t n = len < sizeof buf ? len : sizeof buf;
     for (size_t i = 0; i < n; i++)
-        buf[i] = norm_char((unsigned char)s[i]);
+        buf[i] = csec__crate_name_fold((unsigned char)s[i]);
     return (uint32_t)(hash_bytes(buf, n) ^ len);
 }
 
 static bool norm_eq(const char *a, size_t alen, const char *b, size_t blen)
 {
-    if (alen != blen)
-        return false;
-    for (size_t i = 0; i < alen; i++)
-        if (norm_char((unsigned char)a[i]) != norm_char((unsigned char)b[i]))
-            return false;
-    return true;
+    return csec__crate_name_eq(a, alen, b, blen);
 }
 
 uint32_t csec__index_name_hash(const char *name)
@@ -841,14 +832,8 @@ static int read_cksum(csec__json_reader *r, uint8_t out[32])
     if (t != CSEC__JSON_TOK_STRING || r->str.len != 64)
         goto bad;
     for (size_t i = 0; i < 64; i++) {
-        unsigned c = (unsigned char)r->str.ptr[i], x;
-        if (c >= '0' && c <= '9')
-            x = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            x = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            x = c - 'A' + 10;
-        else
+        int x = csec__hexval((unsigned char)r->str.ptr[i]);
+        if (x < 0)
             goto bad;
         out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | x : x << 4);
     }
@@ -1172,6 +1157,9 @@ static crate_rec *rec_of(const csec_index_crate *c)
     return (crate_rec *)c;
 }
 
+/* The name table of a generation: open addressing of its crate records,
+ * with removal (backward shift), which the project's map does not offer and
+ * an apply needs for removed crates. */
 static crate_rec **table_slot(crate_rec **table, size_t cap, const char *name, size_t len,
                               uint32_t h)
 {
@@ -1750,11 +1738,7 @@ const csec_index_feature *csec__index_feature_find(const csec_index_version *v, 
 
 char *csec__index_cksum_hex(const csec_index_version *v, char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < 32; i++) {
-        out[2 * i] = hex[v->cksum[i] >> 4];
-        out[2 * i + 1] = hex[v->cksum[i] & 15];
-    }
+    csec__hex_encode(out, v->cksum, 32);
     out[64] = '\0';
     return out;
 }

@@ -3,6 +3,7 @@
 #define CSEC_UTIL_H
 
 #include "cratesec.h"
+#include "text.h" /* hex digits and UTF-8 (csec__utf8_check...) */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,9 +64,6 @@ int csec__write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Position (1-based line and byte column) of offset `off` in `s`. */
 void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col);
-
-/* UTF-8 validation: returns the offset of the first invalid byte, or len. */
-size_t csec__utf8_check(const char *s, size_t len);
 
 /* 64-bit FNV-1a: start from CSEC_FNV_INIT and feed bytes; for hash tables,
  * cache keys and fingerprints (not for anything an attacker must not
