@@ -253,7 +253,8 @@ static int run(int argc, char **argv)
     spec.db_dir = opt_db ? opt_db : getenv("CRATESEC_DB");
     if (!spec.db_dir || !*spec.db_dir)
         spec.db_dir = "advisory-db";
-    spec.index_dir = sparse ? NULL : opt_index;
+    srv_index_source *index_src = !sparse && opt_index ? srv_index_source_open(opt_index) : NULL;
+    spec.index_src = index_src;
     spec.sync_url = opt_sync_url;
     srv_sparse *sp = NULL;
     if (sparse && open_sparse(&sp, max_age) < 0)
@@ -266,6 +267,7 @@ static int run(int argc, char **argv)
         fprintf(stderr, "cratesec serve: %s\n", err.ptr);
         csec_buf_free(&err);
         srv_sparse_free(sp);
+        srv_index_source_free(index_src);
         return EXIT_FOUND;
     }
     csec_buf_free(&err);
@@ -300,6 +302,7 @@ static int run(int argc, char **argv)
     srv_reloader_stop(reloader);
     srv_live_free(live);
     srv_sparse_free(sp);
+    srv_index_source_free(index_src);
     if (log && log != stderr && log != stdout)
         fclose(log);
     return rc < 0 ? EXIT_FOUND : EXIT_OK;

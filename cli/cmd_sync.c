@@ -5,14 +5,21 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static const char *opt_db, *opt_url;
+/* The crates.io index as a git repository (the layout --index DIR reads). */
+#define INDEX_UPSTREAM_URL "https://github.com/rust-lang/crates.io-index.git"
+
+static const char *opt_db, *opt_url, *opt_index;
 static bool opt_quiet;
 
 static const cli_opt options[] = {
     {"db", 'd', "DIR", "checkout to create or update (default $CRATESEC_DB or ./advisory-db)", NULL,
      &opt_db, NULL, NULL},
+    {"index", 'i', "DIR",
+     "sync a registry index checkout instead (a new clone: " INDEX_UPSTREAM_URL ")", NULL,
+     &opt_index, NULL, NULL},
     {"url", 0, "URL", "git URL or path to fetch from (default: origin; a new clone: upstream)", NULL,
      &opt_url, NULL, NULL},
     {"quiet", 'q', NULL, "no progress output", &opt_quiet, NULL, NULL, NULL},
@@ -88,17 +95,28 @@ static int run(int argc, char **argv)
                 argv[0]);
         return EXIT_USAGE;
     }
-    const char *dir = opt_db;
+    const char *dir = opt_index ? opt_index : opt_db;
     if (!dir)
         dir = getenv("CRATESEC_DB");
     if (!dir || !*dir)
         dir = "advisory-db";
+    if (opt_index && opt_db) {
+        fprintf(stderr, "cratesec sync: give --db or --index, not both\n");
+        return EXIT_USAGE;
+    }
+    /* A new clone of the index comes from crates.io's repository. */
+    const char *url = opt_url;
+    if (opt_index && !url) {
+        struct stat st;
+        if (stat(dir, &st) != 0)
+            url = INDEX_UPSTREAM_URL;
+    }
 
     progress_printer pp = {isatty(STDERR_FILENO) != 0, NULL, 0, false};
     csec_sync_result r;
     csec_diag d;
     char line[1024];
-    int rc = csec_sync(&r, dir, opt_url, opt_quiet ? NULL : on_progress, &pp, &d);
+    int rc = csec_sync(&r, dir, url, opt_quiet ? NULL : on_progress, &pp, &d);
     if (pp.bar_drawn)
         fputc('\n', stderr);
     if (rc < 0) {
@@ -107,12 +125,14 @@ static int run(int argc, char **argv)
         return EXIT_FOUND;
     }
     if (r.cloned)
-        printf("cloned %s at %s\n", opt_url ? opt_url : CSEC_DB_UPSTREAM_URL, r.new_commit);
+        printf("cloned %s at %s\n", url ? url : CSEC_DB_UPSTREAM_URL, r.new_commit);
     else if (r.changed)
         printf("updated %s -> %s\n", r.old_commit[0] ? r.old_commit : "(none)", r.new_commit);
     else
         printf("already up to date at %s\n", r.new_commit);
     fflush(stdout);
+    if (opt_index)
+        return EXIT_OK; /* the checkout's files are not advisories to verify */
 
     char commit[41];
     if (csec_sync_verify(dir, commit, &d) < 0) {
@@ -137,6 +157,12 @@ const cli_cmd cmd_sync = {
     "terminal, otherwise `sync: ...` lines, at most one a second plus one per phase.\n"
     "The result goes to stdout: `cloned URL at COMMIT`, `updated OLD -> NEW` or\n"
     "`already up to date at COMMIT`.\n"
+    "\n"
+    "With --index DIR, the same for a registry index in the git-index layout (the\n"
+    "directory `cratesec serve --index DIR` reads); a new clone defaults to\n"
+    INDEX_UPSTREAM_URL ".\n"
+    "A server with --index DIR --sync-every then fetches it too and applies each\n"
+    "new commit's changed crate files.\n"
     "\n"
     "Exit status 0 when the database is cloned or up to date, 1 when the clone or\n"
     "fetch fails (DIR not a git repository, unreachable URL, cancelled) or the\n"

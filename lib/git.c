@@ -9,6 +9,7 @@
  *   ../lib/cratesec/ from there (an installed program in PREFIX/bin);
  *   cratesec/ from there (an installed libcratesec.so in PREFIX/lib). */
 #include "git/plugin.h"
+#include "gitindex.h"
 #include "gittime.h"
 
 #include <dlfcn.h>
@@ -267,4 +268,43 @@ int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_d
 done:
     csec_buf_free(&gitdir);
     return rc;
+}
+
+/* ---- a registry index that is a git repository (gitindex.h) ---- */
+
+int csec__git_index_open(csec__git_index **out, const char *dir, csec_diag *d)
+{
+    const csec__git_plugin_api *g = git_plugin(d, dir);
+    *out = NULL;
+    return g ? g->index_open(out, dir, d) : CSEC_EIO;
+}
+
+void csec__git_index_close(csec__git_index *gi)
+{
+    /* Opened through the plugin, so the plugin is loaded. */
+    if (gi)
+        plugin->index_close(gi);
+}
+
+int csec__git_index_state(csec__git_index *gi, char head[41], int64_t *head_time,
+                          char fetched[41], int64_t *fetched_time, csec_diag *d)
+{
+    return plugin->index_state(gi, head, head_time, fetched, fetched_time, d);
+}
+
+int csec__git_index_changes(csec__git_index *gi, const char *from, const char *to,
+                            csec__git_index_change_cb cb, void *payload, csec_diag *d)
+{
+    return plugin->index_changes(gi, from, to, cb, payload, d);
+}
+
+int csec__git_index_fetch(csec_sync_result *out, const char *dir, const char *url,
+                          csec_sync_progress_cb cb, void *payload, csec_diag *d)
+{
+    const csec__git_plugin_api *g = git_plugin(d, dir);
+    if (!g) {
+        memset(out, 0, sizeof *out);
+        return CSEC_EIO;
+    }
+    return g->index_fetch(out, dir, url, cb, payload, d);
 }

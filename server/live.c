@@ -350,6 +350,16 @@ void srv_live_healthz(srv_live *l, const srv_site *s, csec_buf *out)
         csec__json_uint(&j, csec__index_version_count(s->index));
         csec__json_key(&j, "fingerprint");
         csec__json_str(&j, s->index_data->fingerprint);
+        /* A git index: the commit served and how old it is. */
+        csec__json_key(&j, "commit");
+        csec__json_str(&j, s->index_data->commit[0] ? s->index_data->commit : NULL);
+        csec__json_key(&j, "commit_age_seconds");
+        if (s->index_data->commit_time > 0)
+            csec__json_int(&j, (int64_t)(time(NULL) - s->index_data->commit_time));
+        else
+            csec__json_null(&j);
+        csec__json_key(&j, "changed_files");
+        csec__json_uint(&j, s->index_data->changed_files);
         csec__json_key(&j, "load_ms");
         csec__json_double(&j, tenths(s->index_data->load_ms));
         csec__json_object_end(&j);

@@ -23,10 +23,13 @@
 #include "util.h"
 
 #include "crate_name.h"
+#include "deps.h"
+#include "gitindex.h"
 #include "index.h"
 #include "map.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,4 +183,122 @@ const csec_index_crate *srv_index_crate(const srv_site *s, const char *name)
 bool srv_has_index(const srv_site *s)
 {
     return s->index || s->sparse;
+}
+
+/* ---- an index directory, followed while serving ---- */
+
+struct srv_index_source {
+    char *dir;
+    csec__git_index *git; /* NULL: a plain directory */
+    /* The newest data made (served, or made by a reload that failed later
+     * and kept for the next one): a git update applies to it, since only
+     * the newest generation of an index has no successor yet. */
+    srv_index_data *newest;
+};
+
+srv_index_source *srv_index_source_open(const char *dir)
+{
+    srv_index_source *src = csec__xcalloc(1, sizeof *src);
+    src->dir = csec__xstrndup(dir, strlen(dir));
+    csec_diag d;
+    /* Not a repository (or no git support): followed by fingerprint. */
+    if (csec__git_index_open(&src->git, dir, &d) < 0)
+        src->git = NULL;
+    return src;
+}
+
+void srv_index_source_free(srv_index_source *src)
+{
+    if (!src)
+        return;
+    srv_index_data_release(src->newest);
+    csec__git_index_close(src->git);
+    free(src->dir);
+    free(src);
+}
+
+bool srv_index_source_is_git(const srv_index_source *src)
+{
+    return src && src->git;
+}
+
+int srv_index_source_fetch(srv_index_source *src, csec_diag *d)
+{
+    if (!src->git)
+        return 0;
+    csec_sync_result res;
+    return csec__git_index_fetch(&res, src->dir, NULL, NULL, NULL, d);
+}
+
+static srv_index_data *data_new(csec_index *ix, csec_deps_rev *rev, double ms)
+{
+    srv_index_data *x = csec__xcalloc(1, sizeof *x);
+    x->index = ix;
+    x->deps_rev = rev;
+    x->load_ms = ms;
+    int64_t t = 0;
+    const char *commit = csec__index_source(ix, &t);
+    snprintf(x->commit, sizeof x->commit, "%s", commit);
+    x->commit_time = t;
+    snprintf(x->fingerprint, sizeof x->fingerprint, "%.16s", commit);
+    atomic_init(&x->refs, 1);
+    return x;
+}
+
+static srv_index_data *keep_newest(srv_index_source *src, srv_index_data *x)
+{
+    srv_index_data_release(src->newest);
+    src->newest = x;
+    atomic_fetch_add(&x->refs, 1); /* the caller's */
+    return x;
+}
+
+srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec_diag *d)
+{
+    *changed = false;
+    double t0 = csec__now_ms();
+    if (!src->git) {
+        char fp[17];
+        srv_index_fingerprint(src->dir, fp);
+        if (src->newest && fp[0] && strcmp(fp, src->newest->fingerprint) == 0) {
+            atomic_fetch_add(&src->newest->refs, 1);
+            return src->newest;
+        }
+        srv_index_data *x = srv_index_data_load(src->dir, fp, d);
+        if (!x)
+            return NULL;
+        *changed = true;
+        return keep_newest(src, x);
+    }
+    if (!src->newest) {
+        csec_index *ix = NULL;
+        if (csec__index_open_git(&ix, src->dir, src->git, NULL, d) < 0)
+            return NULL;
+        *changed = true;
+        return keep_newest(src, data_new(ix, csec__deps_rev_new(ix), csec__now_ms() - t0));
+    }
+    char head[41], fetched[41];
+    int64_t head_time, fetched_time;
+    srv_index_data *cur = src->newest;
+    if (csec__git_index_state(src->git, head, &head_time, fetched, &fetched_time, d) < 0)
+        return NULL;
+    if (strcmp(fetched, cur->commit) == 0) {
+        atomic_fetch_add(&cur->refs, 1);
+        return cur;
+    }
+    csec_index *next = NULL;
+    size_t files = 0;
+    if (csec__index_update_git(&next, cur->index, src->git, fetched, fetched_time, &files, d) < 0)
+        return NULL;
+    csec_deps_rev *rev = NULL;
+    if (csec__deps_rev_apply(&rev, cur->deps_rev, next) < 0) {
+        csec__index_discard(next);
+        csec__diag_set(d, CSEC_EINVAL, src->dir, 0, 0,
+                       "reverse dependencies out of step with the index");
+        return NULL;
+    }
+    srv_index_data *x = data_new(next, rev, csec__now_ms() - t0);
+    x->changed_files = files;
+    *changed = true;
+    return keep_newest(src, x);
 }

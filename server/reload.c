@@ -17,6 +17,7 @@
  */
 #include "reload.h"
 
+#include "registry.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -137,17 +138,12 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
         return -1;
     }
 
-    /* The index: the one being served when its files are unchanged (loading
-     * the 2020 snapshot takes about a second), else a fresh load. */
+    /* The index: the one being served when nothing changed, else the next
+     * generation of a git index or a fresh load of a plain directory. */
     srv_index_data *index = NULL;
-    if (spec->index_dir) {
-        char fp[17];
-        srv_index_fingerprint(spec->index_dir, fp);
-        if (prev && prev->index_data && fp[0] &&
-            strcmp(fp, prev->index_data->fingerprint) == 0) {
-            index = prev->index_data;
-            atomic_fetch_add(&index->refs, 1);
-        } else if (!(index = srv_index_data_load(spec->index_dir, fp, &d))) {
+    if (spec->index_src) {
+        bool changed;
+        if (!(index = srv_index_source_next(spec->index_src, &changed, &d))) {
             csec_buf_printf(err, "cannot read the registry index: %s",
                             csec_diag_format(line, sizeof line, &d));
             csec_db_free(db);
@@ -171,6 +167,32 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
     return 0;
 }
 
+int srv_site_load_index(srv_site **out, const srv_load_spec *spec, const srv_site *prev,
+                        csec_buf *err)
+{
+    *out = NULL;
+    if (!spec->index_src)
+        return 0;
+    csec_diag d;
+    char line[1024];
+    bool changed;
+    srv_index_data *index = srv_index_source_next(spec->index_src, &changed, &d);
+    if (!index) {
+        csec_buf_printf(err, "cannot update the registry index: %s",
+                        csec_diag_format(line, sizeof line, &d));
+        return -1;
+    }
+    if (prev->index_data == index) {
+        srv_index_data_release(index);
+        return 0;
+    }
+    srv_site *s = srv_site_share_db(prev);
+    srv_site_attach_index(s, index);
+    srv_index_data_release(index);
+    *out = s;
+    return 1;
+}
+
 /* ---- the reload thread ---- */
 
 static void short_commit(char out[13], const char *commit)
@@ -183,8 +205,9 @@ static void short_commit(char out[13], const char *commit)
 static void reload_once(srv_reloader *r, bool sync)
 {
     double t0 = csec__now_ms();
-    csec_buf err = CSEC_BUF_INIT;
+    csec_buf err = CSEC_BUF_INIT, index_err = CSEC_BUF_INIT;
     const srv_site *cur = srv_live_acquire(r->live);
+    srv_site *next = NULL;
     if (sync) {
         csec_sync_result res;
         csec_diag d;
@@ -193,33 +216,66 @@ static void reload_once(srv_reloader *r, bool sync)
             csec_buf_printf(&err, "sync failed: %s", csec_diag_format(line, sizeof line, &d));
             goto failed;
         }
-        if (!res.changed && (!r->spec.index_dir || !cur->index_data)) {
-            /* Nothing new: a success all the same (it clears a failure). */
-            if (srv_live_degraded(r->live))
-                srv_live_reload_done(r->live, NULL, csec__now_ms() - t0, 0);
-            srv_live_release(cur);
-            return;
+        /* A git index is fetched too; its failure is reported, and the
+         * database's update goes on. */
+        if (srv_index_source_is_git(r->spec.index_src) &&
+            srv_index_source_fetch(r->spec.index_src, &d) < 0)
+            csec_buf_printf(&index_err, "index fetch failed: %s",
+                            csec_diag_format(line, sizeof line, &d));
+        if (!res.changed) {
+            /* The database is unchanged: the index alone, when it moved. */
+            int ir = srv_site_load_index(&next, &r->spec, cur, &err);
+            if (ir < 0)
+                goto failed;
+            if (ir == 0) {
+                /* Nothing new: a success all the same (it clears a
+                 * failure), unless the index could not be fetched. */
+                if (index_err.len)
+                    srv_live_reload_done(r->live, index_err.ptr, csec__now_ms() - t0, 0);
+                else if (srv_live_degraded(r->live))
+                    srv_live_reload_done(r->live, NULL, csec__now_ms() - t0, 0);
+                srv_live_release(cur);
+                csec_buf_free(&index_err);
+                return;
+            }
         }
     }
-    srv_site *next = NULL;
-    if (srv_site_load(&next, &r->spec, cur, &err) < 0)
+    if (!next && srv_site_load(&next, &r->spec, cur, &err) < 0)
         goto failed;
     char was[13], now[13];
     short_commit(was, cur->commit);
     short_commit(now, next->commit);
     size_t count = next->count;
     double load = next->load_ms;
+    bool db_shared = next->db_refs == cur->db_refs;
+    const srv_index_data *ix = next->index_data;
+    bool index_moved = ix && ix != cur->index_data;
+    char ix_now[13] = "", ix_was[13] = "";
+    size_t ix_files = index_moved ? ix->changed_files : 0;
+    double ix_ms = index_moved ? ix->load_ms : 0;
+    if (index_moved) {
+        short_commit(ix_now, ix->commit);
+        short_commit(ix_was, cur->index_data ? cur->index_data->commit : "");
+    }
     srv_live_release(cur);
     double swap = srv_live_swap(r->live, next);
     double total = csec__now_ms() - t0;
-    srv_live_reload_done(r->live, NULL, total, swap);
-    srv_log_event("info", "reload",
-                  "reloaded: commit %s (was %s), %zu advisories, loaded in %.0f ms, swapped in "
-                  "%.3f ms",
-                  now, was, count, load, swap);
+    srv_live_reload_done(r->live, index_err.len ? index_err.ptr : NULL, total, swap);
+    if (!db_shared)
+        srv_log_event("info", "reload",
+                      "reloaded: commit %s (was %s), %zu advisories, loaded in %.0f ms, swapped "
+                      "in %.3f ms",
+                      now, was, count, load, swap);
+    if (index_moved)
+        srv_log_event("info", "index_update",
+                      "index: commit %s (was %s), %zu files changed, applied in %.1f ms, "
+                      "swapped in %.3f ms",
+                      ix_now, ix_was, ix_files, ix_ms, swap);
     csec_buf_free(&err);
+    csec_buf_free(&index_err);
     return;
 failed:
+    csec_buf_free(&index_err);
     srv_live_release(cur);
     srv_live_reload_done(r->live, err.ptr ? err.ptr : "reload failed", csec__now_ms() - t0, 0);
     srv_log_event("error", "reload_failed", "reload failed, still serving the previous data: %s",

@@ -9,6 +9,7 @@
 #include "markdown.h"
 #include "util.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,8 @@ void srv_format_time(char out[24], time_t t)
 srv_site *srv_site_new(csec_db *db, double load_ms)
 {
     srv_site *s = csec__xcalloc(1, sizeof *s);
+    s->db_refs = csec__xmalloc(sizeof *s->db_refs);
+    atomic_init(s->db_refs, 1);
     s->db = db;
     s->count = csec_db_count(db);
     s->advs = csec__xcalloc(s->count + 1, sizeof *s->advs);
@@ -131,10 +134,50 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
     return s;
 }
 
+srv_site *srv_site_share_db(const srv_site *prev)
+{
+    srv_site *s = csec__xcalloc(1, sizeof *s);
+    /* The database's part, shared. */
+    s->db = prev->db;
+    s->advs = prev->advs;
+    s->count = prev->count;
+    s->by_ptr = prev->by_ptr;
+    s->by_date = prev->by_date;
+    s->packages = prev->packages;
+    s->npackages = prev->npackages;
+    s->categories = prev->categories;
+    s->ncategories = prev->ncategories;
+    s->keywords = prev->keywords;
+    s->nkeywords = prev->nkeywords;
+    memcpy(s->commit, prev->commit, sizeof s->commit);
+    memcpy(s->commit_date, prev->commit_date, sizeof s->commit_date);
+    memcpy(s->loaded_at, prev->loaded_at, sizeof s->loaded_at);
+    s->load_ms = prev->load_ms;
+    s->css = prev->css;
+    s->css_len = prev->css_len;
+    s->api = prev->api;
+    s->load_errors = prev->load_errors;
+    s->nload_errors = prev->nload_errors;
+    s->sparse = prev->sparse;
+    /* The validator's database half; the index half is added on attach. */
+    snprintf(s->etag_base, sizeof s->etag_base, "%.16s", prev->etag_base);
+    s->db_refs = prev->db_refs;
+    atomic_fetch_add(s->db_refs, 1);
+    return s;
+}
+
 void srv_site_free(srv_site *s)
 {
     if (!s)
         return;
+    if (s->page_cache_free)
+        s->page_cache_free(s->page_cache);
+    srv_index_data_release(s->index_data);
+    if (atomic_fetch_sub(s->db_refs, 1) != 1) {
+        free(s);
+        return;
+    }
+    free((void *)s->db_refs);
     for (size_t i = 0; i < s->count; i++) {
         csec_free(s->advs[i].desc_html);
         csec_free(s->advs[i].alt_html);
@@ -146,9 +189,6 @@ void srv_site_free(srv_site *s)
     free((void *)s->categories);
     free((void *)s->keywords);
     srv_api_free(s->api);
-    if (s->page_cache_free)
-        s->page_cache_free(s->page_cache);
-    srv_index_data_release(s->index_data);
     for (size_t i = 0; i < s->nload_errors; i++)
         csec_free(s->load_errors[i]);
     free(s->load_errors);

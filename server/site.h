@@ -70,11 +70,18 @@ typedef struct srv_site {
      * is refused when it fails on any file not listed here. */
     char **load_errors;
     size_t nload_errors;
+    /* Sites made for a new registry index over an unchanged database
+     * (srv_site_share_db) share everything above that comes from the
+     * database; this counts the sites sharing it (the last one frees it). */
+    _Atomic long *db_refs;
 } srv_site;
 
 /* Builds the site from an open database (takes ownership of `db`);
  * `load_ms` is what loading took, for the footer and /healthz. */
 srv_site *srv_site_new(csec_db *db, double load_ms);
+/* A new site with `prev`'s database and everything made from it (shared, not
+ * copied) and no index yet: for a new registry index over the same data. */
+srv_site *srv_site_share_db(const srv_site *prev);
 /* "YYYY-MM-DD HH:MM UTC" (the site's way of showing a time) into `out`. */
 void srv_format_time(char out[24], time_t t);
 void srv_site_free(srv_site *s);
@@ -90,8 +97,13 @@ const char *srv_site_package(const srv_site *s, const char *name);
 typedef struct srv_index_data {
     struct csec_index *index;
     struct csec_deps_rev *deps_rev;
-    char fingerprint[17]; /* 16 hex digits: what changes when its files change */
-    double load_ms;
+    /* What changes when the data does: 16 hex digits of the files'
+     * fingerprint, or of the commit for an index followed with git. */
+    char fingerprint[17];
+    double load_ms;   /* the whole load, or the update that made this one */
+    char commit[41];  /* a git index: the commit its data is at, else "" */
+    int64_t commit_time; /* that commit's time, 0 when unknown */
+    size_t changed_files; /* an update: the files that differed */
     _Atomic long refs;
 } srv_index_data;
 

@@ -16,7 +16,14 @@
 #include "util.h"
 
 /* Bumped whenever a signature below changes: a stale plugin is refused. */
-#define CSEC__GIT_PLUGIN_ABI 1
+#define CSEC__GIT_PLUGIN_ABI 2
+
+/* A registry index repository kept open between updates (index_git.c). */
+typedef struct csec__git_index csec__git_index;
+/* One changed file: its path, and its contents (NULL: removed).  A nonzero
+ * return stops the walk and is returned. */
+typedef int (*csec__git_index_change_cb)(void *payload, const char *path, const char *text,
+                                         size_t len);
 
 typedef struct csec__git_plugin_api {
     int abi;
@@ -27,6 +34,15 @@ typedef struct csec__git_plugin_api {
     int (*sync)(csec_sync_result *out, const char *dir, const char *url, csec_sync_progress_cb cb,
                 void *payload, csec_diag *d);
     int (*sync_verify)(const char *dir, char commit[41], csec_diag *d);
+    /* The registry index (gitindex.h). */
+    int (*index_open)(csec__git_index **out, const char *dir, csec_diag *d);
+    void (*index_close)(csec__git_index *g);
+    int (*index_state)(csec__git_index *g, char head[41], int64_t *head_time, char fetched[41],
+                       int64_t *fetched_time, csec_diag *d);
+    int (*index_changes)(csec__git_index *g, const char *from, const char *to,
+                         csec__git_index_change_cb cb, void *payload, csec_diag *d);
+    int (*index_fetch)(csec_sync_result *out, const char *dir, const char *url,
+                       csec_sync_progress_cb cb, void *payload, csec_diag *d);
 } csec__git_plugin_api;
 
 /* The entry points, behind csec__git_modified_times, csec__git_head,
@@ -38,6 +54,15 @@ int csec__plugin_git_head(const char *repo_dir, char out_hex[41], int64_t *time,
 int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
                       csec_sync_progress_cb cb, void *payload, csec_diag *d);
 int csec__plugin_sync_verify(const char *dir, char commit[41], csec_diag *d);
+
+int csec__plugin_index_open(csec__git_index **out, const char *dir, csec_diag *d);
+void csec__plugin_index_close(csec__git_index *g);
+int csec__plugin_index_state(csec__git_index *g, char head[41], int64_t *head_time,
+                             char fetched[41], int64_t *fetched_time, csec_diag *d);
+int csec__plugin_index_changes(csec__git_index *g, const char *from, const char *to,
+                               csec__git_index_change_cb cb, void *payload, csec_diag *d);
+int csec__plugin_index_fetch(csec_sync_result *out, const char *dir, const char *url,
+                             csec_sync_progress_cb cb, void *payload, csec_diag *d);
 
 /* Initialises libgit2 once per process (never shut down). */
 void csec__git_init(void);

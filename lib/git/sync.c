@@ -298,8 +298,11 @@ static int move_checkout(git_repository *repo, const git_commit *commit, sync_st
     return git_checkout_head(repo, &co);
 }
 
+/* Fetches the remote's default branch into `dir`; with `move`, then moves
+ * the checkout to it, else leaves HEAD and the files alone (a registry
+ * index followed by a server: the new commit is read from the objects). */
 static int fetch_into(csec_sync_result *out, const char *dir, const char *url, sync_state *s,
-                      csec_diag *d)
+                      bool move, csec_diag *d)
 {
     git_repository *repo = NULL;
     git_remote *remote = NULL;
@@ -369,12 +372,24 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
         goto done;
     }
     /* `origin`'s tracking ref is updated as `git fetch` would; an explicit
-     * URL may be another repository, so it only writes FETCH_HEAD. */
+     * URL may be another repository, so it only writes FETCH_HEAD (except
+     * without `move`: the tracking ref is then what records the fetch). */
     const char *short_name = branch + (strncmp(branch, "refs/heads/", 11) ? 0 : 11);
-    if (url)
+    if (url && move)
         csec_buf_printf(&refspec, "%s", branch);
     else
         csec_buf_printf(&refspec, "+%s:refs/remotes/origin/%s", branch, short_name);
+    if (!move) {
+        /* Without a move, "changed" compares with the tracking ref. */
+        git_oid before;
+        csec_buf tracking = CSEC_BUF_INIT;
+        csec_buf_printf(&tracking, "refs/remotes/origin/%s", short_name);
+        out->old_commit[0] = '\0';
+        if (git_reference_name_to_id(&before, repo, tracking.ptr) == 0)
+            set_commit_hex(out->old_commit, &before);
+        git_error_clear();
+        csec_buf_free(&tracking);
+    }
     char *specs[] = {refspec.ptr};
     git_strarray spec_array = {specs, 1};
     if ((grc = git_remote_download(remote, &spec_array, &fo)) < 0 ||
@@ -393,7 +408,7 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
         rc = git_failure(d, CSEC_EIO, dir, s, grc, "fetched head is not a commit");
         goto done;
     }
-    if ((grc = move_checkout(repo, commit, s)) < 0) {
+    if (move && (grc = move_checkout(repo, commit, s)) < 0) {
         rc = git_failure(d, CSEC_EIO, dir, NULL, grc, "cannot check out the fetched commit");
         goto done;
     }
@@ -405,6 +420,23 @@ done:
     git_commit_free(commit);
     git_remote_free(remote);
     git_repository_free(repo);
+    return rc;
+}
+
+int csec__plugin_index_fetch(csec_sync_result *out, const char *dir, const char *url,
+                             csec_sync_progress_cb cb, void *payload, csec_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    csec__diag_clear(d);
+    csec__git_init();
+    sync_state s;
+    memset(&s, 0, sizeof s);
+    s.cb = cb;
+    s.payload = payload;
+    clock_gettime(CLOCK_MONOTONIC, &s.start);
+    char *source = url ? absolute_url(url) : NULL;
+    int rc = fetch_into(out, dir, source, &s, false, d);
+    free(source);
     return rc;
 }
 
@@ -437,10 +469,10 @@ int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
         free(source);
     } else if (url) {
         char *source = absolute_url(url);
-        rc = fetch_into(out, dir, source, &s, d);
+        rc = fetch_into(out, dir, source, &s, true, d);
         free(source);
     } else {
-        rc = fetch_into(out, dir, NULL, &s, d);
+        rc = fetch_into(out, dir, NULL, &s, true, d);
     }
     if (rc == 0) {
         s.cancelled = false; /* "done" is reported whatever the callback said during checkout */

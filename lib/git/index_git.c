@@ -1,0 +1,247 @@
+/* index_git.c - a registry index that is a git repository (the layout of
+ * github.com/rust-lang/crates.io-index): which commit its files are at,
+ * which commit a fetch brought, and the crate files that differ between two
+ * commits, read from the object database.
+ *
+ * The tree walk is this file's own rather than git_diff_tree_to_tree: an
+ * index commit is one tree of a few hundred prefix directories over some
+ * hundred thousand files, and what is wanted is only the blobs whose ids
+ * differ, found by descending into subtrees whose ids differ.  libgit2's
+ * diff builds iterator entries for every file of each tree it opens, which
+ * measured two to three times slower here.  Trees up to 1 MiB are kept in
+ * libgit2's object cache (its default keeps trees up to 4 KiB, smaller than
+ * an index's prefix directories), so the old side of one update is usually
+ * the new side of the previous one, already parsed. */
+#include "plugin.h"
+
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct csec__git_index {
+    git_repository *repo;
+    char dir[1024];
+};
+
+static int fail(csec_diag *d, int code, const char *dir, const char *what)
+{
+    const git_error *e = git_error_last();
+    return csec__diag_set(d, code, dir, 0, 0, "%s: %s", what,
+                          e && e->message ? e->message : "unknown libgit2 error");
+}
+
+int csec__plugin_index_open(csec__git_index **out, const char *dir, csec_diag *d)
+{
+    *out = NULL;
+    csec__git_init();
+    static bool tuned;
+    if (!tuned) {
+        /* Only the reload thread of a server opens these, once. */
+        git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+        /* libgit2 keeps up to 256 MB of objects and maps up to 8 GB of
+         * pack files by default: a server's memory would follow. */
+        git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)48 << 20);
+        git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)64 << 20);
+        tuned = true;
+    }
+    git_repository *repo = NULL;
+    int grc = git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    if (grc == GIT_ENOTFOUND)
+        return csec__diag_set(d, CSEC_ENOTFOUND, dir, 0, 0, "not a git repository");
+    if (grc < 0)
+        return fail(d, CSEC_EIO, dir, "cannot open git repository");
+    csec__git_index *g = csec__xcalloc(1, sizeof *g);
+    g->repo = repo;
+    snprintf(g->dir, sizeof g->dir, "%s", dir);
+    *out = g;
+    return 0;
+}
+
+void csec__plugin_index_close(csec__git_index *g)
+{
+    if (!g)
+        return;
+    git_repository_free(g->repo);
+    free(g);
+}
+
+static void hex_of(char out[41], const git_oid *oid)
+{
+    git_oid_tostr(out, 41, oid);
+}
+
+/* The commit HEAD's files are at, and the newest fetched one: the
+ * remote-tracking branch of HEAD's branch (refs/remotes/origin/NAME, as
+ * `git fetch` and a server's fetch write it), else HEAD itself. */
+int csec__plugin_index_state(csec__git_index *g, char head[41], int64_t *head_time,
+                             char fetched[41], int64_t *fetched_time, csec_diag *d)
+{
+    git_oid h, f;
+    git_reference *ref = NULL;
+    head[0] = fetched[0] = '\0';
+    if (git_reference_name_to_id(&h, g->repo, "HEAD") < 0)
+        return fail(d, CSEC_EIO, g->dir, "cannot resolve HEAD");
+    f = h;
+    if (git_reference_lookup(&ref, g->repo, "HEAD") == 0 &&
+        git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC) {
+        const char *target = git_reference_symbolic_target(ref);
+        if (target && strncmp(target, "refs/heads/", 11) == 0) {
+            char tracking[600];
+            snprintf(tracking, sizeof tracking, "refs/remotes/origin/%s", target + 11);
+            if (git_reference_name_to_id(&f, g->repo, tracking) < 0)
+                f = h;
+        }
+    }
+    git_reference_free(ref);
+    git_error_clear();
+    hex_of(head, &h);
+    hex_of(fetched, &f);
+    git_commit *c = NULL;
+    *head_time = *fetched_time = 0;
+    if (git_commit_lookup(&c, g->repo, &h) == 0)
+        *head_time = (int64_t)git_commit_time(c);
+    git_commit_free(c);
+    c = NULL;
+    if (git_commit_lookup(&c, g->repo, &f) == 0)
+        *fetched_time = (int64_t)git_commit_time(c);
+    git_commit_free(c);
+    return 0;
+}
+
+typedef struct walker {
+    git_repository *repo;
+    csec__git_index_change_cb cb;
+    void *payload;
+    csec_buf path;
+    int rc;
+    csec_diag *d;
+    const char *dir;
+} walker;
+
+static void walk(walker *w, const git_tree *a, const git_tree *b);
+
+/* Reports one changed blob (`id` NULL: removed) at w->path. */
+static void changed_blob(walker *w, const git_oid *id)
+{
+    if (w->rc)
+        return;
+    if (!id) {
+        w->rc = w->cb(w->payload, w->path.ptr, NULL, 0);
+        return;
+    }
+    git_blob *blob = NULL;
+    if (git_blob_lookup(&blob, w->repo, id) < 0) {
+        w->rc = fail(w->d, CSEC_EIO, w->dir, "cannot read a blob of the index");
+        return;
+    }
+    const char *text = git_blob_rawcontent(blob);
+    w->rc = w->cb(w->payload, w->path.ptr, text ? text : "", (size_t)git_blob_rawsize(blob));
+    git_blob_free(blob);
+}
+
+static git_tree *tree_of(walker *w, const git_tree_entry *e)
+{
+    git_tree *t = NULL;
+    if (git_tree_lookup(&t, w->repo, git_tree_entry_id(e)) < 0) {
+        w->rc = fail(w->d, CSEC_EIO, w->dir, "cannot read a tree of the index");
+        return NULL;
+    }
+    return t;
+}
+
+/* An entry present on one side only: everything under it was added (new)
+ * or removed (!new). */
+static void one_side(walker *w, const git_tree_entry *e, bool added)
+{
+    if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+        git_tree *t = tree_of(w, e);
+        if (t)
+            walk(w, added ? NULL : t, added ? t : NULL);
+        git_tree_free(t);
+    } else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+        changed_blob(w, added ? git_tree_entry_id(e) : NULL);
+    }
+}
+
+static void walk(walker *w, const git_tree *a, const git_tree *b)
+{
+    size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+    size_t i = 0, j = 0, base = w->path.len;
+    while ((i < na || j < nb) && !w->rc) {
+        const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+        const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+        /* Git orders a tree's entries by name, a directory's as if followed
+         * by '/'; comparing the names that way keeps the two in step. */
+        int c = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
+        const git_tree_entry *e = c <= 0 ? ea : eb;
+        w->path.len = base;
+        if (base)
+            csec_buf_putc(&w->path, '/');
+        csec_buf_puts(&w->path, git_tree_entry_name(e));
+        if (c < 0) {
+            one_side(w, ea, false);
+            i++;
+        } else if (c > 0) {
+            one_side(w, eb, true);
+            j++;
+        } else {
+            i++;
+            j++;
+            if (git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
+                continue;
+            git_object_t ta = git_tree_entry_type(ea), tb = git_tree_entry_type(eb);
+            if (ta == GIT_OBJECT_TREE && tb == GIT_OBJECT_TREE) {
+                git_tree *x = tree_of(w, ea), *y = x ? tree_of(w, eb) : NULL;
+                if (x && y)
+                    walk(w, x, y);
+                git_tree_free(x);
+                git_tree_free(y);
+            } else if (ta == GIT_OBJECT_BLOB && tb == GIT_OBJECT_BLOB) {
+                changed_blob(w, git_tree_entry_id(eb));
+            } else {
+                /* A file that became a directory or the other way round. */
+                one_side(w, ea, false);
+                w->path.len = base;
+                if (base)
+                    csec_buf_putc(&w->path, '/');
+                csec_buf_puts(&w->path, git_tree_entry_name(eb));
+                one_side(w, eb, true);
+            }
+        }
+    }
+    w->path.len = base;
+    if (w->path.ptr)
+        w->path.ptr[base] = '\0';
+}
+
+static int commit_tree(git_tree **out, csec__git_index *g, const char *hex, csec_diag *d)
+{
+    git_oid oid;
+    git_commit *c = NULL;
+    if (git_oid_fromstrn(&oid, hex, strlen(hex)) < 0 || git_commit_lookup(&c, g->repo, &oid) < 0)
+        return csec__diag_set(d, CSEC_EIO, g->dir, 0, 0, "no commit %.40s in the repository",
+                              hex);
+    int rc = git_commit_tree(out, c) < 0 ? fail(d, CSEC_EIO, g->dir, "cannot read a commit tree")
+                                        : 0;
+    git_commit_free(c);
+    return rc;
+}
+
+int csec__plugin_index_changes(csec__git_index *g, const char *from, const char *to,
+                               csec__git_index_change_cb cb, void *payload, csec_diag *d)
+{
+    git_tree *a = NULL, *b = NULL;
+    int rc = commit_tree(&a, g, from, d);
+    if (rc == 0)
+        rc = commit_tree(&b, g, to, d);
+    if (rc == 0) {
+        walker w = {g->repo, cb, payload, CSEC_BUF_INIT, 0, d, g->dir};
+        walk(&w, a, b);
+        rc = w.rc;
+        csec_buf_free(&w.path);
+    }
+    git_tree_free(a);
+    git_tree_free(b);
+    return rc;
+}
