@@ -126,6 +126,9 @@ int main(int argc, char **argv)
            ms[0], ms[runs - 1], runs, st.arena_bytes / 1048576.0, st.bad_lines, st.bad_versions,
            st.bad_files);
     printf("index_load_cpu_ms_median=%.1f threads=%s\n", cpu[runs / 2], threads ? threads : "auto");
+    printf("index_memory_mb crates=%.1f interned=%.1f intern_tables=%.1f\n",
+           st.crate_bytes / 1048576.0, st.interned_bytes / 1048576.0,
+           st.intern_table_bytes / 1048576.0);
     if (argc > 3 && affected_bench(argv[1], argv[3], runs) != 0)
         return 1;
     free(ms);

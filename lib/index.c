@@ -34,13 +34,15 @@
 
 /* ---- the core: what every generation of one index shares ---- */
 
-/* A slot of an interning table.  `ptr` is published last (release), so a
- * reader that sees it non-NULL sees `len` and `hash` too. */
-typedef struct islot {
-    _Atomic(const void *) ptr;
-    uint32_t len;
-    uint32_t hash;
-} islot;
+/* A slot of an interning table: 0 when empty, else the stored copy's
+ * address (48 bits on the machines we run on: checked on insert) under 16
+ * bits of its hash.  Eight bytes a slot; the copy's length sits in front of
+ * it (interned_len).  A slot is written once, with a release store, so a
+ * reader that sees it sees the copy too. */
+typedef _Atomic uint64_t islot;
+
+#define SLOT_PTR(x) ((const void *)(uintptr_t)((x) & 0xFFFFFFFFFFFFULL))
+#define SLOT_TAG(x) ((uint32_t)((x) >> 48))
 
 typedef struct islots {
     size_t cap; /* power of two */
@@ -75,6 +77,7 @@ typedef struct pool_chunk {
 typedef struct index_core {
     pthread_mutex_t mu; /* inserts into the tables and the pool; generation links */
     itab strings, blobs;
+    size_t table_bytes; /* of the two tables */
     islots *retired;    /* grown-out-of arrays (while concurrent) */
     bool concurrent;    /* lookups may run on other threads right now */
     /* The pool: big chunks carved at each object's alignment (malloc would
@@ -187,23 +190,35 @@ static islots *islots_new(size_t cap)
     return a;
 }
 
-static const void *itab_find(itab *t, const void *key, size_t len, uint32_t h)
+/* The length of an interned copy, kept in the 4 bytes before it. */
+static uint32_t interned_len(const void *p)
+{
+    uint32_t n;
+    memcpy(&n, (const char *)p - 4, 4);
+    return n;
+}
+
+/* A key's place comes from the low bits of its hash, its tag from the top
+ * 16. */
+static const void *itab_find(itab *t, const void *key, size_t len, uint64_t h)
 {
     islots *a = atomic_load_explicit(&t->arr, memory_order_acquire);
     if (!a)
         return NULL;
     size_t mask = a->cap - 1;
+    uint32_t tag = (uint32_t)(h >> 48);
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const void *p = atomic_load_explicit(&a->s[i].ptr, memory_order_acquire);
-        if (!p)
+        uint64_t x = atomic_load_explicit(&a->s[i], memory_order_acquire);
+        if (!x)
             return NULL;
-        if (a->s[i].hash == h && a->s[i].len == len && memcmp(p, key, len) == 0)
+        const void *p = SLOT_PTR(x);
+        if (SLOT_TAG(x) == tag && interned_len(p) == len && memcmp(p, key, len) == 0)
             return p;
     }
 }
 
 /* Inserts a copy (core->mu held; the key is known to be absent). */
-static const void *itab_insert(index_core *c, itab *t, const void *key, size_t len, uint32_t h,
+static const void *itab_insert(index_core *c, itab *t, const void *key, size_t len, uint64_t h,
                                size_t align, bool nul)
 {
     islots *a = atomic_load_explicit(&t->arr, memory_order_relaxed);
@@ -211,20 +226,22 @@ static const void *itab_insert(index_core *c, itab *t, const void *key, size_t l
         size_t ncap = a ? a->cap * 2 : 1024;
         islots *na = islots_new(ncap);
         c->bytes += ncap * sizeof(islot);
+        c->table_bytes += ncap * sizeof(islot);
         for (size_t i = 0; a && i < a->cap; i++) {
-            const void *p = atomic_load_explicit(&a->s[i].ptr, memory_order_relaxed);
-            if (!p)
+            uint64_t x = atomic_load_explicit(&a->s[i], memory_order_relaxed);
+            if (!x)
                 continue;
-            size_t j = a->s[i].hash & (ncap - 1);
-            while (atomic_load_explicit(&na->s[j].ptr, memory_order_relaxed))
+            /* The hash is not kept whole: recompute it from the copy. */
+            const void *p = SLOT_PTR(x);
+            size_t j = hash_bytes(p, interned_len(p)) & (ncap - 1);
+            while (atomic_load_explicit(&na->s[j], memory_order_relaxed))
                 j = (j + 1) & (ncap - 1);
-            na->s[j].len = a->s[i].len;
-            na->s[j].hash = a->s[i].hash;
-            atomic_store_explicit(&na->s[j].ptr, p, memory_order_relaxed);
+            atomic_store_explicit(&na->s[j], x, memory_order_relaxed);
         }
         atomic_store_explicit(&t->arr, na, memory_order_release);
         if (a) {
             c->bytes -= a->cap * sizeof(islot);
+            c->table_bytes -= a->cap * sizeof(islot);
             if (c->concurrent) {
                 a->older = c->retired;
                 c->retired = a;
@@ -234,16 +251,22 @@ static const void *itab_insert(index_core *c, itab *t, const void *key, size_t l
         }
         a = na;
     }
-    void *copy = pool_alloc(c, len + (nul ? 1 : 0), align);
+    /* The length goes in front; the copy keeps its alignment. */
+    size_t head = align > 4 ? align : 4;
+    char *block = pool_alloc(c, head + len + (nul ? 1 : 0), align > 4 ? align : 4);
+    char *copy = block + head;
+    uint32_t n32 = (uint32_t)len;
+    memcpy(copy - 4, &n32, 4);
     memcpy(copy, key, len);
     if (nul)
-        ((char *)copy)[len] = '\0';
+        copy[len] = '\0';
+    uintptr_t addr = (uintptr_t)copy;
+    if (addr >> 48)
+        abort(); /* not a 48-bit address space: the slots cannot hold it */
     size_t mask = a->cap - 1, i = h & mask;
-    while (atomic_load_explicit(&a->s[i].ptr, memory_order_relaxed))
+    while (atomic_load_explicit(&a->s[i], memory_order_relaxed))
         i = (i + 1) & mask;
-    a->s[i].len = (uint32_t)len;
-    a->s[i].hash = h;
-    atomic_store_explicit(&a->s[i].ptr, copy, memory_order_release);
+    atomic_store_explicit(&a->s[i], (h >> 48) << 48 | addr, memory_order_release);
     t->count++;
     return copy;
 }
@@ -251,7 +274,7 @@ static const void *itab_insert(index_core *c, itab *t, const void *key, size_t l
 static const void *intern(index_core *c, itab *t, const void *key, size_t len, size_t align,
                           bool nul)
 {
-    uint32_t h = (uint32_t)hash_bytes(key, len);
+    uint64_t h = hash_bytes(key, len);
     const void *p = itab_find(t, key, len, h);
     if (p)
         return p;
@@ -389,6 +412,7 @@ bool csec__index_well_placed(char *want, size_t n, const char *rel_dir, const ch
  * texts are in the parser's text buffer. */
 typedef struct vtmp {
     csec_index_version v;
+    const char *links, *rust_version; /* interned, or NULL */
     uint32_t line;
     uint32_t vers_off, vers_len;
     uint32_t pre_off, build_off; /* from the start of vers */
@@ -826,8 +850,9 @@ static void finish_features(csec__index_parser *p, csec_index_version *v)
         free(fs);
 }
 
-static int read_cksum(csec__json_reader *r, uint8_t out[32])
+static int read_cksum(csec__json_reader *r)
 {
+    uint8_t out[32];
     csec__json_tok t = csec__json_reader_next(r);
     if (t != CSEC__JSON_TOK_STRING || r->str.len != 64)
         goto bad;
@@ -849,12 +874,14 @@ enum { LINE_OK = 0, LINE_BAD = -1, LINE_UNSUPPORTED = 1 };
  * and p->vers, the publication time appended to p->text (*pub_off).
  * LINE_BAD leaves the reason in the reader. */
 static int read_line(csec__index_parser *p, csec__json_reader *r, csec_index_version *v,
-                     uint32_t *pub_off, uint32_t *pub_len)
+                     const char **links, const char **rust_version, uint32_t *pub_off,
+                     uint32_t *pub_len)
 {
     enum { HAVE_NAME = 1, HAVE_VERS = 2, HAVE_CKSUM = 4 };
     unsigned have = 0;
     int64_t schema = 1;
     memset(v, 0, sizeof *v);
+    *links = *rust_version = NULL;
     p->nfeats = 0;
     *pub_off = UINT32_MAX;
     *pub_len = 0;
@@ -884,7 +911,7 @@ static int read_line(csec__index_parser *p, csec__json_reader *r, csec_index_ver
         } else if (KEY_IS(r, "deps")) {
             rc = read_deps(p, r, v);
         } else if (KEY_IS(r, "cksum")) {
-            rc = read_cksum(r, v->cksum);
+            rc = read_cksum(r);
             have |= HAVE_CKSUM;
         } else if (KEY_IS(r, "features") || KEY_IS(r, "features2")) {
             rc = read_features(p, r);
@@ -895,9 +922,9 @@ static int read_line(csec__index_parser *p, csec__json_reader *r, csec_index_ver
             else if (t != CSEC__JSON_TOK_NULL)
                 rc = csec__json_reader_fail(r, r->tok_off, "\"yanked\" must be a boolean");
         } else if (KEY_IS(r, "links")) {
-            rc = read_opt_str(p, r, &v->links);
+            rc = read_opt_str(p, r, links);
         } else if (KEY_IS(r, "rust_version")) {
-            rc = read_opt_str(p, r, &v->rust_version);
+            rc = read_opt_str(p, r, rust_version);
         } else if (KEY_IS(r, "pubtime")) {
             t = csec__json_reader_next(r);
             if (t == CSEC__JSON_TOK_STRING && r->str.len < UINT32_MAX / 2 &&
@@ -959,10 +986,11 @@ static void add_line(csec__index_parser *p, const char *path, const char *expect
 {
     csec__json_reader r;
     csec_index_version v;
+    const char *links, *rust_version;
     uint32_t pub_off, pub_len;
     size_t text_mark = p->text.len;
     csec__json_reader_init(&r, s, len);
-    int rc = read_line(p, &r, &v, &pub_off, &pub_len);
+    int rc = read_line(p, &r, &v, &links, &rust_version, &pub_off, &pub_len);
     if (rc == LINE_UNSUPPORTED) {
         p->stats.unsupported++;
         goto done;
@@ -1015,6 +1043,8 @@ static void add_line(csec__index_parser *p, const char *path, const char *expect
     t->v = v;
     t->v.version = parsed; /* pre/build re-pointed when the block is built */
     t->line = lineno;
+    t->links = links;
+    t->rust_version = rust_version;
     t->pub_off = pub_off;
     t->pub_len = pub_len;
     t->vers_off = (uint32_t)p->text.len;
@@ -1068,15 +1098,20 @@ static crate_rec *build_crate(csec__index_parser *p)
         }
         p->vt[n++] = p->vt[i];
     }
-    for (size_t i = 0; i < n; i++)
-        text += p->vt[i].vers_len + 1 + (p->vt[i].pub_off != UINT32_MAX ? p->vt[i].pub_len + 1 : 0);
+    size_t nextra = 0;
+    for (size_t i = 0; i < n; i++) {
+        const vtmp *t = &p->vt[i];
+        text += t->vers_len + 1 + (t->pub_off != UINT32_MAX ? t->pub_len + 1 : 0);
+        nextra += t->links || t->rust_version || t->pub_off != UINT32_MAX;
+    }
     size_t name_len = strlen(p->crate_name);
-    size_t size = sizeof(crate_rec) + csec__mul(n, sizeof(csec_index_version)) + name_len + 1 +
-                  text;
+    size_t size = sizeof(crate_rec) + csec__mul(n, sizeof(csec_index_version)) +
+                  csec__mul(nextra, sizeof(csec_index_extra)) + name_len + 1 + text;
     crate_rec *c = csec__xmalloc(size);
     memset(c, 0, sizeof *c);
     csec_index_version *vs = (csec_index_version *)(c + 1);
-    char *out = (char *)(vs + n);
+    csec_index_extra *ex = (csec_index_extra *)(vs + n);
+    char *out = (char *)(ex + nextra);
     memcpy(out, p->crate_name, name_len + 1);
     c->pub.name = out;
     out += name_len + 1;
@@ -1088,10 +1123,16 @@ static crate_rec *build_crate(csec__index_parser *p)
         vs[i].version.pre.ptr = out + t->pre_off;
         vs[i].version.build.ptr = out + t->build_off;
         out += t->vers_len + 1;
-        if (t->pub_off != UINT32_MAX) {
-            memcpy(out, p->text.ptr + t->pub_off, t->pub_len + 1);
-            vs[i].pubtime = out;
-            out += t->pub_len + 1;
+        if (t->links || t->rust_version || t->pub_off != UINT32_MAX) {
+            ex->links = t->links;
+            ex->rust_version = t->rust_version;
+            ex->pubtime = NULL;
+            if (t->pub_off != UINT32_MAX) {
+                memcpy(out, p->text.ptr + t->pub_off, t->pub_len + 1);
+                ex->pubtime = out;
+                out += t->pub_len + 1;
+            }
+            vs[i].extra = ex++;
         }
     }
     c->pub.versions = n ? vs : NULL;
@@ -1736,23 +1777,19 @@ const csec_index_feature *csec__index_feature_find(const csec_index_version *v, 
     return NULL;
 }
 
-char *csec__index_cksum_hex(const csec_index_version *v, char out[65])
-{
-    csec__hex_encode(out, v->cksum, 32);
-    out[64] = '\0';
-    return out;
-}
-
 void csec__index_stats(const csec_index *ix, csec_index_stats *out)
 {
     *out = ix->stats;
     /* The interned objects are shared by every generation; each is counted
      * in full, as a fresh load would hold them. */
     pthread_mutex_lock(&ix->core->mu);
-    size_t core = ix->core->bytes;
+    size_t core = ix->core->bytes, tables = ix->core->table_bytes;
     pthread_mutex_unlock(&ix->core->mu);
     out->arena_bytes = core + ix->rec_bytes + ix->tabcap * sizeof *ix->table +
                        ix->capcrates * sizeof *ix->crates;
+    out->interned_bytes = core - tables;
+    out->intern_table_bytes = tables;
+    out->crate_bytes = ix->rec_bytes;
 }
 
 /* ---- config.json ---- */
@@ -1855,10 +1892,9 @@ static void dl_prefix(csec_buf *out, const char *name, bool lower)
 int csec__index_dl_url(csec_buf *out, const csec_index *ix, const csec_index_crate *c,
                        const csec_index_version *v)
 {
-    static const char *const markers[] = {"{crate}", "{version}", "{prefix}", "{lowerprefix}",
-                                          "{sha256-checksum}"};
+    static const char *const markers[] = {"{crate}", "{version}", "{prefix}", "{lowerprefix}"};
     const char *dl = ix->dl;
-    if (!dl)
+    if (!dl || strstr(dl, "{sha256-checksum}"))
         return CSEC_EINVAL;
     bool templated = false;
     for (size_t i = 0; i < sizeof markers / sizeof *markers; i++)
@@ -1883,11 +1919,8 @@ int csec__index_dl_url(csec_buf *out, const csec_index *ix, const csec_index_cra
             csec_buf_puts(out, c->name);
         } else if (i == 1) {
             csec_buf_puts(out, v->vers);
-        } else if (i == 2 || i == 3) {
-            dl_prefix(out, c->name, i == 3);
         } else {
-            char hex[65];
-            csec_buf_puts(out, csec__index_cksum_hex(v, hex));
+            dl_prefix(out, c->name, i == 3);
         }
     }
     return 0;

@@ -91,13 +91,34 @@ typedef struct csec_index_version {
     const csec_index_feature *features;
     uint32_t deps_count;
     uint32_t features_count;
-    const char *links;        /* NULL if absent */
-    const char *rust_version; /* NULL if absent */
-    const char *pubtime;      /* NULL if absent, else as written (RFC 3339) */
-    uint8_t cksum[32];        /* the SHA-256 of the .crate file */
+    /* `links`, `rust_version` and `pubtime`, NULL when the line has none of
+     * them (most lines): read them with the csec__index_* accessors below.
+     * The `cksum` field is checked (64 hex digits, as Cargo requires) and
+     * not kept: nothing here uses it, and it would be a fifth of the memory. */
+    const struct csec_index_extra *extra;
     uint8_t schema;           /* the `v` field, 1 when absent */
     bool yanked;
 } csec_index_version;
+
+/** The rarer fields of a version line. */
+typedef struct csec_index_extra {
+    const char *links;        /* NULL if absent */
+    const char *rust_version; /* NULL if absent */
+    const char *pubtime;      /* NULL if absent, else as written (RFC 3339) */
+} csec_index_extra;
+
+static inline const char *csec__index_links(const csec_index_version *v)
+{
+    return v->extra ? v->extra->links : NULL;
+}
+static inline const char *csec__index_rust_version(const csec_index_version *v)
+{
+    return v->extra ? v->extra->rust_version : NULL;
+}
+static inline const char *csec__index_pubtime(const csec_index_version *v)
+{
+    return v->extra ? v->extra->pubtime : NULL;
+}
 
 /** One crate: all its usable versions in ascending SemVer order
  * (csec_version_cmp, which orders build metadata last).  A crate whose file
@@ -219,8 +240,6 @@ const csec_index_version *csec__index_newest(const csec_index_crate *c, bool inc
 const csec_index_feature *csec__index_feature_find(const csec_index_version *v,
                                                    const char *name);
 
-/** Writes the checksum as 64 lower-case hex digits and a NUL; returns out. */
-char *csec__index_cksum_hex(const csec_index_version *v, char out[65]);
 
 /** Load statistics. */
 typedef struct csec_index_stats {
@@ -230,7 +249,10 @@ typedef struct csec_index_stats {
     size_t bad_files;        /* files reported and skipped (misplaced, unreadable) */
     size_t unsupported;      /* lines skipped silently: `v` newer than 2, as Cargo does */
     size_t duplicates;       /* lines replaced silently by a later line of the same version */
-    size_t arena_bytes;      /* memory held by the index */
+    size_t arena_bytes;      /* memory held by the index: the three below and its tables */
+    size_t interned_bytes;   /* interned objects (shared by every generation) */
+    size_t intern_table_bytes; /* their lookup tables */
+    size_t crate_bytes;      /* the crate records of this generation */
     /* Sparse HTTP index only. */
     size_t http_requests;     /* requests sent (config.json included) */
     size_t http_ok;           /* 200 responses (body downloaded) */
@@ -249,7 +271,8 @@ bool csec__index_config_auth_required(const csec_index *idx);
 
 /** Appends the download URL of version `v` of crate `c` built from
  * config.json's "dl" as Cargo does: the markers {crate}, {version},
- * {prefix}, {lowerprefix} and {sha256-checksum} are replaced; a "dl" with
+ * {prefix} and {lowerprefix} are replaced ({sha256-checksum} is not
+ * supported: checksums are not kept, and such a "dl" gives CSEC_EINVAL); a "dl" with
  * none of them gets "/{crate}/{version}/download" appended.  Returns 0, or
  * CSEC_EINVAL (nothing appended) when the index has no "dl". */
 int csec__index_dl_url(csec_buf *out, const csec_index *idx, const csec_index_crate *c,

@@ -511,7 +511,7 @@ static void versions_tab(csec_buf *b, const view *v)
     /* Older index entries carry no publication time: no empty column then. */
     bool dates = false;
     for (size_t i = 0; i < v->ic->versions_count && !dates; i++)
-        dates = v->ic->versions[i].pubtime != NULL;
+        dates = csec__index_pubtime(&v->ic->versions[i]) != NULL;
     csec_buf_puts(b, "<table><caption class=\"vh\">Versions, newest first</caption>\n"
                      "<thead><tr><th scope=\"col\">Version</th>");
     if (dates)
@@ -523,8 +523,9 @@ static void versions_tab(csec_buf *b, const view *v)
         version_link(b, v, x->vers, TAB_SECURITY);
         csec_buf_puts(b, "</td><td>");
         if (dates) {
-            if (x->pubtime)
-                html_escn(b, x->pubtime, strlen(x->pubtime) >= 10 ? 10 : strlen(x->pubtime));
+            const char *pub = csec__index_pubtime(x);
+            if (pub)
+                html_escn(b, pub, strlen(pub) >= 10 ? 10 : strlen(pub));
             else
                 csec_buf_puts(b, "<span class=\"muted\">unknown</span>");
             csec_buf_puts(b, "</td><td>");
