@@ -380,7 +380,8 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
     csec_index_stats st = {0};
     st.bad_files = config_bad;
     for (unsigned t = 0; t < nt; t++) {
-        memcpy(crates + k, ws[t].crates, ws[t].ncrates * sizeof *crates);
+        if (ws[t].ncrates)
+            memcpy(crates + k, ws[t].crates, ws[t].ncrates * sizeof *crates);
         k += ws[t].ncrates;
         const csec_index_stats *ps = csec__index_parser_stats(ws[t].parser);
         st.files += ps->files;
