@@ -23,7 +23,7 @@ static const cli_opt options[] = {
 
 static const char *const kind_name[] = {"normal", "build", "dev"};
 static const char *const node_kind_name[] = {"resolved", "missing", "no-release",
-                                             "bad-requirement", "other-registry"};
+                                             "bad-requirement", "other-registry", "unavailable"};
 
 /* Whether a reachable advisory or a direct finding is a problem for the exit
  * status: a vulnerability (not informational) in the tree, or a normal/build
@@ -318,7 +318,8 @@ static int run(int argc, char **argv)
         status = EXIT_FOUND;
         goto done;
     }
-    r = csec__deps_report_new(ix, db, c, v);
+    csec_deps_source src = csec__deps_source_index(ix);
+    r = csec__deps_report_new(&src, db, c, v);
     csec_buf out = CSEC_BUF_INIT;
     if (opt_json) {
         json_report(&out, r);

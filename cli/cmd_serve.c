@@ -23,7 +23,7 @@
 
 static const char *opt_db, *opt_index, *opt_listen, *opt_threads, *opt_timeout, *opt_maxconn,
     *opt_perip, *opt_log, *opt_cache_dir, *opt_max_age, *opt_sync_every, *opt_sync_url,
-    *opt_log_format;
+    *opt_log_format, *opt_cache_mb, *opt_fetchers, *opt_index_timeout;
 
 static const cli_opt options[] = {
     {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
@@ -39,6 +39,15 @@ static const cli_opt options[] = {
     {"index-max-age", 0, "SECONDS",
      "a sparse index's crate files are revalidated once older than this (default 300)", NULL,
      &opt_max_age, NULL, NULL},
+    {"index-cache-mb", 0, "MB",
+     "memory for a sparse index's crates; least recently used ones go beyond it (default 256)",
+     NULL, &opt_cache_mb, NULL, NULL},
+    {"index-timeout", 0, "SECONDS",
+     "a sparse index's crate file must arrive within this (default 20; connecting: 5)", NULL,
+     &opt_index_timeout, NULL, NULL},
+    {"index-fetchers", 0, "N",
+     "crate files of a sparse index fetched at the same time, at most (default 16)", NULL,
+     &opt_fetchers, NULL, NULL},
     {"listen", 'l', "ADDR", "HOST:PORT to listen on (default 127.0.0.1:8080; port 0: any free)",
      NULL, &opt_listen, NULL, NULL},
     {"threads", 0, "N", "worker threads (default: number of CPUs)", NULL, &opt_threads, NULL, NULL},
@@ -151,7 +160,8 @@ static void default_cache_dir(csec_buf *out, const char *url)
     csec_buf_printf(out, "-%016llx", (unsigned long long)csec__fnv1a_str(CSEC_FNV_INIT, url));
 }
 
-static int open_sparse(srv_sparse **out, unsigned max_age)
+static int open_sparse(srv_sparse **out, unsigned max_age, size_t cap_mb, unsigned fetchers,
+                       unsigned timeout)
 {
     csec_buf dir = CSEC_BUF_INIT;
     csec_index_sparse_options so = CSEC_INDEX_SPARSE_OPTIONS_INIT;
@@ -164,8 +174,8 @@ static int open_sparse(srv_sparse **out, unsigned max_age)
         default_cache_dir(&dir, opt_index);
     so.cache_dir = dir.ptr;
     /* A page waits for a crate's first fetch: do not let it wait long. */
-    so.connect_timeout = 5;
-    so.timeout = 20;
+    so.connect_timeout = timeout < 5 ? timeout : 5;
+    so.timeout = timeout;
     double t0 = csec__now_ms();
     if (csec__index_open_sparse(&idx, opt_index, NULL, &so, &d) < 0) {
         char line[1024];
@@ -174,10 +184,11 @@ static int open_sparse(srv_sparse **out, unsigned max_age)
         goto done;
     }
     fprintf(stderr,
-            "cratesec serve: sparse index %s (config.json in %.0f ms; cache %s; crate files "
-            "revalidated after %u s)\n",
-            opt_index, csec__now_ms() - t0, dir.ptr, max_age);
-    *out = srv_sparse_new(idx, max_age);
+            "cratesec serve: sparse index %s (config.json in %.0f ms; disk cache %s; crate "
+            "files revalidated after %u s; %zu MB of crates in memory; %u fetches at a "
+            "time)\n",
+            opt_index, csec__now_ms() - t0, dir.ptr, max_age, cap_mb, fetchers);
+    *out = srv_sparse_new(idx, max_age, cap_mb << 20, fetchers);
     rc = 0;
 done:
     csec_buf_free(&dir);
@@ -256,8 +267,20 @@ static int run(int argc, char **argv)
     srv_index_source *index_src = !sparse && opt_index ? srv_index_source_open(opt_index) : NULL;
     spec.index_src = index_src;
     spec.sync_url = opt_sync_url;
+    unsigned long cache_mb = 256, fetchers = 16, index_timeout = 20;
+    if (opt_index_timeout &&
+        (parse_uint(opt_index_timeout, "index-timeout", 3600, &index_timeout) < 0 ||
+         index_timeout == 0))
+        return EXIT_USAGE;
+    if (opt_cache_mb && (parse_uint(opt_cache_mb, "index-cache-mb", 1 << 20, &cache_mb) < 0 ||
+                         cache_mb == 0))
+        return EXIT_USAGE;
+    if (opt_fetchers &&
+        (parse_uint(opt_fetchers, "index-fetchers", 64, &fetchers) < 0 || fetchers == 0))
+        return EXIT_USAGE;
     srv_sparse *sp = NULL;
-    if (sparse && open_sparse(&sp, max_age) < 0)
+    if (sparse &&
+        open_sparse(&sp, max_age, cache_mb, (unsigned)fetchers, (unsigned)index_timeout) < 0)
         return EXIT_FOUND;
     spec.sparse = sp;
 

@@ -42,6 +42,8 @@ const char *csec__deps_state_name(csec_deps_state s)
         return "bad-requirement";
     case CSEC_DEPS_OTHER_REGISTRY:
         return "other-registry";
+    case CSEC_DEPS_UNAVAILABLE:
+        return "unavailable";
     }
     return "unknown";
 }
@@ -100,8 +102,20 @@ static const csec_index_version *newest_match(const csec_index_crate *c, const c
 
 /* ---- 1. direct findings ---- */
 
+static const csec_index_crate *find_in_index(void *payload, const char *name, bool *unavailable)
+{
+    *unavailable = false;
+    return csec__index_find(payload, name);
+}
+
+csec_deps_source csec__deps_source_index(const csec_index *idx)
+{
+    csec_deps_source s = {find_in_index, (void *)idx};
+    return s;
+}
+
 typedef struct ctx {
-    const csec_index *idx;
+    const csec_deps_source *src;
     const csec_db *db;
     csec_deps_report *r;
     reqcache reqs;
@@ -141,9 +155,10 @@ static void classify(ctx *x, const csec_index_dep *d, csec_deps_finding *f)
         f->state = CSEC_DEPS_OTHER_REGISTRY;
         return;
     }
-    const csec_index_crate *c = csec__index_find(x->idx, d->name);
+    bool unavailable = false;
+    const csec_index_crate *c = x->src->find(x->src->payload, d->name, &unavailable);
     if (!c) {
-        f->state = CSEC_DEPS_MISSING;
+        f->state = unavailable ? CSEC_DEPS_UNAVAILABLE : CSEC_DEPS_MISSING;
         return;
     }
     f->crate = c;
@@ -257,6 +272,9 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f)
     case CSEC_DEPS_OTHER_REGISTRY:
         csec_buf_puts(out, "from another registry: not checked");
         return;
+    case CSEC_DEPS_UNAVAILABLE:
+        csec_buf_puts(out, "the registry index is unavailable: not looked up");
+        return;
     }
     if (f->fixed)
         csec_buf_printf(out, "; first fixed release: %s (a requirement such as ^%s admits it)",
@@ -265,7 +283,7 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f)
         csec_buf_puts(out, "; no newer release escapes it");
 }
 
-size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
+size_t csec__deps_alarm_count(const csec_deps_source *src, const csec_db *db,
                               const csec_index_version *v)
 {
     size_t count = 0;
@@ -273,7 +291,7 @@ size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
     memset(&scratch, 0, sizeof scratch);
     ctx x;
     memset(&x, 0, sizeof x);
-    x.idx = idx;
+    x.src = src;
     x.db = db;
     x.r = &scratch;
     csec__map_init(&x.reqs.map, CSEC_MAP_ADDRESSES, NULL);
@@ -281,7 +299,8 @@ size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
         const csec_index_dep *d = v->deps[i];
         if (d->kind == CSEC_INDEX_DEP_DEV || d->registry)
             continue;
-        const csec_index_crate *c = csec__index_find(idx, d->name);
+        bool unavailable;
+        const csec_index_crate *c = src->find(src->payload, d->name, &unavailable);
         size_t n = 0;
         if (!c || !csec_db_by_package(db, CSEC_COLLECTION_CRATES, c->name, &n))
             continue;
@@ -389,10 +408,11 @@ static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
     n.build = x->r->nodes[from].build || d->kind == CSEC_INDEX_DEP_BUILD;
     const csec_req *req = NULL;
     const void *key = d;
+    bool unavailable = false;
     if (d->registry) {
         n.kind = CSEC_DEPS_NODE_OTHER_REGISTRY;
-    } else if (!(n.crate = csec__index_find(x->idx, d->name))) {
-        n.kind = CSEC_DEPS_NODE_MISSING;
+    } else if (!(n.crate = x->src->find(x->src->payload, d->name, &unavailable))) {
+        n.kind = unavailable ? CSEC_DEPS_NODE_UNAVAILABLE : CSEC_DEPS_NODE_MISSING;
     } else if (!(req = req_get(&x->reqs, d->req))) {
         n.kind = CSEC_DEPS_NODE_BAD_REQ;
     } else if (!(n.version = newest_match(n.crate, req))) {
@@ -472,13 +492,13 @@ static void resolve_tree(ctx *x)
     }
 }
 
-csec_deps_report *csec__deps_report_new(const csec_index *idx, const csec_db *db,
+csec_deps_report *csec__deps_report_new(const csec_deps_source *src, const csec_db *db,
                                         const csec_index_crate *c, const csec_index_version *v)
 {
     csec_deps_report *r = csec__xcalloc(1, sizeof *r);
     ctx x;
     memset(&x, 0, sizeof x);
-    x.idx = idx;
+    x.src = src;
     x.db = db;
     x.r = r;
     csec__map_init(&x.reqs.map, CSEC_MAP_ADDRESSES, NULL);

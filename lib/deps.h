@@ -50,6 +50,20 @@
 
 #include "index.h"
 
+/* ---- where crates are found ---- */
+
+/** The crates the dependency functions look at: a whole index, or any
+ * lookup of the caller's (the server's sparse-index cache).  `find` returns
+ * the crate a dependency names, or NULL: not in the registry, or, with
+ * *unavailable set, not known because the registry could not be asked. */
+typedef struct csec_deps_source {
+    const csec_index_crate *(*find)(void *payload, const char *name, bool *unavailable);
+    void *payload;
+} csec_deps_source;
+
+/** A source over a whole index (`idx` must outlive it). */
+csec_deps_source csec__deps_source_index(const csec_index *idx);
+
 /* ---- 1. direct dependencies ---- */
 
 typedef enum csec_deps_state {
@@ -59,11 +73,13 @@ typedef enum csec_deps_state {
     CSEC_DEPS_NO_RELEASE,       /* no non-yanked release matches the requirement */
     CSEC_DEPS_MISSING,          /* the crate is not in the index */
     CSEC_DEPS_BAD_REQ,          /* the requirement does not parse */
-    CSEC_DEPS_OTHER_REGISTRY    /* from another registry: not looked at */
+    CSEC_DEPS_OTHER_REGISTRY,   /* from another registry: not looked at */
+    CSEC_DEPS_UNAVAILABLE       /* the registry index could not be asked about the crate */
 } csec_deps_state;
 
 /** One-word name of a state ("clear", "newest-affected", "only-affected",
- * "no-release", "missing", "bad-requirement", "other-registry"). */
+ * "no-release", "missing", "bad-requirement", "other-registry",
+ * "unavailable"). */
 const char *csec__deps_state_name(csec_deps_state s);
 
 typedef struct csec_deps_finding {
@@ -92,7 +108,7 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f);
 /** How many normal or build dependencies of `v` would get `alarm` in a
  * report (cheap: only dependencies on crates with advisories are looked at);
  * what the crate page's Dependencies tab highlight counts. */
-size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
+size_t csec__deps_alarm_count(const csec_deps_source *src, const csec_db *db,
                               const csec_index_version *v);
 
 /* ---- 2. the transitive tree ---- */
@@ -102,7 +118,8 @@ typedef enum csec_deps_node_kind {
     CSEC_DEPS_NODE_MISSING,      /* crate not in the index */
     CSEC_DEPS_NODE_NO_RELEASE,   /* no non-yanked release matches */
     CSEC_DEPS_NODE_BAD_REQ,      /* requirement does not parse */
-    CSEC_DEPS_NODE_OTHER_REGISTRY
+    CSEC_DEPS_NODE_OTHER_REGISTRY,
+    CSEC_DEPS_NODE_UNAVAILABLE   /* the registry index could not be asked */
 } csec_deps_node_kind;
 
 #define CSEC_DEPS_NONE ((size_t)-1)
@@ -153,9 +170,9 @@ typedef struct csec_deps_report {
 } csec_deps_report;
 
 /** Computes the direct findings and the transitive tree of version `v` of
- * crate `c` (both from `idx`) against `db`.  Never fails (bad data becomes
- * node or finding states); free with csec__deps_report_free. */
-csec_deps_report *csec__deps_report_new(const csec_index *idx, const csec_db *db,
+ * crate `c` (crates found through `src`) against `db`.  Never fails (bad
+ * data becomes node or finding states); free with csec__deps_report_free. */
+csec_deps_report *csec__deps_report_new(const csec_deps_source *src, const csec_db *db,
                                         const csec_index_crate *c, const csec_index_version *v);
 void csec__deps_report_free(csec_deps_report *r);
 

@@ -164,10 +164,13 @@ static void *pool_alloc(index_core *c, size_t n, size_t align)
         c->left -= pad + n;
         return r;
     }
-    size_t size = n > POOL_CHUNK / 8 ? n : POOL_CHUNK;
+    /* Chunks grow with the pool: an index of one crate (the sparse cache's)
+     * takes a few KB, a whole registry's works in 256 KB pieces. */
+    size_t chunk = c->bytes / 4 < 4096 ? 4096 : c->bytes / 4 > POOL_CHUNK ? POOL_CHUNK : c->bytes / 4;
+    size_t size = n > chunk / 8 ? n : chunk;
     pool_chunk *ch = csec__xmalloc(sizeof *ch + size);
     c->bytes += sizeof *ch + size;
-    if (size != POOL_CHUNK && c->chunks) {
+    if (size != chunk && c->chunks) {
         /* A big object gets a chunk of its own behind the current one, so
          * the current chunk's free space stays usable. */
         ch->next = c->chunks->next;
@@ -1476,6 +1479,31 @@ int csec__index_add_file(const csec_index_crate **out, csec_index *ix, const cha
     ix->nversions += c->pub.versions_count;
     ix->rec_bytes += c->size;
     return 0;
+}
+
+csec_index *csec__index_parse_alone(const csec_index_options *opts, const char *path,
+                                    const char *expect_name, const char *text, size_t len,
+                                    int *rc)
+{
+    csec_index *ix = csec__index_new(opts);
+    const csec_index_crate *c = NULL;
+    *rc = csec__index_add_file(&c, ix, path, expect_name, text, len);
+    if (!c) {
+        csec__index_free(ix);
+        return NULL;
+    }
+    /* Nothing more is added: the lookup tables and the parser go. */
+    index_core *core = ix->core;
+    free(atomic_load(&core->strings.arr));
+    free(atomic_load(&core->blobs.arr));
+    atomic_store(&core->strings.arr, NULL);
+    atomic_store(&core->blobs.arr, NULL);
+    core->strings.count = core->blobs.count = 0;
+    core->bytes -= core->table_bytes;
+    core->table_bytes = 0;
+    csec__index_parser_free(core->parser);
+    core->parser = NULL;
+    return ix;
 }
 
 /* ---- applying changes: the next generation ---- */

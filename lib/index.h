@@ -326,6 +326,31 @@ int csec__index_fetch(const csec_index_crate **out, csec_index *idx, const char 
 int csec__index_revalidate(const csec_index_crate **out, csec_index *ix,
                            const csec_index_crate *c, csec_diag *d);
 
+/** For threads that fetch on their own (the server's): crate `name`'s file
+ * from the sparse index `root` (from csec__index_open_sparse, only read
+ * here), through the disk cache, with the caller's libcurl handle (*handle:
+ * NULL at first, made here; free with csec__index_sparse_handle_free) and
+ * counters (*st).  The name is tried as written and with '-' and '_' made
+ * uniform.  Returns 0 with the file in `body`, its path in `rel` and
+ * *not_modified when a cached copy was confirmed (304); CSEC_ENOTFOUND
+ * (404/410/451), CSEC_EINVAL (not a crate name) or CSEC_EIO (network, other
+ * HTTP status, timeout) with `d` filled. */
+int csec__index_sparse_get(const csec_index *root, void **handle, const char *name,
+                           csec_buf *body, char *rel, size_t relsize, bool *not_modified,
+                           csec_index_stats *st, csec_diag *d);
+void csec__index_sparse_handle_free(void *handle);
+/** The sparse index's base URL ("https://host/path/"), or NULL. */
+const char *csec__index_sparse_url(const csec_index *root);
+
+/** One crate file parsed into an index of its own (its memory is exactly
+ * that crate's: nothing is shared with other indexes, so freeing it gives all
+ * back).  Returns the index (csec__index_free), or NULL when the file names
+ * no crate (*rc CSEC_EPARSE when no line could be read).  `opts` may be
+ * NULL. */
+csec_index *csec__index_parse_alone(const csec_index_options *opts, const char *path,
+                                    const char *expect_name, const char *text, size_t len,
+                                    int *rc);
+
 /* Internal, between index.c, index_dir.c and index_sparse.c. */
 
 /* A parser of crate files bound to an index's interning tables; one per

@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +35,17 @@
 /* crates.io allows 64 characters; other registries may allow more. */
 #define MAX_NAME CSEC_CRATE_NAME_MAX
 
+/* Read-only once made, so threads fetching with handles of their own
+ * (csec__index_sparse_get) share it; `curl` is the serial API's handle. */
 typedef struct remote {
     char *base;      /* "https://host/path/" (with the final '/') */
     char *cache_dir; /* NULL: no cache */
     csec_index_sparse_options opts;
     CURL *curl;
-    bool not_modified; /* the last get_file used the cached copy after a 304 */
 } remote;
+
+/* Distinct temporary names for cache files written by several threads. */
+static _Atomic unsigned long tmp_counter;
 
 /* One response. */
 typedef struct response {
@@ -143,7 +148,8 @@ static int cache_write(const remote *r, const char *rel, const response *resp)
     if (!r->cache_dir)
         return 0;
     cache_path(&path, r, rel);
-    csec_buf_printf(&tmp, "%s.tmp.%ld", path.ptr, (long)getpid());
+    csec_buf_printf(&tmp, "%s.tmp.%ld.%lu", path.ptr, (long)getpid(),
+                    (unsigned long)atomic_fetch_add(&tmp_counter, 1));
     if (make_parents(tmp.ptr) < 0 || !(f = fopen(tmp.ptr, "wb")))
         goto done;
     fputs(CACHE_MAGIC, f);
@@ -236,8 +242,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *payload)
 
 /* GETs base + rel, conditionally when `cached` has validators.  Fills
  * resp (status, body, validators).  Returns 0 or CSEC_EIO. */
-static int http_get(remote *r, csec_index_stats *st, const char *rel, const response *cached,
-                    response *resp, csec_diag *d)
+static int http_get(const remote *r, CURL *c, csec_index_stats *st, const char *rel,
+                    const response *cached, response *resp, csec_diag *d)
 {
     csec_buf url = CSEC_BUF_INIT, h1 = CSEC_BUF_INIT, h2 = CSEC_BUF_INIT;
     struct curl_slist *hdrs = NULL;
@@ -253,7 +259,6 @@ static int http_get(remote *r, csec_index_stats *st, const char *rel, const resp
         csec_buf_printf(&h2, "If-Modified-Since: %s", cached->last_modified.ptr);
         hdrs = curl_slist_append(hdrs, h2.ptr);
     }
-    CURL *c = r->curl;
     curl_easy_reset(c);
     err[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, url.ptr);
@@ -309,29 +314,31 @@ enum { GOT_FILE = 0, GOT_NOTHING = 1 };
 /* Gets one index file into *body: revalidates a cached copy, or downloads.
  * Returns GOT_FILE (body filled), GOT_NOTHING (the server has no such file,
  * or offline without a cached copy) or CSEC_EIO. */
-static int get_file(remote *r, csec_index_stats *st, const char *rel, csec_buf *body,
-                    csec_diag *d)
+static int get_file(const remote *r, CURL *c, csec_index_stats *st, const char *rel,
+                    csec_buf *body, bool *not_modified, csec_diag *d)
 {
     response cached = {0}, resp = {0};
     bool have_cache = cache_read(r, rel, &cached) == 0;
     int rc;
-    r->not_modified = false;
+    *not_modified = false;
     if (have_cache)
         st->cache_hits++;
     if (r->opts.offline) {
         rc = have_cache ? GOT_FILE : GOT_NOTHING;
         if (have_cache) {
+            csec_buf_free(body);
             *body = cached.body;
             cached.body = (csec_buf)CSEC_BUF_INIT;
         }
         goto done;
     }
-    rc = http_get(r, st, rel, have_cache ? &cached : NULL, &resp, d);
+    rc = http_get(r, c, st, rel, have_cache ? &cached : NULL, &resp, d);
     if (rc < 0)
         goto done;
     if (resp.status == 304 && have_cache) {
         st->http_not_modified++;
-        r->not_modified = true;
+        *not_modified = true;
+        csec_buf_free(body);
         *body = cached.body;
         cached.body = (csec_buf)CSEC_BUF_INIT;
         rc = GOT_FILE;
@@ -339,6 +346,7 @@ static int get_file(remote *r, csec_index_stats *st, const char *rel, csec_buf *
         st->http_ok++;
         if (cache_write(r, rel, &resp) == 0 && r->cache_dir)
             st->cache_writes++;
+        csec_buf_free(body);
         *body = resp.body;
         resp.body = (csec_buf)CSEC_BUF_INIT;
         rc = GOT_FILE;
@@ -402,7 +410,8 @@ int csec__index_open_sparse(csec_index **out, const char *url, const csec_index_
     csec__index_attach_remote(ix, r, remote_free);
 
     csec_buf_printf(&where, "%sconfig.json", r->base);
-    rc = get_file(r, csec__index_stats_ref(ix), "config.json", &body, d);
+    bool nm;
+    rc = get_file(r, r->curl, csec__index_stats_ref(ix), "config.json", &body, &nm, d);
     if (rc == GOT_NOTHING)
         rc = csec__diag_set(d, CSEC_EIO, where.ptr, 0, 0,
                             "no config.json: not a registry index (or not cached, offline)");
@@ -429,7 +438,8 @@ static int fetch_one(const csec_index_crate **out, csec_index *ix, remote *r, co
     csec_buf body = CSEC_BUF_INIT, where = CSEC_BUF_INIT;
     if (csec__index_path_for(rel, sizeof rel, name) == 0)
         return CSEC_EINVAL;
-    int rc = get_file(r, csec__index_stats_ref(ix), rel, &body, d);
+    bool nm;
+    int rc = get_file(r, r->curl, csec__index_stats_ref(ix), rel, &body, &nm, d);
     if (rc != GOT_FILE)
         goto done;
     csec_buf_printf(&where, "%s%s", r->base, rel);
@@ -495,8 +505,9 @@ int csec__index_revalidate(const csec_index_crate **out, csec_index *ix,
         return 0; /* a directory index is read once */
     if (csec__index_path_for(rel, sizeof rel, c->name) == 0)
         return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "invalid crate name");
-    rc = get_file(r, csec__index_stats_ref(ix), rel, &body, d);
-    if (rc == GOT_FILE && r->not_modified) {
+    bool not_modified;
+    rc = get_file(r, r->curl, csec__index_stats_ref(ix), rel, &body, &not_modified, d);
+    if (rc == GOT_FILE && not_modified) {
         rc = 0; /* unchanged: keep the loaded crate, nothing is parsed again */
         goto done;
     }
@@ -520,4 +531,57 @@ done:
     csec_buf_free(&body);
     csec_buf_free(&where);
     return rc;
+}
+
+/* ---- for threads of their own ---- */
+
+void csec__index_sparse_handle_free(void *handle)
+{
+    if (handle)
+        curl_easy_cleanup(handle);
+}
+
+int csec__index_sparse_get(const csec_index *root, void **handle, const char *name,
+                           csec_buf *body, char *rel, size_t relsize, bool *not_modified,
+                           csec_index_stats *st, csec_diag *d)
+{
+    const remote *r = csec__index_remote(root);
+    size_t len = strlen(name);
+    *not_modified = false;
+    rel[0] = '\0';
+    if (!csec__crate_name_valid(name, len))
+        return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "invalid crate name \"%.100s\"", name);
+    if (!r)
+        return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "not a sparse index");
+    if (!*handle && !(*handle = curl_easy_init()))
+        return csec__diag_set(d, CSEC_EIO, "", 0, 0, "cannot create a libcurl handle");
+    /* The name as written, then with '-' and '_' made uniform either way:
+     * sparse paths are exact, crates.io's names are not. */
+    char alt[MAX_NAME + 1];
+    int rc = 1;
+    for (int pass = 0; pass < 3 && rc == GOT_NOTHING; pass++) {
+        const char *try = name;
+        if (pass) {
+            char from = pass == 1 ? '-' : '_', to = pass == 1 ? '_' : '-';
+            if (!memchr(name, from, len))
+                continue;
+            for (size_t i = 0; i <= len; i++)
+                alt[i] = name[i] == from ? to : name[i];
+            try = alt;
+        }
+        if (csec__index_path_for(rel, relsize, try) == 0)
+            return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "crate name too long");
+        csec_buf_clear(body);
+        rc = get_file(r, *handle, st, rel, body, not_modified, d);
+    }
+    if (rc == GOT_NOTHING)
+        return csec__diag_set(d, CSEC_ENOTFOUND, "", 0, 0, "no crate named \"%s\" in %s", name,
+                              r->base);
+    return rc;
+}
+
+const char *csec__index_sparse_url(const csec_index *root)
+{
+    const remote *r = csec__index_remote(root);
+    return r ? r->base : NULL;
 }

@@ -38,6 +38,7 @@ struct srv_api {
 #define API_ERR_INVALID 3
 #define API_ERR_NOT_FOUND 5
 #define API_ERR_UNIMPLEMENTED 12
+#define API_ERR_UNAVAILABLE 14 /* gRPC UNAVAILABLE, as osv.dev's codes */
 
 /* Handles the method: OPTIONS gets the CORS preflight answer (204), a method
  * the endpoint does not serve gets 405.  Returns true when the handler should

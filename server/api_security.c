@@ -18,6 +18,7 @@
  * without one it is null.
  */
 #include "api.h"
+#include "registry.h"
 #include "security.h"
 
 #include "index.h"
@@ -199,7 +200,7 @@ static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
 {
     static const char *const kinds[] = {"normal", "build", "dev"};
     const char *pkg = d->registry ? NULL : srv_site_package(s, d->name);
-    const csec_index_crate *dc = pkg ? csec__index_find(s->index, d->name) : NULL;
+    const csec_index_crate *dc = pkg ? srv_index_crate(s, d->name) : NULL;
     csec_req *req = NULL;
     if (!dc || csec_req_parse(&req, d->req, strlen(d->req), NULL) < 0)
         return;
@@ -262,8 +263,12 @@ static void security_body(const srv_req *r, srv_resp *resp)
     const char *ver = r->seg[4];
     srv_crate c;
     if (!srv_crate_find(s, r->seg[3], &c)) {
-        api_error(resp, 404, API_ERR_NOT_FOUND,
-                  "No such crate in the registry index or the advisory database.");
+        if (srv_index_unavailable(s, r->seg[3], NULL, 0))
+            api_error(resp, 503, API_ERR_UNAVAILABLE,
+                      "The registry index could not be asked about this crate; try again later.");
+        else
+            api_error(resp, 404, API_ERR_NOT_FOUND,
+                      "No such crate in the registry index or the advisory database.");
         return;
     }
     srv_sel sel;

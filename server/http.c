@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "pages.h"
+#include "registry.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -45,6 +46,8 @@ typedef struct req_state {
     /* The data this request is answered from, held until its response has
      * been sent (a cached body lives in the site). */
     const srv_site *site;
+    unsigned round; /* renders so far that waited for a sparse index (sparse.c) */
+    void *ticket;   /* what the last of them waits for (srv_sparse_wait_prepare) */
 } req_state;
 
 /* Rendered pages, one cache per site.  A site is immutable, so a page
@@ -450,6 +453,38 @@ static void copy_for_log(char *out, size_t n, const char *s)
     out[o] = '\0';
 }
 
+static void resume_connection(void *c)
+{
+    MHD_resume_connection(c);
+}
+
+/* Routes the request; with a sparse index, a render that asked for crates
+ * still being fetched is thrown away and the connection suspended until
+ * they are answered (then MHD calls on_request again: the next render).
+ * Returns false when the connection was suspended. */
+static bool route_or_suspend(req_state *st, struct MHD_Connection *c, const char *method,
+                             const char *url, srv_resp *r)
+{
+    for (;;) {
+        srv_sparse_request_begin(st->site, st->round, st->ticket);
+        st->ticket = NULL;
+        srv_route(st->site, c, method, url, st->upload.ptr, st->upload.len, r);
+        if (!srv_sparse_request_end())
+            return true;
+        csec_buf_free(&r->body);
+        csec_buf_free(&r->location);
+        csec_buf_free(&r->headers);
+        memset(r, 0, sizeof *r);
+        st->round++;
+        st->ticket = srv_sparse_wait_prepare(st->site);
+        if (st->ticket) {
+            MHD_suspend_connection(c);
+            srv_sparse_wait_arm(st->site, st->ticket, resume_connection, c);
+            return false;
+        }
+    }
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -529,7 +564,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r.static_body = e->body;
         r.static_len = e->len;
     } else {
-        srv_route(site, c, method, url, st->upload.ptr, st->upload.len, &r);
+        if (!route_or_suspend(st, c, method, url, &r))
+            return MHD_YES;
         /* The API sets its own validators (r->headers); only plain pages
          * get the path's. */
         bool plain = r.status == 200 && !r.static_body && !r.location.len && !r.headers.len;
@@ -587,6 +623,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
             fprintf(log, "%s %s %s %s %d %zu %lldus gen=%llu%s\n", when, client, st->method,
                     st->path, st->status, st->bytes, us, gen, aborted ? " aborted" : "");
     }
+    if (st->ticket)
+        srv_sparse_ticket_free(st->site, st->ticket);
     srv_live_release(st->site);
     csec_free(st);
     atomic_fetch_sub(&s->inflight, 1);
@@ -711,7 +749,7 @@ int http_serve(srv_live *live, const http_options *opts)
     unsigned threads = opts->threads ? opts->threads : (cpus > 0 ? (unsigned)cpus : 1);
     /* A pool of one is ignored by MHD, and a single epoll thread stalls under
      * many connections (trial §5.2): one thread means poll mode instead. */
-    unsigned flags = MHD_USE_ITC | MHD_USE_ERROR_LOG | 
+    unsigned flags = MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
                      (threads > 1 ? MHD_USE_EPOLL_INTERNAL_THREAD : MHD_USE_POLL_INTERNAL_THREAD);
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -757,6 +795,10 @@ int http_serve(srv_live *live, const http_options *opts)
     /* Stop accepting; in-flight requests finish (their responses now carry
      * Connection: close) until they are done or the deadline passes. */
     atomic_store(&s.stopping, 1);
+    /* Requests waiting for a sparse index's crates render what they have. */
+    const srv_site *cur = srv_live_acquire(s.live);
+    srv_sparse_stop_waiting(cur->sparse);
+    srv_live_release(cur);
     MHD_socket lfd = MHD_quiesce_daemon(d);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);

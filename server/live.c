@@ -10,6 +10,7 @@
 #include "live.h"
 
 #include "deps.h"
+#include "registry.h"
 #include "index.h"
 #include "json.h"
 #include "util.h"
@@ -363,8 +364,27 @@ void srv_live_healthz(srv_live *l, const srv_site *s, csec_buf *out)
         csec__json_key(&j, "load_ms");
         csec__json_double(&j, tenths(s->index_data->load_ms));
         csec__json_object_end(&j);
+    } else if (s->sparse) {
+        srv_sparse_report sr;
+        srv_sparse_info(s->sparse, &sr);
+        csec__json_object_begin(&j);
+        csec__json_key(&j, "sparse");
+        csec__json_str(&j, sr.url);
+        csec__json_key(&j, "crates_in_memory");
+        csec__json_uint(&j, sr.crates);
+        csec__json_key(&j, "bytes");
+        csec__json_uint(&j, sr.bytes);
+        csec__json_key(&j, "cap_bytes");
+        csec__json_uint(&j, sr.cap);
+        csec__json_key(&j, "evictions");
+        csec__json_uint(&j, sr.evictions);
+        csec__json_key(&j, "max_age_seconds");
+        csec__json_uint(&j, sr.max_age_s);
+        csec__json_key(&j, "last_fetch_error");
+        csec__json_str(&j, sr.last_error[0] ? sr.last_error : NULL);
+        csec__json_object_end(&j);
     } else {
-        csec__json_str(&j, s->sparse ? "sparse" : NULL);
+        csec__json_null(&j);
     }
     csec__json_key(&j, "reloads");
     csec__json_uint(&j, r.reloads);
@@ -442,4 +462,6 @@ void srv_live_metrics(srv_live *l, const srv_site *s, csec_buf *out)
                     (unsigned long long)s->generation, s->count, (unsigned long long)r.reloads,
                     (unsigned long long)r.failures, r.last_swap_ms / 1e3,
                     r.last_error[0] ? 1 : 0);
+    if (s->sparse)
+        srv_sparse_metrics(s->sparse, out);
 }

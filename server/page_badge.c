@@ -54,9 +54,14 @@ static bool find_facts(const srv_req *r, srv_resp *resp, facts *f)
     const char *ver_seg = r->nseg == 4 ? r->seg[2] : NULL;
     srv_crate c;
     if (!srv_crate_find(s, r->seg[1], &c)) {
-        page_not_found(r, resp,
-                       "No crate of this name is in the registry index or the RustSec "
-                       "advisory database.");
+        if (srv_index_unavailable(s, r->seg[1], NULL, 0))
+            page_error(r, resp, 503, "Registry index unavailable",
+                       "The registry index could not be asked about this crate; try again "
+                       "later.");
+        else
+            page_not_found(r, resp,
+                           "No crate of this name is in the registry index or the RustSec "
+                           "advisory database.");
         return false;
     }
     srv_sel sel;

@@ -108,6 +108,16 @@ static void unknown_crate(const srv_req *r, srv_resp *resp, const char *name)
 {
     const srv_site *s = r->site;
     csec_buf *b = &resp->body;
+    char why[256], msg[512];
+    if (srv_index_unavailable(s, name, why, sizeof why)) {
+        /* Not "no such crate": the registry could not be asked. */
+        snprintf(msg, sizeof msg,
+                 "The registry index could not be asked about this crate (%s), so whether it "
+                 "exists and which versions it has are not known here now. Try again later.",
+                 why);
+        page_error(r, resp, 503, "Registry index unavailable", msg);
+        return;
+    }
     resp->status = 404;
     csec_buf_clear(b);
     html_begin(b, s, "Crate not found", name);
@@ -208,7 +218,13 @@ static void header(csec_buf *b, const view *v)
         csec_buf_puts(b, " <button type=\"submit\">Show</button></form>\n");
     }
     csec_buf_puts(b, "</div>\n");
-    if (!v->ic)
+    char why[256];
+    if (!v->ic && srv_index_unavailable(v->s, v->name, why, sizeof why)) {
+        csec_buf_puts(b, "<p class=\"notice\">The registry index is unavailable (");
+        html_esc(b, why);
+        csec_buf_puts(b, "), so this crate's versions and dependencies are not shown. Its "
+                         "Security tab is built from the advisories alone.</p>\n");
+    } else if (!v->ic)
         csec_buf_puts(b, "<p class=\"notice\">This crate is not in the registry index this "
                          "server reads, so its versions and dependencies are not known here. "
                          "Its Security tab is built from the advisories alone.</p>\n");

@@ -5,6 +5,7 @@
  * are built once per loaded index (srv_index_data_load in live.c).  Unmaintained advisories are
  * context, never alarm styling, as on the Security tab. */
 #include "page_deps.h"
+#include "registry.h"
 
 #include "deps.h"
 
@@ -16,7 +17,10 @@ enum { IMPACT_LIST_MAX = 100 };
 
 size_t page_deps_alarms(const srv_site *s, const csec_index_version *v)
 {
-    return s->index && v ? csec__deps_alarm_count(s->index, s->db, v) : 0;
+    if (!srv_has_index(s) || !v)
+        return 0;
+    csec_deps_source src = srv_deps_source(s);
+    return csec__deps_alarm_count(&src, s->db, v);
 }
 
 static void crate_link(csec_buf *b, const char *name, const char *vers, const char *tab)
@@ -106,6 +110,10 @@ static void finding_html(csec_buf *b, const csec_deps_finding *f)
     case CSEC_DEPS_OTHER_REGISTRY:
         csec_buf_puts(b, "From another registry: not checked.");
         return;
+    case CSEC_DEPS_UNAVAILABLE:
+        csec_buf_puts(b, "The registry index is unavailable: this dependency could not be "
+                         "looked up; try again later.");
+        return;
     }
     if (f->fixed) {
         csec_buf_puts(b, ". First fixed release: <strong>");
@@ -123,7 +131,7 @@ static void state_tag(csec_buf *b, const csec_deps_finding *f, bool dev)
     static const char *const words[] = {"clear", "newest release affected",
                                         "only affected releases", "no matching release",
                                         "not in index", "invalid requirement",
-                                        "other registry"};
+                                        "other registry", "index unavailable"};
     /* Alarm styling only where it counts: not for dev-dependencies and not
      * for unmaintained-only findings. */
     bool alarm = f->alarm && !dev;
@@ -282,7 +290,8 @@ static void tree_html(csec_buf *b, const csec_deps_report *r)
             csec_buf_puts(b, " <span class=\"tag\">build</span>");
         dep_notes(b, e->dep);
         static const char *const why[] = {"", "not in index", "no matching release",
-                                          "invalid requirement", "other registry"};
+                                          "invalid requirement", "other registry",
+                                          "index unavailable"};
         if (c->kind != CSEC_DEPS_NODE_RESOLVED)
             csec_buf_printf(b, " <span class=\"muted\">(%s)</span>", why[c->kind]);
         for (size_t a = 0; a < c->nadv; a++) {
@@ -327,11 +336,12 @@ void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
                    const csec_index_version *v)
 {
     csec_buf_puts(b, "<section aria-labelledby=\"dep-h\"><h2 id=\"dep-h\">Dependencies</h2>\n");
-    if (!v || !s->index) {
+    if (!v || !srv_has_index(s)) {
         csec_buf_puts(b, "<p>The dependencies of this crate are not known here.</p></section>\n");
         return;
     }
-    csec_deps_report *r = csec__deps_report_new(s->index, s->db, c, v);
+    csec_deps_source src = srv_deps_source(s);
+    csec_deps_report *r = csec__deps_report_new(&src, s->db, c, v);
     if (!r->ndirect)
         csec_buf_puts(b, "<p>This version has no dependencies.</p>\n");
     direct_tables(b, r);
@@ -353,9 +363,10 @@ void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
 void page_deps_security(csec_buf *b, const srv_site *s, const csec_index_crate *c,
                         const csec_index_version *v)
 {
-    if (!v || !s->index)
+    if (!v || !srv_has_index(s))
         return;
-    csec_deps_report *r = csec__deps_report_new(s->index, s->db, c, v);
+    csec_deps_source src = srv_deps_source(s);
+    csec_deps_report *r = csec__deps_report_new(&src, s->db, c, v);
     csec_buf_puts(b, "<section aria-labelledby=\"h-deps\"><h3 id=\"h-deps\">Through "
                      "dependencies</h3>\n");
     size_t shown = 0;
@@ -398,10 +409,19 @@ void page_deps_security(csec_buf *b, const srv_site *s, const csec_index_crate *
 
 void page_deps_impact(csec_buf *b, const srv_site *s, const csec_advisory *a)
 {
-    if (!s->index || a->collection != CSEC_COLLECTION_CRATES)
+    if (!srv_has_index(s) || a->collection != CSEC_COLLECTION_CRATES)
         return;
     csec_buf_puts(b, "<section aria-labelledby=\"impact-h\"><h2 id=\"impact-h\">Ecosystem "
                      "impact</h2>\n");
+    if (s->sparse) {
+        /* Dependents are found only by reading every crate of the registry. */
+        csec_buf_puts(b, "<p>Not shown: the crates that depend on this one are known only from a "
+                         "full copy of the registry index, and this server reads the sparse "
+                         "index a crate at a time. A server with a full index (<code>cratesec "
+                         "sync --index DIR</code>, then <code>cratesec serve --index DIR</code>) "
+                         "lists them.</p></section>\n");
+        return;
+    }
     if (!s->deps_rev) {
         csec_buf_puts(b, "<p class=\"muted\">Not computed: the reverse dependencies of the "
                          "index were not prepared.</p></section>\n");

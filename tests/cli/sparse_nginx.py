@@ -1,0 +1,347 @@
+"""The sparse registry index at scale (issue 13, part 4), against a real
+nginx serving the 2020 crates.io snapshot in sparse layout (with ETags):
+
+  - the Dependencies tab of hyper 0.13.7 from the sparse index equals the one
+    a server with the whole index renders (the dependency closure fetched as
+    Cargo would, concurrently);
+  - one fetch per crate however many requests ask for it at once; 404s and
+    fresh copies remembered; ETag revalidation (304) once a copy is stale;
+  - a slow upstream for one crate does not slow pages of other crates;
+  - 5xx, connection resets and timeouts give "Registry index unavailable"
+    (503), never "no such crate", and a crate already in memory keeps being
+    served while its revalidation fails;
+  - ecosystem impact says it needs a full index;
+  - 10,000 distinct crate names requested concurrently: all answered, memory
+    within the configured cap (evictions counted in /metrics), RSS bounded.
+
+Usage: sparse_nginx.py BIN NGINX INDEX_DIR DB_DIR TMPDIR
+"""
+import concurrent.futures
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+BIN, NGINX, INDEX, DB, TMP = sys.argv[1:6]
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s %s" % (name, str(detail)[:1500]))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def path_of(name):
+    n = name.lower()
+    if len(n) <= 2:
+        return "%d/%s" % (len(n), n)
+    if len(n) == 3:
+        return "3/%s/%s" % (n[0], n)
+    return "%s/%s/%s" % (n[:2], n[2:4], n)
+
+
+# ---- nginx: the snapshot, plus crates that are slow, failing or reset -----
+ng = os.path.join(TMP, "nginx")
+extra = os.path.join(TMP, "extra")
+os.makedirs(os.path.join(ng, "tmp"))
+CK = "0" * 64
+
+
+def extra_crate(name, lines=40):
+    p = os.path.join(extra, path_of(name))
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "w") as f:
+        for i in range(lines):
+            f.write(json.dumps({"name": name, "vers": "0.1.%d" % i, "deps": [], "cksum": CK,
+                                "features": {}, "yanked": False}) + "\n")
+
+
+extra_crate("slowpoke", 16)  # sl/ow: 1 KB/s, ~2 s
+extra_crate("hangman", 60)   # ha/ng: 20 B/s: past the timeout
+for n in ("failing", "resetting"):
+    extra_crate(n)
+NPORT = free_port()
+conf = os.path.join(ng, "nginx.conf")
+with open(conf, "w") as f:
+    f.write("""daemon off; master_process off; worker_processes 1;
+pid %(ng)s/nginx.pid; error_log %(ng)s/error.log;
+events { worker_connections 4096; }
+http {
+  access_log %(ng)s/access.log;
+  client_body_temp_path %(ng)s/tmp; proxy_temp_path %(ng)s/tmp;
+  fastcgi_temp_path %(ng)s/tmp; uwsgi_temp_path %(ng)s/tmp; scgi_temp_path %(ng)s/tmp;
+  default_type text/plain;
+  keepalive_requests 100000;
+  server {
+    listen 127.0.0.1:%(port)d backlog=4096;
+    root %(index)s;
+    location = /sl/ow/slowpoke { root %(extra)s; limit_rate 1k; }
+    location = /ha/ng/hangman { root %(extra)s; limit_rate 20; }
+    location = /fa/il/failing { return 503; }
+    location = /re/se/resetting { return 444; }
+  }
+}
+""" % {"ng": ng, "port": NPORT, "index": os.path.abspath(INDEX), "extra": extra})
+nginx = subprocess.Popen([NGINX, "-p", ng, "-e", os.path.join(ng, "error.log"), "-c", conf])
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", NPORT), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.05)
+ACCESS = os.path.join(ng, "access.log")
+
+
+def nginx_count(path, status=None):
+    n = 0
+    with open(ACCESS) as f:
+        for line in f:
+            if ('"GET /%s HTTP' % path) in line and (status is None or
+                                                      ('" %d ' % status) in line):
+                n += 1
+    return n
+
+
+class Server:
+    def __init__(self, *args):
+        self.err = open(os.path.join(TMP, "err-%d.log" % time.monotonic_ns()), "w+")
+        self.p = subprocess.Popen([BIN, "serve", "--db", DB, "--listen", "127.0.0.1:0",
+                                   "--access-log", "none", *args],
+                                  stdout=subprocess.PIPE, stderr=self.err, text=True)
+        first = self.p.stdout.readline()
+        m = re.match(r"listening on http://127\.0\.0\.1:(\d+)", first)
+        if not m:
+            self.err.seek(0)
+            raise SystemExit("server did not start: %r %s" % (first, self.err.read()))
+        self.port = int(m.group(1))
+
+    def get(self, path, timeout=60):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read().decode("utf-8", "replace")
+        c.close()
+        return r.status, body
+
+    def rss_mb(self):
+        with open("/proc/%d/status" % self.p.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def metric(self, name):
+        """A sample's value: `name` is the whole series, labels included."""
+        st, body = self.get("/metrics")
+        for line in body.splitlines():
+            if not line.startswith("#") and line.rsplit(" ", 1)[0] == name:
+                return float(line.rsplit(" ", 1)[1])
+        return None
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        rc = self.p.wait(timeout=60)
+        self.err.seek(0)
+        text = self.err.read()
+        check("server exits cleanly", rc == 0, "status %d: %s" % (rc, text[-1500:]))
+
+
+def section(body, start, end):
+    i = body.find(start)
+    j = body.find(end, i)
+    return body[i:j] if i >= 0 and j > i else ""
+
+
+SPARSE = "sparse+http://127.0.0.1:%d/" % NPORT
+
+# ---- the dependency closure: hyper 0.13.7 ----------------------------------
+full = Server("--index", INDEX, "--threads", "2")
+st, want = full.get("/crates/hyper/0.13.7/dependencies")
+full.stop()
+s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache"), "--threads", "2")
+t0 = time.monotonic()
+st, got = s.get("/crates/hyper/0.13.7/dependencies")
+took = time.monotonic() - t0
+check("sparse: hyper 0.13.7's Dependencies tab renders", st == 200, st)
+check("sparse: the dependencies are known (not 'not known here')",
+      "are not known here" not in got, got[:2000])
+tab_w = section(want, 'id="dep-h"', "</main>")
+tab_g = section(got, 'id="dep-h"', "</main>")
+check("sparse: Dependencies tab equals the full index's (closure fetched)",
+      tab_w and tab_w == tab_g, "full %d bytes, sparse %d bytes" % (len(tab_w), len(tab_g)))
+print("sparse_nginx: hyper 0.13.7 dependencies from a cold cache in %.2f s" % took)
+fetched = sum(1 for _ in open(ACCESS))
+check("the closure was fetched, not the whole index", 10 < fetched < 2000, fetched)
+
+# One fetch per crate, however many ask at once (diesel: not fetched yet).
+check("diesel is not in hyper's closure", nginx_count(path_of("diesel")) == 0)
+with concurrent.futures.ThreadPoolExecutor(50) as ex:
+    codes = list(ex.map(lambda _: s.get("/crates/diesel")[0], range(50)))
+check("50 concurrent requests for a cold crate: all 200", codes.count(200) == 50, codes)
+check("... and one fetch of its file", nginx_count(path_of("diesel")) == 1,
+      nginx_count(path_of("diesel")))
+
+# 404s are remembered.
+for _ in range(3):
+    st, body = s.get("/crates/no-such-crate-here")
+check("an unknown crate: 404, 'Crate not found'", st == 404 and "Crate not found" in body, st)
+check("... asked of the registry once (name and its '_' spelling)",
+      nginx_count(path_of("no-such-crate-here"), 404) == 1 and
+      nginx_count(path_of("no_such_crate_here"), 404) == 1,
+      (nginx_count(path_of("no-such-crate-here")), nginx_count(path_of("no_such_crate_here"))))
+
+# Failures: "Registry index unavailable", not "not found" or "no versions".
+for name in ("failing", "resetting"):
+    st, body = s.get("/crates/" + name)
+    check("%s upstream: 503 Registry index unavailable" % name,
+          st == 503 and "Registry index unavailable" in body and "Crate not found" not in body,
+          (st, body[:600]))
+st, body = s.get("/crates/failing/badge.json")
+check("badge of a crate the index cannot answer for: 503", st == 503, st)
+st, body = s.get("/api/v1/crates/resetting/1.0.0/security")
+check("API of a crate the index cannot answer for: 503", st == 503, (st, body[:300]))
+check("/metrics counts the failures", (s.metric('cratesec_index_fetches_total{outcome="failed"}')
+                                       or 0) >= 2, s.get("/metrics")[1][-1500:])
+
+# Whole-registry features say what they need.
+st, body = s.get("/advisories/RUSTSEC-2021-0078")
+check("impact: needs a full index", "full copy of the registry index" in body,
+      section(body, "impact-h", "</section>"))
+s.stop()
+
+# ---- a slow crate does not slow the others -------------------------------------
+s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache2"), "--threads", "2",
+           "--index-timeout", "3")
+s.get("/crates/serde")  # in memory now
+fast = []
+with concurrent.futures.ThreadPoolExecutor(8) as ex:
+    slow = ex.submit(s.get, "/crates/slowpoke")
+    hang = ex.submit(s.get, "/crates/hangman")
+    time.sleep(0.2)
+    while not slow.done():
+        t = time.monotonic()
+        st, _ = s.get("/crates/serde")
+        fast.append((time.monotonic() - t, st))
+        time.sleep(0.05)
+    st_slow, _ = slow.result()
+    st_hang, body_hang = hang.result()
+check("the slow crate arrives", st_slow == 200, st_slow)
+worst = max(t for t, _ in fast) if fast else 99
+check("pages of a crate in memory stay fast meanwhile (worst %.3f s, %d requests)"
+      % (worst, len(fast)), fast and worst < 0.5 and all(c == 200 for _, c in fast), fast[:5])
+check("a crate whose file does not arrive in time: 503 unavailable",
+      st_hang == 503 and "Registry index unavailable" in body_hang, (st_hang, body_hang[:300]))
+s.stop()
+
+# ---- revalidation with ETags, and a failing upstream with a copy in memory ----
+s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache3"), "--threads", "2",
+           "--index-max-age", "1")
+s.get("/crates/rand")
+n200 = nginx_count(path_of("rand"), 200)
+time.sleep(1.3)
+s.get("/crates/rand")  # stale: served, revalidated in the background
+time.sleep(0.5)
+check("a stale copy is revalidated with If-None-Match: 304",
+      nginx_count(path_of("rand"), 304) >= 1 and nginx_count(path_of("rand"), 200) == n200,
+      (nginx_count(path_of("rand"), 200), nginx_count(path_of("rand"), 304)))
+nginx.send_signal(signal.SIGTERM)
+nginx.wait()
+time.sleep(1.3)
+st, body = s.get("/crates/rand")
+check("upstream down: a crate in memory is still served", st == 200 and "rand" in body, st)
+st, body = s.get("/crates/itoa")
+check("upstream down: a crate not in memory is 'unavailable', 503", st == 503 and
+      "Registry index unavailable" in body, (st, body[:300]))
+st, body = s.get("/crates/regex")
+check("upstream down: a crate with advisories shows them, and says the index is unavailable",
+      st == 200 and "The registry index is unavailable" in body and "RUSTSEC-" in body,
+      (st, body[:300]))
+h = json.loads(s.get("/healthz")[1])
+check("/healthz names the last fetch failure", h["index"]["last_fetch_error"], h["index"])
+s.stop()
+nginx = subprocess.Popen([NGINX, "-p", ng, "-e", os.path.join(ng, "error.log"), "-c", conf])
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", NPORT), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.05)
+
+# ---- 10,000 distinct crate names at once, 24 MB of memory for crates ----------
+names = []
+for d, _, files in os.walk(INDEX):
+    if "/." in d or d.endswith(".git"):
+        continue
+    names += [f for f in files if f != "config.json"]
+random.Random(13).shuffle(names)
+second = names[10000:20000]
+names = names[:10000]
+CAP_MB = 24
+s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache4"), "--threads", "4",
+           "--index-cache-mb", str(CAP_MB), "--max-per-ip", "0", "--timeout", "120")
+rss0 = s.rss_mb()
+t0 = time.monotonic()
+codes = {}
+
+
+def fetch(n):
+    try:
+        return s.get("/crates/" + n, timeout=120)[0]
+    except Exception as e:  # noqa: BLE001 - counted as a failure
+        return repr(e)
+
+
+odd = []
+with concurrent.futures.ThreadPoolExecutor(256) as ex:
+    for n, c in zip(names, ex.map(fetch, names)):
+        codes[c] = codes.get(c, 0) + 1
+        if c not in (200, 301):
+            odd.append((n, c))
+if odd:
+    print("sparse_nginx: unexpected answers: %s" % odd[:10])
+took = time.monotonic() - t0
+print("sparse_nginx: 10,000 crate pages (256 at a time) in %.1f s: %s" % (took, codes))
+# 301: the file name is the lower-cased name; the page redirects to the
+# crate's own spelling ("inflector" -> "Inflector").
+check("10,000 distinct crates: every page answered (200, or 301 to the crate's spelling)",
+      codes.get(200, 0) + codes.get(301, 0) == len(names), codes)
+cache = s.metric("cratesec_index_cache_bytes") or 0
+evictions = s.metric("cratesec_index_cache_evictions_total") or 0
+check("memory for crates within the cap (%.1f MB of %d)" % (cache / 2**20, CAP_MB),
+      cache <= CAP_MB * 2**20, cache)
+check("evictions happened and are counted (%d)" % evictions, evictions > 0, evictions)
+rss = s.rss_mb()
+# Another 10,000 names: memory stays where it is (nothing grows per name
+# beyond what the cap and the table of names allow).
+with concurrent.futures.ThreadPoolExecutor(256) as ex:
+    codes2 = list(ex.map(fetch, second))
+rss2 = s.rss_mb()
+print("sparse_nginx: RSS %.0f MB before, %.0f MB after 10,000 crates, %.0f MB after 10,000 "
+      "more" % (rss0, rss, rss2))
+check("RSS bounded (%.0f MB)" % rss, rss < rss0 + CAP_MB * 4 + 120, rss)
+check("no growth with 10,000 more names (%.0f -> %.0f MB)" % (rss, rss2), rss2 < rss + 32,
+      (rss, rss2))
+s.stop()
+nginx.send_signal(signal.SIGTERM)
+nginx.wait()
+
+print("sparse_nginx: %d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
