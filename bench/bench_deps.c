@@ -60,7 +60,8 @@ int main(int argc, char **argv)
     size_t nodes = 0, edges = 0, hits = 0;
     for (int i = 0; i < runs; i++) {
         double t = now_ms();
-        csec_deps_report *r = csec__deps_report_new(ix, db, c, v);
+        csec_deps_source src = csec__deps_source_index(ix);
+        csec_deps_report *r = csec__deps_report_new(&src, db, c, v);
         ms[i] = now_ms() - t;
         nodes = r->nnodes;
         edges = r->nedges;
