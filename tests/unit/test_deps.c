@@ -48,7 +48,8 @@ static csec_deps_report *report_for(fixture *f, const char *name, const char *ve
 {
     const csec_index_crate *c = csec__index_find(f->ix, name);
     const csec_index_version *v = version_of(c, vers);
-    return v ? csec__deps_report_new(f->ix, f->db, c, v) : NULL;
+    csec_deps_source src = csec__deps_source_index(f->ix);
+    return v ? csec__deps_report_new(&src, f->db, c, v) : NULL;
 }
 
 /* The direct finding whose local name (rename or name) is `local`. */
@@ -351,7 +352,8 @@ TEST(deps, whole_index_2020)
     const csec_index_crate *c = csec__index_find(ix, "actix-web");
     ASSERT(c);
     const csec_index_version *v = csec__index_newest(c, false, false);
-    csec_deps_report *r = csec__deps_report_new(ix, db, c, v);
+    csec_deps_source src = csec__deps_source_index(ix);
+    csec_deps_report *r = csec__deps_report_new(&src, db, c, v);
     ASSERT(r->nnodes > 50);
     for (size_t i = 1; i < r->nnodes; i++)
         ASSERT(r->nodes[i].parent < i);
@@ -364,7 +366,7 @@ TEST(deps, whole_index_2020)
         c = csec__index_find(ix, crates[k]);
         ASSERT(c);
         for (size_t i = 0; i < c->versions_count; i++) {
-            r = csec__deps_report_new(ix, db, c, &c->versions[i]);
+            r = csec__deps_report_new(&src, db, c, &c->versions[i]);
             bool ok = r->nnodes >= 1 && r->nodes[0].version == &c->versions[i];
             for (size_t e = 0; e < r->nedges; e++)
                 ok = ok && r->edges[e].to < r->nnodes && r->edges[e].from < r->nnodes;
