@@ -23,6 +23,7 @@
  * it is null.
  */
 #include "api.h"
+#include "security.h"
 
 #include "deps.h"
 #include "html.h"
