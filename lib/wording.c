@@ -263,6 +263,15 @@ static bool is_single(const csec_version *lo, const csec_version *hi)
            memcmp(hi->pre.ptr + lo->pre.len, ".0", 2) == 0;
 }
 
+/* Whether interval `iv` is [X-0, X): exactly the pre-releases of X. */
+static bool prerelease_only(const csec_interval *iv)
+{
+    return iv->has_introduced && iv->has_fixed && is_zero_pre(&iv->introduced) &&
+           iv->fixed.pre.len == 0 && iv->fixed.build.len == 0 &&
+           iv->fixed.major == iv->introduced.major && iv->fixed.minor == iv->introduced.minor &&
+           iv->fixed.patch == iv->introduced.patch;
+}
+
 bool csec__word_interval(csec_buf *out, const csec_advisory *a, size_t i,
                          const csec_index_crate *pub)
 {
@@ -277,9 +286,7 @@ bool csec__word_interval(csec_buf *out, const csec_advisory *a, size_t i,
         csec_buf_puts(out, "all versions, no fix available");
         return true;
     }
-    if (lo && iv->has_fixed && is_zero_pre(&iv->introduced) && iv->fixed.pre.len == 0 &&
-        iv->fixed.build.len == 0 && iv->fixed.major == iv->introduced.major &&
-        iv->fixed.minor == iv->introduced.minor && iv->fixed.patch == iv->introduced.patch) {
+    if (lo && prerelease_only(iv)) {
         /* [X-0, X): exactly the pre-releases of X. */
         if (pub && !lowest_in(pub, &iv->introduced, &iv->fixed))
             return false;
@@ -316,7 +323,24 @@ void csec__word_ranges(csec_buf *out, const csec_advisory *a, const csec_index_c
             continue;
         if (shown++)
             csec_buf_puts(out, "; ");
-        csec_buf_put(out, one.ptr, one.len);
+        /* A run of [X-0, X) intervals (from `unaffected = ["=X", ...]`)
+         * reads as one list: "the pre-releases of 0.2.1, 0.2.2 and 0.2.3". */
+        size_t run = 1;
+        while (i + run < a->affected_count && prerelease_only(&a->affected[i]) &&
+               prerelease_only(&a->affected[i + run]) &&
+               (!pub || lowest_in(pub, &a->affected[i + run].introduced,
+                                  &a->affected[i + run].fixed)))
+            run++;
+        if (run == 1) {
+            csec_buf_put(out, one.ptr, one.len);
+            continue;
+        }
+        csec_buf_puts(out, "the pre-releases of ");
+        for (size_t k = 0; k < run; k++) {
+            csec_buf_puts(out, k == 0 ? "" : k + 1 == run ? " and " : ", ");
+            csec__word_version(out, &a->affected[i + k].fixed);
+        }
+        i += run - 1;
     }
     csec_buf_free(&one);
     if (!shown)

@@ -203,7 +203,7 @@ static void tree_html(csec_buf *b, const csec_deps_report *r)
     static const char *const why[] = {"", "not in index", "no matching release",
                                       "invalid requirement", "other registry"};
     csec_buf_puts(b, "<div class=\"scroll tree\" tabindex=\"0\" role=\"region\" "
-                     "aria-labelledby=\"tree-h\">\n");
+                     "aria-label=\"The tree, scrollable\">\n");
     csec_deps_iter it;
     csec__deps_iter_init(&it, r);
     csec_deps_event ev;

@@ -62,10 +62,13 @@ static bool keep(const csec_advisory *a, const list_filter *f)
     return !f->category || has_item(&a->categories, f->category);
 }
 
-/* The query string of the filter, for links to other pages. */
-static void filter_query(csec_buf *b, const list_filter *f, size_t page)
+/* The address of page `page` of the filtered list under `base` (a path,
+ * percent-encoded); a fixed category is part of `base`. */
+static void filter_query(csec_buf *b, const char *base, const list_filter *f, bool fixed,
+                         size_t page)
 {
     char sep = '?';
+    csec_buf_puts(b, base);
     if (f->kind) {
         csec_buf_puts(b, "?kind=");
         html_url_part(b, f->kind);
@@ -75,7 +78,7 @@ static void filter_query(csec_buf *b, const list_filter *f, size_t page)
         csec_buf_printf(b, "%cyear=%d", sep, f->year);
         sep = '&';
     }
-    if (f->category) {
+    if (f->category && !fixed) {
         csec_buf_printf(b, "%ccategory=", sep);
         html_url_part(b, f->category);
         sep = '&';
@@ -93,10 +96,13 @@ static void option(csec_buf *b, const char *value, const char *label, bool selec
     csec_buf_puts(b, "</option>");
 }
 
-static void filter_form(csec_buf *b, const srv_site *s, const list_filter *f)
+static void filter_form(csec_buf *b, const srv_site *s, const char *base, const list_filter *f,
+                        bool fixed)
 {
-    csec_buf_puts(b, "<form class=\"filters\" method=\"get\" action=\"/advisories\">\n"
-                     "<label for=\"f-kind\">Kind</label> <select id=\"f-kind\" name=\"kind\">");
+    csec_buf_puts(b, "<form class=\"filters\" method=\"get\" action=\"");
+    csec_buf_puts(b, base);
+    csec_buf_puts(b, "\">\n<label for=\"f-kind\">Kind</label> <select id=\"f-kind\" "
+                     "name=\"kind\">");
     option(b, "", "Any", !f->kind);
     for (size_t i = 0; csec__word_kind_slugs[i]; i++)
         option(b, csec__word_kind_slugs[i], csec__word_kind_slug_label(csec__word_kind_slugs[i]),
@@ -112,13 +118,17 @@ static void filter_form(csec_buf *b, const srv_site *s, const list_filter *f)
         snprintf(v, sizeof v, "%d", y);
         option(b, v, v, f->year == y);
     }
-    csec_buf_puts(b, "</select>\n<label for=\"f-cat\">Category</label> <select id=\"f-cat\" "
-                     "name=\"category\">");
-    option(b, "", "Any", !f->category);
-    for (size_t i = 0; i < s->ncategories; i++)
-        option(b, s->categories[i], s->categories[i],
-               f->category && strcmp(f->category, s->categories[i]) == 0);
-    csec_buf_puts(b, "</select>\n<button type=\"submit\">Filter</button></form>\n");
+    csec_buf_puts(b, "</select>\n");
+    if (!fixed) {
+        csec_buf_puts(b, "<label for=\"f-cat\">Category</label> <select id=\"f-cat\" "
+                         "name=\"category\">");
+        option(b, "", "Any", !f->category);
+        for (size_t i = 0; i < s->ncategories; i++)
+            option(b, s->categories[i], s->categories[i],
+                   f->category && strcmp(f->category, s->categories[i]) == 0);
+        csec_buf_puts(b, "</select>\n");
+    }
+    csec_buf_puts(b, "<button type=\"submit\">Filter</button></form>\n");
 }
 
 static bool known_kind(const char *k)
@@ -133,14 +143,19 @@ static bool known_kind(const char *k)
 
 static bool in_sorted(const char *const *names, size_t n, const char *s);
 
-void page_list_all(const srv_req *r, srv_resp *resp)
+/* The paged, filtered list of advisories: /advisories, or with `category`
+ * /categories/NAME (`heading` names it). */
+static void advisory_list(const srv_req *r, srv_resp *resp, const char *category,
+                          const char *heading)
 {
     const srv_site *s = r->site;
-    list_filter f = {NULL, NULL, 0, 1};
+    list_filter f = {NULL, category, 0, 1};
+    bool fixed = category != NULL;
     const char *kind = srv_query(r, "kind"), *year = srv_query(r, "year"),
-               *cat = srv_query(r, "category"), *page = srv_query(r, "page");
+               *cat = fixed ? NULL : srv_query(r, "category"), *page = srv_query(r, "page");
     f.kind = kind && *kind ? kind : NULL;
-    f.category = cat && *cat ? cat : NULL;
+    if (cat && *cat)
+        f.category = cat;
     char *end = NULL;
     if (year && *year) {
         long y = strtol(year, &end, 10);
@@ -164,6 +179,13 @@ void page_list_all(const srv_req *r, srv_resp *resp)
                    "No advisory has this kind or category; pick one from the lists.");
         return;
     }
+    csec_buf base = CSEC_BUF_INIT;
+    if (fixed) {
+        csec_buf_puts(&base, "/categories/");
+        html_url_part(&base, category);
+    } else {
+        csec_buf_puts(&base, "/advisories");
+    }
     size_t total = 0;
     for (size_t i = 0; i < s->count; i++)
         total += keep(s->by_date[i]->a, &f);
@@ -173,13 +195,15 @@ void page_list_all(const srv_req *r, srv_resp *resp)
     csec_buf *b = &resp->body;
     resp->status = 200;
     csec_buf title = CSEC_BUF_INIT;
-    csec_buf_puts(&title, "All advisories");
+    csec_buf_puts(&title, heading);
     if (pages > 1)
         csec_buf_printf(&title, ", page %zu of %zu", f.page, pages);
     html_begin(b, s, title.ptr, NULL);
     csec_buf_free(&title);
-    csec_buf_puts(b, "<h1>All advisories</h1>\n");
-    filter_form(b, s, &f);
+    csec_buf_puts(b, "<h1>");
+    html_esc(b, heading);
+    csec_buf_puts(b, "</h1>\n");
+    filter_form(b, s, base.ptr, &f, fixed);
     size_t from = (f.page - 1) * PAGE_SIZE, to = from + PAGE_SIZE < total ? from + PAGE_SIZE : total;
     if (total)
         csec_buf_printf(b, "<p class=\"muted\">%zu to %zu of %zu, newest first. Withdrawn "
@@ -199,29 +223,31 @@ void page_list_all(const srv_req *r, srv_resp *resp)
     if (pages > 1) {
         csec_buf_puts(b, "<nav class=\"pages\" aria-label=\"Pages\"><ul>\n");
         if (f.page > 1) {
-            csec_buf_puts(b, "<li><a rel=\"prev\" href=\"/advisories");
-            filter_query(b, &f, f.page - 1);
+            csec_buf_puts(b, "<li><a rel=\"prev\" href=\"");
+            filter_query(b, base.ptr, &f, fixed, f.page - 1);
             csec_buf_puts(b, "\">Newer</a></li>\n");
         }
         for (size_t p = 1; p <= pages; p++) {
-            if (p == f.page) {
-                csec_buf_printf(b, "<li><a aria-current=\"page\" href=\"/advisories");
-                filter_query(b, &f, p);
-                csec_buf_printf(b, "\">%zu</a></li>\n", p);
-                continue;
-            }
-            csec_buf_puts(b, "<li><a href=\"/advisories");
-            filter_query(b, &f, p);
+            csec_buf_puts(b, p == f.page ? "<li><a aria-current=\"page\" href=\"" : "<li><a href=\"");
+            filter_query(b, base.ptr, &f, fixed, p);
             csec_buf_printf(b, "\">%zu</a></li>\n", p);
         }
         if (f.page < pages) {
-            csec_buf_puts(b, "<li><a rel=\"next\" href=\"/advisories");
-            filter_query(b, &f, f.page + 1);
+            csec_buf_puts(b, "<li><a rel=\"next\" href=\"");
+            filter_query(b, base.ptr, &f, fixed, f.page + 1);
             csec_buf_puts(b, "\">Older</a></li>\n");
         }
         csec_buf_puts(b, "</ul></nav>\n");
     }
+    if (fixed)
+        csec_buf_puts(b, "<p><a href=\"/categories\">All categories</a></p>\n");
     html_end(b, s);
+    csec_buf_free(&base);
+}
+
+void page_list_all(const srv_req *r, srv_resp *resp)
+{
+    advisory_list(r, resp, NULL, "All advisories");
 }
 
 static bool in_sorted(const char *const *names, size_t n, const char *s)
@@ -254,6 +280,12 @@ static void list_named(const srv_req *r, srv_resp *resp, const char *which)
     csec_buf *b = &resp->body;
     csec_buf title = CSEC_BUF_INIT;
     csec_buf_printf(&title, "%s: %s", cat ? "Category" : "Keyword", name);
+    if (cat) {
+        /* Categories hold hundreds: the paged list. */
+        advisory_list(r, resp, name, title.ptr);
+        csec_buf_free(&title);
+        return;
+    }
     resp->status = 200;
     html_begin(b, s, title.ptr, NULL);
     csec_buf_puts(b, "<h1>");

@@ -97,7 +97,8 @@ const char *const srv_style_css_parts[] = {
     "border-bottom:1px solid var(--line);vertical-align:top}\n"
     "caption{text-align:left;font-weight:600;padding:.3rem 0}\n"
     "table.summary tr.affects td:first-child{border-left:4px solid var(--accent)}\n"
-    "table.summary td:first-child,table.summary td:nth-child(2),td a,td code{"
+    "table.summary td:first-child,table.summary td:nth-child(2),td a[href^=\"/advisories/\"],"
+    "td code.req{"
     "white-space:nowrap}\n"
     /* Narrow screens: tables of several columns become one block per row,
      * each cell under its column's name. */

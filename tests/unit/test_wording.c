@@ -94,8 +94,7 @@ TEST(wording, ranges_in_plain_words)
          "before 0.3.1; 0.4.0 to before 0.4.5"},
         /* time's islands: =0.2.0 ... =0.2.2 unaffected. */
         {"patched = [\">= 0.2.23\"]\nunaffected = [\"=0.2.0\", \"=0.2.1\", \"=0.2.2\"]",
-         "before 0.2.0; the pre-releases of 0.2.1; the pre-releases of 0.2.2; after 0.2.2, "
-         "before 0.2.23",
+         "before 0.2.0; the pre-releases of 0.2.1 and 0.2.2; after 0.2.2, before 0.2.23",
          "before 0.2.0; 0.2.3 to before 0.2.23"},
     };
     static const char *const published[] = {"0.1.0", "0.2.0", "0.2.1", "0.2.2", "0.2.3",
