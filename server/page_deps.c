@@ -2,8 +2,10 @@
  *
  * Everything is computed per request from the immutable index and database
  * (lib/deps.c) except the reverse dependencies of the whole index, which
- * are built once per loaded index (srv_index_data_load in live.c).  Unmaintained advisories are
- * context, never alarm styling, as on the Security tab. */
+ * are built once per loaded index (srv_index_data_load in live.c).  Every
+ * sentence comes from lib/ (csec__deps_finding_text, lib/wording.h);
+ * unmaintained advisories and notices are context, never alarm styling, as on
+ * the Security tab. */
 #include "page_deps.h"
 
 #include "deps.h"
