@@ -171,6 +171,7 @@ typedef struct ctx {
     csec_deps_report *r;
     reqcache reqs;
     ptrmap seen; /* dependency record or version -> node */
+    bool no_advice; /* only the alarm is wanted (csec__deps_alarm_count) */
     size_t capnodes, capedges, caphits;
 } ctx;
 
@@ -371,7 +372,8 @@ static void classify(ctx *x, const csec_index_dep *d, bool enabled, csec_deps_fi
     if (f->state != CSEC_DEPS_ONLY_AFFECTED && f->state != CSEC_DEPS_NEWEST_AFFECTED)
         return;
     f->alarm = f->enabled;
-    csec__deps_advice(&f->advice, x->db, c, &f->newest->version, false);
+    if (!x->no_advice)
+        csec__deps_advice(&f->advice, x->db, c, &f->newest->version, false);
 }
 
 static void adv_ids(csec_buf *out, const csec_advisory *const *advs, size_t n)
@@ -445,6 +447,7 @@ size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
     x.idx = idx;
     x.db = db;
     x.r = &scratch;
+    x.no_advice = true;
     bool *on = csec__xcalloc((size_t)v->deps_count + 1, sizeof *on);
     default_enabled(v, on);
     for (uint32_t i = 0; i < v->deps_count; i++) {
