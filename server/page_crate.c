@@ -240,7 +240,7 @@ static void header(csec_buf *b, const view *v)
         html_esc(b, removal->id);
         csec_buf_puts(b, "</a>. ");
         csec_buf_puts(b, v->ic ? "The registry index this server reads still lists its "
-                                 "versions; do not depend on any of them."
+                                 "versions."
                                : "Its versions can no longer be downloaded, and no dependency "
                                  "on it can be built.");
         csec_buf_puts(b, "</p>\n");
