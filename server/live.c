@@ -9,6 +9,8 @@
  */
 #include "live.h"
 
+#include "dataage.h"
+
 #include "deps.h"
 #include "registry.h"
 #include "index.h"
@@ -155,6 +157,11 @@ srv_index_data *srv_index_data_load(const char *dir, const char *fingerprint, cs
     srv_index_data *x = csec__xcalloc(1, sizeof *x);
     x->index = idx;
     x->deps_rev = csec__deps_rev_new(idx);
+    csec_data_age age;
+    csec__index_age(&age, dir, idx);
+    x->age_source = (int)age.source;
+    x->age_time = age.time;
+    memcpy(x->age_commit, age.commit, sizeof x->age_commit);
     memcpy(x->fingerprint, fp, sizeof fp);
     atomic_init(&x->refs, 1);
     x->load_ms = csec__now_ms() - t0;
@@ -353,10 +360,10 @@ void srv_live_healthz(srv_live *l, const srv_site *s, csec_buf *out)
         csec__json_str(&j, s->index_data->fingerprint);
         /* A git index: the commit served and how old it is. */
         csec__json_key(&j, "commit");
-        csec__json_str(&j, s->index_data->commit[0] ? s->index_data->commit : NULL);
+        csec__json_str(&j, s->index_data->age_commit[0] ? s->index_data->age_commit : NULL);
         csec__json_key(&j, "commit_age_seconds");
-        if (s->index_data->commit_time > 0)
-            csec__json_int(&j, (int64_t)(time(NULL) - s->index_data->commit_time));
+        if (s->index_data->age_time > 0)
+            csec__json_int(&j, (int64_t)(time(NULL) - s->index_data->age_time));
         else
             csec__json_null(&j);
         csec__json_key(&j, "changed_files");

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include "crate_name.h"
+#include "dataage.h"
 #include "deps.h"
 #include "gitindex.h"
 #include "index.h"
@@ -105,8 +106,9 @@ static srv_index_data *data_new(csec_index *ix, csec_deps_rev *rev, double ms)
     x->load_ms = ms;
     int64_t t = 0;
     const char *commit = csec__index_source(ix, &t);
-    snprintf(x->commit, sizeof x->commit, "%s", commit);
-    x->commit_time = t;
+    x->age_source = CSEC_AGE_COMMIT;
+    snprintf(x->age_commit, sizeof x->age_commit, "%s", commit);
+    x->age_time = t;
     snprintf(x->fingerprint, sizeof x->fingerprint, "%.16s", commit);
     atomic_init(&x->refs, 1);
     return x;
@@ -149,7 +151,7 @@ srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec
     srv_index_data *cur = src->newest;
     if (csec__git_index_state(src->git, head, &head_time, fetched, &fetched_time, d) < 0)
         return NULL;
-    if (strcmp(fetched, cur->commit) == 0) {
+    if (strcmp(fetched, cur->age_commit) == 0) {
         atomic_fetch_add(&cur->refs, 1);
         return cur;
     }

@@ -254,8 +254,8 @@ static void reload_once(srv_reloader *r, bool sync)
     size_t ix_files = index_moved ? ix->changed_files : 0;
     double ix_ms = index_moved ? ix->load_ms : 0;
     if (index_moved) {
-        short_commit(ix_now, ix->commit);
-        short_commit(ix_was, cur->index_data ? cur->index_data->commit : "");
+        short_commit(ix_now, ix->age_commit);
+        short_commit(ix_was, cur->index_data ? cur->index_data->age_commit : "");
     }
     srv_live_release(cur);
     double swap = srv_live_swap(r->live, next);

@@ -97,12 +97,15 @@ const char *srv_site_package(const srv_site *s, const char *name);
 typedef struct srv_index_data {
     struct csec_index *index;
     struct csec_deps_rev *deps_rev;
+    /* How old its data is (lib/dataage.h): shown on every page.  An index
+     * followed with git is at commit age_commit (its source: the commit). */
+    int age_source; /* csec_age_source */
+    int64_t age_time;
+    char age_commit[41];
     /* What changes when the data does: 16 hex digits of the files'
      * fingerprint, or of the commit for an index followed with git. */
     char fingerprint[17];
-    double load_ms;   /* the whole load, or the update that made this one */
-    char commit[41];  /* a git index: the commit its data is at, else "" */
-    int64_t commit_time; /* that commit's time, 0 when unknown */
+    double load_ms;       /* the whole load, or the update that made this one */
     size_t changed_files; /* an update: the files that differed */
     _Atomic long refs;
 } srv_index_data;

@@ -18,9 +18,9 @@
  *    own connection), with the connect and total timeouts of the index;
  *  - answers are remembered: a crate for max_age, a 404 (no such crate) for
  *    max_age too, a failure (network, 5xx, timeout) for RETRY_MS, after
- *    which it is asked again; a crate older than max_age is served as it is
- *    while a revalidation (If-None-Match, If-Modified-Since: the disk cache's
- *    validators) runs in the background;
+ *    which it is asked again; a crate older than max_age is revalidated
+ *    (If-None-Match, If-Modified-Since: the disk cache's validators) before
+ *    a page uses it, and when that fails its copy is served as it is;
  *  - memory: each crate is parsed into an index of its own
  *    (csec__index_parse_alone), so its memory is known and given back
  *    whole; beyond `cap` bytes the least recently used crates that no page
@@ -700,8 +700,18 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
     for (;;) {
         long long age = mono_ms() - e->answered_ms;
         bool fresh = e->state != E_NEW && age < (e->state == E_FAILED ? RETRY_MS : sp->max_age_ms);
+        if (e->copy && !fresh && in_render && !rq.final && !sp->no_waiting) {
+            /* Older than the max age: revalidated before the page uses it
+             * (a 304 costs a round trip, no parse), so no page shows data
+             * older than that while the registry answers. */
+            enqueue(sp, e);
+            sp->lookups_pending++;
+            add_pending(e);
+            break;
+        }
         if (e->copy) {
-            /* Served as it is; a stale copy is revalidated meanwhile. */
+            /* Fresh; or stale on a last render, or outside a render (then
+             * revalidated meanwhile for the next one). */
             if (!fresh)
                 enqueue(sp, e);
             lru_front(sp, e);

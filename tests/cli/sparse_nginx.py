@@ -183,7 +183,10 @@ took = time.monotonic() - t0
 check("sparse: hyper 0.13.7's Dependencies tab renders", st == 200, st)
 check("sparse: the dependencies are known (not 'not known here')",
       "are not known here" not in got, got[:2000])
-tab_w = section(want, 'id="dep-h"', "</main>")
+# The whole index is years old and says so ("no newer release in this
+# index"); the sparse index is as fresh as the registry: that wording aside,
+# the same tab.
+tab_w = section(want, 'id="dep-h"', "</main>").replace(" in this index", "")
 tab_g = section(got, 'id="dep-h"', "</main>")
 check("sparse: Dependencies tab equals the full index's (closure fetched)",
       tab_w and tab_w == tab_g, "full %d bytes, sparse %d bytes" % (len(tab_w), len(tab_g)))
@@ -215,7 +218,8 @@ for name in ("failing", "resetting"):
           st == 503 and "Registry index unavailable" in body and "Crate not found" not in body,
           (st, body[:600]))
 st, body = s.get("/crates/failing/badge.json")
-check("badge of a crate the index cannot answer for: 503", st == 503, st)
+check("badge of a crate the index cannot answer for: 'unknown', not 'no known advisories'",
+      st == 200 and json.loads(body).get("message") == "unknown", (st, body[:300]))
 st, body = s.get("/api/v1/crates/resetting/1.0.0/security")
 check("API of a crate the index cannot answer for: 503", st == 503, (st, body[:300]))
 check("/metrics counts the failures", (s.metric('cratesec_index_fetches_total{outcome="failed"}')
@@ -257,8 +261,7 @@ s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache3"), "--thr
 s.get("/crates/rand")
 n200 = nginx_count(path_of("rand"), 200)
 time.sleep(1.3)
-s.get("/crates/rand")  # stale: served, revalidated in the background
-time.sleep(0.5)
+s.get("/crates/rand")  # stale: revalidated first
 check("a stale copy is revalidated with If-None-Match: 304",
       nginx_count(path_of("rand"), 304) >= 1 and nginx_count(path_of("rand"), 200) == n200,
       (nginx_count(path_of("rand"), 200), nginx_count(path_of("rand"), 304)))
