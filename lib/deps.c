@@ -781,8 +781,12 @@ csec_deps_event csec__deps_iter_next(csec_deps_iter *it)
  * successor, so they are freed oldest first; the oldest frees the blocks its
  * successor replaced. */
 
+/* A dependent is named by its crate name, which the index interns: the same
+ * pointer in every generation, so a crate that changes without changing
+ * the dependencies of its newest release (most publishes, most yanks)
+ * changes nothing here. */
 typedef struct rev_entry {
-    const csec_index_crate *from; /* the dependent, in the generation's index */
+    const char *from; /* the dependent's name (interned by the index) */
     const csec_index_dep *dep;
 } rev_entry;
 
@@ -914,7 +918,7 @@ static const rev_builder *builder_find(const builders *bs, const char *key)
     return e ? &bs->b[e->val.idx] : NULL;
 }
 
-static void builder_add(rev_builder *x, const csec_index_crate *from, const csec_index_dep *dep)
+static void builder_add(rev_builder *x, const char *from, const csec_index_dep *dep)
 {
     if (x->n == x->cap) {
         x->cap = x->cap ? x->cap * 2 : 4;
@@ -938,7 +942,7 @@ static void add_dependent(builders *bs, const csec_index_crate *c)
     const csec_index_version *v = c ? newest_release(c) : NULL;
     for (uint32_t j = 0; v && j < v->deps_count; j++)
         if (rev_counts(v->deps[j]))
-            builder_add(builder_for(bs, v->deps[j]->name), c, v->deps[j]);
+            builder_add(builder_for(bs, v->deps[j]->name), c->name, v->deps[j]);
 }
 
 static rev_block *block_new(const char *key, uint32_t h, const rev_entry *a, size_t na,
@@ -1015,20 +1019,27 @@ int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_in
         memcpy(r->table, prev->table, prev->cap * sizeof *r->table);
     r->nblocks = prev->nblocks;
 
-    /* The old records whose entries go, and the new records' entries. */
-    csec_map gone; /* old crate records (by address) */
+    /* The dependents whose entries go (by name), and their new entries.  A
+     * crate whose newest release depends on the same list as before (the
+     * list is interned: the same pointer) is left out. */
+    csec_map gone; /* dependent names (by address) */
     csec__map_init(&gone, CSEC_MAP_ADDRESSES, NULL);
     builders added, touched; /* touched: the names whose block changes */
     builders_init(&added);
     builders_init(&touched);
     for (size_t i = 0; i < nd; i++) {
         const csec_index_crate *o = delta[i].old, *c = delta[i].new_crate;
+        const csec_index_version *ov = o ? newest_release(o) : NULL;
+        const csec_index_version *cv = c ? newest_release(c) : NULL;
+        const void *ol = ov ? (const void *)ov->deps : NULL, *cl = cv ? (const void *)cv->deps : NULL;
+        if (o && c && o->name == c->name && ol == cl &&
+            (ov ? ov->deps_count : 0) == (cv ? cv->deps_count : 0))
+            continue;
         if (o) {
-            csec__map_put(&gone, o, 0, NULL);
-            const csec_index_version *v = newest_release(o);
-            for (uint32_t j = 0; v && j < v->deps_count; j++)
-                if (rev_counts(v->deps[j]))
-                    builder_for(&touched, v->deps[j]->name);
+            csec__map_put(&gone, o->name, 0, NULL);
+            for (uint32_t j = 0; ov && j < ov->deps_count; j++)
+                if (rev_counts(ov->deps[j]))
+                    builder_for(&touched, ov->deps[j]->name);
         }
         add_dependent(&added, c);
     }
@@ -1182,7 +1193,9 @@ void csec__deps_impact(csec_deps_impact *out, const csec_deps_rev *r, const csec
          * same release (another kind or target) replaces the first only when
          * it is the worse one. */
         csec_deps_impact_item *last = out->count ? &out->items[out->count - 1] : NULL;
-        const csec_index_crate *dc = en->from;
+        const csec_index_crate *dc = csec__index_find(r->idx, en->from);
+        if (!dc)
+            continue; /* not reached: entries follow the index */
         bool only = hits == matching;
         if (last && last->crate == dc) {
             if (only && !last->only_affected) {

@@ -37,11 +37,18 @@ struct csec_index_options;
  * generation's source (csec__index_source) is the commit it is at. */
 int csec__index_open_git(struct csec_index **out, const char *dir, csec__git_index *g,
                          const struct csec_index_options *opts, csec_diag *d);
+/* What an update did: the files that differed, and the time spent reading
+ * them from the repository and applying them. */
+typedef struct csec_index_update_info {
+    size_t files;
+    double read_ms, apply_ms;
+} csec_index_update_info;
+
 /* The next generation of `cur` (loaded from a commit) at commit `to`: the
  * files that differ between the two commits, applied (csec__index_apply).
- * 0 with *out NULL when `cur` is at `to` already; *nchanged (may be NULL)
- * is the number of files that differed. */
+ * 0 with *out NULL when `cur` is at `to` already.  `info` may be NULL. */
 int csec__index_update_git(struct csec_index **out, struct csec_index *cur, csec__git_index *g,
-                           const char *to, int64_t to_time, size_t *nchanged, csec_diag *d);
+                           const char *to, int64_t to_time, csec_index_update_info *info,
+                           csec_diag *d);
 
 #endif

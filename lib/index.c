@@ -1109,15 +1109,15 @@ static crate_rec *build_crate(csec__index_parser *p)
     }
     size_t name_len = strlen(p->crate_name);
     size_t size = sizeof(crate_rec) + csec__mul(n, sizeof(csec_index_version)) +
-                  csec__mul(nextra, sizeof(csec_index_extra)) + name_len + 1 + text;
+                  csec__mul(nextra, sizeof(csec_index_extra)) + text;
     crate_rec *c = csec__xmalloc(size);
     memset(c, 0, sizeof *c);
     csec_index_version *vs = (csec_index_version *)(c + 1);
     csec_index_extra *ex = (csec_index_extra *)(vs + n);
     char *out = (char *)(ex + nextra);
-    memcpy(out, p->crate_name, name_len + 1);
-    c->pub.name = out;
-    out += name_len + 1;
+    /* The name is interned: one pointer for the crate in every generation
+     * (the reverse dependencies name dependents by it). */
+    c->pub.name = intern_str(p->core, p->crate_name, name_len);
     for (size_t i = 0; i < n; i++) {
         const vtmp *t = &p->vt[i];
         vs[i] = t->v;
@@ -1549,14 +1549,40 @@ static size_t sorted_pos(const csec_index *ix, const crate_rec *c)
     return SIZE_MAX;
 }
 
+/* By position, and by name among new crates that go to the same place. */
+static int ins_cmp(const void *a, const void *b)
+{
+    const pos_rec *x = a, *y = b;
+    if (x->pos != y->pos)
+        return x->pos < y->pos ? -1 : 1;
+    return rec_cmp(&x->rec, &y->rec);
+}
+
+/* The position where `c` would go in ix->crates (sorted): the first crate
+ * that does not sort before it. */
+static size_t lower_bound(const csec_index *ix, const crate_rec *c)
+{
+    size_t lo = 0, hi = ix->ncrates;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (name_order(ix->crates[mid]->pub.name, c->pub.name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* next->crates from prev->crates and next's delta, in name order: every
- * crate of prev that the delta does not remove or replace, merged with the
- * delta's new records.  O(crates), no hashing. */
+ * crate of prev that the delta does not remove or replace, and the delta's
+ * new records.  The positions of the changes are found by binary search and
+ * the runs between them copied whole: no name is looked at for the
+ * hundreds of thousands of crates that did not change. */
 static void merge_sorted(csec_index *next, const csec_index *prev)
 {
     size_t nd = next->ndelta, nrem = 0, nins = 0;
     pos_rec *rem = csec__xcalloc(nd + 1, sizeof *rem);
-    crate_rec **ins = csec__xcalloc(nd + 1, sizeof *ins);
+    pos_rec *ins = csec__xcalloc(nd + 1, sizeof *ins);
     for (size_t i = 0; i < nd; i++) {
         const csec_index_delta *e = &next->delta[i];
         if (e->old) {
@@ -1564,29 +1590,40 @@ static void merge_sorted(csec_index *next, const csec_index *prev)
             if (pos != SIZE_MAX)
                 rem[nrem++] = (pos_rec){pos, NULL};
         }
-        if (e->new_crate)
-            ins[nins++] = rec_of(e->new_crate);
+        if (e->new_crate) {
+            crate_rec *c = rec_of(e->new_crate);
+            ins[nins++] = (pos_rec){lower_bound(prev, c), c};
+        }
     }
     qsort(rem, nrem, sizeof *rem, pos_cmp);
-    if (nins > 1)
-        qsort(ins, nins, sizeof *ins, rec_cmp);
+    qsort(ins, nins, sizeof *ins, ins_cmp);
     size_t n = prev->ncrates - nrem + nins;
     next->crates = csec__xmalloc(csec__mul(n + 1, sizeof *next->crates));
     next->capcrates = n + 1;
-    size_t out = 0, r = 0, k = 0;
-    for (size_t i = 0; i < prev->ncrates; i++) {
-        if (r < nrem && rem[r].pos == i) {
+    size_t out = 0, i = 0, r = 0, k = 0;
+    while (i < prev->ncrates || k < nins) {
+        /* The next event: an insertion before element `p`, or the removal
+         * of element `p`; insertions first at the same place. */
+        size_t p = prev->ncrates;
+        if (k < nins && ins[k].pos < p)
+            p = ins[k].pos;
+        if (r < nrem && rem[r].pos < p)
+            p = rem[r].pos;
+        if (p > i) {
+            memcpy(next->crates + out, prev->crates + i, (p - i) * sizeof *next->crates);
+            out += p - i;
+            i = p;
+        }
+        if (k < nins && ins[k].pos == i) {
+            next->crates[out++] = ins[k++].rec;
+        } else if (r < nrem && rem[r].pos == i) {
             while (r < nrem && rem[r].pos == i)
                 r++;
-            continue;
+            i++;
+        } else if (i == prev->ncrates) {
+            break;
         }
-        crate_rec *keep = prev->crates[i];
-        while (k < nins && rec_cmp(&ins[k], &keep) < 0)
-            next->crates[out++] = ins[k++];
-        next->crates[out++] = keep;
     }
-    while (k < nins)
-        next->crates[out++] = ins[k++];
     next->ncrates = out;
     free(rem);
     free(ins);

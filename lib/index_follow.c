@@ -41,18 +41,23 @@ static int collect(void *payload, const char *path, const char *text, size_t len
 }
 
 int csec__index_update_git(csec_index **out, csec_index *cur, csec__git_index *g, const char *to,
-                           int64_t to_time, size_t *nchanged, csec_diag *d)
+                           int64_t to_time, csec_index_update_info *info, csec_diag *d)
 {
     *out = NULL;
-    if (nchanged)
-        *nchanged = 0;
+    csec_index_update_info dummy;
+    if (!info)
+        info = &dummy;
+    memset(info, 0, sizeof *info);
     const char *from = csec__index_source(cur, NULL);
     if (!from[0])
         return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "the index was not loaded from a commit");
     if (strcmp(from, to) == 0)
         return 0;
     collected c = {CSEC_BUF_INIT, NULL, 0, 0};
+    double t0 = csec__now_ms();
     int rc = csec__git_index_changes(g, from, to, collect, &c, d);
+    double t1 = csec__now_ms();
+    info->read_ms = t1 - t0;
     if (rc == 0) {
         csec_index_change *ch = csec__xcalloc(c.n + 1, sizeof *ch);
         for (size_t i = 0; i < c.n; i++) {
@@ -63,8 +68,8 @@ int csec__index_update_git(csec_index **out, csec_index *cur, csec__git_index *g
         rc = csec__index_apply(out, cur, ch, c.n, d);
         if (rc == 0)
             csec__index_set_source(*out, to, to_time);
-        if (nchanged)
-            *nchanged = c.n;
+        info->files = c.n;
+        info->apply_ms = csec__now_ms() - t1;
         free(ch);
     }
     free(c.items);

@@ -156,8 +156,8 @@ srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec
         return cur;
     }
     csec_index *next = NULL;
-    size_t files = 0;
-    if (csec__index_update_git(&next, cur->index, src->git, fetched, fetched_time, &files, d) < 0)
+    csec_index_update_info info;
+    if (csec__index_update_git(&next, cur->index, src->git, fetched, fetched_time, &info, d) < 0)
         return NULL;
     csec_deps_rev *rev = NULL;
     if (csec__deps_rev_apply(&rev, cur->deps_rev, next) < 0) {
@@ -167,7 +167,7 @@ srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec
         return NULL;
     }
     srv_index_data *x = data_new(next, rev, csec__now_ms() - t0);
-    x->changed_files = files;
+    x->changed_files = info.files;
     *changed = true;
     return keep_newest(src, x);
 }
