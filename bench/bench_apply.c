@@ -6,7 +6,8 @@
  *   bench_apply CHECKOUT COMMITS_FILE [ADVISORY_DB]
  *
  * CHECKOUT is a clone whose files are at the first commit of COMMITS_FILE
- * (one 40-hex commit id per line, oldest first).  Prints, machine-readable:
+ * (one 40-hex commit id per line, oldest first; one line: a fresh load, no
+ * update, for the memory to compare with).  Prints, machine-readable:
  *   load_ms=<ms> rev_ms=<ms> crates=<n> versions=<n> rss_mb=<MB>
  *   apply i=<n> files=<n> read_ms=<ms> apply_ms=<ms> rev_ms=<ms> total_ms=<ms>
  *   apply_total_ms_median=<ms> apply_total_ms_p90=<ms> apply_total_ms_max=<ms> files_median=<n>
@@ -19,6 +20,7 @@
 #include "gitindex.h"
 #include "index.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +92,8 @@ int main(int argc, char **argv)
         commits[n++][40] = '\0';
     }
     fclose(cf);
-    if (n < 2) {
-        fprintf(stderr, "bench_apply: need at least two commits\n");
+    if (n < 1) {
+        fprintf(stderr, "bench_apply: no commit given\n");
         return 1;
     }
     csec_diag d;
@@ -144,6 +146,8 @@ int main(int argc, char **argv)
          * have finished with it); the current one is held one round. */
         csec__deps_rev_free(held_rev);
         csec__index_free(held);
+        if (getenv("BENCH_TRIM"))
+            malloc_trim(0);
         held = ix;
         held_rev = rev;
         ix = next;
@@ -152,6 +156,10 @@ int main(int argc, char **argv)
     csec__deps_rev_free(held_rev);
     csec__index_free(held);
     size_t m = n - 1;
+    if (m == 0) {
+        /* One commit: a fresh load, for comparison (the same figures). */
+        m = 1;
+    }
     qsort(total, m, sizeof *total, cmp_double);
     qsort(files, m, sizeof *files, cmp_double);
     qsort(cpu, m, sizeof *cpu, cmp_double);
@@ -162,10 +170,14 @@ int main(int argc, char **argv)
            cpu[m * 9 / 10], cpu[m - 1]);
     csec_index_stats st;
     csec__index_stats(ix, &st);
-    printf("after_rss_mb=%.1f anon_mb=%.1f file_mb=%.1f after_index_mb=%.1f crates=%zu "
-           "versions=%zu\n",
-           rss_mb(), rss_kind("RssAnon:"), rss_kind("RssFile:"),
-           st.arena_bytes / 1048576.0, csec__index_crate_count(ix), csec__index_version_count(ix));
+    struct mallinfo2 mi = mallinfo2();
+    printf("after_heap_mb in_use=%.1f free=%.1f mmapped=%.1f\n", mi.uordblks / 1048576.0,
+           mi.fordblks / 1048576.0, mi.hblkhd / 1048576.0);
+    printf("after_rss_mb=%.1f anon_mb=%.1f file_mb=%.1f after_index_mb=%.1f rev_mb=%.1f "
+           "crates=%zu versions=%zu\n",
+           rss_mb(), rss_kind("RssAnon:"), rss_kind("RssFile:"), st.arena_bytes / 1048576.0,
+           csec__deps_rev_bytes(rev) / 1048576.0, csec__index_crate_count(ix),
+           csec__index_version_count(ix));
     if (argc > 3) {
         csec_db *db = NULL;
         if (csec_db_open(&db, argv[3], NULL, &d) == 0) {

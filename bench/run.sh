@@ -41,58 +41,10 @@ awk -v s="$sc" 'BEGIN { printf "context: a system call costs %d ns on this machi
 a=$(echo "$out" | awk '/^crate_version_ns/ {print $3}')
 awk -v a="$a" 'BEGIN { printf "target: one crate version under 1 us: %s\n", (a < 1000 ? "OK" : "MISS") }'
 
-# Registry index: whole-index load (median, peak RSS) and affected/not for
-# every version against the whole advisory database (bench/bench_index.c).
-IDX=build/crates-index-2020-07
-if [ ! -f "$IDX/config.json" ] && [ -f "$DATA/crates-index-2020-07.tar.zst" ]; then
-    rm -rf "$IDX.tmp.$$" && mkdir -p "$IDX.tmp.$$"
-    tar --zstd -xf "$DATA/crates-index-2020-07.tar.zst" -C "$IDX.tmp.$$"
-    mv -T "$IDX.tmp.$$" "$IDX" 2>/dev/null || rm -rf "$IDX.tmp.$$"
-fi
-if [ -f "$IDX/config.json" ]; then
-    cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-index" bench/bench_index.c \
-        "$B/libcratesec-internal.a" $(pkg-config --libs libcurl liburing) -lm -lpthread
-    echo "== registry index ($IDX, 238 MB unpacked)"
-    out=$("$B/bench-index" "$IDX" 7 "$DB")
-    echo "$out"
-    echo "$out" | awk '
-        /^index_load_ms_median/ { split($1, a, "="); split($2, b, "=")
-            printf "target: whole index load under 1500 ms: %s\n", (a[2] < 1500 ? "OK" : "MISS")
-            printf "target: resident memory under 119 MB (half of 238 MB): %s\n", (b[2] < 119 ? "OK" : "MISS") }
-        /^affected_ms_median/ { split($1, a, "=")
-            printf "target: every version vs the whole database under 100 ms: %s\n", (a[2] < 100 ? "OK" : "MISS") }'
-else
-    echo "== registry index: skipped (no crates-index-2020-07.tar.zst in $DATA)"
-fi
-if [ -f "$IDX/config.json" ]; then
-    bash bench/server.sh "$B" "$DB" "$IDX"
-else
-    echo "== server: skipped (no unpacked index)"
-fi
-
-# Dependencies (lib/deps.c): resolving the full tree of a large crate version
-# and the ecosystem impact of one advisory over the whole 2020 index, with the
-# reverse dependencies built once as the server does at start-up
-# (bench/bench_deps.c).  sunshine-bounty-node 0.1.1 has the largest tree of
-# any crate's newest release in that index (654 crate versions, 2,667 edges);
-# RUSTSEC-2019-0036 (failure) one of the larger impacts (about 2,000 direct
-# dependents); the impact of every advisory is timed once as well.
-if [ -f "$IDX/config.json" ]; then
-    cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-deps" bench/bench_deps.c \
-        "$B/libcratesec-internal.a" $(pkg-config --libs libcurl liburing) -lm -lpthread
-    echo "== dependencies ($IDX)"
-    out=$("$B/bench-deps" "$IDX" "$DB" 21 sunshine-bounty-node RUSTSEC-2019-0036)
-    echo "$out"
-    echo "$out" | awk '
-        /^tree_ms_median/ { split($1, a, "=")
-            printf "target: full tree of a large crate version under 50 ms: %s\n", (a[2] < 50 ? "OK" : "MISS") }
-        /^impact_ms_median/ { split($1, a, "=")
-            printf "target: ecosystem impact of one advisory under 50 ms: %s\n", (a[2] < 50 ? "OK" : "MISS") }
-        /^impact_all_ms_max/ { split($1, a, "=")
-            printf "target: ecosystem impact of every advisory each under 50 ms: %s\n", (a[2] < 50 ? "OK" : "MISS") }'
-else
-    echo "== dependencies: skipped (no unpacked index)"
-fi
+# Registry index at the 2020 snapshot's size and at today's (bench/index.sh:
+# load, memory, every version against every advisory, impact, the Security
+# tab under load, updates of a git index, a server following one).
+bash bench/index.sh "$B" "$DB" "$DATA"
 
 # Lockfile audit: `cratesec audit` on a generated 1,000-package Cargo.lock,
 # end to end as a process (database load, lockfile parse, audit, JSON

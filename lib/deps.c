@@ -1127,6 +1127,15 @@ void csec__deps_rev_discard(csec_deps_rev *next, csec_deps_rev *prev)
     csec__deps_rev_free(next);
 }
 
+size_t csec__deps_rev_bytes(const csec_deps_rev *r)
+{
+    size_t n = r->cap * sizeof *r->table;
+    for (size_t i = 0; i < r->cap; i++)
+        if (r->table[i])
+            n += sizeof *r->table[i] + r->table[i]->n * sizeof(rev_entry);
+    return n;
+}
+
 size_t csec__deps_rev_count(const csec_deps_rev *r, const csec_index_crate *c)
 {
     const rev_block *b = c ? rev_find(r, c->name) : NULL;

@@ -3,6 +3,7 @@
 
 #include "dataage.h"
 #include "index.h"
+#include "registry.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -143,7 +144,15 @@ void html_data_age(csec_buf *b, const srv_site *site)
             csec_buf_puts(b, ", more than a day old: crates and releases published since are "
                              "not in it");
     } else if (site->sparse) {
-        csec_buf_puts(b, "a sparse HTTP index, each crate fetched when a page first needs it");
+        /* Which registry, and how fresh its crates are. */
+        srv_sparse_report sr;
+        srv_sparse_info(site->sparse, &sr);
+        csec_buf_puts(b, "the sparse index ");
+        html_esc(b, sr.url ? sr.url : "");
+        csec_buf_printf(b, ", each crate fetched when a page first needs it and checked again "
+                           "once older than %u %s",
+                        sr.max_age_s >= 120 ? sr.max_age_s / 60 : sr.max_age_s,
+                        sr.max_age_s >= 120 ? "minutes" : "seconds");
     } else {
         csec_buf_puts(b, "none (crate pages know advisories only)");
     }

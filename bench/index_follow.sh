@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# bench/index_follow.sh BUILD_DIR DB_DIR CLONE UPSTREAM COMMITS STEPS - a
+# server following a git index while loaded: `cratesec serve --index CLONE
+# --sync-every 1s` serves the Security tab of the crate with the most
+# advisories to wrk (64 connections) while the upstream's master moves ten
+# commits (about 1,000 crate files) at a time, STEPS times; each step waits
+# until /healthz shows the new commit.  Prints the p99 latency of a run
+# without updates, of the run with them, and of another run without, the
+# server's resident memory before and after, and each update's time as the
+# server logged it.
+set -euo pipefail
+B=$1 DB=$2 CLONE=$3 UP=$4 COMMITS=$5 STEPS=${6:-10}
+SECS=${BENCH_FOLLOW_SECONDS:-12}
+command -v wrk >/dev/null || { echo "follow: skipped (no wrk)"; exit 0; }
+work=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+# The database as a checkout whose origin can be fetched (the server syncs it
+# every second too; it does not change).
+git clone -q "$DB" "$work/db"
+index_path() {
+    local n=${1,,}
+    case ${#n} in
+        1) echo "1/$n" ;; 2) echo "2/$n" ;; 3) echo "3/${n:0:1}/$n" ;;
+        *) echo "${n:0:2}/${n:2:2}/$n" ;;
+    esac
+}
+crate=""
+for c in $(for d in "$DB"/crates/*/; do echo "$(ls "$d" | wc -l) $(basename "$d")"; done |
+           sort -rn | awk '{print $2}'); do
+    if [ -f "$CLONE/$(index_path "$c")" ]; then crate=$c; break; fi
+done
+"$B/cratesec" serve --db "$work/db" --index "$CLONE" --sync-every 1s --listen 127.0.0.1:0 \
+    --threads 2 --access-log none > "$work/out" 2> "$work/err" &
+pid=$!
+port=
+for _ in $(seq 1200); do
+    port=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/out" 2>/dev/null)
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "follow: the server did not start"; cat "$work/err"; exit 1; }
+url="http://127.0.0.1:$port/crates/$crate/security"
+curl -sf -o /dev/null "$url"
+rss() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status"; }
+index_commit() {
+    curl -sf "http://127.0.0.1:$port/healthz" |
+        python3 -c 'import json,sys; print((json.load(sys.stdin).get("index") or {}).get("commit") or "")'
+}
+p99() { # wrk output -> p99 in ms
+    awk '$1 == "99%" { v = $2; u = v; gsub(/[0-9.]/, "", u); sub(/[a-z]+$/, "", v)
+                       printf "%.3f\n", (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }'
+}
+rss0=$(rss)
+steady1=$(wrk -t2 -c64 -d"${SECS}s" --latency "$url" | p99)
+wrk -t2 -c64 -d"$((SECS * 3))s" --latency "$url" > "$work/wrk-apply" &
+wpid=$!
+applied=0
+t_end=$(( $(date +%s) + SECS * 3 - 2 ))
+for step in $(seq 2 $((STEPS + 1))); do
+    [ "$(date +%s)" -lt "$t_end" ] || break
+    target=$(sed -n "${step}p" "$COMMITS")
+    [ -n "$target" ] || break
+    git -C "$UP" update-ref refs/heads/master "$target"
+    for _ in $(seq 300); do
+        [ "$(index_commit)" = "$target" ] && { applied=$((applied + 1)); break; }
+        sleep 0.1
+    done
+done
+wait "$wpid"
+under=$(p99 < "$work/wrk-apply")
+steady2=$(wrk -t2 -c64 -d"${SECS}s" --latency "$url" | p99)
+rss1=$(rss)
+errors=$(awk '/Non-2xx|Socket errors/' "$work/wrk-apply" | tr -s ' ' | tr '\n' ';')
+echo "follow_crate=$crate updates_applied=$applied steps=$STEPS"
+echo "follow_p99_ms steady_before=$steady1 under_updates=$under steady_after=$steady2"
+echo "follow_rss_mb before=$rss0 after=$rss1"
+echo "follow_wrk_errors=${errors:-none}"
+grep -o 'index: commit [0-9a-f]* (was [0-9a-f()a-z ]*), [0-9]* files changed, applied in [0-9.]* ms' \
+    "$work/err" | awk '{ for (i = 1; i <= NF; i++) if ($i == "in") ms = $(i + 1); print ms }' |
+    sort -n | awk '{ a[NR] = $1 } END { if (NR) printf "follow_update_ms median=%.1f max=%.1f n=%d\n", a[int((NR + 1) / 2)], a[NR], NR }'
