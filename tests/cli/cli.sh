@@ -421,8 +421,15 @@ if [ -z "$REAL" ]; then
     if [ -f "$DATA/advisory-db.bundle" ]; then
         REAL="$B/cli-db"
         if [ ! -d "$REAL/crates" ]; then
-            rm -rf "$REAL"
-            git clone -q "$DATA/advisory-db.bundle" "$REAL" || REAL=""
+            # Cloned aside and renamed: cli.sh and audit.sh share it and may
+            # run at the same time (tests/run.sh).
+            rm -rf "$REAL.tmp.$$"
+            if git clone -q "$DATA/advisory-db.bundle" "$REAL.tmp.$$"; then
+                mv -T "$REAL.tmp.$$" "$REAL" 2>/dev/null ||
+                    { [ -d "$REAL/crates" ] || { rm -rf "$REAL" && mv -T "$REAL.tmp.$$" "$REAL"; }; }
+            fi
+            rm -rf "$REAL.tmp.$$"
+            [ -d "$REAL/crates" ] || REAL=""
         fi
     fi
 fi
