@@ -415,25 +415,8 @@ rc=$?
 assert_rc "semver coprocess exits 0 at EOF" 0
 
 # ---------------------------------------------------------------- real database
-REAL=${CRATESEC_TEST_DB:-}
+REAL=$(real_advisory_db "$B")
 if [ -z "$REAL" ]; then
-    DATA=${CRATESEC_TEST_DATA:-../shared/data}
-    if [ -f "$DATA/advisory-db.bundle" ]; then
-        REAL="$B/cli-db"
-        if [ ! -d "$REAL/crates" ]; then
-            # Cloned aside and renamed: cli.sh and audit.sh share it and may
-            # run at the same time (tests/run.sh).
-            rm -rf "$REAL.tmp.$$"
-            if git clone -q "$DATA/advisory-db.bundle" "$REAL.tmp.$$"; then
-                mv -T "$REAL.tmp.$$" "$REAL" 2>/dev/null ||
-                    { [ -d "$REAL/crates" ] || { rm -rf "$REAL" && mv -T "$REAL.tmp.$$" "$REAL"; }; }
-            fi
-            rm -rf "$REAL.tmp.$$"
-            [ -d "$REAL/crates" ] || REAL=""
-        fi
-    fi
-fi
-if [ -z "$REAL" ] || [ ! -d "$REAL/crates" ]; then
     if [ "${CI:-}" = true ]; then
         fail=$((fail + 1))
         echo "FAIL: real advisory database missing (set CRATESEC_TEST_DB or CRATESEC_TEST_DATA)"
