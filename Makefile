@@ -9,6 +9,7 @@
 #   make fuzz       every fuzz target under libFuzzer (FUZZ_SECONDS each, default 600)
 #   make bench      benchmarks with medians and baselines (bench/run.sh)
 #   make soak       load and fault tests, nginx in front (tests/soak, deploy/README.md)
+#   make screenshots the README's screenshots of the Security tab (docs/screenshots)
 #   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI, man pages
 #   make format / lint / headertest
 
@@ -68,7 +69,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 $(LIB_OBJ): VISIBILITY := -fvisibility=hidden
 INTERNAL := $(B)/libcratesec-internal.a
 
-.PHONY: all man test test-fast check fuzz fuzz-replay bench soak install format lint headertest clean
+.PHONY: all man test test-fast check fuzz fuzz-replay bench soak screenshots install format lint headertest clean
 
 all: $(B)/libcratesec.a $(B)/libcratesec.so $(INTERNAL) $(B)/libcratesec-git.so $(B)/cratesec \
      $(B)/cratesec-server $(B)/toml-decode $(B)/cratesec.pc $(B)/man/cratesec.1
@@ -234,6 +235,11 @@ bench: all
 SOAK_SECONDS ?= 60
 soak: all
 	@SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/run.sh $(B)
+
+# The README's screenshots (docs/screenshots): the real data and chromium,
+# as the browser tests use them.
+screenshots: all
+	@bash scripts/screenshots.sh $(B)
 
 # The pkg-config file names PREFIX, so `make install` writes it afresh for the
 # PREFIX it installs to (the copy in $(B) is for the default PREFIX).
