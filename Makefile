@@ -125,7 +125,7 @@ $(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
 
 # The fuzz targets of the server's request handling link the server without
 # its HTTP layer (http.c, libmicrohttpd): fuzz/server_harness.c stands in.
-FUZZ_SERVER_NAMES := route query apibody
+FUZZ_SERVER_NAMES := route query apibody markdown
 SERVER_CORE_OBJ = $(filter-out $(B)/server/http.o,$(SERVER_SRC:%.c=$(B)/%.o)) \
                   $(B)/server/openapi_json.o
 SERVER_CORE_LIBS := $(shell pkg-config --libs libcmark-gfm zlib 2>/dev/null) -lcmark-gfm-extensions
