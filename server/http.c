@@ -108,6 +108,9 @@ typedef struct server {
     atomic_long cut_count; /* connections cut off (watchdog or MHD's timeout) */
     atomic_int watchdog_stop;
     atomic_int layout_warned; /* head_hides_bytes could not check, said once */
+    /* CRATESEC_NO_PAGE_CACHE=1: every page rendered for every request, so
+     * that make bench can show what the cache buys. */
+    bool no_page_cache;
     /* Messages of MHD, at most LOG_BURST a second (an attack must not flood
      * the error log). */
     atomic_llong log_sec;
@@ -627,7 +630,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     char etag[96];
     snprintf(etag, sizeof etag, "W/\"p%s-%016llx\"", site->etag_base,
              (unsigned long long)csec__fnv1a_str(CSEC_FNV_INIT, target));
-    const srv_page *page = srv_page_cache_get(g->pages, target);
+    const srv_page *page = s->no_page_cache ? NULL : srv_page_cache_get(g->pages, target);
     if (!page) {
         srv_route(&in, &r);
         /* The API sets its own validators (r->headers); only plain pages
@@ -635,7 +638,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         bool plain = r.status == 200 && !r.static_body && !r.location.len && !r.headers.len;
         if (!plain)
             return send_resp(s, c, st, &r, NULL);
-        page = srv_page_cache_put(g->pages, target, &r);
+        page = s->no_page_cache ? NULL : srv_page_cache_put(g->pages, target, &r);
         if (!page) /* the cache is full: sent as rendered */
             return send_resp(s, c, st, &r, etag);
         csec_buf_free(&r.body); /* another request cached it first */
@@ -823,6 +826,8 @@ int http_serve(srv_live *live, const http_options *opts)
     memset(&s, 0, sizeof s);
     s.live = live;
     s.opts = opts;
+    const char *nc = getenv("CRATESEC_NO_PAGE_CACHE");
+    s.no_page_cache = nc && strcmp(nc, "1") == 0;
     pthread_mutex_init(&s.conn_mu, NULL);
     int family = AF_INET;
     char shown[300];
