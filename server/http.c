@@ -683,6 +683,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!st)
         return;
     *con_cls = NULL;
+    if (!st->status) {
+        /* Answered by MHD itself (a head it refused before check_head). */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
+        if (ci)
+            st->status = (int)ci->http_status;
+    }
     /* Cut by the watchdog (counted there), or by MHD's idle timeout: a
      * client that stopped reading its response, or (MHD first) sending. */
     const char *event = NULL;
