@@ -639,22 +639,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!plain)
             return send_resp(s, c, st, &r, NULL);
         page = s->no_page_cache ? NULL : srv_page_cache_put(g->pages, target, &r);
-        if (!page) /* the cache is full: sent as rendered */
-            return send_resp(s, c, st, &r, etag);
-        csec_buf_free(&r.body); /* another request cached it first */
+        if (page) /* cached (or another request cached it first) */
+            csec_buf_free(&r.body);
     }
-    r.status = 200;
-    r.content_type = page->content_type;
-    r.cache_control = page->cache_control;
-    r.static_body = page->body;
-    r.static_len = page->len;
+    if (page) {
+        r.status = 200;
+        r.content_type = page->content_type;
+        r.cache_control = page->cache_control;
+        r.static_body = page->body;
+        r.static_len = page->len;
+    }
     csec_buf_puts(&r.headers, "Vary: Accept-Encoding\n");
     if (api_etag_matches(srv_header(&hreq, "If-None-Match"), etag + 2)) {
+        csec_buf_free(&r.body);
         r.status = 304;
         r.static_body = "";
         r.static_len = 0;
         return send_resp(s, c, st, &r, etag);
     }
+    if (!page) /* not kept (the cache is full, or off): sent as rendered */
+        return send_resp(s, c, st, &r, etag);
     size_t zlen;
     const char *z = api_accepts_gzip(srv_header(&hreq, "Accept-Encoding"))
                         ? srv_page_gzip(g->pages, page, &zlen)
