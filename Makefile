@@ -141,12 +141,16 @@ $(B)/tests/list.h: $(TEST_SRC)
 $(B)/tests/unit/main.o: $(B)/tests/list.h
 $(B)/tests/unit/main.o: CPPFLAGS += -I$(B)/tests
 
-$(B)/unit-tests: $(TEST_OBJ) $(INTERNAL) | $(B)/libcratesec-git.so
-	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(INTERNAL) $(LDLIBS)
+# The server's own modules (tests/unit/test_server_*.c) are tested without
+# its HTTP layer, from libcratesec-server.a as the fuzz targets use it.
+$(B)/tests/unit/%.o: CPPFLAGS += -Iserver
+$(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec-server.a $(INTERNAL) | $(B)/libcratesec-git.so
+	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec-server.a $(INTERNAL) $(LDLIBS) \
+	  $(SERVER_CORE_LIBS)
 
 # The fuzz targets of the server's request handling link the server without
 # its HTTP layer (http.c, libmicrohttpd): fuzz/server_harness.c stands in.
-FUZZ_SERVER_NAMES := route query apibody
+FUZZ_SERVER_NAMES := route query apibody markdown
 SERVER_CORE_OBJ = $(filter-out $(B)/server/http.o,$(SERVER_SRC:%.c=$(B)/%.o)) \
                   $(B)/server/openapi_json.o
 SERVER_CORE_LIBS := $(shell pkg-config --libs libcmark-gfm zlib 2>/dev/null) -lcmark-gfm-extensions
