@@ -65,6 +65,7 @@ typedef struct parse_ctx {
     csec__frontmatter fm;
     bool prefixed;
     csec_diag *d;
+    const char *package; /* once decoded and valid: what the file declares */
 } parse_ctx;
 
 struct csec_advisory_doc {
@@ -149,6 +150,37 @@ static bool has_prefix(const char *s, size_t len, const char *p)
 {
     size_t n = strlen(p);
     return len >= n && memcmp(s, p, n) == 0;
+}
+
+/* crates.io's rule for a new crate name: 1 to 64 ASCII letters, digits, `-`
+ * and `_`, starting with a letter.  The message says what is wrong and `at`
+ * the byte where. */
+int csec__crate_name_check(const char *s, size_t len, size_t *at, csec_diag *d)
+{
+    *at = 0;
+    if (len == 0)
+        return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0, "empty package name");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+        if (alpha || (i > 0 && ((ch >= '0' && ch <= '9') || ch == '-' || ch == '_')))
+            continue;
+        *at = i;
+        char what[32];
+        if (ch > 0x20 && ch < 0x7f)
+            snprintf(what, sizeof what, "`%c`", ch);
+        else
+            snprintf(what, sizeof what, "byte 0x%02X", ch);
+        return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                              "invalid package name: %s %s (crates.io names are ASCII letters, "
+                              "digits, `-` and `_`, starting with a letter)",
+                              what, i == 0 ? "at the start" : "in the name");
+    }
+    if (len > CSEC_CRATE_NAME_MAX)
+        return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
+                              "invalid package name: %zu characters (crates.io allows at most %d)",
+                              len, CSEC_CRATE_NAME_MAX);
+    return 0;
 }
 
 int csec__id_parse(csec__id_kind *kind, int *year, const char *s, size_t len, csec_diag *d)
@@ -510,7 +542,16 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
     a->id = dup_str(c, v);
     if (require_string(c, t, f[K_PACKAGE], S, "package", &v) < 0)
         return CSEC_EPARSE;
+    size_t bad;
+    if (csec__crate_name_check(v->u.str.ptr, v->u.str.len, &bad, c->d) < 0) {
+        char msg[256];
+        uint32_t l, cc;
+        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid package name");
+        string_inner_pos(c, v, bad, &l, &cc);
+        return err_at(c, l, cc, "%s", msg);
+    }
     a->package = dup_str(c, v);
+    c->package = a->package;
 
     static const char *const from_md[] = {"title", "description"};
     for (size_t i = 0; i < 2; i++) {
@@ -858,8 +899,8 @@ static int parse_all(parse_ctx *c, csec_advisory *a)
     return 0;
 }
 
-int csec__advisory_parse_arena(csec_advisory **out, csec_arena *arena, const char *path,
-                               const char *text, size_t len, csec_diag *d)
+int csec__advisory_parse_arena(csec_advisory **out, const char **declared, csec_arena *arena,
+                               const char *path, const char *text, size_t len, csec_diag *d)
 {
     parse_ctx c;
     memset(&c, 0, sizeof c);
@@ -877,6 +918,8 @@ int csec__advisory_parse_arena(csec_advisory **out, csec_arena *arena, const cha
     int rc = parse_all(&c, a);
     csec__arena_free(&c.scratch);
     *out = rc < 0 ? NULL : a;
+    if (declared)
+        *declared = c.package;
     return rc;
 }
 
@@ -886,7 +929,7 @@ int csec_advisory_parse(csec_advisory_doc **out, const char *path, const char *t
                         csec_diag *d)
 {
     csec_advisory_doc *doc = csec__xcalloc(1, sizeof *doc);
-    int rc = csec__advisory_parse_arena(&doc->adv, &doc->arena, path, text, len, d);
+    int rc = csec__advisory_parse_arena(&doc->adv, NULL, &doc->arena, path, text, len, d);
     if (rc < 0) {
         csec_advisory_doc_free(doc);
         doc = NULL;

@@ -418,7 +418,7 @@ static void check_file(db_stats *st, const char *path)
 {
     char *text = NULL;
     size_t len = 0;
-    if (csec__read_file(&text, &len, path, NULL) != 0) {
+    if (csec__read_file(&text, &len, path, (size_t)1 << 26, NULL) != 0) {
         snprintf(st->first_error, sizeof st->first_error, "%.400s: unreadable", path);
         return;
     }
