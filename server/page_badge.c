@@ -88,12 +88,17 @@ static bool find_facts(const srv_req *r, srv_resp *resp, facts *f)
     }
     size_t count = sec.affected;
     srv_security_free(&sec);
-    if (count == 0)
+    if (count == 0 && c.load_error) /* fail closed: never "none" when unsure */
+        snprintf(f->message, sizeof f->message, "advisories unavailable");
+    else if (count == 0)
         snprintf(f->message, sizeof f->message, "no known advisories");
     else
         snprintf(f->message, sizeof f->message, "%zu advisor%s %s %s", count,
                  count == 1 ? "y" : "ies", count == 1 ? "affects" : "affect", sel.text);
-    f->color = count == 0 ? "#2e7d32" : vuln ? "#c62828" : other ? "#8a6d00" : "#6e6e6e";
+    f->color = count == 0 && !c.load_error ? "#2e7d32"
+               : vuln                      ? "#c62828"
+               : other                     ? "#8a6d00"
+                                           : "#6e6e6e";
     return true;
 }
 
