@@ -70,6 +70,15 @@ void cli_eprintf(const char *fmt, ...)
 #endif
     ;
 
+/* Blocks the signals `cratesec serve` handles itself (SIGTERM and SIGINT:
+ * stop; SIGHUP: reload) in the calling thread, before any other thread
+ * exists, so that every thread inherits the mask and only the HTTP layer's
+ * sigwait receives them (server/http.c); a signal arriving earlier, during
+ * start-up, waits until then instead of ending the process.  The mask
+ * survives exec: `cratesec serve` blocks them before it execs the server,
+ * and cratesec-server first thing in main. */
+void cli_block_serve_signals(void);
+
 #define CLI_COMMANDS(X)                                                                            \
     X(check)                                                                                       \
     X(audit)                                                                                       \

@@ -12,7 +12,8 @@
 #include "cli.h"
 #include "http.h"
 #include "index.h"
-#include "server.h"
+#include "registry.h"
+#include "reload.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
 
 #include "util.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,4 +173,14 @@ bool cli_package_problem(const csec_db *db, const char *name, bool lenient)
                 lenient ? "; --lenient: reported as if it had none"
                         : "; not reporting it as clean");
     return !lenient;
+}
+
+void cli_block_serve_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
 }

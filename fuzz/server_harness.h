@@ -10,7 +10,7 @@
 #ifndef CSEC_FUZZ_SERVER_HARNESS_H
 #define CSEC_FUZZ_SERVER_HARNESS_H
 
-#include "server.h"
+#include "request.h"
 
 #include <stdbool.h>
 #include <stddef.h>

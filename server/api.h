@@ -13,9 +13,22 @@
 #ifndef CSEC_SERVER_API_H
 #define CSEC_SERVER_API_H
 
-#include "server.h"
+#include "request.h"
 
 #include <stdbool.h>
+
+/* Precomputes what the API needs per advisory; called by srv_site_new. */
+struct srv_api *srv_api_new(const srv_site *s);
+void srv_api_free(struct srv_api *api);
+/* API handlers answer every method themselves (OPTIONS preflight, 405). */
+void api_package(const srv_req *r, srv_resp *resp);
+void api_vuln(const srv_req *r, srv_resp *resp);
+void api_query(const srv_req *r, srv_resp *resp);
+void api_querybatch(const srv_req *r, srv_resp *resp);
+void api_security(const srv_req *r, srv_resp *resp);
+void api_openapi(const srv_req *r, srv_resp *resp);
+/* A JSON 404 for unknown paths under /v1/ and /api/. */
+void api_not_found(const srv_req *r, srv_resp *resp);
 
 /* Precomputed per site (srv_api_new). */
 struct srv_api {

@@ -18,6 +18,7 @@
  * without one it is null.
  */
 #include "api.h"
+#include "security.h"
 
 #include "index.h"
 #include "json.h"

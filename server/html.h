@@ -8,7 +8,11 @@
 #ifndef CSEC_SERVER_HTML_H
 #define CSEC_SERVER_HTML_H
 
-#include "server.h"
+#include "pages.h"
+#include "registry.h"
+#include "request.h"
+#include "security.h"
+#include "site.h"
 
 /* Appends `s` escaped for HTML text or a quoted attribute value. */
 void html_esc(csec_buf *b, const char *s);

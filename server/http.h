@@ -11,7 +11,7 @@
 #ifndef CSEC_SERVER_HTTP_H
 #define CSEC_SERVER_HTTP_H
 
-#include "server.h"
+#include "live.h"
 
 #include <stdio.h>
 

@@ -7,7 +7,7 @@
  * next to the microseconds a page costs; and a site freed by the last request
  * that used it needs no grace-period machinery to be correct.
  */
-#include "server.h"
+#include "live.h"
 
 #include "deps.h"
 #include "index.h"

@@ -2,7 +2,8 @@
  * served, its age, the reload record; "degraded" after a failed reload, still
  * 200 because the last good data is being served) and /metrics (Prometheus
  * text exposition format 0.0.4). */
-#include "server.h"
+#include "live.h"
+#include "pages.h"
 
 #include <string.h>
 

@@ -18,7 +18,7 @@
  * to MAX_MISSING of them, so that repeated requests for an unknown crate do
  * not each cost a request to the registry.
  */
-#include "server.h"
+#include "registry.h"
 
 #include "util.h"
 

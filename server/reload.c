@@ -15,7 +15,7 @@
  * advisory missing, which would silently turn "affected" into "not affected".
  * Files that were already bad in the data being served do not count again.
  */
-#include "server.h"
+#include "reload.h"
 
 #include "util.h"
 

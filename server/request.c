@@ -5,7 +5,7 @@
  * Both then go through srv_query_keep, so the decoding and the ownership of
  * the result are the same code whether or not a socket is involved.
  */
-#include "server.h"
+#include "request.h"
 
 #include "util.h"
 

@@ -7,6 +7,8 @@
  */
 #include "html.h"
 
+#include "api.h"
+
 #include "util.h"
 
 #include <stdlib.h>

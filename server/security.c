@@ -6,7 +6,8 @@
  * crate a URL names, which version is meant, which advisories affect it, why
  * the others do not, how many there are or in what order they come.
  */
-#include "server.h"
+#include "registry.h"
+#include "security.h"
 
 #include "index.h"
 #include "util.h"

@@ -1,7 +1,9 @@
 /* site.c - what every page needs, computed once when the database loads:
  * rendered descriptions, the date-ordered list, and the sorted name lists
  * used by search, the category and keyword pages and the 404 suggestions. */
-#include "server.h"
+#include "site.h"
+
+#include "api.h"
 
 #include "markdown.h"
 #include "util.h"

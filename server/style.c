@@ -4,7 +4,7 @@
  * every text/background pair meets WCAG AA contrast (4.5:1) in both schemes.
  * Kind labels are distinguished by their words, never by colour alone, and
  * nothing here grades a crate: affected versions get a neutral marker. */
-#include "server.h"
+#include "pages.h"
 
 /* ISO C limits one string literal to 4095 bytes, so the sheet is kept in
  * pieces and joined once by srv_site_new. */
