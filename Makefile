@@ -6,7 +6,7 @@
 #   make test       unit, spec, golden, CLI, corpus-replay and real-data tests
 #   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       every fuzz target under libFuzzer (FUZZ_SECONDS each, default 600)
-#   make bench      benchmarks with medians and baselines (bench/README.md)
+#   make bench      benchmarks with medians and baselines (bench/run.sh)
 #   make soak       load and fault tests, nginx in front (tests/soak, deploy/README.md)
 #   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI, man pages
 #   make format / lint / headertest
@@ -30,7 +30,7 @@ WARN     := -Wall -Wextra -pedantic -Wstrict-prototypes -Wshadow -Wmissing-proto
             -Wno-unused-parameter
 CFLAGS   ?=
 CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE -DCSEC_SOURCE_DIR='"$(CURDIR)"'
-ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(WERROR) $(SAN) -fPIC -MMD -MP $(CFLAGS) \
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(WERROR) $(SAN) $(VISIBILITY) -fPIC -MMD -MP $(CFLAGS) \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
@@ -53,27 +53,46 @@ SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/%.o) $(B)/cli/opt.o $(SERVER_SRC:%.c=$(B)/%.o)
 SERVE_OBJ += $(B)/server/openapi_json.o
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
+# The library's surface is include/cratesec.h: its objects are compiled with
+# hidden visibility, and only the declarations marked CSEC_API are exported.
+#   libcratesec.so, libcratesec.a   the installed library: the header's API only
+#                                   (the archive is one object whose other
+#                                   symbols are made local)
+#   libcratesec-internal.a          every object with its csec__* symbols: what
+#                                   cli/, server/, tools/, tests, fuzz and bench
+#                                   link; never installed
+# tests/cli/symbols.sh checks that both installed libraries export exactly the
+# functions the header declares.
+$(LIB_OBJ): VISIBILITY := -fvisibility=hidden
+INTERNAL := $(B)/libcratesec-internal.a
+
 .PHONY: all man test check fuzz fuzz-replay bench soak install format lint headertest clean
 
-all: $(B)/libcratesec.a $(B)/libcratesec.so $(B)/libcratesec-git.so $(B)/cratesec \
+all: $(B)/libcratesec.a $(B)/libcratesec.so $(INTERNAL) $(B)/libcratesec-git.so $(B)/cratesec \
      $(B)/cratesec-server $(B)/toml-decode $(B)/cratesec.pc $(B)/man/cratesec.1
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
-$(B)/libcratesec.a: $(LIB_OBJ)
+$(INTERNAL): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(B)/libcratesec.a: $(LIB_OBJ)
+	@rm -f $@ $(B)/libcratesec-api.o
+	$(LD) -r -o $(B)/libcratesec-api.o $^
+	objcopy --localize-hidden $(B)/libcratesec-api.o
+	ar rcs $@ $(B)/libcratesec-api.o
 
 $(B)/libcratesec.so: $(LIB_OBJ)
 	$(CC) -shared $(SAN) -Wl,-soname,libcratesec.so.0 -o $@ $^ $(LDLIBS)
 
 # The helpers the plugin calls (buffers, diagnostics...) come from the
-# library's archive, linked in; -Bsymbolic keeps its calls on those;
+# internal archive, linked in; -Bsymbolic keeps its calls on those;
 # -z defs: a helper it lacks is a link error here, not a dlopen failure.
-$(B)/libcratesec-git.so: $(GIT_OBJ) $(B)/libcratesec.a
-	$(CC) -shared $(SAN) -Wl,-Bsymbolic -Wl,-z,defs -o $@ $(GIT_OBJ) $(B)/libcratesec.a \
+$(B)/libcratesec-git.so: $(GIT_OBJ) $(INTERNAL)
+	$(CC) -shared $(SAN) -Wl,-Bsymbolic -Wl,-z,defs -o $@ $(GIT_OBJ) $(INTERNAL) \
 	  $(shell pkg-config --libs $(GIT_PKGS) 2>/dev/null) -lpthread
 
 $(B)/lib/git/%.o: CFLAGS += $(shell pkg-config --cflags $(GIT_PKGS) 2>/dev/null)
@@ -93,11 +112,11 @@ $(B)/server/openapi_json.o: $(B)/server/openapi_json.c
 
 # --as-needed: libcurl is used only by the sparse index (lib/index_sparse.o),
 # which no command of cratesec pulls out of the archive; it is not loaded.
-$(B)/cratesec: $(CLI_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
-	$(CC) $(SAN) -Wl,--as-needed -o $@ $(CLI_OBJ) $(B)/libcratesec.a $(LDLIBS)
+$(B)/cratesec: $(CLI_OBJ) $(INTERNAL) | $(B)/libcratesec-git.so
+	$(CC) $(SAN) -Wl,--as-needed -o $@ $(CLI_OBJ) $(INTERNAL) $(LDLIBS)
 
-$(B)/cratesec-server: $(SERVE_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
-	$(CC) $(SAN) -o $@ $(SERVE_OBJ) $(B)/libcratesec.a $(LDLIBS) \
+$(B)/cratesec-server: $(SERVE_OBJ) $(INTERNAL) | $(B)/libcratesec-git.so
+	$(CC) $(SAN) -o $@ $(SERVE_OBJ) $(INTERNAL) $(LDLIBS) \
 	  $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -lcmark-gfm-extensions
 
 # Manual pages: cratesec.1 from man/cratesec.1.in, one cratesec-CMD.1 per
@@ -107,8 +126,8 @@ man: $(B)/man/cratesec.1
 $(B)/man/cratesec.1: $(B)/cratesec $(B)/cratesec-server scripts/genman.py man/cratesec.1.in
 	python3 scripts/genman.py $(B)/cratesec man/cratesec.1.in $(B)/man
 
-$(B)/toml-decode: $(B)/tools/toml-decode.o $(B)/libcratesec.a
-	$(CC) $(SAN) -o $@ $< $(B)/libcratesec.a $(LDLIBS)
+$(B)/toml-decode: $(B)/tools/toml-decode.o $(INTERNAL)
+	$(CC) $(SAN) -o $@ $< $(INTERNAL) $(LDLIBS)
 
 # Test registration: every TEST(module, name) in tests/unit/*.c is collected
 # into one list, so adding a test never means editing a shared file.
@@ -120,8 +139,8 @@ $(B)/tests/list.h: $(TEST_SRC)
 $(B)/tests/unit/main.o: $(B)/tests/list.h
 $(B)/tests/unit/main.o: CPPFLAGS += -I$(B)/tests
 
-$(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
-	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec.a $(LDLIBS)
+$(B)/unit-tests: $(TEST_OBJ) $(INTERNAL) | $(B)/libcratesec-git.so
+	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(INTERNAL) $(LDLIBS)
 
 # The fuzz targets of the server's request handling link the server without
 # its HTTP layer (http.c, libmicrohttpd): fuzz/server_harness.c stands in.
@@ -141,10 +160,10 @@ $(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): FUZZ_WITH = -Iserver fuzz/server_harn
 $(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): FUZZ_WITH_LIBS = $(SERVER_CORE_LIBS)
 
 # Replays every fuzz corpus through the fuzz entry points with a plain main().
-$(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(B)/libcratesec.a
+$(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(INTERNAL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/standalone.c $(FUZZ_WITH) \
-	  $(B)/libcratesec.a $(LDLIBS) $(FUZZ_WITH_LIBS)
+	  $(INTERNAL) $(LDLIBS) $(FUZZ_WITH_LIBS)
 
 fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%)
 	@for t in $(FUZZ_NAMES); do \
@@ -164,10 +183,10 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 ifneq ($(B),build/fuzz)
-build/fuzz/libcratesec.a: $(LIB_SRC)
+build/fuzz/libcratesec-internal.a: $(LIB_SRC)
 	$(MAKE) B=build/fuzz CC=$(FUZZ_CC) OPT='-O1 -g' \
 	  SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
-	  build/fuzz/libcratesec.a
+	  build/fuzz/libcratesec-internal.a
 endif
 
 ifneq ($(B),build/fuzz)
@@ -182,9 +201,9 @@ $(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): FUZZ_WITH = -Iserver fuzz/server_harnes
   build/fuzz/libcratesec-server.a
 $(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): FUZZ_WITH_LIBS = $(SERVER_CORE_LIBS)
 
-build/fuzz/bin/%: fuzz/fuzz_%.c build/fuzz/libcratesec.a
+build/fuzz/bin/%: fuzz/fuzz_%.c build/fuzz/libcratesec-internal.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_WITH) build/fuzz/libcratesec.a \
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_WITH) build/fuzz/libcratesec-internal.a \
 	  $(LDLIBS) $(FUZZ_WITH_LIBS)
 
 fuzz-run-%: build/fuzz/bin/%

@@ -9,7 +9,7 @@ DB=$B/bench-advisory-db
 if [ ! -d "$DB/crates" ]; then
     git clone -q "$DATA/advisory-db.bundle" "$DB"
 fi
-cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Ilib -o "$B/bench-core" bench/bench.c "$B/libcratesec.a" \
+cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Ilib -o "$B/bench-core" bench/bench.c "$B/libcratesec-internal.a" \
     -lm -lpthread
 echo "== core (database: $(git -C "$DB" rev-parse --short HEAD))"
 out=$("$B/bench-core" "$DB" 31)
@@ -34,7 +34,7 @@ awk -v f="$f" -v p="$p" -v c="$c" 'BEGIN {
 }'
 # Parsing alone, the files already in memory, one thread (bench/parse_bench.c).
 cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Ilib -o "$B/bench-parse" bench/parse_bench.c \
-    "$B/libcratesec.a" -lm -lpthread
+    "$B/libcratesec-internal.a" -lm -lpthread
 "$B/bench-parse" "$DB" 31 | sed -n 's/^parse_/context: parse only, files in memory, one thread: parse_/p'
 sc=$(echo "$out" | awk '/^syscall_ns/ {print $3}')
 awk -v s="$sc" 'BEGIN { printf "context: a system call costs %d ns on this machine (usually a few hundred at most); the load times above are bound by them\n", s }'
@@ -51,7 +51,7 @@ if [ ! -f "$IDX/config.json" ] && [ -f "$DATA/crates-index-2020-07.tar.zst" ]; t
 fi
 if [ -f "$IDX/config.json" ]; then
     cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-index" bench/bench_index.c \
-        "$B/libcratesec.a" $(pkg-config --libs libcurl) -lm -lpthread
+        "$B/libcratesec-internal.a" $(pkg-config --libs libcurl) -lm -lpthread
     echo "== registry index ($IDX, 238 MB unpacked)"
     out=$("$B/bench-index" "$IDX" 7 "$DB")
     echo "$out"
@@ -79,7 +79,7 @@ fi
 # dependents); the impact of every advisory is timed once as well.
 if [ -f "$IDX/config.json" ]; then
     cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-deps" bench/bench_deps.c \
-        "$B/libcratesec.a" $(pkg-config --libs libcurl) -lm -lpthread
+        "$B/libcratesec-internal.a" $(pkg-config --libs libcurl) -lm -lpthread
     echo "== dependencies ($IDX)"
     out=$("$B/bench-deps" "$IDX" "$DB" 21 sunshine-bounty-node RUSTSEC-2019-0036)
     echo "$out"

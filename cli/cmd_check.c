@@ -1,6 +1,7 @@
 /* cmd_check.c - `cratesec check CRATE[@VERSION]...`: the advisories of one or
  * more crates, marking which affect each given version. */
 #include "cli.h"
+#include "crate_name.h"
 #include "present.h"
 #include "util.h"
 
@@ -22,20 +23,9 @@ static const cli_opt options[] = {
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
-/* crates.io treats `-` and `_` as the same and ignores case; advisory package
- * names are exact, so fall back to that comparison when the exact name has no
- * advisories. */
-static bool same_crate_name(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a == '-' ? '_' : (*a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a);
-        char y = *b == '-' ? '_' : (*b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b);
-        if (x != y)
-            return false;
-    }
-    return *a == *b;
-}
-
+/* Advisory package names are exact; crates.io treats `-` and `_` as the
+ * same and ignores case, so that comparison is the fallback when the exact
+ * name has no advisories. */
 static const csec_advisory *const *find_crate(const csec_db *db, const char *name, size_t *n)
 {
     const csec_advisory *const *list = csec_db_by_package(db, CSEC_COLLECTION_CRATES, name, n);
@@ -43,7 +33,8 @@ static const csec_advisory *const *find_crate(const csec_db *db, const char *nam
         return list;
     for (size_t i = 0; i < csec_db_count(db); i++) {
         const csec_advisory *a = csec_db_get(db, i);
-        if (a->collection == CSEC_COLLECTION_CRATES && same_crate_name(a->package, name))
+        if (a->collection == CSEC_COLLECTION_CRATES &&
+            csec__crate_name_eq(a->package, strlen(a->package), name, strlen(name)))
             return csec_db_by_package(db, CSEC_COLLECTION_CRATES, a->package, n);
     }
     *n = 0;

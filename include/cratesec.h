@@ -4,7 +4,8 @@
  * libcratesec reads the RustSec advisory database (Markdown files with TOML
  * front matter), decides exactly as RustSec does which versions of a crate an
  * advisory affects, and exports OSV.  The normative description of every rule
- * implemented here is docs/rustsec-spec.md of the project ("spec §N" below).
+ * implemented here is docs/rustsec-spec.md in the source tree ("spec §N"
+ * below).
  *
  * Conventions, true of every declaration unless its comment says otherwise:
  *
@@ -21,6 +22,13 @@
  *  - Out of memory aborts the process (one place: the library's allocator).
  *    A database is immutable after loading, so any number of threads may read
  *    one csec_db at the same time.
+ *  - Every *_free function accepts NULL (csec_buf_free takes the address of
+ *    a buffer, never NULL).
+ *  - Options structs carry the version of their layout, set by their
+ *    *_OPTIONS_INIT macro or *_options_init function (libgit2's pattern), so
+ *    that a program built against an older header keeps working with a newer
+ *    libcratesec.so.0 that has added fields.
+ *  - The library exports exactly the functions declared here (CSEC_API).
  */
 #ifndef CRATESEC_H
 #define CRATESEC_H
@@ -33,20 +41,39 @@
 extern "C" {
 #endif
 
+/** Marks the functions of the library's interface: the shared library is
+ * built with hidden visibility and exports these, and nothing else. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define CSEC_API __attribute__((visibility("default")))
+#else
+#define CSEC_API
+#endif
+
+/* clang-format off */
 /* ======================================================================
- * 1. One-shot use
+ * 1. One-shot use (tests/cli/install.sh compiles and runs this example)
  *
  *     csec_db *db = NULL;
  *     csec_diag diag;
- *     if (csec_db_open(&db, "advisory-db", NULL, &diag) < 0)
+ *     if (csec_db_open(&db, "advisory-db", NULL, &diag) < 0) {
  *         fprintf(stderr, "%s:%u:%u: %s\n", diag.file, diag.line, diag.col, diag.msg);
+ *         return 1;
+ *     }
  *     csec_version v;
- *     csec_version_parse(&v, "0.1.45", 6, NULL);
+ *     if (csec_version_parse(&v, "0.1.45", 6, &diag) < 0) {
+ *         fprintf(stderr, "%s\n", diag.msg);
+ *         csec_db_free(db);
+ *         return 2;
+ *     }
  *     size_t n;
- *     const csec_advisory *const *list = csec_db_by_package(db, CSEC_COLLECTION_CRATES, "time",
- * &n); for (size_t i = 0; i < n; i++) if (csec_advisory_affects(list[i], &v)) puts(list[i]->id);
+ *     const csec_advisory *const *list =
+ *         csec_db_by_package(db, CSEC_COLLECTION_CRATES, "time", &n);
+ *     for (size_t i = 0; i < n; i++)
+ *         if (csec_advisory_affects(list[i], &v))
+ *             puts(list[i]->id);
  *     csec_db_free(db);
  * ====================================================================== */
+/* clang-format on */
 
 /* ======================================================================
  * 2. Errors and diagnostics
@@ -78,12 +105,12 @@ typedef struct csec_diag {
 } csec_diag;
 
 /** Returns a static description of an error code ("parse error"). Never NULL. */
-const char *csec_strerror(int code);
+CSEC_API const char *csec_strerror(int code);
 /** Returns the symbolic name of an error code ("CSEC_EPARSE"). Never NULL. */
-const char *csec_err_name(int code);
+CSEC_API const char *csec_err_name(int code);
 /** Formats `d` as "file:line:col: msg" (parts that are unknown are left out)
  * into `out` of size `n`, NUL-terminated and truncated if needed. Returns out. */
-char *csec_diag_format(char *out, size_t n, const csec_diag *d);
+CSEC_API char *csec_diag_format(char *out, size_t n, const csec_diag *d);
 
 /** A callback that receives one diagnostic among many (lint, lenient loads). */
 typedef void (*csec_diag_cb)(const csec_diag *d, void *payload);
@@ -112,26 +139,27 @@ typedef struct csec_buf {
     }
 
 /** Appends bytes. Aborts on out-of-memory; cannot fail otherwise. */
-void csec_buf_put(csec_buf *b, const void *data, size_t len);
+CSEC_API void csec_buf_put(csec_buf *b, const void *data, size_t len);
 /** Appends a NUL-terminated string. */
-void csec_buf_puts(csec_buf *b, const char *s);
+CSEC_API void csec_buf_puts(csec_buf *b, const char *s);
 /** Appends one byte. */
-void csec_buf_putc(csec_buf *b, char c);
+CSEC_API void csec_buf_putc(csec_buf *b, char c);
 /** Appends printf-formatted text. */
-void csec_buf_printf(csec_buf *b, const char *fmt, ...)
+CSEC_API void csec_buf_printf(csec_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 /** Empties the buffer, keeping its memory. */
-void csec_buf_clear(csec_buf *b);
+CSEC_API void csec_buf_clear(csec_buf *b);
 /** Returns the contents (NUL-terminated, never NULL) and resets `b` to empty;
  * the caller frees the result with csec_free. */
-char *csec_buf_detach(csec_buf *b);
-/** Releases the memory of `b` and resets it. */
-void csec_buf_free(csec_buf *b);
+CSEC_API char *csec_buf_detach(csec_buf *b);
+/** Releases the memory of `b` and resets it.  `b` itself must not be NULL;
+ * its buffer may be empty (CSEC_BUF_INIT). */
+CSEC_API void csec_buf_free(csec_buf *b);
 /** Frees memory returned by the library. Accepts NULL. */
-void csec_free(void *p);
+CSEC_API void csec_free(void *p);
 
 /* ======================================================================
  * 4. Versions and requirements (spec §2.1-2.3)
@@ -150,12 +178,12 @@ typedef struct csec_version {
 /** Parses strict SemVer (no "v", no spaces, no leading zeros, u64 numbers).
  * Returns 0 or CSEC_EPARSE with the column of the problem in `d`. `out` keeps
  * pointers into `s`, which must outlive it. */
-int csec_version_parse(csec_version *out, const char *s, size_t len, csec_diag *d);
+CSEC_API int csec_version_parse(csec_version *out, const char *s, size_t len, csec_diag *d);
 /** Total order of the `semver` crate, build metadata as final tie-breaker
  * (spec §2.1). Returns <0, 0 or >0. */
-int csec_version_cmp(const csec_version *a, const csec_version *b);
+CSEC_API int csec_version_cmp(const csec_version *a, const csec_version *b);
 /** Appends the display form (M.m.p[-pre][+build]). */
-void csec_version_write(csec_buf *out, const csec_version *v);
+CSEC_API void csec_version_write(csec_buf *out, const csec_version *v);
 
 /** A comparator operator (spec §2.2). */
 typedef enum csec_op {
@@ -193,14 +221,14 @@ typedef struct csec_req {
 /** Parses a requirement (spec §2.2).  On success `*out` is a new requirement
  * that owns copies of everything it needs; free it with csec_req_free.
  * Returns CSEC_EPARSE with a message and column in `d` otherwise. */
-int csec_req_parse(csec_req **out, const char *s, size_t len, csec_diag *d);
+CSEC_API int csec_req_parse(csec_req **out, const char *s, size_t len, csec_diag *d);
 /** Frees a requirement from csec_req_parse. Accepts NULL. */
-void csec_req_free(csec_req *r);
+CSEC_API void csec_req_free(csec_req *r);
 /** Whether `v` matches `r` under the semver crate's rules including the
  * prerelease rule (spec §2.3). */
-bool csec_req_matches(const csec_req *r, const csec_version *v);
+CSEC_API bool csec_req_matches(const csec_req *r, const csec_version *v);
 /** Appends the normalised display form ("^2.2.1", ">=0.7.1, <0.8", "*"). */
-void csec_req_write(csec_buf *out, const csec_req *r);
+CSEC_API void csec_req_write(csec_buf *out, const csec_req *r);
 
 /** A half-open interval [introduced, fixed) of affected versions; a missing
  * bound is unbounded (spec §2.4 step 4). */
@@ -312,37 +340,37 @@ typedef struct csec_advisory_doc csec_advisory_doc;
  * collection checks of spec §1.2 and in diagnostics); pass NULL to skip those
  * checks.  Returns 0 and a new document, or CSEC_EPARSE with file, line, column
  * and message in `d`.  Free the document with csec_advisory_doc_free. */
-int csec_advisory_parse(csec_advisory_doc **out, const char *path, const char *text, size_t len,
-                        csec_diag *d);
+CSEC_API int csec_advisory_parse(csec_advisory_doc **out, const char *path, const char *text,
+                                 size_t len, csec_diag *d);
 /** The advisory inside a document (borrowed, valid until the document is freed). */
-const csec_advisory *csec_advisory_doc_get(const csec_advisory_doc *doc);
-void csec_advisory_doc_free(csec_advisory_doc *doc);
+CSEC_API const csec_advisory *csec_advisory_doc_get(const csec_advisory_doc *doc);
+/** Frees a document and its advisory. Accepts NULL. */
+CSEC_API void csec_advisory_doc_free(csec_advisory_doc *doc);
 
 /** Whether version `v` is affected, using RustSec's interval semantics (spec
  * §2.4).  Ignores withdrawn and informational status: callers decide. */
-bool csec_advisory_affects(const csec_advisory *a, const csec_version *v);
+CSEC_API bool csec_advisory_affects(const csec_advisory *a, const csec_version *v);
 /** Calls `cb` with each affected-function path whose requirements match `v`
  * under spec §2.3 (spec §2.5), in order. Returns how many matched. */
-size_t csec_advisory_functions_for(const csec_advisory *a, const csec_version *v,
-                                   void (*cb)(const char *path, void *payload), void *payload);
+CSEC_API size_t csec_advisory_functions_for(const csec_advisory *a, const csec_version *v,
+                                            void (*cb)(const char *path, void *payload),
+                                            void *payload);
 /** Whether the advisory is withdrawn. */
-bool csec_advisory_is_withdrawn(const csec_advisory *a);
+CSEC_API bool csec_advisory_is_withdrawn(const csec_advisory *a);
 /** The informational kind as text ("unmaintained"...), or NULL for a vulnerability. */
-const char *csec_informational_name(csec_informational k);
+CSEC_API const char *csec_informational_name(csec_informational k);
 /** "none", "low", "medium", "high" or "critical". */
-const char *csec_severity_name(csec_severity s);
+CSEC_API const char *csec_severity_name(csec_severity s);
 
 /** The largest advisory file that is read: a larger one is an error of the
  * load (and of lint).  The largest published advisory is about 10 KB. */
 #define CSEC_ADVISORY_MAX_BYTES (256 * 1024)
-/** The longest crate name crates.io accepts. */
-#define CSEC_CRATE_NAME_MAX 64
 
 /** Checks one advisory file like RustSec's linter (spec §5.2) and calls `cb`
  * once per problem (file set, line/col when known).  Parse failures are
  * reported the same way.  Returns the number of problems found. */
-size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_diag_cb cb,
-                          void *payload);
+CSEC_API size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_diag_cb cb,
+                                   void *payload);
 
 /* ======================================================================
  * 6. The database (spec §1.2, §2.6)
@@ -350,8 +378,11 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
 
 typedef struct csec_db csec_db;
 
-/** Load options. */
+/** Load options: start from CSEC_DB_OPTIONS_INIT or csec_db_options_init. */
 typedef struct csec_db_options {
+    /** CSEC_DB_OPTIONS_VERSION: the layout of this struct the caller was
+     * built with.  Set by the initialisers; csec_db_open refuses others. */
+    unsigned int version;
     /** Called for every problem of the load (csec_db_error), in load order;
      * the advisories that can be loaded are. */
     csec_diag_cb on_error;
@@ -371,10 +402,16 @@ typedef struct csec_db_options {
     size_t packages_count;
 } csec_db_options;
 
+#define CSEC_DB_OPTIONS_VERSION 1
 #define CSEC_DB_OPTIONS_INIT                                                                       \
     {                                                                                              \
-        NULL, NULL, false, false, NULL, 0                                                          \
+        CSEC_DB_OPTIONS_VERSION, NULL, NULL, false, false, NULL, 0                                 \
     }
+
+/** Sets `opts` to the defaults of layout `version` (pass
+ * CSEC_DB_OPTIONS_VERSION).  Returns 0, or CSEC_EINVAL for a version this
+ * library does not know (then `opts` is untouched). */
+CSEC_API int csec_db_options_init(csec_db_options *opts, unsigned int version);
 
 /** Loads the database in directory `path` (which must contain `crates/`).
  * Advisories are ordered by collection, package, then file name, which makes
@@ -397,20 +434,21 @@ typedef struct csec_db_options {
  * A database with problems is degraded: csec_db_package_error says which
  * packages cannot be vouched for, so that no caller reports "no known
  * advisories" for them. */
-int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, csec_diag *d);
-/** Frees a database.  Accepts NULL. */
-void csec_db_free(csec_db *db);
+CSEC_API int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts,
+                          csec_diag *d);
+/** Frees a database and every string and advisory borrowed from it. Accepts NULL. */
+CSEC_API void csec_db_free(csec_db *db);
 
 /** Number of loaded advisories (all collections, withdrawn included). */
-size_t csec_db_count(const csec_db *db);
+CSEC_API size_t csec_db_count(const csec_db *db);
 /** Advisories in the database directory: csec_db_count after a full load;
  * after a load limited to some packages (csec_db_options.packages), plus the
  * `.md` files of the packages it did not read (drafts and hidden files
  * excluded either way), counted on the first call.  This is cargo-audit's
  * "advisory-count". */
-size_t csec_db_total(const csec_db *db);
+CSEC_API size_t csec_db_total(const csec_db *db);
 /** Advisory at position `i` in load order (0 <= i < count). */
-const csec_advisory *csec_db_get(const csec_db *db, size_t i);
+CSEC_API const csec_advisory *csec_db_get(const csec_db *db, size_t i);
 
 /** One problem of a load: a file that was not loaded, or an advisory id in
  * more than one file.  It concerns `package` (the directory the file is in)
@@ -424,35 +462,36 @@ typedef struct csec_db_error {
 } csec_db_error;
 
 /** How many problems the load had (0: not degraded). */
-size_t csec_db_error_count(const csec_db *db);
+CSEC_API size_t csec_db_error_count(const csec_db *db);
 /** Problem `i` in load order (0 <= i < count), or NULL. */
-const csec_db_error *csec_db_error_get(const csec_db *db, size_t i);
+CSEC_API const csec_db_error *csec_db_error_get(const csec_db *db, size_t i);
 /** The first problem that concerns package `name` of collection `c` (names
  * compared as crates.io does: ASCII case and `-`/`_` ignored), or NULL.  A
  * package with a problem may have advisories the database could not load:
  * `cratesec check` and `audit` fail for it, and the server does not call it
  * free of advisories. */
-const csec_db_error *csec_db_package_error(const csec_db *db, csec_collection c, const char *name);
+CSEC_API const csec_db_error *csec_db_package_error(const csec_db *db, csec_collection c,
+                                                    const char *name);
 
 /** Looks up an advisory by its id or one of its aliases (an id wins over an
  * alias; among several, the first in load order).  NULL if unknown. */
-const csec_advisory *csec_db_find(const csec_db *db, const char *id_or_alias);
+CSEC_API const csec_advisory *csec_db_find(const csec_db *db, const char *id_or_alias);
 /** Every advisory with that id (a duplicate id is loaded from each file),
  * or, when none has it as id, every advisory with it as an alias: fills
  * `out` with up to `cap` of them in load order and returns how many there
  * are.  A pass over the database; for pages of one advisory. */
-size_t csec_db_find_all(const csec_db *db, const char *id_or_alias, const csec_advisory **out,
-                        size_t cap);
+CSEC_API size_t csec_db_find_all(const csec_db *db, const char *id_or_alias,
+                                 const csec_advisory **out, size_t cap);
 /** The advisories of one package in one collection (exact name), in load
  * order.  Returns the array (borrowed) and its length in `*count`, or NULL
  * and 0 when there are none. */
-const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
-                                               const char *name, size_t *count);
+CSEC_API const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
+                                                        const char *name, size_t *count);
 /** The git commit the database directory is at (40 hex) and its committer
  * time, when it is a git checkout; NULL and 0 otherwise.  Asked of git (the
  * git plugin, section 10) on the first call, unless the load read git times,
  * which resolve it at load time. */
-const char *csec_db_commit(const csec_db *db, int64_t *commit_time);
+CSEC_API const char *csec_db_commit(const csec_db *db, int64_t *commit_time);
 
 /** Lints a whole database (`cratesec lint`): the load's own walk
  * (csec_db_open), reporting every entry it leaves out and every problem it
@@ -469,10 +508,10 @@ typedef struct csec_db_lint_result {
     size_t warnings;
 } csec_db_lint_result;
 
-int csec_db_lint(csec_db_lint_result *out, const char *path, csec_diag_cb cb, void *payload,
-                 csec_diag *d);
+CSEC_API int csec_db_lint(csec_db_lint_result *out, const char *path, csec_diag_cb cb,
+                          void *payload, csec_diag *d);
 
-/** A query (spec §2.6).  Unset filters (NULL / 0 / CSEC_TRISTATE_ANY) pass. */
+/** A query (spec §2.6).  Unset filters (NULL / 0 / CSEC_ANY) pass. */
 typedef enum csec_tristate { CSEC_ANY = 0, CSEC_NO = 1, CSEC_YES = 2 } csec_tristate;
 
 typedef struct csec_query {
@@ -504,10 +543,10 @@ typedef struct csec_query {
     }
 
 /** Whether one advisory passes every set filter of `q`. */
-bool csec_query_matches(const csec_query *q, const csec_advisory *a);
+CSEC_API bool csec_query_matches(const csec_query *q, const csec_advisory *a);
 /** Calls `cb` for each matching advisory in load order; returns the count. */
-size_t csec_db_query(const csec_db *db, const csec_query *q,
-                     void (*cb)(const csec_advisory *a, void *payload), void *payload);
+CSEC_API size_t csec_db_query(const csec_db *db, const csec_query *q,
+                              void (*cb)(const csec_advisory *a, void *payload), void *payload);
 
 /* ======================================================================
  * 7. Rendering: OSV (spec §3) and JSON
@@ -517,17 +556,17 @@ size_t csec_db_query(const csec_db *db, const csec_query *q,
  * exporter writes it (pretty, 2-space indent, no trailing newline), with
  * `indent` extra levels of indentation for embedding in an array.
  * Returns CSEC_EINVAL for advisories OSV skips (rust collection, Other kind). */
-int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent);
+CSEC_API int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent);
 /** Appends the per-crate OSV array (RustSec's `packages/<crate>.json`).
  * Returns CSEC_ENOTFOUND when the crate has no exported advisory. */
-int csec_osv_write_package(csec_buf *out, const csec_db *db, const char *package);
+CSEC_API int csec_osv_write_package(csec_buf *out, const csec_db *db, const char *package);
 /** Writes OUTDIR/<ID>.json for every exportable advisory.  Returns 0 or
  * CSEC_EIO with `d` naming the file. Counts files in `*written` if non-NULL. */
-int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec_diag *d);
+CSEC_API int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec_diag *d);
 
 /** Appends `s` (length `len`) as a JSON string literal with quotes, escaped
  * as serde_json does (raw UTF-8, \u00xx for other controls). */
-void csec_json_string(csec_buf *out, const char *s, size_t len);
+CSEC_API void csec_json_string(csec_buf *out, const char *s, size_t len);
 
 /* ======================================================================
  * 8. Version of the library
@@ -539,7 +578,7 @@ void csec_json_string(csec_buf *out, const char *s, size_t len);
 #define CSEC_VERSION_STRING "0.1.0"
 
 /** Returns CSEC_VERSION_STRING of the library actually linked. */
-const char *csec_version_string(void);
+CSEC_API const char *csec_version_string(void);
 
 /* ======================================================================
  * 9. Lockfile audit (spec §4): `cargo audit` over a Cargo.lock
@@ -602,31 +641,31 @@ typedef struct csec_lockfile csec_lockfile;
  * csec_lockfile_free), or CSEC_EPARSE with the line, column and message of
  * the first problem in `d` (TOML syntax, wrong types, bad versions, checksums,
  * sources or dependency strings, unresolvable dependencies). */
-int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text, size_t len,
-                        csec_diag *d);
+CSEC_API int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
+                                 size_t len, csec_diag *d);
 /** The largest lockfile read (a lockfile of 10,000 packages is about 3 MB). */
 #define CSEC_LOCKFILE_MAX_BYTES (32 * 1024 * 1024)
 /** Reads and parses the file at `path`: CSEC_EIO when it cannot be read,
  * CSEC_EINVAL when it is larger than CSEC_LOCKFILE_MAX_BYTES (a device such
  * as /dev/zero included: it is not read past the limit). */
-int csec_lockfile_open(csec_lockfile **out, const char *path, csec_diag *d);
+CSEC_API int csec_lockfile_open(csec_lockfile **out, const char *path, csec_diag *d);
 /** Frees a lockfile. Accepts NULL. */
-void csec_lockfile_free(csec_lockfile *lf);
+CSEC_API void csec_lockfile_free(csec_lockfile *lf);
 /** The format version, 1 to 4 (detected as spec §4.3 says when absent). */
-int csec_lockfile_format(const csec_lockfile *lf);
+CSEC_API int csec_lockfile_format(const csec_lockfile *lf);
 /** The number of `[[package]]` entries (v1's [root] excluded), and entry `i`
  * in file order. */
-size_t csec_lockfile_count(const csec_lockfile *lf);
-const csec_lock_package *csec_lockfile_get(const csec_lockfile *lf, size_t i);
+CSEC_API size_t csec_lockfile_count(const csec_lockfile *lf);
+CSEC_API const csec_lock_package *csec_lockfile_get(const csec_lockfile *lf, size_t i);
 /** v1's `[root]` package, or NULL. */
-const csec_lock_package *csec_lockfile_root(const csec_lockfile *lf);
+CSEC_API const csec_lock_package *csec_lockfile_root(const csec_lockfile *lf);
 /** The shortest chain of dependents from a root package (one nothing in the
  * lockfile depends on, or v1's [root]) down to `p`: fills `out` with up to
  * `cap` packages, root first and `p` last, and returns the chain's full
  * length (1 when `p` is itself a root or no root reaches it).  Ties go to the
  * dependent that comes first in the file. */
-size_t csec_lockfile_path(const csec_lockfile *lf, const csec_lock_package *p,
-                          const csec_lock_package **out, size_t cap);
+CSEC_API size_t csec_lockfile_path(const csec_lockfile *lf, const csec_lock_package *p,
+                                   const csec_lock_package **out, size_t cap);
 
 /** Warning kinds, in the order cargo-audit's report lists them (spec §4.4). */
 typedef enum csec_warning_kind {
@@ -645,8 +684,12 @@ typedef enum csec_warning_kind {
  * in `yanked_unknown` and goes on, as cargo-audit does). */
 typedef int (*csec_yanked_cb)(const char *name, const char *version, void *payload);
 
-/** What to audit and what fails (cargo-audit's settings, spec §4.1). */
+/** What to audit and what fails (cargo-audit's settings, spec §4.1).  Start
+ * from CSEC_AUDIT_OPTIONS_INIT or csec_audit_options_init. */
 typedef struct csec_audit_options {
+    /** CSEC_AUDIT_OPTIONS_VERSION: the layout of this struct the caller was
+     * built with.  Set by the initialisers; csec_audit refuses others. */
+    unsigned int version;
     /** Advisory ids to leave out.  Each must be a valid id of any kind (spec
      * §1.7: RUSTSEC-, CVE-, GHSA-...); as in cargo-audit, an advisory is left
      * out only when its own id is listed, not one of its aliases. */
@@ -672,10 +715,17 @@ typedef struct csec_audit_options {
     void *yanked_payload;
 } csec_audit_options;
 
+#define CSEC_AUDIT_OPTIONS_VERSION 1
 #define CSEC_AUDIT_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        NULL, 0, NULL, 0, NULL, 0, CSEC_SEVERITY_NONE, 7u, 0u, NULL, NULL                          \
+        CSEC_AUDIT_OPTIONS_VERSION, NULL, 0, NULL, 0, NULL, 0, CSEC_SEVERITY_NONE, 7u, 0u, NULL,   \
+            NULL                                                                                   \
     }
+
+/** Sets `opts` to the defaults of layout `version` (pass
+ * CSEC_AUDIT_OPTIONS_VERSION).  Returns 0, or CSEC_EINVAL for a version this
+ * library does not know (then `opts` is untouched). */
+CSEC_API int csec_audit_options_init(csec_audit_options *opts, unsigned int version);
 
 /** One finding: a vulnerability (kind -1) or a warning. */
 typedef struct csec_audit_finding {
@@ -707,19 +757,21 @@ typedef struct csec_audit_report {
  * advisory to a `sparse+` package, spec §2.6; Cargo does not write them).
  * Returns 0 and a new report (free with csec_audit_report_free), or
  * CSEC_EINVAL with a message in `d` for an --ignore value that is not an
- * advisory id.  `opts` may be NULL (defaults). */
-int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *lf,
-               const csec_audit_options *opts, csec_diag *d);
-void csec_audit_report_free(csec_audit_report *r);
+ * advisory id or options of an unknown version.  `opts` may be NULL (defaults). */
+CSEC_API int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *lf,
+                        const csec_audit_options *opts, csec_diag *d);
+/** Frees a report (not the database or lockfile it borrows). Accepts NULL. */
+CSEC_API void csec_audit_report_free(csec_audit_report *r);
 /** cargo-audit's exit status (spec §4.5): 1 when a vulnerability or a denied
  * warning was found, else 0. */
-int csec_audit_status(const csec_audit_report *r);
+CSEC_API int csec_audit_status(const csec_audit_report *r);
 
 /** Appends cargo-audit's JSON report (spec §4.6), one line and "\n". */
-void csec_audit_write_json(csec_buf *out, const csec_audit_report *r);
+CSEC_API void csec_audit_write_json(csec_buf *out, const csec_audit_report *r);
 /** Appends a SARIF 2.1.0 log (one rule per advisory, one result per finding,
  * located at the package's line in `lockfile_uri`), pretty, ending in "\n". */
-void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const char *lockfile_uri);
+CSEC_API void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r,
+                                     const char *lockfile_uri);
 
 #define CSEC_AUDIT_TEXT_COLOR 1u   /* ANSI colours as cargo-audit on a terminal */
 #define CSEC_AUDIT_TEXT_NO_TREE 2u /* leave out the dependency trees */
@@ -727,8 +779,8 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
  * the findings and the `warning:` footer to `out`, the `error:` footer lines
  * to `err` (stdout and stderr in cargo-audit).  Each finding also gets a
  * `Via:` line with csec_lockfile_path's chain. */
-void csec_audit_write_text(csec_buf *out, csec_buf *err, const csec_audit_report *r,
-                           unsigned flags);
+CSEC_API void csec_audit_write_text(csec_buf *out, csec_buf *err, const csec_audit_report *r,
+                                    unsigned flags);
 
 /* ======================================================================
  * 10. Syncing the database (libgit2)
@@ -776,8 +828,8 @@ typedef struct csec_sync_result {
  * git repository, CSEC_EINVAL for a dir that is not a directory or has no
  * `origin` while `url` is NULL, CSEC_ERROR when the callback cancelled,
  * CSEC_EIO otherwise. */
-int csec_sync(csec_sync_result *out, const char *dir, const char *url, csec_sync_progress_cb cb,
-              void *payload, csec_diag *d);
+CSEC_API int csec_sync(csec_sync_result *out, const char *dir, const char *url,
+                       csec_sync_progress_cb cb, void *payload, csec_diag *d);
 
 /** Whether the checkout in `dir` is whole: its HEAD commit in `commit` (41
  * bytes, "" when unknown), and 0 when the files under crates/ and rust/
@@ -786,7 +838,7 @@ int csec_sync(csec_sync_result *out, const char *dir, const char *url, csec_sync
  * commit abc1234 (first: crates/foo/RUSTSEC-...md modified)" when a checkout
  * is half-written or edited; CSEC_ENOTFOUND when dir is not a git repository
  * (the caller then skips the check); CSEC_EIO when git cannot read it. */
-int csec_sync_verify(const char *dir, char commit[41], csec_diag *d);
+CSEC_API int csec_sync_verify(const char *dir, char commit[41], csec_diag *d);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
  * database shares one arena and loading does no per-string malloc. */
 #include "advisory.h"
 
+#include "crate_name.h"
 #include "cvss.h"
 #include "range.h"
 #include "semver.h"
@@ -150,37 +151,6 @@ static bool has_prefix(const char *s, size_t len, const char *p)
 {
     size_t n = strlen(p);
     return len >= n && memcmp(s, p, n) == 0;
-}
-
-/* crates.io's rule for a new crate name: 1 to 64 ASCII letters, digits, `-`
- * and `_`, starting with a letter.  The message says what is wrong and `at`
- * the byte where. */
-int csec__crate_name_check(const char *s, size_t len, size_t *at, csec_diag *d)
-{
-    *at = 0;
-    if (len == 0)
-        return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0, "empty package name");
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-        if (alpha || (i > 0 && ((ch >= '0' && ch <= '9') || ch == '-' || ch == '_')))
-            continue;
-        *at = i;
-        char what[32];
-        if (ch > 0x20 && ch < 0x7f)
-            snprintf(what, sizeof what, "`%c`", ch);
-        else
-            snprintf(what, sizeof what, "byte 0x%02X", ch);
-        return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
-                              "invalid package name: %s %s (crates.io names are ASCII letters, "
-                              "digits, `-` and `_`, starting with a letter)",
-                              what, i == 0 ? "at the start" : "in the name");
-    }
-    if (len > CSEC_CRATE_NAME_MAX)
-        return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 0,
-                              "invalid package name: %zu characters (crates.io allows at most %d)",
-                              len, CSEC_CRATE_NAME_MAX);
-    return 0;
 }
 
 int csec__id_parse(csec__id_kind *kind, int *year, const char *s, size_t len, csec_diag *d)

@@ -51,12 +51,6 @@ void csec__toml_pos_to_file(const char *file, const csec__frontmatter *fm, bool 
 int csec__advisory_parse_arena(csec_advisory **out, const char **declared, csec_arena *arena,
                                const char *path, const char *text, size_t len, csec_diag *d);
 
-/* Checks a package name by crates.io's rule (ASCII letters, digits, `-`, `_`,
- * starting with a letter, at most CSEC_CRATE_NAME_MAX).  Returns 0, or
- * CSEC_EPARSE with the reason in d->msg (no position) and the offending
- * byte's offset in *at. */
-int csec__crate_name_check(const char *s, size_t len, size_t *at, csec_diag *d);
-
 /* Kinds of advisory identifier (spec §1.7). */
 typedef enum csec__id_kind {
     CSEC__ID_RUSTSEC,

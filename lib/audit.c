@@ -4,6 +4,7 @@
 #include "advisory.h"
 #include "json.h"
 #include "lockfile.h"
+#include "options.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,8 @@ int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *
     csec_audit_options defaults = CSEC_AUDIT_OPTIONS_INIT;
     const csec_audit_options *o = opts ? opts : &defaults;
     *out = NULL;
+    if (csec__options_check(o->version, CSEC_AUDIT_OPTIONS_VERSION, "csec_audit_options", d) < 0)
+        return CSEC_EINVAL;
     for (size_t i = 0; i < o->ignore_count; i++) {
         csec__id_kind kind;
         int year;

@@ -2,7 +2,7 @@
  *
  * Made by tools/gen_cvss40.py from cvss40-tables.json
  * (sha256 f0fae23b13abce4e79a7bbc2bfca823838d300c350fc3a8138d72f28e106f848);
- * regenerate: python3 tools/gen_cvss40.py docs/cvss40-tables.json > lib/cvss40_tables.h
+ * regenerate: python3 tools/gen_cvss40.py ../shared/docs/cvss40-tables.json > lib/cvss40_tables.h
  * Included only by lib/cvss.c. */
 #ifndef CSEC_CVSS40_TABLES_H
 #define CSEC_CVSS40_TABLES_H

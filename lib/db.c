@@ -17,13 +17,15 @@
  * csec_db_lint (lint.c) is this walk plus the linter's own checks.
  *
  * Everything lives in one arena.  The advisories of one package are
- * contiguous in load order, so the package index maps a name to a slice of
- * the load-order array.  Lookups use two open-addressing hash tables
- * (FNV-1a, linear probing, power-of-two capacity). */
+ * contiguous in load order, so the package index maps a name to a run of
+ * the load-order array; ids and aliases map to positions in it (map.h). */
 #include "advisory.h"
 
+#include "crate_name.h"
 #include "db.h"
 #include "gittime.h"
+#include "map.h"
+#include "options.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,18 +37,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct id_slot {
-    const char *key; /* NULL: empty */
-    uint32_t hash;
-    uint32_t index;
-} id_slot;
-
-typedef struct pkg_slot {
-    const char *name; /* NULL: empty */
-    uint32_t hash;
-    int collection;
+/* The advisories of one package: a run of the load-order array. */
+typedef struct pkg_run {
     uint32_t start, count;
-} pkg_slot;
+} pkg_run;
 
 struct csec_db {
     csec_arena arena;
@@ -54,10 +48,9 @@ struct csec_db {
     size_t count, cap;
     csec_db_error *errors; /* every problem of the load, in load order */
     size_t nerrors, caperrors;
-    id_slot *ids;
-    size_t ids_cap, ids_used;
-    pkg_slot *pkgs;
-    size_t pkgs_cap;
+    csec_map ids;     /* id or alias -> position in `list` (an id wins, then the first) */
+    csec_map pkgs[2]; /* per collection: package name -> run number in `runs` */
+    pkg_run *runs;
     char *root;
     bool git_dir; /* <root>/.git exists: the commit can be asked of git */
     /* A partial load: the package directories it did not read, counted by
@@ -73,134 +66,44 @@ struct csec_db {
     int64_t commit_time;
 };
 
-static uint32_t fnv1a(const char *s, int salt)
+/* ---- indexes ---- */
+
+/* Maps `key` to advisory `index` unless it is mapped already; returns the
+ * position it was mapped to before, or SIZE_MAX. */
+static size_t ids_insert(csec_db *db, const char *key, size_t index)
 {
-    uint32_t h = 2166136261u ^ (uint32_t)salt;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
+    bool added;
+    csec_map_entry *e = csec__map_put(&db->ids, key, strlen(key), &added);
+    if (!added)
+        return e->val.idx;
+    e->val.idx = index;
+    return SIZE_MAX;
 }
 
-/* crates.io's equivalence of crate names: ASCII case and `-`/`_` ignored.
- * An order too, for sorting and searching by it. */
-static int crate_name_cmp(const char *a, const char *b)
+static const pkg_run *pkgs_lookup(const csec_db *db, int coll, const char *name)
 {
-    for (;; a++, b++) {
-        unsigned char x =
-            *a == '-' ? '_'
-                      : (*a >= 'A' && *a <= 'Z' ? (unsigned char)(*a + 32) : (unsigned char)*a);
-        unsigned char y =
-            *b == '-' ? '_'
-                      : (*b >= 'A' && *b <= 'Z' ? (unsigned char)(*b + 32) : (unsigned char)*b);
-        if (x != y || !x)
-            return (int)x - (int)y;
-    }
-}
-
-static bool same_crate_name(const char *a, const char *b)
-{
-    return crate_name_cmp(a, b) == 0;
-}
-
-/* ---- id/alias index ---- */
-
-static void ids_grow(csec_db *db);
-
-static const id_slot *ids_lookup(const csec_db *db, const char *key, uint32_t h)
-{
-    if (!db->ids_cap)
-        return NULL;
-    size_t mask = db->ids_cap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const id_slot *s = &db->ids[i];
-        if (!s->key)
-            return NULL;
-        if (s->hash == h && strcmp(s->key, key) == 0)
-            return s;
-    }
-}
-
-/* Inserts unless present; returns the entry that was there, or NULL. */
-static const id_slot *ids_insert(csec_db *db, const char *key, uint32_t index)
-{
-    uint32_t h = fnv1a(key, 0);
-    const id_slot *old = ids_lookup(db, key, h);
-    if (old)
-        return old;
-    if ((db->ids_used + 1) * 2 > db->ids_cap)
-        ids_grow(db);
-    size_t mask = db->ids_cap - 1, i = h & mask;
-    while (db->ids[i].key)
-        i = (i + 1) & mask;
-    db->ids[i].key = key;
-    db->ids[i].hash = h;
-    db->ids[i].index = index;
-    db->ids_used++;
-    return NULL;
-}
-
-static void ids_grow(csec_db *db)
-{
-    size_t old_cap = db->ids_cap;
-    id_slot *old = db->ids;
-    db->ids_cap = old_cap ? old_cap * 2 : 4096;
-    db->ids = csec__xcalloc(db->ids_cap, sizeof *db->ids);
-    size_t mask = db->ids_cap - 1;
-    for (size_t k = 0; k < old_cap; k++) {
-        if (!old[k].key)
-            continue;
-        size_t i = old[k].hash & mask;
-        while (db->ids[i].key)
-            i = (i + 1) & mask;
-        db->ids[i] = old[k];
-    }
-    free(old);
-}
-
-/* ---- package index, built once after loading ---- */
-
-static const pkg_slot *pkgs_lookup(const csec_db *db, int coll, const char *name)
-{
-    if (!db->pkgs_cap)
-        return NULL;
-    uint32_t h = fnv1a(name, coll);
-    size_t mask = db->pkgs_cap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const pkg_slot *s = &db->pkgs[i];
-        if (!s->name)
-            return NULL;
-        if (s->hash == h && s->collection == coll && strcmp(s->name, name) == 0)
-            return s;
-    }
+    const csec_map_entry *e = csec__map_find(&db->pkgs[coll], name, strlen(name));
+    return e ? &db->runs[e->val.idx] : NULL;
 }
 
 /* The alias index and the package index, in one pass over the advisories
  * (after every id is in, so that an id always wins over an alias). */
 static void build_indexes(csec_db *db)
 {
-    size_t cap = 16;
-    while (cap < db->count * 2 + 2)
-        cap *= 2;
-    db->pkgs_cap = cap;
-    db->pkgs = csec__xcalloc(cap, sizeof *db->pkgs);
-    size_t start = 0;
+    db->runs = csec__xmalloc(csec__mul(db->count ? db->count : 1, sizeof *db->runs));
+    size_t start = 0, nruns = 0;
     for (size_t i = 0; i < db->count; i++) {
         const csec_advisory *a = db->list[i];
         for (size_t k = 0; k < a->aliases.count; k++)
-            ids_insert(db, a->aliases.items[k], (uint32_t)i);
+            ids_insert(db, a->aliases.items[k], i);
         const csec_advisory *next = i + 1 < db->count ? db->list[i + 1] : NULL;
         if (next && next->collection == a->collection && strcmp(next->package, a->package) == 0)
             continue;
         /* a ends the run of its package, which began at `start`. */
-        const csec_advisory *first = db->list[start];
-        uint32_t h = fnv1a(first->package, (int)first->collection);
-        size_t k = h & (cap - 1);
-        while (db->pkgs[k].name)
-            k = (k + 1) & (cap - 1);
-        db->pkgs[k] = (pkg_slot){first->package, h, (int)first->collection, (uint32_t)start,
-                                 (uint32_t)(i + 1 - start)};
+        const char *name = db->list[start]->package;
+        csec_map_entry *e = csec__map_put(&db->pkgs[a->collection], name, strlen(name), NULL);
+        e->val.idx = nruns;
+        db->runs[nruns++] = (pkg_run){(uint32_t)start, (uint32_t)(i + 1 - start)};
         start = i + 1;
     }
 }
@@ -214,8 +117,8 @@ typedef struct loader {
     const csec_db_options *opts;
     const csec__load_hooks *hooks;
     csec_diag *d;
-    const char **wanted; /* csec_db_options.packages; NULL: all */
-    size_t nwanted;
+    csec_map wanted; /* csec_db_options.packages (crate names); unused: all */
+    bool partial;
     csec_buf path; /* "<root>/<collection>/<package>/<file>" of the current file */
 } loader;
 
@@ -260,17 +163,11 @@ static int problem(loader *L, const csec_diag *fd, int coll, const char *package
     return 0;
 }
 
-static int cmp_crate_name_ptr(const void *a, const void *b)
-{
-    return crate_name_cmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static bool wanted(const loader *L, int coll, const char *name)
 {
-    if (!L->wanted)
+    if (!L->partial)
         return true;
-    return coll == CSEC_COLLECTION_CRATES &&
-           bsearch(&name, L->wanted, L->nwanted, sizeof *L->wanted, cmp_crate_name_ptr);
+    return coll == CSEC_COLLECTION_CRATES && csec__map_find(&L->wanted, name, strlen(name));
 }
 
 static void skipped(loader *L, const char *path, const char *why)
@@ -302,11 +199,11 @@ static int load_file(loader *L, const csec__dir *dir, const char *name, int coll
     a->path += root_len + 1; /* relative to the database root */
     if (strcmp(a->id, "RUSTSEC-0000-0000") == 0)
         return 0; /* a draft: validated, not indexed */
-    const id_slot *first = ids_insert(db, a->id, (uint32_t)db->count);
+    size_t first = ids_insert(db, a->id, db->count);
     add_advisory(db, a);
-    if (!first)
+    if (first == SIZE_MAX)
         return 0;
-    const csec_advisory *other = db->list[first->index];
+    const csec_advisory *other = db->list[first];
     csec__diag_set(&fd, CSEC_EPARSE, L->path.ptr, 0, 0,
                    "duplicate advisory ID `%s`: also in %s; both are loaded", a->id, other->path);
     return problem(L, &fd, coll, package, other->package, false);
@@ -399,8 +296,14 @@ int csec__db_load(csec_db **out, const char *path, const csec_db_options *opts,
     int rc = 0;
     *out = NULL;
     csec__diag_clear(d);
+    if (opts &&
+        csec__options_check(opts->version, CSEC_DB_OPTIONS_VERSION, "csec_db_options", d) < 0)
+        return CSEC_EINVAL;
     csec_db *db = csec__xcalloc(1, sizeof *db);
     pthread_mutex_init(&db->lazy, NULL);
+    csec__map_init(&db->ids, CSEC_MAP_BYTES, NULL);
+    csec__map_init(&db->pkgs[0], CSEC_MAP_BYTES, NULL);
+    csec__map_init(&db->pkgs[1], CSEC_MAP_BYTES, NULL);
     size_t root_len = strlen(path);
     while (root_len > 1 && path[root_len - 1] == '/')
         root_len--;
@@ -412,17 +315,14 @@ int csec__db_load(csec_db **out, const char *path, const csec_db_options *opts,
     L.opts = opts;
     L.hooks = hooks;
     L.d = d;
-    if (opts && opts->packages) {
-        L.nwanted = opts->packages_count;
-        L.wanted = csec__xmalloc(csec__mul(L.nwanted ? L.nwanted : 1, sizeof *L.wanted));
-        for (size_t i = 0; i < L.nwanted; i++)
-            L.wanted[i] = opts->packages[i];
-        qsort(L.wanted, L.nwanted, sizeof *L.wanted, cmp_crate_name_ptr);
-    }
+    csec__map_init(&L.wanted, CSEC_MAP_CRATE_NAMES, NULL);
+    L.partial = opts && opts->packages;
+    for (size_t i = 0; L.partial && i < opts->packages_count; i++)
+        csec__map_put(&L.wanted, opts->packages[i], strlen(opts->packages[i]), NULL);
     csec_buf_put(&L.path, db->root, root_len);
     for (int c = 0; rc == 0 && c < 2; c++)
         rc = load_collection(&L, c, root_len);
-    free(L.wanted);
+    csec__map_free(&L.wanted);
     csec_buf_free(&L.path);
     if (rc < 0)
         goto done;
@@ -474,7 +374,7 @@ static void on_git_time(const char *path, int64_t time, void *payload)
     char pkg[512];
     memcpy(pkg, rest, (size_t)(slash - rest));
     pkg[slash - rest] = '\0';
-    const pkg_slot *s = pkgs_lookup(db, coll, pkg);
+    const pkg_run *s = pkgs_lookup(db, coll, pkg);
     for (uint32_t i = 0; s && i < s->count; i++) {
         csec_advisory *a = db->list[s->start + i];
         if (strcmp(a->path, path) == 0)
@@ -505,8 +405,10 @@ void csec_db_free(csec_db *db)
     pthread_mutex_destroy(&db->lazy);
     free(db->list);
     free(db->errors);
-    free(db->ids);
-    free(db->pkgs);
+    csec__map_free(&db->ids);
+    csec__map_free(&db->pkgs[0]);
+    csec__map_free(&db->pkgs[1]);
+    free(db->runs);
     free(db->unread_dirs);
     free(db->root);
     free(db);
@@ -577,8 +479,9 @@ const csec_db_error *csec_db_package_error(const csec_db *db, csec_collection c,
 {
     for (size_t i = 0; db && name && i < db->nerrors; i++) {
         const csec_db_error *e = &db->errors[i];
-        if (e->collection == c && ((e->package && same_crate_name(e->package, name)) ||
-                                   (e->other_package && same_crate_name(e->other_package, name))))
+        const char *p = e->package, *o = e->other_package;
+        if (e->collection == c && ((p && csec__crate_name_eq(p, strlen(p), name, strlen(name))) ||
+                                   (o && csec__crate_name_eq(o, strlen(o), name, strlen(name)))))
             return e;
     }
     return NULL;
@@ -588,8 +491,8 @@ const csec_advisory *csec_db_find(const csec_db *db, const char *id_or_alias)
 {
     if (!db || !id_or_alias)
         return NULL;
-    const id_slot *s = ids_lookup(db, id_or_alias, fnv1a(id_or_alias, 0));
-    return s ? db->list[s->index] : NULL;
+    const csec_map_entry *e = csec__map_find(&db->ids, id_or_alias, strlen(id_or_alias));
+    return e ? db->list[e->val.idx] : NULL;
 }
 
 static bool list_has(const csec_strlist *l, const char *s);
@@ -617,7 +520,7 @@ size_t csec_db_find_all(const csec_db *db, const char *id_or_alias, const csec_a
 const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
                                                const char *name, size_t *count)
 {
-    const pkg_slot *s = db && name ? pkgs_lookup(db, (int)c, name) : NULL;
+    const pkg_run *s = db && name && (unsigned)c < 2 ? pkgs_lookup(db, (int)c, name) : NULL;
     if (!s) {
         *count = 0;
         return NULL;

@@ -1,6 +1,8 @@
 /* deps.c - dependency-aware security over a registry index (see deps.h). */
 #include "deps.h"
 
+#include "map.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,75 +45,10 @@ const char *csec__deps_state_name(csec_deps_state s)
     return "unknown";
 }
 
-/* ---- a pointer-keyed hash map (open addressing, linear probing) ---- */
-
-typedef struct ptrmap {
-    const void **keys;
-    size_t *vals;
-    size_t cap, n;
-} ptrmap;
-
-static size_t ptr_hash(const void *p)
-{
-    uint64_t x = (uint64_t)(uintptr_t)p;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (size_t)x;
-}
-
-static size_t *pm_get(const ptrmap *m, const void *key)
-{
-    if (!m->cap)
-        return NULL;
-    for (size_t i = ptr_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->keys[i])
-            return NULL;
-        if (m->keys[i] == key)
-            return &m->vals[i];
-    }
-}
-
-static void pm_put(ptrmap *m, const void *key, size_t val);
-
-static void pm_grow(ptrmap *m)
-{
-    ptrmap old = *m;
-    m->cap = old.cap ? old.cap * 2 : 64;
-    m->n = 0;
-    m->keys = csec__xcalloc(m->cap, sizeof *m->keys);
-    m->vals = csec__xcalloc(m->cap, sizeof *m->vals);
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i])
-            pm_put(m, old.keys[i], old.vals[i]);
-    free(old.keys);
-    free(old.vals);
-}
-
-static void pm_put(ptrmap *m, const void *key, size_t val)
-{
-    if ((m->n + 1) * 2 > m->cap)
-        pm_grow(m);
-    size_t i = ptr_hash(key) & (m->cap - 1);
-    while (m->keys[i] && m->keys[i] != key)
-        i = (i + 1) & (m->cap - 1);
-    if (!m->keys[i])
-        m->n++;
-    m->keys[i] = key;
-    m->vals[i] = val;
-}
-
-static void pm_free(ptrmap *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
 /* ---- parsed requirements, cached by the interned requirement string ---- */
 
 typedef struct reqcache {
-    ptrmap map; /* req text pointer -> slot in reqs */
+    csec_map map; /* req text (interned: by address) -> slot in reqs */
     csec_req **reqs;
     size_t n, cap;
 } reqcache;
@@ -119,9 +56,9 @@ typedef struct reqcache {
 /* The slot of a requirement text in the cache (parsed on first sight). */
 static size_t req_slot(reqcache *c, const char *text)
 {
-    size_t *slot = pm_get(&c->map, text);
-    if (slot)
-        return *slot;
+    const csec_map_entry *e = csec__map_find(&c->map, text, 0);
+    if (e)
+        return e->val.idx;
     csec_req *r = NULL;
     if (csec_req_parse(&r, text, strlen(text), NULL) < 0)
         r = NULL;
@@ -130,7 +67,7 @@ static size_t req_slot(reqcache *c, const char *text)
         c->reqs = csec__xrealloc(c->reqs, csec__mul(c->cap, sizeof *c->reqs));
     }
     c->reqs[c->n] = r;
-    pm_put(&c->map, text, c->n);
+    csec__map_put(&c->map, text, 0, NULL)->val.idx = c->n;
     return c->n++;
 }
 
@@ -146,7 +83,7 @@ static void req_cache_free(reqcache *c)
     for (size_t i = 0; i < c->n; i++)
         csec_req_free(c->reqs[i]);
     free(c->reqs);
-    pm_free(&c->map);
+    csec__map_free(&c->map);
 }
 
 /* Newest non-yanked release matching `req` (Cargo's pick), or NULL. */
@@ -167,7 +104,7 @@ typedef struct ctx {
     const csec_db *db;
     csec_deps_report *r;
     reqcache reqs;
-    ptrmap seen; /* dependency record or version -> node */
+    csec_map seen; /* dependency record or version (by address) -> node */
     size_t capnodes, capedges, caphits;
 } ctx;
 
@@ -338,6 +275,7 @@ size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
     x.idx = idx;
     x.db = db;
     x.r = &scratch;
+    csec__map_init(&x.reqs.map, CSEC_MAP_ADDRESSES, NULL);
     for (uint32_t i = 0; i < v->deps_count; i++) {
         const csec_index_dep *d = v->deps[i];
         if (d->kind == CSEC_INDEX_DEP_DEV || d->registry)
@@ -438,9 +376,9 @@ static void add_edge(ctx *x, size_t from, size_t to, const csec_index_dep *d)
  * the node array is the queue) when new. */
 static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
 {
-    size_t *known = pm_get(&x->seen, d);
+    const csec_map_entry *known = csec__map_find(&x->seen, d, 0);
     if (known)
-        return *known;
+        return known->val.idx;
     csec_deps_node n = {0};
     n.name = d->name;
     n.parent = from;
@@ -461,10 +399,10 @@ static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
     } else {
         n.name = n.crate->name;
         key = n.version;
-        known = pm_get(&x->seen, n.version);
+        known = csec__map_find(&x->seen, n.version, 0);
         if (known) {
-            size_t id = *known; /* pm_put may move the table */
-            pm_put(&x->seen, d, id);
+            size_t id = known->val.idx; /* a put may move the entries */
+            csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
             return id;
         }
     }
@@ -476,9 +414,9 @@ static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
             n.name = n.crate->name;
     }
     size_t id = add_node(x, &n);
-    pm_put(&x->seen, key, id);
+    csec__map_put(&x->seen, key, 0, NULL)->val.idx = id;
     if (key != (const void *)d)
-        pm_put(&x->seen, d, id);
+        csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
     return id;
 }
 
@@ -491,7 +429,7 @@ static void resolve_tree(ctx *x)
     root.version = r->version;
     root.parent = CSEC_DEPS_NONE;
     add_node(x, &root);
-    pm_put(&x->seen, r->version, 0);
+    csec__map_put(&x->seen, r->version, 0, NULL)->val.idx = 0;
     /* Breadth first: r->nodes is the queue; nodes are appended as found. */
     for (size_t i = 0; i < r->nnodes; i++) {
         r->nodes[i].edges = r->nedges;
@@ -542,6 +480,8 @@ csec_deps_report *csec__deps_report_new(const csec_index *idx, const csec_db *db
     x.idx = idx;
     x.db = db;
     x.r = r;
+    csec__map_init(&x.reqs.map, CSEC_MAP_ADDRESSES, NULL);
+    csec__map_init(&x.seen, CSEC_MAP_ADDRESSES, NULL);
     r->crate = c;
     r->version = v;
     r->ndirect = v->deps_count;
@@ -553,7 +493,7 @@ csec_deps_report *csec__deps_report_new(const csec_index *idx, const csec_db *db
     }
     resolve_tree(&x);
     req_cache_free(&x.reqs);
-    pm_free(&x.seen);
+    csec__map_free(&x.seen);
     return r;
 }
 
@@ -592,7 +532,7 @@ typedef struct rev_entry {
 struct csec_deps_rev {
     const csec_index *idx;
     size_t ncrates;
-    ptrmap pos;                          /* crate -> position */
+    csec_map pos;                        /* crate (by address) -> position */
     const csec_index_version **newest;   /* per crate, NULL when none */
     size_t *off;                         /* entries of crate i: ent[off[i] .. off[i+1]) */
     rev_entry *ent;
@@ -607,15 +547,15 @@ static const csec_index_version *newest_release(const csec_index_crate *c)
 
 /* The position of the crate a dependency names, or NONE; names are interned
  * in the index, so the lookup is cached by name pointer. */
-static size_t dep_target(csec_deps_rev *r, ptrmap *names, const csec_index_dep *d)
+static size_t dep_target(csec_deps_rev *r, csec_map *names, const csec_index_dep *d)
 {
-    size_t *hit = pm_get(names, d->name);
+    const csec_map_entry *hit = csec__map_find(names, d->name, 0);
     if (hit)
-        return *hit;
+        return hit->val.idx;
     const csec_index_crate *t = csec__index_find(r->idx, d->name);
-    size_t *p = t ? pm_get(&r->pos, t) : NULL;
-    size_t id = p ? *p : CSEC_DEPS_NONE;
-    pm_put(names, d->name, id);
+    const csec_map_entry *p = t ? csec__map_find(&r->pos, t, 0) : NULL;
+    size_t id = p ? p->val.idx : CSEC_DEPS_NONE;
+    csec__map_put(names, d->name, 0, NULL)->val.idx = id;
     return id;
 }
 
@@ -633,14 +573,16 @@ csec_deps_rev *csec__deps_rev_new(const csec_index *idx)
     r->newest = csec__xcalloc(n + 1, sizeof *r->newest);
     r->off = csec__xcalloc(n + 2, sizeof *r->off);
     r->count = csec__xcalloc(n + 1, sizeof *r->count);
+    csec__map_init(&r->pos, CSEC_MAP_ADDRESSES, NULL);
     for (size_t i = 0; i < n; i++) {
         const csec_index_crate *c = csec__index_crate_at(idx, i);
-        pm_put(&r->pos, c, i);
+        csec__map_put(&r->pos, c, 0, NULL)->val.idx = i;
         r->newest[i] = newest_release(c);
     }
     /* Two passes: count the entries per depended-upon crate, then place
      * them (in dependent order, so one dependent's entries are adjacent). */
-    ptrmap names = {0};
+    csec_map names; /* dependency name (interned: by address) -> position */
+    csec__map_init(&names, CSEC_MAP_ADDRESSES, NULL);
     for (size_t i = 0; i < n; i++) {
         const csec_index_version *v = r->newest[i];
         for (uint32_t j = 0; v && j < v->deps_count; j++) {
@@ -668,7 +610,7 @@ csec_deps_rev *csec__deps_rev_new(const csec_index *idx)
         }
     }
     free(fill);
-    pm_free(&names);
+    csec__map_free(&names);
     return r;
 }
 
@@ -676,7 +618,7 @@ void csec__deps_rev_free(csec_deps_rev *r)
 {
     if (!r)
         return;
-    pm_free(&r->pos);
+    csec__map_free(&r->pos);
     free(r->newest);
     free(r->off);
     free(r->ent);
@@ -686,8 +628,8 @@ void csec__deps_rev_free(csec_deps_rev *r)
 
 size_t csec__deps_rev_count(const csec_deps_rev *r, const csec_index_crate *c)
 {
-    size_t *p = c ? pm_get(&r->pos, c) : NULL;
-    return p ? r->count[*p] : 0;
+    const csec_map_entry *p = c ? csec__map_find(&r->pos, c, 0) : NULL;
+    return p ? r->count[p->val.idx] : 0;
 }
 
 static int cmp_item(const void *pa, const void *pb)
@@ -717,10 +659,10 @@ void csec__deps_impact(csec_deps_impact *out, const csec_deps_rev *r, const csec
     memset(out, 0, sizeof *out);
     const csec_index_crate *c =
         a->collection == CSEC_COLLECTION_CRATES ? csec__index_find(r->idx, a->package) : NULL;
-    size_t *p = c ? pm_get(&r->pos, c) : NULL;
+    const csec_map_entry *p = c ? csec__map_find(&r->pos, c, 0) : NULL;
     if (!p)
         return;
-    size_t t = *p;
+    size_t t = p->val.idx;
     out->crate = c;
     out->dependents = r->count[t];
     bool *affected = csec__xcalloc(c->versions_count + 1, sizeof *affected);
@@ -736,6 +678,7 @@ void csec__deps_impact(csec_deps_impact *out, const csec_deps_rev *r, const csec
     /* Requirements repeat a lot ("^1.0" across thousands of dependents):
      * parse and count each distinct one once. */
     reqcache reqs = {0};
+    csec__map_init(&reqs.map, CSEC_MAP_ADDRESSES, NULL);
     size_t (*memo)[2] = csec__xcalloc(nent + 1, sizeof *memo); /* per cache slot */
     for (size_t e = r->off[t]; e < r->off[t + 1]; e++) {
         const rev_entry *en = &r->ent[e];

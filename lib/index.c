@@ -1,7 +1,10 @@
 /* index.c - Cargo registry index reader (see index.h). */
 #include "index.h"
 
+#include "crate_name.h"
 #include "jsonparse.h"
+#include "map.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,78 +49,17 @@ static void *pool_alloc(pool *p, csec_arena *a, size_t n, size_t align)
 
 /* ---- interning ----
  *
- * One open-addressing table maps byte strings to their single stored copy.
- * Keys are the stored objects themselves: a string's bytes, or the bytes of
- * an array of pointers to interned things (so equal contents mean equal
- * bytes).  Strings and binary blobs use separate tables so a blob is never
- * returned where a string was asked for, or the other way round. */
-
-typedef struct ientry {
-    const void *ptr;
-    uint32_t len;
-    uint32_t hash;
-} ientry;
-
-typedef struct itab {
-    ientry *slots;
-    size_t cap; /* power of two or 0 */
-    size_t count;
-} itab;
-
-static uint64_t hash_bytes(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 31;
-        p += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        memcpy(&w, p, n);
-        h = (h ^ w) * 0x94d049bb133111ebULL;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 32;
-    return h;
-}
-
-static void itab_grow(itab *t)
-{
-    size_t ncap = t->cap ? t->cap * 2 : 1024;
-    ientry *ns = csec__xcalloc(ncap, sizeof *ns);
-    for (size_t i = 0; i < t->cap; i++) {
-        ientry *e = &t->slots[i];
-        if (!e->ptr)
-            continue;
-        size_t j = e->hash & (ncap - 1);
-        while (ns[j].ptr)
-            j = (j + 1) & (ncap - 1);
-        ns[j] = *e;
-    }
-    free(t->slots);
-    t->slots = ns;
-    t->cap = ncap;
-}
-
-static void itab_free(itab *t)
-{
-    free(t->slots);
-    t->slots = NULL;
-    t->cap = t->count = 0;
-}
+ * One map per kind takes byte strings to their single stored copy.  Keys are
+ * the stored objects themselves: a string's bytes, or the bytes of an array
+ * of pointers to interned things (so equal contents mean equal bytes).
+ * Strings and binary blobs use separate maps so a blob is never returned
+ * where a string was asked for, or the other way round. */
 
 /* ---- the index ---- */
 
 typedef struct crate_rec {
     csec_index_crate pub;
-    size_t pos;    /* position in idx->crates */
-    uint32_t hash; /* of the normalised name */
+    size_t pos; /* position in idx->crates */
 } crate_rec;
 
 /* A version being collected from one file, with its line for diagnostics. */
@@ -135,14 +77,13 @@ typedef struct ftmp {
 struct csec_index {
     csec_arena arena;
     pool pool;
-    itab strings;
-    itab blobs;
+    csec_map strings;
+    csec_map blobs;
     csec_index_options opts;
 
     crate_rec **crates;
     size_t ncrates, capcrates;
-    crate_rec **table; /* open addressing by normalised name */
-    size_t tabcap;
+    csec_map by_name; /* crate name (crates.io's equivalence) -> crate_rec */
     size_t nversions;
 
     csec_index_stats stats;
@@ -167,24 +108,15 @@ struct csec_index {
 
 static const char *intern_str(csec_index *ix, const char *s, size_t len)
 {
-    if (len > UINT32_MAX)
-        return csec__arena_strndup(&ix->arena, s, len);
-    itab *t = &ix->strings;
-    if ((t->count + 1) * 4 > t->cap * 3)
-        itab_grow(t);
-    uint32_t h = (uint32_t)hash_bytes(s, len);
-    size_t mask = t->cap - 1, i = h & mask;
-    for (; t->slots[i].ptr; i = (i + 1) & mask) {
-        ientry *e = &t->slots[i];
-        if (e->hash == h && e->len == len && memcmp(e->ptr, s, len) == 0)
-            return e->ptr;
+    bool added;
+    csec_map_entry *e = csec__map_put(&ix->strings, s, len, &added);
+    if (added) {
+        char *copy = pool_alloc(&ix->pool, &ix->arena, len + 1, 1);
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+        e->key = copy;
     }
-    char *copy = pool_alloc(&ix->pool, &ix->arena, len + 1, 1);
-    memcpy(copy, s, len);
-    copy[len] = '\0';
-    t->slots[i] = (ientry){copy, (uint32_t)len, h};
-    t->count++;
-    return copy;
+    return e->key;
 }
 
 /* Interns `len` bytes of pointer-aligned data (an array of pointers or of
@@ -193,26 +125,14 @@ static const void *intern_blob(csec_index *ix, const void *data, size_t len)
 {
     if (len == 0)
         return NULL;
-    if (len > UINT32_MAX) {
-        void *copy = csec__arena_alloc(&ix->arena, len);
+    bool added;
+    csec_map_entry *e = csec__map_put(&ix->blobs, data, len, &added);
+    if (added) {
+        void *copy = pool_alloc(&ix->pool, &ix->arena, len, sizeof(void *));
         memcpy(copy, data, len);
-        return copy;
+        e->key = copy;
     }
-    itab *t = &ix->blobs;
-    if ((t->count + 1) * 4 > t->cap * 3)
-        itab_grow(t);
-    uint32_t h = (uint32_t)hash_bytes(data, len);
-    size_t mask = t->cap - 1, i = h & mask;
-    for (; t->slots[i].ptr; i = (i + 1) & mask) {
-        ientry *e = &t->slots[i];
-        if (e->hash == h && e->len == len && memcmp(e->ptr, data, len) == 0)
-            return e->ptr;
-    }
-    void *copy = pool_alloc(&ix->pool, &ix->arena, len, sizeof(void *));
-    memcpy(copy, data, len);
-    t->slots[i] = (ientry){copy, (uint32_t)len, h};
-    t->count++;
-    return copy;
+    return e->key;
 }
 
 static void report(csec_index *ix, const char *path, uint32_t line, uint32_t col, const char *fmt,
@@ -252,39 +172,6 @@ static void report_reader(csec_index *ix, const csec__json_reader *r, const char
 }
 
 /* ---- names ---- */
-
-static inline unsigned char norm_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
-static inline unsigned char norm_char(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return (unsigned char)(c + ('a' - 'A'));
-    return c == '-' ? '_' : c;
-}
-
-static uint32_t norm_hash(const char *s, size_t len)
-{
-    /* Names are short: hash a normalised copy of up to 256 bytes, and the
-     * length, which is all a well-spread hash needs. */
-    unsigned char buf[256];
-    size_t n = len < sizeof buf ? len : sizeof buf;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = norm_char((unsigned char)s[i]);
-    return (uint32_t)(hash_bytes(buf, n) ^ len);
-}
-
-static bool norm_eq(const char *a, size_t alen, const char *b, size_t blen)
-{
-    if (alen != blen)
-        return false;
-    for (size_t i = 0; i < alen; i++)
-        if (norm_char((unsigned char)a[i]) != norm_char((unsigned char)b[i]))
-            return false;
-    return true;
-}
 
 size_t csec__index_path_for(char *out, size_t n, const char *name)
 {
@@ -574,14 +461,8 @@ static int read_cksum(csec__json_reader *r, uint8_t out[32])
     if (t != CSEC__JSON_TOK_STRING || r->str.len != 64)
         goto bad;
     for (size_t i = 0; i < 64; i++) {
-        unsigned c = (unsigned char)r->str.ptr[i], x;
-        if (c >= '0' && c <= '9')
-            x = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            x = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            x = c - 'A' + 10;
-        else
+        int x = csec__hexval((unsigned char)r->str.ptr[i]);
+        if (x < 0)
             goto bad;
         out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | x : x << 4);
     }
@@ -693,50 +574,19 @@ static int vtmp_cmp(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static crate_rec **table_slot(const csec_index *ix, const char *name, size_t len, uint32_t h)
-{
-    size_t mask = ix->tabcap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        crate_rec **s = &ix->table[i];
-        if (!*s)
-            return s;
-        if ((*s)->hash == h && norm_eq((*s)->pub.name, strlen((*s)->pub.name), name, len))
-            return s;
-    }
-}
-
-static void table_grow(csec_index *ix)
-{
-    size_t ncap = ix->tabcap ? ix->tabcap * 2 : 1024;
-    crate_rec **old = ix->table;
-    size_t oldcap = ix->tabcap;
-    ix->table = csec__xcalloc(ncap, sizeof *ix->table);
-    ix->tabcap = ncap;
-    for (size_t i = 0; i < oldcap; i++) {
-        if (!old[i])
-            continue;
-        size_t j = old[i]->hash & (ncap - 1);
-        while (ix->table[j])
-            j = (j + 1) & (ncap - 1);
-        ix->table[j] = old[i];
-    }
-    free(old);
-}
-
 static crate_rec *insert_crate(csec_index *ix, crate_rec *c)
 {
-    if ((ix->ncrates + 1) * 4 > ix->tabcap * 3)
-        table_grow(ix);
-    size_t len = strlen(c->pub.name);
-    c->hash = norm_hash(c->pub.name, len);
-    crate_rec **s = table_slot(ix, c->pub.name, len, c->hash);
-    if (*s) {
+    bool added;
+    csec_map_entry *e = csec__map_put(&ix->by_name, c->pub.name, strlen(c->pub.name), &added);
+    if (!added) {
         /* Replacing a crate: its old versions stay in the arena (unreachable)
          * until the index is freed. */
-        c->pos = (*s)->pos;
-        ix->nversions -= (*s)->pub.versions_count;
+        crate_rec *old = e->val.ptr;
+        c->pos = old->pos;
+        ix->nversions -= old->pub.versions_count;
         ix->crates[c->pos] = c;
-        *s = c;
+        e->key = c->pub.name;
+        e->val.ptr = c;
         ix->nversions += c->pub.versions_count;
         return c;
     }
@@ -746,7 +596,7 @@ static crate_rec *insert_crate(csec_index *ix, crate_rec *c)
     }
     c->pos = ix->ncrates;
     ix->crates[ix->ncrates++] = c;
-    *s = c;
+    e->val.ptr = c;
     ix->nversions += c->pub.versions_count;
     return c;
 }
@@ -778,13 +628,14 @@ static bool add_line(csec_index *ix, const char *path, const char *expect, uint3
     }
     const char *name = ix->name.ptr;
     size_t name_len = ix->name.len;
-    if (expect && !norm_eq(name, name_len, expect, strlen(expect))) {
+    if (expect && !csec__crate_name_eq(name, name_len, expect, strlen(expect))) {
         ix->stats.bad_lines++;
         report(ix, path, lineno, col_of(ix->name_off), "line is for crate \"%.*s\", not \"%s\"",
                (int)(name_len > 100 ? 100 : name_len), name, expect);
         goto done;
     }
-    if (ix->crate_name && !norm_eq(name, name_len, ix->crate_name, strlen(ix->crate_name))) {
+    if (ix->crate_name &&
+        !csec__crate_name_eq(name, name_len, ix->crate_name, strlen(ix->crate_name))) {
         ix->stats.bad_lines++;
         report(ix, path, lineno, col_of(ix->name_off), "line is for crate \"%.*s\", not \"%s\"",
                (int)(name_len > 100 ? 100 : name_len), name, ix->crate_name);
@@ -896,6 +747,9 @@ csec_index *csec__index_new(const csec_index_options *opts)
     csec_index *ix = csec__xcalloc(1, sizeof *ix);
     if (opts)
         ix->opts = *opts;
+    csec__map_init(&ix->strings, CSEC_MAP_BYTES, NULL);
+    csec__map_init(&ix->blobs, CSEC_MAP_BYTES, NULL);
+    csec__map_init(&ix->by_name, CSEC_MAP_CRATE_NAMES, NULL);
     return ix;
 }
 
@@ -905,10 +759,10 @@ void csec__index_free(csec_index *ix)
         return;
     if (ix->remote_free)
         ix->remote_free(ix->remote);
-    itab_free(&ix->strings);
-    itab_free(&ix->blobs);
+    csec__map_free(&ix->strings);
+    csec__map_free(&ix->blobs);
+    csec__map_free(&ix->by_name);
     free(ix->crates);
-    free(ix->table);
     free(ix->vt);
     free(ix->ptrs);
     free(ix->feats);
@@ -922,11 +776,10 @@ void csec__index_free(csec_index *ix)
 
 const csec_index_crate *csec__index_find(const csec_index *ix, const char *name)
 {
-    if (!ix || !name || ix->tabcap == 0)
+    if (!ix || !name)
         return NULL;
-    size_t len = strlen(name);
-    crate_rec *c = *table_slot(ix, name, len, norm_hash(name, len));
-    return c ? &c->pub : NULL;
+    csec_map_entry *e = csec__map_find(&ix->by_name, name, strlen(name));
+    return e ? &((crate_rec *)e->val.ptr)->pub : NULL;
 }
 
 size_t csec__index_crate_count(const csec_index *ix)
@@ -976,11 +829,7 @@ const csec_index_feature *csec__index_feature_find(const csec_index_version *v, 
 
 char *csec__index_cksum_hex(const csec_index_version *v, char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < 32; i++) {
-        out[2 * i] = hex[v->cksum[i] >> 4];
-        out[2 * i + 1] = hex[v->cksum[i] & 15];
-    }
+    csec__hex_encode(out, v->cksum, 32);
     out[64] = '\0';
     return out;
 }
@@ -1043,7 +892,7 @@ static void dl_prefix(csec_buf *out, const char *name, bool lower)
         b[n++] = name[3];
     }
     for (size_t i = 0; lower && i < n; i++)
-        b[i] = (char)norm_lower((unsigned char)b[i]);
+        b[i] = (char)(b[i] >= 'A' && b[i] <= 'Z' ? b[i] + ('a' - 'A') : b[i]);
     csec_buf_put(out, b, n);
 }
 

@@ -16,6 +16,7 @@
  *
  * written to a temporary name and renamed, so a reader never sees half a
  * file.  A cache file that does not start with the magic line is ignored. */
+#include "crate_name.h"
 #include "index.h"
 
 #include <curl/curl.h>
@@ -31,7 +32,7 @@
 /* Crate files of crates.io are at most a few MB; refuse absurd bodies. */
 #define MAX_BODY ((size_t)256 << 20)
 /* crates.io allows 64 characters; other registries may allow more. */
-#define MAX_NAME 256
+#define MAX_NAME CSEC_CRATE_NAME_MAX
 
 typedef struct remote {
     char *base;      /* "https://host/path/" (with the final '/') */
@@ -420,19 +421,6 @@ done:
     return rc;
 }
 
-static bool valid_name(const char *name, size_t len)
-{
-    if (len == 0 || len > MAX_NAME)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return false;
-    }
-    return true;
-}
-
 /* Fetches one spelling of a name.  Returns 0 with *out set, GOT_NOTHING, or
  * a negative code. */
 static int fetch_one(const csec_index_crate **out, csec_index *ix, remote *r, const char *name,
@@ -467,7 +455,7 @@ int csec__index_fetch(const csec_index_crate **out, csec_index *ix, const char *
     *out = csec__index_find(ix, name);
     if (*out)
         return 0;
-    if (!valid_name(name, len))
+    if (!csec__crate_name_valid(name, len))
         return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "invalid crate name \"%.100s\"", name);
     remote *r = csec__index_remote(ix);
     if (!r)

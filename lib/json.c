@@ -1,6 +1,8 @@
 /* json.c - JSON output exactly as serde_json writes it (see json.h). */
 #include "json.h"
 
+#include "text.h"
+
 #include <assert.h>
 #include <inttypes.h>
 #include <math.h>
@@ -10,54 +12,12 @@
 
 /* ---- strings --------------------------------------------------------- */
 
-/* Length of the UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates,
- * nothing above U+10FFFF).  On an invalid sequence *ok is false and the
- * result is the length of its longest valid prefix (at least 1), which is
- * what Rust's from_utf8_lossy replaces by one U+FFFD. */
-static size_t utf8_seq(const unsigned char *s, size_t len, bool *ok)
-{
-    unsigned c = s[0];
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t need;
-    *ok = false;
-    if (c < 0x80) {
-        *ok = true;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1;
-    else if (c == 0xE0)
-        need = 2, lo = 0xA0;
-    else if (c == 0xED)
-        need = 2, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF)
-        need = 2;
-    else if (c == 0xF0)
-        need = 3, lo = 0x90;
-    else if (c == 0xF4)
-        need = 3, hi = 0x8F;
-    else if (c >= 0xF1 && c <= 0xF3)
-        need = 3;
-    else
-        return 1;
-    for (size_t i = 1; i <= need; i++) {
-        if (i >= len)
-            return i;
-        unsigned b = s[i];
-        if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF))
-            return i;
-    }
-    *ok = true;
-    return need + 1;
-}
-
 /* serde_json escapes exactly the quote, the backslash and C0 controls; DEL,
  * '/' and every non-ASCII character are written raw.  Rust strings are always
  * valid UTF-8, so invalid input (only possible from C callers) is replaced by
  * U+FFFD, keeping the output valid JSON. */
 void csec__json_escape(csec_buf *out, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
@@ -71,13 +31,13 @@ void csec__json_escape(csec_buf *out, const char *s, size_t len)
         }
         unsigned c = p[i];
         if (c >= 0x80) {
-            bool ok;
-            size_t n = utf8_seq(p + i, len - i, &ok);
-            if (ok)
+            uint32_t cp;
+            size_t bad, n = csec__utf8_decode(p + i, len - i, &cp, &bad);
+            if (n)
                 csec_buf_put(out, p + i, n);
             else
                 csec_buf_put(out, "\xEF\xBF\xBD", 3);
-            i += n;
+            i += n ? n : bad;
             continue;
         }
         char esc[6] = {'\\', 0, 0, 0, 0, 0};
@@ -94,8 +54,7 @@ void csec__json_escape(csec_buf *out, const char *s, size_t len)
             esc[1] = 'u';
             esc[2] = '0';
             esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
+            csec__hex_encode(esc + 4, &p[i], 1);
             n = 6;
         }
         csec_buf_put(out, esc, n);

@@ -1,6 +1,8 @@
 /* jsonparse.c - strict JSON pull reader and tree builder (see jsonparse.h). */
 #include "jsonparse.h"
 
+#include "text.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,82 +99,19 @@ static csec__json_tok pop(csec__json_reader *r, csec__json_tok tok)
     return tok;
 }
 
-/* Length of the valid UTF-8 sequence (2-4 bytes) starting at a byte >= 0x80,
- * or 0.  Same rules as csec__utf8_check: no overlongs, surrogates or values
- * past U+10FFFF. */
-static inline size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t avail = (size_t)(end - p);
-    if (c >= 0xC2 && c <= 0xDF)
-        return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && p[1] < 0xA0) /* overlong */
-            return 0;
-        if (c == 0xED && p[1] >= 0xA0) /* surrogate */
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-            (p[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && p[1] < 0x90) /* overlong */
-            return 0;
-        if (c == 0xF4 && p[1] >= 0x90) /* past U+10FFFF */
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
 static int hex4(const unsigned char *p, const unsigned char *end, unsigned *out)
 {
     if (end - p < 4)
         return -1;
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        unsigned c = p[i], x;
-        if (c >= '0' && c <= '9')
-            x = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            x = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            x = c - 'A' + 10;
-        else
+        int x = csec__hexval(p[i]);
+        if (x < 0)
             return -1;
-        v = v << 4 | x;
+        v = v << 4 | (unsigned)x;
     }
     *out = v;
     return 0;
-}
-
-static void put_utf8(csec_buf *b, unsigned cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | cp >> 6);
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12);
-        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18);
-        u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    csec_buf_put(b, u, n);
 }
 
 /* Decodes one escape sequence at p (the backslash) into the scratch buffer;
@@ -210,10 +149,10 @@ static const unsigned char *read_escape(csec__json_reader *r, const unsigned cha
                 fail_at(r, (const char *)p, "lone high surrogate in \\u escape");
                 return NULL;
             }
-            put_utf8(&r->scratch, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+            csec__utf8_put(&r->scratch, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
             return p + 12;
         }
-        put_utf8(&r->scratch, cp);
+        csec__utf8_put(&r->scratch, cp);
         return p + 6;
     }
     default:
@@ -257,7 +196,8 @@ static int read_string(csec__json_reader *r)
             fail_at(r, (const char *)p, "control character in string");
             return -1;
         }
-        size_t n = utf8_seq(p, end);
+        uint32_t cp;
+        size_t n = csec__utf8_decode(p, (size_t)(end - p), &cp, NULL);
         if (!n) {
             fail_at(r, (const char *)p, "invalid UTF-8 in string");
             return -1;

@@ -6,6 +6,7 @@
 #include "advisory.h"
 
 #include "db.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -329,14 +330,14 @@ static void lint_mentions(lint_ctx *c)
  * forge a link wherever the text is printed. */
 static long control_at(const char *s, size_t n, size_t *width)
 {
-    unsigned char ch = (unsigned char)s[0];
-    *width = 1;
-    if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f)
-        return ch;
-    if (ch == 0xC2 && n > 1 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f) {
-        *width = 2;
-        return (unsigned char)s[1];
+    uint32_t cp;
+    *width = csec__utf8_decode((const unsigned char *)s, n, &cp, NULL);
+    if (*width == 0) {
+        *width = 1; /* not UTF-8: the parser reports that */
+        return -1;
     }
+    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7f && cp <= 0x9f))
+        return (long)cp;
     return -1;
 }
 

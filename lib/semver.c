@@ -6,6 +6,7 @@
  * messages are our own: each names the part of the version that is wrong and
  * the 1-based byte column where the problem was found (diag col; line is 1). */
 #include "semver.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,21 +54,19 @@ static bool at(const parser *p, char c)
 static const char *describe(char out[DESC_MAX], const parser *p, size_t i)
 {
     unsigned char c = (unsigned char)p->s[i];
-    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
+    uint32_t cp;
+    size_t n = csec__utf8_decode((const unsigned char *)p->s + i, p->len - i, &cp, NULL);
     if (c == ' ')
         return "space";
     if (c == '\t')
         return "tab";
     if (c > 0x20 && c < 0x7f) {
         snprintf(out, DESC_MAX, "character `%c`", c);
-    } else if (n > 1 && p->len - i >= n && csec__utf8_check(p->s + i, n) == n) {
-        unsigned cp = c & (0x7Fu >> n);
-        for (size_t k = 1; k < n; k++)
-            cp = (cp << 6) | ((unsigned char)p->s[i + k] & 0x3Fu);
+    } else if (n > 1) {
         if (cp >= 0xA0) /* not a control character: shown as itself */
-            snprintf(out, DESC_MAX, "character `%.*s` (U+%04X)", (int)n, p->s + i, cp);
+            snprintf(out, DESC_MAX, "character `%.*s` (U+%04X)", (int)n, p->s + i, (unsigned)cp);
         else
-            snprintf(out, DESC_MAX, "character U+%04X", cp);
+            snprintf(out, DESC_MAX, "character U+%04X", (unsigned)cp);
     } else {
         snprintf(out, DESC_MAX, "byte 0x%02X", c);
     }

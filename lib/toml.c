@@ -8,9 +8,12 @@
  * iteratively as well (the writer keeps its own stack too).
  *
  * Table lookup is a linear scan up to INDEX_MIN keys (the common case: an
- * advisory has a dozen keys) and an open-addressing hash index above, so a
- * table with 100k keys stays linear overall. */
+ * advisory has a dozen keys) and a map (map.h) above, so a table with 100k
+ * keys stays linear overall. */
 #include "toml.h"
+
+#include "map.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,12 +31,7 @@ enum {
     F_AOT = 1u << 4,      /* array created by [[header]]; static arrays lack this flag */
 };
 
-#define INDEX_MIN 16 /* tables with more keys get a hash index */
-
-struct csec__toml_index {
-    uint32_t mask;     /* capacity - 1; capacity is a power of two */
-    uint32_t slots[];  /* item index + 1, 0 for an empty slot */
-};
+#define INDEX_MIN 16 /* tables with more keys get a map: key -> item index */
 
 /* One part of a (dotted) key; its bytes are in the source (bare keys and
  * quoted keys without escapes would do, but only bare ones are used) or in
@@ -309,29 +307,17 @@ static csec_toml_value *new_node(parser *p, csec_toml_type t, uint32_t line, uin
     return v;
 }
 
-static uint32_t hash_key(const char *k, size_t n)
+static void index_add(csec_map *ix, const csec_toml_kv *kv, size_t i)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * 16777619u;
-    return h;
+    csec__map_put(ix, kv->key, kv->key_len, NULL)->val.idx = i;
 }
 
 static void index_build(csec_arena *a, csec_toml_value *t)
 {
-    size_t cap = 64;
-    while (cap < t->u.table.count * 4)
-        cap *= 2;
-    struct csec__toml_index *ix =
-        csec__arena_alloc(a, sizeof *ix + csec__mul(cap, sizeof ix->slots[0]));
-    ix->mask = (uint32_t)(cap - 1);
-    for (size_t i = 0; i < t->u.table.count; i++) {
-        const csec_toml_kv *kv = &t->u.table.items[i];
-        uint32_t h = hash_key(kv->key, kv->key_len) & ix->mask;
-        while (ix->slots[h])
-            h = (h + 1) & ix->mask;
-        ix->slots[h] = (uint32_t)(i + 1);
-    }
+    csec_map *ix = csec__arena_alloc(a, sizeof *ix);
+    csec__map_init(ix, CSEC_MAP_BYTES, a);
+    for (size_t i = 0; i < t->u.table.count; i++)
+        index_add(ix, &t->u.table.items[i], i);
     t->u.table.index = ix;
 }
 
@@ -339,15 +325,9 @@ static void index_build(csec_arena *a, csec_toml_value *t)
 static long table_find(const csec_toml_value *t, const char *k, size_t n)
 {
     const csec_toml_kv *items = t->u.table.items;
-    const struct csec__toml_index *ix = t->u.table.index;
-    if (ix) {
-        uint32_t h = hash_key(k, n) & ix->mask;
-        for (; ix->slots[h]; h = (h + 1) & ix->mask) {
-            const csec_toml_kv *kv = &items[ix->slots[h] - 1];
-            if (kv->key_len == n && memcmp(kv->key, k, n) == 0)
-                return (long)ix->slots[h] - 1;
-        }
-        return -1;
+    if (t->u.table.index) {
+        const csec_map_entry *e = csec__map_find(t->u.table.index, k, n);
+        return e ? (long)e->val.idx : -1;
     }
     /* Many keys share a length (id/url, date/cvss, package/aliases/related):
      * the first byte settles most of those without a memcmp call. */
@@ -385,15 +365,10 @@ static size_t table_add(parser *p, csec_toml_value *t, const key_part *k, csec_t
     kv->line = k->line;
     kv->col = k->col;
     kv->value = v;
-    struct csec__toml_index *ix = t->u.table.index;
-    if (ix && (size_t)ix->mask + 1 >= t->u.table.count * 2) {
-        uint32_t h = hash_key(kv->key, kv->key_len) & ix->mask;
-        while (ix->slots[h])
-            h = (h + 1) & ix->mask;
-        ix->slots[h] = (uint32_t)(i + 1);
-    } else if (t->u.table.count > INDEX_MIN) {
-        index_build(p->arena, t); /* first time, or the index is half full */
-    }
+    if (t->u.table.index)
+        index_add(t->u.table.index, kv, i);
+    else if (t->u.table.count > INDEX_MIN)
+        index_build(p->arena, t);
     return i;
 }
 
@@ -444,43 +419,6 @@ static const char *a_type(const csec_toml_value *v)
 
 /* ---- strings ---- */
 
-static void put_utf8(csec_buf *b, uint32_t cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    csec_buf_put(b, u, n);
-}
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Skips a newline inside a multi-line string at s[*i], counting lines.
  * Returns 1 if one was skipped, 0 if none, <0 on a lone CR. */
 static int ml_newline(parser *p, size_t *i)
@@ -523,7 +461,7 @@ static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
         size_t n = e == 'u' ? 4 : 8;
         uint32_t cp = 0;
         for (size_t k = 1; k <= n; k++) {
-            int h = i + k < p->len ? hexval((unsigned char)s[i + k]) : -1;
+            int h = i + k < p->len ? csec__hexval((unsigned char)s[i + k]) : -1;
             if (h < 0)
                 return err_at(p, *pi, "invalid escape `\\%c`: expected %zu hex digits", e, n);
             cp = (cp << 4) | (uint32_t)h;
@@ -531,7 +469,7 @@ static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             return err_at(p, *pi, "escape `\\%c%.*s` is not a Unicode scalar value", e, (int)n,
                           s + i + 1);
-        put_utf8(dst, cp);
+        csec__utf8_put(dst, cp);
         i += n;
         break;
     }
@@ -785,7 +723,7 @@ static long digits_us(const char *t, size_t n, size_t *i, unsigned base, uint64_
     long count = 0;
     size_t j = *i;
     for (;;) {
-        int dv = j < n ? hexval((unsigned char)t[j]) : -1;
+        int dv = j < n ? csec__hexval((unsigned char)t[j]) : -1;
         if (dv < 0 || (unsigned)dv >= base)
             break;
         if (acc) {
@@ -797,7 +735,7 @@ static long digits_us(const char *t, size_t n, size_t *i, unsigned base, uint64_
         count++;
         j++;
         if (j < n && t[j] == '_') {
-            int nv = j + 1 < n ? hexval((unsigned char)t[j + 1]) : -1;
+            int nv = j + 1 < n ? csec__hexval((unsigned char)t[j + 1]) : -1;
             if (nv < 0 || (unsigned)nv >= base)
                 return -1;
             j++;
@@ -1227,6 +1165,10 @@ int csec__toml_parse_valid(csec_toml_value **out, csec_arena *arena, const char 
     p.capkeys = KEYS_INLINE;
     p.stack = p.stack_inline;
     p.capstack = STACK_INLINE;
+    /* A byte order mark may open the document (toml-test valid/utf8-bom-*,
+     * as the toml crate reads it); columns still count its bytes. */
+    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        p.pos = 3;
     *out = NULL;
     csec_toml_value *root = new_node(&p, CSEC_TOML_TABLE, 1, 1);
     root->flags = F_DEFINED;
@@ -1326,23 +1268,26 @@ static void write_key(csec_buf *out, const char *k, size_t n)
         write_string(out, k, n);
 }
 
-static void write_float(csec_buf *out, double x)
+/* The shortest of %.15g, %.16g and %.17g that reads back as x; "nan", "inf",
+ * "-inf".  Returns its length. */
+static size_t format_float(char tmp[40], double x)
 {
-    if (isnan(x)) {
-        csec_buf_puts(out, "nan");
-        return;
-    }
-    if (isinf(x)) {
-        csec_buf_puts(out, x < 0 ? "-inf" : "inf");
-        return;
-    }
-    char tmp[40];
+    if (isnan(x))
+        return (size_t)snprintf(tmp, 40, "nan");
+    if (isinf(x))
+        return (size_t)snprintf(tmp, 40, "%s", x < 0 ? "-inf" : "inf");
     for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+        snprintf(tmp, 40, "%.*g", prec, x);
         if (strtod(tmp, NULL) == x)
             break;
     }
-    csec_buf_puts(out, tmp);
+    return strlen(tmp);
+}
+
+static void write_float(csec_buf *out, double x)
+{
+    char tmp[40];
+    csec_buf_put(out, tmp, format_float(tmp, x));
     if (!strpbrk(tmp, ".eEn")) /* keep it a float: "1" -> "1.0" */
         csec_buf_puts(out, ".0");
 }
@@ -1363,21 +1308,61 @@ static void write_scalar(csec_buf *out, const csec_toml_value *v)
     }
 }
 
+/* A scalar as toml-test's tagged JSON: {"type": "integer", "value": "42"}. */
+static void write_tagged(csec_buf *out, const csec_toml_value *v)
+{
+    static const char *const tags[] = {
+        [CSEC_TOML_STRING] = "string",         [CSEC_TOML_INTEGER] = "integer",
+        [CSEC_TOML_FLOAT] = "float",           [CSEC_TOML_BOOL] = "bool",
+        [CSEC_TOML_DATETIME] = "datetime",     [CSEC_TOML_DATETIME_LOCAL] = "datetime-local",
+        [CSEC_TOML_DATE_LOCAL] = "date-local", [CSEC_TOML_TIME_LOCAL] = "time-local",
+    };
+    char num[40];
+    const char *text = num;
+    size_t len;
+    switch (v->type) {
+    case CSEC_TOML_STRING:
+        text = v->u.str.ptr;
+        len = v->u.str.len;
+        break;
+    case CSEC_TOML_INTEGER:
+        len = (size_t)snprintf(num, sizeof num, "%lld", (long long)v->u.integer);
+        break;
+    case CSEC_TOML_FLOAT:
+        len = format_float(num, v->u.flt);
+        break;
+    case CSEC_TOML_BOOL:
+        text = v->u.boolean ? "true" : "false";
+        len = strlen(text);
+        break;
+    default:
+        text = v->u.datetime.text;
+        len = v->u.datetime.len;
+        break;
+    }
+    csec_buf_printf(out, "{\"type\": \"%s\", \"value\": ", tags[v->type]);
+    csec_json_string(out, text, len);
+    csec_buf_putc(out, '}');
+}
+
 typedef struct wframe {
     const csec_toml_value *v;
     size_t i;
 } wframe;
 
-void csec__toml_write(csec_buf *out, const csec_toml_value *v)
+/* The tree walk of both notations, iterative: trees can be deeper than
+ * CSEC_TOML_MAX_DEPTH (headers and dotted keys nest tables too). */
+static void write_tree(csec_buf *out, const csec_toml_value *v, bool json)
 {
     if (!v)
         return;
     if (v->type != CSEC_TOML_TABLE && v->type != CSEC_TOML_ARRAY) {
-        write_scalar(out, v);
+        if (json)
+            write_tagged(out, v);
+        else
+            write_scalar(out, v);
         return;
     }
-    /* Trees can be deeper than CSEC_TOML_MAX_DEPTH (headers and dotted keys
-     * nest tables too), so the writer keeps its own stack. */
     size_t depth = 0, cap = 16;
     wframe *st = csec__xmalloc(cap * sizeof *st);
     st[depth++] = (wframe){v, 0};
@@ -1396,14 +1381,21 @@ void csec__toml_write(csec_buf *out, const csec_toml_value *v)
             child = f->v->u.array.items[f->i++];
         } else {
             if (f->i == f->v->u.table.count) {
-                csec_buf_puts(out, f->i ? " }" : "}");
+                csec_buf_puts(out, f->i && !json ? " }" : "}");
                 depth--;
                 continue;
             }
             const csec_toml_kv *kv = &f->v->u.table.items[f->i++];
-            csec_buf_puts(out, f->i > 1 ? ", " : " ");
-            write_key(out, kv->key, kv->key_len);
-            csec_buf_puts(out, " = ");
+            if (json) {
+                if (f->i > 1)
+                    csec_buf_puts(out, ", ");
+                csec_json_string(out, kv->key, kv->key_len);
+                csec_buf_puts(out, ": ");
+            } else {
+                csec_buf_puts(out, f->i > 1 ? ", " : " ");
+                write_key(out, kv->key, kv->key_len);
+                csec_buf_puts(out, " = ");
+            }
             child = kv->value;
         }
         if (!child)
@@ -1415,9 +1407,21 @@ void csec__toml_write(csec_buf *out, const csec_toml_value *v)
             }
             st[depth++] = (wframe){child, 0};
             csec_buf_putc(out, child->type == CSEC_TOML_TABLE ? '{' : '[');
+        } else if (json) {
+            write_tagged(out, child);
         } else {
             write_scalar(out, child);
         }
     }
     free(st);
+}
+
+void csec__toml_write(csec_buf *out, const csec_toml_value *v)
+{
+    write_tree(out, v, false);
+}
+
+void csec__toml_write_tagged_json(csec_buf *out, const csec_toml_value *v)
+{
+    write_tree(out, v, true);
 }

@@ -54,7 +54,7 @@ struct csec_toml_value {
         struct {
             csec_toml_kv *items;
             size_t count, cap;
-            struct csec__toml_index *index; /* private hash index of large tables (toml.c) */
+            struct csec_map *index; /* of large tables: key -> item (toml.c) */
         } table;
         struct {
             csec_toml_value **items;
@@ -87,5 +87,8 @@ const char *csec__toml_type_name(csec_toml_type t);
 /* Appends the value rendered as TOML (strings quoted and escaped, arrays as
  * [a, b], inline tables as { k = v }): the linter quotes values this way. */
 void csec__toml_write(csec_buf *out, const csec_toml_value *v);
+/* Appends the value as toml-test's tagged JSON (tables are objects, arrays
+ * arrays, every scalar {"type": "...", "value": "..."}): tools/toml-decode. */
+void csec__toml_write_tagged_json(csec_buf *out, const csec_toml_value *v);
 
 #endif

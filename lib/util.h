@@ -3,6 +3,7 @@
 #define CSEC_UTIL_H
 
 #include "cratesec.h"
+#include "text.h" /* hex digits and UTF-8 (csec__utf8_check...) */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,16 +94,6 @@ void csec__dir_close(csec__dir *d);
 
 /* Position (1-based line and byte column) of offset `off` in `s`. */
 void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col);
-
-/* UTF-8 validation: returns the offset of the first invalid byte, or len. */
-size_t csec__utf8_check(const char *s, size_t len);
-
-/* Appends `len` bytes of text for a terminal: the control characters a
- * terminal acts on (C0 but tab and line feed, DEL, C1) are written as
- * visible escapes ("\x1b", "\u{9b}"), so that text from an advisory, a
- * lockfile or a file name can never move the cursor, clear the screen,
- * retitle the window or forge a link.  Everything else is copied. */
-void csec__buf_put_printable(csec_buf *out, const char *s, size_t len);
 
 /* 64-bit FNV-1a: start from CSEC_FNV_INIT and feed bytes; for hash tables,
  * cache keys and fingerprints (not for anything an attacker must not

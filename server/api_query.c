@@ -54,16 +54,13 @@ static int fail(csec_buf *err, const char *msg)
 static uint32_t token_check(const srv_site *s, const char *name, const char *version,
                             size_t offset)
 {
-    uint32_t h = 2166136261u; /* FNV-1a, 32 bits */
+    uint64_t h = CSEC_FNV_INIT;
     char off[32];
     snprintf(off, sizeof off, "%zu", offset);
     const char *parts[] = {s->etag_base, name, version ? version : "", off};
-    for (size_t i = 0; i < 4; i++) {
-        for (const char *p = parts[i]; *p; p++)
-            h = (h ^ (unsigned char)*p) * 16777619u;
-        h = (h ^ 0xffu) * 16777619u; /* separator */
-    }
-    return h;
+    for (size_t i = 0; i < 4; i++)
+        h = csec__fnv1a(csec__fnv1a_str(h, parts[i]), "\xff", 1); /* 0xff: a separator */
+    return (uint32_t)h;
 }
 
 static void write_token(csec_buf *out, const srv_site *s, const query *q, size_t offset)

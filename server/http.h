@@ -5,7 +5,7 @@
  * line per request, passes SIGHUP on as a reload request, and on a stop
  * signal stops accepting, lets in-flight requests finish (up to a deadline)
  * and returns.  MHD runs in epoll mode with a thread pool, the mode measured
- * in docs/http-trial.md; handlers therefore run concurrently on read-only
+ * in ../shared/docs/http-trial.md; handlers therefore run concurrently on read-only
  * sites.
  */
 #ifndef CSEC_SERVER_HTTP_H

@@ -25,6 +25,7 @@
 #include "html.h"
 
 #include "index.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,53 +40,13 @@
 
 /* ---- XML text ---- */
 
-/* Decodes one UTF-8 sequence at s[0..n); returns its length and the code
- * point in *cp, or 0 when it is malformed (overlong, surrogate, > U+10FFFF,
- * truncated). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        v = c & 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        v = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
-
 void xml_escn(csec_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t start = 0, i = 0;
     while (i < n) {
         uint32_t cp = 0;
-        size_t len = utf8_next(p + i, n - i, &cp);
+        size_t len = csec__utf8_decode(p + i, n - i, &cp, NULL);
         const char *rep = NULL;
         if (len == 0) {
             rep = "\xEF\xBF\xBD";
@@ -122,22 +83,13 @@ static void xml_esc(csec_buf *b, const char *s)
 
 /* ---- times ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int64_t date_noon(csec_date d)
 {
     if (d.year <= 0 || d.year > 9999 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31)
         return 0;
-    return days_from_civil(d.year, d.month, d.day) * 86400 + 12 * 3600;
+    struct tm tm = {
+        .tm_year = d.year - 1900, .tm_mon = d.month - 1, .tm_mday = d.day, .tm_hour = 12};
+    return (int64_t)timegm(&tm);
 }
 
 static int64_t adv_published(const csec_advisory *a)

@@ -2,6 +2,7 @@
  * category and keyword indexes, and search. */
 #include "html.h"
 
+#include "crate_name.h"
 #include "index.h"
 
 #include <stdlib.h>
@@ -138,14 +139,10 @@ static bool name_contains(const char *hay, const char *needle)
     size_t nl = strlen(needle);
     for (; *hay; hay++) {
         size_t i = 0;
-        for (; i < nl && hay[i]; i++) {
-            char x = hay[i] == '-' ? '_' : (char)(hay[i] | (hay[i] >= 'A' && hay[i] <= 'Z' ? 32 : 0));
-            char y = needle[i] == '-' ? '_'
-                                      : (char)(needle[i] |
-                                               (needle[i] >= 'A' && needle[i] <= 'Z' ? 32 : 0));
-            if (x != y)
+        for (; i < nl && hay[i]; i++)
+            if (csec__crate_name_fold((unsigned char)hay[i]) !=
+                csec__crate_name_fold((unsigned char)needle[i]))
                 break;
-        }
         if (i == nl)
             return true;
     }
@@ -236,7 +233,8 @@ void page_search(const srv_req *r, srv_resp *resp)
     }
     for (size_t i = 0; i < s->npackages && found < SEARCH_MAX; i++) {
         const char *p = s->packages[i];
-        if ((exact && srv_same_crate(p, exact)) || !name_contains(p, q))
+        if ((exact && csec__crate_name_eq(p, strlen(p), exact, strlen(exact))) ||
+            !name_contains(p, q))
             continue;
         csec_buf_puts(b, "<li><a href=\"/crates/");
         html_url_part(b, p);
@@ -249,8 +247,8 @@ void page_search(const srv_req *r, srv_resp *resp)
         size_t n = csec__index_crate_count(s->index);
         for (size_t i = 0; i < n && found < SEARCH_MAX; i++) {
             const char *p = csec__index_crate_at(s->index, i)->name;
-            if ((exact && srv_same_crate(p, exact)) || !name_contains(p, q) ||
-                srv_site_package(s, p))
+            if ((exact && csec__crate_name_eq(p, strlen(p), exact, strlen(exact))) ||
+                !name_contains(p, q) || srv_site_package(s, p))
                 continue;
             csec_buf_puts(b, "<li><a href=\"/crates/");
             html_url_part(b, p);

@@ -22,7 +22,9 @@
 
 #include "util.h"
 
+#include "crate_name.h"
 #include "index.h"
+#include "map.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -30,17 +32,14 @@
 #include <string.h>
 #include <time.h>
 
-#define BUCKETS 4096
-#define MAX_NAME 64
 #define MAX_MISSING 100000
 /* After a failed fetch (network, HTTP 5xx), retry no sooner than this. */
 #define RETRY_MS 10000
 
 typedef struct entry {
-    struct entry *next;
     const csec_index_crate *crate; /* NULL: the registry has no such crate */
     long long checked_ms;          /* when the registry last answered for it */
-    char key[];                    /* normalised name */
+    char name[];                   /* as first asked for: the table's key */
 } entry;
 
 struct srv_sparse {
@@ -48,7 +47,7 @@ struct srv_sparse {
     long long max_age_ms;
     pthread_mutex_t fetch_mu; /* exclusive use of idx */
     pthread_mutex_t table_mu; /* the table below */
-    entry *buckets[BUCKETS];
+    csec_map table;           /* crate name (crates.io's equivalence) -> entry */
     size_t missing;
 };
 
@@ -59,53 +58,24 @@ static long long mono_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* crates.io's equivalence: ASCII case-insensitive, '-' same as '_'.  Returns
- * false for a name no registry can have (then nothing is fetched). */
-static bool normalise(char *out, const char *name)
+static entry *find(srv_sparse *sp, const char *name)
 {
-    size_t n = strlen(name);
-    if (n == 0 || n > MAX_NAME)
-        return false;
-    for (size_t i = 0; i <= n; i++) {
-        char c = name[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        else if (c == '_')
-            c = '-';
-        else if (c && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return false;
-        out[i] = c;
-    }
-    return true;
-}
-
-static size_t bucket_of(const char *key)
-{
-    return (size_t)(csec__fnv1a_str(CSEC_FNV_INIT, key) % BUCKETS);
-}
-
-static entry *find(srv_sparse *sp, const char *key)
-{
-    for (entry *e = sp->buckets[bucket_of(key)]; e; e = e->next)
-        if (strcmp(e->key, key) == 0)
-            return e;
-    return NULL;
+    csec_map_entry *e = csec__map_find(&sp->table, name, strlen(name));
+    return e ? e->val.ptr : NULL;
 }
 
 /* Records what the registry said; called with fetch_mu held. */
-static void record(srv_sparse *sp, const char *key, const csec_index_crate *c, long long when)
+static void record(srv_sparse *sp, const char *name, const csec_index_crate *c, long long when)
 {
     pthread_mutex_lock(&sp->table_mu);
-    entry *e = find(sp, key);
+    entry *e = find(sp, name);
     if (!e) {
         if (!c && sp->missing >= MAX_MISSING)
             goto done;
-        size_t kl = strlen(key);
-        e = csec__xcalloc(1, sizeof *e + kl + 1);
-        memcpy(e->key, key, kl + 1);
-        size_t b = bucket_of(key);
-        e->next = sp->buckets[b];
-        sp->buckets[b] = e;
+        size_t len = strlen(name);
+        e = csec__xcalloc(1, sizeof *e + len + 1);
+        memcpy(e->name, name, len + 1);
+        csec__map_put(&sp->table, e->name, len, NULL)->val.ptr = e;
         if (!c)
             sp->missing++;
     } else if (e->crate && !c) {
@@ -126,6 +96,7 @@ srv_sparse *srv_sparse_new(csec_index *idx, unsigned max_age_s)
     sp->max_age_ms = (long long)max_age_s * 1000;
     pthread_mutex_init(&sp->fetch_mu, NULL);
     pthread_mutex_init(&sp->table_mu, NULL);
+    csec__map_init(&sp->table, CSEC_MAP_CRATE_NAMES, NULL);
     return sp;
 }
 
@@ -133,14 +104,9 @@ void srv_sparse_free(srv_sparse *sp)
 {
     if (!sp)
         return;
-    for (size_t i = 0; i < BUCKETS; i++) {
-        entry *e = sp->buckets[i];
-        while (e) {
-            entry *next = e->next;
-            free(e);
-            e = next;
-        }
-    }
+    for (size_t i = 0; i < sp->table.count; i++)
+        free(sp->table.entries[i].val.ptr);
+    csec__map_free(&sp->table);
     pthread_mutex_destroy(&sp->fetch_mu);
     pthread_mutex_destroy(&sp->table_mu);
     csec__index_free(sp->idx);
@@ -156,11 +122,10 @@ void srv_sparse_stats(srv_sparse *sp, csec_index_stats *out)
 
 static const csec_index_crate *sparse_crate(srv_sparse *sp, const char *name)
 {
-    char key[MAX_NAME + 1];
-    if (!normalise(key, name))
-        return NULL;
+    if (!csec__crate_name_valid(name, strlen(name)))
+        return NULL; /* no registry can have it: nothing is fetched */
     pthread_mutex_lock(&sp->table_mu);
-    entry *e = find(sp, key);
+    entry *e = find(sp, name);
     bool known = e != NULL;
     const csec_index_crate *c = e ? e->crate : NULL;
     long long checked = e ? e->checked_ms : 0;
@@ -176,7 +141,7 @@ static const csec_index_crate *sparse_crate(srv_sparse *sp, const char *name)
         return c;
     /* Another request may have done the work while this one waited. */
     pthread_mutex_lock(&sp->table_mu);
-    e = find(sp, key);
+    e = find(sp, name);
     if (e && mono_ms() - e->checked_ms < sp->max_age_ms) {
         c = e->crate;
         pthread_mutex_unlock(&sp->table_mu);
@@ -191,7 +156,7 @@ static const csec_index_crate *sparse_crate(srv_sparse *sp, const char *name)
                : csec__index_fetch(&got, sp->idx, name, &d);
     now = mono_ms();
     if (rc == 0 || rc == CSEC_ENOTFOUND || rc == CSEC_EINVAL) {
-        record(sp, key, rc == 0 ? got : NULL, now);
+        record(sp, name, rc == 0 ? got : NULL, now);
         c = rc == 0 ? got : NULL;
     } else {
         /* The registry could not be asked: keep what there is (possibly
@@ -199,7 +164,7 @@ static const csec_index_crate *sparse_crate(srv_sparse *sp, const char *name)
         char line[512];
         fprintf(stderr, "cratesec serve: registry index: %s\n",
                 csec_diag_format(line, sizeof line, &d));
-        record(sp, key, c, now - sp->max_age_ms + RETRY_MS);
+        record(sp, name, c, now - sp->max_age_ms + RETRY_MS);
     }
     pthread_mutex_unlock(&sp->fetch_mu);
     return c;

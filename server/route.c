@@ -55,17 +55,6 @@ static const route api_routes[] = {
     {"/openapi.json", api_openapi},
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 long srv_decode(char *out, const char *in, size_t len)
 {
     size_t o = 0;
@@ -74,7 +63,8 @@ long srv_decode(char *out, const char *in, size_t len)
         if (c == '%') {
             if (len - i < 3)
                 return -1;
-            int h = hexval(in[i + 1]), l = hexval(in[i + 2]);
+            int h = csec__hexval((unsigned char)in[i + 1]),
+                l = csec__hexval((unsigned char)in[i + 2]);
             if (h < 0 || l < 0)
                 return -1;
             c = (char)(h * 16 + l);

@@ -5,6 +5,7 @@
 
 #include "api.h"
 
+#include "crate_name.h"
 #include "markdown.h"
 #include "util.h"
 
@@ -172,17 +173,6 @@ const srv_adv *srv_site_adv(const srv_site *s, const csec_advisory *a)
     return NULL;
 }
 
-bool srv_same_crate(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a == '-' ? '_' : (*a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a);
-        char y = *b == '-' ? '_' : (*b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b);
-        if (x != y)
-            return false;
-    }
-    return *a == *b;
-}
-
 const char *srv_site_package(const srv_site *s, const char *name)
 {
     size_t n = 0;
@@ -192,7 +182,7 @@ const char *srv_site_package(const srv_site *s, const char *name)
     /* About a thousand names: a scan costs microseconds and needs no second
      * sorted copy. */
     for (size_t i = 0; i < s->npackages; i++)
-        if (srv_same_crate(s->packages[i], name))
+        if (csec__crate_name_eq(s->packages[i], strlen(s->packages[i]), name, strlen(name)))
             return s->packages[i];
     return NULL;
 }

@@ -84,8 +84,6 @@ const srv_adv *srv_site_adv(const srv_site *s, const csec_advisory *a);
 /* The package name of the crates collection equal to `name` under crates.io's
  * rules (ASCII case-insensitive, '-' same as '_'), or NULL. */
 const char *srv_site_package(const srv_site *s, const char *name);
-/* Whether two crate names are the same crate under crates.io's rules. */
-bool srv_same_crate(const char *a, const char *b);
 
 /* ---- a loaded registry index, shared by the sites that use it (live.c) ---- */
 

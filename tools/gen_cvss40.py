@@ -3,7 +3,7 @@
 
 Regenerate with (from the top of the source tree):
 
-    python3 tools/gen_cvss40.py docs/cvss40-tables.json > lib/cvss40_tables.h
+    python3 tools/gen_cvss40.py ../shared/docs/cvss40-tables.json > lib/cvss40_tables.h
 
 The input is the JSON file that ships beside the spec (LOOKUP_TABLE,
 MAX_COMPOSED, MAX_SEVERITY, METRIC_LEVELS, as published with FIRST's
@@ -73,7 +73,7 @@ def c_strings(items):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "docs/cvss40-tables.json"
+    path = sys.argv[1] if len(sys.argv) > 1 else "../shared/docs/cvss40-tables.json"
     with open(path, "rb") as f:
         raw = f.read()
     data = json.loads(raw.decode("utf-8"))
@@ -90,7 +90,7 @@ def main():
     w(" *")
     w(" * Made by tools/gen_cvss40.py from cvss40-tables.json")
     w(" * (sha256 %s);" % hashlib.sha256(raw).hexdigest())
-    w(" * regenerate: python3 tools/gen_cvss40.py docs/cvss40-tables.json > lib/cvss40_tables.h")
+    w(" * regenerate: python3 tools/gen_cvss40.py ../shared/docs/cvss40-tables.json > lib/cvss40_tables.h")
     w(" * Included only by lib/cvss.c. */")
     w("#ifndef CSEC_CVSS40_TABLES_H")
     w("#define CSEC_CVSS40_TABLES_H")

@@ -58,6 +58,46 @@ else
         LD_LIBRARY_PATH="$tmp/prefix/lib" ldd "$tmp/use" | grep -q "$tmp/prefix/lib/libcratesec.so.0" ||
         { echo "FAIL: program not linked to the installed libcratesec.so.0"; fail=1; }
 fi
+# The header's own example (section 1 of cratesec.h), as written there,
+# against the installed shared library and a database where it finds
+# something: it must compile without warnings, print the advisory and stop
+# with status 1 where the database is missing.
+{
+    echo '#include <cratesec.h>'
+    echo '#include <stdio.h>'
+    echo 'int main(void)'
+    echo '{'
+    sed -n '/^ \* 1\. One-shot use/,/^ \* =====/p' include/cratesec.h | sed '1d;$d' | sed 's/^ \*//'
+    echo '    return 0;'
+    echo '}'
+} >"$tmp/example.c"
+mkdir -p "$tmp/example/advisory-db/crates/time"
+cat >"$tmp/example/advisory-db/crates/time/RUSTSEC-2099-0100.md" <<'MD'
+```toml
+[advisory]
+id = "RUSTSEC-2099-0100"
+package = "time"
+date = "2099-01-01"
+
+[versions]
+patched = [">= 0.2.0"]
+```
+
+# Invented advisory for the header's example
+MD
+if ! cc -std=c99 -Wall -Wextra -Werror -o "$tmp/example/run" "$tmp/example.c" \
+        $(pkg-config --cflags --libs cratesec) 2>"$tmp/cc4.log"; then
+    echo "FAIL: the header's example does not compile"; cat "$tmp/cc4.log" "$tmp/example.c"; fail=1
+else
+    out=$(cd "$tmp/example" && LD_LIBRARY_PATH="$tmp/prefix/lib" ./run)
+    [ "$out" = "RUSTSEC-2099-0100" ] && echo "ok: the header's example finds the advisory" ||
+        { echo "FAIL: the header's example printed '$out'"; fail=1; }
+    (cd "$tmp" && LD_LIBRARY_PATH="$tmp/prefix/lib" ./example/run >/dev/null 2>"$tmp/ex.err")
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -q 'advisory-db' "$tmp/ex.err" &&
+        echo "ok: the header's example stops when the database cannot be opened" ||
+        { echo "FAIL: the example without a database: status $rc, $(cat "$tmp/ex.err")"; fail=1; }
+fi
 # The static archive with shared dependencies: `pkg-config --static` would ask
 # for static builds of libcurl's whole dependency tree, which Debian's -dev
 # packages do not all provide.

@@ -35,8 +35,10 @@ here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "valid")
 for name in sorted(os.listdir(here)):
     if not name.endswith(".toml"):
         continue
+    # utf-8-sig: a byte order mark may open a TOML document (as the toml
+    # crate reads it), which tomllib refuses; it carries no data.
     with open(os.path.join(here, name), "rb") as f:
-        doc = tomllib.load(f)
+        doc = tomllib.loads(f.read().decode("utf-8-sig"))
     with open(os.path.join(here, name[:-5] + ".json"), "w", encoding="utf-8") as f:
         json.dump(tag(doc), f, ensure_ascii=False, indent=1)
         f.write("\n")

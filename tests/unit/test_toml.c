@@ -285,3 +285,55 @@ TEST(toml, inline_tables)
     ASSERT(parse_err("p = { a.b = 1 }\n[p.a]\n", NULL, NULL) != NULL);
     csec__arena_free(&a);
 }
+
+/* toml-test valid/utf8-bom-*: a byte order mark may open the document, and
+ * only there. */
+TEST(toml, byte_order_mark)
+{
+    csec_arena a = CSEC_ARENA_INIT;
+    csec_diag d;
+    const csec_toml_value *root = parse(&a, "\xEF\xBB\xBFkey = \"value\"\n[t]\nb = 1\n", &d);
+    ASSERT(root != NULL);
+    ASSERT_STR_EQ(csec__toml_get(root, "key")->u.str.ptr, "value");
+    ASSERT_INT_EQ(at(root, "t.b")->u.integer, 1);
+    ASSERT(parse(&a, "\xEF\xBB\xBF", &d) != NULL); /* a BOM and nothing else */
+    csec__arena_free(&a);
+    uint32_t line = 0, col = 0;
+    ASSERT(parse_err("a = 1\n\xEF\xBB\xBF"
+                     "b = 2\n",
+                     &line, &col) != NULL);
+    ASSERT_INT_EQ(line, 2);
+    ASSERT(parse_err("\xEF\xBB\xBF\xEF\xBB\xBF"
+                     "a = 1\n",
+                     NULL, NULL) != NULL);
+}
+
+/* toml-decode's notation: toml-test's tagged JSON, from the library's writer. */
+TEST(toml, write_tagged_json)
+{
+    csec_arena a = CSEC_ARENA_INIT;
+    csec_diag d;
+    const csec_toml_value *root =
+        parse(&a,
+              "s = \"x\\\"y\"\nf = 1.0\nn = nan\ni = -3\nb = true\nd = 1979-05-27\n"
+              "arr = [1, [2]]\n[t]\n\"k k\" = {}\n",
+              &d);
+    ASSERT(root != NULL);
+    csec_buf b = CSEC_BUF_INIT;
+    csec__toml_write_tagged_json(&b, root);
+    ASSERT_STR_EQ(b.ptr, "{\"s\": {\"type\": \"string\", \"value\": \"x\\\"y\"}, "
+                         "\"f\": {\"type\": \"float\", \"value\": \"1\"}, "
+                         "\"n\": {\"type\": \"float\", \"value\": \"nan\"}, "
+                         "\"i\": {\"type\": \"integer\", \"value\": \"-3\"}, "
+                         "\"b\": {\"type\": \"bool\", \"value\": \"true\"}, "
+                         "\"d\": {\"type\": \"date-local\", \"value\": \"1979-05-27\"}, "
+                         "\"arr\": [{\"type\": \"integer\", \"value\": \"1\"}, "
+                         "[{\"type\": \"integer\", \"value\": \"2\"}]], "
+                         "\"t\": {\"k k\": {}}}");
+    csec_buf_clear(&b);
+    /* The TOML notation of the same tree (the linter quotes values this way). */
+    csec__toml_write(&b, csec__toml_get(root, "t"));
+    ASSERT_STR_EQ(b.ptr, "{ \"k k\" = {} }");
+    csec_buf_free(&b);
+    csec__arena_free(&a);
+}

@@ -67,13 +67,3 @@ TEST(util, diag_format)
     ASSERT_STR_EQ(csec_err_name(CSEC_EPARSE), "CSEC_EPARSE");
     ASSERT_STR_EQ(csec_strerror(CSEC_ENOTFOUND), "not found");
 }
-
-TEST(util, utf8_check)
-{
-    ASSERT_INT_EQ(csec__utf8_check("h\xc3\xa9llo", 6), 6);
-    ASSERT_INT_EQ(csec__utf8_check("a\xc3", 2), 1);         /* truncated */
-    ASSERT_INT_EQ(csec__utf8_check("a\xc0\x80", 3), 1);     /* overlong NUL */
-    ASSERT_INT_EQ(csec__utf8_check("\xed\xa0\x80", 3), 0);  /* surrogate */
-    ASSERT_INT_EQ(csec__utf8_check("\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
-    ASSERT_INT_EQ(csec__utf8_check("\xf0\x9f\x98\x80!", 5), 5);
-}

@@ -1,0 +1,65 @@
+/* map.h - the one hash map of the code base: keys to a pointer or an index.
+ *
+ * Keys are byte strings, addresses, or crate names (crates.io's equivalence,
+ * crate_name.h), chosen once per map.  The map borrows its keys: their bytes
+ * must stay put while the map holds them (they usually live in an arena
+ * already); csec__map_put returns the entry so that the caller can point a new
+ * key at its own stored copy.
+ *
+ * Layout: the entries in insertion order (iteration is deterministic: the
+ * order of the puts), and an open-addressing table of entry numbers with
+ * linear probing.  The table has a power-of-two size and grows (doubles)
+ * before it is more than 3/4 full.  Nothing is ever removed, except all at
+ * once by csec__map_clear.  Memory comes from malloc, or from an arena given
+ * at init (then csec__map_free has nothing to release and growth leaves the
+ * old arrays in the arena: at most as much again).
+ *
+ * Not synchronised: any number of threads may look up in a map nobody
+ * changes; a map being changed needs the caller's lock.  The hash is private
+ * to this module and may change; names and fingerprints that outlive the
+ * process use FNV-1a (util.h). */
+#ifndef CSEC_MAP_H
+#define CSEC_MAP_H
+
+#include "util.h"
+
+/* (A zeroed map has none of these: using it before csec__map_init aborts.) */
+typedef enum csec_map_keys {
+    CSEC_MAP_BYTES = 1,  /* (pointer, length): equal when the bytes are */
+    CSEC_MAP_ADDRESSES,  /* the pointer itself: equal when the address is; lengths ignored */
+    CSEC_MAP_CRATE_NAMES /* (pointer, length): equal by csec__crate_name_eq */
+} csec_map_keys;
+
+typedef struct csec_map_entry {
+    const void *key;
+    size_t len;
+    /* The value: a pointer or an index, as the map's user decides. */
+    union {
+        void *ptr;
+        size_t idx;
+    } val;
+} csec_map_entry;
+
+typedef struct csec_map {
+    csec_map_entry *entries; /* count of them, in insertion order */
+    size_t count, cap;
+    uint64_t *slots; /* hash << 32 | (entry number + 1); 0 is empty */
+    size_t nslots;   /* 0 or a power of two */
+    csec_map_keys keys;
+    csec_arena *arena; /* NULL: malloc */
+} csec_map;
+
+/* An empty map; allocates nothing until the first put. */
+void csec__map_init(csec_map *m, csec_map_keys keys, csec_arena *arena);
+/* The entry of `key`, or NULL. */
+csec_map_entry *csec__map_find(const csec_map *m, const void *key, size_t len);
+/* The entry of `key`, added (value zeroed, key = the given pointer) when the
+ * map did not have it; *added says which (may be NULL).  The pointer is valid
+ * until the next put: keep entry numbers (entry - m->entries) instead. */
+csec_map_entry *csec__map_put(csec_map *m, const void *key, size_t len, bool *added);
+/* Forgets every entry, keeping the memory for reuse. */
+void csec__map_clear(csec_map *m);
+/* Releases the memory (malloc-backed maps) and empties the map. */
+void csec__map_free(csec_map *m);
+
+#endif
