@@ -3,7 +3,8 @@
 # build/sanitize with ASan+UBSan and runs the whole test suite there.
 #
 #   make            library, CLI, tools and manual pages (make man: only those)
-#   make test       unit, spec, golden, CLI, corpus-replay and real-data tests
+#   make test       every test: the fast tier and the integration tier (tests/run.sh)
+#   make test-fast  the fast tier: unit and CLI tests on fixtures, corpus replay (< 2 min)
 #   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       every fuzz target under libFuzzer (FUZZ_SECONDS each, default 600)
 #   make bench      benchmarks with medians and baselines (bench/run.sh)
@@ -66,7 +67,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 $(LIB_OBJ): VISIBILITY := -fvisibility=hidden
 INTERNAL := $(B)/libcratesec-internal.a
 
-.PHONY: all man test check fuzz fuzz-replay bench soak install format lint headertest clean
+.PHONY: all man test test-fast check fuzz fuzz-replay bench soak install format lint headertest clean
 
 all: $(B)/libcratesec.a $(B)/libcratesec.so $(INTERNAL) $(B)/libcratesec-git.so $(B)/cratesec \
      $(B)/cratesec-server $(B)/toml-decode $(B)/cratesec.pc $(B)/man/cratesec.1
@@ -170,7 +171,10 @@ fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%)
 	  $(B)/fuzz/replay-$$t fuzz/corpora/$$t || exit 1; done
 
 test: all $(B)/unit-tests fuzz-replay
-	@bash tests/run.sh $(B)
+	@bash tests/run.sh $(B) all
+
+test-fast: all $(B)/unit-tests fuzz-replay
+	@bash tests/run.sh $(B) fast
 
 check:
 	$(MAKE) B=build/sanitize OPT='-O1 -g -fno-omit-frame-pointer' \

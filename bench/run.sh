@@ -177,3 +177,14 @@ else
     echo "querybatch: the server did not start"; cat "$API_TMP/err"
 fi
 rm -rf "$API_TMP"
+
+# SemVer precedence: csec_version_cmp against glibc's strverscmp on the same
+# text (bench/bench_semver.c; formerly a timed unit test).
+cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Ilib -o "$B/bench-semver" bench/bench_semver.c \
+    "$B/libcratesec-internal.a" -lm -lpthread
+echo "== semver"
+out=$("$B/bench-semver" 11)
+echo "$out"
+echo "$out" | awk '/^version_cmp_ns/ { v = $3 } /^strverscmp_ns/ { s = $3 } END {
+    printf "ratio: csec_version_cmp takes %.2fx strverscmp\n", v / s
+    printf "target: one version comparison under 250 ns: %s\n", (v < 250 ? "OK" : "MISS") }'

@@ -243,14 +243,6 @@ static const char *const kind_names[CSEC_WARNING_KINDS] = {"notice", "unmaintain
 
 /* ---------------------------------------------------------------- JSON */
 
-static void j_strlist(csec__json *j, csec_strlist l)
-{
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < l.count; i++)
-        csec__json_str(j, l.items[i]);
-    csec__json_array_end(j);
-}
-
 static void j_list(csec__json *j, char *const *l, size_t n)
 {
     csec__json_array_begin(j);
@@ -291,21 +283,21 @@ static void j_metadata(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_key(j, "date");
     j_date(j, a->date);
     csec__json_key(j, "aliases");
-    j_strlist(j, a->aliases);
+    csec__json_strlist(j, a->aliases);
     csec__json_key(j, "related");
-    j_strlist(j, a->related);
+    csec__json_strlist(j, a->related);
     csec__json_key(j, "collection");
     csec__json_str(j, a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
     csec__json_key(j, "categories");
-    j_strlist(j, a->categories);
+    csec__json_strlist(j, a->categories);
     csec__json_key(j, "keywords");
-    j_strlist(j, a->keywords);
+    csec__json_strlist(j, a->keywords);
     csec__json_key(j, "cvss");
     csec__json_str(j, a->cvss ? a->cvss->canonical : NULL);
     csec__json_key(j, "informational");
     csec__json_str(j, a->informational_raw);
     csec__json_key(j, "references");
-    j_strlist(j, a->references);
+    csec__json_strlist(j, a->references);
     csec__json_key(j, "source");
     csec__json_str(j, a->source);
     csec__json_key(j, "url");
@@ -343,9 +335,9 @@ static void j_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     }
     csec__json_object_begin(j);
     csec__json_key(j, "arch");
-    j_strlist(j, a->arch);
+    csec__json_strlist(j, a->arch);
     csec__json_key(j, "os");
-    j_strlist(j, a->os);
+    csec__json_strlist(j, a->os);
     csec__json_key(j, "functions");
     csec__json_object_begin(j);
     for (size_t i = 0; i < a->functions_count; i++) {

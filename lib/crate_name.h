@@ -5,7 +5,7 @@
 #ifndef CSEC_CRATE_NAME_H
 #define CSEC_CRATE_NAME_H
 
-#include "cratesec.h"
+#include "text.h"
 
 /* Longest name looked up in a registry: crates.io's limit is 64, other
  * registries may allow more, and index paths stay short. */
@@ -14,9 +14,7 @@
 /* The canonical form of one byte of a name: lower case, '-' as '_'. */
 static inline unsigned char csec__crate_name_fold(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z')
-        return (unsigned char)(c + ('a' - 'A'));
-    return c == '-' ? '_' : c;
+    return c == '-' ? '_' : csec__ascii_lower(c);
 }
 
 /* Whether a[0..alen) and b[0..blen) name the same crate. */

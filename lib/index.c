@@ -180,7 +180,7 @@ size_t csec__index_path_for(char *out, size_t n, const char *name)
     if (len == 0)
         return 0;
     for (size_t i = 0; i < 4 && i < len; i++)
-        low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + ('a' - 'A') : name[i]);
+        low[i] = (char)csec__ascii_lower((unsigned char)name[i]);
     int w;
     if (len == 1)
         w = snprintf(out, n, "1/");
@@ -193,7 +193,7 @@ size_t csec__index_path_for(char *out, size_t n, const char *name)
     if (w < 0 || (size_t)w + len >= n)
         return 0;
     for (size_t i = 0; i <= len; i++)
-        out[w + i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + ('a' - 'A') : name[i]);
+        out[w + i] = (char)csec__ascii_lower((unsigned char)name[i]);
     return (size_t)w + len;
 }
 
@@ -892,7 +892,7 @@ static void dl_prefix(csec_buf *out, const char *name, bool lower)
         b[n++] = name[3];
     }
     for (size_t i = 0; lower && i < n; i++)
-        b[i] = (char)(b[i] >= 'A' && b[i] <= 'Z' ? b[i] + ('a' - 'A') : b[i]);
+        b[i] = (char)csec__ascii_lower((unsigned char)b[i]);
     csec_buf_put(out, b, n);
 }
 
@@ -1099,8 +1099,7 @@ static int crate_name_cmp(const void *a, const void *b)
     const unsigned char *x = (const unsigned char *)(*(crate_rec *const *)a)->pub.name;
     const unsigned char *y = (const unsigned char *)(*(crate_rec *const *)b)->pub.name;
     for (;; x++, y++) {
-        unsigned cx = *x >= 'A' && *x <= 'Z' ? *x + 32u : *x;
-        unsigned cy = *y >= 'A' && *y <= 'Z' ? *y + 32u : *y;
+        unsigned cx = csec__ascii_lower(*x), cy = csec__ascii_lower(*y);
         if (cx != cy || !cx)
             return (int)cx - (int)cy;
     }

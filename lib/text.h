@@ -17,6 +17,12 @@ static inline int csec__hexval(unsigned char c)
     return -1;
 }
 
+/* ASCII lower case of one byte; other bytes unchanged. */
+static inline unsigned char csec__ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 /* Writes the `n` bytes at `in` as 2n lower-case hex digits to `out` (no NUL). */
 void csec__hex_encode(char *out, const void *in, size_t n);
 

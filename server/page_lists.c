@@ -166,7 +166,7 @@ static const csec_advisory *find_id(const csec_db *db, const char *q)
         return a;
     if (strncmp(tmp, "GHSA-", 5) == 0) {
         for (size_t i = 5; i < n; i++)
-            tmp[i] = (char)(tmp[i] >= 'A' && tmp[i] <= 'Z' ? tmp[i] + 32 : tmp[i]);
+            tmp[i] = (char)csec__ascii_lower((unsigned char)tmp[i]);
         return csec_db_find(db, tmp);
     }
     return NULL;

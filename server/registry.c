@@ -104,8 +104,9 @@ void srv_sparse_free(srv_sparse *sp)
 {
     if (!sp)
         return;
-    for (size_t i = 0; i < sp->table.count; i++)
-        free(sp->table.entries[i].val.ptr);
+    for (size_t i = 0; i < sp->table.nslots; i++)
+        if (sp->table.slots[i].key)
+            free(sp->table.slots[i].val.ptr);
     csec__map_free(&sp->table);
     pthread_mutex_destroy(&sp->fetch_mu);
     pthread_mutex_destroy(&sp->table_mu);

@@ -416,18 +416,8 @@ rc=$?
 assert_rc "semver coprocess exits 0 at EOF" 0
 
 # ---------------------------------------------------------------- real database
-REAL=${CRATESEC_TEST_DB:-}
+REAL=$(real_advisory_db "$B")
 if [ -z "$REAL" ]; then
-    DATA=${CRATESEC_TEST_DATA:-../shared/data}
-    if [ -f "$DATA/advisory-db.bundle" ]; then
-        REAL="$B/cli-db"
-        if [ ! -d "$REAL/crates" ]; then
-            rm -rf "$REAL"
-            git clone -q "$DATA/advisory-db.bundle" "$REAL" || REAL=""
-        fi
-    fi
-fi
-if [ -z "$REAL" ] || [ ! -d "$REAL/crates" ]; then
     if [ "${CI:-}" = true ]; then
         fail=$((fail + 1))
         echo "FAIL: real advisory database missing (set CRATESEC_TEST_DB or CRATESEC_TEST_DATA)"
