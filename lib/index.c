@@ -108,6 +108,8 @@ struct csec_index {
 
 static const char *intern_str(csec_index *ix, const char *s, size_t len)
 {
+    if (len > UINT32_MAX) /* longer than a map key may be: stored, not shared */
+        return csec__arena_strndup(&ix->arena, s, len);
     bool added;
     csec_map_entry *e = csec__map_put(&ix->strings, s, len, &added);
     if (added) {
@@ -125,6 +127,11 @@ static const void *intern_blob(csec_index *ix, const void *data, size_t len)
 {
     if (len == 0)
         return NULL;
+    if (len > UINT32_MAX) {
+        void *copy = csec__arena_alloc(&ix->arena, len);
+        memcpy(copy, data, len);
+        return copy;
+    }
     bool added;
     csec_map_entry *e = csec__map_put(&ix->blobs, data, len, &added);
     if (added) {
