@@ -19,7 +19,7 @@ PREFIX   ?= /usr/local
 WERROR   ?=
 OPT      ?= -O2 -g
 SAN      ?=
-PKGS     := libcurl liburing
+PKGS     := libcurl
 # libgit2 is linked only into the git plugin, libcratesec-git.so (lib/git/
 # plugin.h), which lib/git.c loads the first time git is needed.
 GIT_PKGS := libgit2
@@ -48,8 +48,7 @@ FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
-# The plugin carries its own copies of the helpers it calls (util, buf).
-GIT_OBJ  := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard lib/git/*.c))) $(B)/lib/util.o $(B)/lib/buf.o
+GIT_OBJ  := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard lib/git/*.c)))
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/%.o) $(B)/cli/opt.o $(SERVER_SRC:%.c=$(B)/%.o)
 # The JSON API's OpenAPI document, compiled in as a byte array (server/api.h).
@@ -91,10 +90,11 @@ $(B)/libcratesec.a: $(LIB_OBJ)
 $(B)/libcratesec.so: $(LIB_OBJ)
 	$(CC) -shared $(SAN) -Wl,-soname,libcratesec.so.0 -o $@ $^ $(LDLIBS)
 
-# -Bsymbolic: the plugin's calls stay on its own copies of util and buf;
+# The helpers the plugin calls (buffers, diagnostics...) come from the
+# internal archive, linked in; -Bsymbolic keeps its calls on those;
 # -z defs: a helper it lacks is a link error here, not a dlopen failure.
-$(B)/libcratesec-git.so: $(GIT_OBJ)
-	$(CC) -shared $(SAN) -Wl,-Bsymbolic -Wl,-z,defs -o $@ $^ \
+$(B)/libcratesec-git.so: $(GIT_OBJ) $(INTERNAL)
+	$(CC) -shared $(SAN) -Wl,-Bsymbolic -Wl,-z,defs -o $@ $(GIT_OBJ) $(INTERNAL) \
 	  $(shell pkg-config --libs $(GIT_PKGS) 2>/dev/null) -lpthread
 
 $(B)/lib/git/%.o: CFLAGS += $(shell pkg-config --cflags $(GIT_PKGS) 2>/dev/null)

@@ -64,7 +64,8 @@ static void usage(FILE *out)
                  "  0  success, nothing found (no affected version, no lint problem)\n"
                  "  1  found: an affected version, lint problems, no version satisfying a\n"
                  "     requirement, no advisory with that id; or the database not loadable\n"
-                 "     (serve: or its executable, cratesec-server, not found)\n"
+                 "     (check, audit: or an advisory file of a checked crate, unless\n"
+                 "     --lenient; serve: or its executable, cratesec-server, not found)\n"
                  "  2  usage error or invalid input (bad version, bad requirement)\n");
 }
 

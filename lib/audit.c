@@ -543,8 +543,19 @@ static void attr(text *t, const char *label, const char *value)
         csec_buf_printf(t->out, "%s%-10s" RESET " ", t->hue, label);
     else
         csec_buf_printf(t->out, "%-10s ", label);
-    if (value && *value)
-        csec_buf_printf(t->out, "%s\n", value);
+    if (value && *value) {
+        csec__buf_put_printable(t->out, value, strlen(value));
+        csec_buf_putc(t->out, '\n');
+    }
+}
+
+/* "name version" of a lockfile package, a line of a dependency tree. */
+static void package_line(csec_buf *out, const csec_lock_package *p)
+{
+    csec__buf_put_printable(out, p->name, strlen(p->name));
+    csec_buf_putc(out, ' ');
+    csec__buf_put_printable(out, p->version_text, strlen(p->version_text));
+    csec_buf_putc(out, '\n');
 }
 
 static const char *id_url(csec_buf *b, const char *id)
@@ -650,7 +661,7 @@ static void tree(csec_buf *out, const csec_lockfile *lf, const csec_lock_package
     frame *st = csec__xmalloc(csec__mul(nodes + 1, sizeof *st));
     bool *last = csec__xcalloc(nodes + 1, sizeof *last);
     size_t depth = 0;
-    csec_buf_printf(out, "%s %s\n", p->name, p->version_text);
+    package_line(out, p);
     seen[start] = true;
     st[0] = (frame){start, lf->rev_start[start + 1]};
     for (;;) {
@@ -667,7 +678,7 @@ static void tree(csec_buf *out, const csec_lockfile *lf, const csec_lock_package
             csec_buf_puts(out, last[k] ? "    " : "\xe2\x94\x82   ");
         csec_buf_puts(out, is_last ? "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 "
                                    : "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ");
-        csec_buf_printf(out, "%s %s\n", lf->pkgs[w].name, lf->pkgs[w].version_text);
+        package_line(out, &lf->pkgs[w]);
         if (seen[w])
             continue;
         seen[w] = true;

@@ -25,4 +25,12 @@ bool csec__crate_name_eq(const char *a, size_t alen, const char *b, size_t blen)
  * Lookups of other names need not ask any registry. */
 bool csec__crate_name_valid(const char *name, size_t len);
 
+/* crates.io's rule for the name of a crate it publishes, which an advisory's
+ * package must follow: 1 to CSEC_CRATES_IO_NAME_MAX ASCII letters, digits,
+ * '-' and '_', starting with a letter (".a", "a b", "<img>" are refused).
+ * Returns 0, or CSEC_EPARSE with what is wrong in d->msg (no position) and
+ * the offset of the offending byte in *at. */
+#define CSEC_CRATES_IO_NAME_MAX 64
+int csec__crate_name_check(const char *s, size_t len, size_t *at, csec_diag *d);
+
 #endif

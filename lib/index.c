@@ -2,12 +2,10 @@
 #include "index.h"
 
 #include "crate_name.h"
-#include "files.h"
 #include "jsonparse.h"
 #include "map.h"
 #include "text.h"
 
-#include <dirent.h> /* DT_DIR */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -643,7 +641,8 @@ static bool add_line(csec_index *ix, const char *path, const char *expect, uint3
                (int)(name_len > 100 ? 100 : name_len), name, expect);
         goto done;
     }
-    if (ix->crate_name && !csec__crate_name_eq(name, name_len, ix->crate_name, strlen(ix->crate_name))) {
+    if (ix->crate_name &&
+        !csec__crate_name_eq(name, name_len, ix->crate_name, strlen(ix->crate_name))) {
         ix->stats.bad_lines++;
         report(ix, path, lineno, col_of(ix->name_off), "line is for crate \"%.*s\", not \"%s\"",
                (int)(name_len > 100 ? 100 : name_len), name, ix->crate_name);
@@ -947,54 +946,20 @@ int csec__index_dl_url(csec_buf *out, const csec_index *ix, const csec_index_cra
 
 /* ---- the directory layout ----
  *
- * A load is bound by system calls (~43,000 files in ~15,000 directories for
- * crates.io), so the tree is read with lib/files.h: the top directory is
- * listed, then the prefix directories ("ab", "3") a group at a time, then
- * their leaf directories ("ab/cd", "3/a", "1", "2") a group at a time: one
- * batch opens a group's directories, each is listed with one getdents64, and
- * one batch reads every crate file of the group (on io_uring, a submission
- * per 64 files instead of four system calls per file).  Parsing stays on
- * this thread (the interning tables are not shared), and in sorted order of
+ * The tree is read with plain readdir/open/read (util.h), in sorted order of
  * directories then files, so the reports come out in path order whatever
- * the file system's directory order. */
+ * the file system's directory order: config.json, the leaf directories "1"
+ * and "2", then the prefix directories ("3", "ab"...) and in each of them
+ * its leaf directories ("3/a", "ab/cd"), whose crate files are named after
+ * the crates.  Parsing stays on this thread (the interning tables are not
+ * shared). */
 
-/* Directories opened per batch: the batch reader's submission size. */
-#define DIR_GROUP 64
-
-/* A leaf directory: its crate files are named after the crates. */
-typedef struct leaf_dir {
-    int parentfd;
-    const char *name; /* in the parent's listing */
-    char rel[8];      /* relative to the index: "ab/cd", "3/a", "1" or "2" */
-    int err;          /* nonzero: a prefix directory ("ab", "3") that could not be
-                       * listed, reported in its place in path order */
-} leaf_dir;
-
-/* What a group of leaf directories holds, in report order. */
-typedef enum step_kind { STEP_READ, STEP_MISPLACED, STEP_BAD_DIR } step_kind;
-
-typedef struct step {
-    step_kind kind;
-    int err; /* STEP_BAD_DIR: the errno */
-    const leaf_dir *dir;
-    const char *name; /* the file (STEP_READ, STEP_MISPLACED) */
-} step;
+/* The largest crate file read (the biggest real ones are a few MB). */
+#define CRATE_FILE_MAX ((size_t)64 << 20)
 
 typedef struct loader {
     csec_index *ix;
     const char *dir;
-    csec__batch *batch;
-    csec__names prefix_lists[DIR_GROUP]; /* the current group of prefix directories */
-    csec__names leaf_lists[DIR_GROUP];   /* the current group of leaf directories */
-    leaf_dir *leaves;                    /* under the current group of prefixes */
-    size_t nleaves, capleaves;
-    step *steps;
-    size_t nsteps, capsteps, reported; /* steps[0..reported) are done */
-    /* The group's crate files, for one batch read: where, and their step. */
-    int *dirfds;
-    const char **names;
-    size_t *step_of;
-    size_t nreads, capreads;
     csec_buf path;
 } loader;
 
@@ -1003,6 +968,13 @@ static const char *full_path(loader *L, const char *rel, const char *name)
     csec_buf_clear(&L->path);
     csec_buf_printf(&L->path, "%s/%s%s%s", L->dir, rel, name ? "/" : "", name ? name : "");
     return L->path.ptr;
+}
+
+/* Why a read failed, without the "cannot read: " its message starts with. */
+static const char *read_failure(const csec_diag *d)
+{
+    const char *colon = strstr(d->msg, ": ");
+    return d->code == CSEC_EIO && colon ? colon + 2 : d->msg;
 }
 
 int csec__index_set_config(csec_index *ix, const char *path, const char *text, size_t len,
@@ -1039,28 +1011,23 @@ done:
     return rc;
 }
 
-static void on_config(void *payload, size_t i, char *data, size_t len, int err)
+static void load_config(loader *L, int topfd)
 {
-    loader *L = payload;
-    csec_diag d;
     const char *path = full_path(L, "config.json", NULL);
-    (void)i;
+    char *data = NULL;
+    size_t len = 0;
+    csec_diag d;
     csec__diag_clear(&d);
-    if (err) {
+    if (csec__read_at(&data, &len, topfd, "config.json", path, CRATE_FILE_MAX, 0, &d) < 0) {
         L->ix->stats.bad_files++;
-        report(L->ix, path, 0, 0, "cannot read: %s", strerror(err));
+        report(L->ix, path, 0, 0, "cannot read: %s", read_failure(&d));
         return;
     }
     if (csec__index_set_config(L->ix, path, data, len, &d) < 0) {
         L->ix->stats.bad_files++;
         report(L->ix, path, d.line, d.col, "%s", d.msg);
     }
-}
-
-static void load_config(loader *L, int topfd)
-{
-    const char *name = "config.json";
-    csec__batch_read(L->batch, &topfd, &name, 1, on_config, L);
+    free(data);
 }
 
 /* Whether a crate file named `name` in leaf directory `rel` is where
@@ -1073,175 +1040,65 @@ static bool well_placed(char *want, size_t n, const char *rel, const char *name)
            strcmp(want + rl + 1, name) == 0;
 }
 
-/* Reports the steps before `upto` that need no read. */
-static void report_steps(loader *L, size_t upto)
+/* Every crate file of one leaf directory ("ab/cd", "3/a", "1"): `rel`. */
+static void load_leaf(loader *L, const char *rel)
 {
     char want[1024];
-    for (; L->reported < upto; L->reported++) {
-        const step *s = &L->steps[L->reported];
-        if (s->kind == STEP_MISPLACED) {
-            L->ix->stats.bad_files++;
-            well_placed(want, sizeof want, s->dir->rel, s->name);
-            report(L->ix, full_path(L, s->dir->rel, s->name), 0, 0,
-                   "misplaced crate file: \"%s\" belongs at %s", s->name,
-                   want[0] ? want : "(nowhere)");
-        } else if (s->kind == STEP_BAD_DIR) {
-            L->ix->stats.bad_files++;
-            report(L->ix, full_path(L, s->dir->rel, NULL), 0, 0, "cannot open directory: %s",
-                   strerror(s->err));
-        }
-    }
-}
-
-static void on_crate_file(void *payload, size_t i, char *data, size_t len, int err)
-{
-    loader *L = payload;
-    size_t at = L->step_of[i];
-    report_steps(L, at);
-    const step *s = &L->steps[at];
-    const char *path = full_path(L, s->dir->rel, s->name);
-    L->reported = at + 1;
-    if (err) {
+    csec__dir files;
+    int rc = csec__dir_open(&files, full_path(L, rel, NULL));
+    if (rc < 0) {
         L->ix->stats.bad_files++;
-        report(L->ix, path, 0, 0, "cannot read crate file: %s", strerror(err));
+        report(L->ix, full_path(L, rel, NULL), 0, 0, "cannot open directory: %s", strerror(-rc));
         return;
     }
-    csec__index_add_file(NULL, L->ix, path, s->name, data, len);
-}
-
-static void push_step(loader *L, step_kind kind, int err, const leaf_dir *dir, const char *name)
-{
-    if (L->nsteps == L->capsteps) {
-        L->capsteps = L->capsteps ? L->capsteps * 2 : 256;
-        L->steps = csec__xrealloc(L->steps, csec__mul(L->capsteps, sizeof *L->steps));
-    }
-    L->steps[L->nsteps++] = (step){kind, err, dir, name};
-}
-
-static void push_read(loader *L, int dirfd, const char *name)
-{
-    if (L->nreads == L->capreads) {
-        L->capreads = L->capreads ? L->capreads * 2 : 256;
-        L->dirfds = csec__xrealloc(L->dirfds, csec__mul(L->capreads, sizeof *L->dirfds));
-        L->names = csec__xrealloc(L->names, csec__mul(L->capreads, sizeof *L->names));
-        L->step_of = csec__xrealloc(L->step_of, csec__mul(L->capreads, sizeof *L->step_of));
-    }
-    L->dirfds[L->nreads] = dirfd;
-    L->names[L->nreads] = name;
-    L->step_of[L->nreads++] = L->nsteps - 1;
-}
-
-/* Loads every crate file of up to DIR_GROUP leaf directories. */
-static void load_leaves(loader *L, const leaf_dir *leaves, size_t n)
-{
-    int parents[DIR_GROUP] = {0}, fds[DIR_GROUP] = {0};
-    const char *names[DIR_GROUP] = {0};
-    char want[1024];
-    for (size_t j = 0; j < n; j++) {
-        parents[j] = leaves[j].parentfd;
-        names[j] = leaves[j].name;
-    }
-    csec__batch_open_dirs(L->batch, parents, names, n, fds);
-    L->nsteps = L->reported = L->nreads = 0;
-    for (size_t j = 0; j < n; j++) {
-        csec__names *files = &L->leaf_lists[j];
-        int rc = leaves[j].err ? -leaves[j].err
-                 : fds[j] < 0  ? fds[j]
-                               : csec__list_dir(files, fds[j], CSEC__LIST_NO_DOTS);
-        if (rc < 0) {
-            push_step(L, STEP_BAD_DIR, -rc, &leaves[j], NULL);
+    for (size_t i = 0; i < files.count; i++) {
+        const char *file = files.entries[i].name;
+        if (file[0] == '.')
+            continue;
+        const char *path = full_path(L, rel, file);
+        if (!well_placed(want, sizeof want, rel, file)) {
+            L->ix->stats.bad_files++;
+            report(L->ix, path, 0, 0, "misplaced crate file: \"%s\" belongs at %s", file,
+                   want[0] ? want : "(nowhere)");
             continue;
         }
-        for (size_t f = 0; f < files->count; f++) {
-            const char *name = files->items[f];
-            bool ok = well_placed(want, sizeof want, leaves[j].rel, name);
-            push_step(L, ok ? STEP_READ : STEP_MISPLACED, 0, &leaves[j], name);
-            if (ok)
-                push_read(L, fds[j], name);
-        }
-    }
-    csec__batch_read(L->batch, L->dirfds, L->names, L->nreads, on_crate_file, L);
-    report_steps(L, L->nsteps);
-    csec__batch_close(L->batch, fds, n);
-}
-
-static void push_leaf(loader *L, int parentfd, const char *prefix, const char *name)
-{
-    if (L->nleaves == L->capleaves) {
-        L->capleaves = L->capleaves ? L->capleaves * 2 : 1024;
-        L->leaves = csec__xrealloc(L->leaves, csec__mul(L->capleaves, sizeof *L->leaves));
-    }
-    leaf_dir *leaf = &L->leaves[L->nleaves++];
-    leaf->parentfd = parentfd;
-    leaf->name = name;
-    leaf->err = 0;
-    /* Both parts are at most two bytes (checked by the callers). */
-    if (prefix)
-        snprintf(leaf->rel, sizeof leaf->rel, "%s/%s", prefix, name);
-    else
-        snprintf(leaf->rel, sizeof leaf->rel, "%s", name);
-}
-
-static void load_leaf_list(loader *L)
-{
-    for (size_t k = 0; k < L->nleaves; k += DIR_GROUP)
-        load_leaves(L, L->leaves + k, L->nleaves - k < DIR_GROUP ? L->nleaves - k : DIR_GROUP);
-    L->nleaves = 0;
-}
-
-/* Loads up to DIR_GROUP prefix directories: two-letter ones hold two-letter
- * leaf directories, "3" holds one-letter ones.  A prefix directory that
- * cannot be opened or listed is reported (its crates are missing), in path
- * order among the leaves. */
-static void load_prefixes(loader *L, int topfd, char *const *prefixes, size_t n)
-{
-    int parents[DIR_GROUP] = {0}, fds[DIR_GROUP] = {0};
-    for (size_t j = 0; j < n; j++)
-        parents[j] = topfd;
-    csec__batch_open_dirs(L->batch, parents, (const char *const *)prefixes, n, fds);
-    L->nleaves = 0;
-    for (size_t j = 0; j < n; j++) {
-        csec__names *subs = &L->prefix_lists[j];
-        size_t child_len = strlen(prefixes[j]) == 1 ? 1 : 2;
-        int rc = fds[j] < 0 ? fds[j]
-                            : csec__list_dir(subs, fds[j], CSEC__LIST_DIRS | CSEC__LIST_NO_DOTS);
-        if (rc < 0) {
-            push_leaf(L, topfd, NULL, prefixes[j]);
-            L->leaves[L->nleaves - 1].err = -rc;
+        char *data = NULL;
+        size_t len = 0;
+        csec_diag d;
+        csec__diag_clear(&d);
+        if (csec__read_at(&data, &len, files.fd, file, path, CRATE_FILE_MAX, 0, &d) < 0) {
+            L->ix->stats.bad_files++;
+            report(L->ix, path, 0, 0, "cannot read crate file: %s", read_failure(&d));
             continue;
         }
-        for (size_t k = 0; k < subs->count; k++)
-            if (strlen(subs->items[k]) == child_len)
-                push_leaf(L, fds[j], prefixes[j], subs->items[k]);
+        csec__index_add_file(NULL, L->ix, path, file, data, len);
+        free(data);
     }
-    load_leaf_list(L);
-    csec__batch_close(L->batch, fds, n);
+    csec__dir_close(&files);
 }
 
-static bool is_dir_at(int dirfd, const char *name)
+/* A prefix directory: two-letter ones hold two-letter leaf directories, "3"
+ * holds one-letter ones.  One that cannot be opened or listed is reported
+ * (its crates are missing), in path order among the leaves. */
+static void load_prefix(loader *L, const char *prefix)
 {
-    unsigned char type = csec__name_type(name);
-    struct stat st;
-    if (type == DT_DIR)
-        return true;
-    if (type != DT_UNKNOWN && type != DT_LNK)
-        return false;
-    return fstatat(dirfd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void loader_free(loader *L)
-{
-    csec__batch_free(L->batch);
-    for (size_t j = 0; j < DIR_GROUP; j++) {
-        csec__names_free(&L->prefix_lists[j]);
-        csec__names_free(&L->leaf_lists[j]);
+    csec__dir subs;
+    int rc = csec__dir_open(&subs, full_path(L, prefix, NULL));
+    if (rc < 0) {
+        L->ix->stats.bad_files++;
+        report(L->ix, full_path(L, prefix, NULL), 0, 0, "cannot open directory: %s", strerror(-rc));
+        return;
     }
-    free(L->leaves);
-    free(L->steps);
-    free(L->dirfds);
-    free(L->names);
-    free(L->step_of);
-    csec_buf_free(&L->path);
+    size_t child_len = strlen(prefix) == 1 ? 1 : 2;
+    for (size_t k = 0; k < subs.count; k++) {
+        const char *sub = subs.entries[k].name;
+        if (sub[0] == '.' || strlen(sub) != child_len || !csec__dir_is_dir(&subs, k))
+            continue;
+        char rel[8]; /* both parts are at most two bytes */
+        snprintf(rel, sizeof rel, "%s/%s", prefix, sub);
+        load_leaf(L, rel);
+    }
+    csec__dir_close(&subs);
 }
 
 static int crate_name_cmp(const void *a, const void *b)
@@ -1258,47 +1115,37 @@ static int crate_name_cmp(const void *a, const void *b)
 int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_index_options *opts,
                             csec_diag *d)
 {
-    csec__names top = {0};
     *out = NULL;
-    int topfd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = topfd < 0 ? -errno : csec__list_dir(&top, topfd, CSEC__LIST_NO_DOTS);
-    if (rc < 0) {
-        if (topfd >= 0)
-            close(topfd);
-        csec__names_free(&top);
+    csec__dir top;
+    int rc = csec__dir_open(&top, dirpath);
+    if (rc < 0)
         return csec__diag_set(d, CSEC_EIO, dirpath, 0, 0, "cannot open index directory: %s",
                               strerror(-rc));
-    }
-    loader *L = csec__xcalloc(1, sizeof *L);
-    L->ix = csec__index_new(opts);
-    L->dir = dirpath;
-    L->batch = csec__batch_new();
-    /* config.json, "1" and "2" (leaves), then the prefix directories: the
-     * top listing is sorted, and digits sort before letters. */
-    char **prefixes = csec__xmalloc(csec__mul(top.count ? top.count : 1, sizeof *prefixes));
-    size_t nprefixes = 0;
-    for (size_t i = 0; i < top.count; i++) {
-        const char *n = top.items[i];
-        size_t len = strlen(n);
-        if (strcmp(n, "config.json") == 0)
-            load_config(L, topfd);
-        else if (len > 2 || !is_dir_at(topfd, n))
-            continue;
-        else if (strcmp(n, "1") == 0 || strcmp(n, "2") == 0)
-            push_leaf(L, topfd, NULL, n);
-        else if (strcmp(n, "3") == 0 || len == 2)
-            prefixes[nprefixes++] = top.items[i];
-    }
-    load_leaf_list(L);
-    for (size_t k = 0; k < nprefixes; k += DIR_GROUP)
-        load_prefixes(L, topfd, prefixes + k,
-                      nprefixes - k < DIR_GROUP ? nprefixes - k : DIR_GROUP);
-    csec_index *ix = L->ix;
-    loader_free(L);
-    free(L);
-    free(prefixes);
-    csec__names_free(&top);
-    close(topfd);
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.ix = csec__index_new(opts);
+    L.dir = dirpath;
+    /* config.json, then "1" and "2" (leaves), then the prefix directories
+     * ("3" and two-letter ones): digits sort before letters. */
+    for (size_t i = 0; i < top.count; i++)
+        if (strcmp(top.entries[i].name, "config.json") == 0)
+            load_config(&L, top.fd);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < top.count; i++) {
+            const char *n = top.entries[i].name;
+            size_t len = strlen(n);
+            bool leaf = strcmp(n, "1") == 0 || strcmp(n, "2") == 0;
+            bool prefix = strcmp(n, "3") == 0 || (len == 2 && n[0] != '.');
+            if ((pass == 0 ? !leaf : !prefix) || !csec__dir_is_dir(&top, i))
+                continue;
+            if (leaf)
+                load_leaf(&L, n);
+            else
+                load_prefix(&L, n);
+        }
+    csec_index *ix = L.ix;
+    csec_buf_free(&L.path);
+    csec__dir_close(&top);
     /* Sorted by name, whatever order the files were found in. */
     if (ix->ncrates > 1)
         qsort(ix->crates, ix->ncrates, sizeof *ix->crates, crate_name_cmp);

@@ -83,4 +83,11 @@ void csec__utf8_put(csec_buf *b, uint32_t cp);
  * csec__utf8_decode decides), or `len` when all of s is valid. */
 size_t csec__utf8_check(const char *s, size_t len);
 
+/* Appends `len` bytes of text for a terminal: the control characters a
+ * terminal acts on (C0 but tab and line feed, DEL, C1) are written as
+ * visible escapes ("\x1b", "\u{9b}"), so that text from an advisory, a
+ * lockfile or a file name can never move the cursor, clear the screen,
+ * retitle the window or forge a link.  Everything else is copied. */
+void csec__buf_put_printable(csec_buf *out, const char *s, size_t len);
+
 #endif

@@ -3,7 +3,7 @@
 # fuzzing, benchmarks).  Does nothing when they are all present already.
 set -euo pipefail
 PKGS=(build-essential clang libclang-rt-14-dev pkg-config git python3 zstd
-      libgit2-dev libcurl4-openssl-dev liburing-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+      libgit2-dev libcurl4-openssl-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
       libmicrohttpd-dev hyperfine chromium curl nginx-light wrk)
 # The JSON API compresses responses with zlib.
 PKGS+=(zlib1g-dev)

@@ -402,8 +402,11 @@ void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number, csec_buf 
     csec__json j;
     csec__json_init(&j, out, true, 0);
     csec__json_object_begin(&j);
+    /* Degraded too while advisory files of the data served could not be
+     * loaded (or share an id): some crates' pages cannot be complete. */
+    const csec_db_error *load_error = csec_db_error_get(s->db, 0);
     csec__json_key(&j, "status");
-    csec__json_str(&j, r.last_error[0] ? "degraded" : "ok");
+    csec__json_str(&j, r.last_error[0] || load_error ? "degraded" : "ok");
     csec__json_key(&j, "commit");
     csec__json_str(&j, s->commit);
     csec__json_key(&j, "commit_date");
@@ -421,7 +424,14 @@ void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number, csec_buf 
     csec__json_key(&j, "advisories");
     csec__json_uint(&j, s->count);
     csec__json_key(&j, "load_errors");
-    csec__json_uint(&j, s->nload_errors);
+    csec__json_uint(&j, csec_db_error_count(s->db));
+    csec__json_key(&j, "first_load_error");
+    if (load_error) {
+        char line[1024];
+        csec__json_str(&j, csec_diag_format(line, sizeof line, &load_error->diag));
+    } else {
+        csec__json_null(&j);
+    }
     csec__json_key(&j, "generation");
     csec__json_uint(&j, number);
     csec__json_key(&j, "index");

@@ -63,7 +63,8 @@ long srv_decode(char *out, const char *in, size_t len)
         if (c == '%') {
             if (len - i < 3)
                 return -1;
-            int h = csec__hexval((unsigned char)in[i + 1]), l = csec__hexval((unsigned char)in[i + 2]);
+            int h = csec__hexval((unsigned char)in[i + 1]),
+                l = csec__hexval((unsigned char)in[i + 2]);
             if (h < 0 || l < 0)
                 return -1;
             c = (char)(h * 16 + l);
