@@ -41,7 +41,9 @@ typedef struct req_state {
     size_t bytes;        /* response body length */
     char method[8];
     char path[LOG_PATH_MAX + 1];
-    csec_buf upload; /* POST body, up to SRV_MAX_POST_BODY (the JSON API) */
+    csec_buf upload; /* POST body, up to body_limit (srv_post_limit) */
+    size_t body_limit;
+    size_t counted; /* bytes of `upload` counted in server.upload_bytes */
     /* The data this request is answered from, held until its response has
      * been sent (a cached body lives in the site). */
     const srv_site *site;
@@ -104,6 +106,7 @@ typedef struct server {
     srv_live *live;
     const http_options *opts;
     atomic_long inflight;
+    atomic_size_t upload_bytes; /* request bodies held, all connections */
     atomic_int stopping;
     pthread_mutex_t conn_mu; /* guards the list `conns` and conn_track.cut */
     conn_track *conns;
@@ -476,23 +479,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         bool post = strcmp(method, "POST") == 0;
-        if (cl && strtoull(cl, NULL, 10) > (post ? SRV_MAX_POST_BODY : s->opts->max_body))
-            return send_error(s, c, st, 413, "Request body too large",
-                              "This server accepts only small request bodies.");
+        st->body_limit = post ? srv_post_limit(url) : s->opts->max_body;
+        if (cl && strtoull(cl, NULL, 10) > st->body_limit) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "This address accepts request bodies of up to %zu bytes.",
+                     st->body_limit);
+            return send_error(s, c, st, 413, "Request body too large", msg);
+        }
         return MHD_YES;
     }
     if (*upload_size) {
         bool post = strcmp(method, "POST") == 0;
         st->body += *upload_size;
-        if (post && st->body <= SRV_MAX_POST_BODY)
+        if (post && st->body <= st->body_limit) {
+            /* All bodies being received share one memory budget: past it,
+             * the connection is dropped (uploads of 5 MB lockfiles). */
+            if (atomic_fetch_add(&s->upload_bytes, *upload_size) + *upload_size >
+                HTTP_UPLOAD_BUDGET) {
+                atomic_fetch_sub(&s->upload_bytes, *upload_size);
+                *upload_size = 0;
+                return MHD_NO;
+            }
             csec_buf_put(&st->upload, upload_data, *upload_size);
+            st->counted += *upload_size;
+        }
         *upload_size = 0;
         /* A chunked body has no announced length: past the limit, drop the
          * connection (a response cannot be queued while a body is read). */
-        return st->body > (post ? SRV_MAX_POST_BODY : s->opts->max_body) ? MHD_NO : MHD_YES;
+        return st->body > st->body_limit ? MHD_NO : MHD_YES;
     }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    if (!get && strcmp(method, "POST") != 0 && strcmp(method, "OPTIONS") != 0)
+    if (!get && strcmp(method, "POST") != 0 && strcmp(method, "OPTIONS") != 0 &&
+        strcmp(method, "DELETE") != 0)
         return send_error(s, c, st, 405, "Method not allowed",
                           "Only GET and HEAD are supported.");
     const srv_site *site = st->site;
@@ -560,6 +578,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!st)
         return;
     *con_cls = NULL;
+    atomic_fetch_sub(&s->upload_bytes, st->counted);
     csec_buf_free(&st->upload);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);

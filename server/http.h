@@ -39,6 +39,8 @@ typedef struct http_options {
 #define HTTP_CONN_MEMORY 32768
 /* Header fields in one request (431 beyond). */
 #define HTTP_MAX_HEADERS 64
+/* Request bodies held in memory at once, all connections together. */
+#define HTTP_UPLOAD_BUDGET ((size_t)256 << 20)
 
 /* Runs until SIGTERM/SIGINT.  Prints "listening on http://HOST:PORT" to
  * stdout once the socket is bound.  Returns 0 after a clean shutdown, -1 if

@@ -70,6 +70,15 @@ static const route api_routes[] = {
     {"/watches/*/*/webhook", page_watch_webhook},
 };
 
+size_t srv_post_limit(const char *raw_path)
+{
+    static const char *const lockfile_paths[] = {"/audit", "/api/v1/audit", "/api/v1/watches"};
+    for (size_t i = 0; i < sizeof lockfile_paths / sizeof *lockfile_paths; i++)
+        if (strcmp(raw_path, lockfile_paths[i]) == 0)
+            return SRV_AUDIT_MAX_BODY;
+    return SRV_MAX_POST_BODY;
+}
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
