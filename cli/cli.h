@@ -53,6 +53,15 @@ void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts);
  * CLI's).  Reports load errors on stderr; returns NULL on failure. */
 csec_db *cli_open_db(const char *path, const csec_db_options *opts);
 
+/* Blocks the signals `cratesec serve` handles itself (SIGTERM and SIGINT:
+ * stop; SIGHUP: reload) in the calling thread, before any other thread
+ * exists, so that every thread inherits the mask and only the HTTP layer's
+ * sigwait receives them (server/http.c); a signal arriving earlier, during
+ * start-up, waits until then instead of ending the process.  The mask
+ * survives exec: `cratesec serve` blocks them before it execs the server,
+ * and cratesec-server first thing in main. */
+void cli_block_serve_signals(void);
+
 /* Reads a whole file or "-" (stdin) into a malloc'd string. */
 char *cli_read_file(const char *path, size_t *len);
 

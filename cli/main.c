@@ -32,6 +32,8 @@ static int exec_server(int argc, char **argv)
     }
     (void)argc;
     argv[0] = server;
+    /* A SIGHUP between the exec and the server's main would end the process. */
+    cli_block_serve_signals();
     execv(server, argv);
     fprintf(stderr,
             "cratesec serve: cannot run the server %s: %s (`make install` puts %s beside "

@@ -2,6 +2,7 @@
  * helpers every command shares (database loading, reading input). */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,4 +153,14 @@ char *cli_read_file(const char *path, size_t *len)
         fclose(f);
     *len = b.len;
     return csec_buf_detach(&b);
+}
+
+void cli_block_serve_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
 }

@@ -6,5 +6,7 @@
 
 int main(int argc, char **argv)
 {
+    /* First, before the loader, libgit2 or libcurl can start a thread. */
+    cli_block_serve_signals();
     return cmd_serve_server.run(argc, argv);
 }

@@ -711,8 +711,13 @@ int http_serve(srv_live *live, const http_options *opts)
         return -1;
     }
 
-    /* Block the stop signals before MHD starts its threads, so that they
-     * inherit the mask and only this thread receives them (sigtimedwait). */
+    /* The stop and reload signals are received by this thread only, with
+     * sigtimedwait: every other thread must block them, or the kernel may
+     * hand one to a thread that does not (SIGHUP's default action ends the
+     * process).  main blocks them before any thread exists
+     * (cli_block_serve_signals), so the reload thread, the loader's workers,
+     * libgit2's and libcurl's threads inherit the mask; blocking them here
+     * again is for callers that did not. */
     sigset_t stop, old;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
