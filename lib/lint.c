@@ -3,6 +3,7 @@
  * Problems are reported in sorted key order (what rustsec's own tests
  * expect), with the file position of the key or value at fault. */
 #include "advisory.h"
+#include "markdown_budget.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -320,6 +321,19 @@ static void lint_mentions(lint_ctx *c)
     }
 }
 
+/* The description must be within what the server renders as Markdown
+ * (lib/markdown_budget.h; beyond it the pages show it as plain text). */
+static void lint_markdown_budget(lint_ctx *c)
+{
+    csec_diag d;
+    if (csec__markdown_budget(c->text + c->fm.desc_off, c->fm.desc_len, &d) == 0)
+        return;
+    uint32_t line, col;
+    csec__line_col(c->text, c->fm.desc_off, &line, &col);
+    report(c, line + d.line - 1, d.line == 1 ? col + d.col - 1 : d.col, "description is shown as plain text: %s",
+           d.msg);
+}
+
 static bool is_draft_name(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -398,6 +412,7 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
     }
     free(kvs);
     lint_mentions(&c);
+    lint_markdown_budget(&c);
 done:
     csec__arena_free(&scratch);
     csec__arena_free(&arena);

@@ -358,7 +358,7 @@ const char *srv_header(const srv_req *r, const char *name)
 
 /* ---- responses ---- */
 
-static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self' https:; "
+static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
                           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /* Queues `r`.  `etag`, when not NULL, is the page's validator: sent as ETag,

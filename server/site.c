@@ -4,6 +4,7 @@
 #include "site.h"
 
 #include "api.h"
+#include "live.h"
 
 #include "markdown.h"
 #include "util.h"
@@ -88,9 +89,16 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
         srv_adv *v = &s->advs[i];
         v->a = csec_db_get(db, i);
         const char *d = v->a->description ? v->a->description : "";
+        csec_diag why;
         v->desc_html = srv_markdown(d, strlen(d),
                                     v->a->informational == CSEC_INFO_UNMAINTAINED ? &v->alt_html
-                                                                                  : NULL);
+                                                                                  : NULL,
+                                    &why);
+        if (why.msg[0])
+            srv_log_event("warning", "description_plain",
+                          "%s: description shown as plain text: %s (line %u, column %u of "
+                          "the description)",
+                          v->a->id, why.msg, why.line, why.col);
         s->by_ptr[i] = v;
         s->by_date[i] = v;
         if (v->a->collection == CSEC_COLLECTION_CRATES && v->a->package)
