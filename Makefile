@@ -43,7 +43,7 @@ LIB_SRC   := $(sort $(wildcard lib/*.c))
 # `serve` is its own executable, cratesec-server, which `cratesec serve` execs,
 # so that the other commands start without loading the server's libraries
 # (cli/cli.h).  It shares the option parser (opt.c) with cratesec.
-SERVE_SRC := cli/cmd_serve.c cli/server_main.c
+SERVE_SRC := cli/cmd_serve.c cli/cmd_watch.c cli/server_main.c
 CLI_SRC   := $(filter-out $(SERVE_SRC),$(sort $(wildcard cli/*.c)))
 SERVER_SRC := $(sort $(wildcard server/*.c))
 STATE_SRC := $(sort $(wildcard state/*.c))
@@ -143,6 +143,13 @@ $(B)/tests/unit/main.o: CPPFLAGS += -I$(B)/tests
 $(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
 	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec.a $(LDLIBS)
 
+# The state layer against real databases (tests/cli/state.sh runs it on
+# SQLite and PostgreSQL).
+$(B)/state-tests: tests/state/state_tests.c $(STATE_OBJ) $(B)/libcratesec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Istate $(ALL_CFLAGS) -o $@ $< $(STATE_OBJ) $(B)/libcratesec.a $(LDLIBS) \
+	  $(STATE_LIBS)
+
 # The fuzz targets of the server's request handling link the server without
 # its HTTP layer (http.c, libmicrohttpd): fuzz/server_harness.c stands in.
 FUZZ_SERVER_NAMES := route query apibody markdown
@@ -171,7 +178,7 @@ fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%)
 	@for t in $(FUZZ_NAMES); do \
 	  $(B)/fuzz/replay-$$t fuzz/corpora/$$t || exit 1; done
 
-test: all $(B)/unit-tests fuzz-replay
+test: all $(B)/unit-tests $(B)/state-tests fuzz-replay
 	@bash tests/run.sh $(B)
 
 check:

@@ -18,21 +18,24 @@
 #include <string.h>
 #include <time.h>
 
-/* PostgreSQL: rows another replica is claiming are skipped rather than
- * waited for.  SQLite has one writer at a time, so the plain form is the
- * same thing there.  Either way the outer conditions are checked again on
- * the row being updated, so a row is never claimed twice. */
+/* SQLite has one writer at a time, so a plain UPDATE of the due rows is a
+ * claim.  PostgreSQL: the due rows are chosen and locked once, in a CTE
+ * (FOR UPDATE SKIP LOCKED: rows another replica is claiming are passed
+ * over, not waited for).  Not `key IN (SELECT ... FOR UPDATE SKIP LOCKED)`:
+ * PostgreSQL may plan that as a semi-join that runs the locking subquery
+ * again for every row, and concurrent claimers then claim next to nothing.
+ * Either way a row claimed by another replica is one whose lease has not
+ * expired, which the conditions exclude. */
 static const char claim_sqlite[] =
     "UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, "
     "last_attempt_at = $3 WHERE key IN (SELECT key FROM deliveries WHERE state = 'pending' AND "
     "next_at <= $3 AND (lease_until IS NULL OR lease_until < $3) ORDER BY next_at LIMIT $4) "
-    "AND state = 'pending' AND (lease_until IS NULL OR lease_until < $3) RETURNING key";
+    "RETURNING key";
 static const char claim_pg[] =
-    "UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, "
-    "last_attempt_at = $3 WHERE key IN (SELECT key FROM deliveries WHERE state = 'pending' AND "
-    "next_at <= $3 AND (lease_until IS NULL OR lease_until < $3) ORDER BY next_at LIMIT $4 "
-    "FOR UPDATE SKIP LOCKED) "
-    "AND state = 'pending' AND (lease_until IS NULL OR lease_until < $3) RETURNING key";
+    "WITH due AS (SELECT key FROM deliveries WHERE state = 'pending' AND next_at <= $3 AND "
+    "(lease_until IS NULL OR lease_until < $3) ORDER BY next_at LIMIT $4 FOR UPDATE SKIP LOCKED) "
+    "UPDATE deliveries d SET lease_owner = $1, lease_until = $2, attempts = d.attempts + 1, "
+    "last_attempt_at = $3 FROM due WHERE d.key = due.key RETURNING d.key";
 
 typedef struct claimed {
     char (*keys)[STATE_KEY_HEX + 1];
