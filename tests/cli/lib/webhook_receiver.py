@@ -4,12 +4,14 @@
     webhook_receiver.py PORT_FILE LOG_FILE [CONFIG_FILE]
 
 Listens on 127.0.0.1 (a free port, written to PORT_FILE once listening) and
-appends one JSON line per POST to LOG_FILE: the path, the headers that
-matter, the body, the answer it gave and when.  CONFIG_FILE (JSON, read at
-every request, optional) sets how it answers:
+appends JSON lines to LOG_FILE: for each POST one with "phase": "arrived"
+as soon as it is read, then one with "phase": "answered" (the path, the
+headers that matter, the body, the answer and when).  CONFIG_FILE (JSON,
+read at every request, optional) sets how it answers:
     {"status": 200,        answer with this status
      "fail_first": N,      answer 500 to the first N attempts of each delivery key
-     "delay": S}           sleep S seconds before answering (timeouts)
+     "delay": S,           sleep S seconds before answering (timeouts)
+     "paths": {"/p": {...}}}  the same settings for one path, over the others
 Stops on SIGTERM.  Uses only the standard library (no network but loopback).
 """
 import json
@@ -46,6 +48,7 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n)
         cfg = config()
+        cfg.update(cfg.get("paths", {}).get(self.path, {}))
         key = self.headers.get("X-Cratesec-Delivery", "")
         with lock:
             attempts[key] = attempts.get(key, 0) + 1
@@ -67,11 +70,14 @@ class Handler(BaseHTTPRequestHandler):
             "status": status,
             "delay": delay,
         }
+        with lock:
+            with open(log_file, "a") as f:
+                f.write(json.dumps(dict(record, phase="arrived")) + "\n")
         if delay:
             time.sleep(delay)
         with lock:
             with open(log_file, "a") as f:
-                f.write(json.dumps(record) + "\n")
+                f.write(json.dumps(dict(record, phase="answered", time=time.time())) + "\n")
         try:
             self.send_response(status)
             self.send_header("Content-Length", "2")
