@@ -126,15 +126,29 @@ static int take_details(void *payload, const char *const *c, size_t ncols)
     return 0;
 }
 
+/* Now, and a moment `s` seconds ahead rounded up to a whole second: times
+ * are whole seconds, and a wait must never come out shorter than asked. */
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+static int64_t after_s(int64_t s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec + s + (ts.tv_nsec > 0 ? 1 : 0);
+}
+
 int state_claim(state_store *st, const char *owner, unsigned lease_s, size_t max,
                 state_delivery *out, csec_buf *err)
 {
-    int64_t now = time(NULL);
+    int64_t now = now_s();
     claimed k = {csec__xcalloc(max ? max : 1, sizeof *k.keys), 0, max};
     sql_conn *c = st->sql;
     pthread_mutex_lock(&st->mu);
     int rc = sql_exec(c, sql_kind_of(c) == SQL_POSTGRES ? claim_pg : claim_sqlite,
-                      (sql_param[]){SQL_TEXT(owner), SQL_INT(now + (int64_t)lease_s),
+                      (sql_param[]){SQL_TEXT(owner), SQL_INT(after_s((int64_t)lease_s)),
                                     SQL_INT(now), SQL_INT((int64_t)max)},
                       4, take_key, &k, NULL, err);
     details d = {out, 0, max};
@@ -179,7 +193,7 @@ int state_delivery_done(state_store *st, const state_delivery *d, const char *ow
                         bool *disabled, csec_buf *err)
 {
     *disabled = false;
-    int64_t now = time(NULL);
+    int64_t now = now_s();
     sql_conn *c = st->sql;
     pthread_mutex_lock(&st->mu);
     int rc = sql_begin(c, err);
@@ -207,7 +221,7 @@ int state_delivery_done(state_store *st, const state_delivery *d, const char *ow
                       "UPDATE deliveries SET next_at = $1, lease_owner = NULL, lease_until = "
                       "NULL, last_status = $2, last_error = $3 WHERE key = $4 AND state = "
                       "'pending' AND lease_owner = $5",
-                      (sql_param[]){SQL_INT(now + wait), status ? SQL_INT(status) : SQL_NULL_P,
+                      (sql_param[]){SQL_INT(after_s(wait)), status ? SQL_INT(status) : SQL_NULL_P,
                                     SQL_TEXT(error ? error : "failed"), SQL_TEXT(d->key),
                                     SQL_TEXT(owner)},
                       5, NULL, NULL, NULL, err);
