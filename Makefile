@@ -152,7 +152,7 @@ $(B)/state-tests: tests/state/state_tests.c $(STATE_OBJ) $(B)/libcratesec.a
 
 # The fuzz targets of the server's request handling link the server without
 # its HTTP layer (http.c, libmicrohttpd): fuzz/server_harness.c stands in.
-FUZZ_SERVER_NAMES := route query apibody markdown
+FUZZ_SERVER_NAMES := route query apibody markdown form
 SERVER_CORE_OBJ = $(filter-out $(B)/server/http.o,$(SERVER_SRC:%.c=$(B)/%.o)) \
                   $(B)/server/openapi_json.o $(STATE_OBJ)
 SERVER_CORE_LIBS := $(shell pkg-config --libs libcmark-gfm zlib $(STATE_PKGS) 2>/dev/null) \
