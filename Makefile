@@ -150,6 +150,12 @@ $(B)/state-tests: tests/state/state_tests.c $(STATE_OBJ) $(B)/libcratesec.a
 	$(CC) $(CPPFLAGS) -Istate $(ALL_CFLAGS) -o $@ $< $(STATE_OBJ) $(B)/libcratesec.a $(LDLIBS) \
 	  $(STATE_LIBS)
 
+# What a sync costs 100,000 watches (bench/run.sh runs it).
+$(B)/bench-watch-eval: bench/watch_eval.c $(STATE_OBJ) $(B)/libcratesec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Istate $(ALL_CFLAGS) -o $@ $< $(STATE_OBJ) $(B)/libcratesec.a $(LDLIBS) \
+	  $(STATE_LIBS)
+
 # The fuzz targets of the server's request handling link the server without
 # its HTTP layer (http.c, libmicrohttpd): fuzz/server_harness.c stands in.
 FUZZ_SERVER_NAMES := route query apibody markdown form
@@ -227,7 +233,7 @@ fuzz-run-%: build/fuzz/bin/%
 
 fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
 
-bench: all
+bench: all $(B)/bench-watch-eval
 	@bash bench/run.sh $(B)
 
 # Load and fault tests (tests/soak/run.sh): about 4 x SOAK_SECONDS (default

@@ -29,7 +29,11 @@
 /* Chains longer than this are shown by their two ends. */
 #define PATH_SHOWN 12
 
-/* ---- the form ---- */
+/* ---- the form ----
+ *
+ * What the visitor sent is given back (the pasted text, the line of an
+ * error) through xml_escn, which also replaces bytes that are not UTF-8 and
+ * control characters: a page must stay valid text whatever was sent. */
 
 typedef struct form_state {
     const char *lockfile; /* pasted text to put back, or NULL */
@@ -61,7 +65,7 @@ static void excerpt(csec_buf *b, const char *text, size_t len, uint32_t line, ui
             if (n > 200)
                 n = 200;
             csec_buf_printf(b, "%s%6u | ", at == line ? "<mark>" : "", at);
-            html_escn(b, p, n);
+            xml_escn(b, p, n);
             if (at == line) {
                 csec_buf_puts(b, "</mark>\n         ");
                 for (uint32_t i = 1; i < col && i < 200; i++)
@@ -93,7 +97,7 @@ static void audit_form(csec_buf *b, const form_state *fs)
         if (fs->error) {
             csec_buf tmp = CSEC_BUF_INIT;
             srv_audit_error_text(&tmp, fs->error);
-            html_escn(b, tmp.ptr, tmp.len);
+            xml_escn(b, tmp.ptr, tmp.len);
             csec_buf_free(&tmp);
         } else {
             html_esc(b, fs->form_error);
@@ -112,7 +116,7 @@ static void audit_form(csec_buf *b, const form_state *fs)
                      "autocomplete=\"off\" placeholder=\"# This file is automatically @generated "
                      "by Cargo.\">");
     if (fs->lockfile)
-        html_escn(b, fs->lockfile, fs->lockfile_len);
+        xml_escn(b, fs->lockfile, fs->lockfile_len);
     csec_buf_puts(b, "</textarea></div>\n"
                      "<div class=\"field\"><label for=\"lockfile_file\">Or upload "
                      "<code>Cargo.lock</code> (used instead of the text above)</label>\n"
@@ -126,7 +130,7 @@ static void audit_form(csec_buf *b, const form_state *fs)
                      "<textarea id=\"manifest\" name=\"manifest\" rows=\"8\" spellcheck=\"false\" "
                      "autocomplete=\"off\">");
     if (fs->manifest)
-        html_escn(b, fs->manifest, fs->manifest_len);
+        xml_escn(b, fs->manifest, fs->manifest_len);
     csec_buf_puts(b, "</textarea></div>\n"
                      "<div class=\"field\"><label for=\"manifest_file\">Or upload "
                      "<code>Cargo.toml</code></label>\n"

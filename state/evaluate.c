@@ -698,6 +698,9 @@ static int apply_change(state_store *st, const state_data *d, const char *id, co
         if (rc == 0)
             stats->evaluated++;
     }
+    /* The data these changes came from, in the same commit (one fsync). */
+    if (rc == 0)
+        rc = record_evaluated(st, d, err);
     if (rc == 0)
         rc = sql_commit(st->sql, err);
     if (rc < 0)
@@ -803,7 +806,8 @@ int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats
                 k++;
             }
         }
-        if (rc == 0 && (!m.has_commit || strcmp(m.commit, d->commit ? d->commit : "") != 0)) {
+        if (rc == 0 && !stats->evaluated &&
+            (!m.has_commit || strcmp(m.commit, d->commit ? d->commit : "") != 0)) {
             rc = state__begin_exclusive(st, err);
             if (rc == 0)
                 rc = record_evaluated(st, d, err);

@@ -279,6 +279,15 @@ page = page.decode()
 check(st == 400 and 'role="alert"' in page and "line 5, column 16" in page and "<mark>" in page,
       "a bad lockfile: 400, the position and the line", (st, page[page.find("alert"):][:300]))
 check("0.1.045" in page, "the pasted text is given back", None)
+# Bytes that are not UTF-8 come back as text (U+FFFD), never raw (found by fuzz_form).
+form, hdr = multipart([("lockfile", b'version = 3\n\xff\xfe [[package]]\n', None)])
+st, h, page = server.request("POST", "/audit", form, hdr)
+try:
+    page.decode("utf-8")
+    utf8 = True
+except UnicodeDecodeError:
+    utf8 = False
+check(st == 400 and utf8 and "\ufffd".encode() in page, "a page echoing bad bytes stays UTF-8", st)
 form, hdr = multipart([("lockfile_file", b"#" * (5 * 1024 * 1024 + 1), "Cargo.lock")])
 st, h, page = server.request("POST", "/audit", form, hdr)
 check(st == 413 and b"5 MiB" in page, "a 5 MiB + 1 upload: 413 page", st)
