@@ -8,6 +8,10 @@
 #               restarted, no client error
 #   faults  (d) truncated/garbage advisory, missing crates/, failing remote:
 #               the last good data stays served
+#   watch   (e) watch lists on 3 replicas + PostgreSQL behind nginx, one
+#               replica killed -9 mid-delivery: every notification delivered
+#   state_faults (f) kill -9 mid-delivery and restart (SQLite), a read-only
+#               and a full state directory: the site keeps serving
 #
 # SOAK_PARTS="load nginx" runs a subset.  Each part prints its details and
 # adds a line to the summary, printed at the end and kept in
@@ -15,7 +19,7 @@
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
-PARTS=${SOAK_PARTS:-load reload nginx faults}
+PARTS=${SOAK_PARTS:-load reload nginx faults watch state_faults}
 export SOAK_SECONDS=${SOAK_SECONDS:-60}
 mkdir -p "$B/soak"
 : > "$B/soak/summary.parts"
