@@ -115,7 +115,11 @@ static void generate(state_store *st, long watches)
     }
     qsort(pairs, n, sizeof *pairs, cmp_u64);
     fprintf(stderr, "bench-watch-eval: generating %ld watches, %zu package rows...\n", watches, n);
-    if (sql_begin(st->sql, &err) < 0)
+    /* A bulk load: no fsync, the secondary index built once at the end, a
+     * commit every 200,000 rows (the WAL stays small). */
+    if (sql_exec_script(st->sql, "PRAGMA synchronous=OFF; DROP INDEX watch_packages_watch;",
+                        &err) < 0 ||
+        sql_begin(st->sql, &err) < 0)
         die("begin", &err);
     enum { BATCH = 500 };
     sql_param p[BATCH * 13];
@@ -164,13 +168,19 @@ static void generate(state_store *st, long watches)
                                 "", 3, p, b, NULL, &err) < 0)
                 die("insert packages", &err);
             b = 0;
+            if ((i + 1) % 200000 == 0 && (sql_commit(st->sql, &err) < 0 || sql_begin(st->sql, &err) < 0))
+                die("commit", &err);
         }
     }
     char num[32];
     snprintf(num, sizeof num, "%ld", watches);
     if (sql_exec(st->sql, "INSERT INTO meta (key, value) VALUES ('bench_watches', $1)",
                  (sql_param[]){SQL_TEXT(num)}, 1, NULL, NULL, NULL, &err) < 0 ||
-        sql_commit(st->sql, &err) < 0)
+        sql_commit(st->sql, &err) < 0 ||
+        sql_exec_script(st->sql,
+                        "CREATE INDEX watch_packages_watch ON watch_packages (watch_id); "
+                        "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA synchronous=FULL;",
+                        &err) < 0)
         die("commit", &err);
     free(pairs);
     free(cum);
@@ -253,7 +263,7 @@ int main(int argc, char **argv)
     char dbdir[4096];
     snprintf(dbdir, sizeof dbdir, "%s/db", work);
     char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/crates'", dbdir, dbdir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%.2000s' && mkdir -p '%.2000s/crates'", dbdir, dbdir);
     if (system(cmd) != 0)
         return 1;
     write_advisory(dbdir, "zzz-no-such-crate", 0);
@@ -286,6 +296,8 @@ int main(int argc, char **argv)
             if (stats.evaluated != 1)
                 die("expected one advisory evaluated", NULL);
             ms[i] = stats.ms;
+            /* The server checkpoints at quiet moments, not in an evaluation. */
+            state_maintain(st, &err);
             last_rows = stats.rows;
             last_events = stats.events;
             last_deliveries = stats.deliveries;

@@ -331,7 +331,7 @@ static int write_events(state_store *st, const state_data *d, const emits *e, bo
         rc = webhook_watches(st, e, &hooks, err);
     char (*keys)[STATE_KEY_HEX + 1] = csec__xcalloc(e->n, sizeof *keys);
     sql_param *ev = csec__xcalloc(10 * e->n, sizeof *ev);
-    sql_param *dl = csec__xcalloc(5 * e->n + 1, sizeof *dl);
+    sql_param *dl = csec__xcalloc(7 * e->n + 1, sizeof *dl);
     size_t ndl = 0;
     for (size_t i = 0; i < e->n; i++) {
         const emit *x = &e->items[i];
@@ -349,12 +349,14 @@ static int write_events(state_store *st, const state_data *d, const emits *e, bo
         p[9] = SQL_TEXT(d->commit ? d->commit : "");
         const char *w = x->watch_id;
         if (hooks.n && bsearch(&w, hooks.ids, hooks.n, sizeof *hooks.ids, cmp_str)) {
-            sql_param *q = &dl[5 * ndl++];
+            sql_param *q = &dl[7 * ndl++];
             q[0] = SQL_TEXT(keys[i]);
-            q[1] = SQL_TEXT(x->watch_id);
-            q[2] = SQL_TEXT("pending");
-            q[3] = SQL_INT(0);
-            q[4] = SQL_INT(now);
+            q[1] = SQL_TEXT(x->advisory_id);
+            q[2] = SQL_TEXT(x->watch_id);
+            q[3] = SQL_INT(x->seq);
+            q[4] = SQL_TEXT("pending");
+            q[5] = SQL_INT(0);
+            q[6] = SQL_INT(now);
         }
     }
     int64_t written = 0, queued = 0;
@@ -364,8 +366,10 @@ static int write_events(state_store *st, const state_data *d, const emits *e, bo
                              "baseline, created, versions, fingerprint, db_commit)",
                              " ON CONFLICT DO NOTHING", 10, ev, e->n, &written, err);
     if (rc == 0 && ndl)
-        rc = sql_insert_rows(c, "INSERT INTO deliveries (key, watch_id, state, attempts, next_at)",
-                             " ON CONFLICT DO NOTHING", 5, dl, ndl, &queued, err);
+        rc = sql_insert_rows(c,
+                             "INSERT INTO deliveries (key, advisory_id, watch_id, seq, state, "
+                             "attempts, next_at)",
+                             " ON CONFLICT DO NOTHING", 7, dl, ndl, &queued, err);
     *events += (size_t)written;
     *deliveries += (size_t)queued;
     free(keys);
@@ -451,7 +455,11 @@ static int evaluate_advisory(state_store *st, const state_data *d, const char *i
         if (c >= 0)
             k++;
     }
+    double t_w = csec__now_ms();
     rc = write_events(st, d, &out, false, &stats->events, &stats->deliveries, err);
+    if (getenv("CSEC_EVAL_TRACE"))
+        fprintf(stderr, "evaluate %s: %zu rows, %zu emits; write %.1f ms\n", id, pk.n, out.n,
+                csec__now_ms() - t_w);
 done:
     free(pk.items);
     free(ev.items);
@@ -701,10 +709,13 @@ static int apply_change(state_store *st, const state_data *d, const char *id, co
     /* The data these changes came from, in the same commit (one fsync). */
     if (rc == 0)
         rc = record_evaluated(st, d, err);
+    double t_c = csec__now_ms();
     if (rc == 0)
         rc = sql_commit(st->sql, err);
     if (rc < 0)
         sql_rollback(st->sql);
+    if (getenv("CSEC_EVAL_TRACE"))
+        fprintf(stderr, "evaluate %s: commit %.1f ms\n", id, csec__now_ms() - t_c);
     return rc;
 }
 

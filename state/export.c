@@ -35,11 +35,11 @@ static const table tables[] = {
      "id"},
     {"watch_packages", "name,watch_id,version", "watch_id,name,version"},
     {"advisory_snapshots", "advisory_id,fingerprint,json", "advisory_id,fingerprint"},
-    {"events", "key,watch_id,advisory_id,seq,kind,baseline,created,versions,fingerprint,db_commit",
-     "watch_id,advisory_id,seq"},
+    {"events", "advisory_id,watch_id,seq,key,kind,baseline,created,versions,fingerprint,db_commit",
+     "advisory_id,watch_id,seq"},
     {"deliveries",
-     "key,watch_id,state,attempts,next_at,lease_owner,lease_until,last_attempt_at,last_status,"
-     "last_error,delivered_at",
+     "key,advisory_id,watch_id,seq,state,attempts,next_at,lease_owner,lease_until,"
+     "last_attempt_at,last_status,last_error,delivered_at",
      "key"},
     {"advisory_state", "id,package,fingerprint,db_commit,evaluated", "id"},
     {"meta", "key,value", "key"},

@@ -156,7 +156,8 @@ int state_claim(state_store *st, const char *owner, unsigned lease_s, size_t max
         rc = sql_exec(c,
                       "SELECT d.key, d.watch_id, e.kind, e.created, e.versions, e.db_commit, "
                       "w.label, s.json, w.webhook_url, w.webhook_secret, d.attempts "
-                      "FROM deliveries d JOIN events e ON e.key = d.key "
+                      "FROM deliveries d JOIN events e ON e.advisory_id = d.advisory_id AND "
+                      "e.watch_id = d.watch_id AND e.seq = d.seq "
                       "JOIN watches w ON w.id = d.watch_id "
                       "LEFT JOIN advisory_snapshots s ON s.advisory_id = e.advisory_id AND "
                       "s.fingerprint = e.fingerprint "

@@ -59,6 +59,11 @@ int sql_exec_script(sql_conn *c, const char *script, csec_buf *err)
     return c->be->script(c, script, err);
 }
 
+int sql_maintain(sql_conn *c, csec_buf *err)
+{
+    return c->be->maintain ? c->be->maintain(c, err) : 0;
+}
+
 int sql_begin(sql_conn *c, csec_buf *err)
 {
     return sql_exec(c, c->kind == SQL_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", NULL, 0, NULL, NULL,

@@ -82,6 +82,11 @@ int sql_exec_dynamic(sql_conn *c, const char *sql, const sql_param *params, size
 /* Runs several statements separated by ';' without parameters (migrations). */
 int sql_exec_script(sql_conn *c, const char *script, csec_buf *err);
 
+/* Housekeeping at a quiet moment: SQLite copies its write-ahead log into
+ * the database file (a passive checkpoint), which it otherwise does inside
+ * whichever commit crosses the log's size limit; PostgreSQL: nothing. */
+int sql_maintain(sql_conn *c, csec_buf *err);
+
 /* Transactions.  sql_begin takes the write lock at once on SQLite (BEGIN
  * IMMEDIATE), so two writers never deadlock on an upgrade. */
 int sql_begin(sql_conn *c, csec_buf *err);
@@ -106,6 +111,7 @@ typedef struct sql_backend {
     int (*exec)(sql_conn *c, const char *sql, bool keep, const sql_param *params, size_t n,
                 sql_row_cb cb, void *payload, int64_t *changes, csec_buf *err);
     int (*script)(sql_conn *c, const char *script, csec_buf *err);
+    int (*maintain)(sql_conn *c, csec_buf *err);
     void (*close)(sql_conn *c);
     size_t max_params; /* per statement */
 } sql_backend;

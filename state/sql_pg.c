@@ -133,7 +133,7 @@ static void pg_close(sql_conn *c)
     free(p);
 }
 
-static const sql_backend pg_backend = {pg_exec, pg_script, pg_close, 65535};
+static const sql_backend pg_backend = {pg_exec, pg_script, NULL, pg_close, 65535};
 
 int sql__open_pg(sql_conn *c, const char *url, csec_buf *err)
 {

@@ -46,6 +46,8 @@ typedef struct state_store {
 int state_open(state_store **out, const char *spec, csec_buf *err);
 void state_close(state_store *st);
 const char *state_describe(const state_store *st);
+/* Housekeeping at a quiet moment (sql_maintain). */
+int state_maintain(state_store *st, csec_buf *err);
 /* The schema version (the number of the last migration applied) and the
  * number this program knows. */
 int state_schema_version(state_store *st, int *applied, int *known, csec_buf *err);

@@ -131,6 +131,14 @@ const char *state_describe(const state_store *st)
     return sql_describe(st->sql);
 }
 
+int state_maintain(state_store *st, csec_buf *err)
+{
+    pthread_mutex_lock(&st->mu);
+    int rc = sql_maintain(st->sql, err);
+    pthread_mutex_unlock(&st->mu);
+    return rc;
+}
+
 int state_schema_version(state_store *st, int *applied, int *known, csec_buf *err)
 {
     int64_t v = 0;

@@ -58,23 +58,27 @@ CREATE INDEX watch_packages_watch ON watch_packages (watch_id);
 -- What a watch was told about an advisory, in order (seq 1, 2, ...): kind
 -- 'affected' or 'cleared'.  The last event of a (watch, advisory) pair is
 -- its current state.  key: the idempotency key sent with the notification,
--- derived from (watch, advisory, kind, seq).  baseline = 1: the state when
--- the watch was made, never announced.  versions: the watch's versions of
--- the package concerned; fingerprint: the advisory as evaluated (its text
--- in advisory_snapshots), so that every attempt sends the same body.
+-- derived from (watch, advisory, kind, seq), so unique with them; it has no
+-- index of its own (a random key's index costs a page write per event, and
+-- an evaluation may write tens of thousands).  The primary key keeps one
+-- advisory's events together, which is how an evaluation reads and writes
+-- them.  baseline = 1: the state when the watch was made, never announced.
+-- versions: the watch's versions of the package concerned; fingerprint: the
+-- advisory as evaluated (its text in advisory_snapshots), so that every
+-- attempt sends the same body.
 CREATE TABLE events (
-    key TEXT PRIMARY KEY,
-    watch_id TEXT NOT NULL,
     advisory_id TEXT NOT NULL,
+    watch_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
+    key TEXT NOT NULL,
     kind TEXT NOT NULL,
     baseline INTEGER NOT NULL,
     created BIGINT NOT NULL,
     versions TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
-    db_commit TEXT NOT NULL
+    db_commit TEXT NOT NULL,
+    PRIMARY KEY (advisory_id, watch_id, seq)
 );
-CREATE UNIQUE INDEX events_advisory ON events (advisory_id, watch_id, seq);
 CREATE INDEX events_watch ON events (watch_id, created);
 
 -- An advisory as a notification shows it (JSON), once per fingerprint.
@@ -85,13 +89,16 @@ CREATE TABLE advisory_snapshots (
     PRIMARY KEY (advisory_id, fingerprint)
 );
 
--- The webhook queue: one row per announced event of a watch with a webhook.
+-- The webhook queue: one row per announced event of a watch with a webhook
+-- (the event is (advisory_id, watch_id, seq), its key the delivery's).
 -- state 'pending' until 'delivered' (a 2xx answer) or 'dropped' (the
 -- webhook was disabled or removed).  A sender claims a row by writing
 -- lease_owner and lease_until; a row whose lease has expired is free again.
 CREATE TABLE deliveries (
     key TEXT PRIMARY KEY,
+    advisory_id TEXT NOT NULL,
     watch_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL,
     next_at BIGINT NOT NULL,

@@ -97,6 +97,8 @@ done
 echo "browser.sh: walked $(ls -d "$DB"/crates/*/ | wc -l) crates and their advisories, $walk_bad failures"
 CHROMIUM="$CHROMIUM" node tests/browser/run.mjs "http://127.0.0.1:$PORT" "$ROOT/$SHOTS"
 rc=$?
+# /audit and the watch lists (tests/browser/audit.mjs), on the same server.
+CHROMIUM="$CHROMIUM" node tests/browser/audit.mjs "http://127.0.0.1:$PORT" "$ROOT/$SHOTS" || rc=1
 [ "$walk_bad" -eq 0 ] || rc=1
 kill -TERM $PID
 wait $PID 2>/dev/null

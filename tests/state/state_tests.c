@@ -339,9 +339,10 @@ static void test_queue(void)
                  NULL, &err);
 
         sql_exec(st->sql,
-                 "INSERT INTO deliveries (key, watch_id, state, attempts, next_at) VALUES ($1, "
-                 "$2, 'pending', 0, 0)",
-                 (sql_param[]){SQL_TEXT(key), SQL_TEXT(hook_watch)}, 2, NULL, NULL, NULL, &err);
+                 "INSERT INTO deliveries (key, advisory_id, watch_id, seq, state, attempts, "
+                 "next_at) VALUES ($1, $2, $3, 1, 'pending', 0, 0)",
+                 (sql_param[]){SQL_TEXT(key), SQL_TEXT(adv), SQL_TEXT(hook_watch)}, 3, NULL, NULL,
+                 NULL, &err);
     }
     int64_t pending = count(st, "SELECT count(*) FROM deliveries WHERE state = 'pending'");
     CHECK(pending == 42, "42 pending, got %lld", (long long)pending);
