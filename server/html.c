@@ -93,7 +93,7 @@ void html_begin_feed(csec_buf *b, const srv_site *site, const char *title, const
                      "<li><a href=\"/advisories\">Advisories</a></li>"
                      "<li><a href=\"/categories\">Categories</a></li>"
                      "<li><a href=\"/keywords\">Keywords</a></li>"
-                     "<li><a href=\"/audit\">Audit a lockfile</a></li></ul></nav>\n"
+                     "<li><a href=\"/audit\">Audit</a></li></ul></nav>\n"
                      "<form class=\"search\" role=\"search\" action=\"/search\" method=\"get\">"
                      "<label for=\"q\">Search</label>"
                      "<input id=\"q\" name=\"q\" type=\"search\" "

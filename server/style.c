@@ -30,7 +30,7 @@ const char *const srv_style_css_parts[] = {
     "header.site .wrap{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem;"
     "padding:.6rem 1rem}\n"
     ".brand{font-weight:700;font-size:1.2rem;text-decoration:none;color:var(--fg)}\n"
-    "header nav ul{display:flex;gap:1rem;list-style:none;margin:0;padding:0}\n"
+    "header nav ul{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;margin:0;padding:0}\n"
     "form.search{display:flex;gap:.3rem;align-items:center;flex:1 1 16rem}\n"
     "form.search label{position:absolute;left:-999px}\n"
     "input,select,button{font:inherit;color:var(--fg);background:var(--bg);"

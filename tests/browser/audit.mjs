@@ -68,7 +68,7 @@ await test('paste: the report of the lockfile, at the address of its SHA-256', a
     const resp = await page.goto(base + '/audit');
     assert(resp.status() === 200, `GET /audit: ${resp.status()}`);
     await page.fill('#lockfile', LOCK);
-    await Promise.all([page.waitForURL(new RegExp(`/audit/${ID}$`)), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForURL(new RegExp(`/audit/${ID}$`)), page.click('.audit-form button[type=submit]')]);
     const text = await page.textContent('main');
     assert(text.includes('RUSTSEC-2021-0003') && text.includes('RUSTSEC-2020-0071'),
         'the two advisories are reported');
@@ -86,14 +86,14 @@ await test('upload: the same file gives the same report', async page => {
     await page.goto(base + '/audit');
     await page.setInputFiles('#lockfile_file', { name: 'Cargo.lock', mimeType: 'text/plain',
                                                  buffer: Buffer.from(LOCK) });
-    await Promise.all([page.waitForURL(new RegExp(`/audit/${ID}$`)), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForURL(new RegExp(`/audit/${ID}$`)), page.click('.audit-form button[type=submit]')]);
     assert((await page.textContent('h1')) === 'Audit of a Cargo.lock', 'report heading');
 });
 
 await test('error: a bad lockfile is shown with its line, column and text', async page => {
     await page.goto(base + '/audit');
     await page.fill('#lockfile', BAD);
-    const [resp] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const [resp] = await Promise.all([page.waitForNavigation(), page.click('.audit-form button[type=submit]')]);
     assert(resp.status() === 400, `status ${resp.status()}`);
     const alert = await page.textContent('[role=alert]');
     assert(/line \d+, column \d+/.test(alert) && alert.includes('0.4.011'), `alert: ${alert}`);
@@ -118,7 +118,7 @@ for (const [label, vp] of [['desktop 1280x900', DESKTOP], ['phone 390x844', PHON
         }
         await page.goto(base + '/audit');
         await page.fill('#lockfile', BAD);
-        await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+        await Promise.all([page.waitForNavigation(), page.click('.audit-form button[type=submit]')]);
         await noHorizontalScroll(page, 'error');
         await page.screenshot({ path: `${shots}/audit-error-${tag}.png`, fullPage: true });
     }, vp);
@@ -153,7 +153,7 @@ await test('watch: from the report to the watch list, with the keyboard', async 
     await noHorizontalScroll(page, 'watch list (phone)');
     await page.screenshot({ path: `${shots}/watch-list-phone.png`, fullPage: true });
     // Stop watching: the list is empty again.
-    await Promise.all([page.waitForNavigation(), page.click('article.watch form button')]);
+    await Promise.all([page.waitForNavigation(), page.click('article.watch form[action$="/delete"] button')]);
     assert((await page.textContent('main')).includes('Watched lockfiles (0)'), 'deleted');
 });
 
