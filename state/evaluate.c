@@ -455,11 +455,7 @@ static int evaluate_advisory(state_store *st, const state_data *d, const char *i
         if (c >= 0)
             k++;
     }
-    double t_w = csec__now_ms();
     rc = write_events(st, d, &out, false, &stats->events, &stats->deliveries, err);
-    if (getenv("CSEC_EVAL_TRACE"))
-        fprintf(stderr, "evaluate %s: %zu rows, %zu emits; write %.1f ms\n", id, pk.n, out.n,
-                csec__now_ms() - t_w);
 done:
     free(pk.items);
     free(ev.items);
@@ -709,13 +705,10 @@ static int apply_change(state_store *st, const state_data *d, const char *id, co
     /* The data these changes came from, in the same commit (one fsync). */
     if (rc == 0)
         rc = record_evaluated(st, d, err);
-    double t_c = csec__now_ms();
     if (rc == 0)
         rc = sql_commit(st->sql, err);
     if (rc < 0)
         sql_rollback(st->sql);
-    if (getenv("CSEC_EVAL_TRACE"))
-        fprintf(stderr, "evaluate %s: commit %.1f ms\n", id, csec__now_ms() - t_c);
     return rc;
 }
 
