@@ -8,6 +8,7 @@
 #   make fuzz       every fuzz target under libFuzzer (FUZZ_SECONDS each, default 600)
 #   make bench      benchmarks with medians and baselines (bench/README.md)
 #   make soak       load and fault tests, nginx in front (tests/soak, deploy/README.md)
+#   make screenshots the README's screenshots of the Security tab (docs/screenshots)
 #   make install    PREFIX=/usr/local: library, header, pkg-config file, CLI, man pages
 #   make format / lint / headertest
 
@@ -64,7 +65,7 @@ SERVE_OBJ += $(STATE_OBJ)
 STATE_LIBS = $(shell pkg-config --libs $(STATE_PKGS) 2>/dev/null)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
-.PHONY: all man test check fuzz fuzz-replay bench soak install format lint headertest clean
+.PHONY: all man test check fuzz fuzz-replay bench soak screenshots install format lint headertest clean
 
 all: $(B)/libcratesec.a $(B)/libcratesec.so $(B)/libcratesec-git.so $(B)/cratesec \
      $(B)/cratesec-server $(B)/toml-decode $(B)/cratesec.pc $(B)/man/cratesec.1
@@ -241,6 +242,11 @@ bench: all $(B)/bench-watch-eval
 SOAK_SECONDS ?= 60
 soak: all
 	@SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/run.sh $(B)
+
+# The README's screenshots (docs/screenshots): the real data and chromium,
+# as the browser tests use them.
+screenshots: all
+	@bash scripts/screenshots.sh $(B)
 
 # The pkg-config file names PREFIX, so `make install` writes it afresh for the
 # PREFIX it installs to (the copy in $(B) is for the default PREFIX).

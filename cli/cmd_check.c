@@ -66,19 +66,19 @@ static void text_one(csec_buf *out, const csec_advisory *a, const csec_version *
     const char *mark = !v ? "" : affected ? "AFFECTED  " : "ok        ";
     if (csec_advisory_is_withdrawn(a))
         mark = v ? "withdrawn " : "";
-    csec_buf_printf(out, "  %s%s  %-13s %s  %s\n", mark, a->id, present_kind(a),
+    csec_buf_printf(out, "  %s%s  %-13s %s  %s\n", mark, a->id, csec__word_kind(a),
                     present_date(date, a->date), a->title);
     csec_buf_printf(out, "  %s    affected:   ", v ? "          " : "");
-    present_ranges(out, a);
+    csec__word_ranges(out, a, NULL);
     csec_buf_puts(out, "\n");
     if (a->patched_count) {
         csec_buf_printf(out, "  %s    patched:    ", v ? "          " : "");
-        present_reqs(out, a->patched, a->patched_count, " OR ", "");
+        csec__word_reqs(out, a->patched, a->patched_count, "");
         csec_buf_puts(out, "\n");
     }
     if (a->unaffected_count) {
         csec_buf_printf(out, "  %s    unaffected: ", v ? "          " : "");
-        present_reqs(out, a->unaffected, a->unaffected_count, " OR ", "");
+        csec__word_reqs(out, a->unaffected, a->unaffected_count, "");
         csec_buf_puts(out, "\n");
     }
 }

@@ -3,11 +3,13 @@
  * resolved dependency tree, and every advisory reachable through it with the
  * path that brings it in (lib/deps.h). */
 #include "cli.h"
+#include "dataage.h"
 #include "deps.h"
 #include "present.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *opt_db, *opt_index;
 static bool opt_json;
@@ -26,14 +28,11 @@ static const char *const node_kind_name[] = {"resolved", "missing", "no-release"
                                              "bad-requirement", "other-registry"};
 
 /* Whether a reachable advisory or a direct finding is a problem for the exit
- * status: a vulnerability (not informational) in the tree, or a normal/build
- * dependency whose finding carries alarm. */
+ * status: an advisory that counts (wording.h rule 2) in the tree, or a
+ * dependency built by default whose finding carries alarm. */
 static bool found_problem(const csec_deps_report *r)
 {
-    for (size_t i = 0; i < r->nhits; i++)
-        if (r->hits[i].adv->informational == CSEC_INFO_NONE)
-            return true;
-    return r->raises;
+    return r->counting > 0 || r->raises;
 }
 
 /* ---- text ---- */
@@ -48,7 +47,7 @@ static void node_label(csec_buf *out, const csec_deps_report *r, size_t id)
         csec_buf_printf(out, " %s", n->via->req);
 }
 
-static void text_direct(csec_buf *out, const csec_deps_report *r)
+static void text_direct(csec_buf *out, const csec_deps_report *r, bool stale)
 {
     static const char *const titles[] = {"Dependencies", "Build dependencies",
                                          "Development dependencies"};
@@ -72,84 +71,61 @@ static void text_direct(csec_buf *out, const csec_deps_report *r)
             if (d->rename)
                 csec_buf_printf(out, " (as %s)", d->rename);
             if (d->optional)
-                csec_buf_puts(out, " (optional)");
+                csec_buf_puts(out, f->enabled ? " (optional, on by default)"
+                                              : " (optional, off by default: not counted)");
             if (d->target)
                 csec_buf_printf(out, " (only for %s)", d->target);
             csec_buf_puts(out, "\n      ");
-            csec__deps_finding_text(out, f);
+            csec__deps_finding_text(out, f, stale);
             csec_buf_putc(out, '\n');
         }
     }
 }
 
 /* The tree, depth first in dependency order, each node expanded once (later
- * occurrences marked "(*)" as cargo tree does).  An explicit stack of edge
- * positions: the depth of the tree never becomes recursion depth. */
+ * occurrences marked "(*)" as cargo tree does), from the report's iterator. */
 static void text_tree(csec_buf *out, const csec_deps_report *r)
 {
-    typedef struct frame {
-        size_t node, next;
-    } frame;
-    frame *stack = csec__xcalloc(r->nnodes + 1, sizeof *stack);
-    bool *shown = csec__xcalloc(r->nnodes + 1, sizeof *shown);
-    size_t depth = 0;
-    node_label(out, r, 0);
-    csec_buf_putc(out, '\n');
-    shown[0] = true;
-    stack[0].node = 0;
-    stack[0].next = r->nodes[0].edges;
-    while (true) {
-        frame *f = &stack[depth];
-        const csec_deps_node *n = &r->nodes[f->node];
-        if (f->next >= n->edges + n->nedges) {
-            if (depth == 0)
-                break;
-            depth--;
+    csec_deps_iter it;
+    csec__deps_iter_init(&it, r);
+    csec_deps_event ev;
+    while ((ev = csec__deps_iter_next(&it)) != CSEC_DEPS_DONE) {
+        if (ev != CSEC_DEPS_ENTER)
             continue;
-        }
-        const csec_deps_edge *e = &r->edges[f->next++];
-        const csec_deps_node *c = &r->nodes[e->to];
-        for (size_t i = 0; i <= depth; i++)
+        const csec_deps_node *c = &r->nodes[it.node];
+        const csec_deps_edge *e = it.edge;
+        for (size_t i = 0; i < it.depth; i++)
             csec_buf_puts(out, "  ");
-        node_label(out, r, e->to);
-        if (e->dep->kind == CSEC_INDEX_DEP_BUILD)
+        node_label(out, r, it.node);
+        if (e && e->dep->kind == CSEC_INDEX_DEP_BUILD)
             csec_buf_puts(out, " [build]");
-        if (e->dep->rename)
+        if (e && e->dep->rename)
             csec_buf_printf(out, " (as %s)", e->dep->rename);
-        if (e->dep->target)
+        if (e && e->dep->target)
             csec_buf_printf(out, " (only for %s)", e->dep->target);
         if (c->kind != CSEC_DEPS_NODE_RESOLVED)
             csec_buf_printf(out, " (%s)", node_kind_name[c->kind]);
-        for (size_t a = 0; a < c->nadv; a++)
+        for (size_t a = 0; e && a < c->nadv; a++)
             csec_buf_printf(out, " %s %s", a ? "" : "<-", c->advs[a]->id);
-        if (shown[e->to] && c->nedges) {
-            csec_buf_puts(out, " (*)\n");
-            continue;
-        }
-        csec_buf_putc(out, '\n');
-        if (shown[e->to])
-            continue;
-        shown[e->to] = true;
-        if (c->nedges && depth + 1 < r->nnodes) {
-            depth++;
-            stack[depth].node = e->to;
-            stack[depth].next = c->edges;
-        }
+        csec_buf_puts(out, it.repeat && c->nedges ? " (*)\n" : "\n");
     }
-    free(stack);
-    free(shown);
+    csec__deps_iter_free(&it);
 }
 
 static void text_hits(csec_buf *out, const csec_deps_report *r)
 {
-    csec_buf_printf(out, "\nAdvisories reachable through the tree (%zu):\n", r->nhits);
+    csec_buf_puts(out, "\nAdvisories reachable through the dependencies: ");
+    csec__word_count(out, r->counting, "that counts", "that count");
+    csec_buf_puts(out, ", ");
+    csec__word_count(out, r->notices, "notice", "notices");
+    csec_buf_puts(out, "\n");
     if (!r->nhits)
         csec_buf_puts(out, "  none\n");
     size_t *path = csec__xcalloc(r->nnodes + 1, sizeof *path);
     for (size_t i = 0; i < r->nhits; i++) {
         const csec_advisory *a = r->hits[i].adv;
         const csec_deps_node *n = &r->nodes[r->hits[i].node];
-        csec_buf_printf(out, "  %s  %-13s %s %s: %s\n      path: ", a->id, present_kind(a),
+        csec_buf_printf(out, "  %s  %-14s %s %s: %s\n      path: ", a->id, csec__word_kind(a),
                         n->name, n->version->vers, a->title ? a->title : "");
         size_t len = csec__deps_path(r, r->hits[i].node, path, r->nnodes);
         for (size_t k = 0; k < len; k++) {
@@ -176,7 +152,7 @@ static void json_str(csec_buf *out, const char *s)
         csec_buf_puts(out, "null");
 }
 
-static void json_direct(csec_buf *out, const csec_deps_finding *f)
+static void json_direct(csec_buf *out, const csec_deps_finding *f, bool stale)
 {
     const csec_index_dep *d = f->dep;
     csec_buf_puts(out, "{\"name\":");
@@ -191,8 +167,19 @@ static void json_direct(csec_buf *out, const csec_deps_finding *f)
     csec_buf_printf(out, ",\"state\":\"%s\",\"matching\":%zu,\"affected\":%zu,\"newest\":",
                     csec__deps_state_name(f->state), f->matching, f->affected);
     json_str(out, f->newest ? f->newest->vers : NULL);
-    csec_buf_puts(out, ",\"fixed\":");
-    json_str(out, f->fixed ? f->fixed->vers : NULL);
+    csec_buf_printf(out, ",\"enabled\":%s,\"fixed\":", f->enabled ? "true" : "false");
+    json_str(out, f->advice.lowest ? f->advice.lowest->vers : NULL);
+    csec_buf_puts(out, ",\"advice\":");
+    if (f->advice.kind == CSEC_ADVICE_NONE) {
+        csec_buf_puts(out, "null");
+    } else {
+        static const char *const kinds[] = {"none", "caret", "bounded", "no-release", "remove"};
+        csec_buf_printf(out, "{\"kind\":\"%s\",\"requirement\":", kinds[f->advice.kind]);
+        json_str(out, f->advice.req[0] ? f->advice.req : NULL);
+        csec_buf_puts(out, ",\"resolves_to\":");
+        json_str(out, f->advice.resolves ? f->advice.resolves->vers : NULL);
+        csec_buf_putc(out, '}');
+    }
     csec_buf_puts(out, ",\"advisories\":[");
     for (size_t i = 0; i < f->nadv; i++) {
         csec_buf_puts(out, i ? ",{\"id\":" : "{\"id\":");
@@ -201,13 +188,13 @@ static void json_direct(csec_buf *out, const csec_deps_finding *f)
     }
     csec_buf_puts(out, "],\"text\":");
     csec_buf text = CSEC_BUF_INIT;
-    csec__deps_finding_text(&text, f);
+    csec__deps_finding_text(&text, f, stale);
     json_str(out, text.ptr);
     csec_buf_free(&text);
     csec_buf_putc(out, '}');
 }
 
-static void json_report(csec_buf *out, const csec_deps_report *r)
+static void json_report(csec_buf *out, const csec_deps_report *r, bool stale)
 {
     csec_buf_puts(out, "{\"crate\":");
     json_str(out, r->crate->name);
@@ -217,7 +204,7 @@ static void json_report(csec_buf *out, const csec_deps_report *r)
     for (size_t i = 0; i < r->ndirect; i++) {
         if (i)
             csec_buf_putc(out, ',');
-        json_direct(out, &r->direct[i]);
+        json_direct(out, &r->direct[i], stale);
     }
     csec_buf_puts(out, "],\"nodes\":[");
     for (size_t i = 0; i < r->nnodes; i++) {
@@ -252,7 +239,8 @@ static void json_report(csec_buf *out, const csec_deps_report *r)
     for (size_t i = 0; i < r->nhits; i++) {
         csec_buf_puts(out, i ? ",{\"id\":" : "{\"id\":");
         json_str(out, r->hits[i].adv->id);
-        csec_buf_printf(out, ",\"kind\":\"%s\",\"node\":%zu,\"path\":[", present_kind(r->hits[i].adv),
+        csec_buf_printf(out, ",\"kind\":\"%s\",\"counts\":%s,\"node\":%zu,\"path\":[",
+                        csec__word_kind(r->hits[i].adv), r->hits[i].counts ? "true" : "false",
                         r->hits[i].node);
         size_t len = csec__deps_path(r, r->hits[i].node, path, r->nnodes);
         for (size_t k = 0; k < len; k++)
@@ -319,15 +307,22 @@ static int run(int argc, char **argv)
         goto done;
     }
     r = csec__deps_report_new(ix, db, c, v);
+    csec_data_age age;
+    csec__index_age(&age, index_dir, ix);
+    int64_t now = (int64_t)time(NULL);
+    bool stale = csec__age_stale(&age, now);
     csec_buf out = CSEC_BUF_INIT;
     if (opt_json) {
-        json_report(&out, r);
+        json_report(&out, r, stale);
     } else {
-        csec_buf_printf(&out, "%s %s%s\n\n", c->name, v->vers, v->yanked ? " (yanked)" : "");
-        text_direct(&out, r);
-        csec_buf_printf(&out, "\nResolved tree (%zu crate versions; \"<-\" marks advisories, "
-                              "\"(*)\" a subtree shown above):\n",
-                        r->nnodes);
+        csec_buf_printf(&out, "%s %s%s\n", c->name, v->vers, v->yanked ? " (yanked)" : "");
+        csec_buf_puts(&out, "Registry index: ");
+        csec__word_data_age(&out, &age, now);
+        csec_buf_puts(&out, "\n\n");
+        text_direct(&out, r, stale);
+        csec_buf_printf(&out, "\nResolved tree (%zu crate versions besides %s itself; \"<-\" "
+                              "marks advisories, \"(*)\" a subtree shown above):\n",
+                        r->nnodes - 1, c->name);
         text_tree(&out, r);
         text_hits(&out, r);
         csec_buf_puts(&out, "\nSimplifications:\n");
@@ -354,7 +349,13 @@ const cli_cmd cmd_deps = {
     "Cargo picks versions (newest non-yanked match, default features; simplifications are\n"
     "listed at the end); and every advisory reachable through the tree with its path.\n"
     "\n"
-    "Exit status: 0 nothing found; 1 a vulnerability is reachable or a normal or build\n"
-    "dependency can resolve only / newest to an affected release (dev-dependencies never\n"
-    "count), or the crate or version is not in the index; 2 usage or unreadable index.",
+    "A dependency whose newest matching release is affected gets the minimum upgrade of its\n"
+    "requirement that clears every vulnerability and unsound advisory of that crate.\n"
+    "Vulnerabilities (malicious code included) and unsound advisories count; unmaintained\n"
+    "advisories and notices are shown, never counted.\n"
+    "\n"
+    "Exit status: 0 nothing found; 1 an advisory that counts is reachable, or a dependency\n"
+    "built by default (normal or build, optional ones only when the default features enable\n"
+    "them) can resolve only / newest to an affected release, or the crate or version is not\n"
+    "in the index; 2 usage or unreadable index.",
     run};

@@ -36,8 +36,12 @@ static void text(csec_buf *out, const csec_advisory *a)
 {
     char date[11];
     csec_buf_printf(out, "%s: %s\n\n", a->id, a->title);
+    if (a->withdrawn.year) {
+        csec__word_withdrawn(out, a);
+        csec_buf_puts(out, "\n\n");
+    }
     line(out, "Package:", a->package);
-    line(out, "Kind:", present_kind(a));
+    line(out, "Kind:", csec__word_kind(a));
     line(out, "Date:", present_date(date, a->date));
     if (a->withdrawn.year)
         line(out, "Withdrawn:", present_date(date, a->withdrawn));
@@ -49,20 +53,20 @@ static void text(csec_buf *out, const csec_advisory *a)
         csec_buf_printf(out, "%-12s %.1f (%s) %s\n", "CVSS:", a->cvss->score,
                         csec_severity_name(a->cvss->severity), a->cvss->canonical);
     csec_buf_printf(out, "%-12s ", "Affected:");
-    present_ranges(out, a);
+    csec__word_ranges(out, a, NULL);
     csec_buf_printf(out, "\n%-12s ", "Patched:");
-    present_reqs(out, a->patched, a->patched_count, ", ", "none");
+    csec__word_reqs(out, a->patched, a->patched_count, "none");
     csec_buf_putc(out, '\n');
     if (a->unaffected_count) {
         csec_buf_printf(out, "%-12s ", "Unaffected:");
-        present_reqs(out, a->unaffected, a->unaffected_count, ", ", "none");
+        csec__word_reqs(out, a->unaffected, a->unaffected_count, "none");
         csec_buf_putc(out, '\n');
     }
     list(out, "Arch:", a->arch);
     list(out, "OS:", a->os);
     for (size_t i = 0; i < a->functions_count; i++) {
         csec_buf_printf(out, "%-12s %s (", i ? "" : "Functions:", a->functions[i].path);
-        present_reqs(out, a->functions[i].reqs, a->functions[i].count, ", ", "");
+        csec__word_reqs(out, a->functions[i].reqs, a->functions[i].count, "");
         csec_buf_puts(out, ")\n");
     }
     line(out, "URL:", a->url);

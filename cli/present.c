@@ -4,73 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *present_kind(const csec_advisory *a)
-{
-    switch (a->informational) {
-    case CSEC_INFO_NONE:
-        return "Vulnerability";
-    case CSEC_INFO_UNSOUND:
-        return "Unsound";
-    case CSEC_INFO_UNMAINTAINED:
-        return "Unmaintained";
-    case CSEC_INFO_NOTICE:
-        return "Notice";
-    case CSEC_INFO_OTHER:
-        break;
-    }
-    return "Informational";
-}
-
 const char *present_date(char out[11], csec_date d)
 {
     /* Dates are validated on load; the modulos only bound the widths. */
     snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d.year % 10000u, (unsigned)d.month % 100u,
              (unsigned)d.day % 100u);
     return out;
-}
-
-void present_reqs(csec_buf *out, const csec_req *const *reqs, size_t n, const char *sep,
-                  const char *none)
-{
-    if (n == 0) {
-        csec_buf_puts(out, none);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            csec_buf_puts(out, sep);
-        csec_req_write(out, reqs[i]);
-    }
-}
-
-void present_ranges(csec_buf *out, const csec_advisory *a)
-{
-    if (a->affected_count == 0) {
-        csec_buf_puts(out, "no version");
-        return;
-    }
-    if (a->affected_count == 1 && !a->affected[0].has_introduced && !a->affected[0].has_fixed) {
-        csec_buf_puts(out, "all versions (no fix available)");
-        return;
-    }
-    for (size_t i = 0; i < a->affected_count; i++) {
-        const csec_interval *iv = &a->affected[i];
-        if (i)
-            csec_buf_puts(out, "; ");
-        if (iv->has_introduced) {
-            csec_buf_puts(out, ">=");
-            csec_version_write(out, &iv->introduced);
-        }
-        if (iv->has_introduced && iv->has_fixed)
-            csec_buf_puts(out, ", ");
-        if (iv->has_fixed) {
-            csec_buf_puts(out, "<");
-            csec_version_write(out, &iv->fixed);
-        }
-    }
-    const csec_interval *last = &a->affected[a->affected_count - 1];
-    if (!last->has_fixed)
-        csec_buf_puts(out, " (no fix available)");
 }
 
 static void json_key(csec_buf *out, const char *key)
@@ -132,7 +71,7 @@ void present_json(csec_buf *out, const csec_advisory *a, int affected, const cse
     json_str_or_null(out, a->package);
     csec_buf_putc(out, ',');
     json_key(out, "kind");
-    json_str_or_null(out, present_kind(a));
+    json_str_or_null(out, csec__word_kind(a));
     csec_buf_putc(out, ',');
     json_key(out, "title");
     json_str_or_null(out, a->title);

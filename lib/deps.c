@@ -1,6 +1,9 @@
 /* deps.c - dependency-aware security over a registry index (see deps.h). */
 #include "deps.h"
 
+#include "wording.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,10 +171,11 @@ typedef struct ctx {
     csec_deps_report *r;
     reqcache reqs;
     ptrmap seen; /* dependency record or version -> node */
+    bool no_advice; /* only the alarm is wanted (csec__deps_alarm_count) */
     size_t capnodes, capedges, caphits;
 } ctx;
 
-/* The advisories of a crate that count: crates collection, not withdrawn.
+/* The advisories of a crate that are not withdrawn (crates collection).
  * Returns how many were written to *out (an arena array). */
 static size_t crate_advisories(ctx *x, const csec_index_crate *c, const csec_advisory ***out)
 {
@@ -187,18 +191,121 @@ static size_t crate_advisories(ctx *x, const csec_index_crate *c, const csec_adv
     return k;
 }
 
-static bool any_affects(const csec_advisory *const *advs, size_t n, const csec_version *v)
+/* Whether a counting advisory (wording.h rule 2) among `advs` affects `v`. */
+static bool any_counts_against(const csec_advisory *const *advs, size_t n, const csec_version *v)
 {
     for (size_t i = 0; i < n; i++)
-        if (csec_advisory_affects(advs[i], v))
+        if (csec__word_counts_against(advs[i], v))
             return true;
     return false;
 }
 
-static void classify(ctx *x, const csec_index_dep *d, csec_deps_finding *f)
+/* ---- 4. upgrade advice ---- */
+
+/* Whether the non-yanked releases that `req` allows, from position `from`
+ * of c->versions up, are all unaffected (`bad[i]`: release i is). */
+static bool allows_none(const csec_index_crate *c, const bool *bad, size_t from, const csec_req *req)
+{
+    for (size_t i = from; i < c->versions_count; i++) {
+        const csec_index_version *v = &c->versions[i];
+        if (!v->yanked && bad[i] && csec_req_matches(req, &v->version))
+            return false;
+    }
+    return true;
+}
+
+static const csec_index_version *newest_allowed(const csec_index_crate *c, const csec_req *req)
+{
+    for (size_t i = c->versions_count; i-- > 0;)
+        if (!c->versions[i].yanked && csec_req_matches(req, &c->versions[i].version))
+            return &c->versions[i];
+    return NULL;
+}
+
+static csec_req *parse_req(const char *text)
+{
+    csec_req *r = NULL;
+    return csec_req_parse(&r, text, strlen(text), NULL) < 0 ? NULL : r;
+}
+
+void csec__deps_advice(csec_advice *out, const csec_db *db, const csec_index_crate *c,
+                       const csec_version *from, bool inclusive)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = 0;
+    const csec_advisory *const *advs =
+        c ? csec_db_by_package(db, CSEC_COLLECTION_CRATES, c->name, &n) : NULL;
+    bool malicious = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!csec__word_counts_against(advs[i], from))
+            continue;
+        malicious = malicious || csec__word_is_malicious(advs[i]);
+        if (out->nclears < CSEC_ADVICE_MAX_NAMED)
+            out->clears[out->nclears++] = advs[i];
+        else
+            out->more++;
+    }
+    if (!out->nclears)
+        return;
+    if (malicious) {
+        out->kind = CSEC_ADVICE_REMOVE;
+        return;
+    }
+    out->kind = CSEC_ADVICE_NO_RELEASE;
+    /* bad[i]: some counting advisory of the crate affects release i. */
+    bool *bad = csec__xcalloc(c->versions_count + 1, sizeof *bad);
+    for (size_t i = 0; i < c->versions_count; i++)
+        bad[i] = any_counts_against(advs, n, &c->versions[i].version);
+    size_t first = SIZE_MAX; /* the first candidate: the bounded fallback */
+    char text[sizeof out->req];
+    for (size_t i = 0; i < c->versions_count; i++) {
+        const csec_index_version *v = &c->versions[i];
+        int cmp = csec_version_cmp(&v->version, from);
+        if (v->yanked || v->version.pre.len || bad[i] || cmp < 0 || (cmp == 0 && !inclusive))
+            continue;
+        if (first == SIZE_MAX)
+            first = i;
+        snprintf(text, sizeof text, "^%s", v->vers);
+        csec_req *req = parse_req(text);
+        bool clean = req && allows_none(c, bad, i, req);
+        if (clean) {
+            out->kind = CSEC_ADVICE_CARET;
+            out->lowest = v;
+            out->resolves = newest_allowed(c, req);
+            snprintf(out->req, sizeof out->req, "%s", text);
+        }
+        csec_req_free(req);
+        if (clean)
+            break;
+    }
+    if (out->kind == CSEC_ADVICE_NO_RELEASE && first != SIZE_MAX) {
+        /* Every caret requirement reaches an affected release: the first
+         * candidate up to the first affected non-yanked release above it. */
+        const csec_index_version *r = &c->versions[first], *blocked = NULL;
+        for (size_t i = first + 1; i < c->versions_count && !blocked; i++)
+            if (!c->versions[i].yanked && !c->versions[i].version.pre.len && bad[i])
+                blocked = &c->versions[i];
+        snprintf(text, sizeof text, ">=%s, <%s", r->vers, blocked ? blocked->vers : "0");
+        csec_req *req = blocked ? parse_req(text) : NULL;
+        if (req) {
+            out->kind = CSEC_ADVICE_BOUNDED;
+            out->lowest = r;
+            out->blocked = blocked;
+            out->resolves = newest_allowed(c, req);
+            snprintf(out->req, sizeof out->req, "%s", text);
+        }
+        csec_req_free(req);
+    }
+    free(bad);
+}
+
+/* ---- 1. direct findings ---- */
+
+static void classify(ctx *x, const csec_index_dep *d, bool enabled, csec_deps_finding *f)
 {
     memset(f, 0, sizeof *f);
     f->dep = d;
+    f->enabled = enabled && d->kind != CSEC_INDEX_DEP_DEV;
     if (d->registry) {
         f->state = CSEC_DEPS_OTHER_REGISTRY;
         return;
@@ -216,8 +323,8 @@ static void classify(ctx *x, const csec_index_dep *d, csec_deps_finding *f)
     }
     const csec_advisory **advs = NULL;
     size_t nadv = crate_advisories(x, c, &advs);
-    /* hit[k]: 1 when advisory k affects some matching release, 2 when it
-     * affects the newest one too. */
+    /* hit[k]: 1 when counting advisory k affects some matching release, 2
+     * when it affects the newest one too. */
     unsigned char *hit = csec__xcalloc(nadv + 1, 1);
     for (size_t i = c->versions_count; i-- > 0;) {
         const csec_index_version *v = &c->versions[i];
@@ -229,7 +336,7 @@ static void classify(ctx *x, const csec_index_dep *d, csec_deps_finding *f)
         f->matching++;
         bool any = false;
         for (size_t k = 0; k < nadv; k++) {
-            if (!csec_advisory_affects(advs[k], &v->version))
+            if (!csec__word_counts_against(advs[k], &v->version))
                 continue;
             any = true;
             hit[k] = newest ? 2 : (hit[k] ? hit[k] : 1);
@@ -240,12 +347,13 @@ static void classify(ctx *x, const csec_index_dep *d, csec_deps_finding *f)
         f->state = CSEC_DEPS_NO_RELEASE;
     else if (f->affected == f->matching)
         f->state = CSEC_DEPS_ONLY_AFFECTED;
-    else if (any_affects(advs, nadv, &f->newest->version))
+    else if (any_counts_against(advs, nadv, &f->newest->version))
         f->state = CSEC_DEPS_NEWEST_AFFECTED;
     else
         f->state = CSEC_DEPS_CLEAR;
     /* The advisories, those affecting the newest matching release first. */
     const csec_advisory **mine = csec__arena_alloc(&x->r->arena, (nadv + 1) * sizeof *mine);
+    const csec_advisory **notes = csec__arena_alloc(&x->r->arena, (nadv + 1) * sizeof *notes);
     size_t n = 0;
     for (size_t k = 0; k < nadv; k++)
         if (hit[k] == 2)
@@ -256,26 +364,16 @@ static void classify(ctx *x, const csec_index_dep *d, csec_deps_finding *f)
             mine[n++] = advs[k];
     f->advs = mine;
     f->nadv = n;
+    for (size_t k = 0; f->newest && k < nadv; k++)
+        if (csec__word_notice_for(advs[k], &f->newest->version))
+            notes[f->nnotices++] = advs[k];
+    f->notices = notes;
     free(hit);
     if (f->state != CSEC_DEPS_ONLY_AFFECTED && f->state != CSEC_DEPS_NEWEST_AFFECTED)
         return;
-    size_t relevant = f->state == CSEC_DEPS_ONLY_AFFECTED ? f->nadv : f->nadv_newest;
-    for (size_t k = 0; k < relevant; k++)
-        if (mine[k]->informational != CSEC_INFO_UNMAINTAINED)
-            f->alarm = true;
-    /* A widened requirement reaches releases above every matching one (the
-     * newest match is the highest non-yanked match); the fix must escape
-     * every advisory of the crate, not only those that affect the matches. */
-    for (size_t i = 0; i < c->versions_count; i++) {
-        const csec_index_version *v = &c->versions[i];
-        if (v->yanked || v->version.pre.len ||
-            csec_version_cmp(&v->version, &f->newest->version) <= 0)
-            continue;
-        if (!any_affects(advs, nadv, &v->version)) {
-            f->fixed = v;
-            break;
-        }
-    }
+    f->alarm = f->enabled;
+    if (!x->no_advice)
+        csec__deps_advice(&f->advice, x->db, c, &f->newest->version, false);
 }
 
 static void adv_ids(csec_buf *out, const csec_advisory *const *advs, size_t n)
@@ -284,7 +382,7 @@ static void adv_ids(csec_buf *out, const csec_advisory *const *advs, size_t n)
         csec_buf_printf(out, "%s%s", i ? (i + 1 == n ? " and " : ", ") : "", advs[i]->id);
 }
 
-void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f)
+void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool stale)
 {
     const char *req = f->dep->req;
     switch ((csec_deps_state)f->state) {
@@ -306,7 +404,7 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f)
             adv_ids(out, f->advs, f->nadv);
             csec_buf_putc(out, ')');
         }
-        return;
+        break;
     case CSEC_DEPS_NO_RELEASE:
         csec_buf_printf(out, "no non-yanked release matches %s", req);
         return;
@@ -320,12 +418,23 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f)
         csec_buf_puts(out, "from another registry: not checked");
         return;
     }
-    if (f->fixed)
-        csec_buf_printf(out, "; first fixed release: %s (a requirement such as ^%s admits it)",
-                        f->fixed->vers, f->fixed->vers);
-    else
-        csec_buf_puts(out, "; no newer release escapes it");
+    if (f->nnotices) {
+        csec_buf_printf(out, "; %s is ", f->crate->name);
+        for (size_t i = 0; i < f->nnotices; i++)
+            csec_buf_printf(out, "%s%s (%s)", i ? (i + 1 == f->nnotices ? " and " : ", ") : "",
+                            f->notices[i]->informational == CSEC_INFO_UNMAINTAINED
+                                ? "unmaintained"
+                                : "the subject of a notice",
+                            f->notices[i]->id);
+    }
+    if (f->advice.kind != CSEC_ADVICE_NONE) {
+        csec_buf_puts(out, ". ");
+        csec__word_advice(out, &f->advice, stale);
+    }
 }
+
+/* Which optional dependencies of `v` its default features enable. */
+static void default_enabled(const csec_index_version *v, bool *on);
 
 size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
                               const csec_index_version *v)
@@ -338,18 +447,22 @@ size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
     x.idx = idx;
     x.db = db;
     x.r = &scratch;
+    x.no_advice = true;
+    bool *on = csec__xcalloc((size_t)v->deps_count + 1, sizeof *on);
+    default_enabled(v, on);
     for (uint32_t i = 0; i < v->deps_count; i++) {
         const csec_index_dep *d = v->deps[i];
-        if (d->kind == CSEC_INDEX_DEP_DEV || d->registry)
+        if (d->kind == CSEC_INDEX_DEP_DEV || d->registry || (d->optional && !on[i]))
             continue;
         const csec_index_crate *c = csec__index_find(idx, d->name);
         size_t n = 0;
         if (!c || !csec_db_by_package(db, CSEC_COLLECTION_CRATES, c->name, &n))
             continue;
         csec_deps_finding f;
-        classify(&x, d, &f);
+        classify(&x, d, true, &f);
         count += f.alarm;
     }
+    free(on);
     req_cache_free(&x.reqs);
     csec__arena_free(&scratch.arena);
     return count;
@@ -521,16 +634,30 @@ static void resolve_tree(ctx *x)
                 advs[k++] = advs[a];
         n->advs = advs;
         n->nadv = k;
-        for (size_t a = 0; a < k; a++) {
+        /* The root's own advisories are not reached through dependencies. */
+        for (size_t a = 0; i > 0 && a < k; a++) {
             if (r->nhits == x->caphits) {
                 x->caphits = x->caphits ? x->caphits * 2 : 16;
                 r->hits = csec__xrealloc(r->hits, csec__mul(x->caphits, sizeof *r->hits));
             }
             r->hits[r->nhits].adv = advs[a];
             r->hits[r->nhits].node = i;
+            r->hits[r->nhits].counts = csec__word_counts(advs[a]);
             r->nhits++;
         }
     }
+    /* The same advisory may be reached at several versions of its crate. */
+    ptrmap distinct = {0};
+    for (size_t h = 0; h < r->nhits; h++) {
+        if (pm_get(&distinct, r->hits[h].adv))
+            continue;
+        pm_put(&distinct, r->hits[h].adv, h);
+        if (r->hits[h].counts)
+            r->counting++;
+        else
+            r->notices++;
+    }
+    pm_free(&distinct);
 }
 
 csec_deps_report *csec__deps_report_new(const csec_index *idx, const csec_db *db,
@@ -546,11 +673,13 @@ csec_deps_report *csec__deps_report_new(const csec_index *idx, const csec_db *db
     r->version = v;
     r->ndirect = v->deps_count;
     r->direct = csec__arena_alloc(&r->arena, ((size_t)v->deps_count + 1) * sizeof *r->direct);
+    bool *on = csec__xcalloc((size_t)v->deps_count + 1, sizeof *on);
+    default_enabled(v, on);
     for (uint32_t i = 0; i < v->deps_count; i++) {
-        classify(&x, v->deps[i], &r->direct[i]);
-        if (r->direct[i].alarm && v->deps[i]->kind != CSEC_INDEX_DEP_DEV)
-            r->raises = true;
+        classify(&x, v->deps[i], !v->deps[i]->optional || on[i], &r->direct[i]);
+        r->raises = r->raises || r->direct[i].alarm;
     }
+    free(on);
     resolve_tree(&x);
     req_cache_free(&x.reqs);
     pm_free(&x.seen);
@@ -580,6 +709,98 @@ size_t csec__deps_path(const csec_deps_report *r, size_t node, size_t *out, size
             out[pos] = i;
     }
     return len;
+}
+
+/* ---- walking the tree ---- */
+
+struct csec_deps_iter_frame {
+    size_t node, next; /* the node expanded, its next edge to enter */
+};
+
+enum { ITER_START, ITER_WALK, ITER_LEAVE_LEAF, ITER_END };
+
+void csec__deps_iter_init(csec_deps_iter *it, const csec_deps_report *r)
+{
+    memset(it, 0, sizeof *it);
+    it->r = r;
+    it->stack = csec__xcalloc(r->nnodes + 1, sizeof *it->stack);
+    it->shown = csec__xcalloc(r->nnodes + 1, sizeof *it->shown);
+    it->state = r->nnodes ? ITER_START : ITER_END;
+}
+
+void csec__deps_iter_free(csec_deps_iter *it)
+{
+    free(it->stack);
+    free(it->shown);
+    memset(it, 0, sizeof *it);
+}
+
+/* Makes the frame on top of the stack the current node (for its LEAVE). */
+static void iter_at_frame(csec_deps_iter *it)
+{
+    const struct csec_deps_iter_frame *f = &it->stack[it->top];
+    it->node = f->node;
+    it->depth = it->top;
+    it->expanded = true;
+    it->repeat = false;
+}
+
+csec_deps_event csec__deps_iter_next(csec_deps_iter *it)
+{
+    const csec_deps_report *r = it->r;
+    switch (it->state) {
+    case ITER_START:
+        it->shown[0] = true;
+        it->stack[0].node = 0;
+        it->stack[0].next = r->nodes[0].edges;
+        it->top = 0;
+        it->node = 0;
+        it->edge = NULL;
+        it->depth = 0;
+        it->expanded = r->nodes[0].nedges > 0;
+        it->repeat = false;
+        it->state = ITER_WALK;
+        return CSEC_DEPS_ENTER;
+    case ITER_LEAVE_LEAF:
+        /* The node just entered is not expanded: leave it at once. */
+        it->state = ITER_WALK;
+        return CSEC_DEPS_LEAVE;
+    case ITER_WALK: {
+        struct csec_deps_iter_frame *f = &it->stack[it->top];
+        const csec_deps_node *n = &r->nodes[f->node];
+        if (f->next >= n->edges + n->nedges) {
+            /* Every dependency of this node was walked: leave it. */
+            iter_at_frame(it);
+            if (it->top) {
+                /* The edge that entered this frame is the parent's last one. */
+                it->edge = &r->edges[it->stack[it->top - 1].next - 1];
+                it->top--;
+            } else {
+                it->edge = NULL;
+                it->state = ITER_END;
+            }
+            return CSEC_DEPS_LEAVE;
+        }
+        const csec_deps_edge *e = &r->edges[f->next++];
+        const csec_deps_node *c = &r->nodes[e->to];
+        it->node = e->to;
+        it->edge = e;
+        it->depth = it->top + 1;
+        it->repeat = it->shown[e->to];
+        it->expanded = !it->repeat && c->nedges > 0;
+        it->shown[e->to] = true;
+        if (it->expanded) {
+            it->top++;
+            it->stack[it->top].node = e->to;
+            it->stack[it->top].next = c->edges;
+        } else {
+            it->state = ITER_LEAVE_LEAF;
+        }
+        return CSEC_DEPS_ENTER;
+    }
+    default:
+        return CSEC_DEPS_DONE;
+    }
 }
 
 /* ---- 3. ecosystem impact ---- */

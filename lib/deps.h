@@ -1,15 +1,15 @@
 /* deps.h - dependency-aware security over a registry index (internal).
  *
- * Three questions, all answered from a loaded csec_index (index.h) and an
+ * Four questions, all answered from a loaded csec_index (index.h) and an
  * advisory database:
  *
  *  1. Direct dependencies of one version (csec__deps_report_new, `direct`):
  *     for each dependency, can its requirement only resolve to affected
  *     releases (every non-yanked release matching it is affected by some
- *     advisory), is the newest matching release (the one Cargo picks)
- *     affected, or neither; the advisories involved; and the first release
- *     above the matching ones that no advisory affects (what a widened
- *     requirement would reach).
+ *     advisory that counts, wording.h rule 2), is the newest matching release
+ *     (the one Cargo picks) affected, or neither; the advisories involved;
+ *     the notices (unmaintained, notice) that apply to the newest match; and
+ *     the upgrade advice (4.).
  *
  *  2. The transitive tree of that version (same report, `nodes`/`edges`/
  *     `hits`), resolved the way Cargo picks versions, with these
@@ -30,7 +30,8 @@
  *       - dependencies from another registry are listed, not followed.
  *     Each (crate, version) is one node, visited once (breadth first, with
  *     an explicit queue: cycles end there, depth is never recursion), so the
- *     path recorded for a node is a shortest one from the root.
+ *     path recorded for a node is a shortest one from the root.  The tree is
+ *     walked for display with csec_deps_iter (enter/leave events).
  *
  *  3. Ecosystem impact of an advisory (csec__deps_rev_new once per index,
  *     then csec__deps_impact per advisory): the crates whose newest release
@@ -39,18 +40,60 @@
  *     those requirements match only affected releases, most depended-upon
  *     first (number of crates whose newest release depends on them).
  *
- * "Affected" everywhere means: by an advisory of the crates collection that
- * is not withdrawn, any kind (informational ones included; `alarm` tells
- * whether a non-unmaintained one is involved, since unmaintained status is
- * context, not alarm).  Results borrow from the index and the database:
- * valid while both are.  Everything here is read-only on them, so any number
- * of threads may compute reports at the same time. */
+ *  4. Upgrade advice (csec__deps_advice, wording.h rule 6): from a crate
+ *     version, or from a dependency's requirement, the smallest requirement
+ *     that clears every counting advisory of the crate.
+ *
+ * Only advisories of the crates collection that are not withdrawn are
+ * considered.  Counting (highlights, `alarm`, `raises`, hits that count)
+ * follows wording.h rule 2: vulnerabilities, malicious code and unsound
+ * advisories count; unmaintained advisories and notices are context.
+ * Results borrow from the index and the database: valid while both are.
+ * Everything here is read-only on them, so any number of threads may
+ * compute reports at the same time. */
 #ifndef CSEC_DEPS_H
 #define CSEC_DEPS_H
 
 #include "index.h"
 
 /* ---- 1. direct dependencies ---- */
+
+/* ---- 4. upgrade advice (before the findings, which hold one) ---- */
+
+typedef enum csec_advice_kind {
+    CSEC_ADVICE_NONE = 0,   /* nothing to clear */
+    CSEC_ADVICE_CARET,      /* ^R: no non-yanked release it allows is affected */
+    CSEC_ADVICE_BOUNDED,    /* >=R, <N: every caret requirement allows an affected release */
+    CSEC_ADVICE_NO_RELEASE, /* no release at or above the starting point clears them */
+    CSEC_ADVICE_REMOVE      /* malicious code affects the starting point */
+} csec_advice_kind;
+
+#define CSEC_ADVICE_MAX_NAMED 8
+
+typedef struct csec_advice {
+    csec_advice_kind kind;
+    const csec_index_version *lowest;   /* CARET, BOUNDED: R, the lowest release allowed */
+    const csec_index_version *resolves; /* CARET, BOUNDED: newest non-yanked release allowed */
+    const csec_index_version *blocked;  /* BOUNDED: N, the affected release ^R would allow */
+    char req[96];                       /* CARET, BOUNDED: the requirement ("^0.4.20") */
+    /* The counting advisories affecting the starting point (db order): the
+     * first CSEC_ADVICE_MAX_NAMED, and how many more. */
+    const csec_advisory *clears[CSEC_ADVICE_MAX_NAMED];
+    size_t nclears, more;
+} csec_advice;
+
+/** The advice for crate `c` from `from` (wording.h rule 6): the counting
+ * advisories of `c` in `db` that affect `from` are named; candidates are the
+ * non-yanked, non-prerelease releases R above `from` (at or above when
+ * `inclusive`) that none of the crate's counting advisories affects; the
+ * first R whose ^R allows no affected non-yanked release gives CARET; else
+ * the first R gives BOUNDED with N, the first affected non-yanked release
+ * above it; else NO_RELEASE.  REMOVE when a malicious-code advisory affects
+ * `from`; NONE when no counting advisory does.  For a dependency, `from` is
+ * the newest release its requirement resolves to (see csec_deps_finding).
+ * Never fails. */
+void csec__deps_advice(csec_advice *out, const csec_db *db, const csec_index_crate *c,
+                       const csec_version *from, bool inclusive);
 
 typedef enum csec_deps_state {
     CSEC_DEPS_CLEAR = 0,        /* the newest matching release is not affected */
@@ -70,28 +113,39 @@ typedef struct csec_deps_finding {
     const csec_index_dep *dep;
     const csec_index_crate *crate;     /* NULL when missing or another registry */
     const csec_index_version *newest;  /* Cargo's pick: newest non-yanked match, or NULL */
-    const csec_index_version *fixed;   /* first non-yanked, non-prerelease release above
-                                          every matching one that no advisory affects;
-                                          NULL when none (or nothing is affected) */
-    const csec_advisory *const *advs;  /* affecting some matching release: those that
-                                          affect `newest` first, each group in db order */
+    const csec_advisory *const *advs;  /* counting advisories affecting some matching
+                                          release: those that affect `newest` first,
+                                          each group in db order */
     size_t nadv;
     size_t nadv_newest;                /* how many of advs affect `newest` */
+    const csec_advisory *const *notices; /* unmaintained advisories and notices that
+                                            apply to `newest` (db order) */
+    size_t nnotices;
     size_t matching;                   /* non-yanked releases matching the requirement */
-    size_t affected;                   /* ... of which affected */
+    size_t affected;                   /* ... of which a counting advisory affects */
     csec_deps_state state;
-    bool alarm; /* the state is (only|newest)-affected through a non-unmaintained advisory */
+    /* Built with the default features: a normal or build dependency that is
+     * not optional, or optional and enabled by the `default` feature.
+     * Dev-dependencies and other optional ones are listed, never counted. */
+    bool enabled;
+    /* `enabled` and the state is (only|newest)-affected: what raises the
+     * crate's Dependencies highlight. */
+    bool alarm;
+    /* ONLY_AFFECTED and NEWEST_AFFECTED: the way out (csec__deps_advice
+     * from `newest`, releases above it); NONE otherwise. */
+    csec_advice advice;
 } csec_deps_finding;
 
 /** Appends the finding in words, plain text (escape it for HTML):
- * "every non-yanked release matching ^0.3 (2) is affected by RUSTSEC-...;
- * first fixed release: 0.4.0", "the newest matching release 1.1.0 is
- * affected by ...", "resolves to 1.2.0, which no advisory affects", ... */
-void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f);
+ * "every non-yanked release matching ^0.3 (2) is affected by RUSTSEC-...",
+ * "the newest matching release 1.1.0 is affected by ...", "resolves to
+ * 1.2.0, which no advisory affects", ..., then the advice (wording.h rule
+ * 6); `stale`: the index is older than a day (rule 7). */
+void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool stale);
 
-/** How many normal or build dependencies of `v` would get `alarm` in a
- * report (cheap: only dependencies on crates with advisories are looked at);
- * what the crate page's Dependencies tab highlight counts. */
+/** How many dependencies of `v` would get `alarm` in a report (cheap: only
+ * dependencies on crates with advisories are looked at); what the crate
+ * page's Dependencies tab highlight counts. */
 size_t csec__deps_alarm_count(const csec_index *idx, const csec_db *db,
                               const csec_index_version *v);
 
@@ -129,10 +183,13 @@ typedef struct csec_deps_edge {
     const csec_index_dep *dep;
 } csec_deps_edge;
 
-/** One advisory reachable in the tree: at node `node` (path: follow `parent`). */
+/** One advisory reachable in the tree: at node `node` (path: follow
+ * `parent`), never the root (the crate's own advisories are its Security
+ * tab's, not reachable through dependencies). */
 typedef struct csec_deps_hit {
     const csec_advisory *adv;
     size_t node;
+    bool counts; /* wording.h rule 2 */
 } csec_deps_hit;
 
 typedef struct csec_deps_report {
@@ -146,8 +203,10 @@ typedef struct csec_deps_report {
     size_t nedges;
     csec_deps_hit *hits; /* breadth-first order: nearer first */
     size_t nhits;
-    /* A normal or build dependency's finding has `alarm` set: what may raise
-     * the crate's own highlight.  Dev-dependencies never do. */
+    /* Distinct advisories among the hits: those that count, and notices. */
+    size_t counting, notices;
+    /* Some direct finding has `alarm` set: what may raise the crate's
+     * Dependencies highlight.  Dev-dependencies never do. */
     bool raises;
     csec_arena arena; /* owns every array above */
 } csec_deps_report;
@@ -163,6 +222,40 @@ void csec__deps_report_free(csec_deps_report *r);
  * node indexes root first and returns the path length (depth + 1), which may
  * exceed `cap` (then only the first `cap` are written). */
 size_t csec__deps_path(const csec_deps_report *r, size_t node, size_t *out, size_t cap);
+
+/** Walks the tree depth first in dependency order, the way it is shown:
+ * every node is entered (CSEC_DEPS_ENTER) and left (CSEC_DEPS_LEAVE) once per
+ * edge that reaches it, with the nodes it leads to in between when it is
+ * expanded there: the first time it is met (later occurrences are entered
+ * and left at once, `repeat` set).  The root comes first (edge NULL) and
+ * last.  An explicit stack: the depth of the tree is never recursion.
+ *
+ *     csec_deps_iter it;
+ *     csec__deps_iter_init(&it, report);
+ *     while (csec__deps_iter_next(&it) != CSEC_DEPS_DONE) ...
+ *     csec__deps_iter_free(&it);
+ */
+typedef enum csec_deps_event { CSEC_DEPS_DONE = 0, CSEC_DEPS_ENTER, CSEC_DEPS_LEAVE } csec_deps_event;
+
+typedef struct csec_deps_iter {
+    /* The current event's node, the edge that led to it (NULL for the root),
+     * its depth (root 0), whether its dependencies are shown under it here
+     * (`expanded`) and whether it was expanded before (`repeat`). */
+    size_t node;
+    const csec_deps_edge *edge;
+    size_t depth;
+    bool expanded, repeat;
+    /* Private. */
+    const csec_deps_report *r;
+    struct csec_deps_iter_frame *stack;
+    bool *shown;
+    size_t top;
+    int state;
+} csec_deps_iter;
+
+void csec__deps_iter_init(csec_deps_iter *it, const csec_deps_report *r);
+csec_deps_event csec__deps_iter_next(csec_deps_iter *it);
+void csec__deps_iter_free(csec_deps_iter *it);
 
 /** The simplifications of the resolution, one sentence each, NULL-ended. */
 extern const char *const csec__deps_simplifications[];

@@ -81,22 +81,6 @@ const char *api_modified(const srv_site *s, const csec_advisory *a)
     return sa ? s->api->modified[sa - s->advs] : "";
 }
 
-const char *api_kind(const csec_advisory *a)
-{
-    switch (a->informational) {
-    case CSEC_INFO_NONE:
-        return "vulnerability";
-    case CSEC_INFO_UNSOUND:
-        return "unsound";
-    case CSEC_INFO_UNMAINTAINED:
-        return "unmaintained";
-    case CSEC_INFO_NOTICE:
-        return "notice";
-    default:
-        return "informational";
-    }
-}
-
 /* ---- responses ---- */
 
 static void add_header(srv_resp *resp, const char *name, const char *value)

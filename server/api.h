@@ -54,9 +54,6 @@ void api_finish(const srv_req *r, srv_resp *resp, bool get);
 bool api_exportable(const csec_advisory *a);
 /* The OSV "modified" time of an exported advisory ("YYYY-MM-DDTHH:MM:SSZ"). */
 const char *api_modified(const srv_site *s, const csec_advisory *a);
-/* The kind as the API names it: "vulnerability", "unsound", "unmaintained",
- * "notice" or "informational". */
-const char *api_kind(const csec_advisory *a);
 
 /* gzip-compresses `in` into `out` (appended).  Returns 0, or -1 if zlib fails. */
 int api_gzip(csec_buf *out, const void *in, size_t len);

@@ -2,24 +2,31 @@
  * of one crate version as data.
  *
  * The same decisions as the tab (srv_security_of in security.c, which
- * page_crate.c and page_badge.c use too): every non-withdrawn advisory
- * of the crate with whether it affects VERSION and, when it does not, why
- * (listed as unaffected, fixed in X, affected versions start at X, outside
- * the ranges); affected ones first, then by kind (vulnerability, unsound,
- * notice, unmaintained) and newest first; withdrawn advisories only by id.
- * Each advisory carries its ranges, patched and unaffected requirements and
- * the affected functions that apply to VERSION.
+ * page_crate.c and page_badge.c use too) and the same words (lib/wording.h):
+ * every non-withdrawn advisory of the crate with whether VERSION lies in its
+ * affected ranges and, when it does not, why (listed as unaffected, fixed in
+ * X, affected versions start at X, outside the ranges); those that count
+ * against it first (vulnerabilities, malicious code, unsound: wording rule
+ * 2), then the notices that apply, then the others, by kind and newest
+ * first; withdrawn advisories only by id.  `affected` and `affected_count`
+ * count only what counts, as the tab's highlight does.  Each advisory
+ * carries its ranges, patched and unaffected requirements and the affected
+ * functions that apply to VERSION.  `upgrade` is the minimum upgrade that
+ * clears what counts against VERSION (lib/deps.h), with an index.
  *
  * NAME follows crates.io's rules (case and '-'/'_' insensitive; the answer
  * gives the canonical name).  VERSION must be a published version when the
  * registry index knows the crate, else any SemVer version.  With an index,
  * "dependencies" lists, for each dependency of VERSION that has advisories,
- * how many of the non-yanked releases its requirement allows are affected;
- * without one it is null.
+ * how many of the non-yanked releases its requirement allows are affected,
+ * and the advice when the release it resolves to is affected; without one
+ * it is null.
  */
 #include "api.h"
 #include "security.h"
 
+#include "deps.h"
+#include "html.h"
 #include "index.h"
 #include "json.h"
 #include "util.h"
@@ -59,41 +66,21 @@ static void json_strlist(csec__json *j, const char *key, csec_strlist l)
     csec__json_array_end(j);
 }
 
-/* Why the advisory does not affect the version: a code, a sentence and the
- * version or requirement behind it. */
-static void write_reason(csec__json *j, const srv_verdict *it)
+/* The verdict: a code, a sentence (lib/wording.h rule 5) and the version or
+ * requirement behind it. */
+static void write_reason(csec__json *j, const csec_verdict *it, const char *sel_text,
+                         const csec_index_crate *published)
 {
-    const char *code = "outside_ranges";
     csec_buf t = CSEC_BUF_INIT;
-    switch (it->why) {
-    case SRV_WHY_UNAFFECTED:
-        code = "unaffected";
-        csec_buf_puts(&t, "Not affected: listed as unaffected (");
-        csec_req_write(&t, it->req);
-        csec_buf_putc(&t, ')');
-        break;
-    case SRV_WHY_FIXED:
-        code = "fixed";
-        csec_buf_puts(&t, "Not affected: fixed in ");
-        csec_version_write(&t, it->ver);
-        break;
-    case SRV_WHY_LATER:
-        code = "not_yet_introduced";
-        csec_buf_puts(&t, "Not affected: the affected versions start at ");
-        csec_version_write(&t, it->ver);
-        break;
-    default:
-        csec_buf_puts(&t, "Not affected: outside the affected ranges");
-        break;
-    }
     csec__json_key(j, "reason");
-    csec__json_str(j, code);
+    csec__json_str(j, csec__word_verdict_code(it));
+    csec__word_verdict_text(&t, it, sel_text, published);
     csec__json_key(j, "reason_text");
     csec__json_strn(j, t.ptr, t.len);
     csec__json_key(j, "reason_version");
     if (it->req) {
         csec_buf_clear(&t);
-        csec_req_write(&t, it->req);
+        csec__word_req(&t, it->req);
         csec__json_strn(j, t.ptr, t.len);
     } else if (it->ver) {
         json_version(j, it->ver);
@@ -103,13 +90,36 @@ static void write_reason(csec__json *j, const srv_verdict *it)
     csec_buf_free(&t);
 }
 
+/* The upgrade advice (lib/deps.h) as an object, or null. */
+static void write_advice(csec__json *j, const csec_advice *adv, bool stale)
+{
+    static const char *const kinds[] = {"none", "caret", "bounded", "no-release", "remove"};
+    if (adv->kind == CSEC_ADVICE_NONE) {
+        csec__json_null(j);
+        return;
+    }
+    csec__json_object_begin(j);
+    csec__json_key(j, "kind");
+    csec__json_str(j, kinds[adv->kind]);
+    csec__json_key(j, "requirement");
+    csec__json_str(j, adv->req[0] ? adv->req : NULL);
+    csec__json_key(j, "resolves_to");
+    csec__json_str(j, adv->resolves ? adv->resolves->vers : NULL);
+    csec_buf t = CSEC_BUF_INIT;
+    csec__word_advice(&t, adv, stale);
+    csec__json_key(j, "text");
+    csec__json_strn(j, t.ptr, t.len);
+    csec_buf_free(&t);
+    csec__json_object_end(j);
+}
+
 static void add_function(const char *path, void *payload)
 {
     csec__json_str(payload, path);
 }
 
-static void write_advisory(csec__json *j, const srv_verdict *it, const csec_version *sel,
-                           const char *sel_text)
+static void write_advisory(csec__json *j, const csec_verdict *it, const csec_version *sel,
+                           const char *sel_text, const csec_index_crate *published)
 {
     const csec_advisory *a = it->a;
     char date[16];
@@ -118,7 +128,7 @@ static void write_advisory(csec__json *j, const srv_verdict *it, const csec_vers
     csec__json_key(j, "id");
     csec__json_str(j, a->id);
     csec__json_key(j, "kind");
-    csec__json_str(j, api_kind(a));
+    csec__json_str(j, csec__word_kind_type(a));
     csec__json_key(j, "title");
     csec__json_str(j, a->title ? a->title : "");
     csec__json_key(j, "date");
@@ -140,19 +150,7 @@ static void write_advisory(csec__json *j, const srv_verdict *it, const csec_vers
     }
     csec__json_key(j, "affected");
     csec__json_bool(j, it->affects);
-    if (it->affects) {
-        csec__json_key(j, "reason");
-        csec__json_str(j, "affected");
-        csec_buf_puts(&t, a->informational == CSEC_INFO_UNMAINTAINED ? "Applies to version "
-                                                                       : "Affects version ");
-        csec_buf_puts(&t, sel_text);
-        csec__json_key(j, "reason_text");
-        csec__json_strn(j, t.ptr, t.len);
-        csec__json_key(j, "reason_version");
-        csec__json_null(j);
-    } else {
-        write_reason(j, it);
-    }
+    write_reason(j, it, sel_text, published);
     csec__json_key(j, "ranges");
     csec__json_array_begin(j);
     for (size_t i = 0; i < a->affected_count; i++) {
@@ -240,7 +238,7 @@ static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
         csec__json_key(j, "id");
         csec__json_str(j, a->id);
         csec__json_key(j, "kind");
-        csec__json_str(j, api_kind(a));
+        csec__json_str(j, csec__word_kind_type(a));
         csec__json_key(j, "matching_versions");
         csec__json_uint(j, matching);
         csec__json_key(j, "affected_versions");
@@ -251,6 +249,17 @@ static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
     }
     if (open) {
         csec__json_array_end(j);
+        /* The release Cargo picks, and the way out when it is affected. */
+        const csec_index_version *newest = NULL;
+        for (size_t i = dc->versions_count; i-- > 0 && !newest;)
+            if (!dc->versions[i].yanked && csec_req_matches(req, &dc->versions[i].version))
+                newest = &dc->versions[i];
+        csec_advice adv;
+        memset(&adv, 0, sizeof adv);
+        if (newest)
+            csec__deps_advice(&adv, s->db, dc, &newest->version, false);
+        csec__json_key(j, "advice");
+        write_advice(j, &adv, html_index_stale(s));
         csec__json_object_end(j);
     }
     csec_req_free(req);
@@ -299,10 +308,16 @@ static void security_body(const srv_req *r, srv_resp *resp)
     csec__json_bool(j, sec.affected > 0);
     csec__json_key(j, "affected_count");
     csec__json_uint(j, sec.affected);
+    csec_advice adv;
+    memset(&adv, 0, sizeof adv);
+    if (c.ic && sec.affected)
+        csec__deps_advice(&adv, s->db, c.ic, &sel.v, false);
+    csec__json_key(j, "upgrade");
+    write_advice(j, &adv, html_index_stale(s));
     csec__json_key(j, "advisories");
     csec__json_array_begin(j);
     for (size_t i = 0; i < sec.count; i++)
-        write_advisory(j, &sec.items[i], &sel.v, sel.text);
+        write_advisory(j, &sec.items[i], &sel.v, sel.text, c.ic);
     csec__json_array_end(j);
     csec__json_key(j, "withdrawn");
     csec__json_array_begin(j);

@@ -1,8 +1,12 @@
 /* html.c - escaping writers and the shared layout of every page. */
 #include "html.h"
 
+#include "dataage.h"
+#include "index.h"
+
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void html_escn(csec_buf *b, const char *s, size_t n)
 {
@@ -103,175 +107,109 @@ void html_begin_feed(csec_buf *b, const srv_site *site, const char *title, const
                      "<main id=\"main\" class=\"wrap\">\n");
 }
 
-void html_end(csec_buf *b, const srv_site *site)
+bool html_index_stale(const srv_site *site)
 {
-    csec_buf_puts(b, "</main>\n<footer class=\"site\"><div class=\"wrap\"><p>Data: "
-                     "<a href=\"https://github.com/rustsec/advisory-db\">RustSec advisory "
-                     "database</a>");
+    if (!site->index_data)
+        return site->index != NULL;
+    csec_data_age age = {(csec_age_source)site->index_data->age_source,
+                         site->index_data->age_time, ""};
+    return csec__age_stale(&age, (int64_t)time(NULL));
+}
+
+void html_data_age(csec_buf *b, const srv_site *site)
+{
+    csec_buf_puts(b, "RustSec advisory database ");
     if (site->commit[0]) {
-        csec_buf_puts(b, ", commit <a href=\"https://github.com/rustsec/advisory-db/commit/");
+        csec_buf_puts(b, "commit <a href=\"https://github.com/rustsec/advisory-db/commit/");
         csec_buf_puts(b, site->commit); /* 40 hex digits, checked at load */
         csec_buf_printf(b, "\"><code>%.12s</code></a>", site->commit);
         if (site->commit_date[0])
-            csec_buf_printf(b, " (%s)", site->commit_date);
+            csec_buf_printf(b, " of %s", site->commit_date);
+    } else {
+        csec_buf_printf(b, "(not a git checkout) as loaded %s", site->loaded_at);
     }
+    csec_buf_puts(b, "; registry index: ");
+    if (site->index_data) {
+        const srv_index_data *x = site->index_data;
+        csec_data_age age;
+        memset(&age, 0, sizeof age);
+        age.source = (csec_age_source)x->age_source;
+        age.time = x->age_time;
+        memcpy(age.commit, x->age_commit, sizeof age.commit);
+        csec_buf t = CSEC_BUF_INIT;
+        csec__word_data_age(&t, &age, 0);
+        html_escn(b, t.ptr, t.len);
+        csec_buf_free(&t);
+        if (html_index_stale(site))
+            csec_buf_puts(b, ", more than a day old: crates and releases published since are "
+                             "not in it");
+    } else if (site->sparse) {
+        csec_buf_puts(b, "a sparse HTTP index, each crate fetched when a page first needs it");
+    } else {
+        csec_buf_puts(b, "none (crate pages know advisories only)");
+    }
+}
+
+void html_end(csec_buf *b, const srv_site *site)
+{
+    csec_buf_puts(b, "</main>\n<footer class=\"site\"><div class=\"wrap\"><p>Data: ");
+    html_data_age(b, site);
     csec_buf_printf(b, ". %zu advisories loaded %s in %.0f ms.", site->count, site->loaded_at,
                     site->load_ms);
-    csec_buf_puts(b, " Advisory texts are CC0-1.0.</p></div></footer>\n</body>\n</html>\n");
+    csec_buf_puts(b, " Advisory texts are CC0-1.0 unless their page says otherwise.</p>"
+                     "</div></footer>\n</body>\n</html>\n");
 }
 
-const char *html_kind_name(const csec_advisory *a)
+void html_linked_text(csec_buf *b, const srv_site *s, const char *text, size_t len)
 {
-    switch (a->informational) {
-    case CSEC_INFO_NONE:
-        return "Vulnerability";
-    case CSEC_INFO_UNSOUND:
-        return "Unsound";
-    case CSEC_INFO_UNMAINTAINED:
-        return "Unmaintained";
-    case CSEC_INFO_NOTICE:
-        return "Notice";
-    case CSEC_INFO_OTHER:
-        break;
+    size_t lit = 0;
+    for (size_t i = 0; i + 8 < len; i++) {
+        if (memcmp(text + i, "RUSTSEC-", 8) != 0 || (i && text[i - 1] != ' ' && text[i - 1] != '('))
+            continue;
+        size_t j = i + 8;
+        while (j < len && ((text[j] >= '0' && text[j] <= '9') || text[j] == '-'))
+            j++;
+        char id[32];
+        if (j - i >= sizeof id)
+            continue;
+        memcpy(id, text + i, j - i);
+        id[j - i] = '\0';
+        if (!csec_db_find(s->db, id))
+            continue;
+        html_escn(b, text + lit, i - lit);
+        csec_buf_puts(b, "<a href=\"/advisories/");
+        html_url_part(b, id);
+        csec_buf_puts(b, "\">");
+        html_esc(b, id);
+        csec_buf_puts(b, "</a>");
+        lit = j;
+        i = j - 1;
     }
-    return "Informational";
-}
-
-const char *html_kind_class(const csec_advisory *a)
-{
-    switch (a->informational) {
-    case CSEC_INFO_NONE:
-        return "vuln";
-    case CSEC_INFO_UNSOUND:
-        return "unsound";
-    default:
-        return "info";
-    }
+    html_escn(b, text + lit, len - lit);
 }
 
 void html_kind_label(csec_buf *b, const csec_advisory *a)
 {
-    csec_buf_printf(b, "<span class=\"kind kind-%s\">%s</span>", html_kind_class(a),
-                    html_kind_name(a));
+    csec_buf_printf(b, "<span class=\"kind kind-%s\">%s</span>", csec__word_kind_slug(a),
+                    csec__word_kind(a));
     if (a->withdrawn.year)
         csec_buf_puts(b, " <span class=\"kind kind-withdrawn\">Withdrawn</span>");
 }
 
-static void write_version(csec_buf *b, const csec_version *v)
+void html_ranges(csec_buf *b, const csec_advisory *a, const csec_index_crate *published)
 {
-    csec_buf tmp = CSEC_BUF_INIT;
-    csec_version_write(&tmp, v);
-    html_escn(b, tmp.ptr, tmp.len);
-    csec_buf_free(&tmp);
-}
-
-/* The interval algorithm (spec §2.4) writes bounds that nobody publishes:
- * next(v) = M.m.(p+1)-0 for an inclusive end or exclusive start at v, and
- * X.Y.0-0 for the end of a caret or tilde range.  In words they read exactly
- * as "after v" and "X.Y.0 and its pre-releases": no version lies between v
- * and next(v), and X.Y.0-0 is the smallest pre-release of X.Y.0. */
-enum { BOUND_PLAIN, BOUND_NEXT, BOUND_WITH_PRE };
-
-static bool is_zero_pre(const csec_version *v)
-{
-    return v->pre.len == 1 && v->pre.ptr[0] == '0' && v->build.len == 0;
-}
-
-/* Classifies bound `v`; for BOUND_NEXT writes the version it follows to *prev. */
-static int bound_kind(const csec_version *v, csec_version *prev)
-{
-    if (!is_zero_pre(v))
-        return BOUND_PLAIN;
-    if (v->patch == 0)
-        return BOUND_WITH_PRE;
-    *prev = *v;
-    prev->patch--;
-    prev->pre.ptr = "";
-    prev->pre.len = 0;
-    return BOUND_NEXT;
-}
-
-static bool is_min_version(const csec_version *v)
-{
-    return v->major == 0 && v->minor == 0 && v->patch == 0 && is_zero_pre(v);
-}
-
-/* Whether [lo, hi) holds exactly one version (and its build variants):
- * hi == next(lo). */
-static bool is_single(const csec_version *lo, const csec_version *hi)
-{
-    if (lo->major != hi->major || lo->minor != hi->minor)
-        return false;
-    if (lo->pre.len == 0)
-        return hi->patch == lo->patch + 1 && is_zero_pre(hi);
-    return hi->patch == lo->patch && hi->build.len == 0 && hi->pre.len == lo->pre.len + 2 &&
-           memcmp(hi->pre.ptr, lo->pre.ptr, lo->pre.len) == 0 &&
-           memcmp(hi->pre.ptr + lo->pre.len, ".0", 2) == 0;
-}
-
-void html_bound(csec_buf *b, const csec_version *v, const char *plain, const char *after)
-{
-    csec_version prev;
-    int k = bound_kind(v, &prev);
-    if (k == BOUND_NEXT) {
-        csec_buf_puts(b, after);
-        write_version(b, &prev);
-        return;
-    }
-    csec_buf_puts(b, plain);
-    if (k == BOUND_WITH_PRE) {
-        csec_version x = *v;
-        x.pre.ptr = "";
-        x.pre.len = 0;
-        write_version(b, &x);
-        csec_buf_puts(b, " and its pre-releases");
-    } else {
-        write_version(b, v);
-    }
-}
-
-void html_ranges(csec_buf *b, const csec_advisory *a)
-{
-    size_t shown = 0;
-    for (size_t i = 0; i < a->affected_count; i++) {
-        const csec_interval *iv = &a->affected[i];
-        bool lo = iv->has_introduced && !is_min_version(&iv->introduced);
-        /* A zero-width interval ([0.10.0, 0.10.0), spec §2.4) holds no version. */
-        if (iv->has_introduced && iv->has_fixed &&
-            csec_version_cmp(&iv->introduced, &iv->fixed) >= 0)
-            continue;
-        if (shown++)
-            csec_buf_puts(b, "; ");
-        if (!lo && !iv->has_fixed) {
-            csec_buf_puts(b, "all versions, no fix available");
-        } else if (lo && iv->has_fixed && is_single(&iv->introduced, &iv->fixed)) {
-            csec_buf_puts(b, "only ");
-            write_version(b, &iv->introduced);
-        } else if (lo && iv->has_fixed && is_zero_pre(&iv->introduced) &&
-                   iv->fixed.pre.len == 0 && iv->fixed.build.len == 0 &&
-                   iv->fixed.major == iv->introduced.major &&
-                   iv->fixed.minor == iv->introduced.minor &&
-                   iv->fixed.patch == iv->introduced.patch) {
-            /* [X-0, X): exactly the pre-releases of X. */
-            csec_buf_puts(b, "the pre-releases of ");
-            write_version(b, &iv->fixed);
-        } else if (!lo) {
-            html_bound(b, &iv->fixed, "versions before ", "versions up to and including ");
-        } else {
-            html_bound(b, &iv->introduced, "from ", "after ");
-            if (iv->has_fixed)
-                html_bound(b, &iv->fixed, ", before ", ", up to and including ");
-            else
-                csec_buf_puts(b, ", no fix available");
-        }
-    }
-    if (!shown)
-        csec_buf_puts(b, "no version");
+    csec_buf t = CSEC_BUF_INIT;
+    csec__word_ranges(&t, a, published);
+    html_escn(b, t.ptr, t.len);
+    csec_buf_free(&t);
 }
 
 void html_version(csec_buf *b, const csec_version *v)
 {
-    write_version(b, v);
+    csec_buf tmp = CSEC_BUF_INIT;
+    csec__word_version(&tmp, v);
+    html_escn(b, tmp.ptr, tmp.len);
+    csec_buf_free(&tmp);
 }
 
 void html_cvss(csec_buf *b, const csec_cvss *c)
@@ -297,17 +235,156 @@ void html_cvss(csec_buf *b, const csec_cvss *c)
 void html_reqs(csec_buf *b, const csec_req *const *reqs, size_t n, const char *none)
 {
     if (n == 0) {
-        csec_buf_puts(b, none);
+        html_esc(b, none);
         return;
     }
     csec_buf tmp = CSEC_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
-        if (i)
-            csec_buf_puts(&tmp, ", ");
-        csec_req_write(&tmp, reqs[i]);
+        csec_buf_clear(&tmp);
+        csec__word_req(&tmp, reqs[i]);
+        csec_buf_puts(b, i ? CSEC_WORD_OR "<code class=\"req\">" : "<code class=\"req\">");
+        html_escn(b, tmp.ptr, tmp.len);
+        csec_buf_puts(b, "</code>");
     }
-    html_escn(b, tmp.ptr, tmp.len);
     csec_buf_free(&tmp);
+}
+
+void html_title(csec_buf *b, const char *title)
+{
+    /* CommonMark code spans: a run of N backticks up to the next run of
+     * exactly N; one space each side is stripped when both are there.  An
+     * unmatched run is literal text. */
+    const char *s = title ? title : "";
+    size_t n = strlen(s), i = 0, lit = 0;
+    while (i < n) {
+        if (s[i] != '`') {
+            i++;
+            continue;
+        }
+        size_t run = 0;
+        while (i + run < n && s[i + run] == '`')
+            run++;
+        size_t j = i + run, close = n;
+        while (j < n) {
+            if (s[j] != '`') {
+                j++;
+                continue;
+            }
+            size_t r2 = 0;
+            while (j + r2 < n && s[j + r2] == '`')
+                r2++;
+            if (r2 == run) {
+                close = j;
+                break;
+            }
+            j += r2;
+        }
+        if (close == n) {
+            i += run;
+            continue;
+        }
+        html_escn(b, s + lit, i - lit);
+        size_t from = i + run, to = close;
+        if (to - from >= 2 && s[from] == ' ' && s[to - 1] == ' ')
+            from++, to--;
+        csec_buf_puts(b, "<code>");
+        html_escn(b, s + from, to - from);
+        csec_buf_puts(b, "</code>");
+        i = lit = close + run;
+    }
+    html_escn(b, s + lit, n - lit);
+}
+
+/* Where the description holds the section that alt_html repeats: from its
+ * heading's "<h" to the end of the section.  False when it cannot be found
+ * exactly (then the description is shown whole). */
+static bool alt_span(const srv_adv *sa, size_t *start, size_t *end)
+{
+    if (!sa->alt_html || !*sa->alt_html)
+        return false;
+    const char *d = sa->desc_html, *at = strstr(d, sa->alt_html);
+    if (!at)
+        return false;
+    /* The heading closes right before the section, whitespace apart. */
+    const char *p = at;
+    while (p > d && (p[-1] == '\n' || p[-1] == ' '))
+        p--;
+    if (p - d < 5 || memcmp(p - 5, "</h", 3) != 0)
+        return false;
+    char level = p[-2];
+    const char *h = p - 5;
+    while (h > d && !(h[0] == '<' && h[1] == 'h' && h[2] == level))
+        h--;
+    if (!(h[0] == '<' && h[1] == 'h' && h[2] == level))
+        return false;
+    *start = (size_t)(h - d);
+    *end = (size_t)(at - d) + strlen(sa->alt_html);
+    return true;
+}
+
+bool html_has_alternatives(const srv_adv *sa)
+{
+    size_t x, y;
+    return sa && alt_span(sa, &x, &y);
+}
+
+void html_desc(csec_buf *b, const srv_adv *sa, int top, bool without_alternatives)
+{
+    if (!sa)
+        return;
+    const char *d = sa->desc_html;
+    size_t n = strlen(d), skip_from = n, skip_to = n;
+    if (without_alternatives && !alt_span(sa, &skip_from, &skip_to))
+        skip_from = skip_to = n;
+    /* The rendered description's headings start at h2 (markdown.h); they
+     * move to `top` so they sit below the heading that holds them.  Code
+     * blocks that scroll and tables get focusable scroll regions. */
+    int shift = top - 2;
+    size_t lit = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == skip_from) {
+            csec_buf_put(b, d + lit, i - lit);
+            i = skip_to - 1;
+            lit = skip_to;
+            continue;
+        }
+        if (d[i] != '<')
+            continue;
+        const char *t = d + i;
+        const char *rep = NULL;
+        size_t len = 0;
+        char hbuf[8];
+        if ((t[1] == 'h' || (t[1] == '/' && t[2] == 'h'))) {
+            size_t at = t[1] == '/' ? 3 : 2;
+            if (t[at] >= '1' && t[at] <= '6' && (t[at + 1] == '>' || t[at + 1] == ' ')) {
+                int level = t[at] - '0' + shift;
+                level = level < 1 ? 1 : level > 6 ? 6 : level;
+                memcpy(hbuf, t, at);
+                hbuf[at] = (char)('0' + level);
+                hbuf[at + 1] = '\0';
+                rep = hbuf;
+                len = at + 1;
+            }
+        } else if (strncmp(t, "<pre>", 5) == 0 || strncmp(t, "<pre ", 5) == 0) {
+            rep = "<pre tabindex=\"0\"";
+            len = 4;
+        } else if (strncmp(t, "<table>", 7) == 0) {
+            rep = "<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+                  "aria-label=\"Table of the description\"><table>";
+            len = 7;
+        } else if (strncmp(t, "</table>", 8) == 0) {
+            rep = "</table></div>";
+            len = 8;
+        }
+        if (!rep)
+            continue;
+        csec_buf_put(b, d + lit, i - lit);
+        csec_buf_puts(b, rep);
+        lit = i + len;
+        i = lit - 1;
+    }
+    if (lit < n)
+        csec_buf_put(b, d + lit, n - lit);
 }
 
 void html_adv_item(csec_buf *b, const csec_advisory *a)
@@ -330,7 +407,7 @@ void html_adv_item(csec_buf *b, const csec_advisory *a)
         csec_buf_puts(b, "</a>");
     }
     csec_buf_puts(b, " <span class=\"adv-title\">");
-    html_esc(b, a->title);
+    html_title(b, a->title);
     csec_buf_puts(b, "</span> ");
     html_date(b, a->date);
     csec_buf_puts(b, "</li>\n");

@@ -13,6 +13,7 @@
 #include "request.h"
 #include "security.h"
 #include "site.h"
+#include "wording.h"
 
 /* Appends `s` escaped for HTML text or a quoted attribute value. */
 void html_esc(csec_buf *b, const char *s);
@@ -26,8 +27,10 @@ void html_url_part(csec_buf *b, const char *s);
 void html_date(csec_buf *b, csec_date d);
 
 /* The page frame.  `title` is plain text (escaped here); `query` pre-fills the
- * search box (may be NULL).  Everything between begin and end goes inside
- * <main id="main">. */
+ * search box (may be NULL; the header holds the page's only search box).
+ * Everything between begin and end goes inside <main id="main">.  The
+ * footer states the data's age: the database's commit and the registry
+ * index's date. */
 void html_begin(csec_buf *b, const srv_site *site, const char *title, const char *query);
 void html_end(csec_buf *b, const srv_site *site);
 /* html_begin with an Atom feed announced in <head>: `feed_href` is an
@@ -35,39 +38,58 @@ void html_end(csec_buf *b, const srv_site *site);
 void html_begin_feed(csec_buf *b, const srv_site *site, const char *title, const char *query,
                      const char *feed_href, const char *feed_title);
 
-/* "Vulnerability", "Unsound", "Unmaintained", "Notice" or "Informational". */
-const char *html_kind_name(const csec_advisory *a);
-/* CSS class suffix for the kind ("vuln", "unsound", "info"). */
-const char *html_kind_class(const csec_advisory *a);
-/* <span class="kind ...">Kind</span> plus a "Withdrawn" label when withdrawn. */
+/* Every sentence below comes from lib/wording.h (the rules are written
+ * there once); these functions only escape it and add markup. */
+
+/* <span class="kind kind-SLUG">Kind</span>, and a "Withdrawn" label when
+ * withdrawn (wording rule 1). */
 void html_kind_label(csec_buf *b, const csec_advisory *a);
-/* Appends the affected ranges in words, escaped, joined by "; ": "all
- * versions, no fix available", "versions before 1.2.3", "from 1.0.0, before
- * 1.2.3", "after 0.7.19, no fix available", "only 0.2.0", "no version".  The
- * algorithm's internal bounds are written as a person reads them, exactly:
- * next(v) = M.m.(p+1)-0 as "after v" / "up to and including v", X.Y.0-0 as
- * "X.Y.0 and its pre-releases", [X-0, X) as "the pre-releases of X";
- * zero-width intervals are left out. */
-void html_ranges(csec_buf *b, const csec_advisory *a);
-/* Appends one bound of an affected interval in words, escaped: `plain` and
- * the version ("before " 1.2.3; X.Y.0-0 as "X.Y.0 and its pre-releases"), or
- * for next(v) `after` and v ("up to and including " 0.7.19). */
-void html_bound(csec_buf *b, const csec_version *v, const char *plain, const char *after);
+/* Appends the affected ranges in plain words, escaped (wording rule 4);
+ * `published` is the crate in the registry index, or NULL. */
+void html_ranges(csec_buf *b, const csec_advisory *a, const struct csec_index_crate *published);
 /* Appends a version in display form, escaped. */
 void html_version(csec_buf *b, const csec_version *v);
 /* Appends "9.8 (Critical) <vector linked to the FIRST calculator>". */
 void html_cvss(csec_buf *b, const csec_cvss *c);
-/* Appends requirements joined by ", " (escaped), or `none`. */
+/* Appends a requirement list as separate <code> items joined by " or "
+ * (wording rule 3), or `none` (plain text) when empty. */
 void html_reqs(csec_buf *b, const csec_req *const *reqs, size_t n, const char *none);
+/* Appends an advisory title, escaped, with its inline code spans as <code>
+ * (wording rule 8). */
+void html_title(csec_buf *b, const char *title);
+/* Appends the rendered description of an advisory with its headings moved
+ * so that the first level is `top` (h3 under an h2...), code blocks and
+ * tables in focusable scroll regions, and, with `without_alternatives`, the
+ * suggested-alternatives section left out (shown once elsewhere). */
+void html_desc(csec_buf *b, const srv_adv *sa, int top, bool without_alternatives);
+/* Whether the description holds a suggested-alternatives section that
+ * html_desc can leave out (then sa->alt_html is shown on its own). */
+bool html_has_alternatives(const srv_adv *sa);
+/* Appends plain text (from lib/wording.h) escaped, with the advisory ids it
+ * names ("RUSTSEC-2020-0071") linked to their pages. */
+void html_linked_text(csec_buf *b, const srv_site *s, const char *text, size_t len);
 /* One <li> of an advisory list: id link, kind, package link, title, date. */
 void html_adv_item(csec_buf *b, const csec_advisory *a);
 /* An alias as a link to its authority (CVE, GHSA) or plain text. */
 void html_alias(csec_buf *b, const char *alias);
 
 /* The facts of an advisory as a <dl>: kind, dates, ranges in words, patched
- * and unaffected, aliases, related, CVSS, categories, keywords, platforms,
- * affected functions (only those matching `sel` when it is non-NULL) and
- * references (page_advisory.c). */
-void html_adv_facts(csec_buf *b, const csec_advisory *a, const csec_version *sel);
+ * and unaffected, aliases, related (both ways), CVSS, categories, keywords,
+ * platforms, affected functions (only those matching `sel` when it is
+ * non-NULL) and references (page_advisory.c).  `published`: the crate in
+ * the registry index, or NULL. */
+void html_adv_facts(csec_buf *b, const srv_site *s, const csec_advisory *a,
+                    const csec_version *sel, const struct csec_index_crate *published);
+/* The crate of a crates-collection advisory in the site's directory index,
+ * for wording its ranges; NULL without one (a sparse index is never fetched
+ * from here). */
+const struct csec_index_crate *html_published(const srv_site *s, const csec_advisory *a);
+
+/* Appends the data's age as a sentence: the database's commit and date and
+ * the registry index's (html_end's footer and the home page). */
+void html_data_age(csec_buf *b, const srv_site *site);
+/* Whether the site's index is older than a day (wording rule 7), at the
+ * time of the call. */
+bool html_index_stale(const srv_site *site);
 
 #endif

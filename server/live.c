@@ -9,6 +9,8 @@
  */
 #include "live.h"
 
+#include "dataage.h"
+
 #include "deps.h"
 #include "index.h"
 #include "json.h"
@@ -154,6 +156,11 @@ srv_index_data *srv_index_data_load(const char *dir, const char *fingerprint, cs
     srv_index_data *x = csec__xcalloc(1, sizeof *x);
     x->index = idx;
     x->deps_rev = csec__deps_rev_new(idx);
+    csec_data_age age;
+    csec__index_age(&age, dir, idx);
+    x->age_source = (int)age.source;
+    x->age_time = age.time;
+    memcpy(x->age_commit, age.commit, sizeof x->age_commit);
     memcpy(x->fingerprint, fp, sizeof fp);
     atomic_init(&x->refs, 1);
     x->load_ms = csec__now_ms() - t0;

@@ -3,7 +3,10 @@
 #include "html.h"
 #include "page_deps.h"
 
+#include "index.h"
+
 #include <string.h>
+#include <time.h>
 
 static void strlist_linked(csec_buf *b, const csec_strlist *l, const char *base)
 {
@@ -54,20 +57,93 @@ static void fn_cb(const char *path, void *payload)
     csec_buf_puts(c->b, "</code>");
 }
 
-void html_adv_facts(csec_buf *b, const csec_advisory *a, const csec_version *sel)
+const csec_index_crate *html_published(const srv_site *s, const csec_advisory *a)
+{
+    if (!s->index || a->collection != CSEC_COLLECTION_CRATES)
+        return NULL;
+    return csec__index_find(s->index, a->package);
+}
+
+static bool listed(const csec_strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (strcmp(l->items[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* `related` both ways: the ids the advisory lists, then the advisories that
+ * list it (RUSTSEC-2020-0071 and RUSTSEC-2020-0159 name each other only one
+ * way). */
+static void related(csec_buf *b, const srv_site *s, const csec_advisory *a)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < a->related.count; i++) {
+        csec_buf_puts(b, shown++ ? ", <a href=\"/advisories/" : "<a href=\"/advisories/");
+        html_url_part(b, a->related.items[i]);
+        csec_buf_puts(b, "\">");
+        html_esc(b, a->related.items[i]);
+        csec_buf_puts(b, "</a>");
+    }
+    for (size_t i = 0; i < s->count; i++) {
+        const csec_advisory *o = s->advs[i].a;
+        if (o == a || !listed(&o->related, a->id) || listed(&a->related, o->id))
+            continue;
+        csec_buf_puts(b, shown++ ? ", <a href=\"/advisories/" : "<a href=\"/advisories/");
+        html_url_part(b, o->id);
+        csec_buf_puts(b, "\">");
+        html_esc(b, o->id);
+        csec_buf_puts(b, "</a> <span class=\"muted\">(lists this one)</span>");
+    }
+}
+
+static bool has_related(const srv_site *s, const csec_advisory *a)
+{
+    if (a->related.count)
+        return true;
+    for (size_t i = 0; i < s->count; i++)
+        if (s->advs[i].a != a && listed(&s->advs[i].a->related, a->id))
+            return true;
+    return false;
+}
+
+static void unix_date(csec_buf *b, int64_t t)
+{
+    char day[16];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    csec_buf_printf(b, "<time datetime=\"%s\">%s</time>", day, day);
+}
+
+void html_adv_facts(csec_buf *b, const srv_site *s, const csec_advisory *a,
+                    const csec_version *sel, const csec_index_crate *published)
 {
     csec_buf_puts(b, "<dl class=\"facts\">\n<dt>Kind</dt><dd>");
     html_kind_label(b, a);
-    csec_buf_puts(b, "</dd>\n<dt>Reported</dt><dd>");
+    csec_buf_puts(b, "</dd>\n<dt>Issued</dt><dd>");
     html_date(b, a->date);
     csec_buf_puts(b, "</dd>\n");
+    if (a->modified >= 0) {
+        csec_buf_puts(b, "<dt>Last modified</dt><dd>");
+        unix_date(b, a->modified);
+        csec_buf_puts(b, "</dd>\n");
+    }
     if (a->withdrawn.year) {
         csec_buf_puts(b, "<dt>Withdrawn</dt><dd>");
         html_date(b, a->withdrawn);
         csec_buf_puts(b, "</dd>\n");
     }
     csec_buf_puts(b, "<dt>Affected versions</dt><dd>");
-    html_ranges(b, a);
+    if (a->withdrawn.year) {
+        /* Withdrawn: no live impact, the original ranges only as history. */
+        csec_buf_puts(b, "none, it is withdrawn <span class=\"muted\">(as first published: ");
+        html_ranges(b, a, published);
+        csec_buf_puts(b, ")</span>");
+    } else {
+        html_ranges(b, a, published);
+    }
     csec_buf_puts(b, "</dd>\n<dt>Patched</dt><dd>");
     html_reqs(b, a->patched, a->patched_count, "no patched versions");
     csec_buf_puts(b, "</dd>\n");
@@ -85,9 +161,9 @@ void html_adv_facts(csec_buf *b, const csec_advisory *a, const csec_version *sel
         }
         csec_buf_puts(b, "</dd>\n");
     }
-    if (a->related.count) {
+    if (has_related(s, a)) {
         csec_buf_puts(b, "<dt>Related</dt><dd>");
-        strlist_linked(b, &a->related, "/advisories/");
+        related(b, s, a);
         csec_buf_puts(b, "</dd>\n");
     }
     if (a->cvss) {
@@ -124,7 +200,7 @@ void html_adv_facts(csec_buf *b, const csec_advisory *a, const csec_version *sel
                 csec_buf_puts(b, "none");
             csec_buf_puts(b, "</dd>\n");
         } else {
-            csec_buf_puts(b, "<dt>Affected functions</dt><dd><ul>");
+            csec_buf_puts(b, "<dt>Affected functions</dt><dd><ul class=\"fns\">");
             for (size_t i = 0; i < a->functions_count; i++) {
                 csec_buf_puts(b, "<li><code>");
                 html_esc(b, a->functions[i].path);
@@ -136,7 +212,7 @@ void html_adv_facts(csec_buf *b, const csec_advisory *a, const csec_version *sel
         }
     }
     if (a->url || a->references.count) {
-        csec_buf_puts(b, "<dt>References</dt><dd><ul>");
+        csec_buf_puts(b, "<dt>References</dt><dd><ul class=\"refs\">");
         if (a->url) {
             csec_buf_puts(b, "<li>");
             url_link(b, a->url);
@@ -152,65 +228,165 @@ void html_adv_facts(csec_buf *b, const csec_advisory *a, const csec_version *sel
     csec_buf_puts(b, "</dl>\n");
 }
 
-void page_advisory(const srv_req *r, srv_resp *resp)
+/* Links a reader expects from an advisory: its package, rustsec.org, the
+ * OSV record, the source file with its history and an edit link. */
+static void adv_links(csec_buf *b, const csec_advisory *a)
 {
-    const srv_site *s = r->site;
-    const csec_advisory *a = csec_db_find(s->db, r->seg[1]);
-    if (!a) {
-        page_not_found(r, resp, "No advisory has this id or alias.");
-        return;
-    }
-    if (strcmp(a->id, r->seg[1]) != 0) {
-        csec_buf loc = CSEC_BUF_INIT;
-        csec_buf_puts(&loc, "/advisories/");
-        html_url_part(&loc, a->id);
-        srv_redirect(resp, 301, loc.ptr);
-        csec_buf_free(&loc);
-        return;
-    }
-    const srv_adv *sa = srv_site_adv(s, a);
-    csec_buf *b = &resp->body;
-    csec_buf title = CSEC_BUF_INIT;
-    csec_buf_printf(&title, "%s: %s", a->id, a->title ? a->title : "");
-    resp->status = 200;
-    html_begin(b, s, title.ptr, NULL);
-    csec_buf_free(&title);
-    csec_buf_puts(b, "<article class=\"adv-page\">\n<h1>");
-    if (a->withdrawn.year)
-        csec_buf_puts(b, "<s>");
-    html_esc(b, a->id);
-    if (a->withdrawn.year)
-        csec_buf_puts(b, "</s>");
-    csec_buf_puts(b, ": ");
-    html_esc(b, a->title);
-    csec_buf_puts(b, "</h1>\n");
-    if (a->withdrawn.year)
-        csec_buf_puts(b, "<p class=\"notice\" role=\"note\">This advisory has been withdrawn "
-                         "and should be ignored. It is kept only for reference.</p>\n");
-    csec_buf_puts(b, "<p>Package: ");
+    csec_buf_puts(b, "<ul class=\"links\" aria-label=\"Links\">\n<li>Package: ");
     if (a->collection == CSEC_COLLECTION_CRATES) {
         csec_buf_puts(b, "<a href=\"/crates/");
         html_url_part(b, a->package);
         csec_buf_puts(b, "/security\">");
         html_esc(b, a->package);
-        csec_buf_puts(b, "</a>");
+        csec_buf_puts(b, "</a> (<a href=\"https://crates.io/crates/");
+        html_url_part(b, a->package);
+        csec_buf_puts(b, "\">crates.io</a>)");
     } else {
         html_esc(b, a->package);
         csec_buf_puts(b, " (Rust toolchain)");
     }
-    csec_buf_puts(b, "</p>\n");
-    html_adv_facts(b, a, NULL);
-    if (sa && sa->alt_html) {
-        csec_buf_puts(b, "<section class=\"alternatives\" aria-label=\"Suggested "
-                         "alternatives\"><h2>Suggested alternatives</h2>\n");
+    csec_buf_puts(b, "</li>\n<li><a href=\"https://rustsec.org/advisories/");
+    html_url_part(b, a->id);
+    csec_buf_puts(b, ".html\">rustsec.org</a></li>\n<li><a href=\"/v1/vulns/");
+    html_url_part(b, a->id);
+    csec_buf_puts(b, "\">OSV JSON</a></li>\n");
+    if (a->path) {
+        static const char *const kinds[][2] = {{"blob", "Source file"},
+                                               {"commits", "History"},
+                                               {"edit", "Edit on GitHub"}};
+        for (size_t k = 0; k < 3; k++) {
+            csec_buf_printf(b, "<li><a href=\"https://github.com/rustsec/advisory-db/%s/main/",
+                            kinds[k][0]);
+            /* The path's segments are names checked at load (package and id). */
+            for (const char *p = a->path, *e; *p; p = *e ? e + 1 : e) {
+                e = strchr(p, '/');
+                if (!e)
+                    e = p + strlen(p);
+                csec_buf tmp = CSEC_BUF_INIT;
+                csec_buf_put(&tmp, p, (size_t)(e - p));
+                html_url_part(b, tmp.ptr);
+                csec_buf_free(&tmp);
+                if (*e)
+                    csec_buf_putc(b, '/');
+            }
+            csec_buf_printf(b, "\">%s</a></li>\n", kinds[k][1]);
+        }
+    }
+    csec_buf_puts(b, "</ul>\n");
+}
+
+/* The advisories whose id or one of whose aliases is `key`, in database
+ * order, into `out` (room for `cap`); returns how many there are. */
+static size_t advisories_named(const srv_site *s, const char *key, const csec_advisory **out,
+                               size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        const csec_advisory *a = s->advs[i].a;
+        if (strcmp(a->id, key) != 0 && !listed(&a->aliases, key))
+            continue;
+        if (n < cap)
+            out[n] = a;
+        n++;
+    }
+    return n;
+}
+
+enum { ALIAS_MAX = 64 };
+
+/* An alias that several advisories share: a list of them all. */
+static void alias_page(const srv_req *r, srv_resp *resp, const char *alias,
+                       const csec_advisory *const *advs, size_t n)
+{
+    const srv_site *s = r->site;
+    csec_buf *b = &resp->body;
+    resp->status = 200;
+    html_begin(b, s, alias, NULL);
+    csec_buf_puts(b, "<h1>");
+    html_esc(b, alias);
+    csec_buf_printf(b, "</h1>\n<p>%zu advisories of the RustSec advisory database give ", n);
+    html_esc(b, alias);
+    csec_buf_puts(b, " as an alias:</p>\n<ul class=\"advs\">\n");
+    for (size_t i = 0; i < n && i < ALIAS_MAX; i++)
+        html_adv_item(b, advs[i]);
+    csec_buf_puts(b, "</ul>\n");
+    html_end(b, s);
+}
+
+void page_advisory(const srv_req *r, srv_resp *resp)
+{
+    const srv_site *s = r->site;
+    const char *key = r->seg[1];
+    size_t klen = strlen(key);
+    /* rustsec.org's addresses end in .html (crates.io's tab links to them). */
+    if (klen > 5 && strcmp(key + klen - 5, ".html") == 0) {
+        csec_buf loc = CSEC_BUF_INIT, id = CSEC_BUF_INIT;
+        csec_buf_put(&id, key, klen - 5);
+        csec_buf_puts(&loc, "/advisories/");
+        html_url_part(&loc, id.ptr);
+        srv_redirect(resp, 301, loc.ptr);
+        csec_buf_free(&loc);
+        csec_buf_free(&id);
+        return;
+    }
+    const csec_advisory *named[ALIAS_MAX];
+    size_t n = advisories_named(s, key, named, ALIAS_MAX);
+    const csec_advisory *a = NULL;
+    for (size_t i = 0; i < n && i < ALIAS_MAX && !a; i++)
+        if (strcmp(named[i]->id, key) == 0)
+            a = named[i];
+    if (!a && n > 1) {
+        alias_page(r, resp, key, named, n);
+        return;
+    }
+    if (!a && n == 1) {
+        csec_buf loc = CSEC_BUF_INIT;
+        csec_buf_puts(&loc, "/advisories/");
+        html_url_part(&loc, named[0]->id);
+        srv_redirect(resp, 301, loc.ptr);
+        csec_buf_free(&loc);
+        return;
+    }
+    if (!a) {
+        page_not_found(r, resp, "No advisory has this id or alias.");
+        return;
+    }
+    const srv_adv *sa = srv_site_adv(s, a);
+    const csec_index_crate *pub = html_published(s, a);
+    csec_buf *b = &resp->body;
+    csec_buf title = CSEC_BUF_INIT;
+    csec_buf_printf(&title, "%s: ", a->id);
+    csec__word_title_plain(&title, a->title);
+    resp->status = 200;
+    html_begin(b, s, title.ptr, NULL);
+    csec_buf_free(&title);
+    csec_buf_puts(b, "<article class=\"adv-page\">\n<h1>");
+    html_esc(b, a->id);
+    csec_buf_puts(b, ": ");
+    html_title(b, a->title);
+    csec_buf_puts(b, "</h1>\n");
+    if (a->withdrawn.year) {
+        csec_buf t = CSEC_BUF_INIT;
+        csec__word_withdrawn(&t, a);
+        csec_buf_puts(b, "<p class=\"notice withdrawn\" role=\"note\"><strong>");
+        html_escn(b, t.ptr, t.len);
+        csec_buf_puts(b, "</strong></p>\n");
+        csec_buf_free(&t);
+    }
+    adv_links(b, a);
+    html_adv_facts(b, s, a, NULL, pub);
+    bool alt = a->informational == CSEC_INFO_UNMAINTAINED && html_has_alternatives(sa);
+    if (alt) {
+        csec_buf_puts(b, "<section class=\"alternatives\" aria-labelledby=\"alt-h\"><h2 "
+                         "id=\"alt-h\">Suggested alternatives</h2>\n");
         csec_buf_puts(b, sa->alt_html);
         csec_buf_puts(b, "</section>\n");
     }
     csec_buf_puts(b, "<h2>Description</h2>\n<div class=\"desc\">\n");
-    if (sa)
-        csec_buf_puts(b, sa->desc_html);
+    html_desc(b, sa, 3, alt);
     csec_buf_puts(b, "</div>\n");
-    page_deps_impact(b, s, a);
+    if (!a->withdrawn.year)
+        page_deps_impact(b, s, a);
     csec_buf_puts(b, "<p class=\"muted\">License of this advisory text: ");
     html_esc(b, a->license ? a->license : "CC0-1.0");
     csec_buf_puts(b, ".</p>\n</article>\n");

@@ -3,19 +3,24 @@
  * version, as on the crate page) and the same with badge.json, a shields.io
  * endpoint (https://shields.io/badges/endpoint-badge).
  *
- * A badge states a fact about the version, never a grade: "no known
- * advisories", "1 advisory affects 1.2.3", "2 advisories affect 1.2.3".  It
- * counts what the crate page's Security tab counts: the advisories of the
- * RustSec database, of any kind, that are not withdrawn and whose ranges
- * contain the version.
+ * A badge states a fact about the version, never a grade, in the words of
+ * lib/wording.h (csec__word_badge): "no known advisories", "1 advisory
+ * affects 1.2.3", "2 advisories affect 1.2.3", or, when nothing that counts
+ * affects it, "unmaintained" or "1 notice".  It counts what the crate page's
+ * Security tab counts (wording rule 2): vulnerabilities, malicious code and
+ * unsound advisories that are not withdrawn and whose ranges contain the
+ * version.
  *
- * The colour is decided by the kinds of those advisories alone, most serious
- * first:
- *   red    (#c62828)  at least one is a vulnerability (no `informational`);
- *   yellow (#8a6d00)  otherwise at least one is unsound, a notice or another
- *                     informational kind;
- *   grey   (#6e6e6e)  otherwise all are "unmaintained" (context, not a flaw);
- *   green  (#2e7d32)  none affects the version.
+ * The colour follows the same decisions, most serious first:
+ *   red    (#c62828)  a vulnerability (malicious code included) affects it;
+ *   yellow (#8a6d00)  otherwise an unsound advisory does;
+ *   grey   (#6e6e6e)  nothing counts, but it is unmaintained or a notice
+ *                     applies (context, not a flaw);
+ *   green  (#2e7d32)  nothing applies;
+ *   grey   ("unknown")  the crate or version is not known here: still an
+ *                     image (and shields.io JSON), with status 200 and a
+ *                     five-minute cache, because README image proxies such
+ *                     as GitHub's show nothing for an error status.
  * Each colour keeps white text at a contrast ratio of at least 4.5:1 (WCAG
  * AA), which is why the yellow is dark.
  *
@@ -35,65 +40,69 @@
 #define BADGE_LABEL "RustSec"
 #define BADGE_CACHE "public, max-age=3600"
 #define BADGE_CACHE_SECONDS 3600
+/* An unknown crate may be published any minute. */
+#define UNKNOWN_CACHE "public, max-age=300"
 #define LABEL_COLOR "#4a4a4a"
 #define PAD 6 /* pixels left and right of each text */
 
 typedef struct facts {
     char message[256];
     const char *color;
+    const char *why; /* unknown crate or version: why, else NULL */
 } facts;
 
 /* ---- finding the version ---- */
 
+#define UNKNOWN_COLOR "#6e6e6e"
+
 /* Fills `f` for the request's crate and version, with the crate page's own
- * decisions (security.c); on an unknown crate or version writes the 404 page
- * and returns false. */
-static bool find_facts(const srv_req *r, srv_resp *resp, facts *f)
+ * decisions (security.c).  Returns false for an unknown crate or version:
+ * then the message is "unknown" and f->why says why. */
+static bool find_facts(const srv_req *r, facts *f)
 {
     const srv_site *s = r->site;
     const char *ver_seg = r->nseg == 4 ? r->seg[2] : NULL;
     srv_crate c;
-    if (!srv_crate_find(s, r->seg[1], &c)) {
-        page_not_found(r, resp,
-                       "No crate of this name is in the registry index or the RustSec "
-                       "advisory database.");
-        return false;
-    }
     srv_sel sel;
-    int found = srv_crate_version(&c, ver_seg, &sel);
-    if (found != 0) {
-        const char *why;
-        if (found > 0 && !c.ic)
-            why = "This server has no registry index entry for this crate, so it has no "
-                  "default version: name one, as in /crates/NAME/VERSION/badge.svg.";
-        else if (found > 0)
-            why = "The registry index lists no version of this crate.";
-        else if (c.ic)
-            why = "The registry index has no such version of this crate.";
-        else
-            why = "This is not a valid version number.";
-        page_not_found(r, resp, why);
+    int found = -1;
+    f->why = NULL;
+    if (!srv_crate_find(s, r->seg[1], &c))
+        f->why = "No crate of this name is in the registry index or the RustSec advisory "
+                 "database.";
+    else if ((found = srv_crate_version(&c, ver_seg, &sel)) > 0 && !c.ic)
+        f->why = "This server has no registry index entry for this crate, so it has no default "
+                 "version: name one, as in /crates/NAME/VERSION/badge.svg.";
+    else if (found > 0)
+        f->why = "The registry index lists no version of this crate.";
+    else if (found < 0)
+        f->why = c.ic ? "The registry index has no such version of this crate."
+                      : "This is not a valid version number.";
+    if (f->why) {
+        snprintf(f->message, sizeof f->message, "unknown");
+        f->color = UNKNOWN_COLOR;
         return false;
     }
-
     srv_security sec;
     srv_security_of(&sec, c.advs, c.nadv, &sel.v);
-    bool vuln = false, other = false;
-    for (size_t i = 0; i < sec.affected; i++) {
+    bool vuln = false;
+    size_t unmaintained = 0, notices = 0;
+    for (size_t i = 0; i < sec.affected + sec.notices; i++) {
         const csec_advisory *a = sec.items[i].a;
-        if (a->informational == CSEC_INFO_NONE)
-            vuln = true;
-        else if (a->informational != CSEC_INFO_UNMAINTAINED)
-            other = true;
+        if (i < sec.affected)
+            vuln = vuln || a->informational == CSEC_INFO_NONE;
+        else if (a->informational == CSEC_INFO_UNMAINTAINED)
+            unmaintained++;
+        else
+            notices++;
     }
-    size_t count = sec.affected;
+    csec_buf t = CSEC_BUF_INIT;
+    csec__word_badge(&t, sec.affected, unmaintained, notices, sel.text);
+    snprintf(f->message, sizeof f->message, "%s", t.ptr);
+    csec_buf_free(&t);
+    f->color = sec.affected ? (vuln ? "#c62828" : "#8a6d00")
+               : unmaintained + notices ? "#6e6e6e"
+                                        : "#2e7d32";
     srv_security_free(&sec);
-    if (count == 0)
-        snprintf(f->message, sizeof f->message, "no known advisories");
-    else
-        snprintf(f->message, sizeof f->message, "%zu advisor%s %s %s", count,
-                 count == 1 ? "y" : "ies", count == 1 ? "affects" : "affect", sel.text);
-    f->color = count == 0 ? "#2e7d32" : vuln ? "#c62828" : other ? "#8a6d00" : "#6e6e6e";
     return true;
 }
 
@@ -129,14 +138,13 @@ static unsigned text_width(const char *s)
 void page_badge_svg(const srv_req *r, srv_resp *resp)
 {
     facts f;
-    if (!find_facts(r, resp, &f))
-        return;
+    bool known = find_facts(r, &f);
     unsigned lt = text_width(BADGE_LABEL), mt = text_width(f.message);
     unsigned lw = lt + 2 * PAD, mw = mt + 2 * PAD, w = lw + mw;
     csec_buf *b = &resp->body;
     resp->status = 200;
     resp->content_type = "image/svg+xml; charset=utf-8";
-    resp->cache_control = BADGE_CACHE;
+    resp->cache_control = known ? BADGE_CACHE : UNKNOWN_CACHE;
     csec_buf_clear(b);
     csec_buf_printf(b,
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"20\" "
@@ -145,8 +153,14 @@ void page_badge_svg(const srv_req *r, srv_resp *resp)
     xml_escn(b, f.message, strlen(f.message));
     csec_buf_puts(b, "\">\n<title>" BADGE_LABEL ": ");
     xml_escn(b, f.message, strlen(f.message));
+    csec_buf_puts(b, "</title>\n");
+    if (f.why) {
+        csec_buf_puts(b, "<desc>");
+        xml_escn(b, f.why, strlen(f.why));
+        csec_buf_puts(b, "</desc>\n");
+    }
     csec_buf_printf(b,
-                    "</title>\n<clipPath id=\"r\"><rect width=\"%u\" height=\"20\" rx=\"3\"/>"
+                    "<clipPath id=\"r\"><rect width=\"%u\" height=\"20\" rx=\"3\"/>"
                     "</clipPath>\n<g clip-path=\"url(#r)\"><rect width=\"%u\" height=\"20\" "
                     "fill=\"" LABEL_COLOR "\"/><rect x=\"%u\" width=\"%u\" height=\"20\" "
                     "fill=\"%s\"/></g>\n"
@@ -163,19 +177,19 @@ void page_badge_svg(const srv_req *r, srv_resp *resp)
 void page_badge_json(const srv_req *r, srv_resp *resp)
 {
     facts f;
-    if (!find_facts(r, resp, &f))
-        return;
+    bool known = find_facts(r, &f);
     csec_buf *b = &resp->body;
+    /* shields.io, like README image proxies, needs a 200 answer. */
     resp->status = 200;
     resp->content_type = "application/json";
-    resp->cache_control = BADGE_CACHE;
+    resp->cache_control = known ? BADGE_CACHE : UNKNOWN_CACHE;
     csec_buf_clear(b);
     csec_buf_puts(b, "{\"schemaVersion\":1,\"label\":");
     csec_json_string(b, BADGE_LABEL, strlen(BADGE_LABEL));
     csec_buf_puts(b, ",\"message\":");
     csec_json_string(b, f.message, strlen(f.message));
-    csec_buf_printf(b,
-                    ",\"color\":\"%s\",\"labelColor\":\"" LABEL_COLOR "\","
-                    "\"cacheSeconds\":%d}\n",
-                    f.color, BADGE_CACHE_SECONDS);
+    /* Only the endpoint schema's members: shields.io rejects others, and
+     * isError would paint "unknown" red. */
+    csec_buf_printf(b, ",\"color\":\"%s\",\"labelColor\":\"" LABEL_COLOR "\",", f.color);
+    csec_buf_printf(b, "\"cacheSeconds\":%d}\n", known ? BADGE_CACHE_SECONDS : 300);
 }

@@ -54,12 +54,8 @@ void page_home(const srv_req *r, srv_resp *resp)
     resp->status = 200;
     html_begin_feed(b, s, "RustSec advisories for crates", NULL, "/feed.xml",
                     "RustSec advisories");
-    csec_buf_puts(b, "<h1>RustSec advisories for crates</h1>\n"
-                     "<form class=\"search\" role=\"search\" action=\"/search\" method=\"get\">"
-                     "<label for=\"home-q\" class=\"vh\">Search crates and advisories</label>"
-                     "<input id=\"home-q\" name=\"q\" type=\"search\" "
-                     "placeholder=\"crate name, RUSTSEC id, CVE or GHSA\">"
-                     "<button type=\"submit\">Search</button></form>\n");
+    /* The header holds the page's one search box. */
+    csec_buf_puts(b, "<h1>RustSec advisories for crates</h1>\n");
     size_t live = 0;
     for (size_t i = 0; i < s->count; i++)
         live += !s->advs[i].a->withdrawn.year;
@@ -69,7 +65,10 @@ void page_home(const srv_req *r, srv_resp *resp)
         csec_buf_printf(b, "; %zu crates and %zu versions in the registry index",
                         csec__index_crate_count(s->index), csec__index_version_count(s->index));
     csec_buf_puts(b, ". A crate page shows, for the version you pick, which advisories affect "
-                     "it and which do not, and why.</p>\n");
+                     "it and which do not, and why. Search for a crate or an advisory with the "
+                     "box at the top of the page.</p>\n<p class=\"data-age\">Data: ");
+    html_data_age(b, s);
+    csec_buf_puts(b, ".</p>\n");
     csec_buf_puts(b, "<h2>Latest advisories</h2>\n<ul class=\"advs\">\n");
     size_t shown = 0;
     for (size_t i = 0; i < s->count && shown < HOME_LATEST; i++) {

@@ -2,25 +2,30 @@
  *
  * TAB is "dependencies" or "security"; without one the Versions tab is shown
  * (or, for a crate that the registry index does not know, the Security tab,
- * which is all there is to show).  A version segment always starts with a
- * digit, a tab name never does, so /crates/NAME/security is the Security tab
- * of the default version: the newest release that is not yanked (then the
- * newest prerelease, then anything).  ?v=VERSION (the version selector's form)
- * redirects to the version's URL.
+ * which is all there is to show: such a page has neither a version picker
+ * nor a Versions tab, and says so, or says that the crate was removed from
+ * crates.io when an advisory reports it).  A version segment always starts
+ * with a digit, a tab name never does, so /crates/NAME/security is the
+ * Security tab of the default version: the newest release that is not yanked
+ * (then the newest prerelease, then anything).  ?v=VERSION (the version
+ * selector's form) redirects to the version's URL.
  *
- * The rules of the Security tab (issue 3):
- *  - the tab is always present; it is highlighted, with a count, exactly when
- *    the selected version is affected by a non-withdrawn advisory (any kind:
- *    the count is the number of such advisories);
- *  - advisories that affect the selected version come first, then the others
- *    with the reason (fixed in X, listed as unaffected, introduced later);
+ * The Security tab (issues 3 and 11; every sentence from lib/wording.h):
+ *  - the tab is always present; it is highlighted, with a count, exactly
+ *    when advisories that count (wording rule 2: vulnerabilities, malicious
+ *    code, unsound) affect the selected version;
+ *  - it starts with what to do (the minimum upgrade, lib/deps.h), then a
+ *    summary table when there are several advisories, then the cards:
+ *    advisories that count against the version, notices that apply to it
+ *    (unmaintained: neutral, with the suggested alternatives once), and,
+ *    collapsed, the others with the reason (fixed in X, listed as
+ *    unaffected, introduced later);
  *  - withdrawn advisories are not listed but linked from a note;
- *  - unmaintained advisories are context: neutral styling and the advisory's
- *    suggested alternatives, never the alarm styling;
  *  - nothing grades the crate.
  */
 #include "html.h"
 
+#include "deps.h"
 #include "index.h"
 #include "page_deps.h"
 
@@ -176,6 +181,20 @@ static void unknown_version(const srv_req *r, srv_resp *resp, const view *v, con
 
 /* ---- parts of the page ---- */
 
+/* The advisory that reports the crate removed from crates.io: one that
+ * expects it deleted (`expect-deleted`), else one about malicious code when
+ * the index does not list the crate. */
+static const csec_advisory *removed_by(const view *v)
+{
+    for (size_t i = 0; i < v->nadv; i++)
+        if (!v->advs[i]->withdrawn.year && v->advs[i]->expect_deleted)
+            return v->advs[i];
+    for (size_t i = 0; !v->ic && i < v->nadv; i++)
+        if (!v->advs[i]->withdrawn.year && csec__word_is_malicious(v->advs[i]))
+            return v->advs[i];
+    return NULL;
+}
+
 static void header(csec_buf *b, const view *v)
 {
     csec_buf_puts(b, "<div class=\"crate-head\">\n<h1>");
@@ -208,11 +227,29 @@ static void header(csec_buf *b, const view *v)
         csec_buf_puts(b, " <button type=\"submit\">Show</button></form>\n");
     }
     csec_buf_puts(b, "</div>\n");
-    if (!v->ic)
+    /* An advisory that expects the crate to be deleted from crates.io
+     * (malicious code, mostly) says it was removed. */
+    const csec_advisory *removal = removed_by(v);
+    if (removal) {
+        csec_buf_puts(b, "<p class=\"notice removed\" role=\"note\"><strong>This crate was "
+                         "removed from crates.io.</strong> ");
+        html_esc(b, csec__word_kind(removal));
+        csec_buf_puts(b, ": <a href=\"/advisories/");
+        html_url_part(b, removal->id);
+        csec_buf_puts(b, "\">");
+        html_esc(b, removal->id);
+        csec_buf_puts(b, "</a>. ");
+        csec_buf_puts(b, v->ic ? "The registry index this server reads still lists its "
+                                 "versions."
+                               : "Its versions can no longer be downloaded, and no dependency "
+                                 "on it can be built.");
+        csec_buf_puts(b, "</p>\n");
+    } else if (!v->ic) {
         csec_buf_puts(b, "<p class=\"notice\">This crate is not in the registry index this "
                          "server reads, so its versions and dependencies are not known here. "
                          "Its Security tab is built from the advisories alone.</p>\n");
-    else if (v->iv && v->iv->yanked)
+    }
+    if (v->iv && v->iv->yanked)
         csec_buf_puts(b, "<p class=\"notice\">This version has been yanked.</p>\n");
     /* Unmaintained status as context, the way crates.io shows it: crate-level,
      * worded neutrally, pointing to the advisory and its alternatives. */
@@ -227,7 +264,9 @@ static void header(csec_buf *b, const view *v)
         html_url_part(b, a->id);
         csec_buf_puts(b, "\">");
         html_esc(b, a->id);
-        csec_buf_puts(b, "</a>; the advisory may suggest alternatives.</p>\n");
+        csec_buf_puts(b, html_has_alternatives(srv_site_adv(v->s, a))
+                             ? "</a>, which suggests alternatives.</p>\n"
+                             : "</a>.</p>\n");
         break;
     }
 }
@@ -239,7 +278,8 @@ static void tabs(csec_buf *b, const view *v)
      * (page_deps.c); dev-dependencies never count. */
     size_t dep_alarms = page_deps_alarms(v->s, v->iv);
     csec_buf_puts(b, "<nav class=\"tabs\" aria-label=\"Crate sections\"><ul>\n");
-    for (int t = TAB_VERSIONS; t <= TAB_SECURITY; t++) {
+    /* Without the index there are no versions or dependencies to show. */
+    for (int t = v->ic ? TAB_VERSIONS : TAB_SECURITY; t <= TAB_SECURITY; t++) {
         bool hl = (t == TAB_SECURITY && v->sec.affected > 0) || (t == TAB_DEPS && dep_alarms > 0);
         csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", t == TAB_VERSIONS ? "versions"
                                                                    : tab_slug[t]);
@@ -269,124 +309,236 @@ static void tabs(csec_buf *b, const view *v)
     csec_buf_puts(b, "</ul></nav>\n");
 }
 
-/* Why an advisory does not affect the selected version, as decided by
- * srv_security_of, in the tab's words. */
-static void reason(csec_buf *b, const srv_verdict *it)
+/* The verdict of one advisory for the selected version, in words. */
+static void verdict_text(csec_buf *b, const view *v, const csec_verdict *it)
 {
-    switch (it->why) {
-    case SRV_WHY_UNAFFECTED:
-        csec_buf_puts(b, "Not affected: listed as unaffected (");
-        html_reqs(b, &it->req, 1, "");
-        csec_buf_puts(b, ")");
-        break;
-    case SRV_WHY_FIXED:
-        html_bound(b, it->ver, "Not affected: fixed in ",
-                   "Not affected: fixed in versions after ");
-        break;
-    case SRV_WHY_LATER:
-        html_bound(b, it->ver, "Not affected: the affected versions start at ",
-                   "Not affected: the affected versions start after ");
-        break;
-    default:
-        csec_buf_puts(b, "Not affected: outside the affected ranges");
-        break;
-    }
+    csec_buf t = CSEC_BUF_INIT;
+    csec__word_verdict_text(&t, it, v->sel.text, v->ic);
+    html_escn(b, t.ptr, t.len);
+    csec_buf_free(&t);
 }
 
-/* `affects`: 1 affects the selected version, 0 does not, -1 no version is
- * selected. */
-static void advisory_card(csec_buf *b, const view *v, const srv_verdict *it, int affects)
+/* One advisory as a card: a disclosure whose summary is its heading.  `open`:
+ * shown expanded. */
+static void advisory_card(csec_buf *b, const view *v, const csec_verdict *it, bool open)
 {
     const csec_advisory *a = it->a;
     const srv_adv *sa = srv_site_adv(v->s, a);
-    bool context = a->informational == CSEC_INFO_UNMAINTAINED;
+    bool alt = a->informational == CSEC_INFO_UNMAINTAINED && html_has_alternatives(sa);
     csec_buf_puts(b, "<article class=\"adv");
-    if (affects > 0)
-        csec_buf_puts(b, context ? " context" : " affects");
+    if (it->affects)
+        csec_buf_puts(b, it->counts ? " affects" : " context");
     csec_buf_puts(b, "\" id=\"");
     html_esc(b, a->id);
     csec_buf_puts(b, "\" aria-labelledby=\"t-");
     html_esc(b, a->id);
-    csec_buf_puts(b, "\">\n<h4 id=\"t-");
+    csec_buf_puts(b, open ? "\">\n<details open><summary>" : "\">\n<details><summary>");
+    csec_buf_puts(b, "<h4 id=\"t-");
     html_esc(b, a->id);
-    csec_buf_puts(b, "\"><a href=\"/advisories/");
-    html_url_part(b, a->id);
-    csec_buf_puts(b, "\">");
+    csec_buf_puts(b, "\"><span class=\"adv-id\">");
     html_esc(b, a->id);
-    csec_buf_puts(b, "</a> ");
+    csec_buf_puts(b, "</span> ");
     html_kind_label(b, a);
-    csec_buf_puts(b, " ");
-    html_esc(b, a->title);
-    csec_buf_puts(b, "</h4>\n");
-    if (affects > 0) {
-        csec_buf_puts(b, context ? "<p class=\"verdict\">Applies to version "
-                                 : "<p class=\"verdict yes\">Affects version ");
-        html_esc(b, v->sel.text);
-        csec_buf_puts(b, "</p>\n");
-    } else if (affects == 0) {
-        csec_buf_puts(b, "<p class=\"verdict no\">");
-        reason(b, it);
+    csec_buf_puts(b, " <span class=\"adv-title\">");
+    html_title(b, a->title);
+    csec_buf_puts(b, "</span></h4></summary>\n");
+    if (v->has_sel) {
+        csec_buf_printf(b, "<p class=\"verdict%s\">",
+                        !it->affects ? " no" : it->counts ? " yes" : "");
+        verdict_text(b, v, it);
         csec_buf_puts(b, "</p>\n");
     }
-    html_adv_facts(b, a, v->has_sel ? &v->sel.v : NULL);
-    if (sa && sa->alt_html) {
+    if (alt) {
         csec_buf_puts(b, "<div class=\"alternatives\"><h5>Suggested alternatives</h5>\n");
         csec_buf_puts(b, sa->alt_html);
         csec_buf_puts(b, "</div>\n");
     }
-    csec_buf_puts(b, affects > 0 || affects < 0 ? "<details open>" : "<details>");
-    csec_buf_puts(b, "<summary>Description</summary>\n<div class=\"desc\">\n");
-    if (sa)
-        csec_buf_puts(b, sa->desc_html);
-    csec_buf_puts(b, "</div></details>\n</article>\n");
+    html_adv_facts(b, v->s, a, v->has_sel ? &v->sel.v : NULL, v->ic);
+    csec_buf_puts(b, "<p><a href=\"/advisories/");
+    html_url_part(b, a->id);
+    csec_buf_puts(b, "\">The advisory ");
+    html_esc(b, a->id);
+    csec_buf_puts(b, " on its own page</a></p>\n<h5>Description</h5>\n<div class=\"desc\">\n");
+    html_desc(b, sa, 6, alt);
+    csec_buf_puts(b, "</div>\n</details>\n</article>\n");
+}
+
+/* The short form of a verdict for the summary table. */
+static void verdict_short(csec_buf *b, const view *v, const csec_verdict *it)
+{
+    if (!v->has_sel) {
+        html_ranges(b, it->a, v->ic);
+        return;
+    }
+    verdict_text(b, v, it);
+}
+
+/* The summary table's last column: the verdict for the version, or the
+ * ranges when none is selected. */
+static void last_column(csec_buf *b, const view *v)
+{
+    if (v->has_sel) {
+        csec_buf_puts(b, "Version ");
+        html_esc(b, v->sel.text);
+    } else {
+        csec_buf_puts(b, "Affected versions");
+    }
+}
+
+/* Several advisories: one table first, each row linking to its card. */
+static void summary_table(csec_buf *b, const view *v)
+{
+    csec_buf_puts(b, "<table class=\"stack summary\"><caption>All advisories of this crate"
+                     "</caption>\n<thead><tr><th scope=\"col\">Advisory</th>"
+                     "<th scope=\"col\">Kind</th><th scope=\"col\">Title</th>"
+                     "<th scope=\"col\">");
+    last_column(b, v);
+    csec_buf_puts(b, "</th></tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < v->sec.count; i++) {
+        const csec_verdict *it = &v->sec.items[i];
+        csec_buf_puts(b, it->affects && it->counts ? "<tr class=\"affects\">" : "<tr>");
+        csec_buf_puts(b, "<td data-label=\"Advisory\"><a href=\"#");
+        html_esc(b, it->a->id);
+        csec_buf_puts(b, "\">");
+        html_esc(b, it->a->id);
+        csec_buf_puts(b, "</a></td><td data-label=\"Kind\">");
+        html_kind_label(b, it->a);
+        csec_buf_puts(b, "</td><td data-label=\"Title\">");
+        html_title(b, it->a->title);
+        csec_buf_puts(b, "</td><td data-label=\"");
+        last_column(b, v);
+        csec_buf_puts(b, "\">");
+        verdict_short(b, v, it);
+        csec_buf_puts(b, "</td></tr>\n");
+    }
+    csec_buf_puts(b, "</tbody></table>\n");
+}
+
+/* How many cards of a group are shown expanded: all of a short group. */
+enum { OPEN_MAX = 3, SUMMARY_MIN = 4 };
+
+/* What to do about the selected version: the minimum upgrade that clears
+ * every advisory that counts against it (lib/deps.h). */
+static void advice(csec_buf *b, const view *v)
+{
+    if (!v->ic || !v->has_sel || !v->sec.affected)
+        return;
+    csec_advice adv;
+    csec__deps_advice(&adv, v->s->db, v->ic, &v->sel.v, false);
+    if (adv.kind == CSEC_ADVICE_NONE)
+        return;
+    csec_buf t = CSEC_BUF_INIT;
+    csec__word_advice(&t, &adv, html_index_stale(v->s));
+    csec_buf_puts(b, "<p class=\"advice\"><strong>What to do:</strong> ");
+    html_escn(b, t.ptr, t.len);
+    csec_buf_puts(b, "</p>\n");
+    csec_buf_free(&t);
+}
+
+/* The feed and the badge of the crate, ready to copy. */
+static void follow(csec_buf *b, const view *v)
+{
+    csec_buf_puts(b, "<section aria-labelledby=\"follow-h\"><h3 id=\"follow-h\">Follow and "
+                     "embed</h3>\n<ul>\n<li><a href=\"/crates/");
+    html_url_part(b, v->name);
+    csec_buf_puts(b, "/feed.xml\">Atom feed of the advisories of ");
+    html_esc(b, v->name);
+    csec_buf_puts(b, "</a></li>\n");
+    if (v->ic) {
+        csec_buf_puts(b, "<li>Badge of the newest release: <img src=\"/crates/");
+        html_url_part(b, v->name);
+        csec_buf_puts(b, "/badge.svg\" alt=\"RustSec badge of ");
+        html_esc(b, v->name);
+        csec_buf_puts(b, "\" height=\"20\"> Markdown, with HOST this server&#39;s address: "
+                         "<code class=\"snippet\">[![RustSec](https://HOST/crates/");
+        html_url_part(b, v->name);
+        csec_buf_puts(b, "/badge.svg)](https://HOST/crates/");
+        html_url_part(b, v->name);
+        csec_buf_puts(b, "/security)</code></li>\n");
+    }
+    csec_buf_puts(b, "</ul>\n</section>\n");
+}
+
+/* One group of cards under its heading; `collapsed`: the whole group is a
+ * closed disclosure (the advisories that do not affect the version). */
+static void card_group(csec_buf *b, const view *v, const char *id, const char *what,
+                       const csec_verdict *items, size_t n, bool collapsed)
+{
+    csec_buf_printf(b, "<section aria-labelledby=\"%s\">", id);
+    if (collapsed)
+        csec_buf_puts(b, "<details class=\"group\"><summary>");
+    csec_buf_printf(b, "<h3 id=\"%s\">%s", id, what);
+    if (v->has_sel)
+        html_esc(b, v->sel.text);
+    csec_buf_printf(b, " (%zu)</h3>", n);
+    csec_buf_puts(b, collapsed ? "</summary>\n" : "\n");
+    if (!n)
+        csec_buf_puts(b, "<p>None.</p>\n");
+    for (size_t i = 0; i < n; i++)
+        advisory_card(b, v, &items[i], !collapsed && n <= OPEN_MAX);
+    csec_buf_puts(b, collapsed ? "</details></section>\n" : "</section>\n");
 }
 
 static void security_tab(csec_buf *b, const view *v)
 {
-    /* The affected advisories come first in sec.items, then the others. */
-    const srv_verdict *yes = v->sec.items, *no = v->sec.items + v->sec.affected;
-    size_t ny = v->sec.affected, nn = v->sec.count - v->sec.affected;
+    /* sec.items: those that count against the version, the notices that
+     * apply, then the others. */
+    size_t ny = v->sec.affected, nnote = v->sec.notices, nn = v->sec.count - ny - nnote;
+    const csec_verdict *yes = v->sec.items, *notes = yes + ny, *no = notes + nnote;
     const csec_advisory *const *gone = v->sec.withdrawn;
-    size_t ng = v->sec.nwithdrawn;
+    size_t ng = v->sec.nwithdrawn, total = v->sec.count;
     csec_buf_puts(b, "<section aria-labelledby=\"sec-h\"><h2 id=\"sec-h\">Security</h2>\n");
-    if (ny + nn == 0) {
+    if (total == 0) {
         csec_buf_puts(b, "<p class=\"empty\">No advisories in the RustSec advisory database "
                          "concern this crate.</p>\n");
     } else if (!v->has_sel) {
-        csec_buf_printf(b, "<p>%zu advisor%s in the RustSec advisory database concern%s this "
-                           "crate. Pick a version to see which affect it.</p>\n",
-                        nn, nn == 1 ? "y" : "ies", nn == 1 ? "s" : "");
+        csec_buf t = CSEC_BUF_INIT;
+        csec__word_count(&t, total, "advisory", "advisories");
+        csec_buf_puts(b, "<p>");
+        html_escn(b, t.ptr, t.len);
+        csec_buf_puts(b, total == 1 ? " in the RustSec advisory database concerns this crate."
+                                    : " in the RustSec advisory database concern this crate.");
+        csec_buf_puts(b, v->ic ? " Pick a version to see which affect it.</p>\n"
+                               : " No version of it is known here, so none is checked.</p>\n");
+        csec_buf_free(&t);
+        if (total >= SUMMARY_MIN)
+            summary_table(b, v);
         csec_buf_puts(b, "<section aria-labelledby=\"h-all\"><h3 id=\"h-all\">Advisories</h3>\n");
-        for (size_t i = 0; i < nn; i++)
-            advisory_card(b, v, &no[i], -1);
+        for (size_t i = 0; i < total; i++)
+            advisory_card(b, v, &v->sec.items[i], total <= OPEN_MAX);
         csec_buf_puts(b, "</section>\n");
     } else {
-        csec_buf_printf(b, "<p>%zu advisor%s in the RustSec advisory database concern%s this "
-                           "crate; %zu affect%s version ",
-                        ny + nn, ny + nn == 1 ? "y" : "ies", ny + nn == 1 ? "s" : "", ny,
-                        ny == 1 ? "s" : "");
-        html_esc(b, v->sel.text);
-        csec_buf_puts(b, ".</p>\n<section aria-labelledby=\"h-yes\"><h3 id=\"h-yes\">"
-                         "Affecting version ");
-        html_esc(b, v->sel.text);
-        csec_buf_printf(b, " (%zu)</h3>\n", ny);
-        if (!ny)
-            csec_buf_puts(b, "<p>None.</p>\n");
-        for (size_t i = 0; i < ny; i++)
-            advisory_card(b, v, &yes[i], 1);
-        csec_buf_puts(b, "</section>\n<section aria-labelledby=\"h-no\"><h3 id=\"h-no\">"
-                         "Not affecting version ");
-        html_esc(b, v->sel.text);
-        csec_buf_printf(b, " (%zu)</h3>\n", nn);
-        if (!nn)
-            csec_buf_puts(b, "<p>None.</p>\n");
-        for (size_t i = 0; i < nn; i++)
-            advisory_card(b, v, &no[i], 0);
-        csec_buf_puts(b, "</section>\n");
+        csec_buf t = CSEC_BUF_INIT;
+        csec__word_count(&t, total, "advisory", "advisories");
+        csec_buf_puts(&t, total == 1 ? " in the RustSec advisory database concerns this crate; "
+                                     : " in the RustSec advisory database concern this crate; ");
+        if (ny)
+            csec__word_count(&t, ny, "affects", "affect");
+        else
+            csec_buf_puts(&t, "none affects");
+        csec_buf_printf(&t, " version %s", v->sel.text);
+        if (nnote) {
+            csec_buf_puts(&t, ny ? "; " : ", but ");
+            csec__word_count(&t, nnote, "notice applies", "notices apply");
+            csec_buf_puts(&t, " to it");
+        }
+        csec_buf_putc(&t, '.');
+        csec_buf_puts(b, "<p class=\"sec-summary\">");
+        html_escn(b, t.ptr, t.len);
+        csec_buf_puts(b, "</p>\n");
+        csec_buf_free(&t);
+        advice(b, v);
+        if (total >= SUMMARY_MIN)
+            summary_table(b, v);
+        card_group(b, v, "h-yes", "Affecting version ", yes, ny, false);
+        if (nnote)
+            card_group(b, v, "h-note", "Notices for version ", notes, nnote, false);
+        if (nn)
+            card_group(b, v, "h-no", "Not affecting version ", no, nn, true);
     }
     if (ng) {
         csec_buf_puts(b, "<p class=\"muted\" id=\"withdrawn\">Withdrawn advisories are not "
-                         "listed; they are kept for reference: ");
+                         "listed; they apply to no version and are kept for reference: ");
         for (size_t i = 0; i < ng; i++) {
             csec_buf_puts(b, i ? ", <a href=\"/advisories/" : "<a href=\"/advisories/");
             html_url_part(b, gone[i]->id);
@@ -397,6 +549,7 @@ static void security_tab(csec_buf *b, const view *v)
         csec_buf_puts(b, ".</p>\n");
     }
     page_deps_security(b, v->s, v->ic, v->iv);
+    follow(b, v);
     csec_buf_puts(b, "</section>\n");
 }
 
@@ -415,7 +568,8 @@ static void timeline(csec_buf *b, const view *v)
         w = 24;
     double width = left + w * (double)n + 10;
     double height = 40 + 20 * (double)(rows + 1) + 6;
-    csec_buf_printf(b, "<figure><div class=\"scroll\"><svg class=\"timeline\" role=\"img\" "
+    csec_buf_printf(b, "<figure><div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+                       "aria-label=\"Version timeline\"><svg class=\"timeline\" role=\"img\" "
                        "aria-labelledby=\"tl-title tl-desc\" viewBox=\"0 0 %.0f %.0f\" "
                        "width=\"%.0f\" xmlns=\"http://www.w3.org/2000/svg\">\n",
                     width, height, width);
@@ -423,9 +577,13 @@ static void timeline(csec_buf *b, const view *v)
     html_esc(b, v->name);
     csec_buf_printf(b, "</title>\n<desc id=\"tl-desc\">%zu published versions from oldest "
                        "(left) to newest (right), hollow when yanked; one row per advisory, "
-                       "filled where versions are affected; marks show where fixes start."
+                       "filled where versions are affected (solid for advisories that count, "
+                       "hatched for notices); a triangle marks the first version with a fix."
                        "</desc>\n",
                     n);
+    csec_buf_puts(b, "<defs><pattern id=\"hatch\" width=\"4\" height=\"4\" "
+                     "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                     "<rect width=\"2\" height=\"4\" class=\"note\"/></pattern></defs>\n");
     size_t step = (size_t)(90.0 / w) + 1;
     for (size_t i = 0; i < n; i += step) {
         csec_buf_printf(b, "<text x=\"%.1f\" y=\"14\">", left + w * (double)i);
@@ -459,11 +617,13 @@ static void timeline(csec_buf *b, const view *v)
             size_t j = i;
             while (j < n && csec_advisory_affects(a, &c->versions[j].version))
                 j++;
-            csec_buf_printf(b, "<rect class=\"aff\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
-                               "height=\"14\"><title>",
-                            left + w * (double)i, y + 2, w * (double)(j - i));
+            bool counts = csec__word_counts(a);
+            csec_buf_printf(b, "<rect class=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
+                               "height=\"14\"%s><title>",
+                            counts ? "aff" : "notice", left + w * (double)i, y + 2,
+                            w * (double)(j - i), counts ? "" : " fill=\"url(#hatch)\"");
             html_esc(b, a->id);
-            csec_buf_puts(b, " affects ");
+            csec_buf_puts(b, counts ? " affects " : " applies to ");
             html_esc(b, c->versions[i].vers);
             if (j - i > 1) {
                 csec_buf_puts(b, " to ");
@@ -479,21 +639,25 @@ static void timeline(csec_buf *b, const view *v)
             for (size_t i = 0; i < n; i++) {
                 if (csec_version_cmp(&c->versions[i].version, &a->affected[r].fixed) < 0)
                     continue;
-                csec_buf_printf(b, "<rect class=\"fix\" x=\"%.1f\" y=\"%.0f\" width=\"3\" "
-                                   "height=\"18\"><title>fixed in ",
-                                left + w * (double)i, y);
+                /* A shape, not only a colour: a triangle pointing at the
+                 * version, on a thin line. */
+                double x = left + w * (double)i;
+                csec_buf_printf(b, "<path class=\"fix\" d=\"M%.1f %.0fh2v18h-2z M%.1f %.0fl5 "
+                                   "-6h-10z\"><title>fixed in ",
+                                x, y, x + 1, y + 18);
                 /* The first published version with the fix, not the bound
                  * itself, which may be an internal one like 0.4.0-0. */
                 html_esc(b, c->versions[i].vers);
-                csec_buf_puts(b, "</title></rect>\n");
+                csec_buf_puts(b, "</title></path>\n");
                 break;
             }
         }
         y += 20;
     }
     csec_buf_puts(b, "</svg></div><figcaption class=\"muted\">Published versions, oldest "
-                     "left; filled bars: affected versions; green marks: first version with "
-                     "a fix.</figcaption></figure>\n");
+                     "left; solid bars: versions affected by an advisory that counts; hatched "
+                     "bars: versions a notice applies to; triangles: the first version with a "
+                     "fix.</figcaption></figure>\n");
 }
 
 static void versions_tab(csec_buf *b, const view *v)
@@ -536,7 +700,7 @@ static void versions_tab(csec_buf *b, const view *v)
         }
         for (size_t k = 0; k < v->nadv; k++) {
             const csec_advisory *a = v->advs[k];
-            if (a->withdrawn.year || !csec_advisory_affects(a, &x->version))
+            if (!csec__word_counts_against(a, &x->version))
                 continue;
             csec_buf_puts(b, any ? " " : "");
             csec_buf_puts(b, "<span class=\"tag tag-affected\">affected by <a href=\"/advisories/");
@@ -548,7 +712,16 @@ static void versions_tab(csec_buf *b, const view *v)
         }
         csec_buf_puts(b, "</td></tr>\n");
     }
-    csec_buf_puts(b, "</tbody></table>\n</section>\n");
+    csec_buf_puts(b, "</tbody></table>\n");
+    for (size_t k = 0; k < v->nadv; k++) {
+        if (!v->advs[k]->withdrawn.year && !csec__word_counts(v->advs[k])) {
+            csec_buf_puts(b, "<p class=\"muted\">Unmaintained advisories and notices are "
+                             "context, not flaws of a version: the table leaves them out; the "
+                             "Security tab shows them.</p>\n");
+            break;
+        }
+    }
+    csec_buf_puts(b, "</section>\n");
 }
 
 /* The Dependencies tab: direct findings, resolved tree (page_deps.c). */

@@ -2,11 +2,14 @@
  *
  * Everything is computed per request from the immutable index and database
  * (lib/deps.c) except the reverse dependencies of the whole index, which
- * are built once per loaded index (srv_index_data_load in live.c).  Unmaintained advisories are
- * context, never alarm styling, as on the Security tab. */
+ * are built once per loaded index (srv_index_data_load in live.c).  Every
+ * sentence comes from lib/ (csec__deps_finding_text, lib/wording.h);
+ * unmaintained advisories and notices are context, never alarm styling, as on
+ * the Security tab. */
 #include "page_deps.h"
 
 #include "deps.h"
+#include "wording.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,21 +43,18 @@ static void crate_link(csec_buf *b, const char *name, const char *vers, const ch
     csec_buf_puts(b, "</a>");
 }
 
-static void adv_links(csec_buf *b, const csec_advisory *const *advs, size_t n)
+/* A finding in words (csec__deps_finding_text, lib/wording.h), escaped,
+ * with the advisory ids in it linked. */
+static void finding_html(csec_buf *b, const srv_site *s, const csec_deps_finding *f)
 {
-    for (size_t i = 0; i < n; i++) {
-        csec_buf_puts(b, i ? (i + 1 == n ? " and " : ", ") : "");
-        csec_buf_puts(b, "<a href=\"/advisories/");
-        html_url_part(b, advs[i]->id);
-        csec_buf_puts(b, "\">");
-        html_esc(b, advs[i]->id);
-        csec_buf_puts(b, "</a>");
-        if (advs[i]->informational != CSEC_INFO_NONE) {
-            csec_buf_puts(b, " (");
-            csec_buf_puts(b, html_kind_name(advs[i]));
-            csec_buf_puts(b, ")");
-        }
-    }
+    csec_buf t = CSEC_BUF_INIT;
+    csec__deps_finding_text(&t, f, html_index_stale(s));
+    if (t.len && t.ptr[0] >= 'a' && t.ptr[0] <= 'z')
+        t.ptr[0] = (char)(t.ptr[0] - 'a' + 'A');
+    html_linked_text(b, s, t.ptr, t.len);
+    if (t.len && t.ptr[t.len - 1] != '.')
+        csec_buf_putc(b, '.');
+    csec_buf_free(&t);
 }
 
 static bool is_hit(const csec_deps_finding *f)
@@ -62,79 +62,25 @@ static bool is_hit(const csec_deps_finding *f)
     return f->state == CSEC_DEPS_ONLY_AFFECTED || f->state == CSEC_DEPS_NEWEST_AFFECTED;
 }
 
-/* The finding in words, with links (the HTML form of csec__deps_finding_text). */
-static void finding_html(csec_buf *b, const csec_deps_finding *f)
-{
-    const char *req = f->dep->req;
-    switch ((csec_deps_state)f->state) {
-    case CSEC_DEPS_ONLY_AFFECTED:
-        csec_buf_puts(b, "Every non-yanked release matching <code>");
-        html_esc(b, req);
-        csec_buf_printf(b, "</code> (%zu) is affected by ", f->matching);
-        adv_links(b, f->advs, f->nadv);
-        break;
-    case CSEC_DEPS_NEWEST_AFFECTED:
-        csec_buf_puts(b, "The newest matching release, ");
-        html_esc(b, f->newest->vers);
-        csec_buf_puts(b, ", is affected by ");
-        adv_links(b, f->advs, f->nadv_newest);
-        csec_buf_printf(b, "; %zu of the %zu matching releases are not", f->matching - f->affected,
-                        f->matching);
-        break;
-    case CSEC_DEPS_CLEAR:
-        csec_buf_puts(b, "Resolves to ");
-        html_esc(b, f->newest->vers);
-        csec_buf_puts(b, ", which no advisory affects");
-        if (f->nadv) {
-            csec_buf_puts(b, " (older matching releases are affected by ");
-            adv_links(b, f->advs, f->nadv);
-            csec_buf_putc(b, ')');
-        }
-        csec_buf_putc(b, '.');
-        return;
-    case CSEC_DEPS_NO_RELEASE:
-        csec_buf_puts(b, "No non-yanked release matches <code>");
-        html_esc(b, req);
-        csec_buf_puts(b, "</code>.");
-        return;
-    case CSEC_DEPS_MISSING:
-        csec_buf_puts(b, "Not in the registry index.");
-        return;
-    case CSEC_DEPS_BAD_REQ:
-        csec_buf_puts(b, "The requirement does not parse.");
-        return;
-    case CSEC_DEPS_OTHER_REGISTRY:
-        csec_buf_puts(b, "From another registry: not checked.");
-        return;
-    }
-    if (f->fixed) {
-        csec_buf_puts(b, ". First fixed release: <strong>");
-        html_esc(b, f->fixed->vers);
-        csec_buf_puts(b, "</strong> (a requirement such as <code>^");
-        html_esc(b, f->fixed->vers);
-        csec_buf_puts(b, "</code> admits it).");
-    } else {
-        csec_buf_puts(b, ". No newer release escapes it.");
-    }
-}
-
-static void state_tag(csec_buf *b, const csec_deps_finding *f, bool dev)
+static void state_tag(csec_buf *b, const csec_deps_finding *f)
 {
     static const char *const words[] = {"clear", "newest release affected",
                                         "only affected releases", "no matching release",
                                         "not in index", "invalid requirement",
                                         "other registry"};
-    /* Alarm styling only where it counts: not for dev-dependencies and not
-     * for unmaintained-only findings. */
-    bool alarm = f->alarm && !dev;
-    csec_buf_printf(b, "<span class=\"tag%s\">%s</span> ", alarm ? " tag-affected" : "",
+    /* Alarm styling only where it counts: not for dev-dependencies, optional
+     * ones the default features leave off, or notices. */
+    csec_buf_printf(b, "<span class=\"tag%s\">%s</span> ", f->alarm ? " tag-affected" : "",
                     words[f->state]);
 }
 
-static void dep_notes(csec_buf *b, const csec_index_dep *d)
+/* `enabled`: 1 on by default, 0 off, -1 not known here, 2 said already. */
+static void dep_notes(csec_buf *b, const csec_index_dep *d, int enabled)
 {
-    if (d->optional)
-        csec_buf_puts(b, " <span class=\"tag\">optional</span>");
+    if (d->optional && enabled != 2)
+        csec_buf_puts(b, enabled > 0   ? " <span class=\"tag\">optional, on by default</span>"
+                         : enabled == 0 ? " <span class=\"tag\">optional, off by default</span>"
+                                        : " <span class=\"tag\">optional</span>");
     if (d->rename) {
         csec_buf_puts(b, " <span class=\"muted\">renamed to <code>");
         html_esc(b, d->rename);
@@ -147,7 +93,7 @@ static void dep_notes(csec_buf *b, const csec_index_dep *d)
     }
 }
 
-static void direct_tables(csec_buf *b, const csec_deps_report *r)
+static void direct_tables(csec_buf *b, const srv_site *s, const csec_deps_report *r)
 {
     static const char *const titles[] = {"Dependencies", "Build dependencies",
                                          "Development dependencies"};
@@ -162,31 +108,31 @@ static void direct_tables(csec_buf *b, const csec_deps_report *r)
             csec_buf_puts(b, "<p class=\"muted\">Development dependencies are used only to "
                              "build tests, examples and benchmarks; their advisories never "
                              "count against this crate.</p>\n");
-        csec_buf_printf(b, "<table><caption class=\"vh\">%s</caption><thead><tr>"
-                           "<th scope=\"col\">Crate</th><th scope=\"col\">Requirement</th>"
-                           "<th scope=\"col\">Resolves to</th><th scope=\"col\">Security</th>"
-                           "</tr></thead>\n<tbody>\n",
+        csec_buf_printf(b, "<table class=\"stack\"><caption class=\"vh\">%s</caption><thead>"
+                           "<tr><th scope=\"col\">Crate</th><th scope=\"col\">Requirement"
+                           "</th><th scope=\"col\">Resolves to</th><th scope=\"col\">"
+                           "Security</th></tr></thead>\n<tbody>\n",
                         titles[k]);
         for (size_t i = 0; i < r->ndirect; i++) {
             const csec_deps_finding *f = &r->direct[i];
             if (f->dep->kind != k)
                 continue;
-            csec_buf_puts(b, "<tr><td>");
+            csec_buf_puts(b, "<tr><td data-label=\"Crate\">");
             if (f->crate)
                 crate_link(b, f->crate->name, NULL, NULL);
             else
                 html_esc(b, f->dep->name);
-            dep_notes(b, f->dep);
-            csec_buf_puts(b, "</td><td><code>");
+            dep_notes(b, f->dep, f->enabled);
+            csec_buf_puts(b, "</td><td data-label=\"Requirement\"><code>");
             html_esc(b, f->dep->req);
-            csec_buf_puts(b, "</code></td><td>");
+            csec_buf_puts(b, "</code></td><td data-label=\"Resolves to\">");
             if (f->newest)
                 crate_link(b, f->crate->name, f->newest->vers, "security");
             else
                 csec_buf_puts(b, "<span class=\"muted\">nothing</span>");
-            csec_buf_puts(b, "</td><td>");
-            state_tag(b, f, k == CSEC_INDEX_DEP_DEV);
-            finding_html(b, f);
+            csec_buf_puts(b, "</td><td data-label=\"Security\">");
+            state_tag(b, f);
+            finding_html(b, s, f);
             csec_buf_puts(b, "</td></tr>\n");
         }
         csec_buf_puts(b, "</tbody></table>\n");
@@ -218,24 +164,26 @@ static void path_html(csec_buf *b, const csec_deps_report *r, size_t node, size_
 static void hits_table(csec_buf *b, const csec_deps_report *r)
 {
     size_t *scratch = csec__xcalloc(r->nnodes + 1, sizeof *scratch);
-    csec_buf_puts(b, "<table><caption class=\"vh\">Advisories reachable through the resolved "
-                     "tree</caption><thead><tr><th scope=\"col\">Advisory</th>"
-                     "<th scope=\"col\">Crate</th><th scope=\"col\">Path</th></tr></thead>\n"
-                     "<tbody>\n");
+    csec_buf_puts(b, "<table class=\"stack\"><caption class=\"vh\">Advisories reachable "
+                     "through the resolved tree</caption><thead><tr><th scope=\"col\">Advisory"
+                     "</th><th scope=\"col\">Crate</th><th scope=\"col\">Path</th></tr>"
+                     "</thead>\n<tbody>\n");
     for (size_t i = 0; i < r->nhits; i++) {
         const csec_advisory *a = r->hits[i].adv;
         const csec_deps_node *n = &r->nodes[r->hits[i].node];
-        csec_buf_puts(b, "<tr><td><a href=\"/advisories/");
+        csec_buf_puts(b, r->hits[i].counts ? "<tr class=\"affects\"><td data-label=\"Advisory\">"
+                                           : "<tr><td data-label=\"Advisory\">");
+        csec_buf_puts(b, "<a href=\"/advisories/");
         html_url_part(b, a->id);
         csec_buf_puts(b, "\">");
         html_esc(b, a->id);
         csec_buf_puts(b, "</a> ");
         html_kind_label(b, a);
         csec_buf_puts(b, "<br><span class=\"muted\">");
-        html_esc(b, a->title ? a->title : "");
-        csec_buf_puts(b, "</span></td><td>");
+        html_title(b, a->title);
+        csec_buf_puts(b, "</span></td><td data-label=\"Crate\">");
         crate_link(b, n->name, n->version->vers, "security");
-        csec_buf_puts(b, "</td><td>");
+        csec_buf_puts(b, "</td><td data-label=\"Path\">");
         path_html(b, r, r->hits[i].node, scratch);
         if (n->build)
             csec_buf_puts(b, " <span class=\"tag\">build</span>");
@@ -250,65 +198,76 @@ static void hits_table(csec_buf *b, const csec_deps_report *r)
     free(scratch);
 }
 
-/* The tree as nested lists, depth first, each node expanded once; an
- * explicit stack, so a deep tree is never deep recursion. */
+/* The tree as nested lists, from the report's iterator (lib/deps.h): each
+ * node expanded once, later occurrences say so. */
 static void tree_html(csec_buf *b, const csec_deps_report *r)
 {
-    typedef struct frame {
-        size_t node, next;
-    } frame;
-    frame *stack = csec__xcalloc(r->nnodes + 1, sizeof *stack);
-    bool *shown = csec__xcalloc(r->nnodes + 1, sizeof *shown);
-    size_t depth = 0;
-    shown[0] = true;
-    stack[0].node = 0;
-    stack[0].next = r->nodes[0].edges;
-    csec_buf_puts(b, "<ul class=\"dep-tree\">\n");
-    while (true) {
-        frame *f = &stack[depth];
-        const csec_deps_node *n = &r->nodes[f->node];
-        if (f->next >= n->edges + n->nedges) {
-            csec_buf_puts(b, depth ? "</ul></li>\n" : "</ul>\n");
-            if (depth == 0)
-                break;
-            depth--;
+    static const char *const why[] = {"", "not in index", "no matching release",
+                                      "invalid requirement", "other registry"};
+    csec_buf_puts(b, "<div class=\"scroll tree\" tabindex=\"0\" role=\"region\" "
+                     "aria-label=\"The tree, scrollable\">\n");
+    csec_deps_iter it;
+    csec__deps_iter_init(&it, r);
+    csec_deps_event ev;
+    while ((ev = csec__deps_iter_next(&it)) != CSEC_DEPS_DONE) {
+        const csec_deps_node *c = &r->nodes[it.node];
+        const csec_deps_edge *e = it.edge;
+        if (!e) {
+            /* The root: the list of its dependencies. */
+            csec_buf_puts(b, ev == CSEC_DEPS_ENTER ? "<ul class=\"dep-tree\">\n" : "</ul>\n");
             continue;
         }
-        const csec_deps_edge *e = &r->edges[f->next++];
-        const csec_deps_node *c = &r->nodes[e->to];
+        if (ev == CSEC_DEPS_LEAVE) {
+            csec_buf_puts(b, it.expanded ? "</ul></li>\n" : "</li>\n");
+            continue;
+        }
         csec_buf_puts(b, "<li>");
-        node_text(b, r, e->to, true);
+        node_text(b, r, it.node, true);
         if (e->dep->kind == CSEC_INDEX_DEP_BUILD)
             csec_buf_puts(b, " <span class=\"tag\">build</span>");
-        dep_notes(b, e->dep);
-        static const char *const why[] = {"", "not in index", "no matching release",
-                                          "invalid requirement", "other registry"};
+        dep_notes(b, e->dep, -1);
         if (c->kind != CSEC_DEPS_NODE_RESOLVED)
             csec_buf_printf(b, " <span class=\"muted\">(%s)</span>", why[c->kind]);
         for (size_t a = 0; a < c->nadv; a++) {
-            bool alarm = c->advs[a]->informational != CSEC_INFO_UNMAINTAINED;
+            bool counts = csec__word_counts(c->advs[a]);
             csec_buf_printf(b, " <span class=\"tag%s\"><a href=\"/advisories/",
-                            alarm ? " tag-affected" : "");
+                            counts ? " tag-affected" : "");
             html_url_part(b, c->advs[a]->id);
             csec_buf_puts(b, "\">");
             html_esc(b, c->advs[a]->id);
-            csec_buf_puts(b, "</a></span>");
+            csec_buf_puts(b, "</a>");
+            if (!counts) {
+                csec_buf_puts(b, " ");
+                html_esc(b, csec__word_kind(c->advs[a]));
+            }
+            csec_buf_puts(b, "</span>");
         }
-        if (shown[e->to] || !c->nedges) {
-            if (shown[e->to] && c->nedges)
-                csec_buf_puts(b, " <span class=\"muted\">(dependencies shown above)</span>");
-            csec_buf_puts(b, "</li>\n");
-            shown[e->to] = true;
-            continue;
-        }
-        shown[e->to] = true;
-        csec_buf_puts(b, "\n<ul>\n");
-        depth++;
-        stack[depth].node = e->to;
-        stack[depth].next = c->edges;
+        if (it.repeat && c->nedges)
+            csec_buf_puts(b, " <span class=\"muted\">(dependencies shown above)</span>");
+        csec_buf_puts(b, it.expanded ? "\n<ul>\n" : "");
     }
-    free(stack);
-    free(shown);
+    csec__deps_iter_free(&it);
+    csec_buf_puts(b, "</div>\n");
+}
+
+/* "N crate versions in the resolved tree besides this one (...). Reachable
+ * through them: K advisories that count and M notices." (the same on both
+ * tabs; the crate's own advisories are never among them). */
+static void tree_counts(csec_buf *t, const csec_deps_report *r)
+{
+    csec__word_count(t, r->nnodes - 1, "crate version", "crate versions");
+    csec_buf_puts(t, " in the resolved tree besides this one (normal and build dependencies, "
+                     "default features). Reachable through them: ");
+    if (!r->counting && !r->notices) {
+        csec_buf_puts(t, "no advisory.");
+        return;
+    }
+    csec__word_count(t, r->counting, "advisory that counts", "advisories that count");
+    if (r->notices) {
+        csec_buf_puts(t, " and ");
+        csec__word_count(t, r->notices, "notice", "notices");
+    }
+    csec_buf_putc(t, '.');
 }
 
 static void simplifications(csec_buf *b)
@@ -334,13 +293,14 @@ void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
     csec_deps_report *r = csec__deps_report_new(s->index, s->db, c, v);
     if (!r->ndirect)
         csec_buf_puts(b, "<p>This version has no dependencies.</p>\n");
-    direct_tables(b, r);
+    direct_tables(b, s, r);
     csec_buf_puts(b, "<section aria-labelledby=\"tree-h\"><h3 id=\"tree-h\">Resolved "
-                     "dependency tree</h3>\n");
-    csec_buf_printf(b, "<p>%zu crate version%s in the tree (normal and build dependencies, "
-                       "default features); %zu advisor%s reachable.</p>\n",
-                    r->nnodes - 1, r->nnodes == 2 ? "" : "s", r->nhits,
-                    r->nhits == 1 ? "y" : "ies");
+                     "dependency tree</h3>\n<p>");
+    csec_buf t = CSEC_BUF_INIT;
+    tree_counts(&t, r);
+    html_escn(b, t.ptr, t.len);
+    csec_buf_free(&t);
+    csec_buf_puts(b, "</p>\n");
     simplifications(b);
     if (r->nhits)
         hits_table(b, r);
@@ -359,24 +319,29 @@ void page_deps_security(csec_buf *b, const srv_site *s, const csec_index_crate *
     csec_buf_puts(b, "<section aria-labelledby=\"h-deps\"><h3 id=\"h-deps\">Through "
                      "dependencies</h3>\n");
     size_t shown = 0;
-    for (int dev = 0; dev < 2; dev++) {
+    /* Those that count first, then what is listed but not counted:
+     * dev-dependencies and optional ones left off by default. */
+    for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < r->ndirect; i++) {
             const csec_deps_finding *f = &r->direct[i];
-            if (!is_hit(f) || (f->dep->kind == CSEC_INDEX_DEP_DEV) != (dev == 1))
+            if (!is_hit(f) || f->enabled != (pass == 0))
                 continue;
             if (!shown++)
                 csec_buf_puts(b, "<ul>\n");
             csec_buf_puts(b, "<li>");
-            state_tag(b, f, dev == 1);
+            state_tag(b, f);
             crate_link(b, f->crate->name, NULL, "security");
             csec_buf_puts(b, " <code>");
             html_esc(b, f->dep->req);
             csec_buf_puts(b, "</code>");
-            if (dev)
+            if (f->dep->kind == CSEC_INDEX_DEP_DEV)
                 csec_buf_puts(b, " <span class=\"muted\">(dev-dependency: not counted)</span>");
-            dep_notes(b, f->dep);
+            else if (!f->enabled)
+                csec_buf_puts(b, " <span class=\"muted\">(optional, off by default: not "
+                                 "counted)</span>");
+            dep_notes(b, f->dep, f->dep->kind == CSEC_INDEX_DEP_DEV ? -1 : f->enabled ? 1 : 2);
             csec_buf_puts(b, ": ");
-            finding_html(b, f);
+            finding_html(b, s, f);
             csec_buf_puts(b, "</li>\n");
         }
     }
@@ -384,11 +349,16 @@ void page_deps_security(csec_buf *b, const srv_site *s, const csec_index_crate *
         csec_buf_puts(b, "</ul>\n");
     else
         csec_buf_puts(b, "<p>No direct dependency of this version resolves to a release "
-                         "with an advisory.</p>\n");
-    csec_buf_printf(b, "<p>%zu advisor%s reachable through the resolved dependency tree "
-                       "(%zu crate versions). ",
-                    r->nhits, r->nhits == 1 ? "y is" : "ies are", r->nnodes - 1);
-    csec_buf_puts(b, "<a href=\"/crates/");
+                         "that an advisory affects.</p>\n");
+    csec_buf t = CSEC_BUF_INIT;
+    if (r->nnodes > 1)
+        tree_counts(&t, r);
+    else
+        csec_buf_puts(&t, "Its default build has no normal or build dependencies.");
+    csec_buf_puts(b, "<p>");
+    html_escn(b, t.ptr, t.len);
+    csec_buf_free(&t);
+    csec_buf_puts(b, " <a href=\"/crates/");
     html_url_part(b, c->name);
     csec_buf_putc(b, '/');
     html_url_part(b, v->vers);
@@ -414,9 +384,6 @@ void page_deps_impact(csec_buf *b, const srv_site *s, const csec_advisory *a)
                          "</section>\n");
         return;
     }
-    if (csec_advisory_is_withdrawn(a))
-        csec_buf_puts(b, "<p class=\"muted\">This advisory is withdrawn; the figures below are "
-                         "for reference only.</p>\n");
     csec_buf_printf(b, "<p>In the registry index, %zu crate%s ha%s a newest release that "
                        "depends directly on ",
                     imp.dependents, imp.dependents == 1 ? "" : "s",
@@ -424,24 +391,26 @@ void page_deps_impact(csec_buf *b, const srv_site *s, const csec_advisory *a)
     crate_link(b, imp.crate->name, NULL, NULL);
     csec_buf_printf(b, " (normal or build dependency). <strong>%zu</strong> of them use a "
                        "requirement that matches affected releases; <strong>%zu</strong> of "
-                       "those match only affected releases, so no release escapes it.</p>\n",
-                    imp.count, imp.only_affected);
+                       "those match only affected releases, so no release%s escapes it.</p>\n",
+                    imp.count, imp.only_affected, csec__word_in_index(html_index_stale(s)));
     if (imp.count) {
-        csec_buf_puts(b, "<table><caption>Dependents, most depended-upon first</caption>"
-                         "<thead><tr><th scope=\"col\">Crate</th><th scope=\"col\">Requirement"
-                         "</th><th scope=\"col\">Matching releases affected</th>"
+        csec_buf_puts(b, "<table class=\"stack\"><caption>Dependents, most depended-upon first"
+                         "</caption><thead><tr><th scope=\"col\">Crate</th><th scope=\"col\">"
+                         "Requirement</th><th scope=\"col\">Matching releases affected</th>"
                          "<th scope=\"col\">Its dependents</th></tr></thead>\n<tbody>\n");
         for (size_t i = 0; i < imp.count && i < IMPACT_LIST_MAX; i++) {
             const csec_deps_impact_item *it = &imp.items[i];
-            csec_buf_puts(b, "<tr><td>");
+            csec_buf_puts(b, "<tr><td data-label=\"Crate\">");
             crate_link(b, it->crate->name, it->version->vers, "dependencies");
-            csec_buf_puts(b, "</td><td><code>");
+            csec_buf_puts(b, "</td><td data-label=\"Requirement\"><code>");
             html_esc(b, it->dep->req);
             csec_buf_puts(b, "</code>");
             if (it->dep->kind == CSEC_INDEX_DEP_BUILD)
                 csec_buf_puts(b, " <span class=\"tag\">build</span>");
-            dep_notes(b, it->dep);
-            csec_buf_printf(b, "</td><td>%zu of %zu%s</td><td>%zu</td></tr>\n", it->affected,
+            dep_notes(b, it->dep, -1);
+            csec_buf_printf(b, "</td><td data-label=\"Matching releases affected\">%zu of %zu%s"
+                               "</td><td data-label=\"Its dependents\">%zu</td></tr>\n",
+                            it->affected,
                             it->matching, it->only_affected ? " (all: no escape)" : "",
                             it->rdeps);
         }

@@ -13,9 +13,11 @@ void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
 /* The "Through dependencies" section of the Security tab. */
 void page_deps_security(csec_buf *b, const srv_site *s, const csec_index_crate *c,
                         const csec_index_version *v);
-/* The number of normal and build dependencies of `v` whose requirement can
- * only, or whose newest match does, resolve to a release with a
- * non-unmaintained advisory: the Dependencies tab's highlight (0 for NULL). */
+/* The number of dependencies of `v` built by default (normal and build,
+ * optional ones only when the default features enable them) whose
+ * requirement can only, or whose newest match does, resolve to a release an
+ * advisory that counts affects (lib/wording.h rule 2): the Dependencies
+ * tab's highlight (0 for NULL). */
 size_t page_deps_alarms(const srv_site *s, const csec_index_version *v);
 
 /* The "Ecosystem impact" section of an advisory page. */

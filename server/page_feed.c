@@ -185,16 +185,10 @@ static int cmp_item(const void *x, const void *y)
     return strcmp(b->sa->a->id, a->sa->a->id);
 }
 
-static void put_reqs(csec_buf *b, const csec_req *const *reqs, size_t n)
+/* Appends plain text from lib/wording.h, escaped for XML. */
+static void put_words(csec_buf *b, const csec_buf *t)
 {
-    csec_buf tmp = CSEC_BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            csec_buf_puts(&tmp, ", ");
-        csec_req_write(&tmp, reqs[i]);
-    }
-    xml_escn(b, tmp.ptr ? tmp.ptr : "", tmp.len);
-    csec_buf_free(&tmp);
+    xml_escn(b, t->ptr ? t->ptr : "", t->len);
 }
 
 static void put_list(csec_buf *b, const char *what, const csec_strlist *l)
@@ -210,56 +204,62 @@ static void put_list(csec_buf *b, const char *what, const csec_strlist *l)
     csec_buf_putc(b, '.');
 }
 
-/* The plain-text summary: what, where, which versions, and the status. */
-static void summary(csec_buf *b, const csec_advisory *a)
+/* The plain-text summary: the status first, what, where, which versions
+ * (every sentence from lib/wording.h). */
+static void summary(csec_buf *b, const srv_site *s, const csec_advisory *a)
 {
+    csec_buf t = CSEC_BUF_INIT;
     csec_buf_puts(b, "<summary type=\"text\">");
-    if (a->withdrawn.year)
-        csec_buf_printf(b, "Withdrawn on %04d-%02d-%02d. ", a->withdrawn.year % 10000,
-                        a->withdrawn.month % 100, a->withdrawn.day % 100);
-    xml_esc(b, html_kind_name(a));
-    csec_buf_puts(b, a->collection == CSEC_COLLECTION_RUST ? " in the Rust toolchain's "
-                                                           : " in the crate ");
-    xml_esc(b, a->package);
-    csec_buf_puts(b, ". Affected: ");
-    /* html_ranges writes version numbers only, escaped with the five XML
-     * entities; semver text has no control characters. */
-    html_ranges(b, a);
-    csec_buf_putc(b, '.');
+    if (a->withdrawn.year) {
+        csec__word_withdrawn(&t, a);
+        csec_buf_putc(&t, ' ');
+    }
+    csec_buf_puts(&t, csec__word_kind(a));
+    csec_buf_puts(&t, a->collection == CSEC_COLLECTION_RUST ? " in the Rust toolchain's "
+                                                            : " in the crate ");
+    csec_buf_puts(&t, a->package);
+    csec_buf_puts(&t, a->withdrawn.year ? ". Affected as first published: " : ". Affected: ");
+    csec__word_ranges(&t, a, html_published(s, a));
+    csec_buf_putc(&t, '.');
     if (a->patched_count) {
-        csec_buf_puts(b, " Patched: ");
-        put_reqs(b, a->patched, a->patched_count);
-        csec_buf_putc(b, '.');
+        csec_buf_puts(&t, " Patched: ");
+        csec__word_reqs(&t, a->patched, a->patched_count, "");
+        csec_buf_putc(&t, '.');
     } else {
-        csec_buf_puts(b, " No patched version.");
+        csec_buf_puts(&t, " No patched version.");
     }
     if (a->unaffected_count) {
-        csec_buf_puts(b, " Unaffected: ");
-        put_reqs(b, a->unaffected, a->unaffected_count);
-        csec_buf_putc(b, '.');
+        csec_buf_puts(&t, " Unaffected: ");
+        csec__word_reqs(&t, a->unaffected, a->unaffected_count, "");
+        csec_buf_putc(&t, '.');
     }
     if (a->cvss)
-        csec_buf_printf(b, " CVSS score %.1f (%s).", a->cvss->score,
+        csec_buf_printf(&t, " CVSS score %.1f (%s).", a->cvss->score,
                         csec_severity_name(a->cvss->severity));
+    put_words(b, &t);
+    csec_buf_free(&t);
     put_list(b, "Aliases", &a->aliases);
     csec_buf_puts(b, "</summary>\n");
 }
 
-static void entry(csec_buf *b, const srv_adv *sa, int64_t updated)
+static void entry(csec_buf *b, const srv_site *s, const srv_adv *sa, int64_t updated)
 {
     const csec_advisory *a = sa->a;
+    csec_buf t = CSEC_BUF_INIT;
     csec_buf_puts(b, "<entry>\n<id>https://rustsec.org/advisories/");
     html_url_part(b, a->id);
     csec_buf_puts(b, ".html</id>\n<title type=\"text\">");
     xml_esc(b, a->id);
     csec_buf_puts(b, " [");
-    xml_esc(b, html_kind_name(a));
+    xml_esc(b, csec__word_kind(a));
     if (a->withdrawn.year)
         csec_buf_puts(b, ", withdrawn");
     csec_buf_puts(b, "] ");
     xml_esc(b, a->package);
     csec_buf_puts(b, ": ");
-    xml_esc(b, a->title);
+    csec__word_title_plain(&t, a->title);
+    put_words(b, &t);
+    csec_buf_free(&t);
     csec_buf_puts(b, "</title>\n<updated>");
     put_time(b, updated);
     csec_buf_puts(b, "</updated>\n<published>");
@@ -279,7 +279,7 @@ static void entry(csec_buf *b, const srv_adv *sa, int64_t updated)
         xml_esc(b, a->categories.items[i]);
         csec_buf_puts(b, "\"/>\n");
     }
-    summary(b, a);
+    summary(b, s, a);
     csec_buf_puts(b, "<content type=\"html\">");
     xml_esc(b, sa->desc_html);
     csec_buf_puts(b, "</content>\n<rights>");
@@ -350,7 +350,7 @@ static void feed(const srv_site *s, srv_resp *resp, item *items, size_t n, const
                      "<uri>https://github.com/rustsec/advisory-db</uri></author>\n"
                      "<generator version=\"" CSEC_VERSION_STRING "\">cratesec</generator>\n");
     for (size_t i = 0; i < n; i++)
-        entry(b, items[i].sa, items[i].updated);
+        entry(b, s, items[i].sa, items[i].updated);
     csec_buf_puts(b, "</feed>\n");
 }
 

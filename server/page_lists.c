@@ -4,6 +4,7 @@
 
 #include "index.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,8 +19,9 @@ static bool has_item(const csec_strlist *l, const char *s)
     return false;
 }
 
-/* Lists every advisory (newest first) passing `keep`; withdrawn ones are
- * listed with their label because these pages are the archive. */
+/* Lists every advisory (newest first) with the category or keyword;
+ * withdrawn ones are listed with their label because these pages are the
+ * archive. */
 static size_t list(csec_buf *b, const srv_site *s, const char *which, const char *name)
 {
     size_t n = 0;
@@ -35,15 +37,217 @@ static size_t list(csec_buf *b, const srv_site *s, const char *which, const char
     return n;
 }
 
-void page_list_all(const srv_req *r, srv_resp *resp)
+/* /advisories: every advisory, newest first, PAGE_SIZE a page, filtered by
+ * kind (wording rule 1's slugs, or "withdrawn"), year and category. */
+enum { PAGE_SIZE = 100 };
+
+typedef struct list_filter {
+    const char *kind, *category;
+    int year;
+    size_t page; /* 1-based */
+} list_filter;
+
+static bool keep(const csec_advisory *a, const list_filter *f)
 {
+    if (f->kind) {
+        if (strcmp(f->kind, "withdrawn") == 0) {
+            if (!a->withdrawn.year)
+                return false;
+        } else if (strcmp(csec__word_kind_slug(a), f->kind) != 0) {
+            return false;
+        }
+    }
+    if (f->year && a->date.year != f->year)
+        return false;
+    return !f->category || has_item(&a->categories, f->category);
+}
+
+/* The address of page `page` of the filtered list under `base` (a path,
+ * percent-encoded); a fixed category is part of `base`. */
+static void filter_query(csec_buf *b, const char *base, const list_filter *f, bool fixed,
+                         size_t page)
+{
+    char sep = '?';
+    csec_buf_puts(b, base);
+    if (f->kind) {
+        csec_buf_puts(b, "?kind=");
+        html_url_part(b, f->kind);
+        sep = '&';
+    }
+    if (f->year) {
+        csec_buf_printf(b, "%cyear=%d", sep, f->year);
+        sep = '&';
+    }
+    if (f->category && !fixed) {
+        csec_buf_printf(b, "%ccategory=", sep);
+        html_url_part(b, f->category);
+        sep = '&';
+    }
+    if (page > 1)
+        csec_buf_printf(b, "%cpage=%zu", sep, page);
+}
+
+static void option(csec_buf *b, const char *value, const char *label, bool selected)
+{
+    csec_buf_puts(b, "<option value=\"");
+    html_esc(b, value);
+    csec_buf_puts(b, selected ? "\" selected>" : "\">");
+    html_esc(b, label);
+    csec_buf_puts(b, "</option>");
+}
+
+static void filter_form(csec_buf *b, const srv_site *s, const char *base, const list_filter *f,
+                        bool fixed)
+{
+    csec_buf_puts(b, "<form class=\"filters\" method=\"get\" action=\"");
+    csec_buf_puts(b, base);
+    csec_buf_puts(b, "\">\n<label for=\"f-kind\">Kind</label> <select id=\"f-kind\" "
+                     "name=\"kind\">");
+    option(b, "", "Any", !f->kind);
+    for (size_t i = 0; csec__word_kind_slugs[i]; i++)
+        option(b, csec__word_kind_slugs[i], csec__word_kind_slug_label(csec__word_kind_slugs[i]),
+               f->kind && strcmp(f->kind, csec__word_kind_slugs[i]) == 0);
+    option(b, "withdrawn", "Withdrawn", f->kind && strcmp(f->kind, "withdrawn") == 0);
+    csec_buf_puts(b, "</select>\n<label for=\"f-year\">Year</label> <select id=\"f-year\" "
+                     "name=\"year\">");
+    option(b, "", "Any", !f->year);
+    int newest = s->count ? s->by_date[0]->a->date.year : 0;
+    int oldest = s->count ? s->by_date[s->count - 1]->a->date.year : 0;
+    for (int y = newest; y >= oldest && y > 0; y--) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", y);
+        option(b, v, v, f->year == y);
+    }
+    csec_buf_puts(b, "</select>\n");
+    if (!fixed) {
+        csec_buf_puts(b, "<label for=\"f-cat\">Category</label> <select id=\"f-cat\" "
+                         "name=\"category\">");
+        option(b, "", "Any", !f->category);
+        for (size_t i = 0; i < s->ncategories; i++)
+            option(b, s->categories[i], s->categories[i],
+                   f->category && strcmp(f->category, s->categories[i]) == 0);
+        csec_buf_puts(b, "</select>\n");
+    }
+    csec_buf_puts(b, "<button type=\"submit\">Filter</button></form>\n");
+}
+
+static bool known_kind(const char *k)
+{
+    if (strcmp(k, "withdrawn") == 0)
+        return true;
+    for (size_t i = 0; csec__word_kind_slugs[i]; i++)
+        if (strcmp(k, csec__word_kind_slugs[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool in_sorted(const char *const *names, size_t n, const char *s);
+
+/* The paged, filtered list of advisories: /advisories, or with `category`
+ * /categories/NAME (`heading` names it). */
+static void advisory_list(const srv_req *r, srv_resp *resp, const char *category,
+                          const char *heading)
+{
+    const srv_site *s = r->site;
+    list_filter f = {NULL, category, 0, 1};
+    bool fixed = category != NULL;
+    const char *kind = srv_query(r, "kind"), *year = srv_query(r, "year"),
+               *cat = fixed ? NULL : srv_query(r, "category"), *page = srv_query(r, "page");
+    f.kind = kind && *kind ? kind : NULL;
+    if (cat && *cat)
+        f.category = cat;
+    char *end = NULL;
+    if (year && *year) {
+        long y = strtol(year, &end, 10);
+        if (*end || y < 2000 || y > 2100) {
+            page_error(r, resp, 400, "Bad filter", "The year must be a number such as 2021.");
+            return;
+        }
+        f.year = (int)y;
+    }
+    if (page && *page) {
+        unsigned long p = strtoul(page, &end, 10);
+        if (*end || p < 1 || p > 100000) {
+            page_error(r, resp, 400, "Bad page", "The page must be a number from 1.");
+            return;
+        }
+        f.page = p;
+    }
+    if ((f.kind && !known_kind(f.kind)) ||
+        (f.category && !in_sorted(s->categories, s->ncategories, f.category))) {
+        page_error(r, resp, 400, "Bad filter",
+                   "No advisory has this kind or category; pick one from the lists.");
+        return;
+    }
+    csec_buf base = CSEC_BUF_INIT;
+    if (fixed) {
+        csec_buf_puts(&base, "/categories/");
+        html_url_part(&base, category);
+    } else {
+        csec_buf_puts(&base, "/advisories");
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < s->count; i++)
+        total += keep(s->by_date[i]->a, &f);
+    size_t pages = total ? (total + PAGE_SIZE - 1) / PAGE_SIZE : 1;
+    if (f.page > pages)
+        f.page = pages;
     csec_buf *b = &resp->body;
     resp->status = 200;
-    html_begin(b, r->site, "All advisories", NULL);
-    csec_buf_puts(b, "<h1>All advisories</h1>\n<p class=\"muted\">Newest first. Withdrawn "
-                     "advisories are kept for reference and labelled.</p>\n");
-    list(b, r->site, NULL, NULL);
-    html_end(b, r->site);
+    csec_buf title = CSEC_BUF_INIT;
+    csec_buf_puts(&title, heading);
+    if (pages > 1)
+        csec_buf_printf(&title, ", page %zu of %zu", f.page, pages);
+    html_begin(b, s, title.ptr, NULL);
+    csec_buf_free(&title);
+    csec_buf_puts(b, "<h1>");
+    html_esc(b, heading);
+    csec_buf_puts(b, "</h1>\n");
+    filter_form(b, s, base.ptr, &f, fixed);
+    size_t from = (f.page - 1) * PAGE_SIZE, to = from + PAGE_SIZE < total ? from + PAGE_SIZE : total;
+    if (total)
+        csec_buf_printf(b, "<p class=\"muted\">%zu to %zu of %zu, newest first. Withdrawn "
+                           "advisories are kept for reference and labelled.</p>\n",
+                        from + 1, to, total);
+    else
+        csec_buf_puts(b, "<p>No advisory matches these filters.</p>\n");
+    csec_buf_puts(b, "<ul class=\"advs\">\n");
+    for (size_t i = 0, k = 0; i < s->count && k < to; i++) {
+        const csec_advisory *a = s->by_date[i]->a;
+        if (!keep(a, &f))
+            continue;
+        if (k++ >= from)
+            html_adv_item(b, a);
+    }
+    csec_buf_puts(b, "</ul>\n");
+    if (pages > 1) {
+        csec_buf_puts(b, "<nav class=\"pages\" aria-label=\"Pages\"><ul>\n");
+        if (f.page > 1) {
+            csec_buf_puts(b, "<li><a rel=\"prev\" href=\"");
+            filter_query(b, base.ptr, &f, fixed, f.page - 1);
+            csec_buf_puts(b, "\">Newer</a></li>\n");
+        }
+        for (size_t p = 1; p <= pages; p++) {
+            csec_buf_puts(b, p == f.page ? "<li><a aria-current=\"page\" href=\"" : "<li><a href=\"");
+            filter_query(b, base.ptr, &f, fixed, p);
+            csec_buf_printf(b, "\">%zu</a></li>\n", p);
+        }
+        if (f.page < pages) {
+            csec_buf_puts(b, "<li><a rel=\"next\" href=\"");
+            filter_query(b, base.ptr, &f, fixed, f.page + 1);
+            csec_buf_puts(b, "\">Older</a></li>\n");
+        }
+        csec_buf_puts(b, "</ul></nav>\n");
+    }
+    if (fixed)
+        csec_buf_puts(b, "<p><a href=\"/categories\">All categories</a></p>\n");
+    html_end(b, s);
+    csec_buf_free(&base);
+}
+
+void page_list_all(const srv_req *r, srv_resp *resp)
+{
+    advisory_list(r, resp, NULL, "All advisories");
 }
 
 static bool in_sorted(const char *const *names, size_t n, const char *s)
@@ -76,6 +280,12 @@ static void list_named(const srv_req *r, srv_resp *resp, const char *which)
     csec_buf *b = &resp->body;
     csec_buf title = CSEC_BUF_INIT;
     csec_buf_printf(&title, "%s: %s", cat ? "Category" : "Keyword", name);
+    if (cat) {
+        /* Categories hold hundreds: the paged list. */
+        advisory_list(r, resp, name, title.ptr);
+        csec_buf_free(&title);
+        return;
+    }
     resp->status = 200;
     html_begin(b, s, title.ptr, NULL);
     csec_buf_puts(b, "<h1>");
@@ -152,11 +362,15 @@ static bool name_contains(const char *hay, const char *needle)
     return nl == 0;
 }
 
-static const csec_advisory *find_id(const csec_db *db, const char *q)
+/* The id or alias a query names, as the database spells it (into `key`, room
+ * for 128), or NULL. */
+static const csec_advisory *find_id(const csec_db *db, const char *q, char key[128])
 {
     const csec_advisory *a = csec_db_find(db, q);
-    if (a)
+    if (a) {
+        snprintf(key, 128, "%s", q);
         return a;
+    }
     /* Ids are written upper case ("RUSTSEC-", "CVE-", "GHSA-" + lower case
      * letters); accept any case a reader types. */
     char tmp[128];
@@ -165,14 +379,14 @@ static const csec_advisory *find_id(const csec_db *db, const char *q)
         return NULL;
     for (size_t i = 0; i <= n; i++)
         tmp[i] = (char)(q[i] >= 'a' && q[i] <= 'z' ? q[i] - 32 : q[i]);
-    if ((a = csec_db_find(db, tmp)))
-        return a;
-    if (strncmp(tmp, "GHSA-", 5) == 0) {
+    if (!(a = csec_db_find(db, tmp)) && strncmp(tmp, "GHSA-", 5) == 0) {
         for (size_t i = 5; i < n; i++)
             tmp[i] = (char)(tmp[i] >= 'A' && tmp[i] <= 'Z' ? tmp[i] + 32 : tmp[i]);
-        return csec_db_find(db, tmp);
+        a = csec_db_find(db, tmp);
     }
-    return NULL;
+    if (a)
+        snprintf(key, 128, "%s", tmp);
+    return a;
 }
 
 void page_search(const srv_req *r, srv_resp *resp)
@@ -191,11 +405,14 @@ void page_search(const srv_req *r, srv_resp *resp)
         q = trimmed.ptr;
     }
     if (q && *q && strlen(q) <= 200) {
-        const csec_advisory *a = find_id(s->db, q);
+        char key[128];
+        const csec_advisory *a = find_id(s->db, q, key);
         if (a) {
+            /* An alias may name several advisories: /advisories/ALIAS lists
+             * them, or redirects to the only one. */
             csec_buf loc = CSEC_BUF_INIT;
             csec_buf_puts(&loc, "/advisories/");
-            html_url_part(&loc, a->id);
+            html_url_part(&loc, key);
             srv_redirect(resp, 303, loc.ptr);
             csec_buf_free(&loc);
             goto done;

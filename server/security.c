@@ -86,10 +86,16 @@ int srv_crate_version(const srv_crate *c, const char *text, srv_sel *out)
     return 0;
 }
 
-/* Order inside the affected and the unaffected group: vulnerabilities,
- * unsound, notices, other informational kinds, then unmaintained (context
- * last); newest first within a kind, then id descending so the order is
- * total. */
+/* The three groups: counting against the version, notices that apply,
+ * the others. */
+static int group(const csec_verdict *v)
+{
+    return v->affects ? (v->counts ? 0 : 1) : 2;
+}
+
+/* Order inside a group: vulnerabilities (malicious code included), unsound,
+ * notices, other informational kinds, then unmaintained (context last);
+ * newest first within a kind, then id descending so the order is total. */
 static int kind_rank(const csec_advisory *a)
 {
     switch (a->informational) {
@@ -113,9 +119,10 @@ static long date_key(csec_date d)
 
 static int cmp_verdict(const void *x, const void *y)
 {
-    const srv_verdict *p = x, *q = y;
-    if (p->affects != q->affects)
-        return p->affects ? -1 : 1;
+    const csec_verdict *p = x, *q = y;
+    int gp = group(p), gq = group(q);
+    if (gp != gq)
+        return gp - gq;
     int ka = kind_rank(p->a), kb = kind_rank(q->a);
     if (ka != kb)
         return ka - kb;
@@ -123,39 +130,6 @@ static int cmp_verdict(const void *x, const void *y)
     if (da != db)
         return da < db ? 1 : -1;
     return strcmp(q->a->id, p->a->id);
-}
-
-/* Why `a`, which does not affect `sel`, does not: a matching `unaffected`
- * requirement says it most directly; else the newest fix at or below the
- * version; else the lowest start of an affected range above it. */
-static void explain(srv_verdict *out, const csec_advisory *a, const csec_version *sel)
-{
-    const csec_version *fixed = NULL, *intro = NULL;
-    for (size_t i = 0; i < a->affected_count; i++) {
-        const csec_interval *iv = &a->affected[i];
-        if (iv->has_fixed && csec_version_cmp(&iv->fixed, sel) <= 0 &&
-            (!fixed || csec_version_cmp(&iv->fixed, fixed) > 0))
-            fixed = &iv->fixed;
-        if (iv->has_introduced && csec_version_cmp(&iv->introduced, sel) > 0 &&
-            (!intro || csec_version_cmp(&iv->introduced, intro) < 0))
-            intro = &iv->introduced;
-    }
-    for (size_t i = 0; i < a->unaffected_count; i++) {
-        if (csec_req_matches(a->unaffected[i], sel)) {
-            out->why = SRV_WHY_UNAFFECTED;
-            out->req = a->unaffected[i];
-            return;
-        }
-    }
-    if (fixed) {
-        out->why = SRV_WHY_FIXED;
-        out->ver = fixed;
-    } else if (intro) {
-        out->why = SRV_WHY_LATER;
-        out->ver = intro;
-    } else {
-        out->why = SRV_WHY_OUTSIDE;
-    }
 }
 
 void srv_security_of(srv_security *out, const csec_advisory *const *advs, size_t n,
@@ -170,16 +144,10 @@ void srv_security_of(srv_security *out, const csec_advisory *const *advs, size_t
             out->withdrawn[out->nwithdrawn++] = a;
             continue;
         }
-        srv_verdict *it = &out->items[out->count++];
-        it->a = a;
-        it->affects = sel && csec_advisory_affects(a, sel);
-        if (it->affects)
-            it->why = SRV_WHY_AFFECTED;
-        else if (sel)
-            explain(it, a, sel);
-        else
-            it->why = SRV_WHY_NO_VERSION;
-        out->affected += it->affects;
+        csec_verdict *it = &out->items[out->count++];
+        csec__word_verdict(it, a, sel);
+        out->affected += it->affects && it->counts;
+        out->notices += it->affects && !it->counts;
     }
     qsort(out->items, out->count, sizeof *out->items, cmp_verdict);
 }

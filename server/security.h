@@ -2,12 +2,13 @@
  *
  * The crate page's Security tab, the JSON endpoint
  * /api/v1/crates/NAME/VERSION/security and the badge all show what these
- * functions decide, each in its own words, so they never disagree.
+ * functions decide, in the words of lib/wording.h, so they never disagree.
  */
 #ifndef CSEC_SERVER_SECURITY_H
 #define CSEC_SERVER_SECURITY_H
 
 #include "site.h"
+#include "wording.h" /* lib/: every sentence rule, csec_verdict */
 
 struct csec_index_crate;
 struct csec_index_version;
@@ -44,32 +45,17 @@ typedef struct srv_sel {
  * (no index, or the index lists no version). */
 int srv_crate_version(const srv_crate *c, const char *text, srv_sel *out);
 
-/* Why an advisory does or does not affect the selected version. */
-typedef enum srv_why {
-    SRV_WHY_AFFECTED,
-    SRV_WHY_UNAFFECTED, /* a requirement of `unaffected` matches: `req` */
-    SRV_WHY_FIXED,      /* `ver`: the newest fix at or below the version */
-    SRV_WHY_LATER,      /* `ver`: the lowest start of an affected range above it */
-    SRV_WHY_OUTSIDE,    /* none of those: outside the affected ranges */
-    SRV_WHY_NO_VERSION  /* no version was selected */
-} srv_why;
-
-typedef struct srv_verdict {
-    const csec_advisory *a;
-    bool affects;
-    srv_why why;
-    const csec_req *req;     /* SRV_WHY_UNAFFECTED */
-    const csec_version *ver; /* SRV_WHY_FIXED, SRV_WHY_LATER */
-} srv_verdict;
-
 typedef struct srv_security {
-    /* Every non-withdrawn advisory: the `affected` ones that affect the
-     * version first, then the others; within each group vulnerabilities,
-     * unsound, notices, other informational kinds, unmaintained, newest first,
-     * then id descending. */
-    srv_verdict *items;
+    /* Every non-withdrawn advisory, in three groups: those that count
+     * against the version (lib/wording.h rule 2; `affected` of them), then
+     * the notices that apply to it (unmaintained, notice; `notices` of them),
+     * then the others; within each group vulnerabilities and malicious code,
+     * unsound, notices, other informational kinds, unmaintained, newest
+     * first, then id descending. */
+    csec_verdict *items;
     size_t count;
     size_t affected;
+    size_t notices;
     /* Withdrawn advisories in database order: listed by id only. */
     const csec_advisory **withdrawn;
     size_t nwithdrawn;
@@ -77,7 +63,7 @@ typedef struct srv_security {
 
 /* Decides the Security tab for `advs` (a crate's advisories) and version
  * `sel` (NULL: none selected; then nothing affects and every verdict is
- * SRV_WHY_NO_VERSION).  The verdicts point into `advs` and `sel`; free with
+ * CSEC_WHY_NO_VERSION).  The verdicts point into `advs` and `sel`; free with
  * srv_security_free. */
 void srv_security_of(srv_security *out, const csec_advisory *const *advs, size_t n,
                      const csec_version *sel);

@@ -92,6 +92,10 @@ bool srv_same_crate(const char *a, const char *b);
 typedef struct srv_index_data {
     struct csec_index *index;
     struct csec_deps_rev *deps_rev;
+    /* How old its data is (lib/dataage.h): shown on every page. */
+    int age_source; /* csec_age_source */
+    int64_t age_time;
+    char age_commit[41];
     char fingerprint[17]; /* 16 hex digits: what changes when its files change */
     double load_ms;
     _Atomic long refs;

@@ -120,6 +120,12 @@ done
 [ "$((same + missing))" = "$n" ] && [ "$same" -gt 800 ] && ok ||
     bad "packages: $same identical + $missing 404 of $n crates"
 echo "api.sh: /packages/NAME.json identical to export-osv for $same crates, 404 for $missing, of $n"
+# The toolchain's advisories (rust/cargo, rust/rustdoc, rust/std) are not
+# crate advisories: 404, as README Decisions explains.
+for name in cargo rustdoc std; do
+    req "$URL/packages/$name.json"
+    [ "$CODE" = 404 ] && ok || bad "/packages/$name.json: $CODE, want 404 (toolchain, not a crate)"
+done
 # ... and to `export-osv --package NAME` itself, for a few.
 for name in time wasmtime openssl smallvec; do
     "$BIN" export-osv --db "$DB" --package "$name" > "$TMP/one.json"

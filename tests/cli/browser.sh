@@ -2,100 +2,42 @@
 # tests/cli/browser.sh BUILD_DIR - browser tests of `cratesec serve`
 # (tests/browser/run.mjs): Debian's chromium driven by playwright-core, with
 # axe-core, against a server started here on loopback with the real advisory
-# database and the 2020-07 crates.io index from ${CRATESEC_TEST_DATA:-../shared/data}.
-#
-# The database is cloned and the index unpacked once into BUILD_DIR/browser-data.
-# A copy of the database gets one hostile advisory (RUSTSEC-2099-0002, crate
-# xss-demo) for the XSS test.  Screenshots go to BUILD_DIR/browser/.
+# database and the 2020-07 crates.io index from ${CRATESEC_TEST_DATA:-../shared/data}
+# (tests/browser/serve.sh).  First every page type of every crate named in
+# the database is fetched once (no 5xx, crate pages 200); then run.mjs checks
+# issue 11's items at both viewports with layout assertions, and axe-core at
+# both viewports in both colour schemes.  Screenshots go to BUILD_DIR/browser/.
 # Missing data, chromium or npm packages: SKIP, or failure when CI=true.
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-DATA=${CRATESEC_TEST_DATA:-../shared/data}
+T0=$(date +%s)
 skip() {
     if [ "${CI:-}" = true ]; then echo "browser.sh: FAIL: $*"; exit 1; fi
     echo "browser.sh: SKIP: $*"; exit 0
 }
-# server_port: from the suites' shared helpers.
-source tests/cli/lib/assert.sh
-[ -x "$B/cratesec" ] || { echo "browser.sh: $B/cratesec not built"; exit 1; }
-[ -f "$DATA/advisory-db.bundle" ] || skip "no $DATA/advisory-db.bundle"
-[ -f "$DATA/crates-index-2020-07.tar.zst" ] || skip "no $DATA/crates-index-2020-07.tar.zst"
-CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
-[ -n "$CHROMIUM" ] || skip "chromium is not installed (scripts/deps.sh)"
-command -v node >/dev/null || skip "node is not installed"
-[ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] ||
-    skip "npm packages missing: run npm ci"
+source tests/browser/serve.sh
 
-WORK="$B/browser-data"
-mkdir -p "$WORK"
-if [ ! -d "$WORK/advisory-db/crates" ]; then
-    rm -rf "$WORK/advisory-db"
-    git clone -q "$DATA/advisory-db.bundle" "$WORK/advisory-db" || skip "cannot clone the bundle"
-fi
-if [ ! -f "$WORK/index/.unpacked" ]; then
-    rm -rf "$WORK/index" && mkdir -p "$WORK/index"
-    zstd -dc "$DATA/crates-index-2020-07.tar.zst" | tar -x -C "$WORK/index" || skip "cannot unpack the index"
-    touch "$WORK/index/.unpacked"
-fi
-DB="$WORK/db-hostile"
-rm -rf "$DB" && mkdir -p "$DB"
-cp -r "$WORK/advisory-db/crates" "$WORK/advisory-db/rust" "$DB/"
-mkdir -p "$DB/crates/xss-demo"
-cat > "$DB/crates/xss-demo/RUSTSEC-2099-0002.md" <<'EOF'
-```toml
-[advisory]
-id = "RUSTSEC-2099-0002"
-package = "xss-demo"
-date = "2099-01-03"
-url = "javascript:alert('url')"
-references = ["javascript:alert('ref')"]
-
-[versions]
-patched = []
-```
-
-# Hostile <img src=x onerror=alert('title')> Markdown
-
-<script>alert('script')</script>
-
-<img src=x onerror=alert('img')>
-
-Inline <img src=x onerror=alert('inline')> and <a href="javascript:alert('a')">raw link</a>,
-[md link](javascript:alert('md')), [mixed case](JaVaScRiPt:alert('mc')),
-[entity](&#106;avascript:alert('ent')), [data](data:text/html,<script>alert('d')</script>),
-![image](javascript:alert('imgmd')) and an [ordinary link](https://example.com/).
-
-<details open ontoggle=alert('toggle')>x</details>
-EOF
-
-SHOTS="$B/browser"
-LOG="$SHOTS/server.log"
-mkdir -p "$SHOTS"
-"$B/cratesec" serve --db "$DB" --index "$WORK/index" --listen 127.0.0.1:0 --threads 2 \
-    --access-log "$SHOTS/access.log" > "$SHOTS/server.out" 2> "$LOG" &
-PID=$!
-trap 'kill $PID 2>/dev/null' EXIT
-PORT=$(server_port "$SHOTS/server.out" "$PID" 1200) # up to 60 s
-[ -n "$PORT" ] || { echo "browser.sh: server did not start"; cat "$LOG"; exit 1; }
-# Every page type of every crate named in the database: no 5xx (checked in
-# the access log below), and each crate page answers 200.
-walk_bad=0
+# Every page type of every crate and advisory: one curl process (a config
+# file of URLs), two requests at a time as the server has two threads.
+: > "$SHOTS/walk.cfg"
 for d in "$DB"/crates/*/; do
     c=$(basename "$d")
     for p in "/crates/$c" "/crates/$c/security" "/crates/$c/dependencies"; do
-        code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT$p")
-        [ "$code" = 200 ] || { echo "browser.sh: $p answered $code"; walk_bad=$((walk_bad + 1)); }
+        printf 'url = "%s%s"\noutput = "/dev/null"\n' "$URL" "$p" >> "$SHOTS/walk.cfg"
     done
 done
 for f in "$DB"/crates/*/*.md "$DB"/rust/*/*.md; do
-    id=$(basename "$f" .md)
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/advisories/$id")
-    [ "$code" = 200 ] || { echo "browser.sh: /advisories/$id answered $code"; walk_bad=$((walk_bad + 1)); }
+    printf 'url = "%s/advisories/%s"\noutput = "/dev/null"\n' "$URL" "$(basename "$f" .md)" >> "$SHOTS/walk.cfg"
 done
-echo "browser.sh: walked $(ls -d "$DB"/crates/*/ | wc -l) crates and their advisories, $walk_bad failures"
-CHROMIUM="$CHROMIUM" node tests/browser/run.mjs "http://127.0.0.1:$PORT" "$ROOT/$SHOTS"
+curl -s --parallel --parallel-max 2 --config "$SHOTS/walk.cfg" -w '%{http_code} %{url}\n' \
+    > "$SHOTS/walk.txt"
+walk_bad=$(grep -vc '^200 ' "$SHOTS/walk.txt")
+grep -v '^200 ' "$SHOTS/walk.txt" | head | sed 's/^/browser.sh: /'
+echo "browser.sh: walked $(ls -d "$DB"/crates/*/ | wc -l) crates and their advisories" \
+     "($(wc -l < "$SHOTS/walk.txt") pages, $walk_bad not 200) in $(($(date +%s) - T0)) s"
+node tests/browser/run.mjs "$URL" "$ROOT/$SHOTS"
 rc=$?
 # /audit and the watch lists (tests/browser/audit.mjs), on the same server.
 CHROMIUM="$CHROMIUM" node tests/browser/audit.mjs "http://127.0.0.1:$PORT" "$ROOT/$SHOTS" || rc=1
@@ -106,4 +48,5 @@ if grep -q ' 5[0-9][0-9] ' "$SHOTS/access.log"; then
     echo "browser.sh: the server answered 5xx:"; grep ' 5[0-9][0-9] ' "$SHOTS/access.log" | head
     rc=1
 fi
+echo "browser.sh: $(($(date +%s) - T0)) s in all"
 exit $rc

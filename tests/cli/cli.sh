@@ -83,8 +83,9 @@ run "$BIN" check --db "$FIX" foo@1.0.0
 assert_rc "check affected vulnerability exits 1" 1
 assert_out "check header counts" "foo@1.0.0: 2 advisories, 2 affect 1.0.0"
 assert_out "check marks affected" "AFFECTED  RUSTSEC-2020-0001  Vulnerability 2020-03-04  Buffer overflow"
-assert_out "check lists ranges" "affected:   >=0.5.0, <1.2.3; >=2.0.0-0, <2.0.0"
-assert_out "check lists patched" "patched:    >=1.2.3, <2.0.0-0 OR >=2.0.0"
+# Ranges in plain words, requirement lists joined by "or" (lib/wording.h).
+assert_out "check lists ranges" "affected:   0.5.0 to before 1.2.3; the pre-releases of 2.0.0"
+assert_out "check lists patched" "patched:    >=1.2.3, <2.0.0-0 or >=2.0.0"
 assert_out "check lists unaffected" "unaffected: <0.5"
 assert_out "check marks informational" "AFFECTED  RUSTSEC-2021-0002  Unmaintained"
 
@@ -190,9 +191,15 @@ assert_rc "show exits 0" 0
 assert_out "show title line" "RUSTSEC-2020-0001: Buffer overflow in foo's parser"
 assert_out "show package" "Package:     foo"
 assert_out "show cvss" "CVSS:        9.8 (critical) CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
-assert_out "show affected" "Affected:    >=0.5.0, <1.2.3; >=2.0.0-0, <2.0.0"
+assert_out "show affected" "Affected:    0.5.0 to before 1.2.3; the pre-releases of 2.0.0"
 assert_out "show unaffected" "Unaffected:  <0.5"
-assert_out "show functions" "Functions:   foo::Parser::new (<1.2.3, >=2.0.0-alpha.1, <2.0.0)"
+# A withdrawn advisory says so first, in plain words (issue 11 item 6).
+run "$BIN" show --db "$FIX" RUSTSEC-2022-0003
+assert_eq "show withdrawn first" "$(sed -n 3p "$TMP/out")" \
+    "Withdrawn on 2022-03-01: this advisory applies to no version and is kept only for reference."
+run "$BIN" show --db "$FIX" RUSTSEC-2020-0001
+# Two requirements, not one impossible range (issue 11 item 1).
+assert_out "show functions" "Functions:   foo::Parser::new (<1.2.3 or >=2.0.0-alpha.1, <2.0.0)"
 assert_out "show description" "writes past the end of its buffer"
 for alias in CVE-2020-1111 GHSA-aaaa-bbbb-cccc; do
     run "$BIN" show --db "$FIX" "$alias"

@@ -46,21 +46,24 @@ rc=$?
 [ "$rc" = 1 ] && ok || bad "deps app 1.0.0: exit $rc, want 1"
 has "$TMP/app.txt" \
     "only-affected    vulnonly ^0.3" \
-    "every non-yanked release matching ^0.3 (2) is affected by RUSTSEC-2099-0101; first fixed release: 0.4.0" \
+    "every non-yanked release matching ^0.3 (2) is affected by RUSTSEC-2099-0101. Minimum upgrade: ^0.4.0, which resolves to 0.4.0; no release it allows" \
     "newest-affected  newvuln ^1.0" "the newest matching release 1.1.0 is affected by RUSTSEC-2099-0102" \
     "Development dependencies (1), never counted" \
-    "optoff ^1 (optional)" "realname ^0.1 (as ren)" "winonly ^1 (only for cfg(windows))" \
+    "optoff ^1 (optional, off by default: not counted)" "optfast ^1 (optional, on by default)" \
+    "realname ^0.1 (as ren)" "winonly ^1 (only for cfg(windows))" \
+    "resolves to 0.1.0, which no advisory affects; realname is unmaintained (RUSTSEC-2099-0106)" \
     "missing          nosuch ^1" "no-release       norel >=5" "bad-requirement  badreq ~>1" \
     "other-registry   ext ^2" \
     "    cycb 1.0.0" "      cyca 1.0.0 (*)" \
     "path: app 1.0.0 > newvuln 1.1.0 > deepvuln 0.1.0 (build)" \
-    "Advisories reachable through the tree (4):" "Simplifications:"
+    "Advisories reachable through the dependencies: 3 that count, 1 notice" "Simplifications:"
 hasnt "$TMP/app.txt" "RUSTSEC-2099-0107" "optinner" "  optoff 1.0.0" "devonly 2.0.0"
 # Dev-dependencies never count: exit 0 with an affected dev-dependency only.
 "$BIN" deps devapp 0.1.0 --index "$IDX" --db "$DB" > "$TMP/devapp.txt"
 rc=$?
 [ "$rc" = 0 ] && ok || bad "deps devapp: exit $rc, want 0"
-has "$TMP/devapp.txt" "only-affected    devonly ^2" "Advisories reachable through the tree (0):"
+has "$TMP/devapp.txt" "only-affected    devonly ^2" \
+    "Advisories reachable through the dependencies: 0 that count, 0 notices"
 # A clear version exits 0.
 "$BIN" deps app 0.9.0 --index "$IDX" --db "$DB" > "$TMP/old.txt"
 rc=$?
@@ -75,6 +78,9 @@ r = json.load(open(sys.argv[1]))
 assert r["crate"] == "app" and r["version"] == "1.0.0" and r["raises"] is True
 d = {x["rename"] or x["name"]: x for x in r["direct"]}
 assert d["vulnonly"]["state"] == "only-affected" and d["vulnonly"]["fixed"] == "0.4.0"
+assert d["vulnonly"]["advice"] == {"kind": "caret", "requirement": "^0.4.0", "resolves_to": "0.4.0"}
+assert d["optoff"]["enabled"] is False and d["optfast"]["enabled"] is True
+assert d["ren"]["state"] == "clear" and d["ren"]["advice"] is None
 assert d["newvuln"]["state"] == "newest-affected" and d["newvuln"]["kind"] == "build"
 assert d["devonly"]["kind"] == "dev" and d["ren"]["name"] == "realname"
 assert d["optoff"]["optional"] is True and d["winonly"]["target"] == "cfg(windows)"
@@ -119,7 +125,7 @@ else
         fetch /crates/app/1.0.0/dependencies "$TMP/tab.html"
         has "$TMP/tab.html" "Build dependencies (1)" "Development dependencies (1)" \
             "only affected releases" "newest release affected" \
-            'First fixed release: <strong>0.4.0</strong>' \
+            'Minimum upgrade: ^0.4.0, which resolves to 0.4.0' \
             'href="/advisories/RUSTSEC-2099-0105"' "Resolved dependency tree" \
             "How this tree is resolved" "only for <code>cfg(windows)</code>" \
             "renamed to <code>ren</code>" "(dependencies shown above)" "not in index" \
@@ -129,7 +135,8 @@ else
             && bad "unmaintained advisory alarm-styled in the tree" || ok
         fetch /crates/app/1.0.0/security "$TMP/sec.html"
         has "$TMP/sec.html" "Through dependencies" "vulnonly" \
-            "(dev-dependency: not counted)" "4 advisories are reachable"
+            "(dev-dependency: not counted)" \
+            "Reachable through them: 3 advisories that count and 1 notice."
         # devapp: its only finding is a dev-dependency: no Dependencies highlight.
         fetch /crates/devapp/0.1.0/dependencies "$TMP/devtab.html"
         hasnt "$TMP/devtab.html" 'id="tab-dependencies" href="/crates/devapp/0.1.0/dependencies" class="tab-affected"'
@@ -138,7 +145,8 @@ else
         has "$TMP/adv.html" "Ecosystem impact" "4 crates have a newest release" \
             "<strong>3</strong> of them use a requirement" \
             "<strong>2</strong> of those match only affected releases" \
-            '/crates/user2/1.0.0/dependencies' "2 of 3</td><td>2</td>" "(all: no escape)"
+            '/crates/user2/1.0.0/dependencies' '2 of 3</td><td data-label="Its dependents">2</td>' \
+            "(all: no escape)"
         # Ordered by reverse-dependency count: user2 (2) before app (0).
         a=$(grep -n '/crates/user2/1.0.0/dependencies' "$TMP/adv.html" | head -1 | cut -d: -f1)
         b=$(grep -n '/crates/app/1.0.0/dependencies' "$TMP/adv.html" | head -1 | cut -d: -f1)

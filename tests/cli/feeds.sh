@@ -366,16 +366,17 @@ def fixture(port, db):
     badge(port, "/crates/demo/0.2.0", "2 advisories affect 0.2.0", red)
     badge(port, "/crates/demo/0.1.0", "1 advisory affects 0.1.0", yellow)
     # foo is only in the database: any valid version, no default one.
-    badge(port, "/crates/foo/1.0.0", "2 advisories affect 1.0.0", red)
-    badge(port, "/crates/foo/0.1.0", "1 advisory affects 0.1.0", grey)
-    badge(port, "/crates/foo/1.2.3", "1 advisory affects 1.2.3", grey)
+    # Only vulnerabilities and unsound advisories count (issue 11 item 3):
+    # foo's unmaintained advisory is context, not a count.
+    badge(port, "/crates/foo/1.0.0", "1 advisory affects 1.0.0", red)
+    badge(port, "/crates/foo/0.1.0", "unmaintained", grey)
+    badge(port, "/crates/foo/1.2.3", "unmaintained", grey)
     # bar-baz's only advisory is withdrawn.
     badge(port, "/crates/bar-baz/0.3.0", "no known advisories", green)
-    for p in ("/crates/no-such-crate/1.0.0/badge.svg", "/crates/no-such-crate/badge.json",
-              "/crates/demo/9.9.9/badge.svg", "/crates/demo/9.9.9/badge.json",
-              "/crates/foo/badge.svg", "/crates/foo/not-a-version/badge.json",
-              "/crates/foo/1.0/badge.svg"):
-        status(port, p, 404)
+    # Unknown crates and versions: an "unknown" badge, not an HTML page.
+    for p in ("/crates/no-such-crate/1.0.0", "/crates/no-such-crate", "/crates/demo/9.9.9",
+              "/crates/foo", "/crates/foo/not-a-version", "/crates/foo/1.0"):
+        badge(port, p, "unknown", grey)
 
 
 def git_time(db, path):
@@ -439,13 +440,19 @@ def real(port, db, binary):
                        ("tokio", "1.0.0")):
         out = subprocess.run([binary, "check", "--json", "--db", db, f"{crate}@{ver}"],
                              capture_output=True, text=True).stdout
-        n = json.loads(out)[0]["affected_count"]
-        msg = "no known advisories" if n == 0 else \
-            f"{n} advisor{'y' if n == 1 else 'ies'} {'affects' if n == 1 else 'affect'} {ver}"
+        advs = [a for a in json.loads(out)[0]["advisories"]
+                if a["affected"] and not a["withdrawn"]]
+        n = sum(a["kind"] in ("Vulnerability", "Malicious code", "Unsound") for a in advs)
+        unmaintained = sum(a["kind"] == "Unmaintained" for a in advs)
+        msg = f"{n} advisor{'y' if n == 1 else 'ies'} {'affects' if n == 1 else 'affect'} {ver}" \
+            if n else "unmaintained" if unmaintained else "no known advisories"
         st, _, body = get(port, f"/crates/{crate}/{ver}/badge.json")
         if st != 200 or json.loads(body).get("message") != msg:
             fail(f"/crates/{crate}/{ver}/badge.json: {st} {body[:200]!r}, want {msg!r}")
-    status(port, "/crates/time/badge.svg", 404)  # no index: no default version
+    # No index: no default version, so "unknown".
+    st, _, body = get(port, "/crates/time/badge.json")
+    if st != 200 or json.loads(body).get("message") != "unknown":
+        fail(f"/crates/time/badge.json: {st} {body[:200]!r}, want unknown")
 
 
 if __name__ == "__main__":

@@ -152,7 +152,11 @@ expect /advisories 200 'RUSTSEC-2022-0003' 'Withdrawn' 'RUSTSEC-2020-0001'
 before /advisories RUSTSEC-2099-0002 RUSTSEC-2020-0001 # newest first
 expect /advisories/RUSTSEC-2020-0001 200 'Buffer overflow' '9.8' 'Critical' \
     'https://www.cve.org/CVERecord?id=CVE-2020-1111' 'CVSS:3.1/AV:N'
-expect /advisories/RUSTSEC-2022-0003 200 'has been withdrawn'
+# Withdrawn: said first, in plain words, without live impact (issue 11 item 6).
+expect /advisories/RUSTSEC-2022-0003 200 'Withdrawn on 2022-03-01: this advisory applies to no version' \
+    'none, it is withdrawn'
+before /advisories/RUSTSEC-2022-0003 'Withdrawn on 2022-03-01' '<dl class="facts">'
+absent /advisories/RUSTSEC-2022-0003 '<s>' 'Ecosystem impact'
 get "$URL/advisories/CVE-2020-1111"
 [ "$CODE" = 301 ] && [[ "$LOC" == */advisories/RUSTSEC-2020-0001 ]] && ok || bad "alias redirect: $CODE $LOC"
 expect /advisories/RUSTSEC-1999-9999 404 'Not found'
@@ -162,8 +166,12 @@ expect /categories/nope 404
 expect /keywords 200 'parser'
 expect /keywords/parser 200 'RUSTSEC-2020-0001'
 expect /static/style.css 200 'prefers-color-scheme:dark'
+# An alias goes to /advisories/ALIAS, which redirects to its one advisory
+# or lists the several that share it (issue 11 item 5).
 get "$URL/search?q=ghsa-aaaa-bbbb-cccc"
-[ "$CODE" = 303 ] && [[ "$LOC" == */advisories/RUSTSEC-2020-0001 ]] && ok || bad "search by GHSA: $CODE $LOC"
+[ "$CODE" = 303 ] && [[ "$LOC" == */advisories/GHSA-aaaa-bbbb-cccc ]] && ok || bad "search by GHSA: $CODE $LOC"
+get "$URL/advisories/RUSTSEC-2020-0001.html"
+[ "$CODE" = 301 ] && [[ "$LOC" == */advisories/RUSTSEC-2020-0001 ]] && ok || bad ".html redirect: $CODE $LOC"
 get "$URL/search?q=rustsec-2021-0002"
 [ "$CODE" = 303 ] && [[ "$LOC" == */advisories/RUSTSEC-2021-0002 ]] && ok || bad "search by id: $CODE $LOC"
 expect '/search?q=dem' 200 '/crates/demo'
@@ -195,9 +203,12 @@ expect /crates/demo/1.0.0/nope 404
 # Crates not in the index: the Security tab from the advisories alone.
 expect /crates/foo 200 'not in the registry index' 'RUSTSEC-2020-0001' 'RUSTSEC-2021-0002'
 absent /crates/foo 'tab-affected' # no version selected, nothing to highlight
-expect /crates/foo/1.0.0/security 200 'tab-affected' '>2<' 'Applies to version 1.0.0'
+# Only vulnerabilities and unsound advisories count (issue 11 item 3).
+expect /crates/foo/1.0.0/security 200 'tab-affected' 'aria-hidden="true">1<' 'Applies to version 1.0.0' \
+    'Notices for version 1.0.0 (1)'
 before /crates/foo/1.2.3/security 'Affecting version' 'Not affected: fixed in 1.2.3'
-expect /crates/foo/1.2.3/security 200 '>1<' 'Not affected: fixed in 1.2.3'
+expect /crates/foo/1.2.3/security 200 'Not affected: fixed in 1.2.3' 'Applies to version 1.2.3'
+absent /crates/foo/1.2.3/security 'tab-affected'
 expect /crates/xss/security 200 'all versions, no fix available'
 expect /crates/zlib-sys 200 'RUSTSEC-2024-0005'
 expect /crates/bar-baz/security 200 'No advisories in the RustSec advisory database' \
@@ -208,20 +219,21 @@ expect /crates/fooo 404 '/crates/foo' # suggestion
 
 # Ranges in words: no internal "-0" bound, exact readings.
 expect /advisories/RUSTSEC-2099-0003 200 \
-    'after 0.1.0, before 0.2.0; after 0.2.0, before 0.3.1; from 0.4.0 and its pre-releases, before 0.4.2; from 0.5.0, up to and including 0.7.19'
+    'after 0.1.0, before 0.2.0; after 0.2.0, before 0.3.1; 0.4.0 (with its pre-releases) to before 0.4.2; 0.5.0 to 0.7.19 inclusive'
 absent /advisories/RUSTSEC-2099-0003 '0.1.1-0' '0.2.1-0' '0.4.0-0' '0.7.20-0' 'up to, but not'
 expect /advisories/RUSTSEC-2099-0004 200 '<dd>only 1.0.0</dd>'
 absent /advisories/RUSTSEC-2099-0004 '1.0.1-0'
-expect /crates/ranges/0.8.0/security 200 'Not affected: fixed in versions after 0.7.19' \
+expect /crates/ranges/0.8.0/security 200 'Not affected: fixed in the versions after 0.7.19' \
     'Not affected: the affected versions start at 1.0.0'
 expect /crates/ranges/0.3.5/security 200 'Not affected: fixed in 0.3.1'
-expect /crates/ranges/1.0.1/security 200 'Not affected: fixed in versions after 1.0.0'
+expect /crates/ranges/1.0.1/security 200 'Not affected: fixed in the versions after 1.0.0'
 expect /crates/ranges/0.4.0-rc.1/security 200 'Affects version 0.4.0-rc.1' \
-    'from 0.4.0 and its pre-releases, before 0.4.2'
+    '0.4.0 (with its pre-releases) to before 0.4.2'
 expect /crates/ranges/1.0.0/security 200 'Affecting version 1.0.0 (1)'
 absent /crates/ranges/0.8.0/security '0.7.20-0' '0.4.0-0'
-expect /advisories/RUSTSEC-2020-0001 200 '<dd>from 0.5.0, before 1.2.3; the pre-releases of 2.0.0</dd>'
-expect /advisories/RUSTSEC-2023-0004 200 '<dd>versions up to and including 1.0.0</dd>'
+expect /advisories/RUSTSEC-2020-0001 200 '<dd>0.5.0 to before 1.2.3; the pre-releases of 2.0.0</dd>' \
+    '<code class="req">&gt;=1.2.3, &lt;2.0.0-0</code> or <code class="req">&gt;=2.0.0</code>'
+expect /advisories/RUSTSEC-2023-0004 200 '<dd>up to and including 1.0.0</dd>'
 
 # Hostile Markdown: raw HTML escaped, bad schemes removed, good ones kept.
 expect /advisories/RUSTSEC-2099-0002 200 'href="https://example.com/"'

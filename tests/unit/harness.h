@@ -25,6 +25,9 @@ const char *test_source_dir(void);
 const char *test_data_dir(void);
 /* A clone of advisory-db.bundle made once per run (NULL: skip). */
 const char *test_advisory_db(void);
+/* The 2020 crates.io index (crates-index-2020-07.tar.zst of the data
+ * directory), unpacked once into <src>/build (NULL: skip). */
+const char *test_real_index(void);
 /* Joins paths into a static buffer rotated among 8 slots. */
 const char *test_path(const char *a, const char *b);
 /* Reads a file into a malloc'd NUL-terminated string; fails the test if absent. */

@@ -85,6 +85,30 @@ const char *test_advisory_db(void)
     return path;
 }
 
+const char *test_real_index(void)
+{
+    static char path[4096];
+    const char *data = test_data_dir();
+    if (!data)
+        return NULL;
+    const char *tarball = test_path(data, "crates-index-2020-07.tar.zst");
+    struct stat st;
+    if (stat(tarball, &st) != 0)
+        return NULL;
+    snprintf(path, sizeof path, "%s/build/crates-index-2020-07", test_source_dir());
+    if (stat(test_path(path, "config.json"), &st) == 0)
+        return path;
+    /* Unpacked once, atomically, so parallel runs never see half a tree. */
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd,
+             "set -e; t='%s.tmp.%ld'; rm -rf \"$t\"; mkdir -p \"$t\"; "
+             "tar --zstd -xf '%s' -C \"$t\"; mv -T \"$t\" '%s' 2>/dev/null || rm -rf \"$t\"",
+             path, (long)getpid(), tarball, path);
+    if (system(cmd) != 0 || stat(test_path(path, "config.json"), &st) != 0)
+        return NULL;
+    return path;
+}
+
 char *test_read(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include "deps.h"
+#include "wording.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -118,7 +119,10 @@ TEST(deps, only_affected_range_with_yanked_escape_skipped)
     ASSERT_INT_EQ(x->matching, 2);
     ASSERT_INT_EQ(x->affected, 2);
     ASSERT_STR_EQ(x->newest->vers, "0.3.1");
-    ASSERT_STR_EQ(x->fixed->vers, "0.4.0");
+    /* The way out: ^0.4.0 (0.3.2 is yanked). */
+    ASSERT_INT_EQ(x->advice.kind, CSEC_ADVICE_CARET);
+    ASSERT_STR_EQ(x->advice.lowest->vers, "0.4.0");
+    ASSERT_STR_EQ(x->advice.req, "^0.4.0");
     /* The withdrawn advisory is not named. */
     ASSERT_INT_EQ(x->nadv, 1);
     ASSERT_STR_EQ(x->advs[0]->id, "RUSTSEC-2099-0101");
@@ -149,7 +153,8 @@ TEST(deps, newest_affected_build_dependency)
     ASSERT_INT_EQ(x->matching, 2);
     ASSERT_INT_EQ(x->affected, 1);
     ASSERT_INT_EQ(x->nadv_newest, 1);
-    ASSERT_STR_EQ(x->fixed->vers, "2.0.0");
+    ASSERT_INT_EQ(x->advice.kind, CSEC_ADVICE_CARET);
+    ASSERT_STR_EQ(x->advice.lowest->vers, "2.0.0");
     /* In the tree it is a build node, and its own dependency is too. */
     const csec_deps_node *n = node(r, "newvuln", "1.1.0");
     ASSERT(n && n->build);
@@ -166,7 +171,9 @@ TEST(deps, dev_dependency_never_raises_and_is_not_followed)
     ASSERT(r);
     ASSERT_INT_EQ(r->ndirect, 1);
     ASSERT_INT_EQ(r->direct[0].state, CSEC_DEPS_ONLY_AFFECTED);
-    ASSERT(r->direct[0].alarm);
+    /* Listed with its state, never counted. */
+    ASSERT(!r->direct[0].enabled);
+    ASSERT(!r->direct[0].alarm);
     ASSERT(!r->raises);
     ASSERT_INT_EQ(r->nnodes, 1);
     ASSERT_INT_EQ(r->nhits, 0);
@@ -196,6 +203,10 @@ TEST(deps, optional_dependencies_follow_default_features)
     const csec_deps_finding *x = finding(r, "optoff");
     ASSERT(x && x->dep->optional);
     ASSERT_INT_EQ(x->state, CSEC_DEPS_ONLY_AFFECTED);
+    /* ... and, off by default, it is not counted (issue 11 item 7). */
+    ASSERT(!x->enabled);
+    ASSERT(!x->alarm);
+    ASSERT(finding(r, "optfast")->enabled);
     csec__deps_report_free(r);
     fixture_close(&f);
 }
@@ -212,12 +223,16 @@ TEST(deps, renamed_package_and_unmaintained_is_not_alarm)
     ASSERT_STR_EQ(x->crate->name, "realname");
     /* ^0.1 does not pick the prerelease 0.1.1-beta.1. */
     ASSERT_STR_EQ(x->newest->vers, "0.1.0");
-    ASSERT_INT_EQ(x->state, CSEC_DEPS_ONLY_AFFECTED);
+    /* Unmaintained is a notice: the release is clear of what counts. */
+    ASSERT_INT_EQ(x->state, CSEC_DEPS_CLEAR);
+    ASSERT_INT_EQ(x->nnotices, 1);
+    ASSERT_STR_EQ(x->notices[0]->id, "RUSTSEC-2099-0106");
     ASSERT(!x->alarm);
-    ASSERT(x->fixed == NULL);
+    ASSERT_INT_EQ(x->advice.kind, CSEC_ADVICE_NONE);
     const csec_deps_node *n = node(r, "realname", "0.1.0");
     ASSERT(n && n->via && n->via->rename && strcmp(n->via->rename, "ren") == 0);
-    ASSERT(hit(r, "RUSTSEC-2099-0106"));
+    const csec_deps_hit *h = hit(r, "RUSTSEC-2099-0106");
+    ASSERT(h && !h->counts);
     csec__deps_report_free(r);
     fixture_close(&f);
 }
@@ -331,23 +346,38 @@ TEST(deps, ecosystem_impact)
 
 /* The whole 2020 crates.io index when it has been unpacked (bench/run.sh does
  * so): a large tree resolves and an impact is computed in reasonable time. */
-TEST(deps, whole_index_2020)
+/* Opens the 2020 crates.io index and the real database.  Returns NULL, or
+ * why a test cannot use them (a load failure also fails the test). */
+static const char *open_real(csec_index **ix, csec_db **db)
 {
-    const char *dir = test_path(test_source_dir(), "build/crates-index-2020-07");
-    char cfg[4096];
-    snprintf(cfg, sizeof cfg, "%s/config.json", dir);
-    FILE *fp = fopen(cfg, "r");
-    if (!fp)
-        SKIP("build/crates-index-2020-07 not unpacked");
-    fclose(fp);
+    *ix = NULL;
+    *db = NULL;
+    const char *dir = test_real_index();
+    if (!dir)
+        return "crates-index-2020-07.tar.zst not available";
     const char *dbdir = test_advisory_db();
     if (!dbdir)
-        SKIP("no advisory database");
-    csec_index *ix = NULL;
-    csec_db *db = NULL;
+        return "no advisory database";
     csec_diag d;
-    ASSERT(csec__index_open_dir(&ix, dir, &d) == 0);
-    ASSERT(csec_db_open(&db, dbdir, NULL, &d) == 0);
+    if (csec__index_open_dir(ix, dir, &d) < 0 || csec_db_open(db, dbdir, NULL, &d) < 0) {
+        csec_test_failed = 1;
+        fprintf(stderr, "  FAIL %s: cannot load the real data: %s\n", csec_test_current, d.msg);
+        return "";
+    }
+    return NULL;
+}
+
+TEST(deps, whole_index_2020)
+{
+    csec_index *ix;
+    csec_db *db;
+    const char *why = open_real(&ix, &db);
+    if (why) {
+        csec__index_free(ix);
+        if (!csec_test_failed)
+            SKIP(why);
+        return;
+    }
     const csec_index_crate *c = csec__index_find(ix, "actix-web");
     ASSERT(c);
     const csec_index_version *v = csec__index_newest(c, false, false);
@@ -375,6 +405,208 @@ TEST(deps, whole_index_2020)
     csec_deps_rev *rev = csec__deps_rev_new(ix);
     ASSERT(csec__deps_rev_count(rev, csec__index_find(ix, "serde")) > 5000);
     csec__deps_rev_free(rev);
+    csec_db_free(db);
+    csec__index_free(ix);
+}
+
+/* The crate's own advisories are not reached through its dependencies
+ * (issue 11 item 7: no "1 advisory reachable (0 crate versions)"). */
+TEST(deps, own_advisories_are_not_hits)
+{
+    fixture f;
+    if (fixture_open(&f) < 0)
+        FAIL_AT("cannot open the fixture");
+    csec_deps_report *r = report_for(&f, "vulnonly", "0.3.1");
+    ASSERT(r);
+    ASSERT_INT_EQ(r->nnodes, 1);
+    ASSERT_INT_EQ(r->nodes[0].nadv, 1); /* RUSTSEC-2099-0101 affects it... */
+    ASSERT_INT_EQ(r->nhits, 0);         /* ... but is not reached through anything */
+    ASSERT_INT_EQ(r->counting, 0);
+    ASSERT_INT_EQ(r->notices, 0);
+    csec__deps_report_free(r);
+    /* app reaches vulnonly twice (0.3.1 and 0.4.0 through user2): each
+     * advisory is counted once. */
+    r = report_for(&f, "app", "1.0.0");
+    size_t distinct = 0;
+    for (size_t i = 0; i < r->nhits; i++) {
+        bool first = true;
+        for (size_t k = 0; k < i; k++)
+            first = first && r->hits[k].adv != r->hits[i].adv;
+        distinct += first;
+    }
+    ASSERT_INT_EQ(r->counting + r->notices, distinct);
+    csec__deps_report_free(r);
+    fixture_close(&f);
+}
+
+/* One iterator for every rendering of the tree: ENTER and LEAVE balance,
+ * the root comes first and last, every edge of an expanded node is walked
+ * once, and a node is expanded only the first time it is met. */
+TEST(deps, tree_iterator_events)
+{
+    fixture f;
+    if (fixture_open(&f) < 0)
+        FAIL_AT("cannot open the fixture");
+    csec_deps_report *r = report_for(&f, "app", "1.0.0");
+    csec_deps_iter it;
+    csec__deps_iter_init(&it, r);
+    csec_deps_event ev;
+    size_t depth = 0, enters = 0, leaves = 0, expanded = 0, events = 0;
+    bool *seen = calloc(r->nnodes + 1, 1);
+    bool ok = true, root_first = false, root_last = false;
+    while ((ev = csec__deps_iter_next(&it)) != CSEC_DEPS_DONE) {
+        if (events++ == 0)
+            root_first = ev == CSEC_DEPS_ENTER && it.node == 0 && !it.edge;
+        if (ev == CSEC_DEPS_ENTER) {
+            ok = ok && it.depth == depth;
+            ok = ok && (!it.edge || it.edge->to == it.node);
+            ok = ok && it.repeat == (it.node != 0 && seen[it.node]);
+            if (it.expanded) {
+                ok = ok && !seen[it.node] && r->nodes[it.node].nedges > 0;
+                expanded++;
+                depth++;
+            }
+            seen[it.node] = true;
+            enters++;
+        } else {
+            if (it.expanded)
+                depth--;
+            ok = ok && it.depth == depth;
+            leaves++;
+            root_last = it.node == 0 && !it.edge;
+        }
+    }
+    csec__deps_iter_free(&it);
+    ASSERT(ok);
+    ASSERT(root_first && root_last);
+    ASSERT_INT_EQ(enters, leaves);
+    ASSERT_INT_EQ(depth, 0);
+    /* Every node appears, and every expanded node's edges are entered:
+     * enters = 1 (root) + the edges of the expanded nodes. */
+    size_t edges = 0, nodes_seen = 0;
+    for (size_t i = 0; i < r->nnodes; i++) {
+        nodes_seen += seen[i];
+        if (r->nodes[i].nedges)
+            edges += r->nodes[i].nedges;
+    }
+    ASSERT_INT_EQ(nodes_seen, r->nnodes);
+    /* Each expanded node's edges are entered once; the root is entered
+     * without an edge. */
+    size_t expanded_edges = 0;
+    csec__deps_iter_init(&it, r);
+    while ((ev = csec__deps_iter_next(&it)) != CSEC_DEPS_DONE)
+        if (ev == CSEC_DEPS_ENTER && it.expanded)
+            expanded_edges += r->nodes[it.node].nedges;
+    csec__deps_iter_free(&it);
+    ASSERT_INT_EQ(enters, 1 + expanded_edges);
+    ASSERT(expanded > 3 && enters <= 1 + edges);
+    free(seen);
+    csec__deps_report_free(r);
+    fixture_close(&f);
+}
+
+/* Upgrade advice (issue 11 item 2) on the real database and the 2020
+ * crates.io index: time's 0.2.0 island, the chrono/hyper rows, and for
+ * every version of every crate with advisories, never a requirement that
+ * allows an affected release. */
+TEST(deps, advice_never_points_at_an_affected_release)
+{
+    csec_index *ix;
+    csec_db *db;
+    const char *why = open_real(&ix, &db);
+    if (why) {
+        csec__index_free(ix);
+        if (!csec_test_failed)
+            SKIP(why);
+        return;
+    }
+    /* time 0.1.43: 0.2.0 to 0.2.6 are an unaffected island, 0.2.7 to the
+     * index's newest 0.2 are affected: ^0.2.0 resolves to an affected
+     * release, so the advice is the bounded requirement. */
+    const csec_index_crate *time = csec__index_find(ix, "time");
+    csec_version v;
+    csec_version_parse(&v, "0.1.43", 6, NULL);
+    csec_advice adv;
+    csec__deps_advice(&adv, db, time, &v, false);
+    ASSERT_INT_EQ(adv.kind, CSEC_ADVICE_BOUNDED);
+    ASSERT_STR_EQ(adv.req, ">=0.2.0, <0.2.7");
+    ASSERT_STR_EQ(adv.resolves->vers, "0.2.6");
+    ASSERT_STR_EQ(adv.blocked->vers, "0.2.7");
+    ASSERT_STR_EQ(adv.clears[0]->id, "RUSTSEC-2020-0071");
+    csec_buf b = CSEC_BUF_INIT;
+    csec__word_advice(&b, &adv, true);
+    ASSERT_CONTAINS(b.ptr, "Minimum upgrade: >=0.2.0, <0.2.7, which resolves to 0.2.6");
+    ASSERT(!strstr(b.ptr, "first fixed release"));
+    /* chrono 0.4.13's row for time ^0.1.43 says the same; its optional
+     * rustc-serialize (off by default) is listed, not counted. */
+    const csec_index_crate *chrono = csec__index_find(ix, "chrono");
+    const csec_index_version *cv = NULL;
+    for (size_t i = 0; i < chrono->versions_count; i++)
+        if (strcmp(chrono->versions[i].vers, "0.4.13") == 0)
+            cv = &chrono->versions[i];
+    ASSERT(cv);
+    csec_deps_report *r = csec__deps_report_new(ix, db, chrono, cv);
+    const csec_deps_finding *ft = finding(r, "time"), *fr = finding(r, "rustc-serialize");
+    ASSERT(ft && fr);
+    ASSERT(ft->enabled && ft->alarm);
+    ASSERT_STR_EQ(ft->advice.req, ">=0.2.0, <0.2.7");
+    ASSERT(!fr->enabled && !fr->alarm);
+    ASSERT_INT_EQ(csec__deps_alarm_count(ix, db, cv), 1);
+    csec_buf_clear(&b);
+    csec__deps_finding_text(&b, ft, true);
+    ASSERT(!strstr(b.ptr, "^0.2.0 admits"));
+    csec__deps_report_free(r);
+    /* hyper: the newest release that depends on time ^0.1 has the same row. */
+    const csec_index_crate *hyper = csec__index_find(ix, "hyper");
+    size_t rows = 0;
+    for (size_t i = hyper->versions_count; i-- > 0 && !rows;) {
+        r = csec__deps_report_new(ix, db, hyper, &hyper->versions[i]);
+        const csec_deps_finding *x = finding(r, "time");
+        if (x && x->state == CSEC_DEPS_ONLY_AFFECTED) {
+            rows++;
+            ASSERT_INT_EQ(x->advice.kind, CSEC_ADVICE_BOUNDED);
+        }
+        csec__deps_report_free(r);
+    }
+    ASSERT_INT_EQ(rows, 1);
+    /* Every version of every crate with advisories: the advice's
+     * requirement allows no affected non-yanked release and resolves to
+     * what it says. */
+    size_t checked = 0, caret = 0, bounded = 0;
+    for (size_t ci = 0; ci < csec__index_crate_count(ix); ci++) {
+        const csec_index_crate *c = csec__index_crate_at(ix, ci);
+        size_t n = 0;
+        const csec_advisory *const *advs =
+            csec_db_by_package(db, CSEC_COLLECTION_CRATES, c->name, &n);
+        if (!advs)
+            continue;
+        for (size_t i = 0; i < c->versions_count; i++) {
+            csec__deps_advice(&adv, db, c, &c->versions[i].version, false);
+            if (adv.kind != CSEC_ADVICE_CARET && adv.kind != CSEC_ADVICE_BOUNDED)
+                continue;
+            checked++;
+            caret += adv.kind == CSEC_ADVICE_CARET;
+            bounded += adv.kind == CSEC_ADVICE_BOUNDED;
+            csec_req *req = NULL;
+            ASSERT(csec_req_parse(&req, adv.req, strlen(adv.req), NULL) == 0);
+            const csec_index_version *newest = NULL;
+            for (size_t k = 0; k < c->versions_count; k++) {
+                const csec_index_version *x = &c->versions[k];
+                if (x->yanked || !csec_req_matches(req, &x->version))
+                    continue;
+                newest = x;
+                for (size_t a = 0; a < n; a++)
+                    if (csec__word_counts_against(advs[a], &x->version))
+                        FAIL_AT("%s %s: %s allows %s, affected by %s", c->name,
+                                c->versions[i].vers, adv.req, x->vers, advs[a]->id);
+            }
+            csec_req_free(req);
+            ASSERT(newest == adv.resolves);
+            ASSERT(csec_version_cmp(&adv.lowest->version, &c->versions[i].version) > 0);
+        }
+    }
+    ASSERT(checked > 500 && caret > 0 && bounded > 0);
+    csec_buf_free(&b);
     csec_db_free(db);
     csec__index_free(ix);
 }

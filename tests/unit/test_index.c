@@ -632,34 +632,9 @@ TEST(index, unreadable_directories_reported_in_path_order)
     csec_buf_free(&diags);
 }
 
-/* Unpacks crates-index-2020-07.tar.zst into <src>/build once (atomically, so
- * parallel test runs do not see half a tree).  NULL: skip. */
-static const char *real_index(void)
-{
-    static char path[4096];
-    const char *data = test_data_dir();
-    if (!data)
-        return NULL;
-    const char *tarball = test_path(data, "crates-index-2020-07.tar.zst");
-    struct stat st;
-    if (stat(tarball, &st) != 0)
-        return NULL;
-    snprintf(path, sizeof path, "%s/build/crates-index-2020-07", test_source_dir());
-    if (stat(test_path(path, "config.json"), &st) == 0)
-        return path;
-    char cmd[16384];
-    snprintf(cmd, sizeof cmd,
-             "set -e; t='%s.tmp.%ld'; rm -rf \"$t\"; mkdir -p \"$t\"; "
-             "tar --zstd -xf '%s' -C \"$t\"; mv -T \"$t\" '%s' 2>/dev/null || rm -rf \"$t\"",
-             path, (long)getpid(), tarball, path);
-    if (system(cmd) != 0 || stat(test_path(path, "config.json"), &st) != 0)
-        return NULL;
-    return path;
-}
-
 TEST(index, real_2020_index)
 {
-    const char *dir = real_index();
+    const char *dir = test_real_index();
     if (!dir) {
         if (csec_test_failed)
             return;
