@@ -16,8 +16,11 @@
  * form is a plain multipart POST, so the page works without JavaScript.
  */
 #include "audit_input.h"
+#include "deps.h"
 #include "form.h"
 #include "html.h"
+#include "registry.h"
+#include "wording.h"
 #include "page_state.h"
 #include "util.h"
 #include "watch_service.h"
@@ -196,19 +199,40 @@ static void path_from_root(csec_buf *b, const csec_lockfile *lf, const csec_lock
     free(chain);
 }
 
-/* The upgrade that clears the advisory, in words. */
-static void upgrade(csec_buf *b, const csec_advisory *a)
+/* The minimum upgrade that clears every advisory counting against the
+ * package's version (csec__deps_advice, worded by csec__word_advice: the
+ * crate page's "What to do"), when the site has a registry index with the
+ * crate; without one, the advisory's patched versions. */
+static void upgrade(csec_buf *b, const srv_site *s, const csec_lock_package *p,
+                    const csec_advisory *a)
 {
-    if (a->patched_count) {
-        csec_buf_puts(b, "to a version matching ");
-        html_reqs(b, a->patched, a->patched_count, "");
-        csec_buf_puts(b, " (patched)");
-    } else if (a->unaffected_count) {
-        csec_buf_puts(b, "no patched version; unaffected: ");
-        html_reqs(b, a->unaffected, a->unaffected_count, "");
+    csec_buf t = CSEC_BUF_INIT;
+    if (!csec__word_counts(a)) {
+        csec_buf_puts(&t, a->informational == CSEC_INFO_UNMAINTAINED
+                              ? "None: the crate is unmaintained (its advisory names any "
+                                "alternatives)."
+                              : "None: an upgrade does not clear a notice.");
     } else {
-        csec_buf_puts(b, "none: no patched version exists");
+        const csec_index_crate *c = srv_index_crate(s, p->name);
+        csec_advice adv;
+        if (c)
+            csec__deps_advice(&adv, s->db, c, &p->version, false);
+        if (c && adv.kind != CSEC_ADVICE_NONE) {
+            csec__word_advice(&t, &adv, html_index_stale(s));
+        } else {
+            csec_buf_puts(&t, a->patched_count ? "To a version matching " : "");
+            csec__word_reqs(&t, a->patched, a->patched_count,
+                            "No patched version exists.");
+            if (a->patched_count)
+                csec_buf_puts(&t, c                 ? "."
+                                  : srv_has_index(s) ? " (the registry index does not have "
+                                                       "the crate to name the release)."
+                                                     : " (this server has no registry index "
+                                                       "to name the release).");
+        }
     }
+    html_escn(b, t.ptr, t.len);
+    csec_buf_free(&t);
 }
 
 static const char *warning_name(int kind)
@@ -217,7 +241,8 @@ static const char *warning_name(int kind)
     return kind >= 0 && kind < 4 ? names[kind] : "Warning";
 }
 
-static void finding(csec_buf *b, const srv_audit *au, const csec_audit_finding *f, size_t n)
+static void finding(csec_buf *b, const srv_site *s, const srv_audit *au,
+                    const csec_audit_finding *f, size_t n)
 {
     const csec_advisory *a = f->advisory;
     const csec_lock_package *p = f->package;
@@ -236,7 +261,7 @@ static void finding(csec_buf *b, const srv_audit *au, const csec_audit_finding *
         csec_buf_puts(b, "</a> ");
         html_kind_label(b, a);
         csec_buf_puts(b, " ");
-        html_esc(b, a->title);
+        html_title(b, a->title);
     } else {
         html_esc(b, p->name);
         csec_buf_putc(b, ' ');
@@ -275,8 +300,8 @@ static void finding(csec_buf *b, const srv_audit *au, const csec_audit_finding *
     path_from_root(b, au->lockfile, p);
     csec_buf_puts(b, "</dd>\n");
     if (a) {
-        csec_buf_puts(b, "<dt>Upgrade</dt><dd>");
-        upgrade(b, a);
+        csec_buf_puts(b, "<dt>Minimum upgrade</dt><dd>");
+        upgrade(b, s, p, a);
         csec_buf_puts(b, "</dd>\n");
     } else {
         csec_buf_puts(b, "<dt>What it means</dt><dd>This version was yanked from crates.io: "
@@ -362,7 +387,7 @@ void page_audit_report_body(csec_buf *b, const srv_site *s, const srv_audit *au,
                            "Vulnerabilities (%zu)</h2>\n",
                         nv);
         for (size_t i = 0; i < nv; i++)
-            finding(b, au, &r->vulnerabilities[i], ++n);
+            finding(b, s, au, &r->vulnerabilities[i], ++n);
         csec_buf_puts(b, "</section>\n");
     }
     if (nw) {
@@ -370,7 +395,7 @@ void page_audit_report_body(csec_buf *b, const srv_site *s, const srv_audit *au,
                            "Warnings (%zu)</h2>\n",
                         nw);
         for (size_t i = 0; i < nw; i++)
-            finding(b, au, &r->warnings[i], ++n);
+            finding(b, s, au, &r->warnings[i], ++n);
         csec_buf_puts(b, "</section>\n");
     }
 }

@@ -23,6 +23,7 @@
 #include "page_state.h"
 #include "util.h"
 #include "watch_service.h"
+#include "wording.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,7 +438,7 @@ void page_watch_list(const srv_req *r, srv_resp *resp)
             csec_buf_puts(b, "\">");
             html_esc(b, e->advisory_id);
             csec_buf_puts(b, "</a> ");
-            html_esc(b, sn.title ? sn.title : "");
+            html_title(b, sn.title ? sn.title : "");
             csec_buf_puts(b, "</td><td>");
             bool hit = strcmp(e->kind, "affected") == 0;
             csec_buf_puts(b, hit ? "<span class=\"tag tag-affected\">affects</span> "
@@ -550,7 +551,10 @@ void page_watch_feed(const srv_req *r, srv_resp *resp)
             xml_str(b, sn.kind);
             csec_buf_puts(b, ": ");
         }
-        xml_str(b, sn.title);
+        csec_buf title = CSEC_BUF_INIT;
+        csec__word_title_plain(&title, sn.title ? sn.title : "");
+        xml_str(b, title.ptr);
+        csec_buf_free(&title);
         if (sn.severity) {
             csec_buf_puts(b, " (severity ");
             xml_str(b, sn.severity);
