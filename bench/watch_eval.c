@@ -67,12 +67,6 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int take_count(void *payload, const char *const *c, size_t n)
-{
-    *(long long *)payload = n && c[0] ? atoll(c[0]) : 0;
-    return 1;
-}
-
 /* The watches and their packages, inserted in index order (fast). */
 static void generate(state_store *st, long watches)
 {
@@ -234,8 +228,8 @@ int main(int argc, char **argv)
     state_store *st = NULL;
     if (state_open(&st, state_dir, &err) < 0)
         die("open", &err);
-    long long have = 0;
-    sql_exec(st->sql, "SELECT value FROM meta WHERE key = 'bench_watches'", NULL, 0, take_count,
+    int64_t have = 0;
+    sql_exec(st->sql, "SELECT value FROM meta WHERE key = 'bench_watches'", NULL, 0, sql_first_int,
              &have, NULL, &err);
     if (have != watches) {
         state_close(st);
@@ -249,8 +243,8 @@ int main(int argc, char **argv)
         generate(st, watches);
         fprintf(stderr, "bench-watch-eval: generated in %.0f s\n", (csec__now_ms() - t0) / 1000);
     }
-    long long rows = 0;
-    sql_exec(st->sql, "SELECT count(*) FROM watch_packages", NULL, 0, take_count, &rows, NULL,
+    int64_t rows = 0;
+    sql_exec(st->sql, "SELECT count(*) FROM watch_packages", NULL, 0, sql_first_int, &rows, NULL,
              &err);
     /* Earlier runs' advisories and events go; the watches stay. */
     csec_buf_clear(&err);
@@ -277,7 +271,7 @@ int main(int argc, char **argv)
         die("seed", &err);
     csec_db_free(db);
     printf("watch_eval_setup watches=%ld package_rows=%lld (%.0f per watch) webhooks=%ld\n",
-           watches, rows, (double)rows / (double)watches, (watches + 9) / 10);
+           watches, (long long)rows, (double)rows / (double)watches, (watches + 9) / 10);
 
     static const int ranks[] = {1, 10, 100, 1000, 10000};
     int adv = 0;

@@ -307,6 +307,25 @@ static void read_snap(snap *s, const char *json, csec_arena *arena)
     s->severity = csec__jv_str(csec__jv_get(v, "severity"));
 }
 
+/* The list of `token` with up to `max_events` events; false when the page
+ * was answered instead (503: no state, 404: no such list). */
+static bool fetch_list(const srv_req *r, srv_resp *resp, const char *token, size_t max_events,
+                       state_list *l)
+{
+    csec_buf why = CSEC_BUF_INIT;
+    state_store *st = srv_watch_store(&why);
+    int found = st ? state_list_get(st, token, max_events, false, l, &why) : -1;
+    if (found < 0)
+        page_state_unavailable(r, resp, why.ptr);
+    csec_buf_free(&why);
+    if (found == 0) {
+        page_not_found(r, resp, "There is no watch list at this address (it was deleted, or the "
+                                "address is mistyped).");
+        private_page(resp);
+    }
+    return found > 0;
+}
+
 static const char *label_of(const state_list *l, const char *watch_id)
 {
     for (size_t i = 0; i < l->nwatches; i++)
@@ -363,22 +382,9 @@ void page_watch_list(const srv_req *r, srv_resp *resp)
         return;
     }
     const char *token = r->seg[1];
-    csec_buf why = CSEC_BUF_INIT;
-    state_store *st = srv_watch_store(&why);
     state_list l;
-    int found = st ? state_list_get(st, token, PAGE_EVENTS, false, &l, &why) : -1;
-    if (found < 0) {
-        page_state_unavailable(r, resp, why.ptr);
-        csec_buf_free(&why);
+    if (!fetch_list(r, resp, token, PAGE_EVENTS, &l))
         return;
-    }
-    csec_buf_free(&why);
-    if (!found) {
-        page_not_found(r, resp, "There is no watch list at this address (it was deleted, or the "
-                                "address is mistyped).");
-        private_page(resp);
-        return;
-    }
     csec_buf *b = &resp->body;
     resp->status = 200;
     private_page(resp);
@@ -488,21 +494,9 @@ void page_watch_feed(const srv_req *r, srv_resp *resp)
         return;
     }
     const char *token = r->seg[1];
-    csec_buf why = CSEC_BUF_INIT;
-    state_store *st = srv_watch_store(&why);
     state_list l;
-    int found = st ? state_list_get(st, token, FEED_MAX, false, &l, &why) : -1;
-    if (found < 0) {
-        page_state_unavailable(r, resp, why.ptr);
-        csec_buf_free(&why);
+    if (!fetch_list(r, resp, token, FEED_MAX, &l))
         return;
-    }
-    csec_buf_free(&why);
-    if (!found) {
-        page_not_found(r, resp, "There is no watch list at this address.");
-        private_page(resp);
-        return;
-    }
     csec_buf *b = &resp->body;
     resp->status = 200;
     resp->content_type = "application/atom+xml; charset=utf-8";

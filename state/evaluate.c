@@ -379,6 +379,25 @@ static int write_events(state_store *st, const state_data *d, const emits *e, bo
     return rc;
 }
 
+/* Whether a verdict differs from the pair's last event (`last` NULL: none,
+ * which is "not affected"). */
+static bool changed(bool hit, const row *last)
+{
+    bool was = last && strcmp(last->kind, "affected") == 0;
+    return hit != was;
+}
+
+/* The event for a verdict that changed: "affected" (seq after the last, or
+ * 1) or "cleared".  `versions` and `fingerprint` are the current ones, or
+ * NULL to repeat the last event's (the advisory or package is gone). */
+static void decide(emits *out, const char *watch, const char *advisory, bool hit,
+                   const row *last, const char *versions, const char *fingerprint)
+{
+    add_emit(out, (emit){watch, advisory, hit ? "affected" : "cleared", last ? last->seq + 1 : 1,
+                         versions ? versions : last->versions,
+                         fingerprint ? fingerprint : last->fingerprint});
+}
+
 /* Joins the versions of rows [from, to) (those that hit, with `only_hits`). */
 static const char *join_versions(csec_arena *a, const row *r, size_t from, size_t to,
                                  bool only_hits)
@@ -442,15 +461,10 @@ static int evaluate_advisory(state_store *st, const state_data *d, const char *i
             while (end < pk.n && strcmp(pk.items[end].key, watch) == 0)
                 hit |= pk.items[end++].hit;
         const row *last = c >= 0 ? &ev.items[k] : NULL;
-        bool was = last && strcmp(last->kind, "affected") == 0;
-        if (hit && !was)
-            add_emit(&out, (emit){watch, id, "affected", last ? last->seq + 1 : 1,
-                                  join_versions(&arena, pk.items, i, end, true), fingerprint});
-        else if (!hit && was)
-            add_emit(&out, (emit){watch, id, "cleared", last->seq + 1,
-                                  end > i ? join_versions(&arena, pk.items, i, end, false)
-                                          : last->versions,
-                                  a ? fingerprint : last->fingerprint});
+        if (changed(hit, last))
+            decide(&out, watch, id, hit, last,
+                   end > i ? join_versions(&arena, pk.items, i, end, hit) : NULL,
+                   a ? fingerprint : NULL);
         i = end;
         if (c >= 0)
             k++;
@@ -526,16 +540,10 @@ int state__evaluate_watch(state_store *st, const state_data *d, const char *watc
     while (i < ndec || k < ev.n) {
         int c = i == ndec ? 1 : k == ev.n ? -1 : strcmp(dec[i].advisory_id, ev.items[k].key);
         const row *last = c >= 0 ? &ev.items[k] : NULL;
-        bool was = last && strcmp(last->kind, "affected") == 0;
         bool hit = c <= 0 && dec[i].hit;
-        const char *adv = c <= 0 ? dec[i].advisory_id : last->key;
-        if (hit && !was)
-            add_emit(&out, (emit){watch_id, adv, "affected", last ? last->seq + 1 : 1,
-                                  dec[i].versions, dec[i].fingerprint});
-        else if (!hit && was)
-            add_emit(&out, (emit){watch_id, adv, "cleared", last->seq + 1,
-                                  c <= 0 ? dec[i].versions : last->versions,
-                                  c <= 0 ? dec[i].fingerprint : last->fingerprint});
+        if (changed(hit, last))
+            decide(&out, watch_id, c <= 0 ? dec[i].advisory_id : last->key, hit, last,
+                   c <= 0 ? dec[i].versions : NULL, c <= 0 ? dec[i].fingerprint : NULL);
         if (c <= 0)
             i++;
         if (c >= 0)

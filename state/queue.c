@@ -182,13 +182,6 @@ void state_delivery_free(state_delivery *d)
     memset(d, 0, sizeof *d);
 }
 
-static int take_since(void *payload, const char *const *c, size_t ncols)
-{
-    int64_t *since = payload;
-    *since = ncols && c[0] ? strtoll(c[0], NULL, 10) : 0;
-    return 1;
-}
-
 int state_delivery_done(state_store *st, const state_delivery *d, const char *owner, bool ok,
                         int status, const char *error, const state_retry_policy *policy,
                         bool *disabled, csec_buf *err)
@@ -234,7 +227,7 @@ int state_delivery_done(state_store *st, const state_delivery *d, const char *ow
                           "WHERE id = $3 RETURNING webhook_failing_since",
                           (sql_param[]){SQL_INT(now), SQL_TEXT(error ? error : "failed"),
                                         SQL_TEXT(d->watch_id)},
-                          3, take_since, &since, NULL, err);
+                          3, sql_first_int, &since, NULL, err);
         if (rc == 0 && since && now - since >= (int64_t)policy->disable_after_s) {
             int64_t changed = 0;
             rc = sql_exec(c,

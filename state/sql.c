@@ -126,3 +126,10 @@ int sql_first_cell(void *payload, const char *const *cells, size_t ncols)
         csec_buf_puts(out, cells[0]);
     return 1;
 }
+
+int sql_first_int(void *payload, const char *const *cells, size_t ncols)
+{
+    int64_t *out = payload;
+    *out = ncols && cells[0] ? strtoll(cells[0], NULL, 10) : 0;
+    return 1;
+}

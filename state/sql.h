@@ -101,9 +101,11 @@ void sql_rollback(sql_conn *c);
 int sql_insert_rows(sql_conn *c, const char *head, const char *tail, size_t ncols,
                     const sql_param *params, size_t nrows, int64_t *changes, csec_buf *err);
 
-/* A convenience row collector: the first column of the first row, copied
- * into `out` (cleared first; left empty when there is no row or it is NULL). */
+/* Row collectors for a single value: the first column of the first row,
+ * copied into a csec_buf (cleared first), or parsed into an int64_t (0 when
+ * NULL).  Either leaves its target alone when there is no row. */
 int sql_first_cell(void *payload, const char *const *cells, size_t ncols);
+int sql_first_int(void *payload, const char *const *cells, size_t ncols);
 
 /* ---- the backends (sql_sqlite.c, sql_pg.c), behind sql.c ---- */
 

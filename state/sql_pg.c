@@ -47,6 +47,14 @@ static void trim_copy(csec_buf *err, const char *prefix, const char *msg)
     csec_buf_put(err, msg ? msg : "", n);
 }
 
+/* The message and the sql_err of a statement that failed. */
+static int failed(pg *p, const PGresult *res, csec_buf *err)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    trim_copy(err, "PostgreSQL: ", res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn));
+    return classify(state);
+}
+
 /* Re-establishes a broken connection; 0 when usable. */
 static int ensure(sql_conn *c, csec_buf *err)
 {
@@ -83,9 +91,7 @@ static int pg_exec(sql_conn *c, const char *sql, bool keep, const sql_param *par
     free(ints);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-        trim_copy(err, "PostgreSQL: ", res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn));
-        rc = classify(state);
+        rc = failed(p, res, err);
         PQclear(res);
         return rc;
     }
@@ -117,11 +123,8 @@ static int pg_script(sql_conn *c, const char *script, csec_buf *err)
         return rc;
     PGresult *res = PQexec(p->conn, script);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-        trim_copy(err, "PostgreSQL: ", res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn));
-        rc = classify(state);
-    }
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        rc = failed(p, res, err);
     PQclear(res);
     return rc;
 }

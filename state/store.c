@@ -35,13 +35,6 @@ int state__begin_exclusive(state_store *st, csec_buf *err)
     return rc;
 }
 
-static int collect_int(void *payload, const char *const *cells, size_t ncols)
-{
-    int64_t *out = payload;
-    *out = ncols && cells[0] ? strtoll(cells[0], NULL, 10) : 0;
-    return 1;
-}
-
 static int migrate(state_store *st, csec_buf *err)
 {
     sql_conn *c = st->sql;
@@ -65,7 +58,7 @@ static int migrate(state_store *st, csec_buf *err)
             return rc;
         int64_t have = 0;
         rc = sql_exec(c, "SELECT count(*) FROM schema_migrations WHERE version = $1",
-                      (sql_param[]){SQL_INT(m->version)}, 1, collect_int, &have, NULL, err);
+                      (sql_param[]){SQL_INT(m->version)}, 1, sql_first_int, &have, NULL, err);
         if (rc == 0 && !have) {
             rc = sql_exec_script(c, m->sql, err);
             if (rc < 0) {
@@ -87,7 +80,7 @@ static int migrate(state_store *st, csec_buf *err)
         }
     }
     int64_t newest = 0;
-    rc = sql_exec(c, "SELECT max(version) FROM schema_migrations", NULL, 0, collect_int, &newest,
+    rc = sql_exec(c, "SELECT max(version) FROM schema_migrations", NULL, 0, sql_first_int, &newest,
                   NULL, err);
     if (rc == 0 && newest > known) {
         csec_buf_printf(err,
@@ -143,7 +136,7 @@ int state_schema_version(state_store *st, int *applied, int *known, csec_buf *er
 {
     int64_t v = 0;
     pthread_mutex_lock(&st->mu);
-    int rc = sql_exec(st->sql, "SELECT max(version) FROM schema_migrations", NULL, 0, collect_int,
+    int rc = sql_exec(st->sql, "SELECT max(version) FROM schema_migrations", NULL, 0, sql_first_int,
                       &v, NULL, err);
     pthread_mutex_unlock(&st->mu);
     *applied = (int)v;
@@ -196,7 +189,7 @@ int state_report_put(state_store *st, const char *id, const char *lockfile,
     /* Least recently viewed first, never the one just stored. */
     int64_t total = 0;
     for (int round = 0; rc == 0 && round < 1000; round++) {
-        rc = sql_exec(c, "SELECT coalesce(sum(bytes), 0) FROM reports", NULL, 0, collect_int,
+        rc = sql_exec(c, "SELECT coalesce(sum(bytes), 0) FROM reports", NULL, 0, sql_first_int,
                       &total, NULL, err);
         if (rc < 0 || total <= max_bytes)
             break;
@@ -308,7 +301,7 @@ int state_watch_create(state_store *st, const state_watch_new *w, const state_da
     if (rc == 0 && w->token) {
         int64_t have = 0;
         rc = sql_exec(c, "SELECT count(*) FROM lists WHERE id = $1",
-                      (sql_param[]){SQL_TEXT(list_id)}, 1, collect_int, &have, NULL, err);
+                      (sql_param[]){SQL_TEXT(list_id)}, 1, sql_first_int, &have, NULL, err);
         found = have > 0;
     } else if (rc == 0) {
         rc = sql_exec(c, "INSERT INTO lists (id, created) VALUES ($1, $2)",
@@ -440,7 +433,7 @@ int state_list_get(state_store *st, const char *token, size_t max_events, bool b
     pthread_mutex_lock(&st->mu);
     int64_t created = -1;
     int rc = sql_exec(c, "SELECT created FROM lists WHERE id = $1",
-                      (sql_param[]){SQL_TEXT(list_id)}, 1, collect_int, &created, NULL, err);
+                      (sql_param[]){SQL_TEXT(list_id)}, 1, sql_first_int, &created, NULL, err);
     if (rc == 0 && created >= 0) {
         out->created = created;
         rc = sql_exec(

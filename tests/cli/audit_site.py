@@ -32,8 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import cratesec_server  # noqa: E402
 
 B = os.path.abspath(sys.argv[1])
 DB = os.path.abspath(sys.argv[2])
@@ -55,50 +56,8 @@ def check(cond, name, detail=""):
     return cond
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-OPENER = urllib.request.build_opener(NoRedirect)
-
-
-class Server:
-    def __init__(self, name, args):
-        self.out = os.path.join(TMP, name + ".out")
-        self.err = os.path.join(TMP, name + ".err")
-        self.access = os.path.join(TMP, name + ".access")
-        self.proc = subprocess.Popen([os.path.join(B, "cratesec-server")] + args +
-                                     ["--listen", "127.0.0.1:0", "--threads", "2",
-                                      "--access-log", self.access],
-                                     stdout=open(self.out, "w"), stderr=open(self.err, "w"))
-        procs.append(self.proc)
-        end = time.time() + 60
-        m = None
-        while time.time() < end and not m:
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", open(self.out).read())
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if not m:
-            print(open(self.err).read()[-2000:])
-            raise SystemExit("audit_site.py: the server did not start")
-        self.port = int(m.group(1))
-        self.base = "http://127.0.0.1:%d" % self.port
-
-    def request(self, method, path, body=None, headers=None):
-        data = body.encode() if isinstance(body, str) else body
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers=headers or {})
-        try:
-            with OPENER.open(req, timeout=60) as r:
-                return r.status, dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=20)
+def Server(name, args):
+    return cratesec_server.Server(B, TMP, name, args + ["--threads", "2"], procs=procs)
 
 
 def cli(*args, cwd=None):

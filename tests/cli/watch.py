@@ -38,8 +38,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import cratesec_server  # noqa: E402
 
 B = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -165,53 +167,12 @@ SERVER_ARGS = ["--db", DB, "--listen", "127.0.0.1:0", "--threads", "2",
                "--webhook-disable-after", "3s"]
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-OPENER = urllib.request.build_opener(NoRedirect)
-
-
-class Server:
-    def __init__(self, name, args, prefix=None):
-        self.name = name
-        self.out = os.path.join(TMP, name + ".out")
-        self.err = os.path.join(TMP, name + ".err")
-        self.access = os.path.join(TMP, name + ".access")
-        self.proc = spawn((prefix or []) + [os.path.join(B, "cratesec-server")] + args +
-                          ["--access-log", self.access], self.out, self.err)
-        port = wait_for(lambda: re.search(r"listening on http://127\.0\.0\.1:(\d+)",
-                                          open(self.out).read()), 60)
-        if not port:
-            print(open(self.err).read()[-2000:])
-            raise SystemExit("watch.py: the server %s did not start" % name)
-        self.base = "http://127.0.0.1:%s" % port.group(1)
-
-    def request(self, method, path, body=None, headers=None):
-        data = body.encode() if isinstance(body, str) else body
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers=headers or {})
-        try:
-            with OPENER.open(req, timeout=30) as r:
-                return r.status, dict(r.headers), r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read().decode()
-
-    def api(self, method, path, obj=None):
-        st, h, body = self.request(method, path, json.dumps(obj) if obj is not None else None,
-                                   {"Content-Type": "application/json"})
-        try:
-            return st, json.loads(body) if body else None
-        except ValueError:
-            return st, body
-
-    def health(self):
-        return self.api("GET", "/healthz")[1]
+def Server(name, args, prefix=None):
+    return cratesec_server.Server(B, TMP, name, args, prefix=prefix, procs=procs)
 
 
 server = Server("server", SERVER_ARGS)
-check(server.health()["state"]["status"] == "ok", "the state is open", server.health())
+check(server.api("GET", "/healthz")[1]["state"]["status"] == "ok", "the state is open")
 
 # ---- watches: through the API and through the forms ----
 
@@ -238,16 +199,16 @@ boundary = "----cratesec-test-boundary"
 form = ("--%s\r\nContent-Disposition: form-data; name=\"lockfile_file\"; filename=\"Cargo.lock\"\r\n"
         "Content-Type: application/octet-stream\r\n\r\n%s\r\n--%s--\r\n" % (boundary, L4, boundary))
 st, h, body = server.request("POST", "/audit", form,
-                             {"Content-Type": "multipart/form-data; boundary=" + boundary})
+                             {"Content-Type": "multipart/form-data; boundary=" + boundary}, text=True)
 report = h.get("Location", "")
 check(st == 303 and report == "/audit/" + hashlib.sha256(L4.encode()).hexdigest(),
       "the audit form answers 303 to the report named by the lockfile's SHA-256", (st, h))
-st, h, page = server.request("GET", report)
+st, h, page = server.request("GET", report, text=True)
 check(st == 200 and 'action="/watches"' in page, "the report offers to watch the lockfile", st)
 st, h, made = server.request("POST", "/watches",
                              "report=%s&label=app+four&webhook_url=%s" %
                              (report.split("/")[-1], urllib.request.quote(HOOK + "/hook/failing", safe="")),
-                             {"Content-Type": "application/x-www-form-urlencoded"})
+                             {"Content-Type": "application/x-www-form-urlencoded"}, text=True)
 check(st == 201 and "no-store" in h.get("Cache-Control", ""), "the watch form answers 201, not cached", (st, h))
 m = re.search(r'<code id="token">([0-9a-f]{32})</code>', made)
 check(m and 'id="secret"' in made, "the page shows the new list's token and the secret once", made[:300])
@@ -303,7 +264,7 @@ lst = wait_for(disabled_d, 30, 0.5)
 check(lst, "the always-failing webhook is disabled", server.api("GET", "/api/v1/watches/" + TOKEN_D))
 if lst:
     check("HTTP 500" in (lst["watches"][0]["webhook"]["last_error"] or ""), "with its last error", lst)
-st, h, page = server.request("GET", "/watches/" + TOKEN_D)
+st, h, page = server.request("GET", "/watches/" + TOKEN_D, text=True)
 check(st == 200 and "Disabled" in page and "noindex" in h.get("X-Robots-Tag", ""),
       "the list page says the webhook is disabled (and is not indexed)", st)
 failing = [r for r in hooks() if r["path"] == "/hook/failing"]
@@ -315,10 +276,10 @@ check(len([r for r in hooks() if r["path"] == "/hook/failing"]) == len(failing),
 
 phase("Feeds: A+B's list")
 # Feeds: A+B's list has both watches' events; C's feed has its own.
-st, h, feed = server.request("GET", "/watches/%s/feed.xml" % TOKEN)
+st, h, feed = server.request("GET", "/watches/%s/feed.xml" % TOKEN, text=True)
 check(st == 200 and feed.count("<entry>") == 2 and "RUSTSEC-2099-0010 affects widget 1.5.0" in feed,
       "the list's feed has two entries", feed[:800])
-st, h, feed = server.request("GET", "/watches/%s/feed.xml" % c["token"])
+st, h, feed = server.request("GET", "/watches/%s/feed.xml" % c["token"], text=True)
 check(st == 200 and "RUSTSEC-2099-0010 affects widget 1.7.0" in feed, "C's feed has its entry", feed[:500])
 
 phase('a timeout, then a withdrawal that clears')
@@ -432,7 +393,7 @@ st, res = plain.api("POST", "/api/v1/watches", {"lockfile": L3, "webhook_url": "
 check("loopback" in res.get("message", ""), "the reason names the range", res)
 st, h, page = plain.request("POST", "/watches", "report=%s&webhook_url=%s" %
                             (report.split("/")[-1], urllib.request.quote("http://10.1.1.1/x", safe="")),
-                            {"Content-Type": "application/x-www-form-urlencoded"})
+                            {"Content-Type": "application/x-www-form-urlencoded"}, text=True)
 check(st in (400, 404), "the form refuses a private URL too", st)
 stop(plain.proc)
 
