@@ -42,18 +42,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 L = os.path.join(ROOT, "tests/data/lockfiles")
 INDEX = os.path.join(L, "index")
 TMP = tempfile.mkdtemp(prefix="cratesec-audit-site.")
-passed = failed = 0
 procs = []
 
 
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s%s" % (name, (": " + str(detail)[:700]) if detail else ""))
-    return cond
+check = cratesec_server.Checks()
 
 
 def Server(name, args):
@@ -291,5 +283,5 @@ for p in procs:
         p.kill()
         p.wait()
 shutil.rmtree(TMP, ignore_errors=True)
-print("audit_site: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+print("audit_site: %d passed, %d failed" % (check.passed, check.failed))
+sys.exit(1 if check.failed else 0)

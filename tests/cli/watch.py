@@ -46,7 +46,7 @@ import cratesec_server  # noqa: E402
 B = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TMP = tempfile.mkdtemp(prefix="cratesec-watch.")
-passed = failed = skipped = 0
+skipped = 0
 procs = []
 
 
@@ -58,14 +58,7 @@ def phase(name):
         print("watch.py: %5.1f s %s" % (time.time() - T0, name))
 
 
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s%s" % (name, (": " + str(detail)[:600]) if detail else ""))
-    return cond
+check = cratesec_server.Checks()
 
 
 def spawn(args, out, err, **kw):
@@ -458,5 +451,5 @@ for p in procs:
         p.wait()
 shutil.rmtree(TMP, ignore_errors=True)
 phase("end")
-print("watch: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-sys.exit(1 if failed else 0)
+print("watch: %d passed, %d failed, %d skipped" % (check.passed, check.failed, skipped))
+sys.exit(1 if check.failed else 0)

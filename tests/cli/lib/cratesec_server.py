@@ -83,3 +83,19 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class Checks:
+    """check(cond, name, detail) counts a passed or failed check and prints
+    FAIL with the detail (cut to 700 characters); returns cond."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def __call__(self, cond, name, detail=""):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL: %s%s" % (name, (": " + str(detail)[:700]) if detail else ""))
+        return cond
