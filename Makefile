@@ -141,8 +141,12 @@ $(B)/tests/list.h: $(TEST_SRC)
 $(B)/tests/unit/main.o: $(B)/tests/list.h
 $(B)/tests/unit/main.o: CPPFLAGS += -I$(B)/tests
 
-$(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec.a | $(B)/libcratesec-git.so
-	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec.a $(LDLIBS)
+# The server's own modules (tests/unit/test_server_*.c) are tested without
+# its HTTP layer, from libcratesec-server.a as the fuzz targets use it.
+$(B)/tests/unit/%.o: CPPFLAGS += -Iserver
+$(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec-server.a $(B)/libcratesec.a | $(B)/libcratesec-git.so
+	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec-server.a $(B)/libcratesec.a $(LDLIBS) \
+	  $(SERVER_CORE_LIBS)
 
 # The state layer against real databases (tests/cli/state.sh runs it on
 # SQLite and PostgreSQL).

@@ -144,27 +144,60 @@ void srv_redirect(srv_resp *resp, int status, const char *location)
     csec_buf_puts(&resp->body, "</a>.</p>\n");
 }
 
-void srv_route(const srv_site *site, void *conn, const char *method, const char *raw_path,
-               const char *body, size_t body_len, srv_resp *resp)
+bool srv_is_api_path(const char *path)
+{
+    return strncmp(path, "/v1/", 4) == 0 || strncmp(path, "/api/", 5) == 0 ||
+           strncmp(path, "/packages/", 10) == 0 || strcmp(path, "/v1") == 0 ||
+           strcmp(path, "/api") == 0;
+}
+
+/* An error before any handler: API clients parse errors as JSON (osv.dev's
+ * shape), people read pages. */
+static void route_error(const srv_req *r, srv_resp *resp, int status, const char *title,
+                        const char *msg)
+{
+    if (srv_is_api_path(r->path)) {
+        api_error(resp, status, status == 405 ? API_ERR_UNIMPLEMENTED : API_ERR_INVALID, msg);
+        api_finish(r, resp, false);
+    } else
+        page_error(r, resp, status, title, msg);
+}
+
+static void route_not_found(const srv_req *r, srv_resp *resp)
+{
+    if (srv_is_api_path(r->path))
+        api_not_found(r, resp);
+    else
+        page_not_found(r, resp, "There is no page at this address.");
+}
+
+void srv_route(const srv_in *in, srv_resp *resp)
 {
     srv_scratch scratch = {{NULL}, 0};
     srv_req r = {0};
     char *copy = NULL;
-    r.site = site;
+    const char *method = in->method;
+    r.site = in->site;
+    r.live = in->live;
+    r.generation = in->generation;
     r.method = method;
-    r.path = raw_path;
-    r.conn = conn;
+    r.headers = in->headers;
+    r.nheaders = in->nheaders;
     r.scratch = &scratch;
-    r.body = body;
-    r.body_len = body_len;
+    r.body = in->body;
+    r.body_len = in->body_len;
 
-    size_t len = strlen(raw_path);
+    const char *qmark = strchr(in->target, '?');
+    size_t len = qmark ? (size_t)(qmark - in->target) : strlen(in->target);
+    char *raw_path = csec__xstrndup(in->target, len);
+    r.path = raw_path;
+    r.query = qmark ? qmark + 1 : "";
     if (len > MAX_PATH) {
-        page_error(&r, resp, 414, "URI too long", "The address is too long.");
+        route_error(&r, resp, 414, "URI too long", "The address is too long.");
         goto done;
     }
     if (raw_path[0] != '/') {
-        page_error(&r, resp, 400, "Bad request", "The path must start with a slash.");
+        route_error(&r, resp, 400, "Bad request", "The path must start with a slash.");
         goto done;
     }
     /* Split the raw path, then decode every segment in place: decoding never
@@ -177,22 +210,22 @@ void srv_route(const srv_site *site, void *conn, const char *method, const char 
         if (slash)
             *slash = '\0';
         if (r.nseg == SRV_MAX_SEGMENTS) {
-            page_not_found(&r, resp, "There is no page at this address.");
+            route_not_found(&r, resp);
             goto done;
         }
         if (srv_decode(p, p, strlen(p)) < 0) {
-            page_error(&r, resp, 400, "Bad request",
+            route_error(&r, resp, 400, "Bad request",
                        "The path contains an invalid percent-escape, an encoded NUL or bytes "
                        "that are not UTF-8.");
             goto done;
         }
         if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0) {
-            page_error(&r, resp, 400, "Bad request", "The path contains a dot segment.");
+            route_error(&r, resp, 400, "Bad request", "The path contains a dot segment.");
             goto done;
         }
         if (*p == '\0') {
             /* An empty segment in the middle ("//") matches no route. */
-            page_not_found(&r, resp, "There is no page at this address.");
+            route_not_found(&r, resp);
             goto done;
         }
         r.seg[r.nseg++] = p;
@@ -230,14 +263,15 @@ void srv_route(const srv_site *site, void *conn, const char *method, const char 
             goto done;
         }
     }
-    if (r.nseg && (strcmp(r.seg[0], "v1") == 0 || strcmp(r.seg[0], "api") == 0))
+    if (srv_is_api_path(r.path))
         api_not_found(&r, resp);
     else if (!page_method)
         page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
     else
-        page_not_found(&r, resp, "There is no page at this address.");
+        route_not_found(&r, resp);
 done:
     for (size_t i = 0; i < scratch.n; i++)
         csec_free(scratch.items[i]);
     csec_free(copy);
+    csec_free(raw_path);
 }

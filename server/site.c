@@ -153,8 +153,6 @@ void srv_site_free(srv_site *s)
     free((void *)s->categories);
     free((void *)s->keywords);
     srv_api_free(s->api);
-    if (s->page_cache_free)
-        s->page_cache_free(s->page_cache);
     srv_index_data_release(s->index_data);
     for (size_t i = 0; i < s->nload_errors; i++)
         csec_free(s->load_errors[i]);

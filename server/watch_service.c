@@ -52,14 +52,16 @@ const srv_watch_options *srv_watch_options_get(void)
 
 /* ---- the data, lent to state_watch_create ---- */
 
-static void fill_data(state_data *d, const srv_site *s)
+/* The data of generation `g` (held by the caller). */
+static void fill_data(state_data *d, const srv_gen *g)
 {
+    const srv_site *s = g->site;
     int64_t t = 0;
     csec_db_commit(s->db, &t);
     d->db = s->db;
     d->commit = s->commit;
     d->commit_time = s->commit[0] ? t : 0;
-    d->holder = s;
+    d->holder = g;
 }
 
 static void lend(void *payload, state_data *out)
@@ -71,7 +73,7 @@ static void lend(void *payload, state_data *out)
 static void give_back(void *payload, state_data *d)
 {
     (void)payload;
-    srv_live_release(d->holder);
+    srv_live_release(svc.live, d->holder);
 }
 
 state_data_source srv_watch_data_source(void)
@@ -139,14 +141,17 @@ state_store *srv_watch_store(csec_buf *why)
 
 static void evaluate_now(state_store *st)
 {
-    const srv_site *s = srv_live_acquire(svc.live);
+    const srv_gen *g = srv_live_acquire(svc.live);
     state_data d;
-    fill_data(&d, s);
-    uint64_t gen = s->generation;
+    fill_data(&d, g);
+    uint64_t gen = g->number;
     state_eval_stats stats;
     csec_buf err = CSEC_BUF_INIT;
     int rc = state_evaluate(st, &d, &stats, &err);
-    srv_live_release(s);
+    char commit[41];
+    snprintf(commit, sizeof commit, "%s", d.commit);
+    srv_live_release(svc.live, g);
+    d.commit = commit;
     pthread_mutex_lock(&svc.mu);
     svc.last = stats;
     svc.last_at = time(NULL);
@@ -195,9 +200,9 @@ static void *evaluator_main(void *arg)
                 continue;
             }
         }
-        const srv_site *s = srv_live_acquire(svc.live);
-        uint64_t gen = s->generation;
-        srv_live_release(s);
+        const srv_gen *g = srv_live_acquire(svc.live);
+        uint64_t gen = g->number;
+        srv_live_release(svc.live, g);
         double now = csec__now_ms();
         bool due = svc.eval_requested || gen != svc.evaluated_generation || failed ||
                    now - last_run >= svc.o.evaluate_every_s * 1000.0;
