@@ -83,17 +83,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"/watches", {400, 503, 0, 0}},
     };
     for (size_t i = 0; i < sizeof posts / sizeof *posts; i++) {
-        harness_conn c;
-        memset(&c, 0, sizeof c);
-        harness_add_header(&c, "Content-Type", 12, ct, ct_len);
+        harness_headers h;
+        memset(&h, 0, sizeof h);
+        harness_add_header(&h, "Content-Type", 12, ct, ct_len);
         srv_resp resp;
-        harness_route(harness_site(false), &c, "POST", posts[i].path, body, len, &resp);
+        harness_route(harness_site(false), &h, "POST", posts[i].path, body, len, &resp);
         size_t n = 0;
         while (n < 4 && posts[i].allowed[n])
             n++;
         expect(&resp, posts[i].allowed, n, posts[i].path);
         harness_resp_free(&resp);
-        harness_conn_free(&c);
+        harness_headers_free(&h);
     }
     return 0;
 }
