@@ -443,13 +443,15 @@ static int evaluate_advisory(state_store *st, const state_data *d, const char *i
         goto done;
     stats->rows += pk.n;
     /* One verdict per distinct version, then back in watch order. */
-    qsort(pk.items, pk.n, sizeof *pk.items, cmp_version);
+    if (pk.n)
+        qsort(pk.items, pk.n, sizeof *pk.items, cmp_version);
     for (size_t i = 0; i < pk.n; i++)
         pk.items[i].hit = i && cmp_version(&pk.items[i], &pk.items[i - 1]) == 0
                               ? pk.items[i - 1].hit
                               : a && strcmp(pk.items[i].name, a->package) == 0 &&
                                     hits(a, pk.items[i].version);
-    qsort(pk.items, pk.n, sizeof *pk.items, cmp_key);
+    if (pk.n)
+        qsort(pk.items, pk.n, sizeof *pk.items, cmp_key);
     last_per_key(&ev);
     size_t i = 0, k = 0;
     while (i < pk.n || k < ev.n) {
@@ -797,7 +799,8 @@ int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats
     if (!m.has_commit && old.n == 0) {
         rc = seed(st, d, cur, n, stats, err);
     } else {
-        qsort(old.items, old.n, sizeof *old.items, cmp_stored);
+        if (old.n)
+            qsort(old.items, old.n, sizeof *old.items, cmp_stored);
         size_t i = 0, k = 0;
         while ((i < n || k < old.n) && rc == 0) {
             int c = i == n ? 1 : k == old.n ? -1 : strcmp(cur[i].a->id, old.items[k].id);

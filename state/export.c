@@ -175,6 +175,39 @@ static int bad(csec__json_reader *r, const char *msg, csec_buf *err)
     return SQL_ERROR;
 }
 
+static void batch_free(batch *b)
+{
+    for (size_t i = 0; i < b->rows * b->ncols; i++)
+        free(b->cells[i]);
+    free(b->cells);
+    b->cells = NULL;
+    b->rows = b->cap = 0;
+}
+
+/* A row: an array of one string or null per column, into the batch. */
+static int import_row(csec__json_reader *r, batch *b, csec_buf *err)
+{
+    if (b->rows == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 64;
+        b->cells = csec__xrealloc(b->cells, csec__mul(b->cap, b->ncols * sizeof *b->cells));
+    }
+    char **row = &b->cells[b->rows * b->ncols];
+    size_t i = 0;
+    csec__json_tok v;
+    while ((v = csec__json_reader_next(r)) == CSEC__JSON_TOK_STRING || v == CSEC__JSON_TOK_NULL) {
+        if (i == b->ncols)
+            break;
+        row[i++] = v == CSEC__JSON_TOK_NULL ? NULL : csec__xstrndup(r->str.ptr, r->str.len);
+    }
+    if (v != CSEC__JSON_TOK_ARRAY_END || i != b->ncols) {
+        for (size_t j = 0; j < i; j++)
+            free(row[j]);
+        return bad(r, "a row must be an array of one string or null per column", err);
+    }
+    b->rows++;
+    return 0;
+}
+
 static int import_table(state_store *st, csec__json_reader *r, const table *t, int64_t *added,
                         csec_buf *err)
 {
@@ -182,18 +215,17 @@ static int import_table(state_store *st, csec__json_reader *r, const table *t, i
     int rc = 0;
     if (csec__json_reader_next(r) != CSEC__JSON_TOK_OBJECT_BEGIN)
         return bad(r, "expected a table object", err);
-    csec__json_tok k;
-    while (rc == 0 && (k = csec__json_reader_next(r)) == CSEC__JSON_TOK_KEY) {
+    while (rc == 0 && csec__json_reader_next(r) == CSEC__JSON_TOK_KEY) {
         bool is_columns = r->str.len == 7 && memcmp(r->str.ptr, "columns", 7) == 0;
         bool is_rows = r->str.len == 4 && memcmp(r->str.ptr, "rows", 4) == 0;
         if (is_columns) {
             /* Must be exactly this program's columns for the table. */
             csec_buf got = CSEC_BUF_INIT;
-            if (csec__json_reader_next(r) != CSEC__JSON_TOK_ARRAY_BEGIN) {
-                csec_buf_free(&got);
-                return bad(r, "columns: expected an array", err);
+            csec__json_tok c = csec__json_reader_next(r);
+            if (c != CSEC__JSON_TOK_ARRAY_BEGIN) {
+                rc = bad(r, "columns: expected an array", err);
+                break;
             }
-            csec__json_tok c;
             while ((c = csec__json_reader_next(r)) == CSEC__JSON_TOK_STRING) {
                 if (got.len)
                     csec_buf_putc(&got, ',');
@@ -204,45 +236,28 @@ static int import_table(state_store *st, csec__json_reader *r, const table *t, i
             if (!same) {
                 csec_buf_printf(err, "table %s: the columns are not %s (an export of another "
                                      "schema version?)", t->name, t->columns);
-                return SQL_ERROR;
+                rc = SQL_ERROR;
             }
         } else if (is_rows) {
-            if (csec__json_reader_next(r) != CSEC__JSON_TOK_ARRAY_BEGIN)
-                return bad(r, "rows: expected an array", err);
+            if (csec__json_reader_next(r) != CSEC__JSON_TOK_ARRAY_BEGIN) {
+                rc = bad(r, "rows: expected an array", err);
+                break;
+            }
             csec__json_tok row;
             while (rc == 0 && (row = csec__json_reader_next(r)) == CSEC__JSON_TOK_ARRAY_BEGIN) {
-                if (b.rows == b.cap) {
-                    b.cap = b.cap ? 2 * b.cap : 64;
-                    b.cells = csec__xrealloc(b.cells, csec__mul(b.cap, b.ncols * sizeof *b.cells));
-                }
-                size_t i = 0;
-                csec__json_tok v;
-                while ((v = csec__json_reader_next(r)) == CSEC__JSON_TOK_STRING ||
-                       v == CSEC__JSON_TOK_NULL) {
-                    if (i == b.ncols)
-                        return bad(r, "a row has more values than columns", err);
-                    b.cells[b.rows * b.ncols + i++] =
-                        v == CSEC__JSON_TOK_NULL ? NULL
-                                                 : csec__xstrndup(r->str.ptr, r->str.len);
-                }
-                if (v != CSEC__JSON_TOK_ARRAY_END || i != b.ncols) {
-                    for (size_t j = 0; j < i; j++)
-                        free(b.cells[b.rows * b.ncols + j]);
-                    return bad(r, "a row must be an array of one string or null per column",
-                               err);
-                }
-                if (++b.rows == 256)
+                rc = import_row(r, &b, err);
+                if (rc == 0 && b.rows == 256)
                     rc = flush_batch(st, &b, added, err);
             }
             if (rc == 0 && row != CSEC__JSON_TOK_ARRAY_END)
-                return bad(r, "rows: expected an array of rows", err);
+                rc = bad(r, "rows: expected an array of rows", err);
         } else if (csec__json_reader_skip(r) == CSEC__JSON_TOK_ERROR) {
             break;
         }
     }
     if (rc == 0)
         rc = flush_batch(st, &b, added, err);
-    free(b.cells);
+    batch_free(&b);
     return rc;
 }
 

@@ -282,8 +282,10 @@ int state_watch_create(state_store *st, const state_watch_new *w, const state_da
         state_random_hex(out->secret, STATE_SECRET_HEX / 2);
     /* The package set, sorted and without repeats. */
     state_pkg *pk = csec__xcalloc(w->npkgs + 1, sizeof *pk);
-    memcpy(pk, w->pkgs, w->npkgs * sizeof *pk);
-    qsort(pk, w->npkgs, sizeof *pk, cmp_pkg);
+    if (w->npkgs) {
+        memcpy(pk, w->pkgs, w->npkgs * sizeof *pk);
+        qsort(pk, w->npkgs, sizeof *pk, cmp_pkg);
+    }
     size_t n = 0;
     for (size_t i = 0; i < w->npkgs; i++)
         if (!n || cmp_pkg(&pk[n - 1], &pk[i]) != 0)
