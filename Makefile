@@ -28,6 +28,11 @@ GIT_PKGS := libgit2
 SERVER_PKGS := libmicrohttpd libcmark-gfm
 SERVER_PKGS += zlib
 
+# The server's persistent state (state/): audit reports, watch lists and the
+# webhook queue in SQLite or PostgreSQL, SHA-256 and HMAC from libcrypto;
+# linked into cratesec-server only.
+STATE_PKGS := sqlite3 libpq libcrypto
+
 WARN     := -Wall -Wextra -pedantic -Wstrict-prototypes -Wshadow -Wmissing-prototypes \
             -Wno-unused-parameter
 CFLAGS   ?=
@@ -40,9 +45,11 @@ LIB_SRC   := $(sort $(wildcard lib/*.c))
 # `serve` is its own executable, cratesec-server, which `cratesec serve` execs,
 # so that the other commands start without loading the server's libraries
 # (cli/cli.h).  It shares the option parser (opt.c) with cratesec.
-SERVE_SRC := cli/cmd_serve.c cli/server_main.c
+SERVE_SRC := cli/cmd_serve.c cli/cmd_watch.c cli/server_main.c
 CLI_SRC   := $(filter-out $(SERVE_SRC),$(sort $(wildcard cli/*.c)))
 SERVER_SRC := $(sort $(wildcard server/*.c))
+STATE_SRC := $(sort $(wildcard state/*.c))
+STATE_MIGRATIONS := $(sort $(wildcard state/migrations/*.sql))
 TEST_SRC  := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
@@ -53,6 +60,9 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 SERVE_OBJ := $(SERVE_SRC:%.c=$(B)/%.o) $(B)/cli/opt.o $(SERVER_SRC:%.c=$(B)/%.o)
 # The JSON API's OpenAPI document, compiled in as a byte array (server/api.h).
 SERVE_OBJ += $(B)/server/openapi_json.o
+STATE_OBJ := $(STATE_SRC:%.c=$(B)/%.o) $(B)/state/migrations.o
+SERVE_OBJ += $(STATE_OBJ)
+STATE_LIBS = $(shell pkg-config --libs $(STATE_PKGS) 2>/dev/null)
 TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
 # The library's surface is include/cratesec.h: its objects are compiled with
@@ -100,7 +110,17 @@ $(B)/libcratesec-git.so: $(GIT_OBJ) $(INTERNAL)
 $(B)/lib/git/%.o: CFLAGS += $(shell pkg-config --cflags $(GIT_PKGS) 2>/dev/null)
 
 $(B)/server/%.o: CFLAGS += $(shell pkg-config --cflags $(SERVER_PKGS) 2>/dev/null)
-$(B)/cli/%.o: CPPFLAGS += -Iserver
+$(B)/server/%.o: CPPFLAGS += -Istate
+$(B)/cli/%.o: CPPFLAGS += -Iserver -Istate
+$(B)/state/%.o: CFLAGS += $(shell pkg-config --cflags $(STATE_PKGS) 2>/dev/null)
+
+# The schema migrations, compiled in (state/store.c applies them).
+$(B)/state/migrations.c: tools/embed_migrations.sh $(STATE_MIGRATIONS)
+	@mkdir -p $(dir $@)
+	@sh tools/embed_migrations.sh $@ $(STATE_MIGRATIONS)
+
+$(B)/state/migrations.o: $(B)/state/migrations.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 $(B)/server/openapi_json.c: server/openapi.json
 	@mkdir -p $(dir $@)
@@ -119,7 +139,7 @@ $(B)/cratesec: $(CLI_OBJ) $(INTERNAL) | $(B)/libcratesec-git.so
 
 $(B)/cratesec-server: $(SERVE_OBJ) $(INTERNAL) | $(B)/libcratesec-git.so
 	$(CC) $(SAN) -o $@ $(SERVE_OBJ) $(INTERNAL) $(LDLIBS) \
-	  $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -lcmark-gfm-extensions
+	  $(shell pkg-config --libs $(SERVER_PKGS) 2>/dev/null) -lcmark-gfm-extensions $(STATE_LIBS)
 
 # Manual pages: cratesec.1 from man/cratesec.1.in, one cratesec-CMD.1 per
 # command from its --help (scripts/genman.py; cratesec.1 is written last).
@@ -148,12 +168,26 @@ $(B)/unit-tests: $(TEST_OBJ) $(B)/libcratesec-server.a $(INTERNAL) | $(B)/libcra
 	$(CC) $(SAN) -o $@ $(TEST_OBJ) $(B)/libcratesec-server.a $(INTERNAL) $(LDLIBS) \
 	  $(SERVER_CORE_LIBS)
 
+# The state layer against real databases (tests/cli/state.sh runs it on
+# SQLite and PostgreSQL).
+$(B)/state-tests: tests/state/state_tests.c $(STATE_OBJ) $(INTERNAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Istate $(ALL_CFLAGS) -o $@ $< $(STATE_OBJ) $(INTERNAL) $(LDLIBS) \
+	  $(STATE_LIBS)
+
+# What a sync costs 100,000 watches (bench/run.sh runs it).
+$(B)/bench-watch-eval: bench/watch_eval.c $(STATE_OBJ) $(INTERNAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Istate $(ALL_CFLAGS) -o $@ $< $(STATE_OBJ) $(INTERNAL) $(LDLIBS) \
+	  $(STATE_LIBS)
+
 # The fuzz targets of the server's request handling link the server without
 # its HTTP layer (http.c, libmicrohttpd): fuzz/server_harness.c stands in.
-FUZZ_SERVER_NAMES := route query apibody markdown
+FUZZ_SERVER_NAMES := route query apibody markdown form
 SERVER_CORE_OBJ = $(filter-out $(B)/server/http.o,$(SERVER_SRC:%.c=$(B)/%.o)) \
-                  $(B)/server/openapi_json.o
-SERVER_CORE_LIBS := $(shell pkg-config --libs libcmark-gfm zlib 2>/dev/null) -lcmark-gfm-extensions
+                  $(B)/server/openapi_json.o $(STATE_OBJ)
+SERVER_CORE_LIBS := $(shell pkg-config --libs libcmark-gfm zlib $(STATE_PKGS) 2>/dev/null) \
+                    -lcmark-gfm-extensions
 
 $(B)/libcratesec-server.a: $(SERVER_CORE_OBJ)
 	@rm -f $@
@@ -161,7 +195,7 @@ $(B)/libcratesec-server.a: $(SERVER_CORE_OBJ)
 
 # FUZZ_WITH / FUZZ_WITH_LIBS: what a target links besides libcratesec.
 $(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): fuzz/server_harness.c $(B)/libcratesec-server.a
-$(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): FUZZ_WITH = -Iserver fuzz/server_harness.c \
+$(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): FUZZ_WITH = -Iserver -Istate fuzz/server_harness.c \
   $(B)/libcratesec-server.a
 $(FUZZ_SERVER_NAMES:%=$(B)/fuzz/replay-%): FUZZ_WITH_LIBS = $(SERVER_CORE_LIBS)
 
@@ -175,7 +209,7 @@ fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%)
 	@for t in $(FUZZ_NAMES); do \
 	  $(B)/fuzz/replay-$$t fuzz/corpora/$$t || exit 1; done
 
-test: all $(B)/unit-tests fuzz-replay
+test: all $(B)/unit-tests $(B)/state-tests fuzz-replay
 	@bash tests/run.sh $(B) all
 
 test-fast: all $(B)/unit-tests fuzz-replay
@@ -203,14 +237,14 @@ build/fuzz/libcratesec-internal.a: $(LIB_SRC)
 endif
 
 ifneq ($(B),build/fuzz)
-build/fuzz/libcratesec-server.a: $(SERVER_SRC) server/openapi.json
+build/fuzz/libcratesec-server.a: $(SERVER_SRC) $(STATE_SRC) $(STATE_MIGRATIONS) server/openapi.json
 	$(MAKE) B=build/fuzz CC=$(FUZZ_CC) OPT='-O1 -g' \
 	  SAN='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
 	  build/fuzz/libcratesec-server.a
 endif
 
 $(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): fuzz/server_harness.c build/fuzz/libcratesec-server.a
-$(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): FUZZ_WITH = -Iserver fuzz/server_harness.c \
+$(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): FUZZ_WITH = -Iserver -Istate fuzz/server_harness.c \
   build/fuzz/libcratesec-server.a
 $(FUZZ_SERVER_NAMES:%=build/fuzz/bin/%): FUZZ_WITH_LIBS = $(SERVER_CORE_LIBS)
 
@@ -231,7 +265,7 @@ fuzz-run-%: build/fuzz/bin/%
 
 fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
 
-bench: all
+bench: all $(B)/bench-watch-eval
 	@bash bench/run.sh $(B)
 
 # Load and fault tests (tests/soak/run.sh): about 4 x SOAK_SECONDS (default

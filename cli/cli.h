@@ -88,6 +88,7 @@ void cli_block_serve_signals(void);
     X(serve)                                                                                       \
     X(deps)                                                                                        \
     X(sync)                                                                                        \
+    X(watch)                                                                                       \
     X(semver)
 
 #define CLI__DECLARE(name) extern const cli_cmd cmd_##name;
@@ -103,5 +104,10 @@ CLI_COMMANDS(CLI__DECLARE)
 #define CLI_SERVER_EXECUTABLE "cratesec-server"
 #define CLI_SERVE_SUMMARY "serve the web site: crate pages with a Security tab, advisories, search"
 extern const cli_cmd cmd_serve_server;
+/* `watch` works on the server's state (SQLite, libpq), so it lives in
+ * cratesec-server too: `cratesec watch ARGS` execs `cratesec-server watch
+ * ARGS` (cli/cmd_watch.c). */
+#define CLI_WATCH_SUMMARY "back up, restore or inspect the server's state (watch lists, reports)"
+extern const cli_cmd cmd_watch_server;
 
 #endif

@@ -762,6 +762,17 @@ CSEC_API int csec_audit(csec_audit_report **out, const csec_db *db, const csec_l
                         const csec_audit_options *opts, csec_diag *d);
 /** Frees a report (not the database or lockfile it borrows). Accepts NULL. */
 CSEC_API void csec_audit_report_free(csec_audit_report *r);
+/** What csec_audit reports for advisory `a` at version `v` of a crates.io
+ * package named as the advisory's, under `opts` (NULL: defaults): -1 a
+ * vulnerability, a csec_warning_kind (notice, unmaintained, unsound) for a
+ * warning, or -2 when the audit leaves it out (another collection or
+ * registry, withdrawn, below the severity threshold, other targets, ignored,
+ * a kind not reported, or `v` not affected).  The one rule csec_audit applies
+ * to each package and advisory, for callers that hold versions without a
+ * lockfile (watch lists).  `opts->ignore` is not validated here. */
+int csec_audit_classify(const csec_advisory *a, const csec_version *v,
+                        const csec_audit_options *opts);
+
 /** cargo-audit's exit status (spec §4.5): 1 when a vulnerability or a denied
  * warning was found, else 0. */
 CSEC_API int csec_audit_status(const csec_audit_report *r);

@@ -92,7 +92,10 @@ typedef struct req_state {
     size_t target_len;
     srv_field headers[HTTP_MAX_HEADERS];
     size_t nheaders;
-    csec_buf upload; /* POST body, up to SRV_MAX_POST_BODY (the JSON API) */
+    csec_buf upload; /* POST body, up to body_limit (srv_post_limit) */
+    size_t body_limit;
+    bool too_large; /* announced past body_limit: the body is read and dropped, then 413 */
+    size_t counted; /* bytes of `upload` counted in server.upload_bytes */
     /* The data this request is answered from, held until its response has
      * been sent (a cached body lives in the generation's page cache). */
     const srv_gen *gen;
@@ -102,6 +105,7 @@ typedef struct server {
     srv_live *live;
     const http_options *opts;
     atomic_long inflight;
+    atomic_size_t upload_bytes; /* request bodies held, all connections */
     atomic_int stopping;
     pthread_mutex_t conn_mu; /* guards the list `conns` */
     conn_track *conns;
@@ -398,6 +402,14 @@ static enum MHD_Result send_error(server *s, struct MHD_Connection *c, req_state
     return send_resp(s, c, st, &r, NULL);
 }
 
+static enum MHD_Result send_too_large(server *s, struct MHD_Connection *c, req_state *st)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "This address accepts request bodies of up to %zu bytes.",
+             st->body_limit);
+    return send_error(s, c, st, 413, "Request body too large", msg);
+}
+
 /* ---- the request head ---- */
 
 /* What check_head counts while collecting the header fields. */
@@ -557,9 +569,20 @@ static enum MHD_Result check_head(server *s, struct MHD_Connection *c, req_state
     const char *cl =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     bool post = strcmp(method, "POST") == 0;
-    if (cl && strtoull(cl, NULL, 10) > (post ? SRV_MAX_POST_BODY : s->opts->max_body))
-        return send_error(s, c, st, 413, "Request body too large",
-                          "This server accepts only small request bodies.");
+    st->body_limit = post ? srv_post_limit(url) : s->opts->max_body;
+    unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
+    if (announced > st->body_limit) {
+        /* A client that sent the body without waiting (no "Expect:
+         * 100-continue") would have the 413 reset under it if the connection
+         * closed with its body unread (RFC 9112 §9.6): a body up to
+         * HTTP_DRAIN_MAX is read and dropped first, then answered. */
+        const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+        if (!expect && announced <= HTTP_DRAIN_MAX) {
+            st->too_large = true;
+            return MHD_YES;
+        }
+        return send_too_large(s, c, st);
+    }
     return MHD_YES;
 }
 
@@ -583,18 +606,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         atomic_fetch_add(&s->inflight, 1);
         return check_head(s, c, st, url, method, version);
     }
+    if (*upload_size && st->too_large) {
+        *upload_size = 0; /* dropped: the answer is 413 */
+        return MHD_YES;
+    }
+    if (st->too_large)
+        return send_too_large(s, c, st);
     if (*upload_size) {
         bool post = strcmp(method, "POST") == 0;
         st->body += *upload_size;
-        if (post && st->body <= SRV_MAX_POST_BODY)
+        if (post && st->body <= st->body_limit) {
+            /* All bodies being received share one memory budget: past it,
+             * the connection is dropped (uploads of 5 MB lockfiles). */
+            if (atomic_fetch_add(&s->upload_bytes, *upload_size) + *upload_size >
+                HTTP_UPLOAD_BUDGET) {
+                atomic_fetch_sub(&s->upload_bytes, *upload_size);
+                *upload_size = 0;
+                return MHD_NO;
+            }
             csec_buf_put(&st->upload, upload_data, *upload_size);
+            st->counted += *upload_size;
+        }
         *upload_size = 0;
         /* A chunked body has no announced length: past the limit, drop the
          * connection (a response cannot be queued while a body is read). */
-        return st->body > (post ? SRV_MAX_POST_BODY : s->opts->max_body) ? MHD_NO : MHD_YES;
+        return st->body > st->body_limit ? MHD_NO : MHD_YES;
     }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    if (!get && strcmp(method, "POST") != 0 && strcmp(method, "OPTIONS") != 0)
+    if (!get && strcmp(method, "POST") != 0 && strcmp(method, "OPTIONS") != 0 &&
+        strcmp(method, "DELETE") != 0)
         return send_error(s, c, st, 405, "Method not allowed",
                           "Only GET and HEAD are supported.");
     const srv_gen *g = st->gen;
@@ -741,6 +781,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         srv_live_release(s->live, st->gen);
     if (st->started)
         atomic_fetch_sub(&s->inflight, 1);
+    atomic_fetch_sub(&s->upload_bytes, st->counted);
     csec_buf_free(&st->upload);
     csec_free(st->target);
     csec_free(st);

@@ -215,6 +215,8 @@ static void reload_once(srv_reloader *r, bool sync)
     double swap = srv_live_swap(r->live, next);
     double total = csec__now_ms() - t0;
     srv_live_reload_done(r->live, NULL, total, swap);
+    if (r->spec.on_swap)
+        r->spec.on_swap(r->spec.on_swap_payload);
     srv_log_event("info", "reload",
                   "reloaded: commit %s (was %s), %zu advisories, loaded in %.0f ms, swapped in "
                   "%.3f ms",

@@ -92,6 +92,9 @@ const char *srv_header(const srv_req *r, const char *name);
 /* Request bodies are accepted only for POST, up to this size (the JSON API's
  * querybatch of 1,000 queries takes about 100 KB). */
 #define SRV_MAX_POST_BODY ((size_t)512 << 10)
+/* The POST body limit of a path: SRV_MAX_POST_BODY, or more for the ones
+ * that take a lockfile (route.c; audit_input.h has the limits). */
+size_t srv_post_limit(const char *raw_path);
 
 /* Dispatches one request through the routing table (route.c). */
 void srv_route(const srv_in *in, srv_resp *resp);

@@ -6,6 +6,7 @@
  * have no meaning here and only ever come from probes.
  */
 #include "html.h"
+#include "page_state.h"
 
 #include "api.h"
 
@@ -45,7 +46,8 @@ static const route routes[] = {
     {"/crates/*/*/*", page_crate},
 };
 
-/* The JSON API (api*.c): its handlers answer every method themselves. */
+/* The JSON API (api*.c), and the pages that take forms (page_state.h): their
+ * handlers answer every method themselves. */
 static const route api_routes[] = {
     {"/packages/*", api_package},
     {"/v1/vulns/*", api_vuln},
@@ -53,7 +55,29 @@ static const route api_routes[] = {
     {"/v1/querybatch", api_querybatch},
     {"/api/v1/crates/*/*/security", api_security},
     {"/openapi.json", api_openapi},
+    {"/api/v1/audit", api_audit},
+    {"/api/v1/audit/*", api_audit_get},
+    {"/api/v1/watches", api_watches},
+    {"/api/v1/watches/*", api_watch_list},
+    {"/api/v1/watches/*/*", api_watch_one},
+    {"/audit", page_audit},
+    {"/audit/*", page_audit_report},
+    {"/watches", page_watch_create},
+    {"/watches/*", page_watch_list},
+    {"/watches/*/feed.xml", page_watch_feed},
+    {"/watches/*/delete", page_watch_delete},
+    {"/watches/*/*/delete", page_watch_delete},
+    {"/watches/*/*/webhook", page_watch_webhook},
 };
+
+size_t srv_post_limit(const char *raw_path)
+{
+    static const char *const lockfile_paths[] = {"/audit", "/api/v1/audit", "/api/v1/watches"};
+    for (size_t i = 0; i < sizeof lockfile_paths / sizeof *lockfile_paths; i++)
+        if (strcmp(raw_path, lockfile_paths[i]) == 0)
+            return SRV_AUDIT_MAX_BODY;
+    return SRV_MAX_POST_BODY;
+}
 
 long srv_decode(char *out, const char *in, size_t len)
 {

@@ -13,6 +13,10 @@
 #               load within the fixture's memory + 64 MB
 #   signals (f) SIGHUP/SIGTERM/SIGINT at random moments, start-up and
 #               reloads included, for 2 x SOAK_SECONDS
+#   watch   (g) watch lists on 3 replicas + PostgreSQL behind nginx, one
+#               replica killed -9 mid-delivery: every notification delivered
+#   state_faults (h) kill -9 mid-delivery and restart (SQLite), a read-only
+#               and a full state directory: the site keeps serving
 #
 # SOAK_PARTS="load nginx" runs a subset.  Each part prints its details and
 # adds a line to the summary, printed at the end and kept in
@@ -20,7 +24,7 @@
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
-PARTS=${SOAK_PARTS:-load reload nginx faults hostile signals}
+PARTS=${SOAK_PARTS:-load reload nginx faults hostile signals watch state_faults}
 export SOAK_SECONDS=${SOAK_SECONDS:-60}
 mkdir -p "$B/soak"
 : > "$B/soak/summary.parts"
