@@ -3,9 +3,8 @@
  *   bench DB_DIR [RUNS]
  *
  * Prints one `name: median ...` line per measurement; bench/run.sh adds the
- * Python tomllib baseline and the ratios. */
+ * targets. */
 #include "cratesec.h"
-#include "listing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +88,33 @@ static long read_all_files(const char *root)
     return total;
 }
 
+typedef struct load_kind {
+    const char *name, *what;
+    bool git; /* as the server loads: checkout verified, git times, commit */
+} load_kind;
+
+/* One load of the kind; returns milliseconds, or -1 after a message. */
+static double timed_load(const char *dir, const load_kind *k, size_t *count)
+{
+    csec_db *db = NULL;
+    csec_diag d;
+    csec_db_options o = CSEC_DB_OPTIONS_INIT;
+    o.git_times = k->git;
+    double t0 = now_ns();
+    char commit[41];
+    if ((k->git && csec_sync_verify(dir, commit, &d) < 0) || csec_db_open(&db, dir, &o, &d) < 0) {
+        char msg[1024];
+        fprintf(stderr, "bench: %s\n", csec_diag_format(msg, sizeof msg, &d));
+        return -1;
+    }
+    if (k->git)
+        csec_db_commit(db, NULL);
+    double t1 = now_ns();
+    *count = csec_db_count(db);
+    csec_db_free(db);
+    return (t1 - t0) / 1e6;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -101,44 +127,31 @@ int main(int argc, char **argv)
     double *t = calloc((size_t)runs, sizeof *t);
     csec_db *db = NULL;
     csec_diag d;
-    size_t count = 0, listed = 0, remembered = 0;
-    bool saved = false;
-    char listing[4096];
-    snprintf(listing, sizeof listing, "%s/.git/" CSEC__LISTING_FILE, argv[1]);
-    /* Three kinds of load: the usual one, where the previous load left its
-     * directory listings (lib/listing.h); the first one, which lists every
-     * directory and leaves the listings; one with the cache turned off.
-     * One warm-up load of each brings the files into the page cache. */
-    static const struct {
-        const char *name, *what;
-        bool forget, off;
-    } kinds[] = {
-        {"db_load_ms", "directory listings remembered", false, false},
-        {"db_load_first_ms", "every directory listed, listings written", true, false},
-        {"db_load_nocache_ms", "every directory listed, CRATESEC_NO_LISTING_CACHE=1", false, true},
+    size_t count = 0;
+    /* A whole load on the calling thread (what `show`, `lint` and
+     * `export-osv --no-git` do), and a load as the server does it at every
+     * reload: the checkout verified against its commit, the `modified`
+     * times from git, the commit.  The server's first load also walks the
+     * history for those times; later ones find them remembered in the
+     * process for the same commit (lib/git/gittime.c), as timed here after
+     * one warm-up load of each kind. */
+    static const load_kind kinds[] = {
+        {"db_load_ms", "whole database, one thread, no git", false},
+        {"db_load_server_ms", "as the server reloads: verify, git times, commit", true},
     };
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
-        if (kinds[k].off)
-            setenv("CRATESEC_NO_LISTING_CACHE", "1", 1);
+        double first = 0;
         for (int r = -1; r < runs; r++) {
-            if (kinds[k].forget)
-                unlink(listing);
-            double t0 = now_ns();
-            if (csec_db_open(&db, argv[1], NULL, &d) < 0) {
-                char msg[1024];
-                fprintf(stderr, "bench: %s\n", csec_diag_format(msg, sizeof msg, &d));
+            double ms = timed_load(argv[1], &kinds[k], &count);
+            if (ms < 0)
                 return 1;
-            }
-            double t1 = now_ns();
-            count = csec_db_count(db);
-            csec__db_listing_stats(db, &listed, &remembered, &saved);
             if (r >= 0)
-                t[r] = (t1 - t0) / 1e6;
-            csec_db_free(db);
+                t[r] = ms;
+            else
+                first = ms;
         }
-        unsetenv("CRATESEC_NO_LISTING_CACHE");
-        printf("%s: median %.3f over %d runs (%zu advisories; %s: %zu listed, %zu remembered)\n",
-               kinds[k].name, median(t, runs), runs, count, kinds[k].what, listed, remembered);
+        printf("%s: median %.3f over %d runs (%zu advisories; %s; first load %.1f)\n",
+               kinds[k].name, median(t, runs), runs, count, kinds[k].what, first);
     }
     long bytes = 0;
     for (int r = 0; r < runs; r++) {

@@ -4,7 +4,9 @@
 # side by side:
 #
 #   load        the whole index loaded from its files (median of runs; CPU of
-#               all threads; peak resident memory of the loading process)
+#               all threads; peak resident memory of the loading process),
+#               and on one thread (BENCH_INDEX_THREADS=1): what the loader's
+#               threads (lib/index_dir.c) gain
 #   affected    every version of every crate against every advisory
 #   impact      the reverse dependencies built, then the ecosystem impact of
 #               RUSTSEC-2019-0036 (median) and of every advisory (the worst)
@@ -30,7 +32,7 @@ if [ ! -f "$DATA/crates-index-2020-07.tar.zst" ]; then
     echo "== registry index: skipped (no crates-index-2020-07.tar.zst in $DATA)"
     exit 0
 fi
-LIBS="$B/libcratesec-internal.a $(pkg-config --libs libcurl liburing 2>/dev/null) -lm -lpthread -ldl"
+LIBS="$B/libcratesec-internal.a $(pkg-config --libs libcurl 2>/dev/null) -lm -lpthread -ldl"
 for t in index deps apply; do
     cc -std=c11 -O2 -Iinclude -Ilib -D_GNU_SOURCE -o "$B/bench-$t" "bench/bench_$t.c" $LIBS
 done
@@ -55,6 +57,7 @@ for scale in $SCALES; do
     runs=$([ "$scale" = 1 ] && echo 7 || echo 3)
     echo "== registry index ${scale}x ($dir)"
     "$B/bench-index" "$dir" "$runs" "$DB" | tee "$res/index-$scale"
+    BENCH_INDEX_THREADS=1 "$B/bench-index" "$dir" 3 | tee "$res/index1t-$scale"
     "$B/bench-deps" "$dir" "$DB" 21 sunshine-bounty-node RUSTSEC-2019-0036 | tee "$res/deps-$scale"
     head -n $((UPDATES + 1)) "$COMMITS" > "$res/commits-$scale"
     "$B/bench-apply" "$CLONE" "$res/commits-$scale" | grep -v '^apply i=' | tee "$res/apply-$scale"
@@ -85,6 +88,8 @@ v_crates() { field "$res/index-$1" index_load_ms_median crates; }
 v_versions() { field "$res/index-$1" index_load_ms_median versions; }
 v_load() { field "$res/index-$1" index_load_ms_median index_load_ms_median; }
 v_loadcpu() { field "$res/index-$1" index_load_cpu_ms_median index_load_cpu_ms_median; }
+v_load1t() { field "$res/index1t-$1" index_load_ms_median index_load_ms_median; }
+v_loadcpu1t() { field "$res/index1t-$1" index_load_cpu_ms_median index_load_cpu_ms_median; }
 v_loadrss() { field "$res/index-$1" index_load_ms_median rss_mb; }
 v_mem() { awk '/^index_memory_mb/ { for (i = 2; i <= NF; i++) { split($i, a, "="); t += a[2] } print t }' "$res/index-$1"; }
 v_affected() { field "$res/index-$1" affected_ms_median affected_ms_median; }
@@ -115,6 +120,8 @@ row "crates" "~350,000" v_crates
 row "versions" "~2,100,000" v_versions
 row "whole load, ms" "< 6,000" v_load
 row "whole load, CPU ms (all threads)" "" v_loadcpu
+row "whole load on one thread, ms" "" v_load1t
+row "whole load on one thread, CPU ms" "" v_loadcpu1t
 row "whole load, peak RSS of the process, MB" "" v_loadrss
 row "index memory (crates + interned + tables), MB" "" v_mem
 row "all versions x all advisories, ms" "< 1,000" v_affected

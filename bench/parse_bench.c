@@ -29,7 +29,7 @@ static void add_file(const char *path)
     csec_diag d;
     char *text;
     size_t len;
-    if (csec__read_file(&text, &len, path, &d) < 0) {
+    if (csec__read_file(&text, &len, path, CSEC_ADVISORY_MAX_BYTES, &d) < 0) {
         fprintf(stderr, "%s: %s\n", path, d.msg);
         exit(1);
     }
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < ninputs; i++) {
             csec_advisory *a;
             csec_diag d;
-            if (csec__advisory_parse_arena(&a, &arena, inputs[i].path, inputs[i].text,
+            if (csec__advisory_parse_arena(&a, NULL, &arena, inputs[i].path, inputs[i].text,
                                            inputs[i].len, &d) < 0) {
                 if (r == 0)
                     fprintf(stderr, "%s:%u:%u: %s\n", d.file, d.line, d.col, d.msg);

@@ -6,7 +6,8 @@
  *   1  the command found what it looks for (affected versions, lint errors),
  *      or the negative answer of a lookup (no version satisfies a requirement,
  *      no advisory has that id), or the advisory database could not be loaded
- *      (as cargo-audit, spec §4.5)
+ *      (as cargo-audit, spec §4.5), or (check, audit) a file of a crate being
+ *      checked could not be loaded (unless --lenient)
  *   2  usage error or unreadable/invalid input
  */
 #ifndef CSEC_CLI_H
@@ -53,6 +54,22 @@ void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts);
  * CLI's).  Reports load errors on stderr; returns NULL on failure. */
 csec_db *cli_open_db(const char *path, const csec_db_options *opts);
 
+/* A crate's load problem (csec_db_package_error), for check and audit: prints
+ * it as an error (a warning with `lenient`) naming the file and position,
+ * and returns true when the run must fail for it (not lenient). */
+bool cli_package_problem(const csec_db *db, const char *name, bool lenient);
+
+/* Every text the commands print goes through these: control characters
+ * (from advisory text, lockfiles, file names) are written as visible
+ * escapes, never sent to the terminal (csec__buf_put_printable).  JSON
+ * output is escaped by its writer and printed as is. */
+void cli_write(FILE *f, const char *s, size_t len);
+void cli_eprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 /* Blocks the signals `cratesec serve` handles itself (SIGTERM and SIGINT:
  * stop; SIGHUP: reload) in the calling thread, before any other thread
  * exists, so that every thread inherits the mask and only the HTTP layer's
@@ -61,9 +78,6 @@ csec_db *cli_open_db(const char *path, const csec_db_options *opts);
  * survives exec: `cratesec serve` blocks them before it execs the server,
  * and cratesec-server first thing in main. */
 void cli_block_serve_signals(void);
-
-/* Reads a whole file or "-" (stdin) into a malloc'd string. */
-char *cli_read_file(const char *path, size_t *len);
 
 #define CLI_COMMANDS(X)                                                                            \
     X(check)                                                                                       \
@@ -74,6 +88,7 @@ char *cli_read_file(const char *path, size_t *len);
     X(serve)                                                                                       \
     X(deps)                                                                                        \
     X(sync)                                                                                        \
+    X(watch)                                                                                       \
     X(semver)
 
 #define CLI__DECLARE(name) extern const cli_cmd cmd_##name;
@@ -89,5 +104,10 @@ CLI_COMMANDS(CLI__DECLARE)
 #define CLI_SERVER_EXECUTABLE "cratesec-server"
 #define CLI_SERVE_SUMMARY "serve the web site: crate pages with a Security tab, advisories, search"
 extern const cli_cmd cmd_serve_server;
+/* `watch` works on the server's state (SQLite, libpq), so it lives in
+ * cratesec-server too: `cratesec watch ARGS` execs `cratesec-server watch
+ * ARGS` (cli/cmd_watch.c). */
+#define CLI_WATCH_SUMMARY "back up, restore or inspect the server's state (watch lists, reports)"
+extern const cli_cmd cmd_watch_server;
 
 #endif

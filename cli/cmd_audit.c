@@ -14,7 +14,7 @@ typedef struct strv {
 } strv;
 
 static const char *opt_db, *opt_file, *opt_index, *opt_format, *opt_color;
-static bool opt_json, opt_quiet, opt_no_yanked, opt_no_tree;
+static bool opt_json, opt_quiet, opt_no_yanked, opt_no_tree, opt_lenient;
 static strv opt_ignore, opt_deny, opt_arch, opt_os;
 
 static void add(const char *value, void *payload)
@@ -46,6 +46,8 @@ static const cli_opt options[] = {
     {"no-tree", 0, NULL, "leave out the dependency trees", &opt_no_tree, NULL, NULL, NULL},
     {"color", 'c', "WHEN", "always, never or auto (default: on a terminal, unless NO_COLOR)", NULL,
      &opt_color, NULL, NULL},
+    {"lenient", 0, NULL, "a crate whose advisory files cannot all be loaded does not fail the run",
+     &opt_lenient, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -59,17 +61,24 @@ static int yanked_in_index(const char *name, const char *version, void *payload)
     for (size_t i = 0; c && i < c->versions_count; i++)
         if (strcmp(c->versions[i].vers, version) == 0)
             return c->versions[i].yanked ? 1 : 0;
-    fprintf(stderr, "error: couldn't check if %s %s is yanked: %s not found in the index\n", name,
-            version, c ? "version" : "crate");
+    cli_eprintf("error: couldn't check if %s %s is yanked: %s not found in the index\n", name,
+                version, c ? "version" : "crate");
     return -1;
 }
 
 static void status_line(bool color, const char *word, const char *msg)
 {
     if (color)
-        fprintf(stdout, "\033[1;32m%12s\033[0m %s\n", word, msg);
+        fprintf(stdout, "\033[1;32m%12s\033[0m ", word);
     else
-        fprintf(stdout, "%12s %s\n", word, msg);
+        fprintf(stdout, "%12s ", word);
+    cli_write(stdout, msg, strlen(msg));
+    fputc('\n', stdout);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int run(int argc, char **argv)
@@ -148,15 +157,15 @@ static int run(int argc, char **argv)
     int rc;
     if (strcmp(path, "-") == 0) {
         size_t len = 0;
-        text = cli_read_file("-", &len);
-        rc = csec_lockfile_parse(&lf, "<stdin>", text, len, &d);
+        rc = csec__read_fd(&text, &len, STDIN_FILENO, CSEC_LOCKFILE_MAX_BYTES, "<stdin>", &d);
+        if (rc == 0)
+            rc = csec_lockfile_parse(&lf, "<stdin>", text, len, &d);
     } else {
         rc = csec_lockfile_open(&lf, path, &d);
     }
     if (rc < 0) {
         char line[1024];
-        fprintf(stderr, "error: couldn't load %s: %s\n", path,
-                csec_diag_format(line, sizeof line, &d));
+        cli_eprintf("error: couldn't load %s: %s\n", path, csec_diag_format(line, sizeof line, &d));
         goto done;
     }
 
@@ -169,10 +178,17 @@ static int run(int argc, char **argv)
         if (p->crates_io)
             wanted[nwanted++] = p->name;
     }
+    qsort(wanted, nwanted, sizeof *wanted, cmp_name);
     csec_db_options dbo = CSEC_DB_OPTIONS_INIT;
     dbo.packages = wanted;
     dbo.packages_count = nwanted;
     db = cli_open_db(opt_db, &dbo);
+    /* A crate whose advisory files could not all be loaded may have an
+     * advisory the report cannot show: the run fails for it. */
+    bool tainted = false;
+    for (size_t i = 0; db && i < nwanted; i++)
+        if (i == 0 || strcmp(wanted[i], wanted[i - 1]) != 0)
+            tainted |= cli_package_problem(db, wanted[i], opt_lenient);
     free(wanted);
     if (!db) {
         status = EXIT_FOUND;
@@ -191,10 +207,9 @@ static int run(int argc, char **argv)
             status_line(color, "Loading", "crates.io index");
         if (csec__index_open_dir(&idx, opt_index, &d) < 0) {
             char line[1024];
-            fprintf(stderr,
-                    "warning: couldn't load the crates.io index, skipping the yanked "
-                    "check: %s\n",
-                    csec_diag_format(line, sizeof line, &d));
+            cli_eprintf("warning: couldn't load the crates.io index, skipping the yanked "
+                        "check: %s\n",
+                        csec_diag_format(line, sizeof line, &d));
         } else {
             o.yanked = yanked_in_index;
             o.yanked_payload = idx;
@@ -209,7 +224,7 @@ static int run(int argc, char **argv)
         status_line(color, "Scanning", msg);
     }
     if (csec_audit(&report, db, lf, &o, &d) < 0) {
-        fprintf(stderr, "cratesec audit: %s\n", d.msg);
+        cli_eprintf("cratesec audit: %s\n", d.msg);
         goto done;
     }
     /* cargo-audit ignores by the advisory's own id only (spec §4.4); say so
@@ -234,7 +249,7 @@ static int run(int argc, char **argv)
     fwrite(out.ptr ? out.ptr : "", 1, out.len, stdout);
     fflush(stdout);
     fwrite(err.ptr ? err.ptr : "", 1, err.len, stderr);
-    status = csec_audit_status(report);
+    status = tainted ? EXIT_FOUND : csec_audit_status(report);
 done:
     csec_buf_free(&out);
     csec_buf_free(&err);
@@ -265,7 +280,16 @@ const cli_cmd cmd_audit = {
     "GHSA-...); like cargo-audit, it matches the advisory's own id, not its aliases.\n"
     "--deny warnings denies unmaintained, unsound and yanked (never notices).\n"
     "\n"
+    "A lockfile is read up to 32 MiB (anything larger, /dev/zero or an endless\n"
+    "stdin, is refused with exit status 2). Only the lockfile's crates' advisory\n"
+    "files are read; when one of them cannot be loaded (it does not parse, is too\n"
+    "large, names another package, or shares its id with another file), the error\n"
+    "names the file and position and the run fails (exit status 1): an advisory of\n"
+    "that crate may be missing from the report. --lenient keeps the report's own\n"
+    "status (cargo-audit's behaviour for an advisory it skips).\n"
+    "\n"
     "Exit status (cargo-audit's): 0 nothing denied found; 1 a vulnerability or a\n"
-    "denied warning, or the database could not be loaded; 2 the lockfile is missing\n"
-    "or malformed (the error gives file:line:col), or a usage error.",
+    "denied warning, a crate's advisory file that cannot be loaded (unless\n"
+    "--lenient), or the database could not be loaded; 2 the lockfile is missing,\n"
+    "too large or malformed (the error gives file:line:col), or a usage error.",
     run};

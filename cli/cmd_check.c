@@ -1,6 +1,7 @@
 /* cmd_check.c - `cratesec check CRATE[@VERSION]...`: the advisories of one or
  * more crates, marking which affect each given version. */
 #include "cli.h"
+#include "crate_name.h"
 #include "present.h"
 #include "util.h"
 
@@ -8,7 +9,7 @@
 #include <string.h>
 
 static const char *opt_db;
-static bool opt_json, opt_all, opt_strict;
+static bool opt_json, opt_all, opt_strict, opt_lenient;
 
 static const cli_opt options[] = {
     {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
@@ -17,23 +18,14 @@ static const cli_opt options[] = {
     {"all", 'a', NULL, "also list withdrawn advisories", &opt_all, NULL, NULL, NULL},
     {"strict", 0, NULL, "exit 1 for unsound and unmaintained advisories too (not notices)",
      &opt_strict, NULL, NULL, NULL},
+    {"lenient", 0, NULL, "a crate whose advisory files cannot all be loaded is not an error",
+     &opt_lenient, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
-/* crates.io treats `-` and `_` as the same and ignores case; advisory package
- * names are exact, so fall back to that comparison when the exact name has no
- * advisories. */
-static bool same_crate_name(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a == '-' ? '_' : (*a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a);
-        char y = *b == '-' ? '_' : (*b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b);
-        if (x != y)
-            return false;
-    }
-    return *a == *b;
-}
-
+/* Advisory package names are exact; crates.io treats `-` and `_` as the
+ * same and ignores case, so that comparison is the fallback when the exact
+ * name has no advisories. */
 static const csec_advisory *const *find_crate(const csec_db *db, const char *name, size_t *n)
 {
     const csec_advisory *const *list = csec_db_by_package(db, CSEC_COLLECTION_CRATES, name, n);
@@ -41,7 +33,8 @@ static const csec_advisory *const *find_crate(const csec_db *db, const char *nam
         return list;
     for (size_t i = 0; i < csec_db_count(db); i++) {
         const csec_advisory *a = csec_db_get(db, i);
-        if (a->collection == CSEC_COLLECTION_CRATES && same_crate_name(a->package, name))
+        if (a->collection == CSEC_COLLECTION_CRATES &&
+            csec__crate_name_eq(a->package, strlen(a->package), name, strlen(name)))
             return csec_db_by_package(db, CSEC_COLLECTION_CRATES, a->package, n);
     }
     *n = 0;
@@ -103,9 +96,9 @@ static int run(int argc, char **argv)
             *at = '\0';
         if (!argv[i][0]) {
             if (at)
-                fprintf(stderr, "cratesec check: `@%s`: missing crate name before `@`\n", at + 1);
+                cli_eprintf("cratesec check: `@%s`: missing crate name before `@`\n", at + 1);
             else
-                fprintf(stderr, "cratesec check: empty CRATE argument\n");
+                cli_eprintf("cratesec check: empty CRATE argument\n");
             status = EXIT_USAGE;
             continue;
         }
@@ -114,14 +107,19 @@ static int run(int argc, char **argv)
         vtext[i] = at + 1;
         csec_diag d;
         if (csec_version_parse(&versions[i], vtext[i], strlen(vtext[i]), &d) < 0) {
-            fprintf(stderr, "cratesec check: `%s@%s`: invalid version at column %u: %s\n", argv[i],
-                    vtext[i], d.col, d.msg);
+            cli_eprintf("cratesec check: `%s@%s`: invalid version at column %u: %s\n", argv[i],
+                        vtext[i], d.col, d.msg);
             status = EXIT_USAGE;
         }
     }
     if (status != EXIT_OK)
         goto done;
-    csec_db *db = cli_open_db(opt_db, NULL);
+    /* Only the named crates' directories are read (any spelling crates.io
+     * takes for the same name). */
+    csec_db_options dbo = CSEC_DB_OPTIONS_INIT;
+    dbo.packages = (const char *const *)argv;
+    dbo.packages_count = (size_t)n;
+    csec_db *db = cli_open_db(opt_db, &dbo);
     if (!db) {
         status = EXIT_FOUND;
         goto done;
@@ -137,8 +135,10 @@ static int run(int argc, char **argv)
          * spelling (`bar_baz` for `bar-baz`). */
         const char *package = count ? list[0]->package : NULL;
         bool renamed = package && strcmp(package, argv[i]) != 0;
-        if (!count)
-            fprintf(stderr, "cratesec check: note: no advisory names crate `%s`\n", argv[i]);
+        if (cli_package_problem(db, argv[i], opt_lenient))
+            status = EXIT_FOUND;
+        else if (!count)
+            cli_eprintf("cratesec check: note: no advisory names crate `%s`\n", argv[i]);
         size_t shown = 0, hits = 0;
         csec_buf body = CSEC_BUF_INIT;
         for (size_t k = 0; k < count; k++) {
@@ -189,9 +189,12 @@ static int run(int argc, char **argv)
         }
         csec_buf_free(&body);
     }
-    if (opt_json)
+    if (opt_json) {
         csec_buf_puts(&out, "]\n");
-    fwrite(out.ptr, 1, out.len, stdout);
+        fwrite(out.ptr, 1, out.len, stdout);
+    } else {
+        cli_write(stdout, out.ptr, out.len);
+    }
     csec_buf_free(&out);
     csec_db_free(db);
 done:
@@ -215,8 +218,15 @@ const cli_cmd cmd_check = {
     "id, kind, title, dates, aliases, ranges... and, with a version, `affected` and\n"
     "`affected_functions`).\n"
     "\n"
+    "Only the named crates' advisory files are read. When one of them cannot be\n"
+    "loaded (it does not parse, is too large, names another package, or shares its\n"
+    "id with another file), the error names the file and position and the exit\n"
+    "status is 1 whatever the versions: an advisory of that crate may be missing.\n"
+    "--lenient reports such a crate as the loadable files say (a warning instead).\n"
+    "\n"
     "Exit status 0 when no given version is affected by a vulnerability, 1 when one\n"
     "is (with --strict, like cargo-audit's --deny warnings: also by an unsound or\n"
-    "unmaintained advisory; never by a notice or a withdrawn advisory) or the\n"
+    "unmaintained advisory; never by a notice or a withdrawn advisory), when a\n"
+    "named crate's advisory files cannot all be loaded (unless --lenient) or the\n"
     "database cannot be loaded, 2 for a usage error or an invalid VERSION.",
     run};

@@ -278,14 +278,14 @@ static int run(int argc, char **argv)
     csec_diag d;
     char line[1024];
     if (csec__index_open_dir(&ix, index_dir, &d) < 0) {
-        fprintf(stderr, "cratesec deps: cannot read the index: %s\n",
-                csec_diag_format(line, sizeof line, &d));
+        cli_eprintf("cratesec deps: cannot read the index: %s\n",
+                    csec_diag_format(line, sizeof line, &d));
         status = EXIT_USAGE;
         goto done;
     }
     const csec_index_crate *c = csec__index_find(ix, argv[0]);
     if (!c) {
-        fprintf(stderr, "cratesec deps: no crate `%s` in the index\n", argv[0]);
+        cli_eprintf("cratesec deps: no crate `%s` in the index\n", argv[0]);
         status = EXIT_FOUND;
         goto done;
     }
@@ -297,8 +297,7 @@ static int run(int argc, char **argv)
             (parsed && csec_version_cmp(&c->versions[i].version, &want) == 0))
             v = &c->versions[i];
     if (!v) {
-        fprintf(stderr, "cratesec deps: the index has no version `%s` of %s\n", argv[1],
-                c->name);
+        cli_eprintf("cratesec deps: the index has no version `%s` of %s\n", argv[1], c->name);
         status = parsed ? EXIT_FOUND : EXIT_USAGE;
         goto done;
     }
@@ -330,7 +329,10 @@ static int run(int argc, char **argv)
         for (size_t i = 0; csec__deps_simplifications[i]; i++)
             csec_buf_printf(&out, "  - %s\n", csec__deps_simplifications[i]);
     }
-    fwrite(out.ptr, 1, out.len, stdout);
+    if (opt_json)
+        fwrite(out.ptr, 1, out.len, stdout);
+    else
+        cli_write(stdout, out.ptr, out.len);
     csec_buf_free(&out);
     status = found_problem(r) ? EXIT_FOUND : EXIT_OK;
 done:

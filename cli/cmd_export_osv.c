@@ -30,7 +30,7 @@ static int export_package(csec_db *db, const char *package)
     if (rc == 0)
         fwrite(out.ptr, 1, out.len, stdout);
     else
-        fprintf(stderr, "cratesec export-osv: no exported advisory for crate `%s`\n", package);
+        cli_eprintf("cratesec export-osv: no exported advisory for crate `%s`\n", package);
     csec_buf_free(&out);
     return rc == 0 ? EXIT_OK : EXIT_FOUND;
 }
@@ -46,7 +46,7 @@ static int export_packages(csec_db *db, const char *outdir, size_t *files)
     *files = 0;
     csec_buf_printf(&path, "%s/packages", outdir);
     if (mkdir(path.ptr, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "cratesec export-osv: cannot create %s: %s\n", path.ptr, strerror(errno));
+        cli_eprintf("cratesec export-osv: cannot create %s: %s\n", path.ptr, strerror(errno));
         status = EXIT_USAGE;
         goto done;
     }
@@ -69,8 +69,7 @@ static int export_packages(csec_db *db, const char *outdir, size_t *files)
         if (f)
             ok = fclose(f) == 0 && ok;
         if (!ok) {
-            fprintf(stderr, "cratesec export-osv: cannot write %s: %s\n", path.ptr,
-                    strerror(errno));
+            cli_eprintf("cratesec export-osv: cannot write %s: %s\n", path.ptr, strerror(errno));
             status = EXIT_USAGE;
             goto done;
         }
@@ -125,7 +124,7 @@ static int run(int argc, char **argv)
         csec_diag d;
         if (csec_osv_export(db, outdir, &written, &d) < 0) {
             char msg[1024];
-            fprintf(stderr, "cratesec export-osv: %s\n", csec_diag_format(msg, sizeof msg, &d));
+            cli_eprintf("cratesec export-osv: %s\n", csec_diag_format(msg, sizeof msg, &d));
             status = EXIT_USAGE;
         } else {
             size_t crates = 0;

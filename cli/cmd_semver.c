@@ -58,7 +58,7 @@ static int run_args(int n, char **argv)
     csec_diag d;
     if (csec_req_parse(&req, argv[0], strlen(argv[0]), &d) < 0) {
         diag_text(&msg, &d);
-        fprintf(stderr, "cratesec semver: invalid requirement `%s`: %s\n", argv[0], msg.ptr);
+        cli_eprintf("cratesec semver: invalid requirement `%s`: %s\n", argv[0], msg.ptr);
         goto done;
     }
     size_t count = (size_t)n - 1;
@@ -70,7 +70,7 @@ static int run_args(int n, char **argv)
         if (csec_version_parse(&e[i].v, e[i].text, strlen(e[i].text), &d) < 0) {
             csec_buf_clear(&msg);
             diag_text(&msg, &d);
-            fprintf(stderr, "cratesec semver: invalid version `%s`: %s\n", e[i].text, msg.ptr);
+            cli_eprintf("cratesec semver: invalid version `%s`: %s\n", e[i].text, msg.ptr);
             bad = true;
         }
     }
@@ -239,7 +239,7 @@ static int run_stdin(void)
             too_long = false;
             csec_buf_clear(&line);
         }
-        fwrite(out.ptr ? out.ptr : "", 1, out.len, stdout);
+        cli_write(stdout, out.ptr ? out.ptr : "", out.len);
         fflush(stdout);
         csec_buf_clear(&out);
     }
@@ -254,7 +254,7 @@ static int run_stdin(void)
         } else {
             answer_line(&out, &rc, lineno, line.ptr, line.len);
         }
-        fwrite(out.ptr, 1, out.len, stdout);
+        cli_write(stdout, out.ptr, out.len);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "cratesec semver: writing standard output failed\n");

@@ -14,6 +14,7 @@
 #include "index.h"
 #include "registry.h"
 #include "reload.h"
+#include "watch_service.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +25,9 @@
 static const char *opt_db, *opt_index, *opt_listen, *opt_threads, *opt_timeout, *opt_maxconn,
     *opt_perip, *opt_log, *opt_cache_dir, *opt_max_age, *opt_sync_every, *opt_sync_url,
     *opt_log_format, *opt_cache_mb, *opt_fetchers, *opt_index_timeout;
+/* The state: reports, watch lists, webhooks (server/watch_service.h). */
+static const char *opt_state, *opt_hook_timeout, *opt_hook_retry, *opt_hook_disable, *opt_hook_lease;
+static bool opt_allow_private;
 
 static const cli_opt options[] = {
     {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
@@ -71,6 +75,26 @@ static const cli_opt options[] = {
      NULL, &opt_sync_every, NULL, NULL},
     {"sync-url", 0, "URL", "where --sync-every fetches from (default: the checkout's origin)", NULL,
      &opt_sync_url, NULL, NULL},
+    {"state", 0, "DIR|URL",
+     "keep audit reports, watch lists and the webhook queue in DIR (SQLite) or a "
+     "postgresql://... database shared by replicas (default: in memory, lost at exit)",
+     NULL, &opt_state, NULL, NULL},
+    {"allow-private-webhooks", 0, NULL,
+     "let webhooks reach loopback, private and link-local addresses (internal receivers, "
+     "tests)",
+     &opt_allow_private, NULL, NULL, NULL},
+    {"webhook-timeout", 0, "DURATION", "time a webhook has to answer (default 10s)", NULL,
+     &opt_hook_timeout, NULL, NULL},
+    {"webhook-retry", 0, "BASE[,CAP]",
+     "wait before retrying a failed delivery, doubling each time up to CAP (default 30s,6h)",
+     NULL, &opt_hook_retry, NULL, NULL},
+    {"webhook-disable-after", 0, "DURATION",
+     "turn off a webhook that has failed this long (default 7d)", NULL, &opt_hook_disable, NULL,
+     NULL},
+    {"webhook-lease", 0, "DURATION",
+     "how long a delivery being sent is this replica's; another sends it after that if this "
+     "one dies (default 60s)",
+     NULL, &opt_hook_lease, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -87,8 +111,8 @@ static int parse_uint(const char *s, const char *what, unsigned long max, unsign
     return 0;
 }
 
-/* "90", "90s", "15m", "2h", "1d" -> seconds. */
-static int parse_duration(const char *s, unsigned long *out)
+/* "90", "90s", "15m", "2h", "1d" -> seconds; `what` names the option. */
+static int parse_duration_of(const char *what, const char *s, unsigned long *out)
 {
     char *end;
     errno = 0;
@@ -118,9 +142,8 @@ static int parse_duration(const char *s, unsigned long *out)
     }
     if (end == s || *end || errno || v == 0 || v > 86400UL * 365 / unit) {
         fprintf(stderr,
-                "cratesec serve: --sync-every wants a duration such as 30s, 15m or 2h, got "
-                "`%s`\n",
-                s);
+                "cratesec serve: --%s wants a duration such as 30s, 15m or 2h, got `%s`\n",
+                what, s);
         return -1;
     }
     *out = v * unit;
@@ -250,7 +273,7 @@ static int run(int argc, char **argv)
     }
 
     unsigned long sync_every = 0;
-    if (opt_sync_every && parse_duration(opt_sync_every, &sync_every) < 0)
+    if (opt_sync_every && parse_duration_of("sync-every", opt_sync_every, &sync_every) < 0)
         return EXIT_USAGE;
     if (opt_log_format && strcmp(opt_log_format, "json") != 0 &&
         strcmp(opt_log_format, "text") != 0) {
@@ -259,6 +282,49 @@ static int run(int argc, char **argv)
     }
     srv_log_json = opt_log_format && strcmp(opt_log_format, "json") == 0;
     ho.log_json = srv_log_json;
+
+    srv_watch_options wo = SRV_WATCH_OPTIONS_INIT;
+    wo.state = opt_state;
+    wo.webhook.allow_private = opt_allow_private;
+    if (opt_hook_timeout) {
+        if (parse_duration_of("webhook-timeout", opt_hook_timeout, &v) < 0 || v > 600)
+            return EXIT_USAGE;
+        wo.webhook.timeout_ms = (unsigned)v * 1000;
+        if (wo.webhook.connect_timeout_ms > wo.webhook.timeout_ms)
+            wo.webhook.connect_timeout_ms = wo.webhook.timeout_ms;
+    }
+    if (opt_hook_retry) {
+        char base[32] = "", *cap = NULL;
+        snprintf(base, sizeof base, "%s", opt_hook_retry);
+        if ((cap = strchr(base, ',')))
+            *cap++ = '\0';
+        unsigned long b = 0, c = 0;
+        if (parse_duration_of("webhook-retry", base, &b) < 0 ||
+            (cap && parse_duration_of("webhook-retry", cap, &c) < 0))
+            return EXIT_USAGE;
+        wo.retry.base_s = (unsigned)b;
+        wo.retry.cap_s = cap ? (unsigned)c : (b > wo.retry.cap_s ? (unsigned)b : wo.retry.cap_s);
+        if (wo.retry.cap_s < wo.retry.base_s) {
+            fprintf(stderr, "cratesec serve: --webhook-retry: the cap is below the base\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (opt_hook_disable) {
+        if (parse_duration_of("webhook-disable-after", opt_hook_disable, &v) < 0)
+            return EXIT_USAGE;
+        wo.retry.disable_after_s = (unsigned)v;
+    }
+    if (opt_hook_lease) {
+        if (parse_duration_of("webhook-lease", opt_hook_lease, &v) < 0)
+            return EXIT_USAGE;
+        wo.lease_s = (unsigned)v;
+    }
+    if (wo.lease_s * 1000u <= wo.webhook.timeout_ms) {
+        fprintf(stderr, "cratesec serve: --webhook-lease (%u s) must be longer than "
+                        "--webhook-timeout (%u s), or a slow delivery would be sent twice\n",
+                wo.lease_s, wo.webhook.timeout_ms / 1000);
+        return EXIT_USAGE;
+    }
 
     srv_load_spec spec = {0};
     spec.db_dir = opt_db ? opt_db : getenv("CRATESEC_DB");
@@ -307,12 +373,22 @@ static int run(int argc, char **argv)
                       st.bad_lines + st.bad_versions);
     }
     srv_live *live = srv_live_new(site);
+    /* The state's threads: evaluation after each swap, webhook senders. */
+    if (srv_watch_start(live, &wo) < 0) {
+        fprintf(stderr, "cratesec serve: cannot start the watch threads\n");
+        srv_live_free(live);
+        srv_sparse_free(sp);
+        srv_index_source_free(index_src);
+        return EXIT_FOUND;
+    }
+    spec.on_swap = srv_watch_wake;
     /* Reloads run on their own thread, asked for by SIGHUP or the sync timer. */
     srv_reloader *reloader = srv_reloader_start(live, &spec, (unsigned)sync_every);
     if (!reloader) {
         fprintf(stderr, "cratesec serve: cannot start the reload thread\n");
         srv_live_free(live);
         srv_sparse_free(sp);
+        srv_index_source_free(index_src);
         return EXIT_FOUND;
     }
     if (sync_every)
@@ -323,6 +399,7 @@ static int run(int argc, char **argv)
     raise_fd_limit();
     int rc = http_serve(live, &ho);
     srv_reloader_stop(reloader);
+    srv_watch_stop();
     srv_live_free(live);
     srv_sparse_free(sp);
     srv_index_source_free(index_src);
@@ -347,19 +424,23 @@ const cli_cmd cmd_serve_server = {
     "\n"
     "Limits (hostile clients are answered or cut off; others keep being served):\n"
     "  request line and header:  32 KB in all (431, or 414 for a longer URL), at most\n"
-    "                            64 header fields (431); a query string with hundreds of\n"
-    "                            parameters does not fit either (the connection is closed)\n"
+    "                            64 header fields (431)\n"
     "  request body:             16 KB (POST to the API: 512 KB), else 413\n"
     "  time:                     a whole request must arrive within --timeout of the\n"
     "                            connection opening or its previous response ending\n"
-    "                            (slowloris, slow bodies); an idle or stalled connection,\n"
-    "                            including one whose client does not read, is closed after\n"
-    "                            --timeout\n"
+    "                            (slowloris, slow bodies), else the connection is closed\n"
+    "                            and logged as 408; a client that stops reading its\n"
+    "                            response is cut 2 s later (both: connections_cut_total)\n"
     "  connections:              --max-connections in all, --max-per-ip from one address\n"
     "                            (the excess are closed at once)\n"
-    "  protocol:                 HTTP/1.1 without Host, malformed header lines: 400;\n"
-    "                            garbage request lines: 400 or closed; methods other than\n"
-    "                            GET and HEAD (and the API's POST, OPTIONS): 405\n"
+    "  protocol (RFC 9112):      400 and the connection closed for: no Host in HTTP/1.1,\n"
+    "                            or two; two Content-Length; Content-Length with\n"
+    "                            Transfer-Encoding; a NUL, bare CR or other control\n"
+    "                            character in the head; a space in the target; a header\n"
+    "                            name that is not a token; folded header lines; 501 for a\n"
+    "                            transfer coding other than chunked; garbage request\n"
+    "                            lines: 400 or closed; methods other than GET and HEAD\n"
+    "                            (and the API's POST, OPTIONS): 405\n"
     "  paths:                    %00, invalid UTF-8, bad escapes, . and .. segments: 400\n"
     "\n"
     "The server is its own executable, cratesec-server, installed beside cratesec:\n"

@@ -91,28 +91,43 @@ static int run(int argc, char **argv)
     if (!db)
         return EXIT_FOUND;
     int status = EXIT_OK;
-    const csec_advisory *a = csec_db_find(db, argv[0]);
+    /* Every advisory with that id (a duplicate id loads from each file). */
+    const csec_advisory *found[8];
+    size_t nfound = csec_db_find_all(db, argv[0], found, 8);
+    if (nfound > 8)
+        nfound = 8;
     csec_buf out = CSEC_BUF_INIT;
-    if (!a) {
-        fprintf(stderr, "cratesec show: no advisory with id or alias `%s`\n", argv[0]);
+    if (!nfound) {
+        cli_eprintf("cratesec show: no advisory with id or alias `%s`\n", argv[0]);
         status = EXIT_FOUND;
-    } else if (opt_osv) {
-        if (csec_osv_write(&out, a, 0) < 0) {
-            fprintf(stderr, "cratesec show: %s is not exported to OSV (%s)\n", a->id,
-                    a->collection == CSEC_COLLECTION_RUST ? "rust collection"
-                                                          : "informational kind");
-            status = EXIT_FOUND;
-        } else {
-            csec_buf_putc(&out, '\n');
-        }
-    } else if (opt_json) {
-        present_json(&out, a, -1, NULL);
-        csec_buf_putc(&out, '\n');
-    } else {
-        text(&out, a);
+    } else if (nfound > 1) {
+        cli_eprintf("cratesec show: warning: %zu advisories answer to `%s`; showing each\n", nfound,
+                    argv[0]);
     }
-    if (out.len)
-        fwrite(out.ptr, 1, out.len, stdout);
+    for (size_t i = 0; i < nfound; i++) {
+        const csec_advisory *a = found[i];
+        if (i && !opt_json && !opt_osv)
+            csec_buf_putc(&out, '\n');
+        if (opt_osv) {
+            if (csec_osv_write(&out, a, 0) < 0) {
+                cli_eprintf("cratesec show: %s is not exported to OSV (%s)\n", a->id,
+                            a->collection == CSEC_COLLECTION_RUST ? "rust collection"
+                                                                  : "informational kind");
+                status = EXIT_FOUND;
+            } else {
+                csec_buf_putc(&out, '\n');
+            }
+        } else if (opt_json) {
+            present_json(&out, a, -1, NULL);
+            csec_buf_putc(&out, '\n');
+        } else {
+            text(&out, a);
+        }
+    }
+    if (opt_osv || opt_json)
+        fwrite(out.ptr ? out.ptr : "", 1, out.len, stdout);
+    else
+        cli_write(stdout, out.ptr ? out.ptr : "", out.len);
     csec_buf_free(&out);
     csec_db_free(db);
     return status;
@@ -121,7 +136,8 @@ static int run(int argc, char **argv)
 const cli_cmd cmd_show = {
     "show", "ID", "show one advisory by RUSTSEC id or alias (CVE, GHSA)",
     "ID is an advisory id (RUSTSEC-2020-0071, or CVE-... for the rust collection) or\n"
-    "one of an advisory's aliases (CVE-2020-26235, GHSA-...), matched exactly.\n"
+    "one of an advisory's aliases (CVE-2020-26235, GHSA-...), matched exactly; when\n"
+    "several advisories answer to it (an id in two files), each is shown.\n"
     "Prints the fields, the affected ranges (RustSec's interval semantics, spec §2.4),\n"
     "then the description. --json prints one object with the fields of `check --json`;\n"
     "--osv the record `export-osv` would write (modified times from git when the\n"

@@ -120,8 +120,8 @@ static int run(int argc, char **argv)
     if (pp.bar_drawn)
         fputc('\n', stderr);
     if (rc < 0) {
-        fprintf(stderr, "cratesec sync: %s\n", csec_diag_format(line, sizeof line, &d));
-        fprintf(stderr, "cratesec sync: %s was left as it was\n", dir);
+        cli_eprintf("cratesec sync: %s\n", csec_diag_format(line, sizeof line, &d));
+        cli_eprintf("cratesec sync: %s was left as it was\n", dir);
         return EXIT_FOUND;
     }
     if (r.cloned)
@@ -136,8 +136,8 @@ static int run(int argc, char **argv)
 
     char commit[41];
     if (csec_sync_verify(dir, commit, &d) < 0) {
-        fprintf(stderr, "cratesec sync: checkout is not whole: %s\n",
-                csec_diag_format(line, sizeof line, &d));
+        cli_eprintf("cratesec sync: checkout is not whole: %s\n",
+                    csec_diag_format(line, sizeof line, &d));
         return EXIT_FOUND;
     }
     return EXIT_OK;

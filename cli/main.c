@@ -12,13 +12,13 @@
  * its own server).  execv, not fork: the server keeps this process's id, so
  * systemd's main pid and the signals sent to it (SIGHUP reload, SIGTERM) are
  * the server's.  argv[0] is "serve"; argv ends with NULL after argv[argc]. */
-static int exec_server(int argc, char **argv)
+static int exec_server_verb(int argc, char **argv, const char *verb)
 {
     char self[PATH_MAX], server[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     if (len < 0 || (size_t)len >= sizeof self - 1) {
-        fprintf(stderr, "cratesec serve: cannot find the running executable (/proc/self/exe): %s\n",
-                len < 0 ? strerror(errno) : "path too long");
+        fprintf(stderr, "cratesec %s: cannot find the running executable (/proc/self/exe): %s\n",
+                verb ? verb : "serve", len < 0 ? strerror(errno) : "path too long");
         return EXIT_FOUND;
     }
     self[len] = '\0';
@@ -26,23 +26,44 @@ static int exec_server(int argc, char **argv)
     int dir_len = slash ? (int)(slash - self + 1) : 0;
     if (snprintf(server, sizeof server, "%.*s%s", dir_len, self, CLI_SERVER_EXECUTABLE) >=
         (int)sizeof server) {
-        fprintf(stderr, "cratesec serve: the path of %s beside %s is too long\n",
-                CLI_SERVER_EXECUTABLE, self);
+        fprintf(stderr, "cratesec %s: the path of %s beside %s is too long\n",
+                verb ? verb : "serve", CLI_SERVER_EXECUTABLE, self);
         return EXIT_FOUND;
     }
-    (void)argc;
-    argv[0] = server;
+    /* `cratesec watch ARGS` is `cratesec-server watch ARGS`; `cratesec serve
+     * ARGS` is `cratesec-server ARGS`. */
+    char **args = argv;
+    if (verb) {
+        args = calloc((size_t)argc + 2, sizeof *args);
+        if (!args)
+            return EXIT_FOUND;
+        args[1] = (char *)verb;
+        for (int i = 1; i < argc; i++)
+            args[i + 1] = argv[i];
+    }
+    args[0] = server;
     /* A SIGHUP between the exec and the server's main would end the process. */
     cli_block_serve_signals();
-    execv(server, argv);
+    execv(server, args);
     fprintf(stderr,
-            "cratesec serve: cannot run the server %s: %s (`make install` puts %s beside "
+            "cratesec %s: cannot run the server %s: %s (`make install` puts %s beside "
             "cratesec)\n",
-            server, strerror(errno), CLI_SERVER_EXECUTABLE);
+            verb ? verb : "serve", server, strerror(errno), CLI_SERVER_EXECUTABLE);
     return EXIT_FOUND;
 }
 
+static int exec_server(int argc, char **argv)
+{
+    return exec_server_verb(argc, argv, NULL);
+}
+
+static int exec_watch(int argc, char **argv)
+{
+    return exec_server_verb(argc, argv, "watch");
+}
+
 const cli_cmd cmd_serve = {"serve", "", CLI_SERVE_SUMMARY, NULL, exec_server};
+const cli_cmd cmd_watch = {"watch", "", CLI_WATCH_SUMMARY, NULL, exec_watch};
 
 static const cli_cmd *const commands[] = {
 #define CLI__ENTRY(name) &cmd_##name,
@@ -64,7 +85,8 @@ static void usage(FILE *out)
                  "  0  success, nothing found (no affected version, no lint problem)\n"
                  "  1  found: an affected version, lint problems, no version satisfying a\n"
                  "     requirement, no advisory with that id; or the database not loadable\n"
-                 "     (serve: or its executable, cratesec-server, not found)\n"
+                 "     (check, audit: or an advisory file of a checked crate, unless\n"
+                 "     --lenient; serve: or its executable, cratesec-server, not found)\n"
                  "  2  usage error or invalid input (bad version, bad requirement)\n");
 }
 

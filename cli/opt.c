@@ -2,7 +2,10 @@
  * helpers every command shares (database loading, reading input). */
 #include "cli.h"
 
+#include "util.h"
+
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,11 +114,31 @@ int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int argc, char **argv)
     return npos;
 }
 
+void cli_write(FILE *f, const char *s, size_t len)
+{
+    csec_buf b = CSEC_BUF_INIT;
+    csec__buf_put_printable(&b, s, len);
+    fwrite(b.ptr ? b.ptr : "", 1, b.len, f);
+    csec_buf_free(&b);
+}
+
+void cli_eprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = NULL;
+    int n = vasprintf(&text, fmt, ap);
+    va_end(ap);
+    if (n >= 0)
+        cli_write(stderr, text, (size_t)n);
+    free(text);
+}
+
 static void print_load_error(const csec_diag *d, void *payload)
 {
     char line[1024];
     (void)payload;
-    fprintf(stderr, "error: %s\n", csec_diag_format(line, sizeof line, d));
+    cli_eprintf("error: %s\n", csec_diag_format(line, sizeof line, d));
 }
 
 csec_db *cli_open_db(const char *path, const csec_db_options *given)
@@ -132,27 +155,24 @@ csec_db *cli_open_db(const char *path, const csec_db_options *given)
     csec_diag d;
     if (csec_db_open(&db, path, &opts, &d) < 0) {
         char line[1024];
-        fprintf(stderr, "error: cannot load advisory database: %s\n",
-                csec_diag_format(line, sizeof line, &d));
+        cli_eprintf("error: cannot load advisory database: %s\n",
+                    csec_diag_format(line, sizeof line, &d));
         return NULL;
     }
     return db;
 }
 
-char *cli_read_file(const char *path, size_t *len)
+bool cli_package_problem(const csec_db *db, const char *name, bool lenient)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f)
-        return NULL;
-    csec_buf b = CSEC_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        csec_buf_put(&b, chunk, n);
-    if (f != stdin)
-        fclose(f);
-    *len = b.len;
-    return csec_buf_detach(&b);
+    const csec_db_error *e = csec_db_package_error(db, CSEC_COLLECTION_CRATES, name);
+    if (!e)
+        return false;
+    char line[1024];
+    cli_eprintf("%s: crate `%s`: the advisory database has a problem with its advisories (%s)%s\n",
+                lenient ? "warning" : "error", name, csec_diag_format(line, sizeof line, &e->diag),
+                lenient ? "; --lenient: reported as if it had none"
+                        : "; not reporting it as clean");
+    return !lenient;
 }
 
 void cli_block_serve_signals(void)

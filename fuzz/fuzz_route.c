@@ -80,20 +80,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *fixture = next_word(&line, lend);
     const srv_site *site = harness_site(strcmp(fixture, "index") == 0);
 
-    harness_conn conn = {0};
-    /* The HTTP layer hands the router the path and keeps the query apart. */
-    char *query = strchr(target, '?');
-    if (query) {
-        *query++ = '\0';
-        harness_parse_query(&conn, query, strlen(query));
-    }
+    /* The HTTP layer hands the router the target as received. */
+    harness_headers headers = {0};
     while (p < end) {
         n = next_line(&p, end, &line);
         if (n == 0)
             break;
         const char *colon = memchr(line, ':', n);
         if (colon && colon > line)
-            harness_add_header(&conn, line, (size_t)(colon - line), colon + 1,
+            harness_add_header(&headers, line, (size_t)(colon - line), colon + 1,
                                n - (size_t)(colon - line) - 1);
     }
     bool post = strcmp(method, "POST") == 0;
@@ -101,16 +96,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t body_len = body ? (size_t)(end - p) : 0;
 
     srv_resp resp;
-    harness_route(site, &conn, method, target, body, body_len, &resp);
+    harness_route(site, &headers, method, target, body, body_len, &resp);
     if (strcmp(method, "HEAD") == 0) {
         srv_resp as_get;
-        harness_route(site, &conn, "GET", target, NULL, 0, &as_get);
+        harness_route(site, &headers, "GET", target, NULL, 0, &as_get);
         if (!same_response(&resp, &as_get))
             harness_fail(&resp, "HEAD and GET answer differently");
         harness_resp_free(&as_get);
     }
     harness_resp_free(&resp);
-    harness_conn_free(&conn);
+    harness_headers_free(&headers);
     csec_free(method);
     csec_free(target);
     csec_free(fixture);

@@ -1,6 +1,6 @@
 /* server_harness.c - the fuzz targets' stand-in for server/http.c (see
- * server_harness.h): fixture sites, query values and headers, and the checks
- * every response must pass. */
+ * server_harness.h): fixture sites, header fields, and the checks every
+ * response must pass. */
 #include "server_harness.h"
 
 #include "jsonparse.h"
@@ -62,86 +62,29 @@ const srv_site *harness_site(bool with_index)
     return plain;
 }
 
-/* ---- query values and headers ---- */
+/* ---- header fields ---- */
 
-static char *copy_plus_as_space(const char *s, size_t n)
-{
-    char *out = csec__xstrndup(s, n);
-    for (char *p = out; *p; p++)
-        if (*p == '+')
-            *p = ' ';
-    return out;
-}
-
-void harness_parse_query(harness_conn *c, const char *qs, size_t len)
-{
-    const char *nul = memchr(qs, '\0', len);
-    if (nul)
-        len = (size_t)(nul - qs);
-    size_t i = 0;
-    while (i < len && c->nquery < HARNESS_MAX_PAIRS) {
-        const char *piece = qs + i;
-        const char *amp = memchr(piece, '&', len - i);
-        size_t plen = amp ? (size_t)(amp - piece) : len - i;
-        const char *eq = memchr(piece, '=', plen);
-        harness_pair *p = &c->query[c->nquery++];
-        if (eq) {
-            p->name = copy_plus_as_space(piece, (size_t)(eq - piece));
-            p->value = copy_plus_as_space(eq + 1, plen - (size_t)(eq - piece) - 1);
-        } else {
-            p->name = copy_plus_as_space(piece, plen);
-            p->value = NULL;
-        }
-        i += plen + 1;
-    }
-}
-
-void harness_add_header(harness_conn *c, const char *name, size_t name_len, const char *value,
+void harness_add_header(harness_headers *h, const char *name, size_t name_len, const char *value,
                         size_t value_len)
 {
-    if (c->nheaders == HARNESS_MAX_PAIRS)
+    if (h->n == HARNESS_MAX_FIELDS)
         return;
     while (value_len && (*value == ' ' || *value == '\t'))
         value++, value_len--;
     while (value_len && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t'))
         value_len--;
-    harness_pair *p = &c->headers[c->nheaders++];
-    p->name = csec__xstrndup(name, name_len);
-    p->value = csec__xstrndup(value, value_len);
+    h->fields[h->n].name = csec__xstrndup(name, name_len);
+    h->fields[h->n].value = csec__xstrndup(value, value_len);
+    h->n++;
 }
 
-const char *harness_lookup(const harness_pair *pairs, size_t n, const char *name)
+void harness_headers_free(harness_headers *h)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcasecmp(pairs[i].name, name) == 0)
-            return pairs[i].value;
-    return NULL;
-}
-
-void harness_conn_free(harness_conn *c)
-{
-    for (size_t i = 0; i < c->nquery; i++) {
-        csec_free(c->query[i].name);
-        csec_free(c->query[i].value);
+    for (size_t i = 0; i < h->n; i++) {
+        csec_free((char *)h->fields[i].name);
+        csec_free((char *)h->fields[i].value);
     }
-    for (size_t i = 0; i < c->nheaders; i++) {
-        csec_free(c->headers[i].name);
-        csec_free(c->headers[i].value);
-    }
-    c->nquery = c->nheaders = 0;
-}
-
-/* What http.c implements with libmicrohttpd's lookups. */
-const char *srv_query(const srv_req *r, const char *key)
-{
-    const harness_conn *c = r->conn;
-    return srv_query_keep(r, c ? harness_lookup(c->query, c->nquery, key) : NULL);
-}
-
-const char *srv_header(const srv_req *r, const char *name)
-{
-    const harness_conn *c = r->conn;
-    return c ? harness_lookup(c->headers, c->nheaders, name) : NULL;
+    h->n = 0;
 }
 
 /* ---- responses ---- */
@@ -299,18 +242,26 @@ void harness_check(const srv_resp *resp)
     csec_buf_free(&body);
 }
 
-void harness_route(const srv_site *site, harness_conn *c, const char *method, const char *raw_path,
-                   const char *body, size_t body_len, srv_resp *resp)
+void harness_route(const srv_site *site, const harness_headers *h, const char *method,
+                   const char *target, const char *body, size_t body_len, srv_resp *resp)
 {
     /* SERVER_HARNESS_TRACE=1 shows what a corpus exercises. */
     static int trace = -1;
     if (trace < 0)
         trace = getenv("SERVER_HARNESS_TRACE") != NULL;
     memset(resp, 0, sizeof *resp);
-    srv_route(site, c, method, raw_path, body, body_len, resp);
+    srv_in in = {0};
+    in.site = site;
+    in.method = method;
+    in.target = target;
+    in.headers = h ? h->fields : NULL;
+    in.nheaders = h ? h->n : 0;
+    in.body = body;
+    in.body_len = body_len;
+    srv_route(&in, resp);
     if (trace)
-        fprintf(stderr, "%s %s%s -> %d %s\n", method, raw_path, c && c->nquery ? "?..." : "",
-                resp->status, resp->location.len ? resp->location.ptr : "");
+        fprintf(stderr, "%s %s -> %d %s\n", method, target, resp->status,
+                resp->location.len ? resp->location.ptr : "");
     harness_check(resp);
 }
 

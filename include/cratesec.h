@@ -362,6 +362,10 @@ CSEC_API const char *csec_informational_name(csec_informational k);
 /** "none", "low", "medium", "high" or "critical". */
 CSEC_API const char *csec_severity_name(csec_severity s);
 
+/** The largest advisory file that is read: a larger one is an error of the
+ * load (and of lint).  The largest published advisory is about 10 KB. */
+#define CSEC_ADVISORY_MAX_BYTES (256 * 1024)
+
 /** Checks one advisory file like RustSec's linter (spec §5.2) and calls `cb`
  * once per problem (file set, line/col when known).  Parse failures are
  * reported the same way.  Returns the number of problems found. */
@@ -379,7 +383,8 @@ typedef struct csec_db_options {
     /** CSEC_DB_OPTIONS_VERSION: the layout of this struct the caller was
      * built with.  Set by the initialisers; csec_db_open refuses others. */
     unsigned int version;
-    /** Called for every advisory that fails to load; the others load. */
+    /** Called for every problem of the load (csec_db_error), in load order;
+     * the advisories that can be loaded are. */
     csec_diag_cb on_error;
     void *payload;
     /** Fail the whole load at the first bad advisory (RustSec's behaviour). */
@@ -387,10 +392,12 @@ typedef struct csec_db_options {
     /** Read `modified` times from the git history of the directory (spec §3.5). */
     bool git_times;
     /** Read only the advisories of these packages of the `crates` collection
-     * (exact names, any order; nothing of `rust/`).  The other advisory files
-     * are listed and counted (csec_db_total) but neither read nor checked.
-     * For one lockfile's audit, which needs a few hundred of the ~900
-     * packages.  NULL: read everything. */
+     * (any order; nothing of `rust/`), a directory being read when its name
+     * is one of these as crates.io compares names (ASCII case and `-`/`_`
+     * ignored).  The other package directories are neither read nor checked;
+     * csec_db_total counts their files when asked.  For one lockfile's audit
+     * (a few hundred of the ~900 packages) and `check NAME` (one).  NULL:
+     * read everything. */
     const char *const *packages;
     size_t packages_count;
 } csec_db_options;
@@ -408,16 +415,25 @@ CSEC_API int csec_db_options_init(csec_db_options *opts, unsigned int version);
 
 /** Loads the database in directory `path` (which must contain `crates/`).
  * Advisories are ordered by collection, package, then file name, which makes
- * every result deterministic.  Bad files are reported through opts->on_error
- * and skipped, unless opts->strict.  `opts` may be NULL.  Returns 0 and a new
+ * every result deterministic.  `opts` may be NULL.  Returns 0 and a new
  * database (free with csec_db_free), or a negative code with `d` filled.
+ * Nothing is written anywhere; no thread is started.
  *
- * In a git checkout (a `.git` directory), a load leaves the listings of the
- * directories it read in `.git/cratesec-listing`, and the next load lists
- * again only the directories whose stat changed since; every file is still
- * read and parsed.  Set CRATESEC_NO_LISTING_CACHE=1 to turn this off (for a
- * file system whose clock is not this machine's, such as NFS with a skewed
- * server clock). */
+ * What is loaded (one rule, which `cratesec lint` reports against): every
+ * file in a directory crates/NAME/ or rust/NAME/ is read and parsed, hidden
+ * files (".x") excepted; files directly in crates/ or rust/ are left out.
+ * A bad input never hides an advisory that parses and never fails the whole
+ * load (unless opts->strict, which makes the first problem fatal, as RustSec
+ * does); each problem is kept (csec_db_error) and given to opts->on_error:
+ *   - a file that cannot be read, is larger than CSEC_ADVISORY_MAX_BYTES or
+ *     does not parse (file:line:col), including a package name crates.io
+ *     would refuse (".a", "a b") and a package that is not the name of the
+ *     file's directory; the file is not loaded;
+ *   - an id already loaded from another file: both files are loaded, and
+ *     csec_db_find_all finds both.
+ * A database with problems is degraded: csec_db_package_error says which
+ * packages cannot be vouched for, so that no caller reports "no known
+ * advisories" for them. */
 CSEC_API int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts,
                           csec_diag *d);
 /** Frees a database and every string and advisory borrowed from it. Accepts NULL. */
@@ -427,23 +443,73 @@ CSEC_API void csec_db_free(csec_db *db);
 CSEC_API size_t csec_db_count(const csec_db *db);
 /** Advisories in the database directory: csec_db_count after a full load;
  * after a load limited to some packages (csec_db_options.packages), plus the
- * `.md` files of the packages it did not read (drafts excluded either way).
- * This is cargo-audit's "advisory-count". */
+ * `.md` files of the packages it did not read (drafts and hidden files
+ * excluded either way), counted on the first call.  This is cargo-audit's
+ * "advisory-count". */
 CSEC_API size_t csec_db_total(const csec_db *db);
 /** Advisory at position `i` in load order (0 <= i < count). */
 CSEC_API const csec_advisory *csec_db_get(const csec_db *db, size_t i);
-/** How many files failed to load (lenient mode). */
+
+/** One problem of a load: a file that was not loaded, or an advisory id in
+ * more than one file.  It concerns `package` (the directory the file is in)
+ * and, when not NULL, `other_package`: the package the file names when that
+ * is another, or the package of the first file with the same id. */
+typedef struct csec_db_error {
+    csec_diag diag; /* what on_error was given: file, line, col, message */
+    csec_collection collection;
+    const char *package;
+    const char *other_package;
+} csec_db_error;
+
+/** How many problems the load had (0: not degraded). */
 CSEC_API size_t csec_db_error_count(const csec_db *db);
-/** Looks up an advisory by its id or one of its aliases. NULL if unknown. */
+/** Problem `i` in load order (0 <= i < count), or NULL. */
+CSEC_API const csec_db_error *csec_db_error_get(const csec_db *db, size_t i);
+/** The first problem that concerns package `name` of collection `c` (names
+ * compared as crates.io does: ASCII case and `-`/`_` ignored), or NULL.  A
+ * package with a problem may have advisories the database could not load:
+ * `cratesec check` and `audit` fail for it, and the server does not call it
+ * free of advisories. */
+CSEC_API const csec_db_error *csec_db_package_error(const csec_db *db, csec_collection c,
+                                                    const char *name);
+
+/** Looks up an advisory by its id or one of its aliases (an id wins over an
+ * alias; among several, the first in load order).  NULL if unknown. */
 CSEC_API const csec_advisory *csec_db_find(const csec_db *db, const char *id_or_alias);
+/** Every advisory with that id (a duplicate id is loaded from each file),
+ * or, when none has it as id, every advisory with it as an alias: fills
+ * `out` with up to `cap` of them in load order and returns how many there
+ * are.  A pass over the database; for pages of one advisory. */
+CSEC_API size_t csec_db_find_all(const csec_db *db, const char *id_or_alias,
+                                 const csec_advisory **out, size_t cap);
 /** The advisories of one package in one collection (exact name), in load
  * order.  Returns the array (borrowed) and its length in `*count`, or NULL
  * and 0 when there are none. */
 CSEC_API const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
                                                         const char *name, size_t *count);
-/** The git commit the database was loaded from (40 hex) and its committer
- * time, when the directory is a git checkout; NULL and 0 otherwise. */
+/** The git commit the database directory is at (40 hex) and its committer
+ * time, when it is a git checkout; NULL and 0 otherwise.  Asked of git (the
+ * git plugin, section 10) on the first call, unless the load read git times,
+ * which resolve it at load time. */
 CSEC_API const char *csec_db_commit(const csec_db *db, int64_t *commit_time);
+
+/** Lints a whole database (`cratesec lint`): the load's own walk
+ * (csec_db_open), reporting every entry it leaves out and every problem it
+ * has (duplicate ids, files too large or unreadable), plus every problem of
+ * csec_advisory_lint for each file it reads, in load order.  Warnings (code
+ * 0, not counted as problems): an alias also claimed by an advisory of
+ * another package.  `cb` may be NULL.  Returns 0 with the counts in `out`,
+ * or a negative code with `d` filled when `path` is not a database (no
+ * crates/ directory). */
+typedef struct csec_db_lint_result {
+    size_t files;     /* files read and checked */
+    size_t bad_files; /* entries with at least one problem */
+    size_t problems;
+    size_t warnings;
+} csec_db_lint_result;
+
+CSEC_API int csec_db_lint(csec_db_lint_result *out, const char *path, csec_diag_cb cb,
+                          void *payload, csec_diag *d);
 
 /** A query (spec §2.6).  Unset filters (NULL / 0 / CSEC_ANY) pass. */
 typedef enum csec_tristate { CSEC_ANY = 0, CSEC_NO = 1, CSEC_YES = 2 } csec_tristate;
@@ -577,7 +643,11 @@ typedef struct csec_lockfile csec_lockfile;
  * sources or dependency strings, unresolvable dependencies). */
 CSEC_API int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
                                  size_t len, csec_diag *d);
-/** Reads and parses the file at `path`; CSEC_EIO when it cannot be read. */
+/** The largest lockfile read (a lockfile of 10,000 packages is about 3 MB). */
+#define CSEC_LOCKFILE_MAX_BYTES (32 * 1024 * 1024)
+/** Reads and parses the file at `path`: CSEC_EIO when it cannot be read,
+ * CSEC_EINVAL when it is larger than CSEC_LOCKFILE_MAX_BYTES (a device such
+ * as /dev/zero included: it is not read past the limit). */
 CSEC_API int csec_lockfile_open(csec_lockfile **out, const char *path, csec_diag *d);
 /** Frees a lockfile. Accepts NULL. */
 CSEC_API void csec_lockfile_free(csec_lockfile *lf);
@@ -692,6 +762,17 @@ CSEC_API int csec_audit(csec_audit_report **out, const csec_db *db, const csec_l
                         const csec_audit_options *opts, csec_diag *d);
 /** Frees a report (not the database or lockfile it borrows). Accepts NULL. */
 CSEC_API void csec_audit_report_free(csec_audit_report *r);
+/** What csec_audit reports for advisory `a` at version `v` of a crates.io
+ * package named as the advisory's, under `opts` (NULL: defaults): -1 a
+ * vulnerability, a csec_warning_kind (notice, unmaintained, unsound) for a
+ * warning, or -2 when the audit leaves it out (another collection or
+ * registry, withdrawn, below the severity threshold, other targets, ignored,
+ * a kind not reported, or `v` not affected).  The one rule csec_audit applies
+ * to each package and advisory, for callers that hold versions without a
+ * lockfile (watch lists).  `opts->ignore` is not validated here. */
+CSEC_API int csec_audit_classify(const csec_advisory *a, const csec_version *v,
+                                  const csec_audit_options *opts);
+
 /** cargo-audit's exit status (spec §4.5): 1 when a vulnerability or a denied
  * warning was found, else 0. */
 CSEC_API int csec_audit_status(const csec_audit_report *r);

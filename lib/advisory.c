@@ -5,6 +5,7 @@
  * database shares one arena and loading does no per-string malloc. */
 #include "advisory.h"
 
+#include "crate_name.h"
 #include "cvss.h"
 #include "range.h"
 #include "semver.h"
@@ -65,6 +66,7 @@ typedef struct parse_ctx {
     csec__frontmatter fm;
     bool prefixed;
     csec_diag *d;
+    const char *package; /* once decoded and valid: what the file declares */
 } parse_ctx;
 
 struct csec_advisory_doc {
@@ -510,7 +512,16 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
     a->id = dup_str(c, v);
     if (require_string(c, t, f[K_PACKAGE], S, "package", &v) < 0)
         return CSEC_EPARSE;
+    size_t bad;
+    if (csec__crate_name_check(v->u.str.ptr, v->u.str.len, &bad, c->d) < 0) {
+        char msg[256];
+        uint32_t l, cc;
+        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid package name");
+        string_inner_pos(c, v, bad, &l, &cc);
+        return err_at(c, l, cc, "%s", msg);
+    }
     a->package = dup_str(c, v);
+    c->package = a->package;
 
     static const char *const from_md[] = {"title", "description"};
     for (size_t i = 0; i < 2; i++) {
@@ -858,8 +869,8 @@ static int parse_all(parse_ctx *c, csec_advisory *a)
     return 0;
 }
 
-int csec__advisory_parse_arena(csec_advisory **out, csec_arena *arena, const char *path,
-                               const char *text, size_t len, csec_diag *d)
+int csec__advisory_parse_arena(csec_advisory **out, const char **declared, csec_arena *arena,
+                               const char *path, const char *text, size_t len, csec_diag *d)
 {
     parse_ctx c;
     memset(&c, 0, sizeof c);
@@ -877,6 +888,8 @@ int csec__advisory_parse_arena(csec_advisory **out, csec_arena *arena, const cha
     int rc = parse_all(&c, a);
     csec__arena_free(&c.scratch);
     *out = rc < 0 ? NULL : a;
+    if (declared)
+        *declared = c.package;
     return rc;
 }
 
@@ -886,7 +899,7 @@ int csec_advisory_parse(csec_advisory_doc **out, const char *path, const char *t
                         csec_diag *d)
 {
     csec_advisory_doc *doc = csec__xcalloc(1, sizeof *doc);
-    int rc = csec__advisory_parse_arena(&doc->adv, &doc->arena, path, text, len, d);
+    int rc = csec__advisory_parse_arena(&doc->adv, NULL, &doc->arena, path, text, len, d);
     if (rc < 0) {
         csec_advisory_doc_free(doc);
         doc = NULL;

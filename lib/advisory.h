@@ -45,9 +45,11 @@ void csec__toml_pos_to_file(const char *file, const csec__frontmatter *fm, bool 
  * released before returning.  `path` is used for the checks of spec §1.2
  * (NULL skips them) and copied into d->file on error; (*out)->path is a copy
  * of `path` (NULL when path is NULL).  Returns 0 or CSEC_EPARSE with d filled
- * (file, line, col in the file, message). */
-int csec__advisory_parse_arena(csec_advisory **out, csec_arena *arena, const char *path,
-                               const char *text, size_t len, csec_diag *d);
+ * (file, line, col in the file, message).  `declared` (may be NULL) receives
+ * the package the file names, once read and valid, also when a later check
+ * fails (NULL otherwise), so that a failure can be laid at its door. */
+int csec__advisory_parse_arena(csec_advisory **out, const char **declared, csec_arena *arena,
+                               const char *path, const char *text, size_t len, csec_diag *d);
 
 /* Kinds of advisory identifier (spec §1.7). */
 typedef enum csec__id_kind {

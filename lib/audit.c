@@ -6,6 +6,7 @@
 #include "lockfile.h"
 #include "options.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ static bool target_ok(csec_strlist adv, char *const *want, size_t n)
 
 /* Query::crate_scope() plus the package, its version and source, the
  * severity threshold and the targets (spec §2.6), informational flag aside. */
-static bool matches(const report *r, const csec_advisory *a, const csec_lock_package *p)
+static bool matches(const report *r, const csec_advisory *a, const csec_version *v)
 {
     if (a->collection != CSEC_COLLECTION_CRATES || csec_advisory_is_withdrawn(a))
         return false;
@@ -71,7 +72,7 @@ static bool matches(const report *r, const csec_advisory *a, const csec_lock_pac
         return false;
     if (!target_ok(a->arch, r->arch, r->arch_count) || !target_ok(a->os, r->os, r->os_count))
         return false;
-    return csec_advisory_affects(a, &p->version);
+    return csec_advisory_affects(a, v);
 }
 
 static int warning_kind(csec_informational k)
@@ -88,6 +89,20 @@ static int warning_kind(csec_informational k)
         break;
     }
     return -1;
+}
+
+/* The finding kind csec_audit reports for `a` at `v`: -1 a vulnerability,
+ * a warning kind, or -2 nothing. */
+static int finding_kind(const report *r, const csec_advisory *a, const csec_version *v)
+{
+    if (!matches(r, a, v) || has(r->ignore, r->ignore_count, a->id))
+        return -2;
+    if (a->informational == CSEC_INFO_NONE)
+        return -1;
+    int kind = warning_kind(a->informational);
+    if (kind < 0 || !(r->info & CSEC_WARNING_BIT(kind)))
+        return -2;
+    return kind;
 }
 
 typedef struct list {
@@ -140,6 +155,36 @@ static void check_yanked(report *r, const csec_lockfile *lf, const csec_audit_op
     free(pk);
 }
 
+/* The settings of `o` in `r`, the lists borrowed from `o` (csec_audit then
+ * replaces them with copies). */
+static void settle(report *r, const csec_audit_options *o)
+{
+    r->ignore = (char **)(uintptr_t)o->ignore;
+    r->ignore_count = o->ignore_count;
+    r->arch = (char **)(uintptr_t)o->target_arch;
+    r->arch_count = o->target_arch_count;
+    r->os = (char **)(uintptr_t)o->target_os;
+    r->os_count = o->target_os_count;
+    r->severity = o->severity_threshold;
+    const unsigned info_bits = CSEC_WARNING_BIT(CSEC_WARNING_NOTICE) |
+                               CSEC_WARNING_BIT(CSEC_WARNING_UNMAINTAINED) |
+                               CSEC_WARNING_BIT(CSEC_WARNING_UNSOUND);
+    /* A denied informational kind is reported even when not listed (§4.1);
+     * notices can never be denied (§4.5). */
+    r->deny = o->deny & ~CSEC_WARNING_BIT(CSEC_WARNING_NOTICE);
+    r->info = (o->informational_warnings | r->deny) & info_bits;
+}
+
+int csec_audit_classify(const csec_advisory *a, const csec_version *v,
+                        const csec_audit_options *opts)
+{
+    csec_audit_options defaults = CSEC_AUDIT_OPTIONS_INIT;
+    report r;
+    memset(&r, 0, sizeof r);
+    settle(&r, opts ? opts : &defaults);
+    return finding_kind(&r, a, v);
+}
+
 int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *lf,
                const csec_audit_options *opts, csec_diag *d)
 {
@@ -161,20 +206,10 @@ int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *
     report *r = csec__xcalloc(1, sizeof *r);
     r->pub.db = db;
     r->pub.lockfile = lf;
+    settle(r, o);
     r->ignore = copy_list(o->ignore, o->ignore_count);
-    r->ignore_count = o->ignore_count;
     r->arch = copy_list(o->target_arch, o->target_arch_count);
-    r->arch_count = o->target_arch_count;
     r->os = copy_list(o->target_os, o->target_os_count);
-    r->os_count = o->target_os_count;
-    r->severity = o->severity_threshold;
-    const unsigned info_bits = CSEC_WARNING_BIT(CSEC_WARNING_NOTICE) |
-                               CSEC_WARNING_BIT(CSEC_WARNING_UNMAINTAINED) |
-                               CSEC_WARNING_BIT(CSEC_WARNING_UNSOUND);
-    /* A denied informational kind is reported even when not listed (§4.1);
-     * notices can never be denied (§4.5). */
-    r->deny = o->deny & ~CSEC_WARNING_BIT(CSEC_WARNING_NOTICE);
-    r->info = (o->informational_warnings | r->deny) & info_bits;
 
     list vulns = {NULL, 0, 0}, warns[CSEC_WARNING_KINDS] = {{NULL, 0, 0}};
     for (size_t i = 0; i < lf->count; i++) {
@@ -186,17 +221,12 @@ int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *
             csec_db_by_package(db, CSEC_COLLECTION_CRATES, p->name, &n);
         for (size_t k = 0; k < n; k++) {
             const csec_advisory *a = advs[k];
-            if (!matches(r, a, p) || has(r->ignore, r->ignore_count, a->id))
-                continue;
-            if (a->informational == CSEC_INFO_NONE) {
+            int kind = finding_kind(r, a, &p->version);
+            if (kind == -1)
                 push(&vulns, (csec_audit_finding){p, a, -1, false});
-                continue;
-            }
-            int kind = warning_kind(a->informational);
-            if (kind < 0 || !(r->info & CSEC_WARNING_BIT(kind)))
-                continue;
-            push(&warns[kind],
-                 (csec_audit_finding){p, a, kind, (r->deny & CSEC_WARNING_BIT(kind)) != 0});
+            else if (kind >= 0)
+                push(&warns[kind],
+                     (csec_audit_finding){p, a, kind, (r->deny & CSEC_WARNING_BIT(kind)) != 0});
         }
     }
     if (o->yanked) {
@@ -243,14 +273,6 @@ static const char *const kind_names[CSEC_WARNING_KINDS] = {"notice", "unmaintain
 
 /* ---------------------------------------------------------------- JSON */
 
-static void j_strlist(csec__json *j, csec_strlist l)
-{
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < l.count; i++)
-        csec__json_str(j, l.items[i]);
-    csec__json_array_end(j);
-}
-
 static void j_list(csec__json *j, char *const *l, size_t n)
 {
     csec__json_array_begin(j);
@@ -291,21 +313,21 @@ static void j_metadata(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_key(j, "date");
     j_date(j, a->date);
     csec__json_key(j, "aliases");
-    j_strlist(j, a->aliases);
+    csec__json_strlist(j, a->aliases);
     csec__json_key(j, "related");
-    j_strlist(j, a->related);
+    csec__json_strlist(j, a->related);
     csec__json_key(j, "collection");
     csec__json_str(j, a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
     csec__json_key(j, "categories");
-    j_strlist(j, a->categories);
+    csec__json_strlist(j, a->categories);
     csec__json_key(j, "keywords");
-    j_strlist(j, a->keywords);
+    csec__json_strlist(j, a->keywords);
     csec__json_key(j, "cvss");
     csec__json_str(j, a->cvss ? a->cvss->canonical : NULL);
     csec__json_key(j, "informational");
     csec__json_str(j, a->informational_raw);
     csec__json_key(j, "references");
-    j_strlist(j, a->references);
+    csec__json_strlist(j, a->references);
     csec__json_key(j, "source");
     csec__json_str(j, a->source);
     csec__json_key(j, "url");
@@ -343,9 +365,9 @@ static void j_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     }
     csec__json_object_begin(j);
     csec__json_key(j, "arch");
-    j_strlist(j, a->arch);
+    csec__json_strlist(j, a->arch);
     csec__json_key(j, "os");
-    j_strlist(j, a->os);
+    csec__json_strlist(j, a->os);
     csec__json_key(j, "functions");
     csec__json_object_begin(j);
     for (size_t i = 0; i < a->functions_count; i++) {
@@ -551,8 +573,19 @@ static void attr(text *t, const char *label, const char *value)
         csec_buf_printf(t->out, "%s%-10s" RESET " ", t->hue, label);
     else
         csec_buf_printf(t->out, "%-10s ", label);
-    if (value && *value)
-        csec_buf_printf(t->out, "%s\n", value);
+    if (value && *value) {
+        csec__buf_put_printable(t->out, value, strlen(value));
+        csec_buf_putc(t->out, '\n');
+    }
+}
+
+/* "name version" of a lockfile package, a line of a dependency tree. */
+static void package_line(csec_buf *out, const csec_lock_package *p)
+{
+    csec__buf_put_printable(out, p->name, strlen(p->name));
+    csec_buf_putc(out, ' ');
+    csec__buf_put_printable(out, p->version_text, strlen(p->version_text));
+    csec_buf_putc(out, '\n');
 }
 
 static const char *id_url(csec_buf *b, const char *id)
@@ -658,7 +691,7 @@ static void tree(csec_buf *out, const csec_lockfile *lf, const csec_lock_package
     frame *st = csec__xmalloc(csec__mul(nodes + 1, sizeof *st));
     bool *last = csec__xcalloc(nodes + 1, sizeof *last);
     size_t depth = 0;
-    csec_buf_printf(out, "%s %s\n", p->name, p->version_text);
+    package_line(out, p);
     seen[start] = true;
     st[0] = (frame){start, lf->rev_start[start + 1]};
     for (;;) {
@@ -675,7 +708,7 @@ static void tree(csec_buf *out, const csec_lockfile *lf, const csec_lock_package
             csec_buf_puts(out, last[k] ? "    " : "\xe2\x94\x82   ");
         csec_buf_puts(out, is_last ? "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80 "
                                    : "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80 ");
-        csec_buf_printf(out, "%s %s\n", lf->pkgs[w].name, lf->pkgs[w].version_text);
+        package_line(out, &lf->pkgs[w]);
         if (seen[w])
             continue;
         seen[w] = true;

@@ -175,9 +175,11 @@ static int component_at(component *c, const char *s, size_t len, size_t off)
 
 /* Parses the metrics of `s`, skipping `skip` leading components (the
  * "CVSS:x.y" head), into vals[] (value index, -1 when absent).  Like rustsec,
- * every component's shape is checked before any metric is interpreted. */
-static int parse_metrics(int *vals, const metric_def *defs, size_t ndefs, const char *s,
-                         size_t len, size_t skip, csec_diag *d)
+ * every component's shape is checked before any metric is interpreted, and
+ * ids and values are matched ignoring case, unless `exact_case`: then they
+ * must be spelled as FIRST's specification spells them. */
+static int parse_metrics(int *vals, const metric_def *defs, size_t ndefs, const char *s, size_t len,
+                         size_t skip, bool exact_case, csec_diag *d)
 {
     char a[48];
     component c;
@@ -211,6 +213,12 @@ static int parse_metrics(int *vals, const metric_def *defs, size_t ndefs, const 
                 return csec__diag_set(d, CSEC_EPARSE, NULL, 0, col_of(c.off),
                                       "invalid value `%s` for CVSS metric `%s`",
                                       show(a, val, vallen), defs[m].name);
+            if (exact_case && (memcmp(id, defs[m].name, idlen) != 0 ||
+                               memcmp(val, defs[m].values[v], vallen) != 0))
+                return csec__diag_set(d, CSEC_EPARSE, NULL, 0, col_of(c.off),
+                                      "CVSS metric `%s` must be written `%s:%s` (upper case, as "
+                                      "FIRST's specification writes it)",
+                                      show(a, id, c.len), defs[m].name, defs[m].values[v]);
             if (vals[m] >= 0)
                 return csec__diag_set(d, CSEC_EPARSE, NULL, 0, col_of(c.off),
                                       "duplicate metric `%s`", defs[m].name);
@@ -287,17 +295,12 @@ static double v3_score(const int *v)
     static const double av[] = {0.85, 0.62, 0.55, 0.2}, ac[] = {0.77, 0.44},
                         pr_u[] = {0.85, 0.62, 0.27}, pr_c[] = {0.85, 0.68, 0.5},
                         ui[] = {0.85, 0.62}, cia[] = {0.56, 0.22, 0.0};
-    /* A missing metric counts as a factor of 0; a missing scope as unchanged. */
+    /* Every base metric is present (csec__cvss_parse refuses a vector without). */
     int changed = v[V3_S] == 1;
-    double c = v[V3_C] >= 0 ? cia[v[V3_C]] : 0.0;
-    double i = v[V3_I] >= 0 ? cia[v[V3_I]] : 0.0;
-    double a = v[V3_A] >= 0 ? cia[v[V3_A]] : 0.0;
-    double iss = 1.0 - (1.0 - c) * (1.0 - i) * (1.0 - a);
+    double iss = 1.0 - (1.0 - cia[v[V3_C]]) * (1.0 - cia[v[V3_I]]) * (1.0 - cia[v[V3_A]]);
     double impact = changed ? 7.52 * (iss - 0.029) - 3.25 * pow(iss - 0.02, 15.0) : 6.42 * iss;
-    double expl = 8.22 * (v[V3_AV] >= 0 ? av[v[V3_AV]] : 0.0) *
-                  (v[V3_AC] >= 0 ? ac[v[V3_AC]] : 0.0) *
-                  (v[V3_PR] >= 0 ? (changed ? pr_c : pr_u)[v[V3_PR]] : 0.0) *
-                  (v[V3_UI] >= 0 ? ui[v[V3_UI]] : 0.0);
+    double expl =
+        8.22 * av[v[V3_AV]] * ac[v[V3_AC]] * (changed ? pr_c : pr_u)[v[V3_PR]] * ui[v[V3_UI]];
     if (impact <= 0.0)
         return 0.0;
     double x = changed ? fmin(1.08 * (impact + expl), 10.0) : fmin(impact + expl, 10.0);
@@ -551,7 +554,7 @@ int csec__cvss_parse(csec_cvss *out, csec_arena *arena, const char *s, size_t le
 
     if (!memchr(ver, '.', vlen)) {
         /* No dotted version: a bare v2 vector such as AV:N/AC:L/Au:N/C:P/I:P/A:P. */
-        rc = parse_metrics(vals, v2_metrics, V2_COUNT, s, len, 0, d);
+        rc = parse_metrics(vals, v2_metrics, V2_COUNT, s, len, 0, false, d);
         if (rc < 0)
             return rc;
         for (int i = 0; i < V2_COUNT; i++)
@@ -565,15 +568,22 @@ int csec__cvss_parse(csec_cvss *out, csec_arena *arena, const char *s, size_t le
         return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 1, "invalid CVSS prefix `%s`",
                               show(a, s, plen));
     } else if (vlen == 3 && (memcmp(ver, "3.0", 3) == 0 || memcmp(ver, "3.1", 3) == 0)) {
-        rc = parse_metrics(vals, v3_metrics, V3_COUNT, s, len, 1, d);
+        /* Stricter than rustsec, which upper-cases and scores a missing
+         * metric as 0 (understating the score, so that a severity threshold
+         * could hide the advisory): FIRST's form, every base metric. */
+        rc = parse_metrics(vals, v3_metrics, V3_COUNT, s, len, 1, true, d);
         if (rc < 0)
             return rc;
+        for (int i = 0; i < V3_COUNT; i++)
+            if (vals[i] < 0)
+                return csec__diag_set(d, CSEC_EPARSE, NULL, 0, 1, "missing base metric `%s`",
+                                      v3_metrics[i].name);
         out->version = ver[2] == '0' ? 30 : 31;
         out->canonical =
             canonical(arena, ver[2] == '0' ? "CVSS:3.0" : "CVSS:3.1", vals, v3_metrics, V3_COUNT);
         out->score = v3_score(vals);
     } else if (vlen == 3 && memcmp(ver, "4.0", 3) == 0) {
-        rc = parse_metrics(vals, v4_metrics, V4_COUNT, s, len, 1, d);
+        rc = parse_metrics(vals, v4_metrics, V4_COUNT, s, len, 1, false, d);
         if (rc < 0)
             return rc;
         for (size_t i = 0; i < sizeof v4_mandatory / sizeof v4_mandatory[0]; i++)

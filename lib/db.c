@@ -1,541 +1,126 @@
 /* db.c - loading an advisory database directory (spec §1.2), its indexes,
  * and queries (spec §2.6).
  *
- * Everything lives in one arena.  Files are visited in sorted order
- * (collection, package, file name: bytewise), so the advisories of one
- * package are contiguous in load order and the package index simply maps a
- * name to a slice of the load-order array.  Lookups use two open-addressing
- * hash tables (FNV-1a, linear probing, power-of-two capacity). */
+ * One function decides what is loaded: load_tree below.  It walks crates/
+ * and rust/ in sorted order (collection, package, file name: bytewise) with
+ * plain readdir/open/read on the calling thread, and every entry ends in
+ * one of three ways:
+ *   - loaded: a file that reads and parses (drafts are parsed, not indexed);
+ *   - an error, kept in the database (csec_db_error) and given to on_error:
+ *     a file that cannot be read, is too large, does not parse (including a
+ *     package name crates.io would refuse, such as ".a", and a package that
+ *     is not its directory's), or whose id another file already has (both
+ *     files are loaded then: a bad input never hides a parseable advisory);
+ *   - left out without an error: a file directly in crates/ or rust/, or a
+ *     hidden file (".name") in a package directory.  Neither can change
+ *     what a lookup finds; `cratesec lint` reports them.
+ * csec_db_lint (lint.c) is this walk plus the linter's own checks.
+ *
+ * Everything lives in one arena.  The advisories of one package are
+ * contiguous in load order, so the package index maps a name to a run of
+ * the load-order array; ids and aliases map to positions in it (map.h). */
 #include "advisory.h"
 
-#include "files.h"
+#include "crate_name.h"
+#include "db.h"
 #include "gittime.h"
-#include "listing.h"
+#include "map.h"
+#include "options.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-typedef struct id_slot {
-    const char *key; /* NULL: empty */
-    uint32_t hash;
-    uint32_t index;
-} id_slot;
-
-typedef struct pkg_slot {
-    const char *name; /* NULL: empty */
-    uint32_t hash;
-    int collection;
+/* The advisories of one package: a run of the load-order array. */
+typedef struct pkg_run {
     uint32_t start, count;
-} pkg_slot;
-
-#define LOAD_MAX_THREADS 4
+} pkg_run;
 
 struct csec_db {
     csec_arena arena;
-    csec_arena arenas[LOAD_MAX_THREADS]; /* one per loading thread */
     csec_advisory **list;
     size_t count, cap;
-    size_t unread; /* advisory files of the packages a partial load skipped */
-    size_t errors;
-    id_slot *ids;
-    size_t ids_cap, ids_used;
-    pkg_slot *pkgs;
-    size_t pkgs_cap;
-    bool has_commit;
-    /* What the listing cache did in this load (for tests). */
-    size_t dirs_listed, dirs_remembered;
-    bool listing_saved;
+    csec_db_error *errors; /* every problem of the load, in load order */
+    size_t nerrors, caperrors;
+    csec_map ids;     /* id or alias -> position in `list` (an id wins, then the first) */
+    csec_map pkgs[2]; /* per collection: package name -> run number in `runs` */
+    pkg_run *runs;
+    char *root;
+    bool git_dir; /* <root>/.git exists: the commit can be asked of git */
+    /* A partial load: the package directories it did not read, counted by
+     * csec_db_total only when asked. */
+    const char **unread_dirs; /* "crates/name", in the arena */
+    size_t nunread_dirs, capunread_dirs;
+    /* What is worked out on first use (csec_db_total, csec_db_commit). */
+    pthread_mutex_t lazy;
+    bool unread_counted;
+    size_t unread;
+    int commit_state; /* 0 not asked yet, 1 known, -1 none */
     char commit[41];
     int64_t commit_time;
 };
 
-static uint32_t fnv1a(const char *s, int salt)
+/* ---- indexes ---- */
+
+/* Maps `key` to advisory `index` unless it is mapped already; returns the
+ * position it was mapped to before, or SIZE_MAX. */
+static size_t ids_insert(csec_db *db, const char *key, size_t index)
 {
-    uint32_t h = 2166136261u ^ (uint32_t)salt;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
+    bool added;
+    csec_map_entry *e = csec__map_put(&db->ids, key, strlen(key), &added);
+    if (!added)
+        return e->val.idx;
+    e->val.idx = index;
+    return SIZE_MAX;
 }
 
-/* ---- id/alias index ---- */
-
-static void ids_grow(csec_db *db);
-
-static const id_slot *ids_lookup(const csec_db *db, const char *key, uint32_t h)
+static const pkg_run *pkgs_lookup(const csec_db *db, int coll, const char *name)
 {
-    if (!db->ids_cap)
-        return NULL;
-    size_t mask = db->ids_cap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const id_slot *s = &db->ids[i];
-        if (!s->key)
-            return NULL;
-        if (s->hash == h && strcmp(s->key, key) == 0)
-            return s;
-    }
-}
-
-/* Inserts unless present; returns false when the key was already there.
- * `h` is fnv1a(key, 0). */
-static bool ids_insert(csec_db *db, const char *key, uint32_t h, uint32_t index)
-{
-    if (ids_lookup(db, key, h))
-        return false;
-    if ((db->ids_used + 1) * 2 > db->ids_cap)
-        ids_grow(db);
-    size_t mask = db->ids_cap - 1, i = h & mask;
-    while (db->ids[i].key)
-        i = (i + 1) & mask;
-    db->ids[i].key = key;
-    db->ids[i].hash = h;
-    db->ids[i].index = index;
-    db->ids_used++;
-    return true;
-}
-
-static void ids_grow(csec_db *db)
-{
-    size_t old_cap = db->ids_cap;
-    id_slot *old = db->ids;
-    db->ids_cap = old_cap ? old_cap * 2 : 4096;
-    db->ids = csec__xcalloc(db->ids_cap, sizeof *db->ids);
-    size_t mask = db->ids_cap - 1;
-    for (size_t k = 0; k < old_cap; k++) {
-        if (!old[k].key)
-            continue;
-        size_t i = old[k].hash & mask;
-        while (db->ids[i].key)
-            i = (i + 1) & mask;
-        db->ids[i] = old[k];
-    }
-    free(old);
-}
-
-/* ---- package index, built once after loading ---- */
-
-static const pkg_slot *pkgs_lookup(const csec_db *db, int coll, const char *name)
-{
-    if (!db->pkgs_cap)
-        return NULL;
-    uint32_t h = fnv1a(name, coll);
-    size_t mask = db->pkgs_cap - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const pkg_slot *s = &db->pkgs[i];
-        if (!s->name)
-            return NULL;
-        if (s->hash == h && s->collection == coll && strcmp(s->name, name) == 0)
-            return s;
-    }
+    const csec_map_entry *e = csec__map_find(&db->pkgs[coll], name, strlen(name));
+    return e ? &db->runs[e->val.idx] : NULL;
 }
 
 /* The alias index and the package index, in one pass over the advisories
- * (after every id is in, so that an id always wins over an alias).  Each
- * advisory is cold here, parsed on another thread or long ago: it is read
- * once, and fetched a few iterations ahead. */
-#define PREFETCH_AHEAD 8
-
+ * (after every id is in, so that an id always wins over an alias). */
 static void build_indexes(csec_db *db)
 {
-    size_t cap = 16;
-    while (cap < db->count * 2 + 2)
-        cap *= 2;
-    db->pkgs_cap = cap;
-    db->pkgs = csec__xcalloc(cap, sizeof *db->pkgs);
-    size_t start = 0;
+    db->runs = csec__xmalloc(csec__mul(db->count ? db->count : 1, sizeof *db->runs));
+    size_t start = 0, nruns = 0;
     for (size_t i = 0; i < db->count; i++) {
-        if (i + PREFETCH_AHEAD < db->count)
-            __builtin_prefetch(db->list[i + PREFETCH_AHEAD]);
-        if (i + PREFETCH_AHEAD / 2 < db->count)
-            __builtin_prefetch(db->list[i + PREFETCH_AHEAD / 2]->aliases.items);
         const csec_advisory *a = db->list[i];
         for (size_t k = 0; k < a->aliases.count; k++)
-            ids_insert(db, a->aliases.items[k], fnv1a(a->aliases.items[k], 0), (uint32_t)i);
+            ids_insert(db, a->aliases.items[k], i);
         const csec_advisory *next = i + 1 < db->count ? db->list[i + 1] : NULL;
         if (next && next->collection == a->collection && strcmp(next->package, a->package) == 0)
             continue;
         /* a ends the run of its package, which began at `start`. */
-        const csec_advisory *first = db->list[start];
-        uint32_t h = fnv1a(first->package, (int)first->collection);
-        size_t k = h & (cap - 1);
-        while (db->pkgs[k].name)
-            k = (k + 1) & (cap - 1);
-        db->pkgs[k] = (pkg_slot){first->package, h, (int)first->collection, (uint32_t)start,
-                                 (uint32_t)(i + 1 - start)};
+        const char *name = db->list[start]->package;
+        csec_map_entry *e = csec__map_put(&db->pkgs[a->collection], name, strlen(name), NULL);
+        e->val.idx = nruns;
+        db->runs[nruns++] = (pkg_run){(uint32_t)start, (uint32_t)(i + 1 - start)};
         start = i + 1;
     }
 }
 
-/* ---- loading ----
- *
- * The calling thread lists the package directories of both collections in
- * sorted order; a small pool of threads (one per core, at most
- * LOAD_MAX_THREADS, the caller included) then takes packages a chunk at a
- * time: it opens the chunk's directories in one batch, lists them, and
- * opens, reads and closes all their files in one more (lib/files.h: one
- * io_uring submission instead of three system calls per file), parsing each
- * into the thread's own arena.  In a git checkout a directory whose stat
- * is the one remembered by the previous load is not listed again: its
- * names come from the listing cache (lib/listing.h) and its files are
- * opened through the collection directory.  Chunks shrink towards the end
- * so that the threads finish together.  The results are merged afterwards
- * in package order, so the load order, the indexes and the order of error
- * reports do not depend on scheduling. */
+/* ---- loading ---- */
 
-/* Packages per chunk: at most enough that a batch carries dozens of
- * files, at least enough that taking a chunk costs little. */
-#define CHUNK 32
-#define CHUNK_MIN 4
+static const char *const collection_dirs[2] = {"crates", "rust"};
 
-typedef struct file_result {
-    csec_advisory *adv; /* parsed, in the worker's arena; or NULL */
-    csec_diag *err;     /* heap, when the file failed */
-    /* Worked out by the worker, where the advisory is still in cache, so
-     * that the merge does not have to touch it. */
-    uint32_t id_hash;
-    bool draft;
-} file_result;
-
-typedef struct pkg_job {
-    int coll_fd;      /* the collection directory, open during the load */
-    const char *name; /* the package directory's name, in load_pool.names */
-    char *path;       /* "<root>/<collection>/<package>", heap */
-    file_result *files;
-    size_t nfiles;
-    bool skip;      /* a partial load: list and count the files, read none */
-    size_t unread;  /* their number, when skipped */
-    csec_diag *err; /* the directory could not be listed */
-    /* The listing cache (only when load_pool.cache_on). */
-    const csec__listing_dir *remembered; /* by the previous load, or NULL */
-    bool hit;                            /* remembered, and still so */
-    bool stamped;                        /* stamp taken, before any listing */
-    csec__dir_stamp stamp;
-    csec__names listing; /* when listed in this load */
-} pkg_job;
-
-typedef struct load_pool {
-    pkg_job *jobs;
-    size_t njobs;
-    csec__names coll_names[2]; /* package names of crates/ and rust/ */
-    int coll_fds[2];
-    size_t root_len;
-    const char **wanted; /* csec_db_options.packages, sorted; NULL: all */
-    size_t nwanted;
-    /* The listing cache: what the previous load remembered, and the state
-     * of the collection directories now. */
-    bool cache_on;
-    csec__listing cache;
-    int64_t start_ns; /* CLOCK_REALTIME when the load began */
-    bool coll_listed[2], coll_stamped[2], coll_has_links[2];
-    csec__dir_stamp coll_stamps[2];
-    atomic_size_t next;
-    size_t nthreads;
-    /* Threads may start before the packages are listed: they wait for
-     * `ready`, then take chunks of the first `ready_jobs` jobs. */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool ready;
-    size_t ready_jobs;
-} load_pool;
-
-typedef struct worker {
-    load_pool *pool;
-    csec_arena arena;
-    csec__batch *batch;
-    /* The chunk's files, flattened for one batch read. */
-    int *dirfds;
-    const char **names; /* relative to dirfds: a file name, or "<package>/<file>" */
-    size_t *rel;        /* where names[i] is in `relnames`, or SIZE_MAX */
-    csec_buf relnames;
-    file_result **slots; /* where each result goes */
-    pkg_job **owners;
-    size_t cap;
-    csec_buf path;
-} worker;
-
-static csec_diag *diag_copy(const csec_diag *d)
-{
-    csec_diag *c = csec__xmalloc(sizeof *c);
-    *c = *d;
-    return c;
-}
-
-static void worker_reserve(worker *w, size_t n)
-{
-    if (n <= w->cap)
-        return;
-    w->cap = n > 2 * w->cap ? n : 2 * w->cap;
-    w->dirfds = csec__xrealloc(w->dirfds, csec__mul(w->cap, sizeof *w->dirfds));
-    w->names = csec__xrealloc(w->names, csec__mul(w->cap, sizeof *w->names));
-    w->slots = csec__xrealloc(w->slots, csec__mul(w->cap, sizeof *w->slots));
-    w->owners = csec__xrealloc(w->owners, csec__mul(w->cap, sizeof *w->owners));
-    w->rel = csec__xrealloc(w->rel, csec__mul(w->cap, sizeof *w->rel));
-}
-
-/* One file of the chunk has been read: parse it. */
-static void on_file(void *payload, size_t i, char *data, size_t len, int err)
-{
-    worker *w = payload;
-    pkg_job *job = w->owners[i];
-    file_result *res = w->slots[i];
-    csec_diag fd;
-    csec__diag_clear(&fd);
-    csec_buf_clear(&w->path);
-    const char *slash = strrchr(w->names[i], '/');
-    csec_buf_puts(&w->path, job->path);
-    csec_buf_putc(&w->path, '/');
-    csec_buf_puts(&w->path, slash ? slash + 1 : w->names[i]);
-    csec_advisory *a = NULL;
-    if (err) {
-        csec__diag_set(&fd, CSEC_EIO, w->path.ptr, 0, 0, "cannot read: %s", strerror(err));
-        res->err = diag_copy(&fd);
-        return;
-    }
-    if (csec__advisory_parse_arena(&a, &w->arena, w->path.ptr, data, len, &fd) < 0) {
-        res->err = diag_copy(&fd);
-        return;
-    }
-    a->path += w->pool->root_len + 1; /* relative to the database root */
-    res->adv = a;
-    res->id_hash = fnv1a(a->id, 0);
-    res->draft = strcmp(a->id, "RUSTSEC-0000-0000") == 0;
-}
-
-/* What a full load would count: `*.md` files other than the draft. */
-static bool is_advisory_name(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 3 && strcmp(name + n - 3, ".md") == 0 && strcmp(name, "RUSTSEC-0000-0000.md") != 0;
-}
-
-/* Whether the package directory must be listed: not when it is the one the
- * previous load remembered (then its stat is the job's stamp as well). */
-static bool needs_listing(const load_pool *pool, pkg_job *job)
-{
-    if (!pool->cache_on || !job->remembered)
-        return true;
-    struct stat st;
-    if (fstatat(job->coll_fd, job->name, &st, 0) != 0 || !S_ISDIR(st.st_mode))
-        return true;
-    csec__dir_stamp_of(&job->stamp, &st);
-    job->stamped = true;
-    job->hit = csec__dir_stamp_equal(&job->stamp, &job->remembered->stamp);
-    return !job->hit;
-}
-
-static void load_chunk(worker *w, pkg_job *jobs, size_t n)
-{
-    const load_pool *pool = w->pool;
-    int parents[CHUNK] = {0}, fds[CHUNK] = {0}, opened[CHUNK] = {0};
-    const char *dirnames[CHUNK] = {0};
-    size_t nopen = 0;
-    for (size_t j = 0; j < n; j++) {
-        fds[j] = -1;
-        if (needs_listing(pool, &jobs[j])) {
-            parents[nopen] = jobs[j].coll_fd;
-            dirnames[nopen] = jobs[j].name;
-            opened[nopen++] = (int)j;
-        }
-    }
-    int open_fds[CHUNK] = {0};
-    csec__batch_open_dirs(w->batch, parents, dirnames, nopen, open_fds);
-    for (size_t k = 0; k < nopen; k++)
-        fds[opened[k]] = open_fds[k];
-
-    size_t total = 0;
-    csec_buf_clear(&w->relnames);
-    for (size_t j = 0; j < n; j++) {
-        pkg_job *job = &jobs[j];
-        const char *const *names;
-        size_t count;
-        int dirfd;
-        if (job->hit) {
-            names = job->remembered->names;
-            count = job->remembered->count;
-            dirfd = job->coll_fd;
-        } else {
-            struct stat st;
-            /* The stamp goes before the listing: a change in between then
-             * shows as a different stamp next time, never as a stale list. */
-            if (pool->cache_on && !job->stamped && fds[j] >= 0 && fstat(fds[j], &st) == 0) {
-                csec__dir_stamp_of(&job->stamp, &st);
-                job->stamped = true;
-            }
-            int rc =
-                fds[j] < 0 ? fds[j] : csec__list_dir(&job->listing, fds[j], CSEC__LIST_NO_DOTS);
-            if (rc < 0) {
-                csec_diag fd;
-                csec__diag_set(&fd, CSEC_EIO, job->path, 0, 0, "cannot list: %s", strerror(-rc));
-                job->err = diag_copy(&fd);
-                job->stamped = false;
-                continue;
-            }
-            names = (const char *const *)job->listing.items;
-            count = job->listing.count;
-            dirfd = fds[j];
-        }
-        if (job->skip) {
-            for (size_t f = 0; f < count; f++)
-                job->unread += is_advisory_name(names[f]);
-            continue;
-        }
-        job->nfiles = count;
-        job->files = csec__xcalloc(job->nfiles ? job->nfiles : 1, sizeof *job->files);
-        worker_reserve(w, total + job->nfiles);
-        for (size_t f = 0; f < job->nfiles; f++, total++) {
-            w->dirfds[total] = dirfd;
-            w->names[total] = names[f];
-            w->rel[total] = SIZE_MAX;
-            if (job->hit) { /* opened through the collection: "<package>/<file>" */
-                w->rel[total] = w->relnames.len;
-                csec_buf_puts(&w->relnames, job->name);
-                csec_buf_putc(&w->relnames, '/');
-                csec_buf_put(&w->relnames, names[f], strlen(names[f]) + 1);
-            }
-            w->slots[total] = &job->files[f];
-            w->owners[total] = job;
-        }
-    }
-    /* Pointers only now: relnames may have moved while growing. */
-    for (size_t i = 0; i < total; i++)
-        if (w->rel[i] != SIZE_MAX)
-            w->names[i] = w->relnames.ptr + w->rel[i];
-    csec__batch_read(w->batch, w->dirfds, w->names, total, on_file, w);
-    csec__batch_close(w->batch, fds, n);
-}
-
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    load_pool *pool = w->pool;
-    w->batch = csec__batch_new();
-    pthread_mutex_lock(&pool->mu);
-    while (!pool->ready)
-        pthread_cond_wait(&pool->cv, &pool->mu);
-    size_t total = pool->ready_jobs;
-    pthread_mutex_unlock(&pool->mu);
-    size_t i = atomic_load(&pool->next), n;
-    for (;;) {
-        if (i >= total)
-            break;
-        /* Chunks shrink towards the end so that the threads finish
-         * together: a quarter of each thread's share of what is left. */
-        n = (total - i) / (4 * pool->nthreads);
-        n = n < CHUNK_MIN ? CHUNK_MIN : n > CHUNK ? CHUNK : n;
-        if (n > total - i)
-            n = total - i;
-        if (!atomic_compare_exchange_weak(&pool->next, &i, i + n))
-            continue; /* i now holds the current value */
-        load_chunk(w, &pool->jobs[i], n);
-        i = atomic_load(&pool->next);
-    }
-    csec__batch_free(w->batch);
-    w->batch = NULL;
-    return NULL;
-}
-
-/* Reports one bad file.  Returns nonzero when loading must stop. */
-static int report(csec_db *db, const csec_db_options *opts, csec_diag *d, csec_diag *fd)
-{
-    db->errors++;
-    if (opts && opts->on_error)
-        opts->on_error(fd, opts->payload);
-    if (opts && opts->strict) {
-        if (d)
-            *d = *fd;
-        return fd->code ? fd->code : CSEC_EPARSE;
-    }
-    return 0;
-}
-
-/* Appends the package directories of one collection to the pool's jobs.
- * A missing `rust/` is fine (older databases); a missing `crates/` is not. */
-static int cmp_str_ptr(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int list_collection(load_pool *pool, size_t *cap, const char *root, int c, csec_diag *d)
-{
-    static const char *const colls[2] = {"crates", "rust"};
-    int rc = 0;
-    csec__names *pkgs = &pool->coll_names[c];
-    csec_buf path = CSEC_BUF_INIT;
-    csec_buf_printf(&path, "%s/%s", root, colls[c]);
-    /* The fd stays open for openat() of each package; closed by load_tree. */
-    pool->coll_fds[c] = open(path.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (pool->coll_fds[c] < 0) {
-        if (c == 0 || errno != ENOENT)
-            rc = csec__diag_set(d, errno == ENOENT ? CSEC_ENOTFOUND : CSEC_EIO, path.ptr, 0, 0,
-                                "cannot open advisory directory: %s", strerror(errno));
-        goto done;
-    }
-    const csec__listing_dir *remembered = NULL, *cursor = NULL, *end = NULL;
-    if (pool->cache_on) {
-        struct stat st;
-        cursor = pool->cache.dirs + csec__listing_lower_bound(&pool->cache, colls[c]);
-        end = pool->cache.dirs + pool->cache.ndirs;
-        if (cursor < end && strcmp(cursor->path, colls[c]) == 0)
-            remembered = cursor++;
-        if (fstat(pool->coll_fds[c], &st) == 0) {
-            csec__dir_stamp_of(&pool->coll_stamps[c], &st);
-            pool->coll_stamped[c] = true;
-        }
-    }
-    if (remembered && pool->coll_stamped[c] &&
-        csec__dir_stamp_equal(&remembered->stamp, &pool->coll_stamps[c])) {
-        pkgs->items = csec__xmalloc(csec__mul(remembered->count + 1, sizeof *pkgs->items));
-        for (size_t i = 0; i < remembered->count; i++)
-            pkgs->items[i] = (char *)remembered->names[i];
-        pkgs->count = pkgs->cap = remembered->count;
-    } else {
-        if ((rc = csec__list_dir(pkgs, pool->coll_fds[c], CSEC__LIST_DIRS)) < 0) {
-            rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "cannot list advisory directory: %s",
-                                strerror(-rc));
-            goto done;
-        }
-        pool->coll_listed[c] = true;
-        for (size_t i = 0; i < pkgs->count; i++)
-            pool->coll_has_links[c] |= csec__name_type(pkgs->items[i]) == DT_LNK;
-    }
-    /* The packages' remembered listings follow the collection's, in the
-     * same order as the packages (bytewise): one walk finds them all. */
-    size_t base = path.len;
-    for (size_t i = 0; i < pkgs->count; i++) {
-        if (pool->njobs == *cap) {
-            *cap = *cap ? *cap * 2 : 1024;
-            pool->jobs = csec__xrealloc(pool->jobs, csec__mul(*cap, sizeof *pool->jobs));
-        }
-        pkg_job *job = &pool->jobs[pool->njobs++];
-        memset(job, 0, sizeof *job);
-        job->coll_fd = pool->coll_fds[c];
-        job->name = pkgs->items[i];
-        job->skip = pool->wanted && (c != 0 || !bsearch(&job->name, pool->wanted, pool->nwanted,
-                                                        sizeof *pool->wanted, cmp_str_ptr));
-        path.len = base;
-        csec_buf_putc(&path, '/');
-        csec_buf_puts(&path, job->name);
-        job->path = csec__xstrndup(path.ptr, path.len);
-        const char *rel = job->path + pool->root_len + 1;
-        while (cursor && cursor < end && strcmp(cursor->path, rel) < 0)
-            cursor++;
-        if (cursor && cursor < end && strcmp(cursor->path, rel) == 0)
-            job->remembered = cursor;
-    }
-done:
-    csec_buf_free(&path);
-    return rc;
-}
+typedef struct loader {
+    csec_db *db;
+    const csec_db_options *opts;
+    const csec__load_hooks *hooks;
+    csec_diag *d;
+    csec_map wanted; /* csec_db_options.packages (crate names); unused: all */
+    bool partial;
+    csec_buf path; /* "<root>/<collection>/<package>/<file>" of the current file */
+} loader;
 
 static void add_advisory(csec_db *db, csec_advisory *a)
 {
@@ -546,220 +131,225 @@ static void add_advisory(csec_db *db, csec_advisory *a)
     db->list[db->count++] = a;
 }
 
-/* Merges the parsed packages in order: error reports, drafts, duplicate ids. */
-static int merge_jobs(csec_db *db, load_pool *pool, const csec_db_options *opts, csec_diag *d)
+/* Records one problem and gives it to on_error.  `package` and `other` are
+ * the packages it concerns (other may be NULL).  Returns nonzero when the
+ * load must stop (strict). */
+static int problem(loader *L, const csec_diag *fd, int coll, const char *package, const char *other,
+                   bool parse_error)
 {
-    for (size_t i = 0; i < pool->njobs; i++) {
-        pkg_job *job = &pool->jobs[i];
-        int rc;
-        if (job->err && (rc = report(db, opts, d, job->err)) != 0)
-            return rc;
-        db->unread += job->unread;
-        for (size_t j = 0; j < job->nfiles; j++) {
-            file_result *f = &job->files[j];
-            if (f->err) {
-                if ((rc = report(db, opts, d, f->err)) != 0)
-                    return rc;
-                continue;
-            }
-            if (f->draft)
-                continue; /* a draft: validated, not indexed */
-            if (!ids_insert(db, f->adv->id, f->id_hash, (uint32_t)db->count)) {
-                csec_diag fd;
-                csec__diag_set(&fd, CSEC_EPARSE, NULL, 0, 0, "duplicate advisory ID `%s`",
-                               f->adv->id);
-                snprintf(fd.file, sizeof fd.file, "%.*s/%s", (int)pool->root_len, job->path,
-                         f->adv->path);
-                if ((rc = report(db, opts, d, &fd)) != 0)
-                    return rc;
-                continue;
-            }
-            add_advisory(db, f->adv);
-        }
+    csec_db *db = L->db;
+    if (db->nerrors == db->caperrors) {
+        db->caperrors = db->caperrors ? db->caperrors * 2 : 16;
+        db->errors = csec__xrealloc(db->errors, csec__mul(db->caperrors, sizeof *db->errors));
+    }
+    csec_db_error *e = &db->errors[db->nerrors++];
+    memset(e, 0, sizeof *e);
+    e->diag = *fd;
+    if (!e->diag.code)
+        e->diag.code = CSEC_EPARSE;
+    e->collection = (csec_collection)coll;
+    e->package = package ? csec__arena_strndup(&db->arena, package, strlen(package)) : NULL;
+    if (other && (!package || strcmp(other, package) != 0))
+        e->other_package = csec__arena_strndup(&db->arena, other, strlen(other));
+    /* lint reports parse errors with its own per-file checks */
+    bool quiet = parse_error && L->hooks && L->hooks->own_parse_errors;
+    if (L->opts && L->opts->on_error && !quiet)
+        L->opts->on_error(&e->diag, L->opts->payload);
+    if (L->opts && L->opts->strict) {
+        if (L->d)
+            *L->d = e->diag;
+        return e->diag.code;
     }
     return 0;
 }
 
-static size_t load_threads(size_t njobs)
+static bool wanted(const loader *L, int coll, const char *name)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1)
-        n = 1;
-    if (n > LOAD_MAX_THREADS)
-        n = LOAD_MAX_THREADS;
-    /* Starting a thread costs more than loading a few packages. */
-    if ((size_t)n > njobs / 32 + 1)
-        n = (long)(njobs / 32 + 1);
-    return (size_t)n;
+    if (!L->partial)
+        return true;
+    return coll == CSEC_COLLECTION_CRATES && csec__map_find(&L->wanted, name, strlen(name));
 }
 
-/* Starts workers[from..to) (workers[0] is the calling thread); returns
- * how many run, the calling thread counted.  Fewer is fine: the others
- * take the work. */
-static size_t start_workers(worker *workers, pthread_t *tids, size_t from, size_t to)
+static void skipped(loader *L, const char *path, const char *why)
 {
-    for (; from < to; from++)
-        if (pthread_create(&tids[from], NULL, worker_main, &workers[from]) != 0)
-            break;
-    return from;
+    if (L->hooks && L->hooks->skipped)
+        L->hooks->skipped(L->hooks->payload, path, why);
 }
 
-/* ---- the listing cache (lib/listing.h) ---- */
-
-/* `git_dir`: the checkout has a .git directory, where the cache lives. */
-static void start_listing_cache(load_pool *pool, const char *root, bool git_dir)
+/* One advisory file: read, parse, and keep or report it. */
+static int load_file(loader *L, const csec__dir *dir, const char *name, int coll,
+                     const char *package, size_t root_len)
 {
-    struct timespec now;
-    if (!git_dir || !csec__listing_enabled() || clock_gettime(CLOCK_REALTIME, &now) != 0)
-        return;
-    pool->start_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
-    pool->cache_on = true;
-    if (csec__listing_read(&pool->cache, root) == 0)
-        return;
-    /* Nothing remembered: stat'ing directories is worth it only when this
-     * load can leave a listing for the next one. */
-    csec_buf git = CSEC_BUF_INIT;
-    csec_buf_printf(&git, "%s/.git", root);
-    pool->cache_on = access(git.ptr, W_OK) == 0;
-    csec_buf_free(&git);
+    csec_db *db = L->db;
+    csec_diag fd;
+    csec__diag_clear(&fd);
+    char *text = NULL;
+    size_t len = 0;
+    if (csec__read_at(&text, &len, dir->fd, name, L->path.ptr, CSEC_ADVISORY_MAX_BYTES,
+                      CSEC__READ_REGULAR, &fd) < 0)
+        return problem(L, &fd, coll, package, NULL, false);
+    if (L->hooks && L->hooks->file)
+        L->hooks->file(L->hooks->payload, L->path.ptr, text, len);
+    csec_advisory *a = NULL;
+    const char *declared = NULL;
+    int rc = csec__advisory_parse_arena(&a, &declared, &db->arena, L->path.ptr, text, len, &fd);
+    free(text);
+    if (rc < 0)
+        return problem(L, &fd, coll, package, declared, true);
+    a->path += root_len + 1; /* relative to the database root */
+    if (strcmp(a->id, "RUSTSEC-0000-0000") == 0)
+        return 0; /* a draft: validated, not indexed */
+    size_t first = ids_insert(db, a->id, db->count);
+    add_advisory(db, a);
+    if (first == SIZE_MAX)
+        return 0;
+    const csec_advisory *other = db->list[first];
+    csec__diag_set(&fd, CSEC_EPARSE, L->path.ptr, 0, 0,
+                   "duplicate advisory ID `%s`: also in %s; both are loaded", a->id, other->path);
+    return problem(L, &fd, coll, package, other->package, false);
 }
 
-/* Whether the listing of this directory can be remembered. */
-static bool rememberable(const load_pool *pool, bool stamped, const csec__dir_stamp *stamp)
+/* One package directory, `name` in the collection L->path names. */
+static int load_package(loader *L, const char *name, int coll, size_t root_len)
 {
-    return stamped && csec__dir_stamp_settled(stamp, pool->start_ns);
-}
-
-/* Writes the listings of this load when one was taken that the next load
- * could use; the listings that were remembered are carried over. */
-static void save_listing_cache(csec_db *db, const load_pool *pool, const char *root)
-{
-    static const char *const colls[2] = {"crates", "rust"};
-    if (!pool->cache_on)
-        return;
-    bool worth = false;
-    for (int c = 0; c < 2; c++)
-        worth |= pool->coll_listed[c] && !pool->coll_has_links[c] &&
-                 rememberable(pool, pool->coll_stamped[c], &pool->coll_stamps[c]);
-    for (size_t i = 0; i < pool->njobs && !worth; i++) {
-        const pkg_job *job = &pool->jobs[i];
-        worth = !job->hit && !job->err && rememberable(pool, job->stamped, &job->stamp);
+    size_t base = L->path.len;
+    csec_buf_putc(&L->path, '/');
+    csec_buf_puts(&L->path, name);
+    size_t pkg_len = L->path.len;
+    int rc = 0;
+    csec__dir dir;
+    int lr = csec__dir_open(&dir, L->path.ptr);
+    if (lr < 0) {
+        csec_diag fd;
+        csec__diag_set(&fd, CSEC_EIO, L->path.ptr, 0, 0, "cannot list: %s", strerror(-lr));
+        rc = problem(L, &fd, coll, name, NULL, false);
     }
-    if (!worth)
-        return;
-    csec_buf out = CSEC_BUF_INIT;
-    csec__listing_begin(&out);
-    size_t i = 0;
-    for (int c = 0; c < 2; c++) {
-        const csec__names *pkgs = &pool->coll_names[c];
-        if (pool->coll_fds[c] >= 0 && !pool->coll_has_links[c] &&
-            rememberable(pool, pool->coll_stamped[c], &pool->coll_stamps[c]))
-            csec__listing_add(&out, colls[c], &pool->coll_stamps[c],
-                              (const char *const *)pkgs->items, pkgs->count);
-        for (; i < pool->njobs && pool->jobs[i].coll_fd == pool->coll_fds[c]; i++) {
-            const pkg_job *job = &pool->jobs[i];
-            const char *rel = job->path + pool->root_len + 1;
-            if (job->hit)
-                csec__listing_add(&out, rel, &job->stamp, job->remembered->names,
-                                  job->remembered->count);
-            else if (!job->err && rememberable(pool, job->stamped, &job->stamp))
-                csec__listing_add(&out, rel, &job->stamp, (const char *const *)job->listing.items,
-                                  job->listing.count);
+    for (size_t i = 0; rc == 0 && i < dir.count; i++) {
+        const char *file = dir.entries[i].name;
+        L->path.len = pkg_len;
+        csec_buf_putc(&L->path, '/');
+        csec_buf_puts(&L->path, file);
+        if (file[0] == '.')
+            skipped(L, L->path.ptr, "hidden file, not loaded");
+        else
+            rc = load_file(L, &dir, file, coll, name, root_len);
+    }
+    csec__dir_close(&dir);
+    L->path.len = base;
+    L->path.ptr[base] = '\0';
+    return rc;
+}
+
+/* Remembers a package directory a partial load did not read. */
+static void leave_unread(csec_db *db, int coll, const char *name)
+{
+    if (db->nunread_dirs == db->capunread_dirs) {
+        db->capunread_dirs = db->capunread_dirs ? db->capunread_dirs * 2 : 1024;
+        db->unread_dirs =
+            csec__xrealloc(db->unread_dirs, csec__mul(db->capunread_dirs, sizeof *db->unread_dirs));
+    }
+    size_t n = strlen(collection_dirs[coll]) + 1 + strlen(name);
+    char *rel = csec__arena_alloc(&db->arena, n + 1);
+    snprintf(rel, n + 1, "%s/%s", collection_dirs[coll], name);
+    db->unread_dirs[db->nunread_dirs++] = rel;
+}
+
+/* One collection.  A missing `rust/` is fine (older databases); a missing
+ * `crates/` is not. */
+static int load_collection(loader *L, int coll, size_t root_len)
+{
+    L->path.len = root_len;
+    csec_buf_putc(&L->path, '/');
+    csec_buf_puts(&L->path, collection_dirs[coll]);
+    csec__dir cdir;
+    int lr = csec__dir_open(&cdir, L->path.ptr);
+    if (lr < 0) {
+        if (coll != CSEC_COLLECTION_CRATES && lr == -ENOENT)
+            return 0;
+        return csec__diag_set(L->d, lr == -ENOENT ? CSEC_ENOTFOUND : CSEC_EIO, L->path.ptr, 0, 0,
+                              "cannot open advisory directory: %s", strerror(-lr));
+    }
+    size_t coll_len = L->path.len;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < cdir.count; i++) {
+        const char *name = cdir.entries[i].name;
+        if (!csec__dir_is_dir(&cdir, i)) {
+            L->path.len = coll_len;
+            csec_buf_putc(&L->path, '/');
+            csec_buf_puts(&L->path, name);
+            skipped(L, L->path.ptr, "not a package directory, not loaded");
+            L->path.len = coll_len;
+            continue;
         }
+        if (!wanted(L, coll, name))
+            leave_unread(L->db, coll, name);
+        else
+            rc = load_package(L, name, coll, root_len);
     }
-    if (csec__listing_commit(root, &out) == 0)
-        db->listing_saved = true;
-    csec_buf_free(&out);
+    csec__dir_close(&cdir);
+    return rc;
 }
 
-static int load_tree(csec_db *db, const char *root, bool git_dir, const csec_db_options *opts,
-                     csec_diag *d)
+int csec__db_load(csec_db **out, const char *path, const csec_db_options *opts,
+                  const csec__load_hooks *hooks, csec_diag *d)
 {
-    load_pool pool;
-    memset(&pool, 0, sizeof pool);
-    pool.root_len = strlen(root);
-    atomic_init(&pool.next, 0);
-    pool.coll_fds[0] = pool.coll_fds[1] = -1;
-    if (opts && opts->packages) {
-        pool.nwanted = opts->packages_count;
-        pool.wanted =
-            csec__xmalloc(csec__mul(pool.nwanted ? pool.nwanted : 1, sizeof *pool.wanted));
-        for (size_t i = 0; i < pool.nwanted; i++)
-            pool.wanted[i] = opts->packages[i];
-        qsort(pool.wanted, pool.nwanted, sizeof *pool.wanted, cmp_str_ptr);
-    }
-    start_listing_cache(&pool, root, git_dir);
-    pthread_mutex_init(&pool.mu, NULL);
-    pthread_cond_init(&pool.cv, NULL);
-    worker workers[LOAD_MAX_THREADS];
-    pthread_t tids[LOAD_MAX_THREADS];
-    memset(workers, 0, sizeof workers);
-    for (size_t t = 0; t < LOAD_MAX_THREADS; t++)
-        workers[t].pool = &pool;
-    /* With remembered listings the size of the job is known before any
-     * listing: the other threads start now and set up meanwhile. */
-    pool.nthreads = load_threads(pool.cache.ndirs);
-    size_t started = start_workers(workers, tids, 1, pool.nthreads);
-    size_t cap = 0;
-    int rc = list_collection(&pool, &cap, root, 0, d);
-    if (rc == 0)
-        rc = list_collection(&pool, &cap, root, 1, d);
-    if (rc == 0 && load_threads(pool.njobs) > pool.nthreads)
-        pool.nthreads = load_threads(pool.njobs);
-    pthread_mutex_lock(&pool.mu);
-    pool.ready = true;
-    pool.ready_jobs = rc == 0 ? pool.njobs : 0;
-    pthread_cond_broadcast(&pool.cv);
-    pthread_mutex_unlock(&pool.mu);
-    if (rc == 0) {
-        started = start_workers(workers, tids, started, pool.nthreads);
-        worker_main(&workers[0]);
-    }
-    for (size_t t = 1; t < started; t++)
-        pthread_join(tids[t], NULL);
-    pthread_mutex_destroy(&pool.mu);
-    pthread_cond_destroy(&pool.cv);
-    for (size_t t = 0; t < LOAD_MAX_THREADS; t++) {
-        db->arenas[t] = workers[t].arena;
-        free(workers[t].dirfds);
-        free(workers[t].names);
-        free(workers[t].rel);
-        csec_buf_free(&workers[t].relnames);
-        free(workers[t].slots);
-        free(workers[t].owners);
-        csec_buf_free(&workers[t].path);
-    }
-    for (size_t i = 0; i < pool.njobs; i++) {
-        db->dirs_remembered += pool.jobs[i].hit;
-        db->dirs_listed += !pool.jobs[i].hit;
-    }
-    for (int c = 0; c < 2; c++) {
-        db->dirs_listed += pool.coll_listed[c];
-        db->dirs_remembered += pool.coll_fds[c] >= 0 && !pool.coll_listed[c];
-    }
+    int rc = 0;
+    *out = NULL;
+    csec__diag_clear(d);
+    if (opts &&
+        csec__options_check(opts->version, CSEC_DB_OPTIONS_VERSION, "csec_db_options", d) < 0)
+        return CSEC_EINVAL;
+    csec_db *db = csec__xcalloc(1, sizeof *db);
+    pthread_mutex_init(&db->lazy, NULL);
+    csec__map_init(&db->ids, CSEC_MAP_BYTES, NULL);
+    csec__map_init(&db->pkgs[0], CSEC_MAP_BYTES, NULL);
+    csec__map_init(&db->pkgs[1], CSEC_MAP_BYTES, NULL);
+    size_t root_len = strlen(path);
+    while (root_len > 1 && path[root_len - 1] == '/')
+        root_len--;
+    db->root = csec__xstrndup(path, root_len);
+
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.db = db;
+    L.opts = opts;
+    L.hooks = hooks;
+    L.d = d;
+    csec__map_init(&L.wanted, CSEC_MAP_CRATE_NAMES, NULL);
+    L.partial = opts && opts->packages;
+    for (size_t i = 0; L.partial && i < opts->packages_count; i++)
+        csec__map_put(&L.wanted, opts->packages[i], strlen(opts->packages[i]), NULL);
+    csec_buf_put(&L.path, db->root, root_len);
+    for (int c = 0; rc == 0 && c < 2; c++)
+        rc = load_collection(&L, c, root_len);
+    csec__map_free(&L.wanted);
+    csec_buf_free(&L.path);
     if (rc < 0)
         goto done;
-    rc = merge_jobs(db, &pool, opts, d);
-    if (rc == 0)
-        save_listing_cache(db, &pool, root);
+    build_indexes(db);
+
+    struct stat st;
+    csec_buf git = CSEC_BUF_INIT;
+    csec_buf_printf(&git, "%s/.git", db->root);
+    db->git_dir = stat(git.ptr, &st) == 0;
+    csec_buf_free(&git);
+    if (opts && opts->git_times) {
+        rc = csec__db_git_times(db, d);
+        if (rc < 0)
+            goto done;
+    }
 done:
-    for (size_t i = 0; i < pool.njobs; i++) {
-        csec__names_free(&pool.jobs[i].listing);
-        for (size_t j = 0; j < pool.jobs[i].nfiles; j++)
-            free(pool.jobs[i].files[j].err);
-        free(pool.jobs[i].files);
-        free(pool.jobs[i].err);
-        free(pool.jobs[i].path);
+    if (rc < 0) {
+        csec_db_free(db);
+        db = NULL;
     }
-    free(pool.jobs);
-    free(pool.wanted);
-    for (int c = 0; c < 2; c++) {
-        if (pool.coll_fds[c] >= 0)
-            close(pool.coll_fds[c]);
-        csec__names_free(&pool.coll_names[c]);
-    }
-    csec__listing_free(&pool.cache);
+    *out = db;
     return rc;
+}
+
+int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, csec_diag *d)
+{
+    return csec__db_load(out, path, opts, NULL, d);
 }
 
 /* ---- git metadata ---- */
@@ -784,7 +374,7 @@ static void on_git_time(const char *path, int64_t time, void *payload)
     char pkg[512];
     memcpy(pkg, rest, (size_t)(slash - rest));
     pkg[slash - rest] = '\0';
-    const pkg_slot *s = pkgs_lookup(db, coll, pkg);
+    const pkg_run *s = pkgs_lookup(db, coll, pkg);
     for (uint32_t i = 0; s && i < s->count; i++) {
         csec_advisory *a = db->list[s->start + i];
         if (strcmp(a->path, path) == 0)
@@ -792,58 +382,19 @@ static void on_git_time(const char *path, int64_t time, void *payload)
     }
 }
 
-/* The mode of <root>/.git (a directory, or a file in a worktree), or 0. */
-static mode_t dot_git_mode(const char *root)
+/* With git times the plugin is loaded anyway: the commit comes along, so
+ * that it is the one the times were read at. */
+int csec__db_git_times(csec_db *db, csec_diag *d)
 {
-    csec_buf p = CSEC_BUF_INIT;
-    csec_buf_printf(&p, "%s/.git", root);
-    struct stat st;
-    mode_t mode = stat(p.ptr, &st) == 0 ? st.st_mode : 0;
-    csec_buf_free(&p);
-    return mode;
-}
-
-int csec_db_open(csec_db **out, const char *path, const csec_db_options *opts, csec_diag *d)
-{
-    int rc = 0;
-    *out = NULL;
-    csec__diag_clear(d);
-    csec_db *db = csec__xcalloc(1, sizeof *db);
-    size_t root_len = strlen(path);
-    while (root_len > 1 && path[root_len - 1] == '/')
-        root_len--;
-    char *root = csec__xstrndup(path, root_len);
-
-    mode_t git = dot_git_mode(root);
-    if ((rc = load_tree(db, root, S_ISDIR(git), opts, d)) < 0)
-        goto done;
-    build_indexes(db);
-
-    if (opts && opts->git_times) {
-        csec_diag gd;
-        int g = csec__git_modified_times(root, on_git_time, db, &gd);
-        if (g < 0 && g != CSEC_ENOTFOUND) {
-            if (d)
-                *d = gd;
-            rc = g;
-            goto done;
-        }
+    csec_diag gd;
+    int g = csec__git_modified_times(db->root, on_git_time, db, &gd);
+    if (g < 0 && g != CSEC_ENOTFOUND) {
+        if (d)
+            *d = gd;
+        return g;
     }
-    /* Only ask git when there is a .git: starting libgit2 costs more than
-     * loading the whole database. */
-    if ((opts && opts->git_times) || git != 0) {
-        csec_diag gd;
-        if (csec__git_head(root, db->commit, &db->commit_time, &gd) == 0)
-            db->has_commit = true;
-    }
-done:
-    free(root);
-    if (rc < 0) {
-        csec_db_free(db);
-        db = NULL;
-    }
-    *out = db;
-    return rc;
+    csec_db_commit(db, NULL);
+    return 0;
 }
 
 void csec_db_free(csec_db *db)
@@ -851,24 +402,57 @@ void csec_db_free(csec_db *db)
     if (!db)
         return;
     csec__arena_free(&db->arena);
-    for (size_t t = 0; t < LOAD_MAX_THREADS; t++)
-        csec__arena_free(&db->arenas[t]);
+    pthread_mutex_destroy(&db->lazy);
     free(db->list);
-    free(db->ids);
-    free(db->pkgs);
+    free(db->errors);
+    csec__map_free(&db->ids);
+    csec__map_free(&db->pkgs[0]);
+    csec__map_free(&db->pkgs[1]);
+    free(db->runs);
+    free(db->unread_dirs);
+    free(db->root);
     free(db);
 }
 
-void csec__db_listing_stats(const csec_db *db, size_t *listed, size_t *remembered, bool *saved)
+/* The `.md` files of one package directory a partial load did not read,
+ * drafts and hidden files not counted. */
+static size_t count_advisory_files(const char *root, const char *rel)
 {
-    *listed = db->dirs_listed;
-    *remembered = db->dirs_remembered;
-    *saved = db->listing_saved;
+    csec_buf path = CSEC_BUF_INIT;
+    csec_buf_printf(&path, "%s/%s", root, rel);
+    csec__dir dir;
+    size_t n = 0;
+    if (csec__dir_open(&dir, path.ptr) == 0)
+        for (size_t i = 0; i < dir.count; i++) {
+            const char *name = dir.entries[i].name;
+            size_t len = strlen(name);
+            n += name[0] != '.' && len > 3 && strcmp(name + len - 3, ".md") == 0 &&
+                 strcmp(name, "RUSTSEC-0000-0000.md") != 0;
+        }
+    csec__dir_close(&dir);
+    csec_buf_free(&path);
+    return n;
 }
 
-size_t csec_db_total(const csec_db *db)
+size_t csec_db_total(const csec_db *cdb)
 {
-    return db ? db->count + db->unread : 0;
+    if (!cdb)
+        return 0;
+    csec_db *db = (csec_db *)cdb; /* the lazy part only: behind its lock */
+    pthread_mutex_lock(&db->lazy);
+    if (!db->unread_counted) {
+        for (size_t i = 0; i < db->nunread_dirs; i++)
+            db->unread += count_advisory_files(db->root, db->unread_dirs[i]);
+        db->unread_counted = true;
+    }
+    size_t total = db->count + db->unread;
+    pthread_mutex_unlock(&db->lazy);
+    return total;
+}
+
+const char *csec__db_root(const csec_db *db)
+{
+    return db->root;
 }
 
 size_t csec_db_count(const csec_db *db)
@@ -883,21 +467,60 @@ const csec_advisory *csec_db_get(const csec_db *db, size_t i)
 
 size_t csec_db_error_count(const csec_db *db)
 {
-    return db ? db->errors : 0;
+    return db ? db->nerrors : 0;
+}
+
+const csec_db_error *csec_db_error_get(const csec_db *db, size_t i)
+{
+    return db && i < db->nerrors ? &db->errors[i] : NULL;
+}
+
+const csec_db_error *csec_db_package_error(const csec_db *db, csec_collection c, const char *name)
+{
+    for (size_t i = 0; db && name && i < db->nerrors; i++) {
+        const csec_db_error *e = &db->errors[i];
+        const char *p = e->package, *o = e->other_package;
+        if (e->collection == c && ((p && csec__crate_name_eq(p, strlen(p), name, strlen(name))) ||
+                                   (o && csec__crate_name_eq(o, strlen(o), name, strlen(name)))))
+            return e;
+    }
+    return NULL;
 }
 
 const csec_advisory *csec_db_find(const csec_db *db, const char *id_or_alias)
 {
     if (!db || !id_or_alias)
         return NULL;
-    const id_slot *s = ids_lookup(db, id_or_alias, fnv1a(id_or_alias, 0));
-    return s ? db->list[s->index] : NULL;
+    const csec_map_entry *e = csec__map_find(&db->ids, id_or_alias, strlen(id_or_alias));
+    return e ? db->list[e->val.idx] : NULL;
+}
+
+static bool list_has(const csec_strlist *l, const char *s);
+
+size_t csec_db_find_all(const csec_db *db, const char *id_or_alias, const csec_advisory **out,
+                        size_t cap)
+{
+    size_t n = 0;
+    if (!db || !id_or_alias)
+        return 0;
+    /* Rare (pages for one id, `show`) and never more than a pass over the
+     * advisories: ids first; aliases only when no advisory has that id. */
+    for (int pass = 0; pass < 2 && n == 0; pass++)
+        for (size_t i = 0; i < db->count; i++) {
+            const csec_advisory *a = db->list[i];
+            if (pass == 0 ? strcmp(a->id, id_or_alias) == 0 : list_has(&a->aliases, id_or_alias)) {
+                if (n < cap)
+                    out[n] = a;
+                n++;
+            }
+        }
+    return n;
 }
 
 const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
                                                const char *name, size_t *count)
 {
-    const pkg_slot *s = db && name ? pkgs_lookup(db, (int)c, name) : NULL;
+    const pkg_run *s = db && name && (unsigned)c < 2 ? pkgs_lookup(db, (int)c, name) : NULL;
     if (!s) {
         *count = 0;
         return NULL;
@@ -906,13 +529,25 @@ const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collectio
     return (const csec_advisory *const *)db->list + s->start;
 }
 
-const char *csec_db_commit(const csec_db *db, int64_t *commit_time)
+const char *csec_db_commit(const csec_db *cdb, int64_t *commit_time)
 {
-    if (!db || !db->has_commit) {
-        if (commit_time)
-            *commit_time = 0;
+    if (commit_time)
+        *commit_time = 0;
+    if (!cdb)
         return NULL;
+    csec_db *db = (csec_db *)cdb; /* the lazy part only: behind its lock */
+    pthread_mutex_lock(&db->lazy);
+    if (db->commit_state == 0) {
+        /* Only a checkout asks git: starting libgit2 costs more than
+         * loading the whole database. */
+        csec_diag gd;
+        db->commit_state =
+            db->git_dir && csec__git_head(db->root, db->commit, &db->commit_time, &gd) == 0 ? 1
+                                                                                            : -1;
     }
+    pthread_mutex_unlock(&db->lazy);
+    if (db->commit_state < 0)
+        return NULL;
     if (commit_time)
         *commit_time = db->commit_time;
     return db->commit;

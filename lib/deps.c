@@ -534,7 +534,7 @@ static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
         key = n.version;
         known = csec__map_find(&x->seen, n.version, 0);
         if (known) {
-            size_t id = known->val.idx; /* a put may move the entries */
+            size_t id = known->val.idx; /* a put may move the slots */
             csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
             return id;
         }

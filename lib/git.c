@@ -1,7 +1,6 @@
 /* git.c - the git side of libcratesec without libgit2 in the process until
  * it is needed: loads the git plugin (lib/git/plugin.h) on first use and
- * forwards to it, and resolves HEAD by hand for the common question "which
- * commit is this checkout at, and when was it made".
+ * forwards to it.
  *
  * The plugin is looked for, in order:
  *   $CRATESEC_GIT_PLUGIN (a path);
@@ -13,15 +12,12 @@
 #include "gittime.h"
 
 #include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define PLUGIN_NAME "libcratesec-git.so"
@@ -126,148 +122,15 @@ int csec_sync_verify(const char *dir, char commit[41], csec_diag *d)
     return g->sync_verify(dir, commit, d);
 }
 
-/* ---- HEAD without libgit2 ---------------------------------------------
- *
- * A commit's time never changes for a given commit id, so it is remembered
- * in <checkout>/.git/cratesec-head ("<40 hex> <time>\n"), and HEAD is
- * resolved by reading .git/HEAD and the ref it names, loose or packed
- * (gitrepository-layout(5)).  The remembered time is used only when its id
- * is the one HEAD names now; anything unusual (a .git file, a ref naming
- * another ref, a missing ref) goes to libgit2, which also writes the file.
- * A checkout that cannot be written to simply asks libgit2 every time. */
-
-#define HEAD_MEMO "cratesec-head"
-
-/* Reads a small file into buf (NUL-terminated).  Returns its length or -1. */
-static long read_small(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, cap - 1);
-    close(fd);
-    if (n < 0)
-        return -1;
-    buf[n] = '\0';
-    return (long)n;
-}
-
-static bool is_oid_hex(const char *s)
-{
-    for (int i = 0; i < 40; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return false;
-    return true;
-}
-
-/* The id packed-refs gives `ref`, in a line "<oid> <ref>". */
-static bool packed_ref(const char *gitdir, const char *ref, char oid[41])
-{
-    csec_buf path = CSEC_BUF_INIT;
-    char *text = NULL;
-    size_t len = 0;
-    bool found = false;
-    csec_buf_printf(&path, "%s/packed-refs", gitdir);
-    if (csec__read_file(&text, &len, path.ptr, NULL) == 0) {
-        size_t rl = strlen(ref);
-        for (const char *line = text; line && *line;) {
-            const char *nl = strchr(line, '\n');
-            size_t ll = nl ? (size_t)(nl - line) : strlen(line);
-            if (ll == 41 + rl && line[40] == ' ' && is_oid_hex(line) &&
-                memcmp(line + 41, ref, rl) == 0) {
-                memcpy(oid, line, 40);
-                oid[40] = '\0';
-                found = true;
-                break;
-            }
-            line = nl ? nl + 1 : NULL;
-        }
-    }
-    free(text);
-    csec_buf_free(&path);
-    return found;
-}
-
-static bool head_by_hand(const char *gitdir, char oid[41])
-{
-    char buf[512];
-    csec_buf path = CSEC_BUF_INIT;
-    bool ok = false;
-    csec_buf_printf(&path, "%s/HEAD", gitdir);
-    long n = read_small(path.ptr, buf, sizeof buf);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    if (n == 40 && is_oid_hex(buf)) { /* detached */
-        memcpy(oid, buf, 41);
-        ok = true;
-    } else if (n > 10 && strncmp(buf, "ref: refs/", 10) == 0 && !strstr(buf, "..")) {
-        const char *ref = buf + 5;
-        char val[128];
-        path.len = 0;
-        csec_buf_printf(&path, "%s/%s", gitdir, ref);
-        long m = read_small(path.ptr, val, sizeof val);
-        if (m >= 40 && is_oid_hex(val) && (m == 40 || val[40] == '\n')) {
-            memcpy(oid, val, 40);
-            oid[40] = '\0';
-            ok = true;
-        } else if (m < 0 && errno == ENOENT) {
-            ok = packed_ref(gitdir, ref, oid);
-        }
-    }
-    csec_buf_free(&path);
-    return ok;
-}
-
-static bool memo_read(const char *gitdir, const char *oid, int64_t *time)
-{
-    char buf[128];
-    csec_buf path = CSEC_BUF_INIT;
-    csec_buf_printf(&path, "%s/" HEAD_MEMO, gitdir);
-    long n = read_small(path.ptr, buf, sizeof buf);
-    csec_buf_free(&path);
-    if (n < 43 || memcmp(buf, oid, 40) != 0 || buf[40] != ' ')
-        return false;
-    char *end = NULL;
-    errno = 0;
-    long long t = strtoll(buf + 41, &end, 10);
-    if (errno || end == buf + 41 || *end != '\n')
-        return false;
-    *time = t;
-    return true;
-}
-
-/* Written to a temporary name and renamed, so readers see all or nothing. */
-static void memo_write(const char *gitdir, const char *oid, int64_t time)
-{
-    csec_buf text = CSEC_BUF_INIT, path = CSEC_BUF_INIT;
-    csec_buf_printf(&text, "%s %lld\n", oid, (long long)time);
-    csec_buf_printf(&path, "%s/" HEAD_MEMO, gitdir);
-    csec__write_file_atomic(path.ptr, text.ptr, text.len); /* failing is fine */
-    csec_buf_free(&text);
-    csec_buf_free(&path);
-}
-
 int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d)
 {
-    out_hex[0] = '\0';
-    *time = 0;
-    csec_buf gitdir = CSEC_BUF_INIT;
-    csec_buf_printf(&gitdir, "%s/.git", repo_dir);
-    struct stat st;
-    bool plain_gitdir = stat(gitdir.ptr, &st) == 0 && S_ISDIR(st.st_mode);
-    char oid[41];
-    int rc = 0;
-    if (plain_gitdir && head_by_hand(gitdir.ptr, oid) && memo_read(gitdir.ptr, oid, time)) {
-        memcpy(out_hex, oid, 41);
-        goto done;
-    }
     const csec__git_plugin_api *g = git_plugin(d, repo_dir);
-    rc = g ? g->head(repo_dir, out_hex, time, d) : CSEC_EIO;
-    if (rc == 0 && plain_gitdir)
-        memo_write(gitdir.ptr, out_hex, *time);
-done:
-    csec_buf_free(&gitdir);
-    return rc;
+    if (!g) {
+        out_hex[0] = '\0';
+        *time = 0;
+        return CSEC_EIO;
+    }
+    return g->head(repo_dir, out_hex, time, d);
 }
 
 /* ---- a registry index that is a git repository (gitindex.h) ---- */

@@ -15,9 +15,7 @@ int csec__git_modified_times(const char *repo_dir,
                              void (*cb)(const char *path, int64_t time, void *payload),
                              void *payload, csec_diag *d);
 
-/* The HEAD commit id (40 hex + NUL into out_hex) and committer time.  The
- * time is remembered per commit id in .git/cratesec-head, so that a second
- * call for the same HEAD reads two small files and does not start libgit2. */
+/* The HEAD commit id (40 hex + NUL into out_hex) and committer time. */
 int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d);
 
 #endif

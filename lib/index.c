@@ -23,6 +23,7 @@
 
 #include "crate_name.h"
 #include "jsonparse.h"
+#include "map.h"
 #include "text.h"
 
 #include <pthread.h>
@@ -128,31 +129,6 @@ struct csec_index {
     int64_t source_time;
 };
 
-/* ---- hashing ---- */
-
-static uint64_t hash_bytes(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x94d049bb133111ebULL;
-        h ^= h >> 31;
-        p += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        memcpy(&w, p, n);
-        h = (h ^ w) * 0x94d049bb133111ebULL;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 32;
-    return h;
-}
-
 /* ---- the pool (core->mu held, or the only thread) ---- */
 
 static void *pool_alloc(index_core *c, size_t n, size_t align)
@@ -236,7 +212,7 @@ static const void *itab_insert(index_core *c, itab *t, const void *key, size_t l
                 continue;
             /* The hash is not kept whole: recompute it from the copy. */
             const void *p = SLOT_PTR(x);
-            size_t j = hash_bytes(p, interned_len(p)) & (ncap - 1);
+            size_t j = csec__hash_bytes(p, interned_len(p)) & (ncap - 1);
             while (atomic_load_explicit(&na->s[j], memory_order_relaxed))
                 j = (j + 1) & (ncap - 1);
             atomic_store_explicit(&na->s[j], x, memory_order_relaxed);
@@ -277,7 +253,7 @@ static const void *itab_insert(index_core *c, itab *t, const void *key, size_t l
 static const void *intern(index_core *c, itab *t, const void *key, size_t len, size_t align,
                           bool nul)
 {
-    uint64_t h = hash_bytes(key, len);
+    uint64_t h = csec__hash_bytes(key, len);
     const void *p = itab_find(t, key, len, h);
     if (p)
         return p;
@@ -335,11 +311,6 @@ void csec__index_set_concurrent(csec_index *ix, bool on)
 
 /* ---- names ---- */
 
-static inline unsigned char norm_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 static uint32_t norm_hash(const char *s, size_t len)
 {
     /* Names are short: hash a normalised copy of up to 256 bytes, and the
@@ -348,7 +319,7 @@ static uint32_t norm_hash(const char *s, size_t len)
     size_t n = len < sizeof buf ? len : sizeof buf;
     for (size_t i = 0; i < n; i++)
         buf[i] = csec__crate_name_fold((unsigned char)s[i]);
-    return (uint32_t)(hash_bytes(buf, n) ^ len);
+    return (uint32_t)(csec__hash_bytes(buf, n) ^ len);
 }
 
 static bool norm_eq(const char *a, size_t alen, const char *b, size_t blen)
@@ -371,7 +342,7 @@ static int name_order(const char *a, const char *b)
 {
     const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
     for (;; x++, y++) {
-        unsigned cx = norm_lower(*x), cy = norm_lower(*y);
+        unsigned cx = csec__ascii_lower(*x), cy = csec__ascii_lower(*y);
         if (cx != cy || !cx)
             return (int)cx - (int)cy;
     }
@@ -384,7 +355,7 @@ size_t csec__index_path_for(char *out, size_t n, const char *name)
     if (len == 0)
         return 0;
     for (size_t i = 0; i < 4 && i < len; i++)
-        low[i] = (char)norm_lower((unsigned char)name[i]);
+        low[i] = (char)csec__ascii_lower((unsigned char)name[i]);
     int w;
     if (len == 1)
         w = snprintf(out, n, "1/");
@@ -397,7 +368,7 @@ size_t csec__index_path_for(char *out, size_t n, const char *name)
     if (w < 0 || (size_t)w + len >= n)
         return 0;
     for (size_t i = 0; i <= len; i++)
-        out[w + i] = (char)norm_lower((unsigned char)name[i]);
+        out[w + i] = (char)csec__ascii_lower((unsigned char)name[i]);
     return (size_t)w + len;
 }
 
@@ -734,7 +705,7 @@ static int read_deps(csec__index_parser *p, csec__json_reader *r, csec_index_ver
             size_t n = close ? (size_t)(close - obj) + 1 : 0;
             uint32_t h = 0;
             if (n && n < UINT32_MAX && foff < UINT32_MAX) {
-                h = (uint32_t)hash_bytes(obj, n);
+                h = (uint32_t)csec__hash_bytes(obj, n);
                 if (p->dccap) {
                     depslot *s = dep_cache_slot(p, obj, (uint32_t)n, h);
                     if (s->stamp == p->stamp)
@@ -1950,7 +1921,7 @@ static void dl_prefix(csec_buf *out, const char *name, bool lower)
         b[n++] = name[3];
     }
     for (size_t i = 0; lower && i < n; i++)
-        b[i] = (char)norm_lower((unsigned char)b[i]);
+        b[i] = (char)csec__ascii_lower((unsigned char)b[i]);
     csec_buf_put(out, b, n);
 }
 

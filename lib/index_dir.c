@@ -10,76 +10,22 @@
  * safe).  Reports are kept per top-level entry and passed on after all
  * threads are done, in path order, whatever thread read what.
  *
- * Plain readdir/open/read: a file is opened with O_NONBLOCK so that a FIFO
- * where a crate file belongs reads as empty instead of blocking the load. */
+ * Plain readdir/open/read through util.h (csec__dir_open, csec__read_at: a
+ * FIFO where a crate file belongs is not waited for, and no file is read
+ * past CRATE_FILE_MAX). */
 #include "index.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_THREADS 8
-
-typedef struct names {
-    char **items;
-    size_t count, cap;
-} names;
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void names_free(names *n)
-{
-    for (size_t i = 0; i < n->count; i++)
-        free(n->items[i]);
-    free(n->items);
-    memset(n, 0, sizeof *n);
-}
-
-/* Lists directory `fd` (taking it over: closed by closedir), sorted, without
- * hidden entries; with `dirs_only` only entries that are directories (by
- * d_type, else by fstatat). */
-static int list_dir(names *out, int fd, bool dirs_only)
-{
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    struct dirent *e;
-    errno = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (dirs_only && e->d_type != DT_DIR) {
-            struct stat st;
-            if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
-                continue;
-            if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISDIR(st.st_mode))
-                continue;
-        }
-        if (out->count == out->cap) {
-            out->cap = out->cap ? out->cap * 2 : 64;
-            out->items = csec__xrealloc(out->items, csec__mul(out->cap, sizeof *out->items));
-        }
-        out->items[out->count++] = csec__xstrndup(e->d_name, strlen(e->d_name));
-    }
-    int rc = errno ? -errno : 0;
-    closedir(d);
-    if (out->count > 1)
-        qsort(out->items, out->count, sizeof *out->items, cmp_name);
-    return rc;
-}
+/* The largest crate file read (the biggest real ones are a few MB): no file
+ * costs more memory than this. */
+#define CRATE_FILE_MAX ((size_t)64 << 20)
 
 /* One top-level entry: a leaf directory ("1", "2") or a prefix directory
  * ("3", "ab") whose subdirectories are leaves. */
@@ -102,14 +48,11 @@ typedef struct worker {
     size_t ndiags, capdiags;
     size_t cur_item;
     size_t bad_files;
-    char *buf;
-    size_t bufcap;
     csec_buf path;
 } worker;
 
 typedef struct job {
     const char *dir;
-    int topfd;
     const item *items;
     size_t nitems;
     _Atomic size_t next;
@@ -151,50 +94,27 @@ static const char *full_path(worker *w, const char *rel, const char *name)
     return w->path.ptr;
 }
 
-/* Reads a whole file into w->buf; returns its length, or -errno. */
-static ssize_t read_whole(worker *w, int dirfd, const char *name)
+/* Why a read failed, without the "cannot open: " its message starts with. */
+static const char *read_failure(const csec_diag *d)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return -errno;
-    size_t len = 0;
-    for (;;) {
-        if (w->bufcap - len < 4096) {
-            w->bufcap = w->bufcap ? w->bufcap * 2 : 65536;
-            w->buf = csec__xrealloc(w->buf, w->bufcap);
-        }
-        ssize_t n = read(fd, w->buf + len, w->bufcap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            /* A FIFO without a writer: nothing to read. */
-            return e == EAGAIN ? 0 : -e;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    return (ssize_t)len;
+    const char *colon = strstr(d->msg, ": ");
+    return d->code == CSEC_EIO && colon ? colon + 2 : d->msg;
 }
 
-static void load_leaf(worker *w, int parentfd, const char *rel, const char *name)
+/* Every crate file of one leaf directory ("ab/cd", "3/a", "1"): `rel`. */
+static void load_leaf(worker *w, const char *rel)
 {
-    int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    names files = {0};
-    int rc = fd < 0 ? -errno : list_dir(&files, dup(fd), false);
+    csec__dir files;
+    int rc = csec__dir_open(&files, full_path(w, rel, NULL));
     if (rc < 0) {
         file_problem(w, full_path(w, rel, NULL), "cannot open directory: %s", strerror(-rc));
-        if (fd >= 0)
-            close(fd);
-        names_free(&files);
         return;
     }
     char want[1024];
     for (size_t i = 0; i < files.count; i++) {
-        const char *f = files.items[i];
+        const char *f = files.entries[i].name;
+        if (f[0] == '.')
+            continue;
         if (!csec__index_well_placed(want, sizeof want, rel, f)) {
             csec_diag d;
             csec__diag_clear(&d);
@@ -206,15 +126,19 @@ static void load_leaf(worker *w, int parentfd, const char *rel, const char *name
             keep_diag(&d, w);
             continue;
         }
-        ssize_t n = read_whole(w, fd, f);
         const char *path = full_path(w, rel, f);
-        if (n < 0) {
-            file_problem(w, path, "cannot read crate file: %s", strerror((int)-n));
+        char *data = NULL;
+        size_t len = 0;
+        csec_diag d;
+        csec__diag_clear(&d);
+        if (csec__read_at(&data, &len, files.fd, f, path, CRATE_FILE_MAX, 0, &d) < 0) {
+            file_problem(w, path, "cannot read crate file: %.200s", read_failure(&d));
             continue;
         }
         int prc;
         const csec_index_crate *c =
-            csec__index_parse(w->parser, path, f, w->buf ? w->buf : "", (size_t)n, &prc);
+            csec__index_parse(w->parser, path, f, data ? data : "", len, &prc);
+        free(data);
         if (!c)
             continue;
         if (w->ncrates == w->capcrates) {
@@ -223,37 +147,34 @@ static void load_leaf(worker *w, int parentfd, const char *rel, const char *name
         }
         w->crates[w->ncrates++] = c;
     }
-    close(fd);
-    names_free(&files);
+    csec__dir_close(&files);
 }
 
+/* A prefix directory: "3" holds one-letter leaf directories, "ab" two-letter
+ * ones.  One that cannot be listed is reported (its crates are missing). */
 static void load_item(worker *w, const item *it)
 {
-    job *j = w->job;
     if (it->leaf) {
-        load_leaf(w, j->topfd, it->name, it->name);
+        load_leaf(w, it->name);
         return;
     }
-    int fd = openat(j->topfd, it->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    names subs = {0};
-    int rc = fd < 0 ? -errno : list_dir(&subs, dup(fd), true);
+    csec__dir subs;
+    int rc = csec__dir_open(&subs, full_path(w, it->name, NULL));
     if (rc < 0) {
         file_problem(w, full_path(w, it->name, NULL), "cannot open directory: %s",
                      strerror(-rc));
-    } else {
-        /* "3" holds one-letter directories, "ab" two-letter ones. */
-        size_t child_len = strlen(it->name) == 1 ? 1 : 2;
-        char rel[8];
-        for (size_t i = 0; i < subs.count; i++) {
-            if (strlen(subs.items[i]) != child_len)
-                continue;
-            snprintf(rel, sizeof rel, "%s/%s", it->name, subs.items[i]);
-            load_leaf(w, fd, rel, subs.items[i]);
-        }
+        return;
     }
-    if (fd >= 0)
-        close(fd);
-    names_free(&subs);
+    size_t child_len = strlen(it->name) == 1 ? 1 : 2;
+    char rel[8]; /* both parts are at most two bytes */
+    for (size_t i = 0; i < subs.count; i++) {
+        const char *sub = subs.entries[i].name;
+        if (sub[0] == '.' || strlen(sub) != child_len || !csec__dir_is_dir(&subs, i))
+            continue;
+        snprintf(rel, sizeof rel, "%s/%s", it->name, sub);
+        load_leaf(w, rel);
+    }
+    csec__dir_close(&subs);
 }
 
 static void *work(void *arg)
@@ -292,44 +213,45 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
                             csec_diag *d)
 {
     *out = NULL;
-    int topfd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    names top = {0};
-    int rc = topfd < 0 ? -errno : list_dir(&top, dup(topfd), false);
-    if (rc < 0) {
-        if (topfd >= 0)
-            close(topfd);
-        names_free(&top);
+    csec__dir top;
+    int rc = csec__dir_open(&top, dirpath);
+    if (rc < 0)
         return csec__diag_set(d, CSEC_EIO, dirpath, 0, 0, "cannot open index directory: %s",
                               strerror(-rc));
-    }
     csec_index *ix = csec__index_new(opts);
     const csec_index_options *o = csec__index_options(ix);
-    csec_buf path = CSEC_BUF_INIT;
     size_t config_bad = 0;
 
-    /* config.json first: its reports come before the crates'. */
+    /* config.json first: its reports come before the crates'.  Then the
+     * leaf directories "1" and "2" and the prefix directories ("3", "ab"),
+     * in sorted order: digits sort before letters. */
     item *items = csec__xcalloc(top.count + 1, sizeof *items);
     size_t nitems = 0;
     for (size_t i = 0; i < top.count; i++) {
-        const char *n = top.items[i];
+        const char *n = top.entries[i].name;
         size_t len = strlen(n);
-        struct stat st;
         if (strcmp(n, "config.json") == 0) {
             char *text = NULL;
             size_t tl = 0;
             csec_diag cd;
-            csec_buf_clear(&path);
-            csec_buf_printf(&path, "%s/config.json", dirpath);
-            if (csec__read_file(&text, &tl, path.ptr, &cd) < 0 ||
-                csec__index_set_config(ix, path.ptr, text, tl, &cd) < 0) {
+            csec_buf path = CSEC_BUF_INIT;
+            csec_buf_printf(&path, "%s/%s", dirpath, n);
+            bool bad = csec__read_at(&text, &tl, top.fd, n, path.ptr, CRATE_FILE_MAX, 0, &cd) < 0;
+            if (bad) {
+                char why[sizeof cd.msg];
+                snprintf(why, sizeof why, "%s", read_failure(&cd));
+                snprintf(cd.msg, sizeof cd.msg, "cannot read: %.200s", why);
+            }
+            if (bad || csec__index_set_config(ix, path.ptr, text, tl, &cd) < 0) {
                 config_bad++;
                 if (o->on_error)
                     o->on_error(&cd, o->payload);
             }
             free(text);
+            csec_buf_free(&path);
             continue;
         }
-        if (len > 2 || fstatat(topfd, n, &st, 0) != 0 || !S_ISDIR(st.st_mode))
+        if (n[0] == '.' || len > 2 || !csec__dir_is_dir(&top, i))
             continue;
         if (strcmp(n, "1") == 0 || strcmp(n, "2") == 0)
             items[nitems++] = (item){n, true};
@@ -337,7 +259,7 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
             items[nitems++] = (item){n, false};
     }
 
-    job j = {dirpath, topfd, items, nitems, 0};
+    job j = {dirpath, items, nitems, 0};
     unsigned nt = thread_count(opts);
     if (nt > nitems)
         nt = nitems ? (unsigned)nitems : 1;
@@ -393,7 +315,6 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
         csec__index_parser_free(ws[t].parser);
         free(ws[t].crates);
         free(ws[t].diags);
-        free(ws[t].buf);
         csec_buf_free(&ws[t].path);
     }
     csec__index_add_stats(ix, &st);
@@ -401,9 +322,7 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
     free(crates);
     free(ws);
     free(items);
-    names_free(&top);
-    csec_buf_free(&path);
-    close(topfd);
+    csec__dir_close(&top);
     *out = ix;
     return 0;
 }

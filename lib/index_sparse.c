@@ -111,7 +111,8 @@ static int cache_read(const remote *r, const char *rel, response *out)
     if (!r->cache_dir)
         return -1;
     cache_path(&path, r, rel);
-    if (access(path.ptr, R_OK) != 0 || csec__read_file(&text, &len, path.ptr, NULL) < 0)
+    if (access(path.ptr, R_OK) != 0 ||
+        csec__read_file(&text, &len, path.ptr, (size_t)64 << 20, NULL) < 0)
         goto done;
     size_t ml = sizeof CACHE_MAGIC - 1;
     if (len < ml || memcmp(text, CACHE_MAGIC, ml) != 0)

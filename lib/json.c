@@ -175,6 +175,14 @@ void csec__json_str(csec__json *j, const char *s)
         csec__json_strn(j, s, strlen(s));
 }
 
+void csec__json_strlist(csec__json *j, csec_strlist list)
+{
+    csec__json_array_begin(j);
+    for (size_t i = 0; i < list.count; i++)
+        csec__json_str(j, list.items[i]);
+    csec__json_array_end(j);
+}
+
 void csec__json_str_begin(csec__json *j)
 {
     before_value(j);

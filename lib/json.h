@@ -48,6 +48,8 @@ void csec__json_null(csec__json *j);
 void csec__json_bool(csec__json *j, bool v);
 void csec__json_int(csec__json *j, int64_t v);
 void csec__json_uint(csec__json *j, uint64_t v);
+/* An array of the strings of `list`. */
+void csec__json_strlist(csec__json *j, csec_strlist list);
 /* A float as serde_json writes an f64 with ryu: shortest round-trip digits,
  * "6.2", "10.0", "1e16", "1.5e-7"; NaN and infinities are written as null,
  * as serde_json does. */

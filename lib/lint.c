@@ -1,8 +1,13 @@
-/* lint.c - RustSec's per-file advisory linter (spec §5.1, §5.2).
+/* lint.c - RustSec's per-file advisory linter (spec §5.1, §5.2), and the
+ * database linter: the loader's own walk (db.h) plus these checks.
  *
  * Problems are reported in sorted key order (what rustsec's own tests
  * expect), with the file position of the key or value at fault. */
 #include "advisory.h"
+#include "markdown_budget.h"
+
+#include "db.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -320,6 +325,73 @@ static void lint_mentions(lint_ctx *c)
     }
 }
 
+/* The description must be within what the server renders as Markdown
+ * (lib/markdown_budget.h; beyond it the pages show it as plain text). */
+static void lint_markdown_budget(lint_ctx *c)
+{
+    csec_diag d;
+    if (csec__markdown_budget(c->text + c->fm.desc_off, c->fm.desc_len, &d) == 0)
+        return;
+    uint32_t line, col;
+    csec__line_col(c->text, c->fm.desc_off, &line, &col);
+    report(c, line + d.line - 1, d.line == 1 ? col + d.col - 1 : d.col, "description is shown as plain text: %s",
+           d.msg);
+}
+
+/* The control character (C0 but tab, line feed and carriage return; DEL;
+ * C1) at s[0], as its code point, or -1.  Terminals act on them: an escape
+ * sequence in a title or a URL can clear the screen, retitle the window or
+ * forge a link wherever the text is printed. */
+static long control_at(const char *s, size_t n, size_t *width)
+{
+    uint32_t cp;
+    *width = csec__utf8_decode((const unsigned char *)s, n, &cp, NULL);
+    if (*width == 0) {
+        *width = 1; /* not UTF-8: the parser reports that */
+        return -1;
+    }
+    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7f && cp <= 0x9f))
+        return (long)cp;
+    return -1;
+}
+
+static void lint_controls_in(lint_ctx *c, const csec_toml_value *v, const char *key)
+{
+    if (v->type == CSEC_TOML_STRING) {
+        size_t w;
+        for (size_t i = 0; i < v->u.str.len; i += w) {
+            long cp = control_at(v->u.str.ptr + i, v->u.str.len - i, &w);
+            if (cp >= 0) {
+                report_node(c, v, "control character U+%04lX in `%s`", (unsigned long)cp, key);
+                return;
+            }
+        }
+    } else if (v->type == CSEC_TOML_ARRAY) {
+        for (size_t i = 0; i < v->u.array.count; i++)
+            lint_controls_in(c, v->u.array.items[i], key);
+    } else if (v->type == CSEC_TOML_TABLE) {
+        for (size_t i = 0; i < v->u.table.count; i++)
+            lint_controls_in(c, v->u.table.items[i].value, v->u.table.items[i].key);
+    }
+}
+
+/* Control characters in the title and description (the Markdown). */
+static void lint_controls_md(lint_ctx *c)
+{
+    const char *md = c->text + c->fm.markdown_off;
+    size_t w;
+    for (size_t i = 0; i < c->fm.markdown_len; i += w) {
+        long cp = control_at(md + i, c->fm.markdown_len - i, &w);
+        if (cp < 0)
+            continue;
+        uint32_t l, cc;
+        csec__line_col(c->text, c->fm.markdown_off + i, &l, &cc);
+        report(c, l, cc, "control character U+%04lX in the %s", (unsigned long)cp,
+               c->fm.markdown_off + i < c->fm.desc_off ? "title" : "description");
+        return;
+    }
+}
+
 static bool is_draft_name(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -367,7 +439,7 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
         csec__arena_free(&scratch);
     }
     csec_advisory *a = NULL;
-    if (csec__advisory_parse_arena(&a, &arena, parse_path, text, len, &d) < 0) {
+    if (csec__advisory_parse_arena(&a, NULL, &arena, parse_path, text, len, &d) < 0) {
         report(&c, d.line, d.col, "%s", d.msg);
         goto done;
     }
@@ -397,10 +469,142 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
             report_key(&c, kvs[i], NULL);
     }
     free(kvs);
+    lint_controls_in(&c, root, "");
+    lint_controls_md(&c);
     lint_mentions(&c);
+    lint_markdown_budget(&c);
 done:
     csec__arena_free(&scratch);
     csec__arena_free(&arena);
     csec_buf_free(&c.tmp);
     return c.count;
+}
+
+/* ---- the whole database ---- */
+
+typedef struct db_lint {
+    csec_db_lint_result *r;
+    csec_diag_cb cb;
+    void *payload;
+    char last_bad[sizeof((csec_diag *)0)->file]; /* the last entry counted in bad_files */
+} db_lint;
+
+static void db_problem(const csec_diag *d, void *payload)
+{
+    db_lint *L = payload;
+    L->r->problems++;
+    if (strcmp(d->file, L->last_bad) != 0) {
+        L->r->bad_files++;
+        snprintf(L->last_bad, sizeof L->last_bad, "%s", d->file);
+    }
+    if (L->cb)
+        L->cb(d, L->payload);
+}
+
+static void db_file(void *payload, const char *path, const char *text, size_t len)
+{
+    db_lint *L = payload;
+    L->r->files++;
+    csec_advisory_lint(path, text, len, db_problem, L);
+}
+
+static void db_skipped(void *payload, const char *path, const char *why)
+{
+    csec_diag d;
+    csec__diag_set(&d, CSEC_EPARSE, path, 0, 0, "%s", why);
+    db_problem(&d, payload);
+}
+
+typedef struct alias_ref {
+    const char *alias;
+    size_t index; /* of the advisory, in load order */
+} alias_ref;
+
+static int cmp_alias_ref(const void *x, const void *y)
+{
+    const alias_ref *a = x, *b = y;
+    int c = strcmp(a->alias, b->alias);
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* The warning for advisory `index` (its alias `alias`, first claimed by
+ * advisory `first` of another package). */
+typedef struct alias_warning {
+    size_t index, first;
+    const char *alias;
+} alias_warning;
+
+static int cmp_alias_warning(const void *x, const void *y)
+{
+    const alias_warning *a = x, *b = y;
+    if (a->index != b->index)
+        return (a->index > b->index) - (a->index < b->index);
+    return strcmp(a->alias, b->alias);
+}
+
+/* Warns, in load order, about each advisory whose alias an advisory of
+ * another package claimed first: an alias lookup finds only that one. */
+static void warn_shared_aliases(db_lint *L, const csec_db *db)
+{
+    size_t n = 0, cap = 0, nw = 0;
+    alias_ref *refs = NULL;
+    for (size_t i = 0; i < csec_db_count(db); i++) {
+        const csec_advisory *a = csec_db_get(db, i);
+        for (size_t k = 0; k < a->aliases.count; k++) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 1024;
+                refs = csec__xrealloc(refs, csec__mul(cap, sizeof *refs));
+            }
+            refs[n++] = (alias_ref){a->aliases.items[k], i};
+        }
+    }
+    if (n > 1)
+        qsort(refs, n, sizeof *refs, cmp_alias_ref);
+    alias_warning *w = csec__xmalloc(csec__mul(n ? n : 1, sizeof *w));
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1; /* refs[i] is the first claimant of its alias */
+        const char *first_pkg = csec_db_get(db, refs[i].index)->package;
+        for (; j < n && strcmp(refs[j].alias, refs[i].alias) == 0; j++)
+            if (strcmp(csec_db_get(db, refs[j].index)->package, first_pkg) != 0)
+                w[nw++] = (alias_warning){refs[j].index, refs[i].index, refs[j].alias};
+        i = j;
+    }
+    if (nw > 1)
+        qsort(w, nw, sizeof *w, cmp_alias_warning);
+    for (size_t k = 0; k < nw; k++) {
+        const csec_advisory *a = csec_db_get(db, w[k].index), *f = csec_db_get(db, w[k].first);
+        csec_diag d;
+        csec__diag_set(&d, CSEC_OK, NULL, 0, 0,
+                       "warning: alias `%s` is also claimed by %s (crate `%s`), which an alias "
+                       "lookup finds",
+                       w[k].alias, f->id, f->package);
+        snprintf(d.file, sizeof d.file, "%s/%s", csec__db_root(db), a->path);
+        L->r->warnings++;
+        if (L->cb)
+            L->cb(&d, L->payload);
+    }
+    free(w);
+    free(refs);
+}
+
+int csec_db_lint(csec_db_lint_result *out, const char *path, csec_diag_cb cb, void *payload,
+                 csec_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    db_lint L;
+    memset(&L, 0, sizeof L);
+    L.r = out;
+    L.cb = cb;
+    L.payload = payload;
+    csec_db_options o = CSEC_DB_OPTIONS_INIT;
+    o.on_error = db_problem;
+    o.payload = &L;
+    csec__load_hooks hooks = {&L, db_file, db_skipped, true};
+    csec_db *db = NULL;
+    int rc = csec__db_load(&db, path, &o, &hooks, d);
+    if (rc < 0)
+        return rc;
+    warn_shared_aliases(&L, db);
+    csec_db_free(db);
+    return 0;
 }

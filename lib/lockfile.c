@@ -361,6 +361,49 @@ static void build_reverse(csec_lockfile *lf)
     free(fill);
 }
 
+/* Removes the [[package]] entries whose table is identical to an earlier
+ * one's, keeping the first; returns how many remain (in file order).  Only
+ * entries with the same name are compared, as rendered TOML. */
+static size_t drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_dep **deps,
+                            size_t *ndeps, raw_dep **reps)
+{
+    size_t n = lf->count, kept = 0;
+    if (n < 2)
+        return n;
+    by_name *idx = csec__xcalloc(n, sizeof *idx);
+    bool *repeat = csec__xcalloc(n, sizeof *repeat);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (by_name){lf->pkgs[i].name, i};
+    qsort(idx, n, sizeof *idx, cmp_by_name);
+    csec_buf a = CSEC_BUF_INIT, b = CSEC_BUF_INIT;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (strcmp(idx[i].name, idx[i + 1].name) != 0 || repeat[idx[i].idx])
+            continue;
+        csec_buf_clear(&a);
+        csec__toml_write(&a, pkgs->u.array.items[idx[i].idx]);
+        for (size_t k = i + 1; k < n && strcmp(idx[k].name, idx[i].name) == 0; k++) {
+            csec_buf_clear(&b);
+            csec__toml_write(&b, pkgs->u.array.items[idx[k].idx]);
+            if (a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0)
+                repeat[idx[k].idx] = true; /* idx is in file order within a name */
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (repeat[i])
+            continue;
+        lf->pkgs[kept] = lf->pkgs[i];
+        deps[kept] = deps[i];
+        ndeps[kept] = ndeps[i];
+        reps[kept] = reps[i];
+        kept++;
+    }
+    csec_buf_free(&a);
+    csec_buf_free(&b);
+    free(repeat);
+    free(idx);
+    return kept;
+}
+
 int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text, size_t len,
                         csec_diag *d)
 {
@@ -427,6 +470,18 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
             pkg_checksums = true;
     }
 
+    /* An entry identical to an earlier one (every key and value the same)
+     * is the same package written twice: it counts once. */
+    size_t kept = drop_repeated(lf, pkgs, deps, ndeps, reps);
+    if (lf->has_root) { /* [root] stays last */
+        lf->pkgs[kept] = lf->pkgs[lf->count];
+        deps[kept] = deps[lf->count];
+        ndeps[kept] = ndeps[lf->count];
+        reps[kept] = reps[lf->count];
+    }
+    lf->count = kept;
+    nodes = csec__lockfile_nodes(lf);
+
     /* Format detection when `version` is absent (spec §4.3). */
     bool meta_checksums = false;
     for (size_t i = 0; meta && i < meta->u.table.count; i++)
@@ -483,7 +538,7 @@ int csec_lockfile_open(csec_lockfile **out, const char *path, csec_diag *d)
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = csec__read_file(&text, &len, path, d);
+    int rc = csec__read_file(&text, &len, path, CSEC_LOCKFILE_MAX_BYTES, d);
     if (rc == 0)
         rc = csec_lockfile_parse(out, path, text, len, d);
     free(text);

@@ -4,24 +4,53 @@
  * crate_name.h), chosen once per map.  The map borrows its keys: their bytes
  * must stay put while the map holds them (they usually live in an arena
  * already); csec__map_put returns the entry so that the caller can point a new
- * key at its own stored copy.
+ * key at its own stored copy.  A key is never NULL.
  *
- * Layout: the entries in insertion order (iteration is deterministic: the
- * order of the puts), and an open-addressing table of entry numbers with
- * linear probing.  The table has a power-of-two size and grows (doubles)
- * before it is more than 3/4 full.  Nothing is ever removed, except all at
- * once by csec__map_clear.  Memory comes from malloc, or from an arena given
- * at init (then csec__map_free has nothing to release and growth leaves the
- * old arrays in the arena: at most as much again).
+ * Layout: open addressing with linear probing over one array of entries,
+ * whose size is a power of two; the map doubles it before it is more than
+ * 3/4 full.  Deterministic: the same puts give the same layout (no random
+ * seed).  Nothing is ever removed, except all at once by csec__map_clear.
+ * Memory comes from malloc, or from an arena given at init (then
+ * csec__map_free has nothing to release, and growth leaves the old arrays in
+ * the arena: at most as much again).
  *
  * Not synchronised: any number of threads may look up in a map nobody
- * changes; a map being changed needs the caller's lock.  The hash is private
- * to this module and may change; names and fingerprints that outlive the
- * process use FNV-1a (util.h). */
+ * changes; a map being changed needs the caller's lock.  The hash
+ * (csec__hash_bytes, which the index's own interning tables use too) may
+ * change; names and fingerprints that outlive the process use FNV-1a
+ * (util.h). */
 #ifndef CSEC_MAP_H
 #define CSEC_MAP_H
 
 #include "util.h"
+
+#include <string.h>
+
+/* A 64-bit hash of n bytes, eight at a time, with a final mix so that the
+ * low bits (the slot) depend on every input bit: the map's, and that of the
+ * index's own interning tables (index.c).  In-process only (see above). */
+static inline uint64_t csec__hash_bytes(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * 0x94d049bb133111ebULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return h;
+}
 
 /* (A zeroed map has none of these: using it before csec__map_init aborts.) */
 typedef enum csec_map_keys {
@@ -31,8 +60,9 @@ typedef enum csec_map_keys {
 } csec_map_keys;
 
 typedef struct csec_map_entry {
-    const void *key;
-    size_t len;
+    const void *key; /* NULL: an empty slot */
+    uint32_t len;
+    uint32_t hash;
     /* The value: a pointer or an index, as the map's user decides. */
     union {
         void *ptr;
@@ -41,10 +71,9 @@ typedef struct csec_map_entry {
 } csec_map_entry;
 
 typedef struct csec_map {
-    csec_map_entry *entries; /* count of them, in insertion order */
-    size_t count, cap;
-    uint64_t *slots; /* hash << 32 | (entry number + 1); 0 is empty */
-    size_t nslots;   /* 0 or a power of two */
+    csec_map_entry *slots; /* nslots of them; iterate and skip those with key NULL */
+    size_t nslots;         /* 0 or a power of two */
+    size_t count;
     csec_map_keys keys;
     csec_arena *arena; /* NULL: malloc */
 } csec_map;
@@ -55,7 +84,7 @@ void csec__map_init(csec_map *m, csec_map_keys keys, csec_arena *arena);
 csec_map_entry *csec__map_find(const csec_map *m, const void *key, size_t len);
 /* The entry of `key`, added (value zeroed, key = the given pointer) when the
  * map did not have it; *added says which (may be NULL).  The pointer is valid
- * until the next put: keep entry numbers (entry - m->entries) instead. */
+ * until the next put.  Keys are shorter than 4 GiB. */
 csec_map_entry *csec__map_put(csec_map *m, const void *key, size_t len, bool *added);
 /* Forgets every entry, keeping the memory for reuse. */
 void csec__map_clear(csec_map *m);

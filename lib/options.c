@@ -9,8 +9,7 @@
 
 #include <string.h>
 
-int csec__options_check(unsigned int version, unsigned int current, const char *what,
-                        csec_diag *d)
+int csec__options_check(unsigned int version, unsigned int current, const char *what, csec_diag *d)
 {
     if (version >= 1 && version <= current)
         return 0;

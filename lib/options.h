@@ -8,7 +8,6 @@
  * library (whose layout is `current`), else CSEC_EINVAL with a message
  * naming the struct `what` in `d`.  Every function taking an options struct
  * calls it first. */
-int csec__options_check(unsigned int version, unsigned int current, const char *what,
-                        csec_diag *d);
+int csec__options_check(unsigned int version, unsigned int current, const char *what, csec_diag *d);
 
 #endif

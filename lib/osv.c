@@ -87,15 +87,6 @@ static void write_reference(csec__json *j, csec_buf *url)
     csec__json_object_end(j);
 }
 
-static void write_strlist(csec__json *j, const char *key, csec_strlist list)
-{
-    csec__json_key(j, key);
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < list.count; i++)
-        csec__json_str(j, list.items[i]);
-    csec__json_array_end(j);
-}
-
 static void write_version(csec__json *j, const char *key, const csec_version *v, csec_buf *tmp)
 {
     csec_buf_clear(tmp);
@@ -132,8 +123,10 @@ static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_object_begin(j);
     csec__json_key(j, "affects");
     csec__json_object_begin(j);
-    write_strlist(j, "arch", a->arch);
-    write_strlist(j, "os", a->os);
+    csec__json_key(j, "arch");
+    csec__json_strlist(j, a->arch);
+    csec__json_key(j, "os");
+    csec__json_strlist(j, a->os);
     csec__json_key(j, "functions");
     csec__json_array_begin(j);
     for (size_t i = 0; i < a->functions_count; i++)
@@ -146,7 +139,8 @@ static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
 
     csec__json_key(j, "database_specific");
     csec__json_object_begin(j);
-    write_strlist(j, "categories", a->categories);
+    csec__json_key(j, "categories");
+    csec__json_strlist(j, a->categories);
     csec__json_key(j, "cvss");
     csec__json_str(j, a->cvss ? a->cvss->canonical : NULL);
     csec__json_key(j, "informational");
@@ -224,8 +218,10 @@ int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent)
         csec__json_key(j, "withdrawn");
         csec__json_str(j, stamp);
     }
-    write_strlist(j, "aliases", a->aliases);
-    write_strlist(j, "related", a->related);
+    csec__json_key(j, "aliases");
+    csec__json_strlist(j, a->aliases);
+    csec__json_key(j, "related");
+    csec__json_strlist(j, a->related);
     csec__json_key(j, "summary");
     csec__json_str(j, a->title ? a->title : "");
     csec__json_key(j, "details");

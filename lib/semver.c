@@ -6,6 +6,7 @@
  * messages are our own: each names the part of the version that is wrong and
  * the 1-based byte column where the problem was found (diag col; line is 1). */
 #include "semver.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,18 +47,29 @@ static bool at(const parser *p, char c)
 }
 
 /* Describes the byte at offset `i` for a message: "character `v`", "space",
- * "tab" or "byte 0xC3" (so messages stay printable whatever the input). */
-static const char *describe(char out[24], const parser *p, size_t i)
+ * "tab", "character `α` (U+03B1)" for a whole UTF-8 character, or "byte
+ * 0xC3" (so messages stay printable whatever the input). */
+#define DESC_MAX 48
+
+static const char *describe(char out[DESC_MAX], const parser *p, size_t i)
 {
     unsigned char c = (unsigned char)p->s[i];
+    uint32_t cp;
+    size_t n = csec__utf8_decode((const unsigned char *)p->s + i, p->len - i, &cp, NULL);
     if (c == ' ')
         return "space";
     if (c == '\t')
         return "tab";
-    if (c > 0x20 && c < 0x7f)
-        snprintf(out, 24, "character `%c`", c);
-    else
-        snprintf(out, 24, "byte 0x%02X", c);
+    if (c > 0x20 && c < 0x7f) {
+        snprintf(out, DESC_MAX, "character `%c`", c);
+    } else if (n > 1) {
+        if (cp >= 0xA0) /* not a control character: shown as itself */
+            snprintf(out, DESC_MAX, "character `%.*s` (U+%04X)", (int)n, p->s + i, (unsigned)cp);
+        else
+            snprintf(out, DESC_MAX, "character U+%04X", (unsigned)cp);
+    } else {
+        snprintf(out, DESC_MAX, "byte 0x%02X", c);
+    }
     return out;
 }
 
@@ -96,7 +108,7 @@ static int parse_number(parser *p, part what, uint64_t *out)
         p->i++;
     }
     if (p->i == start) {
-        char desc[24];
+        char desc[DESC_MAX];
         if (p->i == p->len)
             return fail_at(p, p->i, "unexpected end of input, expected the %s number",
                            part_names[what]);
@@ -122,6 +134,14 @@ static int parse_identifiers(parser *p, part what, csec_str *out)
             numeric = numeric && is_digit(p->s[p->i]);
             p->i++;
         }
+        /* Empty because of a byte no identifier may hold (not a separator
+         * such as `.`, `+` or what ends a comparator): that is the news. */
+        if (p->i == seg && p->i < p->len && !strchr(".+, \t", p->s[p->i])) {
+            char desc[DESC_MAX];
+            return fail_at(p, seg,
+                           "unexpected %s in %s (identifiers are ASCII letters, digits and `-`)",
+                           describe(desc, p, seg), part_names[what]);
+        }
         if (p->i == seg)
             return fail_at(p, seg, "empty %s identifier", part_names[what]);
         if (what == PART_PRE && numeric && p->i - seg > 1 && p->s[seg] == '0')
@@ -139,7 +159,7 @@ static int parse_identifiers(parser *p, part what, csec_str *out)
 /* "." between numbers of a full version. */
 static int expect_dot(parser *p, part after)
 {
-    char desc[24];
+    char desc[DESC_MAX];
     if (at(p, '.')) {
         p->i++;
         return 0;
@@ -182,7 +202,7 @@ int csec_version_parse(csec_version *out, const char *s, size_t len, csec_diag *
             goto done;
     }
     if (p.i < len) {
-        char desc[24];
+        char desc[DESC_MAX];
         err = fail_at(&p, p.i, "unexpected %s after %s", describe(desc, &p, p.i),
                       part_names[last]);
         goto done;
@@ -518,7 +538,7 @@ static int parse_comparator(parser *p, csec_comparator *c, part *last)
             if (!explicit_op)
                 c->op = CSEC_OP_WILDCARD;
         } else if (minor_wild) {
-            char desc[24];
+            char desc[DESC_MAX];
             if (p->i == p->len)
                 return fail_at(p, p->i, "unexpected end of input after wildcard minor version, "
                                         "expected a wildcard patch version");
@@ -552,7 +572,7 @@ static int parse_comparator(parser *p, csec_comparator *c, part *last)
 /* The error for a byte that is neither the end nor a comma after a comparator. */
 static int expected_comma(parser *p, part last)
 {
-    char desc[24];
+    char desc[DESC_MAX];
     char c = p->s[p->i];
     const char *hint = "";
     if ((c == '-' || c == '+') && last != PART_PRE && last != PART_BUILD)
@@ -591,7 +611,7 @@ static int parse_req(csec_comparator *comps, size_t *count, const char *s, size_
             return 0;
         if (s[p.i] == ',')
             return fail_at(&p, star, "wildcard `%c` must be the only comparator", s[star]);
-        char desc[24];
+        char desc[DESC_MAX];
         return fail_at(&p, p.i, "unexpected %s after wildcard `%c`", describe(desc, &p, p.i),
                        s[star]);
     }

@@ -70,3 +70,25 @@ size_t csec__utf8_check(const char *str, size_t len)
     }
     return len;
 }
+
+void csec__buf_put_printable(csec_buf *out, const char *s, size_t len)
+{
+    size_t done = 0, n;
+    for (size_t i = 0; i < len; i += n) {
+        uint32_t cp;
+        n = csec__utf8_decode((const unsigned char *)s + i, len - i, &cp, NULL);
+        if (n == 0) { /* not UTF-8: copied (a terminal shows a replacement) */
+            n = 1;
+            continue;
+        }
+        if (!((cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f)))
+            continue;
+        csec_buf_put(out, s + done, i - done);
+        if (cp < 0x80)
+            csec_buf_printf(out, "\\x%02x", (unsigned)cp);
+        else
+            csec_buf_printf(out, "\\u{%x}", (unsigned)cp);
+        done = i + n;
+    }
+    csec_buf_put(out, s + done, len - done);
+}

@@ -17,6 +17,12 @@ static inline int csec__hexval(unsigned char c)
     return -1;
 }
 
+/* ASCII lower case of one byte; other bytes unchanged. */
+static inline unsigned char csec__ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 /* Writes the `n` bytes at `in` as 2n lower-case hex digits to `out` (no NUL). */
 void csec__hex_encode(char *out, const void *in, size_t n);
 
@@ -76,5 +82,12 @@ void csec__utf8_put(csec_buf *b, uint32_t cp);
 /* Returns the offset of the first byte that is not part of valid UTF-8 (as
  * csec__utf8_decode decides), or `len` when all of s is valid. */
 size_t csec__utf8_check(const char *s, size_t len);
+
+/* Appends `len` bytes of text for a terminal: the control characters a
+ * terminal acts on (C0 but tab and line feed, DEL, C1) are written as
+ * visible escapes ("\x1b", "\u{9b}"), so that text from an advisory, a
+ * lockfile or a file name can never move the cursor, clear the screen,
+ * retitle the window or forge a link.  Everything else is copied. */
+void csec__buf_put_printable(csec_buf *out, const char *s, size_t len);
 
 #endif

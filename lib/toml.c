@@ -1312,14 +1312,10 @@ static void write_scalar(csec_buf *out, const csec_toml_value *v)
 static void write_tagged(csec_buf *out, const csec_toml_value *v)
 {
     static const char *const tags[] = {
-        [CSEC_TOML_STRING] = "string",
-        [CSEC_TOML_INTEGER] = "integer",
-        [CSEC_TOML_FLOAT] = "float",
-        [CSEC_TOML_BOOL] = "bool",
-        [CSEC_TOML_DATETIME] = "datetime",
-        [CSEC_TOML_DATETIME_LOCAL] = "datetime-local",
-        [CSEC_TOML_DATE_LOCAL] = "date-local",
-        [CSEC_TOML_TIME_LOCAL] = "time-local",
+        [CSEC_TOML_STRING] = "string",         [CSEC_TOML_INTEGER] = "integer",
+        [CSEC_TOML_FLOAT] = "float",           [CSEC_TOML_BOOL] = "bool",
+        [CSEC_TOML_DATETIME] = "datetime",     [CSEC_TOML_DATETIME_LOCAL] = "datetime-local",
+        [CSEC_TOML_DATE_LOCAL] = "date-local", [CSEC_TOML_TIME_LOCAL] = "time-local",
     };
     char num[40];
     const char *text = num;
@@ -1332,7 +1328,9 @@ static void write_tagged(csec_buf *out, const csec_toml_value *v)
     case CSEC_TOML_INTEGER:
         len = (size_t)snprintf(num, sizeof num, "%lld", (long long)v->u.integer);
         break;
-    case CSEC_TOML_FLOAT: len = format_float(num, v->u.flt); break;
+    case CSEC_TOML_FLOAT:
+        len = format_float(num, v->u.flt);
+        break;
     case CSEC_TOML_BOOL:
         text = v->u.boolean ? "true" : "false";
         len = strlen(text);

@@ -1,11 +1,13 @@
 /* util.c - the allocator, the arena, diagnostics and small file helpers. */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -178,58 +180,146 @@ int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint
     return code;
 }
 
-int csec__read_file(char **out, size_t *len, const char *path, csec_diag *d)
+/* Reads from `fd` to its end, at most `max` bytes.  A regular file (`st`)
+ * is read to the size it has: one read for a small file.  Anything else (a
+ * pipe, /dev/zero) is read in chunks until it ends or passes the limit. */
+static int read_to_end(char **out, size_t *len, int fd, const struct stat *st, size_t max,
+                       const char *shown, csec_diag *d)
 {
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return csec__diag_set(d, CSEC_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    csec_buf b = CSEC_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        csec_buf_put(&b, chunk, n);
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        csec_buf_free(&b);
-        return csec__diag_set(d, CSEC_EIO, path, 0, 0, "read error");
+    bool regular = st && S_ISREG(st->st_mode);
+    if (regular && (uint64_t)st->st_size > max)
+        return csec__diag_set(d, CSEC_EINVAL, shown, 0, 0,
+                              "file too large: %lld bytes (the limit is %zu)",
+                              (long long)st->st_size, max);
+    size_t cap = regular ? (size_t)st->st_size : 65536, n = 0;
+    if (!regular && cap > max + 1)
+        cap = max + 1;
+    char *buf = csec__xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (regular || cap > max)
+                break; /* a regular file's size is read; past the limit */
+            cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+            buf = csec__xrealloc(buf, cap + 1);
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            return csec__diag_set(d, CSEC_EIO, shown, 0, 0, "cannot read: %s", strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
     }
-    *len = b.len;
-    *out = csec_buf_detach(&b);
+    if (n > max) {
+        free(buf);
+        return csec__diag_set(d, CSEC_EINVAL, shown, 0, 0,
+                              "file too large: more than %zu bytes (the limit)", max);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
     return 0;
 }
 
-int csec__write_file_atomic(const char *path, const void *data, size_t len)
+int csec__read_fd(char **out, size_t *len, int fd, size_t max, const char *shown, csec_diag *d)
 {
-    csec_buf tmp = CSEC_BUF_INIT;
-    csec_buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
-    int rc = 0;
-    int fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = -errno;
-        goto done;
-    }
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, (const char *)data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = w < 0 ? -errno : -EIO;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp.ptr, path) != 0)
-        rc = -errno;
-    if (rc != 0)
-        unlink(tmp.ptr);
-done:
-    csec_buf_free(&tmp);
+    *out = NULL;
+    *len = 0;
+    struct stat st;
+    return read_to_end(out, len, fd, fstat(fd, &st) == 0 ? &st : NULL, max, shown, d);
+}
+
+int csec__read_at(char **out, size_t *len, int dirfd, const char *name, const char *shown,
+                  size_t max, unsigned flags, csec_diag *d)
+{
+    *out = NULL;
+    *len = 0;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return csec__diag_set(d, CSEC_EIO, shown, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    bool known = fstat(fd, &st) == 0;
+    int rc;
+    if ((flags & CSEC__READ_REGULAR) && (!known || !S_ISREG(st.st_mode)))
+        rc = csec__diag_set(d, CSEC_EIO, shown, 0, 0, "not a regular file");
+    else
+        rc = read_to_end(out, len, fd, known ? &st : NULL, max, shown, d);
+    close(fd);
     return rc;
+}
+
+int csec__read_file(char **out, size_t *len, const char *path, size_t max, csec_diag *d)
+{
+    return csec__read_at(out, len, AT_FDCWD, path, path, max, 0, d);
+}
+
+/* ---- directory listings ---- */
+
+static int cmp_dirent(const void *a, const void *b)
+{
+    return strcmp(((const csec__dirent *)a)->name, ((const csec__dirent *)b)->name);
+}
+
+int csec__dir_open(csec__dir *out, const char *path)
+{
+    memset(out, 0, sizeof *out);
+    out->fd = -1;
+    DIR *dp = opendir(path);
+    if (!dp)
+        return -errno;
+    /* Names go to one pool; offsets until the pool stops moving. */
+    size_t cap = 0;
+    struct dirent *e;
+    errno = 0;
+    while ((e = readdir(dp)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (out->count == cap) {
+            cap = cap ? cap * 2 : 16;
+            out->entries = csec__xrealloc(out->entries, csec__mul(cap, sizeof *out->entries));
+        }
+        out->entries[out->count].name = (const char *)(uintptr_t)out->pool.len;
+        out->entries[out->count++].type = e->d_type;
+        csec_buf_put(&out->pool, e->d_name, strlen(e->d_name) + 1);
+    }
+    if (errno) {
+        int err = errno;
+        closedir(dp);
+        csec__dir_close(out);
+        return -err;
+    }
+    for (size_t i = 0; i < out->count; i++)
+        out->entries[i].name = out->pool.ptr + (uintptr_t)out->entries[i].name;
+    if (out->count > 1)
+        qsort(out->entries, out->count, sizeof *out->entries, cmp_dirent);
+    out->handle = dp;
+    out->fd = dirfd(dp);
+    return 0;
+}
+
+bool csec__dir_is_dir(const csec__dir *d, size_t i)
+{
+    struct stat st;
+    if (d->entries[i].type == DT_DIR)
+        return true;
+    if (d->entries[i].type != DT_UNKNOWN && d->entries[i].type != DT_LNK)
+        return false;
+    return fstatat(d->fd, d->entries[i].name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+void csec__dir_close(csec__dir *d)
+{
+    if (d->handle)
+        closedir(d->handle);
+    free(d->entries);
+    csec_buf_free(&d->pool);
+    memset(d, 0, sizeof *d);
+    d->fd = -1;
 }
 
 void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col)

@@ -54,13 +54,43 @@ int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint
     ;
 void csec__diag_clear(csec_diag *d);
 
-/* Reads a whole file (NUL-terminated) into *out / *len; caller frees with free().
- * Returns 0 or CSEC_EIO with d filled. */
-int csec__read_file(char **out, size_t *len, const char *path, csec_diag *d);
-/* Writes `len` bytes to `path` through a temporary file in the same directory
- * and a rename, so that readers see the old file or the new one, never half
- * of it.  Returns 0 or -errno (the temporary file is then removed). */
-int csec__write_file_atomic(const char *path, const void *data, size_t len);
+/* Bounded reads: the whole content, NUL-terminated, in *out (free with
+ * free()) and *len.  More than `max` bytes is refused (CSEC_EINVAL, "file too
+ * large"), whatever the file is (a regular file, a pipe, /dev/zero), so no
+ * input costs more memory than its limit.  Failures fill d with the file
+ * `shown` (or `path`): CSEC_EIO for one that cannot be opened or read. */
+int csec__read_file(char **out, size_t *len, const char *path, size_t max, csec_diag *d);
+/* `name` relative to the directory open at `dirfd` (or AT_FDCWD);
+ * CSEC__READ_REGULAR refuses anything but a regular file (a FIFO is not
+ * waited for). */
+enum { CSEC__READ_REGULAR = 1 };
+int csec__read_at(char **out, size_t *len, int dirfd, const char *name, const char *shown,
+                  size_t max, unsigned flags, csec_diag *d);
+/* From an open descriptor (stdin) to its end. */
+int csec__read_fd(char **out, size_t *len, int fd, size_t max, const char *shown, csec_diag *d);
+
+/* The entries of one directory ("." and ".." left out), sorted bytewise, so
+ * every walk of the database or the index is deterministic. */
+typedef struct csec__dirent {
+    const char *name;
+    unsigned char type; /* d_type: DT_DIR, DT_REG, DT_LNK, DT_UNKNOWN... */
+} csec__dirent;
+
+typedef struct csec__dir {
+    csec__dirent *entries;
+    size_t count;
+    int fd;       /* the directory, open until csec__dir_close (for openat) */
+    void *handle; /* its DIR */
+    csec_buf pool;
+} csec__dir;
+
+/* Lists the directory at `path`.  Returns 0, or -errno with `out` empty
+ * (fd -1). */
+int csec__dir_open(csec__dir *out, const char *path);
+/* Whether entry i is a directory (following a symlink). */
+bool csec__dir_is_dir(const csec__dir *d, size_t i);
+/* Closes the directory and frees the listing.  Accepts a failed listing. */
+void csec__dir_close(csec__dir *d);
 
 /* Position (1-based line and byte column) of offset `off` in `s`. */
 void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col);

@@ -3,10 +3,13 @@
 # fuzzing, benchmarks).  Does nothing when they are all present already.
 set -euo pipefail
 PKGS=(build-essential clang libclang-rt-14-dev pkg-config git python3 zstd
-      libgit2-dev libcurl4-openssl-dev liburing-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+      libgit2-dev libcurl4-openssl-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
       libmicrohttpd-dev hyperfine chromium curl nginx-light wrk)
 # The JSON API compresses responses with zlib.
 PKGS+=(zlib1g-dev)
+# The server's state (state/): SQLite embedded, PostgreSQL for replicas (the
+# tests start Debian's server themselves), libcrypto for SHA-256 and HMAC.
+PKGS+=(libsqlite3-dev libpq-dev postgresql libssl-dev)
 # tests/cli/man.sh renders the manual pages with groff.
 PKGS+=(groff-base)
 # Browser tests (tests/browser) run playwright-core from npm under Node.js;

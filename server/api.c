@@ -91,6 +91,7 @@ static void add_header(srv_resp *resp, const char *name, const char *value)
 void api_error(srv_resp *resp, int status, int code, const char *msg)
 {
     resp->status = status;
+    resp->content_type = "application/json";
     csec_buf_clear(&resp->body);
     csec_buf_printf(&resp->body, "{\"code\":%d,\"message\":", code);
     csec_json_string(&resp->body, msg, strlen(msg));
@@ -193,12 +194,12 @@ bool api_etag_matches(const char *inm, const char *etag)
     return false;
 }
 
-int api_gzip(csec_buf *out, const void *in, size_t len)
+int api_gzip(csec_buf *out, const void *in, size_t len, int level)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     /* 15 window bits + 16: a gzip header and trailer instead of zlib's. */
-    if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
     size_t bound = deflateBound(&zs, (uLong)len);
     char *room = csec__xmalloc(bound);
@@ -245,7 +246,7 @@ void api_finish(const srv_req *r, srv_resp *resp, bool get)
     }
     if (gz) {
         csec_buf z = CSEC_BUF_INIT;
-        if (api_gzip(&z, resp->body.ptr, resp->body.len) == 0) {
+        if (api_gzip(&z, resp->body.ptr, resp->body.len, 6) == 0) {
             csec_buf_free(&resp->body);
             resp->body = z;
             add_header(resp, "Content-Encoding", "gzip");

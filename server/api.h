@@ -44,7 +44,7 @@ struct srv_api {
  * the endpoint does not serve gets 405.  Returns true when the handler should
  * produce its response.  `post`: the endpoint takes POST, else GET/HEAD. */
 bool api_method(const srv_req *r, srv_resp *resp, bool post);
-/* Replaces the response with {"code": code, "message": msg}. */
+/* Replaces the response with {"code": code, "message": msg}, as JSON. */
 void api_error(srv_resp *resp, int status, int code, const char *msg);
 /* Adds the headers of every API response (Content-Type, CORS, Vary,
  * Cache-Control), and for a GET the ETag and the 304 answer to a matching
@@ -56,8 +56,10 @@ bool api_exportable(const csec_advisory *a);
 /* The OSV "modified" time of an exported advisory ("YYYY-MM-DDTHH:MM:SSZ"). */
 const char *api_modified(const srv_site *s, const csec_advisory *a);
 
-/* gzip-compresses `in` into `out` (appended).  Returns 0, or -1 if zlib fails. */
-int api_gzip(csec_buf *out, const void *in, size_t len);
+/* gzip-compresses `in` into `out` (appended) at zlib's `level` (1-9).
+ * Returns 0, or -1 if zlib fails.  The API compresses each response at 6;
+ * cached pages, compressed once, at 9 (page_cache.c). */
+int api_gzip(csec_buf *out, const void *in, size_t len, int level);
 /* Whether an Accept-Encoding value accepts gzip (a "gzip", "x-gzip" or "*"
  * coding whose q is not 0). */
 bool api_accepts_gzip(const char *accept_encoding);

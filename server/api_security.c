@@ -58,15 +58,6 @@ static void json_reqs(csec__json *j, const char *key, const csec_req *const *req
     csec_buf_free(&t);
 }
 
-static void json_strlist(csec__json *j, const char *key, csec_strlist l)
-{
-    csec__json_key(j, key);
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < l.count; i++)
-        csec__json_str(j, l.items[i]);
-    csec__json_array_end(j);
-}
-
 /* The verdict: a code, a sentence (lib/wording.h rule 5) and the version or
  * requirement behind it. */
 static void write_reason(csec__json *j, const csec_verdict *it, const char *sel_text,
@@ -135,7 +126,8 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
     csec__json_key(j, "date");
     snprintf(date, sizeof date, "%04d-%02d-%02d", a->date.year, a->date.month, a->date.day);
     csec__json_str(j, date);
-    json_strlist(j, "aliases", a->aliases);
+    csec__json_key(j, "aliases");
+    csec__json_strlist(j, a->aliases);
     csec__json_key(j, "cvss");
     if (a->cvss) {
         csec__json_object_begin(j);
@@ -176,8 +168,10 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
     csec__json_array_begin(j);
     csec_advisory_functions_for(a, sel, add_function, j);
     csec__json_array_end(j);
-    json_strlist(j, "os", a->os);
-    json_strlist(j, "arch", a->arch);
+    csec__json_key(j, "os");
+    csec__json_strlist(j, a->os);
+    csec__json_key(j, "arch");
+    csec__json_strlist(j, a->arch);
     csec_buf_clear(&t);
     csec_buf_puts(&t, "/advisories/");
     csec_buf_puts(&t, a->id);

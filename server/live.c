@@ -1,11 +1,14 @@
 /* live.c - the running server's state that outlives one set of data: which
- * site is current, what reloads did, the request counters behind /metrics
- * and /healthz, and the shared registry index.
+ * generation is current, what reloads did, the request counters behind
+ * /metrics and /healthz, and the shared registry index.
  *
  * Why a lock and reference counts rather than something cleverer: a request
  * takes the lock for two pointer operations, about 40 ns without contention,
- * next to the microseconds a page costs; and a site freed by the last request
- * that used it needs no grace-period machinery to be correct.
+ * next to the microseconds a page costs; and a generation freed once the
+ * last request lets it go needs no grace-period machinery to be correct.
+ * That last request only queues it: freeing a database and up to 128 MiB of
+ * pages takes milliseconds, which the reload thread spends (srv_live_reap),
+ * not a request that happened to finish last.
  */
 #include "live.h"
 
@@ -34,10 +37,26 @@ const double srv_latency_bounds[SRV_LATENCY_BUCKETS] = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 };
 
+/* A generation with what only live.c sees. */
+typedef struct gen {
+    srv_gen pub; /* first: a srv_gen pointer is a gen pointer */
+    srv_site *site;
+    _Atomic long refs;
+    struct gen *next_retired;
+} gen;
+
 struct srv_live {
-    pthread_mutex_t mu; /* guards `current`, the generation and the reload record */
-    srv_site *current;
+    pthread_mutex_t mu; /* guards `current`, the generation number and the reload record */
+    gen *current;
     uint64_t generation;
+    /* Replaced generations: `held` counts those not yet freed (held by
+     * requests or retired); `retired` lists those no request holds, to be
+     * freed by srv_live_reap; retire_mu guards the list and the callback. */
+    atomic_size_t held;
+    pthread_mutex_t retire_mu;
+    gen *retired;
+    void (*on_retire)(void *arg);
+    void *on_retire_arg;
     /* The reload record. */
     uint64_t reloads, reload_failures;
     char last_error[512]; /* "" after a successful reload */
@@ -189,17 +208,33 @@ void srv_site_attach_index(srv_site *s, srv_index_data *x)
     snprintf(s->etag_base, sizeof s->etag_base, "%s-%.8s", base, x->fingerprint);
 }
 
-/* ---- the current site ---- */
+/* ---- the current generation ---- */
+
+static gen *gen_new(srv_site *site, uint64_t number)
+{
+    gen *g = csec__xcalloc(1, sizeof *g);
+    g->site = site;
+    g->pub.site = site;
+    g->pub.pages = srv_page_cache_new(SRV_PAGE_CACHE_BYTES);
+    g->pub.number = number;
+    atomic_init(&g->refs, 1); /* the reference `current` holds */
+    return g;
+}
+
+static void gen_free(gen *g)
+{
+    srv_page_cache_free(g->pub.pages);
+    srv_site_free(g->site);
+    free(g);
+}
 
 srv_live *srv_live_new(srv_site *first)
 {
     srv_live *l = csec__xcalloc(1, sizeof *l);
     pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->retire_mu, NULL);
     l->generation = 1;
-    first->generation = 1;
-    first->live = l;
-    atomic_store(&first->refs, 1); /* the reference `current` holds */
-    l->current = first;
+    l->current = gen_new(first, 1);
     l->started = time(NULL);
     return l;
 }
@@ -208,40 +243,81 @@ void srv_live_free(srv_live *l)
 {
     if (!l)
         return;
-    srv_live_release(l->current);
+    srv_live_on_retire(l, NULL, NULL);
+    srv_live_release(l, &l->current->pub);
+    srv_live_reap(l);
+    pthread_mutex_destroy(&l->retire_mu);
     pthread_mutex_destroy(&l->mu);
     free(l);
 }
 
-const srv_site *srv_live_acquire(srv_live *l)
+const srv_gen *srv_live_acquire(srv_live *l)
 {
     pthread_mutex_lock(&l->mu);
-    srv_site *s = l->current;
-    atomic_fetch_add(&s->refs, 1);
+    gen *g = l->current;
+    atomic_fetch_add(&g->refs, 1);
     pthread_mutex_unlock(&l->mu);
-    return s;
+    return &g->pub;
 }
 
-void srv_live_release(const srv_site *cs)
+void srv_live_release(srv_live *l, const srv_gen *pub)
 {
-    srv_site *s = (srv_site *)cs;
-    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
-        srv_site_free(s);
+    gen *g = (gen *)pub;
+    if (!g || atomic_fetch_sub(&g->refs, 1) != 1)
+        return;
+    /* The last reference: `current` holds one until the generation is
+     * replaced, so this one is old.  Queue it for the reload thread. */
+    pthread_mutex_lock(&l->retire_mu);
+    g->next_retired = l->retired;
+    l->retired = g;
+    if (l->on_retire)
+        l->on_retire(l->on_retire_arg);
+    pthread_mutex_unlock(&l->retire_mu);
+}
+
+size_t srv_live_reap(srv_live *l)
+{
+    pthread_mutex_lock(&l->retire_mu);
+    gen *list = l->retired;
+    l->retired = NULL;
+    pthread_mutex_unlock(&l->retire_mu);
+    size_t n = 0;
+    while (list) {
+        gen *next = list->next_retired;
+        gen_free(list);
+        atomic_fetch_sub(&l->held, 1);
+        list = next;
+        n++;
+    }
+    return n;
+}
+
+void srv_live_on_retire(srv_live *l, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&l->retire_mu);
+    l->on_retire = fn;
+    l->on_retire_arg = arg;
+    pthread_mutex_unlock(&l->retire_mu);
+}
+
+size_t srv_live_old_generations(srv_live *l)
+{
+    return atomic_load(&l->held);
 }
 
 double srv_live_swap(srv_live *l, srv_site *next)
 {
-    atomic_store(&next->refs, 1);
-    next->live = l;
+    gen *fresh = gen_new(next, 0);
     double t0 = csec__now_ms();
     pthread_mutex_lock(&l->mu);
-    srv_site *old = l->current;
-    next->generation = ++l->generation;
-    l->current = next;
+    gen *old = l->current;
+    fresh->pub.number = ++l->generation;
+    l->current = fresh;
     pthread_mutex_unlock(&l->mu);
     double held = csec__now_ms() - t0;
-    /* Freed here unless requests still hold it; the last of them frees it. */
-    srv_live_release(old);
+    atomic_fetch_add(&l->held, 1);
+    /* Retired here unless requests still hold it; the last of them does. */
+    srv_live_release(l, &old->pub);
     return held;
 }
 
@@ -320,15 +396,18 @@ static long long db_age(const srv_site *s)
     return when > 0 ? (long long)(time(NULL) - when) : -1;
 }
 
-void srv_live_healthz(srv_live *l, const srv_site *s, csec_buf *out)
+void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number, csec_buf *out)
 {
     record r;
     snapshot(l, &r);
     csec__json j;
     csec__json_init(&j, out, true, 0);
     csec__json_object_begin(&j);
+    /* Degraded too while advisory files of the data served could not be
+     * loaded (or share an id): some crates' pages cannot be complete. */
+    const csec_db_error *load_error = csec_db_error_get(s->db, 0);
     csec__json_key(&j, "status");
-    csec__json_str(&j, r.last_error[0] ? "degraded" : "ok");
+    csec__json_str(&j, r.last_error[0] || load_error ? "degraded" : "ok");
     csec__json_key(&j, "commit");
     csec__json_str(&j, s->commit);
     csec__json_key(&j, "commit_date");
@@ -346,9 +425,16 @@ void srv_live_healthz(srv_live *l, const srv_site *s, csec_buf *out)
     csec__json_key(&j, "advisories");
     csec__json_uint(&j, s->count);
     csec__json_key(&j, "load_errors");
-    csec__json_uint(&j, s->nload_errors);
+    csec__json_uint(&j, csec_db_error_count(s->db));
+    csec__json_key(&j, "first_load_error");
+    if (load_error) {
+        char line[1024];
+        csec__json_str(&j, csec_diag_format(line, sizeof line, &load_error->diag));
+    } else {
+        csec__json_null(&j);
+    }
     csec__json_key(&j, "generation");
-    csec__json_uint(&j, s->generation);
+    csec__json_uint(&j, number);
     csec__json_key(&j, "index");
     if (s->index_data) {
         csec__json_object_begin(&j);
@@ -411,7 +497,7 @@ void srv_live_healthz(srv_live *l, const srv_site *s, csec_buf *out)
     csec_buf_putc(out, '\n');
 }
 
-void srv_live_metrics(srv_live *l, const srv_site *s, csec_buf *out)
+void srv_live_metrics(srv_live *l, const srv_site *s, uint64_t number, csec_buf *out)
 {
     record r;
     snapshot(l, &r);
@@ -443,9 +529,13 @@ void srv_live_metrics(srv_live *l, const srv_site *s, csec_buf *out)
                     (unsigned long long)cum);
     csec_buf_printf(out,
                     "# HELP cratesec_connections_cut_total Connections closed for not sending "
-                    "a whole request in time.\n# TYPE cratesec_connections_cut_total counter\n"
-                    "cratesec_connections_cut_total %llu\n",
-                    (unsigned long long)atomic_load(&l->cut));
+                    "a whole request, or not reading a response, in time.\n"
+                    "# TYPE cratesec_connections_cut_total counter\n"
+                    "cratesec_connections_cut_total %llu\n"
+                    "# HELP cratesec_old_generations Replaced data sets not freed yet (held by "
+                    "requests in flight, or waiting for the reload thread).\n"
+                    "# TYPE cratesec_old_generations gauge\ncratesec_old_generations %zu\n",
+                    (unsigned long long)atomic_load(&l->cut), srv_live_old_generations(l));
     long long age = db_age(s);
     csec_buf_puts(out, "# HELP cratesec_db_age_seconds Seconds since the served database's "
                        "newest commit.\n# TYPE cratesec_db_age_seconds gauge\n");
@@ -466,7 +556,7 @@ void srv_live_metrics(srv_live *l, const srv_site *s, csec_buf *out)
                     "cratesec_reload_swap_seconds %.6f\n"
                     "# HELP cratesec_up_degraded 1 when the last reload failed.\n"
                     "# TYPE cratesec_up_degraded gauge\ncratesec_up_degraded %d\n",
-                    (unsigned long long)s->generation, s->count, (unsigned long long)r.reloads,
+                    (unsigned long long)number, s->count, (unsigned long long)r.reloads,
                     (unsigned long long)r.failures, r.last_swap_ms / 1e3,
                     r.last_error[0] ? 1 : 0);
     if (s->sparse)

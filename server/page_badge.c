@@ -105,6 +105,12 @@ static bool find_facts(const srv_req *r, facts *f)
     f->color = sec.affected ? (vuln ? "#c62828" : "#8a6d00")
                : unmaintained + notices ? "#6e6e6e"
                                         : "#2e7d32";
+    /* Fail closed: while some of the crate's advisory files could not be
+     * loaded, nothing says it has no advisories (issue 14). */
+    if (c.load_error && !sec.affected) {
+        snprintf(f->message, sizeof f->message, "advisories unavailable");
+        f->color = UNKNOWN_COLOR;
+    }
     srv_security_free(&sec);
     return true;
 }

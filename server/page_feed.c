@@ -87,7 +87,8 @@ static int64_t date_noon(csec_date d)
 {
     if (d.year <= 0 || d.year > 9999 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31)
         return 0;
-    struct tm tm = {.tm_year = d.year - 1900, .tm_mon = d.month - 1, .tm_mday = d.day, .tm_hour = 12};
+    struct tm tm = {
+        .tm_year = d.year - 1900, .tm_mon = d.month - 1, .tm_mday = d.day, .tm_hour = 12};
     return (int64_t)timegm(&tm);
 }
 

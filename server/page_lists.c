@@ -378,7 +378,7 @@ static const csec_advisory *find_id(const csec_db *db, const char *q, char key[1
         tmp[i] = (char)(q[i] >= 'a' && q[i] <= 'z' ? q[i] - 32 : q[i]);
     if (!(a = csec_db_find(db, tmp)) && strncmp(tmp, "GHSA-", 5) == 0) {
         for (size_t i = 5; i < n; i++)
-            tmp[i] = (char)(tmp[i] >= 'A' && tmp[i] <= 'Z' ? tmp[i] + 32 : tmp[i]);
+            tmp[i] = (char)csec__ascii_lower((unsigned char)tmp[i]);
         a = csec_db_find(db, tmp);
     }
     if (a)
@@ -450,7 +450,8 @@ void page_search(const srv_req *r, srv_resp *resp)
     }
     for (size_t i = 0; i < s->npackages && found < SEARCH_MAX; i++) {
         const char *p = s->packages[i];
-        if ((exact && csec__crate_name_eq(p, strlen(p), exact, strlen(exact))) || !name_contains(p, q))
+        if ((exact && csec__crate_name_eq(p, strlen(p), exact, strlen(exact))) ||
+            !name_contains(p, q))
             continue;
         csec_buf_puts(b, "<li><a href=\"/crates/");
         html_url_part(b, p);
@@ -463,8 +464,8 @@ void page_search(const srv_req *r, srv_resp *resp)
         size_t n = csec__index_crate_count(s->index);
         for (size_t i = 0; i < n && found < SEARCH_MAX; i++) {
             const char *p = csec__index_crate_at(s->index, i)->name;
-            if ((exact && csec__crate_name_eq(p, strlen(p), exact, strlen(exact))) || !name_contains(p, q) ||
-                srv_site_package(s, p))
+            if ((exact && csec__crate_name_eq(p, strlen(p), exact, strlen(exact))) ||
+                !name_contains(p, q) || srv_site_package(s, p))
                 continue;
             csec_buf_puts(b, "<li><a href=\"/crates/");
             html_url_part(b, p);

@@ -4,6 +4,7 @@
  * text exposition format 0.0.4). */
 #include "live.h"
 #include "pages.h"
+#include "watch_service.h"
 
 #include <string.h>
 
@@ -12,9 +13,16 @@ void page_healthz(const srv_req *r, srv_resp *resp)
     resp->status = 200;
     resp->content_type = "application/json";
     resp->cache_control = "no-store";
-    if (r->site->live)
-        srv_live_healthz(r->site->live, r->site, &resp->body);
-    else
+    if (r->live) {
+        srv_live_healthz(r->live, r->site, r->generation, &resp->body);
+        /* The state's own record (watch_service.c) joins the object. */
+        csec_buf *b = &resp->body;
+        if (b->len >= 3 && memcmp(b->ptr + b->len - 3, "\n}\n", 3) == 0) {
+            b->len -= 3;
+            srv_watch_healthz(b);
+            csec_buf_puts(b, "\n}\n");
+        }
+    } else
         csec_buf_printf(&resp->body, "{\"status\": \"ok\", \"commit\": \"%s\"}\n", r->site->commit);
 }
 
@@ -23,6 +31,6 @@ void page_metrics(const srv_req *r, srv_resp *resp)
     resp->status = 200;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     resp->cache_control = "no-store";
-    if (r->site->live)
-        srv_live_metrics(r->site->live, r->site, &resp->body);
+    if (r->live)
+        srv_live_metrics(r->live, r->site, r->generation, &resp->body);
 }

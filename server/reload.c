@@ -35,6 +35,7 @@ struct srv_reloader {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool requested, stopping;
+    bool retired; /* a replaced generation waits to be freed (srv_live_reap) */
 };
 
 /* ---- loading ---- */
@@ -206,7 +207,8 @@ static void reload_once(srv_reloader *r, bool sync)
 {
     double t0 = csec__now_ms();
     csec_buf err = CSEC_BUF_INIT, index_err = CSEC_BUF_INIT;
-    const srv_site *cur = srv_live_acquire(r->live);
+    const srv_gen *held = srv_live_acquire(r->live);
+    const srv_site *cur = held->site;
     srv_site *next = NULL;
     if (sync) {
         csec_sync_result res;
@@ -234,7 +236,7 @@ static void reload_once(srv_reloader *r, bool sync)
                     srv_live_reload_done(r->live, index_err.ptr, csec__now_ms() - t0, 0);
                 else if (srv_live_degraded(r->live))
                     srv_live_reload_done(r->live, NULL, csec__now_ms() - t0, 0);
-                srv_live_release(cur);
+                srv_live_release(r->live, held);
                 csec_buf_free(&index_err);
                 return;
             }
@@ -257,10 +259,12 @@ static void reload_once(srv_reloader *r, bool sync)
         short_commit(ix_now, ix->age_commit);
         short_commit(ix_was, cur->index_data ? cur->index_data->age_commit : "");
     }
-    srv_live_release(cur);
+    srv_live_release(r->live, held);
     double swap = srv_live_swap(r->live, next);
     double total = csec__now_ms() - t0;
     srv_live_reload_done(r->live, index_err.len ? index_err.ptr : NULL, total, swap);
+    if (r->spec.on_swap)
+        r->spec.on_swap(r->spec.on_swap_payload);
     if (!db_shared)
         srv_log_event("info", "reload",
                       "reloaded: commit %s (was %s), %zu advisories, loaded in %.0f ms, swapped "
@@ -276,7 +280,7 @@ static void reload_once(srv_reloader *r, bool sync)
     return;
 failed:
     csec_buf_free(&index_err);
-    srv_live_release(cur);
+    srv_live_release(r->live, held);
     srv_live_reload_done(r->live, err.ptr ? err.ptr : "reload failed", csec__now_ms() - t0, 0);
     srv_log_event("error", "reload_failed", "reload failed, still serving the previous data: %s",
                   err.ptr ? err.ptr : "unknown error");
@@ -292,7 +296,7 @@ static void *reload_main(void *arg)
     pthread_mutex_lock(&r->mu);
     while (!r->stopping) {
         bool sync = false;
-        if (!r->requested) {
+        if (!r->requested && !r->retired) {
             int rc = 0;
             if (r->sync_every_s)
                 rc = pthread_cond_timedwait(&r->cv, &r->mu, &next_sync);
@@ -301,20 +305,37 @@ static void *reload_main(void *arg)
             if (r->stopping)
                 break;
             sync = rc != 0; /* timed out: time to sync */
-            if (!sync && !r->requested)
-                continue;
         }
+        bool reload = sync || r->requested;
         r->requested = false;
+        r->retired = false;
         pthread_mutex_unlock(&r->mu);
+        /* The memory of data no request uses any more: freed here rather
+         * than on whichever request thread let go of it last. */
+        srv_live_reap(r->live);
         if (sync) {
             clock_gettime(CLOCK_MONOTONIC, &next_sync);
             next_sync.tv_sec += r->sync_every_s;
         }
-        reload_once(r, sync);
+        if (reload) {
+            reload_once(r, sync);
+            /* The generation replaced, when no request held it. */
+            srv_live_reap(r->live);
+        }
         pthread_mutex_lock(&r->mu);
     }
     pthread_mutex_unlock(&r->mu);
     return NULL;
+}
+
+/* srv_live's retire callback: wakes the thread to free the generation. */
+static void wake_to_reap(void *arg)
+{
+    srv_reloader *r = arg;
+    pthread_mutex_lock(&r->mu);
+    r->retired = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
 }
 
 srv_reloader *srv_reloader_start(srv_live *live, const srv_load_spec *spec, unsigned sync_every_s)
@@ -335,6 +356,7 @@ srv_reloader *srv_reloader_start(srv_live *live, const srv_load_spec *spec, unsi
         free(r);
         return NULL;
     }
+    srv_live_on_retire(live, wake_to_reap, r);
     return r;
 }
 
@@ -351,6 +373,7 @@ void srv_reloader_stop(srv_reloader *r)
 {
     if (!r)
         return;
+    srv_live_on_retire(r->live, NULL, NULL);
     pthread_mutex_lock(&r->mu);
     r->stopping = true;
     pthread_cond_signal(&r->cv);

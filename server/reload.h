@@ -13,6 +13,10 @@ typedef struct srv_load_spec {
     struct srv_index_source *index_src;
     struct srv_sparse *sparse; /* a sparse index instead (shared, not owned), or NULL */
     const char *sync_url;  /* where a sync fetches from (NULL: the checkout's origin) */
+    /* Called on the reload thread after each new site is swapped in (NULL:
+     * none); the watch evaluation starts there (watch_service.h). */
+    void (*on_swap)(void *payload);
+    void *on_swap_payload;
 } srv_load_spec;
 
 /* Loads the data of `spec` into a new site.  With `prev` (the site being

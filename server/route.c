@@ -6,6 +6,7 @@
  * have no meaning here and only ever come from probes.
  */
 #include "html.h"
+#include "page_state.h"
 
 #include "api.h"
 
@@ -45,7 +46,8 @@ static const route routes[] = {
     {"/crates/*/*/*", page_crate},
 };
 
-/* The JSON API (api*.c): its handlers answer every method themselves. */
+/* The JSON API (api*.c), and the pages that take forms (page_state.h): their
+ * handlers answer every method themselves. */
 static const route api_routes[] = {
     {"/packages/*", api_package},
     {"/v1/vulns/*", api_vuln},
@@ -53,7 +55,29 @@ static const route api_routes[] = {
     {"/v1/querybatch", api_querybatch},
     {"/api/v1/crates/*/*/security", api_security},
     {"/openapi.json", api_openapi},
+    {"/api/v1/audit", api_audit},
+    {"/api/v1/audit/*", api_audit_get},
+    {"/api/v1/watches", api_watches},
+    {"/api/v1/watches/*", api_watch_list},
+    {"/api/v1/watches/*/*", api_watch_one},
+    {"/audit", page_audit},
+    {"/audit/*", page_audit_report},
+    {"/watches", page_watch_create},
+    {"/watches/*", page_watch_list},
+    {"/watches/*/feed.xml", page_watch_feed},
+    {"/watches/*/delete", page_watch_delete},
+    {"/watches/*/*/delete", page_watch_delete},
+    {"/watches/*/*/webhook", page_watch_webhook},
 };
+
+size_t srv_post_limit(const char *raw_path)
+{
+    static const char *const lockfile_paths[] = {"/audit", "/api/v1/audit", "/api/v1/watches"};
+    for (size_t i = 0; i < sizeof lockfile_paths / sizeof *lockfile_paths; i++)
+        if (strcmp(raw_path, lockfile_paths[i]) == 0)
+            return SRV_AUDIT_MAX_BODY;
+    return SRV_MAX_POST_BODY;
+}
 
 long srv_decode(char *out, const char *in, size_t len)
 {
@@ -63,7 +87,8 @@ long srv_decode(char *out, const char *in, size_t len)
         if (c == '%') {
             if (len - i < 3)
                 return -1;
-            int h = csec__hexval((unsigned char)in[i + 1]), l = csec__hexval((unsigned char)in[i + 2]);
+            int h = csec__hexval((unsigned char)in[i + 1]),
+                l = csec__hexval((unsigned char)in[i + 2]);
             if (h < 0 || l < 0)
                 return -1;
             c = (char)(h * 16 + l);
@@ -109,27 +134,60 @@ void srv_redirect(srv_resp *resp, int status, const char *location)
     csec_buf_puts(&resp->body, "</a>.</p>\n");
 }
 
-void srv_route(const srv_site *site, void *conn, const char *method, const char *raw_path,
-               const char *body, size_t body_len, srv_resp *resp)
+bool srv_is_api_path(const char *path)
+{
+    return strncmp(path, "/v1/", 4) == 0 || strncmp(path, "/api/", 5) == 0 ||
+           strncmp(path, "/packages/", 10) == 0 || strcmp(path, "/v1") == 0 ||
+           strcmp(path, "/api") == 0;
+}
+
+/* An error before any handler: API clients parse errors as JSON (osv.dev's
+ * shape), people read pages. */
+static void route_error(const srv_req *r, srv_resp *resp, int status, const char *title,
+                        const char *msg)
+{
+    if (srv_is_api_path(r->path)) {
+        api_error(resp, status, status == 405 ? API_ERR_UNIMPLEMENTED : API_ERR_INVALID, msg);
+        api_finish(r, resp, false);
+    } else
+        page_error(r, resp, status, title, msg);
+}
+
+static void route_not_found(const srv_req *r, srv_resp *resp)
+{
+    if (srv_is_api_path(r->path))
+        api_not_found(r, resp);
+    else
+        page_not_found(r, resp, "There is no page at this address.");
+}
+
+void srv_route(const srv_in *in, srv_resp *resp)
 {
     srv_scratch scratch = {{NULL}, 0};
     srv_req r = {0};
     char *copy = NULL;
-    r.site = site;
+    const char *method = in->method;
+    r.site = in->site;
+    r.live = in->live;
+    r.generation = in->generation;
     r.method = method;
-    r.path = raw_path;
-    r.conn = conn;
+    r.headers = in->headers;
+    r.nheaders = in->nheaders;
     r.scratch = &scratch;
-    r.body = body;
-    r.body_len = body_len;
+    r.body = in->body;
+    r.body_len = in->body_len;
 
-    size_t len = strlen(raw_path);
+    const char *qmark = strchr(in->target, '?');
+    size_t len = qmark ? (size_t)(qmark - in->target) : strlen(in->target);
+    char *raw_path = csec__xstrndup(in->target, len);
+    r.path = raw_path;
+    r.query = qmark ? qmark + 1 : "";
     if (len > MAX_PATH) {
-        page_error(&r, resp, 414, "URI too long", "The address is too long.");
+        route_error(&r, resp, 414, "URI too long", "The address is too long.");
         goto done;
     }
     if (raw_path[0] != '/') {
-        page_error(&r, resp, 400, "Bad request", "The path must start with a slash.");
+        route_error(&r, resp, 400, "Bad request", "The path must start with a slash.");
         goto done;
     }
     /* Split the raw path, then decode every segment in place: decoding never
@@ -142,22 +200,22 @@ void srv_route(const srv_site *site, void *conn, const char *method, const char 
         if (slash)
             *slash = '\0';
         if (r.nseg == SRV_MAX_SEGMENTS) {
-            page_not_found(&r, resp, "There is no page at this address.");
+            route_not_found(&r, resp);
             goto done;
         }
         if (srv_decode(p, p, strlen(p)) < 0) {
-            page_error(&r, resp, 400, "Bad request",
+            route_error(&r, resp, 400, "Bad request",
                        "The path contains an invalid percent-escape, an encoded NUL or bytes "
                        "that are not UTF-8.");
             goto done;
         }
         if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0) {
-            page_error(&r, resp, 400, "Bad request", "The path contains a dot segment.");
+            route_error(&r, resp, 400, "Bad request", "The path contains a dot segment.");
             goto done;
         }
         if (*p == '\0') {
             /* An empty segment in the middle ("//") matches no route. */
-            page_not_found(&r, resp, "There is no page at this address.");
+            route_not_found(&r, resp);
             goto done;
         }
         r.seg[r.nseg++] = p;
@@ -195,14 +253,15 @@ void srv_route(const srv_site *site, void *conn, const char *method, const char 
             goto done;
         }
     }
-    if (r.nseg && (strcmp(r.seg[0], "v1") == 0 || strcmp(r.seg[0], "api") == 0))
+    if (srv_is_api_path(r.path))
         api_not_found(&r, resp);
     else if (!page_method)
         page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
     else
-        page_not_found(&r, resp, "There is no page at this address.");
+        route_not_found(&r, resp);
 done:
     for (size_t i = 0; i < scratch.n; i++)
         csec_free(scratch.items[i]);
     csec_free(copy);
+    csec_free(raw_path);
 }

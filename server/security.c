@@ -30,6 +30,7 @@ bool srv_crate_find(const srv_site *s, const char *url_name, srv_crate *out)
     out->name = out->ic ? out->ic->name : out->pkg;
     if (out->pkg)
         out->advs = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, out->pkg, &out->nadv);
+    out->load_error = csec_db_package_error(s->db, CSEC_COLLECTION_CRATES, out->name);
     return true;
 }
 

@@ -20,6 +20,9 @@ typedef struct srv_crate {
     const char *name; /* canonical: the index's spelling, else the database's */
     const csec_advisory *const *advs; /* the package's advisories, withdrawn too */
     size_t nadv;
+    /* A problem loading the crate's advisory files (csec_db_package_error):
+     * its advisories may be incomplete, so nothing may call it clean. */
+    const csec_db_error *load_error;
 } srv_crate;
 
 /* Finds crate `url_name` in the registry index (srv_index_crate) and the

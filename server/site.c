@@ -4,6 +4,7 @@
 #include "site.h"
 
 #include "api.h"
+#include "live.h"
 
 #include "crate_name.h"
 #include "markdown.h"
@@ -92,9 +93,16 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
         srv_adv *v = &s->advs[i];
         v->a = csec_db_get(db, i);
         const char *d = v->a->description ? v->a->description : "";
+        csec_diag why;
         v->desc_html = srv_markdown(d, strlen(d),
                                     v->a->informational == CSEC_INFO_UNMAINTAINED ? &v->alt_html
-                                                                                  : NULL);
+                                                                                  : NULL,
+                                    &why);
+        if (why.msg[0])
+            srv_log_event("warning", "description_plain",
+                          "%s: description shown as plain text: %s (line %u, column %u of "
+                          "the description)",
+                          v->a->id, why.msg, why.line, why.col);
         s->by_ptr[i] = v;
         s->by_date[i] = v;
         if (v->a->collection == CSEC_COLLECTION_CRATES && v->a->package)
@@ -170,8 +178,6 @@ void srv_site_free(srv_site *s)
 {
     if (!s)
         return;
-    if (s->page_cache_free)
-        s->page_cache_free(s->page_cache);
     srv_index_data_release(s->index_data);
     if (atomic_fetch_sub(s->db_refs, 1) != 1) {
         free(s);

@@ -2,8 +2,9 @@
  *
  * The site is built once from the database (and a registry index) and is
  * read-only afterwards, so the pool threads of the HTTP layer share it
- * without locks.  What changes while it is served (reference counts, the
- * rendered-page cache) belongs to the live layer (live.h), not to the site.
+ * without locks.  What changes while it is served (its generation number,
+ * the references of requests, the rendered pages) belongs to the live layer
+ * (live.h), not to the site.
  */
 #ifndef CSEC_SERVER_SITE_H
 #define CSEC_SERVER_SITE_H
@@ -58,14 +59,6 @@ typedef struct srv_site {
      * first 16 hex digits (else the load time), and with an index its
      * fingerprint.  Changes whenever the data does. */
     char etag_base[48];
-    /* Set while the site is served (live.c): its generation, the server it
-     * belongs to, and the references held by requests in flight; the HTTP
-     * layer's rendered pages of this site, freed with it. */
-    uint64_t generation;
-    struct srv_live *live;
-    _Atomic long refs;
-    void *page_cache;
-    void (*page_cache_free)(void *cache);
     /* Files whose advisories failed to load (lenient load), sorted; a reload
      * is refused when it fails on any file not listed here. */
     char **load_errors;

@@ -546,6 +546,35 @@ static _Thread_local struct render {
     char why[256];
 } rq;
 
+/* The render's arrays belong to its thread: freed when the thread ends (the
+ * HTTP library's threads end at shutdown). */
+static pthread_key_t render_key;
+static pthread_once_t render_key_once = PTHREAD_ONCE_INIT;
+
+static void render_free(void *arg)
+{
+    struct render *r = arg;
+    free(r->pins);
+    free(r->pending);
+    r->pins = NULL;
+    r->pending = NULL;
+    r->cappins = r->cappending = 0;
+}
+
+static void render_key_make(void)
+{
+    pthread_key_create(&render_key, render_free);
+}
+
+/* Called before this thread's first allocation for its render. */
+static void render_own(void)
+{
+    if (rq.cappins || rq.cappending)
+        return;
+    pthread_once(&render_key_once, render_key_make);
+    pthread_setspecific(render_key, &rq);
+}
+
 void srv_sparse_request_begin(const srv_site *s, unsigned round, void *ticket)
 {
     rq.sp = s ? s->sparse : NULL;
@@ -558,6 +587,7 @@ void srv_sparse_request_begin(const srv_site *s, unsigned round, void *ticket)
         /* The ticket's pins become this render's (released at its end). */
         for (size_t i = 0; i < w->npinned; i++) {
             if (rq.npins == rq.cappins) {
+                render_own();
                 rq.cappins = rq.cappins ? rq.cappins * 2 : 32;
                 rq.pins = csec__xrealloc(rq.pins, rq.cappins * sizeof *rq.pins);
             }
@@ -662,6 +692,7 @@ void srv_sparse_wait_arm(const srv_site *s, void *wp, void (*resume)(void *), vo
 static void pin(held *h)
 {
     if (rq.npins == rq.cappins) {
+        render_own();
         rq.cappins = rq.cappins ? rq.cappins * 2 : 32;
         rq.pins = csec__xrealloc(rq.pins, rq.cappins * sizeof *rq.pins);
     }
@@ -675,6 +706,7 @@ static void add_pending(entry *e)
         if (rq.pending[i] == e)
             return;
     if (rq.npending == rq.cappending) {
+        render_own();
         rq.cappending = rq.cappending ? rq.cappending * 2 : 16;
         rq.pending = csec__xrealloc(rq.pending, rq.cappending * sizeof *rq.pending);
     }

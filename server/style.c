@@ -125,5 +125,23 @@ const char *const srv_style_css_parts[] = {
     "nav.pages ul{display:flex;flex-wrap:wrap;gap:.3rem .8rem;list-style:none;padding:0}\n"
     "nav.pages a[aria-current=page]{font-weight:700}\n"
     ".desc{overflow-wrap:anywhere}\n",
+    /* The audit form and report, and watch lists (page_audit.c, page_watch.c). */
+    "textarea{font:14px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
+    "color:var(--fg);background:var(--bg);border:1px solid var(--muted);border-radius:4px;"
+    "padding:.4rem;width:100%}\n"
+    ".field{margin:.8rem 0}.field label{display:block;font-weight:600;margin-bottom:.25rem}\n"
+    ".field input:not([type=file]){width:100%;max-width:36rem}input[type=file]{max-width:100%}\n"
+    ".error{border:1px solid var(--accent);border-left:6px solid var(--accent);"
+    "background:var(--accent-bg);padding:.2rem 1rem;border-radius:6px;margin:1rem 0}\n"
+    "pre.excerpt{white-space:pre;overflow-x:auto}pre.excerpt mark{background:var(--accent-bg);"
+    "color:var(--fg);font-weight:600}\n"
+    "ol.path{display:flex;flex-wrap:wrap;gap:.1rem .4rem;list-style:none;margin:0;padding:0}"
+    "ol.path li:not(:last-child)::after{content:\"\\2192\";margin-left:.4rem;"
+    "color:var(--muted)}\n"
+    ".lead{font-size:1.1rem}.summary{font-weight:600}\n"
+    ".tag-direct{border-color:var(--fg)}\n"
+    ".inline-form{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.5rem 0}"
+    ".inline-form input{flex:1 1 14rem;min-width:0}\n"
+    ".webhook-disabled,.webhook-failing{color:var(--accent);margin:.2rem 0}\n",
     NULL,
 };

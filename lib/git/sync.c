@@ -139,6 +139,13 @@ static void make_parents(char *path)
     }
 }
 
+/* A local path rather than a URL: no "scheme://" and no "host:path" (git's
+ * scp-like form), or starting with "/" or ".". */
+static bool is_local_path(const char *url)
+{
+    return !strstr(url, "://") && (url[0] == '/' || url[0] == '.' || !strchr(url, ':'));
+}
+
 /* A URL naming an existing local path, made absolute: the clone records it
  * as `origin`, and a relative one would later resolve against whatever the
  * working directory of the next fetch is.  Other URLs are kept as given. */
@@ -460,6 +467,11 @@ int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
     int vacant = dir_is_vacant(dir, d);
     if (vacant < 0)
         return vacant;
+    /* libgit2 would call a missing local path an "unsupported URL protocol". */
+    const char *source_url = url ? url : vacant ? CSEC_DB_UPSTREAM_URL : NULL;
+    if (source_url && is_local_path(source_url) && access(source_url, F_OK) != 0)
+        return csec__diag_set(d, CSEC_EIO, dir, 0, 0, "cannot %s %s: %s",
+                              vacant ? "clone" : "fetch", source_url, strerror(errno));
     if (report(&s, "connecting"))
         return csec__diag_set(d, CSEC_ERROR, dir, 0, 0, "cancelled");
     int rc;

@@ -68,6 +68,9 @@ ADV
 SHOTS=${SHOTS:-$B/browser}
 LOG="$SHOTS/server.log"
 mkdir -p "$SHOTS"
+# Emptied here, not by the redirection below: that runs in the background and
+# may come after server_port has read the previous run's port.
+: > "$SHOTS/server.out"
 "$B/cratesec" serve --db "$DB" --index "$WORK/index" --listen 127.0.0.1:0 --threads 2 \
     --access-log "$SHOTS/access.log" > "$SHOTS/server.out" 2> "$LOG" &
 PID=$!

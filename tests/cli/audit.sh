@@ -75,18 +75,8 @@ assert_rc "unloadable database exits 1 (as cargo-audit)" 1
 assert_err "unloadable database: message" "cannot load advisory database"
 
 # ---------------------------------------------------------------- real database
-REAL=${CRATESEC_TEST_DB:-}
+REAL=$(real_advisory_db "$B")
 if [ -z "$REAL" ]; then
-    DATA=${CRATESEC_TEST_DATA:-../shared/data}
-    if [ -f "$DATA/advisory-db.bundle" ]; then
-        REAL="$B/cli-db"
-        if [ ! -d "$REAL/crates" ]; then
-            rm -rf "$REAL"
-            git clone -q "$DATA/advisory-db.bundle" "$REAL" || REAL=""
-        fi
-    fi
-fi
-if [ -z "$REAL" ] || [ ! -d "$REAL/crates" ]; then
     if [ "${CI:-}" = true ]; then
         fail=$((fail + 1))
         echo "FAIL: real advisory database missing (set CRATESEC_TEST_DB or CRATESEC_TEST_DATA)"

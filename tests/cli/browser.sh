@@ -39,6 +39,8 @@ echo "browser.sh: walked $(ls -d "$DB"/crates/*/ | wc -l) crates and their advis
      "($(wc -l < "$SHOTS/walk.txt") pages, $walk_bad not 200) in $(($(date +%s) - T0)) s"
 node tests/browser/run.mjs "$URL" "$ROOT/$SHOTS"
 rc=$?
+# /audit and the watch lists (tests/browser/audit.mjs), on the same server.
+CHROMIUM="$CHROMIUM" node tests/browser/audit.mjs "http://127.0.0.1:$PORT" "$ROOT/$SHOTS" || rc=1
 [ "$walk_bad" -eq 0 ] || rc=1
 kill -TERM $PID
 wait $PID 2>/dev/null

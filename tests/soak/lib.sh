@@ -153,3 +153,60 @@ need_healthz() {
     [ "$code" = 200 ] ||
         die "GET /healthz answers $code: this build has no reload interface ($2 needs SIGHUP reload and /healthz)"
 }
+
+# nginx_start DIR PORT1 PORT2 PORT3 - nginx on a free port in front of the
+# three replicas, running deploy/nginx/cratesec.conf itself: only the replica
+# addresses (127.0.0.1:8081..8083), `listen 80` and the /var/cache/nginx and
+# /var/log/nginx paths are substituted, and it dies if any of them is no
+# longer in the file.  Sets NGINX_PID, NGINX_PORT and NGINX_URL; the access
+# log is DIR/log/cratesec.access.log.
+nginx_start() {
+    local ng=$1 i
+    shift
+    local conf=$ROOT/deploy/nginx/cratesec.conf
+    command -v nginx >/dev/null || die "nginx missing (scripts/deps.sh installs nginx-light)"
+    [ -f "$conf" ] || die "no $conf"
+    rm -rf "$ng" && mkdir -p "$ng/cache" "$ng/log" "$ng/temp"
+    cp "$conf" "$ng/cratesec.conf"
+    nginx_substitute() {
+        grep -qF -- "$1" "$ng/cratesec.conf" || die "deploy/nginx/cratesec.conf no longer contains '$1'"
+        python3 - "$ng/cratesec.conf" "$1" "$2" <<'PY'
+import sys
+path, old, new = sys.argv[1:]
+text = open(path).read().replace(old, new)
+open(path, "w").write(text)
+PY
+    }
+    i=1
+    for port in "$@"; do nginx_substitute "127.0.0.1:808$i" "127.0.0.1:$port"; i=$((i + 1)); done
+    NGINX_PORT=$(free_port)
+    nginx_substitute "listen 80;" "listen 127.0.0.1:$NGINX_PORT;"
+    nginx_substitute "/var/cache/nginx/" "$ng/cache/"
+    nginx_substitute "/var/log/nginx/" "$ng/log/"
+    local user_line=""
+    [ "$(id -u)" -eq 0 ] && user_line="user root;"   # workers must write the cache under build/
+    cat > "$ng/nginx.conf" <<CONF
+$user_line
+worker_processes 2;
+pid $ng/nginx.pid;
+daemon off;
+error_log $ng/log/error.log warn;
+events { worker_connections 4096; }
+http {
+    default_type application/octet-stream;
+    client_body_temp_path $ng/temp/body;
+    proxy_temp_path $ng/temp/proxy;
+    fastcgi_temp_path $ng/temp/fastcgi;
+    uwsgi_temp_path $ng/temp/uwsgi;
+    scgi_temp_path $ng/temp/scgi;
+    include $ng/cratesec.conf;
+}
+CONF
+    nginx -t -q -c "$ng/nginx.conf" -p "$ng" -e "$ng/log/error.log" ||
+        { cat "$ng/log/error.log" >&2; die "nginx rejects the configuration"; }
+    spawn nginx -c "$ng/nginx.conf" -p "$ng" -e "$ng/log/error.log"
+    NGINX_PID=$SPAWNED
+    NGINX_URL=http://127.0.0.1:$NGINX_PORT
+    for _ in $(seq 100); do curl -sf -o /dev/null "$NGINX_URL/healthz" && break; sleep 0.1; done
+    curl -sf -o /dev/null "$NGINX_URL/healthz" || { cat "$ng/log/error.log" >&2; die "nginx does not answer"; }
+}

@@ -15,12 +15,9 @@
 source "$(dirname "$0")/lib.sh"
 command -v wrk >/dev/null || die "wrk missing (scripts/deps.sh installs it)"
 command -v nginx >/dev/null || die "nginx missing (scripts/deps.sh installs nginx-light)"
-CONF=$ROOT/deploy/nginx/cratesec.conf
-[ -f "$CONF" ] || die "no $CONF"
 soak_db
 
 NG=$WORK/nginx
-rm -rf "$NG" && mkdir -p "$NG/cache" "$NG/log" "$NG/temp"
 
 replica_port=() replica_pid=()
 start_replica() { # INDEX
@@ -35,49 +32,9 @@ for i in 1 2 3; do
 done
 say "replicas on ports ${replica_port[*]}"
 
-nginx_port=$(free_port)
-# substitute FROM TO - one substitution in the copied config; the anchor
-# must be present, or the test would silently run something else.
-cp "$CONF" "$NG/cratesec.conf"
-substitute() {
-    grep -qF -- "$1" "$NG/cratesec.conf" || die "deploy/nginx/cratesec.conf no longer contains '$1'"
-    python3 - "$NG/cratesec.conf" "$1" "$2" <<'PY'
-import sys
-path, old, new = sys.argv[1:]
-text = open(path).read().replace(old, new)
-open(path, "w").write(text)
-PY
-}
-for i in 1 2 3; do substitute "127.0.0.1:808$i" "127.0.0.1:${replica_port[$i]}"; done
-substitute "listen 80;" "listen 127.0.0.1:$nginx_port;"
-substitute "/var/cache/nginx/" "$NG/cache/"
-substitute "/var/log/nginx/" "$NG/log/"
-user_line=""
-[ "$(id -u)" -eq 0 ] && user_line="user root;"   # workers must write the cache under build/
-cat > "$NG/nginx.conf" <<CONF
-$user_line
-worker_processes 2;
-pid $NG/nginx.pid;
-daemon off;
-error_log $NG/log/error.log warn;
-events { worker_connections 4096; }
-http {
-    default_type application/octet-stream;
-    client_body_temp_path $NG/temp/body;
-    proxy_temp_path $NG/temp/proxy;
-    fastcgi_temp_path $NG/temp/fastcgi;
-    uwsgi_temp_path $NG/temp/uwsgi;
-    scgi_temp_path $NG/temp/scgi;
-    include $NG/cratesec.conf;
-}
-CONF
-nginx -t -q -c "$NG/nginx.conf" -p "$NG" -e "$NG/log/error.log" ||
-    { cat "$NG/log/error.log" >&2; die "nginx rejects the configuration"; }
-spawn nginx -c "$NG/nginx.conf" -p "$NG" -e "$NG/log/error.log"
-nginx_pid=$SPAWNED
-URL=http://127.0.0.1:$nginx_port
-for _ in $(seq 100); do curl -sf -o /dev/null "$URL/" && break; sleep 0.1; done
-curl -sf -o /dev/null "$URL/" || { cat "$NG/log/error.log" >&2; die "nginx does not answer"; }
+nginx_start "$NG" "${replica_port[@]}"
+nginx_pid=$NGINX_PID
+URL=$NGINX_URL
 
 # The cache and gzip, before the load.
 some_id=RUSTSEC-2020-0017   # internment's: in every commit since 2020

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/soak/run.sh BUILD_DIR - `make soak`: load and fault tests, bounded in
-# time (about 4 x SOAK_SECONDS plus a minute; SOAK_SECONDS defaults to 60).
+# time (about 7 x SOAK_SECONDS plus a minute; SOAK_SECONDS defaults to 60).
 #
 #   load    (a) the highest error-free rate for SOAK_SECONDS; RSS before/after
 #   reload  (b) SIGHUP every second under load, every answer one commit's
@@ -8,6 +8,15 @@
 #               restarted, no client error
 #   faults  (d) truncated/garbage advisory, missing crates/, failing remote:
 #               the last good data stays served
+#   hostile (e) a hostile database (table bombs, a row of 40,000 '|', deep
+#               nesting, duplicate ids): starts, serves and reloads under
+#               load within the fixture's memory + 64 MB
+#   signals (f) SIGHUP/SIGTERM/SIGINT at random moments, start-up and
+#               reloads included, for 2 x SOAK_SECONDS
+#   watch   (g) watch lists on 3 replicas + PostgreSQL behind nginx, one
+#               replica killed -9 mid-delivery: every notification delivered
+#   state_faults (h) kill -9 mid-delivery and restart (SQLite), a read-only
+#               and a full state directory: the site keeps serving
 #
 # SOAK_PARTS="load nginx" runs a subset.  Each part prints its details and
 # adds a line to the summary, printed at the end and kept in
@@ -15,7 +24,7 @@
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
-PARTS=${SOAK_PARTS:-load reload nginx faults}
+PARTS=${SOAK_PARTS:-load reload nginx faults hostile signals watch state_faults}
 export SOAK_SECONDS=${SOAK_SECONDS:-60}
 mkdir -p "$B/soak"
 : > "$B/soak/summary.parts"

@@ -568,3 +568,61 @@ TEST(audit, sarif_report)
     csec_audit_report_free(r);
     csec_lockfile_free(lf);
 }
+
+/* csec_audit_classify is the rule csec_audit applies per package and
+ * advisory: for every crates.io package of the fixture and every advisory
+ * of its name, with the default options and with a target filter, the
+ * classification names exactly the findings the audit reports (watch lists
+ * decide with it, server/watch and state/evaluate.c). */
+TEST(audit, classify_agrees_with_the_audit)
+{
+    csec_db *db;
+    REAL_DB(db);
+    csec_lockfile *lf = load("v3-app.lock");
+    ASSERT(lf != NULL);
+    const char *windows[] = {"windows"};
+    for (int pass = 0; pass < 2; pass++) {
+        csec_audit_options o = CSEC_AUDIT_OPTIONS_INIT;
+        if (pass) {
+            o.target_os = windows;
+            o.target_os_count = 1;
+        }
+        csec_audit_report *r = NULL;
+        ASSERT_INT_EQ(csec_audit(&r, db, lf, &o, NULL), 0);
+        csec_buf from_audit = CSEC_BUF_INIT, from_classify = CSEC_BUF_INIT;
+        for (size_t i = 0; i < r->vulnerabilities_count; i++)
+            csec_buf_printf(&from_audit, "%s %s %s -1\n", r->vulnerabilities[i].package->name,
+                            r->vulnerabilities[i].package->version_text,
+                            r->vulnerabilities[i].advisory->id);
+        for (size_t i = 0; i < r->warnings_count; i++)
+            csec_buf_printf(&from_audit, "%s %s %s %d\n", r->warnings[i].package->name,
+                            r->warnings[i].package->version_text, r->warnings[i].advisory->id,
+                            r->warnings[i].kind);
+        /* The same lines from classify, in the audit's order (vulnerabilities,
+         * then warnings by kind, each in lockfile then database order). */
+        for (int want = -1; want < CSEC_WARNING_KINDS - 1; want++)
+            for (size_t i = 0; i < csec_lockfile_count(lf); i++) {
+                const csec_lock_package *p = csec_lockfile_get(lf, i);
+                if (!p->crates_io)
+                    continue;
+                size_t n = 0;
+                const csec_advisory *const *advs =
+                    csec_db_by_package(db, CSEC_COLLECTION_CRATES, p->name, &n);
+                for (size_t k = 0; k < n; k++)
+                    if (csec_audit_classify(advs[k], &p->version, &o) == want)
+                        csec_buf_printf(&from_classify, "%s %s %s %d\n", p->name,
+                                        p->version_text, advs[k]->id, want);
+            }
+        ASSERT_STR_EQ(from_classify.ptr, from_audit.ptr);
+        csec_buf_free(&from_audit);
+        csec_buf_free(&from_classify);
+        csec_audit_report_free(r);
+    }
+    /* Not reported: a withdrawn advisory, and one for another collection. */
+    const csec_advisory *withdrawn = csec_db_find(db, "RUSTSEC-2023-0002");
+    ASSERT(withdrawn != NULL && csec_advisory_is_withdrawn(withdrawn));
+    csec_version v;
+    csec_version_parse(&v, "0.15.0", 6, NULL);
+    ASSERT_INT_EQ(csec_audit_classify(withdrawn, &v, NULL), -2);
+    csec_lockfile_free(lf);
+}

@@ -375,22 +375,37 @@ TEST(db, broken_lenient_reports_every_bad_file)
     ASSERT_INT_EQ(rc, 0);
     ASSERT(db != NULL);
     /* In load order; crates/README.md and zzz/.hidden.md are never read, and
-     * the missing rust/ directory is fine. */
+     * the missing rust/ directory is fine.  The duplicate id is loaded from
+     * both files (a second file never hides the first, nor the reverse). */
     ASSERT_STR_EQ(e.b.ptr,
                   "db-broken/crates/bad/RUSTSEC-2099-0011.md:5:8: invalid date `2020-02-30`: day "
                   "out of range for month\n"
                   "db-broken/crates/ccc/RUSTSEC-0000-0000.md:5:20: missing table [versions]\n"
                   "db-broken/crates/dup/RUSTSEC-2099-0010.md:0:0: duplicate advisory ID "
-                  "`RUSTSEC-2099-0010`\n"
+                  "`RUSTSEC-2099-0010`: also in crates/aaa/RUSTSEC-2099-0010.md; both "
+                  "are loaded\n"
                   "db-broken/crates/zzz/RUSTSEC-2099-0013.txt:0:0: unexpected file extension in "
                   "`RUSTSEC-2099-0013.txt` "
                   "(expected .md)");
     ASSERT_INT_EQ(csec_db_error_count(db), 4);
-    ASSERT_STR_EQ(all_ids(db), "RUSTSEC-2099-0010 RUSTSEC-2099-0012");
+    ASSERT_STR_EQ(all_ids(db), "RUSTSEC-2099-0010 RUSTSEC-2099-0010 RUSTSEC-2099-0012");
     ASSERT_STR_EQ(csec_db_find(db, "RUSTSEC-2099-0010")->package, "aaa"); /* the first one */
+    const csec_advisory *both[4];
+    ASSERT_INT_EQ(csec_db_find_all(db, "RUSTSEC-2099-0010", both, 4), 2);
+    ASSERT_STR_EQ(both[0]->package, "aaa");
+    ASSERT_STR_EQ(both[1]->package, "dup");
     size_t n;
-    ASSERT(csec_db_by_package(db, CSEC_COLLECTION_CRATES, "dup", &n) == NULL);
+    ASSERT(csec_db_by_package(db, CSEC_COLLECTION_CRATES, "dup", &n) != NULL);
     ASSERT(csec_db_by_package(db, CSEC_COLLECTION_CRATES, "bad", &n) == NULL);
+    /* Each problem says which packages it concerns. */
+    const csec_db_error *dup = csec_db_error_get(db, 2);
+    ASSERT_STR_EQ(dup->package, "dup");
+    ASSERT_STR_EQ(dup->other_package, "aaa");
+    ASSERT(csec_db_package_error(db, CSEC_COLLECTION_CRATES, "aaa") == dup);
+    ASSERT(csec_db_package_error(db, CSEC_COLLECTION_CRATES, "Bad") == csec_db_error_get(db, 0));
+    ASSERT(csec_db_package_error(db, CSEC_COLLECTION_CRATES, "zzz") == csec_db_error_get(db, 3));
+    ASSERT(csec_db_package_error(db, CSEC_COLLECTION_RUST, "zzz") == NULL);
+    ASSERT(csec_db_error_get(db, 4) == NULL);
     csec_buf_free(&e.b);
     csec_db_free(db);
 
@@ -398,7 +413,7 @@ TEST(db, broken_lenient_reports_every_bad_file)
     ASSERT_INT_EQ(csec_db_open(&db, broken_db(), NULL, &d), 0);
     ASSERT(db != NULL);
     ASSERT_INT_EQ(csec_db_error_count(db), 4);
-    ASSERT_INT_EQ(csec_db_count(db), 2);
+    ASSERT_INT_EQ(csec_db_count(db), 3);
     csec_db_free(db);
 }
 

@@ -2,7 +2,6 @@
  * whole 2020 crates.io index, and the sparse HTTP form against nginx. */
 #include "harness.h"
 
-#include "files.h"
 #include "index.h"
 
 #include <arpa/inet.h>
@@ -373,7 +372,7 @@ TEST(index, config_and_download_url)
 
 /* ---- the whole crates.io index of 2020-07 ---- */
 
-/* ---- a generated index, loaded with io_uring and without ---- */
+/* ---- a generated index ---- */
 
 typedef struct gen_index {
     char root[64];
@@ -438,7 +437,7 @@ static int gen_index_make(gen_index *g)
         }
     }
     csec_buf_clear(&b);
-    for (int v = 0; v < 600; v++) { /* 84 KB: more than a 64 KiB slot */
+    for (int v = 0; v < 600; v++) { /* 84 KB: more than one 64 KiB read */
         char vers[32];
         snprintf(vers, sizeof vers, "0.%d.%d", v / 10, v % 10);
         gen_line(&b, "bigcrate", vers);
@@ -490,18 +489,13 @@ static void collect_relative(const csec_diag *d, void *payload)
 }
 
 /* Loads the index and describes everything it holds, in order. */
-static char *load_transcript(const char *root, bool uring, csec_index_stats *st)
+static char *load_transcript(const char *root, csec_index_stats *st)
 {
     csec_buf t = CSEC_BUF_INIT;
     csec_index_options o = {collect_relative, &t, 0};
     csec_index *ix = NULL;
     csec_diag d;
-    if (uring)
-        unsetenv("CRATESEC_NO_IO_URING");
-    else
-        setenv("CRATESEC_NO_IO_URING", "1", 1);
     int rc = csec__index_open_dir_ex(&ix, root, &o, &d);
-    unsetenv("CRATESEC_NO_IO_URING");
     if (rc < 0) {
         csec_buf_free(&t);
         return NULL;
@@ -521,17 +515,17 @@ static char *load_transcript(const char *root, bool uring, csec_index_stats *st)
     return csec_buf_detach(&t);
 }
 
-TEST(index, batched_load_same_with_and_without_io_uring)
+TEST(index, generated_index_loads_in_path_order)
 {
     gen_index g;
     int made = gen_index_make(&g);
-    csec_index_stats plain_st, uring_st;
-    char *plain = made == 0 ? load_transcript(g.root, false, &plain_st) : NULL;
-    char *uring = made == 0 ? load_transcript(g.root, true, &uring_st) : NULL;
+    csec_index_stats plain_st, again_st;
+    char *plain = made == 0 ? load_transcript(g.root, &plain_st) : NULL;
+    char *again = made == 0 ? load_transcript(g.root, &again_st) : NULL;
     gen_index_remove(&g);
     ASSERT_INT_EQ(made, 0);
-    ASSERT(plain != NULL && uring != NULL);
-    ASSERT_STR_EQ(uring, plain);
+    ASSERT(plain != NULL && again != NULL);
+    ASSERT_STR_EQ(again, plain);
 
     /* 844 good files + bigcrate, x, ab, xyz; the FIFO reads as empty (a
      * file without lines: counted, no crate), the directory does not read. */
@@ -549,7 +543,7 @@ TEST(index, batched_load_same_with_and_without_io_uring)
     const char *lost = strstr(plain, "aa/aa/lost:"), *dir = strstr(plain, "ab/by/abby-dir:");
     const char *xyz = strstr(plain, "3/x/xyz:");
     ASSERT(xyz && lost && dir && xyz < lost && lost < dir);
-    /* Crates sorted by name; the big one (past a batch slot) complete. */
+    /* Crates sorted by name; the big one complete. */
     ASSERT_CONTAINS(plain, "\nbigcrate 0.0.0 0.0.1 ");
     ASSERT_CONTAINS(plain, " 0.59.8 0.59.9\n");
     ASSERT_CONTAINS(plain, "Is a directory\n"
@@ -562,12 +556,8 @@ TEST(index, batched_load_same_with_and_without_io_uring)
     for (const char *p = plain; (p = strchr(p, '\n')) != NULL; p++)
         lines++;
     ASSERT_INT_EQ(lines, 3 + g.crates + 1); /* reports, crates, stats */
-    csec__batch *probe = csec__batch_new();
-    if (!csec__batch_uses_io_uring(probe))
-        fprintf(stderr, "  note: io_uring unavailable here; only the plain path ran\n");
-    csec__batch_free(probe);
     free(plain);
-    free(uring);
+    free(again);
 }
 
 /* Root opens any directory whatever its mode: this thread's effective

@@ -1,12 +1,11 @@
 /* test_semver.c - versions, requirements and matching (spec §2.1-2.3): the
  * data-driven cases of tests/spec/semver.txt, a total-order check over a
- * large generated set, API contracts and speed. */
+ * large generated set and API contracts (its speed: bench/bench_semver.c). */
 #include "harness.h"
 #include "semver.h"
 #include "spec_reader.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 /* ---- helpers ---- */
 
@@ -412,17 +411,3 @@ TEST(semver, prerelease_cmp_helper)
     ASSERT(csec__pre_cmp(n10, a) < 0);
 }
 
-/* A comparison allocates nothing and takes nanoseconds. */
-TEST(semver, compare_speed)
-{
-    csec_version v[4] = {ver("1.2.3"), ver("1.2.3-alpha.1"), ver("1.2.3-alpha.2"),
-                         ver("1.2.3+build.10")};
-    volatile int sink = 0;
-    clock_t t0 = clock();
-    for (int i = 0; i < 4000000; i++)
-        sink += csec_version_cmp(&v[i & 3], &v[(i >> 2) & 3]);
-    double ns = (double)(clock() - t0) / CLOCKS_PER_SEC * 1e9 / 4000000;
-    (void)sink;
-    fprintf(stderr, "  version compare: %.1f ns\n", ns);
-    ASSERT(ns < 250);
-}

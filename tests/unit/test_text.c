@@ -23,11 +23,11 @@ TEST(text, hex)
 }
 
 /* Decodes `s` (n bytes) and checks length, code point and bad-prefix length. */
-#define DECODES(s, n, want_len, want_cp, want_bad)                                                \
+#define DECODES(s, n, want_len, want_cp, want_bad)                                                 \
     do {                                                                                           \
         uint32_t cp_ = 0xFFFFFFFFu;                                                                \
         size_t bad_ = 99;                                                                          \
-        size_t len_ = csec__utf8_decode((const unsigned char *)(s), (n), &cp_, &bad_);            \
+        size_t len_ = csec__utf8_decode((const unsigned char *)(s), (n), &cp_, &bad_);             \
         ASSERT_INT_EQ(len_, want_len);                                                             \
         if (len_)                                                                                  \
             ASSERT_INT_EQ(cp_, want_cp);                                                           \
@@ -45,12 +45,12 @@ TEST(text, utf8_decode)
     DECODES("\xf4\x8f\xbf\xbf", 4, 4, 0x10FFFF, 0);
     DECODES("\xed\x9f\xbf", 3, 3, 0xD7FF, 0);
     /* Invalid: the longest valid prefix is what from_utf8_lossy replaces. */
-    DECODES("\x80", 1, 0, 0, 1);            /* lone continuation byte */
-    DECODES("\xc0\x80", 2, 0, 0, 1);        /* overlong lead */
-    DECODES("\xc3", 1, 0, 0, 1);            /* cut short */
-    DECODES("\xe0\x80\x80", 3, 0, 0, 1);    /* overlong */
-    DECODES("\xed\xa0\x80", 3, 0, 0, 1);    /* surrogate */
-    DECODES("\xe2\x82", 2, 0, 0, 2);        /* cut short after two */
+    DECODES("\x80", 1, 0, 0, 1);         /* lone continuation byte */
+    DECODES("\xc0\x80", 2, 0, 0, 1);     /* overlong lead */
+    DECODES("\xc3", 1, 0, 0, 1);         /* cut short */
+    DECODES("\xe0\x80\x80", 3, 0, 0, 1); /* overlong */
+    DECODES("\xed\xa0\x80", 3, 0, 0, 1); /* surrogate */
+    DECODES("\xe2\x82", 2, 0, 0, 2);     /* cut short after two */
     DECODES("\xe2\x82x", 3, 0, 0, 2);
     DECODES("\xf0\x8f\xbf\xbf", 4, 0, 0, 1); /* overlong */
     DECODES("\xf4\x90\x80\x80", 4, 0, 0, 1); /* past U+10FFFF */
@@ -60,8 +60,8 @@ TEST(text, utf8_decode)
 
 TEST(text, utf8_put_round_trip)
 {
-    static const uint32_t cps[] = {0, 'x', 0x7f, 0x80, 0x7ff, 0x800, 0xD7FF, 0xE000, 0xFFFF,
-                                   0x10000, 0x10FFFF};
+    static const uint32_t cps[] = {0,      'x',    0x7f,   0x80,    0x7ff,   0x800,
+                                   0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF};
     for (size_t i = 0; i < sizeof cps / sizeof cps[0]; i++) {
         csec_buf b = CSEC_BUF_INIT;
         csec__utf8_put(&b, cps[i]);

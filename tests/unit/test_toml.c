@@ -299,9 +299,13 @@ TEST(toml, byte_order_mark)
     ASSERT(parse(&a, "\xEF\xBB\xBF", &d) != NULL); /* a BOM and nothing else */
     csec__arena_free(&a);
     uint32_t line = 0, col = 0;
-    ASSERT(parse_err("a = 1\n\xEF\xBB\xBF" "b = 2\n", &line, &col) != NULL);
+    ASSERT(parse_err("a = 1\n\xEF\xBB\xBF"
+                     "b = 2\n",
+                     &line, &col) != NULL);
     ASSERT_INT_EQ(line, 2);
-    ASSERT(parse_err("\xEF\xBB\xBF\xEF\xBB\xBF" "a = 1\n", NULL, NULL) != NULL);
+    ASSERT(parse_err("\xEF\xBB\xBF\xEF\xBB\xBF"
+                     "a = 1\n",
+                     NULL, NULL) != NULL);
 }
 
 /* toml-decode's notation: toml-test's tagged JSON, from the library's writer. */
@@ -310,8 +314,9 @@ TEST(toml, write_tagged_json)
     csec_arena a = CSEC_ARENA_INIT;
     csec_diag d;
     const csec_toml_value *root =
-        parse(&a, "s = \"x\\\"y\"\nf = 1.0\nn = nan\ni = -3\nb = true\nd = 1979-05-27\n"
-                  "arr = [1, [2]]\n[t]\n\"k k\" = {}\n",
+        parse(&a,
+              "s = \"x\\\"y\"\nf = 1.0\nn = nan\ni = -3\nb = true\nd = 1979-05-27\n"
+              "arr = [1, [2]]\n[t]\n\"k k\" = {}\n",
               &d);
     ASSERT(root != NULL);
     csec_buf b = CSEC_BUF_INIT;

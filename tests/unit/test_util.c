@@ -67,4 +67,3 @@ TEST(util, diag_format)
     ASSERT_STR_EQ(csec_err_name(CSEC_EPARSE), "CSEC_EPARSE");
     ASSERT_STR_EQ(csec_strerror(CSEC_ENOTFOUND), "not found");
 }
-

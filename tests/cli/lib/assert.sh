@@ -55,3 +55,24 @@ server_port() { # OUTFILE PID [TRIES]
     done
     echo "$port"
 }
+
+# real_advisory_db BUILD_DIR: prints the path of the real advisory database
+# (CRATESEC_TEST_DB, else a clone of the shared bundle in BUILD_DIR/cli-db),
+# or nothing when there is none.  The clone is made aside and renamed: the
+# suites sharing it may run at the same time (tests/run.sh).
+real_advisory_db() {
+    local real=${CRATESEC_TEST_DB:-} data=${CRATESEC_TEST_DATA:-../shared/data}
+    if [ -z "$real" ] && [ -f "$data/advisory-db.bundle" ]; then
+        real="$1/cli-db"
+        if [ ! -d "$real/crates" ]; then
+            rm -rf "$real.tmp.$$"
+            if git clone -q "$data/advisory-db.bundle" "$real.tmp.$$"; then
+                mv -T "$real.tmp.$$" "$real" 2>/dev/null ||
+                    { [ -d "$real/crates" ] || { rm -rf "$real" && mv -T "$real.tmp.$$" "$real"; }; }
+            fi
+            rm -rf "$real.tmp.$$"
+        fi
+    fi
+    [ -n "$real" ] && [ -d "$real/crates" ] && echo "$real"
+    return 0
+}

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# tests/cli/failclosed.sh BUILD_DIR - issue 14 (fail closed) and issue 12
+# items 1 and 3: hostile advisory files, lockfiles and text, written here at
+# run time into copies of the fixture database (invented crates and ids):
+#   - a duplicate id (in a dot-directory, in another package's directory)
+#     never hides the first advisory: both load, check/audit fail for the
+#     crates concerned, `show` shows both, /healthz says "degraded" and the
+#     badge of a tainted crate never says "no known advisories";
+#   - a file that does not parse, is too large, names another package or a
+#     package name crates.io refuses is an error naming file:line:col, and
+#     check/audit exit 1 for its crate (`--lenient`: as before);
+#   - lint reports what the loader leaves out or refuses, with one size limit;
+#   - lockfiles are read to a bound (/dev/zero, /dev/urandom, endless stdin);
+#   - control characters from advisory text never reach the terminal, and
+#     lint rejects them in fields;
+#   - aliases shared across crates, incomplete or lower-case CVSS v3 vectors,
+#     identical [[package]] entries, `1.0.0-αβγ`, `sync --url /nonexistent`;
+#   - `check NAME` reads only NAME's directory; no command writes into the
+#     database's checkout.
+set -u
+B=${1:-build}
+B=$(cd "$B" 2>/dev/null && pwd) || { echo "failclosed.sh: no build directory ${1:-build}" >&2; exit 1; }
+cd "$(dirname "$0")/../.."
+BIN="$B/cratesec"
+[ -x "$BIN" ] || { echo "failclosed.sh: $BIN not built" >&2; exit 1; }
+TMP=$(mktemp -d)
+SERVER_PID=
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+unset CRATESEC_DB NO_COLOR
+source tests/cli/lib/assert.sh
+
+# adv DB PATH ID PACKAGE [PATCHED [EXTRA_TOML [TITLE]]]: writes one advisory
+# at DB/crates/PATH.
+adv() {
+    local db=$1 path=$2 id=$3 pkg=$4 patched=${5:-'">= 1.2.3"'} extra=${6:-} title=${7:-"Advisory $3"}
+    mkdir -p "$(dirname "$db/crates/$path")"
+    printf '```toml\n[advisory]\nid = "%s"\npackage = "%s"\ndate = "2020-03-04"\n%s\n[versions]\npatched = [%s]\n```\n\n# %s\n\nText.\n' \
+        "$id" "$pkg" "$extra" "$patched" "$title" > "$db/crates/$path"
+}
+# fresh NAME: a copy of the fixture database at $TMP/NAME.
+fresh() { rm -rf "$TMP/$1"; cp -r tests/data/db "$TMP/$1"; echo "$TMP/$1"; }
+# lockfile FILE NAME VERSION...: a v3 lockfile of crates.io packages.
+lockfile() {
+    local f=$1; shift
+    printf 'version = 3\n' > "$f"
+    while [ $# -ge 2 ]; do
+        printf '\n[[package]]\nname = "%s"\nversion = "%s"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n' \
+            "$1" "$2" >> "$f"
+        shift 2
+    done
+}
+assert_no_escape() { # NAME FILE: no byte a terminal acts on (ESC, BEL, CSI as C1)
+    if LC_ALL=C grep -q $'[\x07\x1b\x9b]' "$2"; then bad "$1" "raw control byte in $(basename "$2")"; else ok; fi
+}
+
+# ---------------------------------------------------------------- duplicate ids
+# A dot-directory with a copy of foo's id that would mark every version
+# patched (issue 14, first example): its package name is refused, so the
+# file is an error and the real advisory still decides.
+DB=$(fresh dotdir)
+adv "$DB" .a/RUSTSEC-2020-0001.md RUSTSEC-2020-0001 .a '">= 0.0.0"'
+run "$BIN" check --db "$DB" foo@1.0.0
+assert_rc "dot-directory: foo@1.0.0 still affected (exit 1)" 1
+assert_out "dot-directory: the real advisory decides" "AFFECTED  RUSTSEC-2020-0001"
+run "$BIN" show --db "$DB" RUSTSEC-2020-0001
+assert_out "dot-directory: show finds foo's advisory" "Package:     foo"
+assert_err "dot-directory: the file is an error with its position" \
+    "crates/.a/RUSTSEC-2020-0001.md:4:12: invalid package name: \`.\` at the start"
+run "$BIN" lint "$DB"
+assert_rc "dot-directory: lint fails" 1
+assert_out "dot-directory: lint reports the file" "crates/.a/RUSTSEC-2020-0001.md:4:12: invalid package name"
+
+# The same id in another package's directory (issue 14, second example):
+# both load, so the audit still finds foo's; when both crates are read, the
+# run fails for them (an audit reads only its lockfile's crates, and a file
+# in another crate's directory cannot change what it finds for these).
+DB=$(fresh dup)
+adv "$DB" bar-baz/RUSTSEC-2020-0001.md RUSTSEC-2020-0001 bar-baz '">= 0.0.0"'
+lockfile "$TMP/foo.lock" foo 1.0.0 bar-baz 5.0.0
+run "$BIN" audit --db "$DB" --no-yanked --json "$TMP/foo.lock"
+assert_rc "duplicate: audit exits 1" 1
+assert_out "duplicate: foo's advisory is found" '"id":"RUSTSEC-2020-0001","package":"foo"'
+assert_err "duplicate: the error names both files" \
+    "crates/foo/RUSTSEC-2020-0001.md: duplicate advisory ID \`RUSTSEC-2020-0001\`: also in crates/bar-baz/RUSTSEC-2020-0001.md; both are loaded"
+lockfile "$TMP/both.lock" foo 2.5.0 bar-baz 5.0.0
+run "$BIN" audit --db "$DB" --no-yanked "$TMP/both.lock"
+assert_rc "duplicate: audit of unaffected versions still exits 1" 1
+assert_err "duplicate: it says why" "crate \`bar-baz\`: the advisory database has a problem with its advisories"
+assert_err "duplicate: for both crates" "crate \`foo\`: the advisory database has a problem with its advisories"
+run "$BIN" audit --db "$DB" --no-yanked --lenient "$TMP/both.lock"
+assert_rc "duplicate: --lenient keeps the report's status" 0
+run "$BIN" check --db "$DB" foo@2.5.0 bar-baz
+assert_rc "duplicate: check of an unaffected version still exits 1" 1
+run "$BIN" show --db "$DB" RUSTSEC-2020-0001
+assert_out "duplicate: show shows foo's" "Package:     foo"
+assert_out "duplicate: and bar-baz's" "Package:     bar-baz"
+
+# ---------------------------------------------------------------- load errors of a checked crate
+DB=$(fresh garbage)
+printf 'garbage\n' > "$DB/crates/foo/RUSTSEC-2020-0009.md"
+run "$BIN" check --db "$DB" foo@2.5.0
+assert_rc "garbage in foo/: check exits 1" 1
+assert_err "garbage in foo/: file and position" "crates/foo/RUSTSEC-2020-0009.md:1:1:"
+run "$BIN" check --db "$DB" --lenient foo@2.5.0
+assert_rc "garbage in foo/: --lenient exits 0" 0
+assert_err "garbage in foo/: --lenient still warns" "warning: crate \`foo\`"
+lockfile "$TMP/foo25.lock" foo 2.5.0
+run "$BIN" audit --db "$DB" --no-yanked "$TMP/foo25.lock"
+assert_rc "garbage in foo/: audit exits 1" 1
+run "$BIN" audit --db "$DB" --no-yanked --lenient "$TMP/foo25.lock"
+assert_rc "garbage in foo/: audit --lenient exits 0" 0
+run "$BIN" check --db "$DB" qux
+assert_rc "garbage in foo/: another crate is not concerned" 0
+
+# A package whose directory is another's: an error at the package key that
+# concerns both crates.
+DB=$(fresh moved)
+mv "$DB/crates/foo/RUSTSEC-2020-0001.md" "$DB/crates/zlib-sys/"
+run "$BIN" check --db "$DB" foo@1.0.0 zlib-sys
+assert_rc "moved file: check exits 1" 1
+assert_err "moved file: mismatch with position" \
+    "crates/zlib-sys/RUSTSEC-2020-0001.md:4:11: package \`foo\` does not match its directory \`zlib-sys\`"
+lockfile "$TMP/moved.lock" foo 1.0.0 zlib-sys 1.0.0
+run "$BIN" audit --db "$DB" --no-yanked "$TMP/moved.lock"
+assert_rc "moved file: an audit reading both fails" 1
+assert_err "moved file: for the package it names" "crate \`foo\`: the advisory database has a problem"
+
+# ---------------------------------------------------------------- lint and loader agree
+DB=$(fresh big)
+truncate -s 70M "$DB/crates/foo/RUSTSEC-2020-0009.md"
+run "$BIN" lint "$DB"
+assert_out "70 MB advisory: lint says too large" \
+    "crates/foo/RUSTSEC-2020-0009.md: file too large: 73400320 bytes (the limit is 262144)"
+run "$BIN" check --db "$DB" foo
+assert_rc "70 MB advisory: check of its crate exits 1" 1
+assert_err "70 MB advisory: the loader says the same" "file too large: 73400320 bytes"
+
+DB=$(fresh names)
+i=10
+for name in '<img src=x onerror=alert(1)>' 'a b' 'a"b' $'\u202eevil' '.hidden'; do
+    adv "$DB" "$name/RUSTSEC-2020-00$i.md" "RUSTSEC-2020-00$i" "${name//\"/\\\"}"
+    i=$((i + 1))
+done
+run "$BIN" lint "$DB"
+for i in 10 11 12 13 14; do
+    assert_out "bad package name $i: lint reports it" "RUSTSEC-2020-00$i.md:4:"
+    run "$BIN" show --db "$DB" "RUSTSEC-2020-00$i"
+    assert_rc "bad package name $i: not loaded" 1
+    run "$BIN" lint "$DB"
+done
+assert_out "bad package name: the reason" "invalid package name: \`<\` at the start"
+assert_out "bad package name: a space" "invalid package name: byte 0x20 in the name"
+assert_out "bad package name: RLO" "invalid package name: byte 0xE2 at the start"
+assert_out "lint: hidden files are reported" "crates/bar-baz/.DS_Store: hidden file, not loaded"
+
+# ---------------------------------------------------------------- bounded lockfiles
+ln -s /dev/zero "$TMP/zero.lock"
+run timeout 30 "$BIN" audit --db tests/data/db --no-yanked "$TMP/zero.lock"
+assert_rc "/dev/zero lockfile: exit 2" 2
+assert_err "/dev/zero lockfile: clear error" "file too large: more than 33554432 bytes"
+run timeout 30 "$BIN" audit --db tests/data/db --no-yanked /dev/urandom
+assert_rc "/dev/urandom lockfile: exit 2" 2
+rc=0
+timeout 30 bash -c "yes | '$BIN' audit --db tests/data/db --no-yanked -" >"$TMP/out" 2>"$TMP/err" || rc=$?
+assert_rc "endless stdin: exit 2" 2
+assert_err "endless stdin: clear error" "<stdin>: file too large"
+
+# ---------------------------------------------------------------- terminal escapes
+DB=$(fresh esc)
+adv "$DB" evil/RUSTSEC-2020-0020.md RUSTSEC-2020-0020 evil '">= 1.0.0"' \
+    $'url = "https://example.com/\\u001B]8;;https://evil.example/\\u0007x"\nkeywords = ["k\\u001B[2J"]' \
+    $'Boom \x1b[2J\x1b]0;pwned\x07\xc2\x9b31m'
+lockfile "$TMP/evil.lock" evil 0.5.0
+run "$BIN" check --db "$DB" evil@0.5.0
+assert_no_escape "escapes: check output" "$TMP/out"
+assert_out "escapes: check shows them escaped" 'Boom \x1b[2J\x1b]0;pwned\x07\u{9b}31m'
+run "$BIN" show --db "$DB" RUSTSEC-2020-0020
+assert_no_escape "escapes: show output" "$TMP/out"
+run "$BIN" audit --db "$DB" --no-yanked --color never "$TMP/evil.lock"
+assert_no_escape "escapes: audit output" "$TMP/out"
+run "$BIN" audit --db "$DB" --no-yanked --color always "$TMP/evil.lock"
+assert_out "escapes: audit's own colours stay" $'\x1b[31mTitle:'
+assert_out "escapes: but not the title's" 'Boom \x1b[2J'
+run "$BIN" lint "$DB"
+assert_out "escapes: lint rejects them in url" "control character U+001B in \`url\`"
+assert_out "escapes: lint rejects them in keywords" "control character U+001B in \`keywords\`"
+assert_out "escapes: lint rejects them in the title" "control character U+001B in the title"
+assert_no_escape "escapes: lint output" "$TMP/out"
+
+# ---------------------------------------------------------------- smaller ones (issue 14 item 10)
+DB="$TMP/alias"
+mkdir -p "$DB/crates"
+adv "$DB" aaa/RUSTSEC-2020-0030.md RUSTSEC-2020-0030 aaa '">= 1.0.0"' 'aliases = ["CVE-2020-9999"]'
+adv "$DB" bbb/RUSTSEC-2020-0031.md RUSTSEC-2020-0031 bbb '">= 1.0.0"' 'aliases = ["CVE-2020-9999"]'
+run "$BIN" lint "$DB"
+assert_rc "shared alias: a warning, not a problem" 0
+assert_out "shared alias: lint warns" \
+    "crates/bbb/RUSTSEC-2020-0031.md: warning: alias \`CVE-2020-9999\` is also claimed by RUSTSEC-2020-0030 (crate \`aaa\`)"
+assert_out "shared alias: counted" "2 advisories checked, no problems found; 1 warning"
+
+DB=$(fresh cvss)
+adv "$DB" ccc/RUSTSEC-2020-0040.md RUSTSEC-2020-0040 ccc '">= 1.0.0"' \
+    'cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H"'
+adv "$DB" ddd/RUSTSEC-2020-0041.md RUSTSEC-2020-0041 ddd '">= 1.0.0"' \
+    'cvss = "CVSS:3.1/av:n/ac:l/pr:n/ui:n/s:u/c:h/i:h/a:h"'
+run "$BIN" lint "$DB"
+assert_out "CVSS without A: lint fails it" \
+    "RUSTSEC-2020-0040.md:6:9: invalid CVSS vector \`CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H\`: missing base metric \`A\`"
+assert_out "CVSS lower case: lint fails it" "RUSTSEC-2020-0041.md:6:18: invalid CVSS vector"
+assert_out "CVSS lower case: with the reason" "CVSS metric \`av:n\` must be written \`AV:N\`"
+run "$BIN" check --db "$DB" ccc@0.1.0
+assert_rc "CVSS without A: no score, and the crate's check fails" 1
+
+cat > "$TMP/same3.lock" <<'EOF'
+version = 3
+
+[[package]]
+name = "foo"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "foo"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "foo"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+EOF
+run "$BIN" audit --db tests/data/db --no-yanked --json "$TMP/same3.lock"
+assert_rc "identical [[package]] entries: still found" 1
+assert_out "identical [[package]] entries: counted once" '"dependency-count":1}'
+assert_out "identical [[package]] entries: one finding" '"count":1,'
+
+run "$BIN" check --db tests/data/db foo@1.0.0-αβγ
+assert_rc "1.0.0-αβγ: exit 2" 2
+assert_err "1.0.0-αβγ: says what is wrong" "unexpected character \`α\` (U+03B1) in prerelease"
+run "$BIN" sync --db "$TMP/sync-db" --url /nonexistent
+assert_rc "sync from a missing path: exit 1" 1
+assert_err "sync from a missing path: says so" "cannot clone /nonexistent: No such file or directory"
+assert_no_err "sync from a missing path: not a protocol" "unsupported URL protocol"
+
+# ---------------------------------------------------------------- what check reads, what nothing writes
+DB=$(fresh partial)
+printf 'garbage\n' > "$DB/crates/qux/RUSTSEC-2023-0009.md"
+run "$BIN" check --db "$DB" foo@1.0.0
+assert_rc "partial: foo checked" 1
+assert_no_err "check NAME reads only NAME's directory" "qux"
+run "$BIN" check --db "$DB" qux
+assert_err "check NAME reads NAME's directory" "crates/qux/RUSTSEC-2023-0009.md:1:1"
+
+DB=$(fresh checkout)
+git -C "$DB" init -q && git -C "$DB" add -A &&
+    git -C "$DB" -c user.name=t -c user.email=t@t commit -qm db
+before=$(cd "$DB" && find . -printf '%p %s %T@\n' | sort)
+XDG_CACHE_HOME="$TMP/cache" run "$BIN" check --db "$DB" foo@1.0.0
+XDG_CACHE_HOME="$TMP/cache" run "$BIN" audit --db "$DB" --no-yanked --json "$TMP/foo.lock"
+assert_out "checkout: audit --json names the commit" "\"last-commit\":\"$(git -C "$DB" rev-parse HEAD)\""
+XDG_CACHE_HOME="$TMP/cache" run "$BIN" show --db "$DB" --osv RUSTSEC-2020-0001
+XDG_CACHE_HOME="$TMP/cache" run "$BIN" lint "$DB"
+after=$(cd "$DB" && find . -printf '%p %s %T@\n' | sort)
+assert_eq "no command writes into the checkout" "$after" "$before"
+assert_eq "nor a cache" "$(ls -A "$TMP/cache" 2>/dev/null)" ""
+
+# ---------------------------------------------------------------- the server
+DB=$(fresh served)
+adv "$DB" bar-baz/RUSTSEC-2020-0001.md RUSTSEC-2020-0001 bar-baz '">= 0.0.0"'
+"$B/cratesec" serve --db "$DB" --listen 127.0.0.1:0 --threads 2 --access-log none \
+    >"$TMP/srv.out" 2>"$TMP/srv.err" &
+SERVER_PID=$!
+port=$(server_port "$TMP/srv.out" "$SERVER_PID")
+if [ -z "$port" ]; then
+    bad "server starts on a database with a duplicate id" "$(cat "$TMP/srv.err")"
+else
+    ok
+    run curl -s "http://127.0.0.1:$port/healthz"
+    assert_out "healthz: degraded" '"status": "degraded"'
+    assert_out "healthz: the first problem" '"first_load_error": "'
+    run curl -s "http://127.0.0.1:$port/crates/bar-baz/9.0.0/badge.json"
+    assert_no_out "badge of a tainted crate: never no known advisories" "no known advisories"
+    assert_out "badge of a tainted crate: unavailable" "advisories unavailable"
+    run curl -s "http://127.0.0.1:$port/crates/qux/9.0.0/badge.json"
+    assert_out "badge of another crate: unchanged" "no known advisories"
+fi
+
+echo "failclosed: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
