@@ -770,8 +770,8 @@ CSEC_API void csec_audit_report_free(csec_audit_report *r);
  * a kind not reported, or `v` not affected).  The one rule csec_audit applies
  * to each package and advisory, for callers that hold versions without a
  * lockfile (watch lists).  `opts->ignore` is not validated here. */
-int csec_audit_classify(const csec_advisory *a, const csec_version *v,
-                        const csec_audit_options *opts);
+CSEC_API int csec_audit_classify(const csec_advisory *a, const csec_version *v,
+                                  const csec_audit_options *opts);
 
 /** cargo-audit's exit status (spec §4.5): 1 when a vulnerability or a denied
  * warning was found, else 0. */

@@ -41,9 +41,11 @@ typedef struct http_options {
 #define HTTP_MAX_HEADERS 64
 /* Request bodies held in memory at once, all connections together. */
 #define HTTP_UPLOAD_BUDGET ((size_t)256 << 20)
-/* A body announced past its limit, sent without waiting for 100 Continue,
- * is read and dropped up to this size before the 413 (http.c). */
-#define HTTP_DRAIN_MAX ((size_t)16 << 20)
+/* A body announced past its limit and sent without waiting for 100
+ * Continue is read and dropped, up to this size, before the 413 (http.c):
+ * enough for a client that is a little over; a larger one is refused from
+ * its head. */
+#define HTTP_DRAIN_MAX ((size_t)1 << 20)
 
 /* Runs until SIGTERM/SIGINT.  Prints "listening on http://HOST:PORT" to
  * stdout once the socket is bound.  Returns 0 after a clean shutdown, -1 if
