@@ -99,7 +99,7 @@ int main(int argc, char **argv)
     csec_index_stats st = {0};
     csec_index_options o = CSEC_INDEX_OPTIONS_INIT;
     const char *threads = getenv("BENCH_INDEX_THREADS");
-    o.threads = threads ? (unsigned)atoi(threads) : 0;
+    o.threads = threads ? (unsigned)atoi(threads) : CSEC_INDEX_THREADS_PER_CPU; /* as the server */
     for (int i = 0; i < runs; i++) {
         csec_index *ix = NULL;
         csec_diag d;

@@ -205,7 +205,9 @@ static int run(int argc, char **argv)
     if (opt_index && !opt_no_yanked) {
         if (!quiet)
             status_line(color, "Loading", "crates.io index");
-        if (csec__index_open_dir(&idx, opt_index, &d) < 0) {
+        csec_index_options index_opts = CSEC_INDEX_OPTIONS_INIT;
+        index_opts.threads = CSEC_INDEX_THREADS_PER_CPU; /* the whole index, for yanks */
+        if (csec__index_open_dir_ex(&idx, opt_index, &index_opts, &d) < 0) {
             char line[1024];
             cli_eprintf("warning: couldn't load the crates.io index, skipping the yanked "
                         "check: %s\n",

@@ -277,7 +277,9 @@ static int run(int argc, char **argv)
     csec_deps_report *r = NULL;
     csec_diag d;
     char line[1024];
-    if (csec__index_open_dir(&ix, index_dir, &d) < 0) {
+    csec_index_options index_opts = CSEC_INDEX_OPTIONS_INIT;
+    index_opts.threads = CSEC_INDEX_THREADS_PER_CPU; /* the user waits for the whole index */
+    if (csec__index_open_dir_ex(&ix, index_dir, &index_opts, &d) < 0) {
         cli_eprintf("cratesec deps: cannot read the index: %s\n",
                     csec_diag_format(line, sizeof line, &d));
         status = EXIT_USAGE;

@@ -134,11 +134,14 @@ typedef struct csec_index_options {
      * column and message, in path order.  NULL: count only. */
     csec_diag_cb on_error;
     void *payload;
-    /** Threads that read and parse a directory index: 0 for one per CPU (at
-     * most 8), 1 for the calling thread only. */
+    /** Threads that read and parse a directory index: 0 or 1 for the calling
+     * thread only (the default: an open starts no thread unless asked),
+     * CSEC_INDEX_THREADS_PER_CPU for one per CPU, else that many (at most 8
+     * either way). */
     unsigned threads;
 } csec_index_options;
 
+#define CSEC_INDEX_THREADS_PER_CPU (~0u)
 #define CSEC_INDEX_OPTIONS_INIT {NULL, NULL, 0}
 
 /** Loads every crate file of the git-layout index in directory `dir`

@@ -201,8 +201,8 @@ static int cmp_diag(const void *a, const void *b)
 
 static unsigned thread_count(const csec_index_options *o)
 {
-    unsigned n = o ? o->threads : 0;
-    if (n == 0) {
+    unsigned n = o && o->threads ? o->threads : 1;
+    if (n == CSEC_INDEX_THREADS_PER_CPU) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n = cpus > 0 ? (unsigned)cpus : 1;
     }

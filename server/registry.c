@@ -141,7 +141,9 @@ srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec
     }
     if (!src->newest) {
         csec_index *ix = NULL;
-        if (csec__index_open_git(&ix, src->dir, src->git, NULL, d) < 0)
+        csec_index_options index_opts = CSEC_INDEX_OPTIONS_INIT;
+        index_opts.threads = CSEC_INDEX_THREADS_PER_CPU; /* as srv_index_data_load */
+        if (csec__index_open_git(&ix, src->dir, src->git, &index_opts, d) < 0)
             return NULL;
         *changed = true;
         return keep_newest(src, data_new(ix, csec__deps_rev_new(ix), csec__now_ms() - t0));
