@@ -49,17 +49,13 @@ static void node_label(csec_buf *out, const csec_deps_report *r, size_t id)
 
 static void text_direct(csec_buf *out, const csec_deps_report *r, bool stale)
 {
-    static const char *const titles[] = {"Dependencies", "Build dependencies",
-                                         "Development dependencies"};
     if (!r->ndirect)
         csec_buf_puts(out, "No dependencies.\n");
     for (int k = 0; k < 3; k++) {
-        size_t n = 0;
-        for (size_t i = 0; i < r->ndirect; i++)
-            n += r->direct[i].dep->kind == k;
+        size_t n = csec__deps_direct_count(r, k);
         if (!n)
             continue;
-        csec_buf_printf(out, "%s (%zu)%s:\n", titles[k], n,
+        csec_buf_printf(out, "%s (%zu)%s:\n", csec__word_dep_section(k), n,
                         k == CSEC_INDEX_DEP_DEV ? ", never counted against the crate" : "");
         for (size_t i = 0; i < r->ndirect; i++) {
             const csec_deps_finding *f = &r->direct[i];

@@ -27,6 +27,14 @@ const char *const csec__deps_simplifications[] = {
     NULL,
 };
 
+size_t csec__deps_direct_count(const csec_deps_report *r, int kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->ndirect; i++)
+        n += r->direct[i].dep->kind == kind;
+    return n;
+}
+
 const char *csec__deps_state_name(csec_deps_state s)
 {
     switch (s) {

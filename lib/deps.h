@@ -228,6 +228,9 @@ typedef struct csec_deps_report {
     csec_arena arena; /* owns every array above */
 } csec_deps_report;
 
+/* How many of the report's direct dependencies are of `kind` (CSEC_INDEX_DEP_*). */
+size_t csec__deps_direct_count(const csec_deps_report *r, int kind);
+
 /** Computes the direct findings and the transitive tree of version `v` of
  * crate `c` (crates found through `src`) against `db`.  Never fails (bad
  * data becomes node or finding states); free with csec__deps_report_free. */

@@ -545,6 +545,18 @@ void csec__word_advice(csec_buf *out, const csec_advice *adv, bool stale)
 
 /* ---- 7. data age ---- */
 
+const char *csec__word_dep_section(int kind)
+{
+    switch (kind) {
+    case CSEC_INDEX_DEP_BUILD:
+        return "Build dependencies";
+    case CSEC_INDEX_DEP_DEV:
+        return "Development dependencies";
+    default:
+        return "Dependencies";
+    }
+}
+
 const char *csec__word_in_index(bool stale)
 {
     return stale ? " in this index" : "";

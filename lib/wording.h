@@ -202,6 +202,10 @@ void csec__word_advice(csec_buf *out, const struct csec_advice *adv, bool stale)
 #define CSEC_WORD_STALE_SECONDS 86400
 /* " in this index" when the index is stale (rule 7), else "". */
 const char *csec__word_in_index(bool stale);
+
+/* The heading of a kind of direct dependency (CSEC_INDEX_DEP_*):
+ * "Dependencies", "Build dependencies", "Development dependencies". */
+const char *csec__word_dep_section(int kind);
 /* Appends how old a time is, coarsely: "3 hours old", "6 years old". */
 void csec__word_age(csec_buf *out, int64_t seconds);
 struct csec_data_age; /* dataage.h */

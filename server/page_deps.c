@@ -99,15 +99,12 @@ static void dep_notes(csec_buf *b, const csec_index_dep *d, int enabled)
 
 static void direct_tables(csec_buf *b, const srv_site *s, const csec_deps_report *r)
 {
-    static const char *const titles[] = {"Dependencies", "Build dependencies",
-                                         "Development dependencies"};
     for (int k = 0; k < 3; k++) {
-        size_t n = 0;
-        for (size_t i = 0; i < r->ndirect; i++)
-            n += r->direct[i].dep->kind == k;
+        size_t n = csec__deps_direct_count(r, k);
         if (!n)
             continue;
-        csec_buf_printf(b, "<h3>%s (%zu)</h3>\n", titles[k], n);
+        const char *title = csec__word_dep_section(k);
+        csec_buf_printf(b, "<h3>%s (%zu)</h3>\n", title, n);
         if (k == CSEC_INDEX_DEP_DEV)
             csec_buf_puts(b, "<p class=\"muted\">Development dependencies are used only to "
                              "build tests, examples and benchmarks; their advisories never "
@@ -116,7 +113,7 @@ static void direct_tables(csec_buf *b, const srv_site *s, const csec_deps_report
                            "<tr><th scope=\"col\">Crate</th><th scope=\"col\">Requirement"
                            "</th><th scope=\"col\">Resolves to</th><th scope=\"col\">"
                            "Security</th></tr></thead>\n<tbody>\n",
-                        titles[k]);
+                        title);
         for (size_t i = 0; i < r->ndirect; i++) {
             const csec_deps_finding *f = &r->direct[i];
             if (f->dep->kind != k)
