@@ -29,6 +29,7 @@
 #include "http.h"
 
 #include "api.h"
+#include "html.h"
 #include "pages.h"
 #include "registry.h"
 #include "util.h"
@@ -704,22 +705,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
      * the same page (as nginx's gzip does, the tag is shared).  It is checked
      * only once the page is known to exist (a cached page, or a 200 just
      * rendered), since "*" must not match a 404. */
+    /* Pages word what the index lacks differently once it is more than a
+     * day old (html_index_stale), which can happen while a generation is
+     * served: that is part of the cache key and of the validator, so a page
+     * never keeps the fresh wording past the day. */
+    bool stale = html_index_stale(site);
     char etag[96];
-    snprintf(etag, sizeof etag, "W/\"p%s-%016llx\"", site->etag_base,
+    snprintf(etag, sizeof etag, "W/\"p%s%s-%016llx\"", site->etag_base, stale ? "s" : "",
              (unsigned long long)csec__fnv1a_str(CSEC_FNV_INIT, target));
-    const srv_page *page = s->no_page_cache ? NULL : srv_page_cache_get(g->pages, target);
+    csec_buf key = CSEC_BUF_INIT;
+    csec_buf_printf(&key, "%c%s", stale ? 's' : 'f', target);
+    const srv_page *page = s->no_page_cache ? NULL : srv_page_cache_get(g->pages, key.ptr);
     if (!page) {
-        if (!route_or_suspend(st, c, &in, &r))
+        if (!route_or_suspend(st, c, &in, &r)) {
+            csec_buf_free(&key);
             return MHD_YES;
+        }
         /* The API sets its own validators (r->headers); only plain pages
          * get the path's. */
         bool plain = r.status == 200 && !r.static_body && !r.location.len && !r.headers.len;
-        if (!plain)
+        if (!plain) {
+            csec_buf_free(&key);
             return send_resp(s, c, st, &r, NULL);
-        page = s->no_page_cache ? NULL : srv_page_cache_put(g->pages, target, &r);
+        }
+        page = s->no_page_cache ? NULL : srv_page_cache_put(g->pages, key.ptr, &r);
         if (page) /* cached (or another request cached it first) */
             csec_buf_free(&r.body);
     }
+    csec_buf_free(&key);
     if (page) {
         r.status = 200;
         r.content_type = page->content_type;

@@ -72,5 +72,35 @@ etag=$(header nc ETag)
 case $etag in W/\"p*) ok ;; *) bad "no cache: no page ETag" "$etag" ;; esac
 fetch nc304 /advisories -H "If-None-Match: $etag"
 assert_eq "no cache: 304" "$(sed -n '1s/^HTTP\/1.1 \([0-9]*\).*/\1/p' "$TMP/nc304.h")" 304
+
+# A cached page that says how old the index is: an index committed a day
+# less 8 seconds ago is fresh at first, and the same page, asked again once
+# the day has passed, says the index is more than a day old (a new ETag too).
+# Before, the page cached while fresh kept its wording for the generation.
+kill "$PID"; wait "$PID" 2>/dev/null
+cp -r tests/data/index "$TMP/index"
+when=$(( $(date +%s) - 86400 + 8 ))
+(cd "$TMP/index" && git init -q && git add -A &&
+    GIT_AUTHOR_DATE="@$when +0000" GIT_COMMITTER_DATE="@$when +0000" \
+    git -c user.name=t -c user.email=t@example.com commit -qm index) ||
+    bad "cannot make the git index fixture"
+"$BIN" serve --db tests/data/db --index "$TMP/index" --listen 127.0.0.1:0 --access-log none \
+    > "$TMP/out" 2> "$TMP/err" &
+PID=$!
+PORT=$(server_port "$TMP/out" "$PID")
+URL=http://127.0.0.1:$PORT
+fetch day1 / -H 'Accept-Encoding: gzip'
+if [ $(( $(date +%s) - when )) -lt 86400 ]; then
+    gzip -dc < "$TMP/day1.body" | grep -q "more than a day old" &&
+        bad "an index younger than a day is called more than a day old" || ok
+fi
+while [ $(( $(date +%s) - when )) -le 86401 ]; do sleep 1; done
+fetch day2 / -H 'Accept-Encoding: gzip'
+gzip -dc < "$TMP/day2.body" | grep -q "more than a day old" && ok ||
+    bad "the cached page still calls the index fresh after its first day"
+[ "$(header day1 ETag)" != "$(header day2 ETag)" ] && ok ||
+    bad "the page's ETag did not change when its wording did"
+fetch day2i /
+grep -q "more than a day old" "$TMP/day2i.body" && ok || bad "identity form: still fresh wording"
 echo "delivery.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
