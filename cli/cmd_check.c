@@ -59,7 +59,8 @@ static void text_one(csec_buf *out, const csec_advisory *a, const csec_version *
     const char *mark = !v ? "" : affected ? "AFFECTED  " : "ok        ";
     if (csec_advisory_is_withdrawn(a))
         mark = v ? "withdrawn " : "";
-    csec_buf_printf(out, "  %s%s  %-13s %s  %s\n", mark, a->id, csec__word_kind(a),
+    /* The widest kind name, "Malicious code", is 14 characters. */
+    csec_buf_printf(out, "  %s%s  %-14s %s  %s\n", mark, a->id, csec__word_kind(a),
                     present_date(date, a->date), a->title);
     csec_buf_printf(out, "  %s    affected:   ", v ? "          " : "");
     csec__word_ranges(out, a, NULL);

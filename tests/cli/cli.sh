@@ -82,7 +82,7 @@ assert_err "option without value message" "needs a value"
 run "$BIN" check --db "$FIX" foo@1.0.0
 assert_rc "check affected vulnerability exits 1" 1
 assert_out "check header counts" "foo@1.0.0: 2 advisories, 2 affect 1.0.0"
-assert_out "check marks affected" "AFFECTED  RUSTSEC-2020-0001  Vulnerability 2020-03-04  Buffer overflow"
+assert_out "check marks affected" "AFFECTED  RUSTSEC-2020-0001  Vulnerability  2020-03-04  Buffer overflow"
 # Ranges in plain words, requirement lists joined by "or" (lib/wording.h).
 assert_out "check lists ranges" "affected:   0.5.0 to before 1.2.3; the pre-releases of 2.0.0"
 assert_out "check lists patched" "patched:    >=1.2.3, <2.0.0-0 or >=2.0.0"
