@@ -205,14 +205,21 @@ $(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(INTERNAL)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/standalone.c $(FUZZ_WITH) \
 	  $(INTERNAL) $(LDLIBS) $(FUZZ_WITH_LIBS)
 
-fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%)
+# The fixture advisory database of the suites and fuzz replays, written by
+# tests/data/make-db.py (our own made-up advisories; real data stays in
+# ../shared/data).
+FIXTURE_DB := tests/data/db/crates
+$(FIXTURE_DB): tests/data/make-db.py
+	python3 tests/data/make-db.py tests/data/db
+
+fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%) $(FIXTURE_DB)
 	@for t in $(FUZZ_NAMES); do \
 	  $(B)/fuzz/replay-$$t fuzz/corpora/$$t || exit 1; done
 
-test: all $(B)/unit-tests $(B)/state-tests fuzz-replay
+test: all $(B)/unit-tests $(B)/state-tests fuzz-replay $(FIXTURE_DB)
 	@bash tests/run.sh $(B) all
 
-test-fast: all $(B)/unit-tests fuzz-replay
+test-fast: all $(B)/unit-tests fuzz-replay $(FIXTURE_DB)
 	@bash tests/run.sh $(B) fast
 
 # The browser suite is left out here: chromium drives pages whose server code
@@ -271,7 +278,7 @@ bench: all $(B)/bench-watch-eval
 # Load and fault tests (tests/soak/run.sh): about 4 x SOAK_SECONDS (default
 # 60) plus a minute; figures in $(B)/soak/summary.txt.
 SOAK_SECONDS ?= 60
-soak: all
+soak: all $(FIXTURE_DB)
 	@SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/run.sh $(B)
 
 # The README's screenshots (docs/screenshots): the real data and chromium,

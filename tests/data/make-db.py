@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""tests/data/make-db.py DIR - writes the fixture advisory database the suites
+use (tests/data/db), our own small advisories for made-up crates (foo, bar-baz,
+qux, zlib-sys, and one toolchain advisory), plus the strays the loader must
+leave out (a file directly in crates/, a hidden file).  Written at test time
+(make fixtures) rather than kept as files shaped like the real database, which
+stays in ../shared/data.  Writes DIR.tmp, then renames it: a parallel make
+never sees half a database."""
+import os, shutil, sys
+
+FILES = {
+    'crates/README.txt': 'a stray file in crates/ is skipped\n',
+    'crates/bar-baz/.DS_Store': 'not an advisory\n',
+    'crates/bar-baz/RUSTSEC-0000-0000.md': '```toml\n[advisory]\nid = "RUSTSEC-0000-0000"\npackage = "bar-baz"\ndate = "2024-01-01"\n\n[versions]\npatched = [">= 9.9.9"]\n```\n\n# A draft that is validated but never indexed\n\nDraft text.\n',
+    'crates/bar-baz/RUSTSEC-2022-0003.md': '```toml\n[advisory]\nid = "RUSTSEC-2022-0003"\npackage = "bar-baz"\ndate = "2022-02-28"\nwithdrawn = "2022-03-01"\ncategories = ["thread-safety"]\ncvss = "CVSS:3.1/AV:L/AC:H/PR:L/UI:N/S:U/C:N/I:N/A:L"\nrelated = ["RUSTSEC-2020-0001"]\n\n[affected.functions]\n"bar_baz::sync::Queue::push" = ["^0.3"]\n\n[versions]\npatched = ["^0.3.4", ">= 0.4.0"]\nunaffected = ["< 0.2.0"]\n```\n\n# Data race in bar-baz\'s queue\n\nWithdrawn: the report was a false positive.\n',
+    'crates/foo/RUSTSEC-2020-0001.md': '```toml\n[advisory]\nid = "RUSTSEC-2020-0001"\npackage = "foo"\ndate = "2020-03-04"\nurl = "https://example.com/foo/issues/1"\ncategories = ["memory-corruption", "denial-of-service"]\nkeywords = ["overflow", "parser"]\naliases = ["CVE-2020-1111", "GHSA-aaaa-bbbb-cccc"]\ncvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"\n\n[affected]\narch = ["x86_64"]\nos = ["windows"]\n\n[affected.functions]\n"foo::parse" = ["< 1.2.3"]\n"foo::Parser::new" = ["< 1.2.3", ">= 2.0.0-alpha.1, < 2.0.0"]\n\n[versions]\npatched = [">= 1.2.3, < 2.0.0-0", ">= 2.0.0"]\nunaffected = ["< 0.5"]\n```\n\n# Buffer overflow in foo\'s parser\n\nThe parser of `foo` writes past the end of its buffer on long input.\n',
+    'crates/foo/RUSTSEC-2021-0002.md': '```toml\n[advisory]\nid = "RUSTSEC-2021-0002"\npackage = "foo"\ndate = "2021-06-01"\ninformational = "unmaintained"\nurl = "https://example.com/foo/issues/2"\n\n[versions]\npatched = []\n```\n\n# foo is unmaintained\n\nNobody maintains `foo` anymore; consider `foo2`.\n',
+    'crates/qux/RUSTSEC-2023-0004.md': '```toml\nid = "RUSTSEC-2023-0004"\npackage = "qux"\ndate = "2023-11-30"\nlicense = "CC-BY-4.0"\nurl = "https://example.com/qux/security"\ninformational = "unsound"\nkeywords = ["uaf"]\ncvss = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N"\n\n[versions]\npatched = ["> 1.0.0"]\n```\n#  Use after free in qux (V4 front matter, no blank line)\nBody.\n',
+    'crates/zlib-sys/RUSTSEC-2024-0005.md': '```toml\n[advisory]\nid = "RUSTSEC-2024-0005"\npackage = "zlib-sys"\ndate = "2024-05-05"\naliases = ["CVE-2024-5555"]\nexpect-deleted = true\n\n[versions]\npatched = []\nunaffected = ["=0.1.0", "> 0.9.0"]\n```\n\n# Every zlib-sys release but 0.1.0 and post-0.9 is affected\n\nText.\n',
+    'rust/std/CVE-2021-1234.md': '```toml\n[advisory]\nid = "CVE-2021-1234"\npackage = "std"\ndate = "2020-12-31"\ncategories = ["memory-exposure"]\nurl = "https://example.com/rust/issues/1234"\n\n[versions]\npatched = [">= 1.50.0"]\n```\n\n# Uninitialized memory in std\n\nThe toolchain advisory of the fixture.\n',
+}
+
+def main():
+    dest = sys.argv[1] if len(sys.argv) > 1 else "tests/data/db"
+    tmp = "%s.tmp.%d" % (dest, os.getpid())
+    shutil.rmtree(tmp, ignore_errors=True)
+    for rel, text in FILES.items():
+        path = os.path.join(tmp, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    shutil.rmtree(dest, ignore_errors=True)
+    os.rename(tmp, dest)
+
+if __name__ == "__main__":
+    main()
