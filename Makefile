@@ -78,7 +78,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 $(LIB_OBJ): VISIBILITY := -fvisibility=hidden
 INTERNAL := $(B)/libcratesec-internal.a
 
-.PHONY: all man test test-fast check fuzz fuzz-replay bench soak screenshots install format lint headertest clean
+.PHONY: all man fixtures test test-fast check fuzz fuzz-replay bench soak screenshots install format lint headertest clean
 
 all: $(B)/libcratesec.a $(B)/libcratesec.so $(INTERNAL) $(B)/libcratesec-git.so $(B)/cratesec \
      $(B)/cratesec-server $(B)/toml-decode $(B)/cratesec.pc $(B)/man/cratesec.1
@@ -211,6 +211,7 @@ $(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(INTERNAL)
 FIXTURE_DB := tests/data/db/crates
 $(FIXTURE_DB): tests/data/make-db.py
 	python3 tests/data/make-db.py tests/data/db
+fixtures: $(FIXTURE_DB)
 
 fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%) $(FIXTURE_DB)
 	@for t in $(FUZZ_NAMES); do \
