@@ -1367,6 +1367,26 @@ static crate_rec *table_put(csec_index *ix, crate_rec *c)
     return old;
 }
 
+/* Puts crate `c` in the index, in place of a crate of the same name if there
+ * is one: the old record stays valid until the index is freed (a page may
+ * hold it). */
+static void put_crate(csec_index *ix, crate_rec *c)
+{
+    crate_rec *old = table_put(ix, c);
+    if (old) {
+        for (size_t k = 0; k < ix->ncrates; k++)
+            if (ix->crates[k] == old)
+                ix->crates[k] = c;
+        ix->nversions -= old->pub.versions_count;
+        ix->rec_bytes -= old->size;
+        grave_push(ix, old);
+    } else {
+        crates_push(ix, c);
+    }
+    ix->nversions += c->pub.versions_count;
+    ix->rec_bytes += c->size;
+}
+
 void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, size_t n)
 {
     size_t cap = 1024;
@@ -1375,24 +1395,10 @@ void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, 
     free(ix->table);
     ix->table = csec__xcalloc(cap, sizeof *ix->table);
     ix->tabcap = cap;
-    for (size_t i = 0; i < n; i++) {
-        crate_rec *c = rec_of(crates[i]);
-        crate_rec *old = table_put(ix, c);
-        if (old) {
-            /* Two files for one crate (case or '-'/'_' variants): the later
-             * one wins, as a later add_file would. */
-            for (size_t k = 0; k < ix->ncrates; k++)
-                if (ix->crates[k] == old)
-                    ix->crates[k] = c;
-            ix->nversions -= old->pub.versions_count;
-            ix->rec_bytes -= old->size;
-            grave_push(ix, old);
-        } else {
-            crates_push(ix, c);
-        }
-        ix->nversions += c->pub.versions_count;
-        ix->rec_bytes += c->size;
-    }
+    /* Two files for one crate (case or '-'/'_' variants): the later one
+     * wins, as a later add_file would. */
+    for (size_t i = 0; i < n; i++)
+        put_crate(ix, rec_of(crates[i]));
     if (ix->ncrates > 1)
         qsort(ix->crates, ix->ncrates, sizeof *ix->crates, rec_cmp);
 }
@@ -1433,22 +1439,7 @@ int csec__index_add_file(const csec_index_crate **out, csec_index *ix, const cha
         *out = pc;
     if (!pc)
         return rc;
-    crate_rec *c = rec_of(pc);
-    crate_rec *old = table_put(ix, c);
-    if (old) {
-        /* Replacing a crate: the old record stays valid until the index is
-         * freed (a page may hold it). */
-        for (size_t k = 0; k < ix->ncrates; k++)
-            if (ix->crates[k] == old)
-                ix->crates[k] = c;
-        ix->nversions -= old->pub.versions_count;
-        ix->rec_bytes -= old->size;
-        grave_push(ix, old);
-    } else {
-        crates_push(ix, c);
-    }
-    ix->nversions += c->pub.versions_count;
-    ix->rec_bytes += c->size;
+    put_crate(ix, rec_of(pc));
     return 0;
 }
 
