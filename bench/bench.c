@@ -5,6 +5,7 @@
  * Prints one `name: median ...` line per measurement; bench/run.sh adds the
  * targets. */
 #include "cratesec.h"
+#include "db.h" /* csec__db_load_verified: the server's reload */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,9 +103,14 @@ static double timed_load(const char *dir, const load_kind *k, size_t *count)
     o.git_times = k->git;
     double t0 = now_ns();
     char commit[41];
-    if ((k->git && csec_sync_verify(dir, commit, &d) < 0) || csec_db_open(&db, dir, &o, &d) < 0) {
+    csec_diag vd;
+    int verified = 0;
+    int rc = k->git ? csec__db_load_verified(&db, dir, &o, commit, &verified, &vd, &d)
+                    : csec_db_open(&db, dir, &o, &d);
+    if (rc < 0 || verified < 0) {
         char msg[1024];
-        fprintf(stderr, "bench: %s\n", csec_diag_format(msg, sizeof msg, &d));
+        fprintf(stderr, "bench: %s\n", csec_diag_format(msg, sizeof msg, rc < 0 ? &d : &vd));
+        csec_db_free(db);
         return -1;
     }
     if (k->git)

@@ -843,8 +843,11 @@ CSEC_API int csec_sync(csec_sync_result *out, const char *dir, const char *url,
                        csec_sync_progress_cb cb, void *payload, csec_diag *d);
 
 /** Whether the checkout in `dir` is whole: its HEAD commit in `commit` (41
- * bytes, "" when unknown), and 0 when the files under crates/ and rust/
- * equal that commit's (file modes ignored; untracked files count as added);
+ * bytes, "" when unknown), and 0 when every file a load reads under crates/
+ * and rust/ is that commit's, byte for byte, and every file of that commit
+ * there exists (a file the commit lacks counts as added; files a load leaves
+ * out, such as hidden ones, are not compared); the work is a load that
+ * hashes what it reads;
  * CSEC_EPARSE with `d->file` = dir and a message like "3 files differ from
  * commit abc1234 (first: crates/foo/RUSTSEC-...md modified)" when a checkout
  * is half-written or edited; CSEC_ENOTFOUND when dir is not a git repository

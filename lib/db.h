@@ -22,6 +22,14 @@ typedef struct csec__load_hooks {
 int csec__db_load(csec_db **out, const char *path, const csec_db_options *opts,
                   const csec__load_hooks *hooks, csec_diag *d);
 
+/* csec__db_load (no hooks) that also compares the files it reads with the
+ * checkout's HEAD commit (checkout.c): the commit in `commit`, and in
+ * *verified csec_sync_verify's verdict (0; CSEC_EPARSE with vd saying what
+ * differs; CSEC_ENOTFOUND: not a git repository; CSEC_EIO) beside the load's
+ * own result (returned, d). */
+int csec__db_load_verified(csec_db **out, const char *dir, const csec_db_options *opts,
+                           char commit[41], int *verified, csec_diag *vd, csec_diag *d);
+
 /* The database's directory as its paths begin ("db/" given: "db"). */
 const char *csec__db_root(const csec_db *db);
 

@@ -112,16 +112,6 @@ int csec_sync(csec_sync_result *out, const char *dir, const char *url, csec_sync
     return g->sync(out, dir, url, cb, payload, d);
 }
 
-int csec_sync_verify(const char *dir, char commit[41], csec_diag *d)
-{
-    const csec__git_plugin_api *g = git_plugin(d, dir);
-    if (!g) {
-        commit[0] = '\0';
-        return CSEC_EIO;
-    }
-    return g->sync_verify(dir, commit, d);
-}
-
 int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d)
 {
     const csec__git_plugin_api *g = git_plugin(d, repo_dir);
@@ -131,6 +121,22 @@ int csec__git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_d
         return CSEC_EIO;
     }
     return g->head(repo_dir, out_hex, time, d);
+}
+
+int csec__git_head_blobs(const char *repo_dir, char commit[41], csec__git_blob_cb cb,
+                         void *payload, csec_diag *d)
+{
+    const csec__git_plugin_api *g = git_plugin(d, repo_dir);
+    if (!g) {
+        commit[0] = '\0';
+        return CSEC_EIO;
+    }
+    return g->head_blobs(repo_dir, commit, cb, payload, d);
+}
+
+void csec__git_blob_id(unsigned char id[20], const void *data, size_t len)
+{
+    plugin->blob_id(id, data, len);
 }
 
 /* ---- a registry index that is a git repository (gitindex.h) ---- */

@@ -17,6 +17,7 @@
  */
 #include "reload.h"
 
+#include "db.h"
 #include "registry.h"
 #include "util.h"
 
@@ -88,21 +89,6 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
     csec_diag d;
     char line[1024];
 
-    /* A checkout caught half-way (an interrupted sync, a copy in progress)
-     * would load without a single parse error and still be wrong. */
-    char commit[41];
-    int vr = csec_sync_verify(spec->db_dir, commit, &d);
-    if (vr < 0 && vr != CSEC_ENOTFOUND) {
-        if (prev) {
-            csec_buf_printf(err, "checkout not whole: %s",
-                            csec_diag_format(line, sizeof line, &d));
-            return -1;
-        }
-        /* At start-up there is nothing better to serve. */
-        srv_log_event("warning", "checkout", "serving a checkout that is not whole: %s",
-                      csec_diag_format(line, sizeof line, &d));
-    }
-
     load_errors le = {0};
     le.print = prev == NULL;
     csec_db_options o = CSEC_DB_OPTIONS_INIT;
@@ -110,8 +96,26 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
     o.payload = &le;
     /* The JSON API serves OSV records, whose `modified` needs git times. */
     o.git_times = true;
+    /* A checkout caught half-way (an interrupted sync, a copy in progress)
+     * would load without a single parse error and still be wrong: the load
+     * compares what it reads with the commit (lib/checkout.c). */
+    char commit[41];
+    csec_diag vd;
+    int vr;
     csec_db *db = NULL;
-    int rc = csec_db_open(&db, spec->db_dir, &o, &d);
+    int rc = csec__db_load_verified(&db, spec->db_dir, &o, commit, &vr, &vd, &d);
+    if (vr < 0 && vr != CSEC_ENOTFOUND) {
+        if (prev) {
+            csec_buf_printf(err, "checkout not whole: %s",
+                            csec_diag_format(line, sizeof line, &vd));
+            csec_db_free(db);
+            load_errors_free(&le);
+            return -1;
+        }
+        /* At start-up there is nothing better to serve. */
+        srv_log_event("warning", "checkout", "serving a checkout that is not whole: %s",
+                      csec_diag_format(line, sizeof line, &vd));
+    }
     if (rc == 0 && le.n)
         qsort(le.files, le.n, sizeof *le.files, cmp_str);
     if (rc == 0 && prev) {

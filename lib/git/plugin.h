@@ -13,10 +13,11 @@
 #ifndef CSEC_GIT_PLUGIN_H
 #define CSEC_GIT_PLUGIN_H
 
+#include "gittime.h"
 #include "util.h"
 
 /* Bumped whenever a signature below changes: a stale plugin is refused. */
-#define CSEC__GIT_PLUGIN_ABI 2
+#define CSEC__GIT_PLUGIN_ABI 3
 
 /* A registry index repository kept open between updates (index_git.c). */
 typedef struct csec__git_index csec__git_index;
@@ -33,7 +34,9 @@ typedef struct csec__git_plugin_api {
     int (*head)(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d);
     int (*sync)(csec_sync_result *out, const char *dir, const char *url, csec_sync_progress_cb cb,
                 void *payload, csec_diag *d);
-    int (*sync_verify)(const char *dir, char commit[41], csec_diag *d);
+    int (*head_blobs)(const char *dir, char commit[41], csec__git_blob_cb cb, void *payload,
+                      csec_diag *d);
+    void (*blob_id)(unsigned char id[20], const void *data, size_t len);
     /* The registry index (gitindex.h). */
     int (*index_open)(csec__git_index **out, const char *dir, csec_diag *d);
     void (*index_close)(csec__git_index *g);
@@ -46,14 +49,17 @@ typedef struct csec__git_plugin_api {
 } csec__git_plugin_api;
 
 /* The entry points, behind csec__git_modified_times, csec__git_head,
- * csec_sync and csec_sync_verify (gittime.h, cratesec.h). */
+ * csec__git_head_blobs, csec__git_blob_id and csec_sync (gittime.h,
+ * cratesec.h). */
 int csec__plugin_git_modified_times(const char *repo_dir,
                                     void (*cb)(const char *path, int64_t time, void *payload),
                                     void *payload, csec_diag *d);
 int csec__plugin_git_head(const char *repo_dir, char out_hex[41], int64_t *time, csec_diag *d);
 int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
                       csec_sync_progress_cb cb, void *payload, csec_diag *d);
-int csec__plugin_sync_verify(const char *dir, char commit[41], csec_diag *d);
+int csec__plugin_head_blobs(const char *dir, char commit[41], csec__git_blob_cb cb, void *payload,
+                            csec_diag *d);
+void csec__plugin_blob_id(unsigned char id[20], const void *data, size_t len);
 
 int csec__plugin_index_open(csec__git_index **out, const char *dir, csec_diag *d);
 void csec__plugin_index_close(csec__git_index *g);

@@ -9,8 +9,9 @@
  *  - The move is a hard reset followed by a forced checkout of crates/ and
  *    rust/ that also removes files the commit lacks there, so an interrupted
  *    earlier sync or a hand edit is repaired by the next one.
- *  - csec_sync_verify compares those files with the commit, for a caller
- *    that must decide whether to load what is on disk. */
+ *  - csec__plugin_head_blobs lists the commit's files there with their blob
+ *    ids, for a load that compares what it reads with them (lib/checkout.c,
+ *    csec_sync_verify). */
 #include "plugin.h"
 #include "util.h"
 
@@ -495,29 +496,32 @@ int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
 
 /* ---- verify ----------------------------------------------------------- */
 
-static const char *delta_word(git_delta_t status)
+/* The blobs of the HEAD commit under crates/ and rust/, for the load that
+ * compares what it reads with them (lib/checkout.c). */
+typedef struct blob_walk {
+    const char *top;
+    csec__git_blob_cb cb;
+    void *payload;
+    csec_buf path;
+} blob_walk;
+
+static int on_tree_entry(const char *root, const git_tree_entry *e, void *arg)
 {
-    switch (status) {
-    case GIT_DELTA_DELETED:
-        return "deleted";
-    case GIT_DELTA_ADDED:
-    case GIT_DELTA_UNTRACKED:
-        return "added";
-    case GIT_DELTA_TYPECHANGE:
-        return "changed type";
-    case GIT_DELTA_UNREADABLE:
-        return "unreadable";
-    default:
-        return "modified";
-    }
+    blob_walk *w = arg;
+    if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+        return 0;
+    csec_buf_clear(&w->path);
+    csec_buf_printf(&w->path, "%s/%s%s", w->top, root, git_tree_entry_name(e));
+    w->cb(w->payload, w->path.ptr, git_tree_entry_id(e)->id);
+    return 0;
 }
 
-int csec__plugin_sync_verify(const char *dir, char commit[41], csec_diag *d)
+int csec__plugin_head_blobs(const char *dir, char commit[41], csec__git_blob_cb cb, void *payload,
+                            csec_diag *d)
 {
     git_repository *repo = NULL;
     git_commit *head = NULL;
     git_tree *tree = NULL;
-    git_diff *diff = NULL;
     git_oid oid;
     int rc = 0, grc;
     commit[0] = '\0';
@@ -535,35 +539,33 @@ int csec__plugin_sync_verify(const char *dir, char commit[41], csec_diag *d)
         goto done;
     }
     set_commit_hex(commit, &oid);
-
-    /* Against the commit's tree: an interrupted checkout can leave the index
-     * and the files disagreeing with the commit alike.  The index serves
-     * only as a cache of file stats, so that unchanged files (same size,
-     * times and inode as when last hashed) are not read again: a few
-     * milliseconds instead of hashing some 1,300 files. */
-    git_diff_options opts;
-    git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-    opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
-                 GIT_DIFF_IGNORE_FILEMODE | GIT_DIFF_IGNORE_SUBMODULES |
-                 GIT_DIFF_SKIP_BINARY_CHECK | GIT_DIFF_INCLUDE_TYPECHANGE;
-    opts.pathspec.strings = database_paths;
-    opts.pathspec.count = 2;
-    if (git_diff_tree_to_workdir_with_index(&diff, repo, tree, &opts) < 0) {
-        rc = git_failure(d, CSEC_EIO, dir, NULL, 0, "cannot compare the checkout with HEAD");
-        goto done;
+    blob_walk w = {NULL, cb, payload, CSEC_BUF_INIT};
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        git_tree_entry *top = NULL;
+        git_tree *sub = NULL;
+        if (git_tree_entry_bypath(&top, tree, database_paths[i]) < 0)
+            continue; /* the commit has no such directory */
+        if (git_tree_entry_type(top) == GIT_OBJECT_TREE) {
+            w.top = database_paths[i];
+            if (git_tree_lookup(&sub, repo, git_tree_entry_id(top)) < 0 ||
+                git_tree_walk(sub, GIT_TREEWALK_PRE, on_tree_entry, &w) < 0)
+                rc = git_failure(d, CSEC_EIO, dir, NULL, 0, "cannot read the HEAD commit's tree");
+        }
+        git_tree_free(sub);
+        git_tree_entry_free(top);
     }
-    size_t n = git_diff_num_deltas(diff);
-    if (n) {
-        const git_diff_delta *first = git_diff_get_delta(diff, 0);
-        const char *path = first->new_file.path ? first->new_file.path : first->old_file.path;
-        rc = csec__diag_set(
-            d, CSEC_EPARSE, dir, 0, 0, "%zu file%s differ%s from commit %.7s (first: %s %s)", n,
-            n == 1 ? "" : "s", n == 1 ? "s" : "", commit, path, delta_word(first->status));
-    }
+    csec_buf_free(&w.path);
 done:
-    git_diff_free(diff);
     git_tree_free(tree);
     git_commit_free(head);
     git_repository_free(repo);
     return rc;
+}
+
+void csec__plugin_blob_id(unsigned char id[20], const void *data, size_t len)
+{
+    git_oid oid;
+    if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) < 0)
+        memset(&oid, 0, sizeof oid); /* never equal to a real blob's */
+    memcpy(id, oid.id, 20);
 }

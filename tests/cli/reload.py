@@ -147,6 +147,9 @@ h = s.hup_and_wait(1)
 check("half-written checkout: degraded", h["status"] == "degraded", h)
 check("half-written checkout: the reason names the file",
       h["last_error"] and victim in h["last_error"], h["last_error"])
+check("half-written checkout: the reason is the checkout, not the advisory",
+      h["last_error"] and "checkout not whole" in h["last_error"]
+      and "modified" in h["last_error"], h["last_error"])
 check("half-written checkout: still generation 2 on NEW",
       h["generation"] == 2 and h["commit"] == NEW, h)
 st, _, _ = s.get("/advisories/" + ADDED_ID)

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -360,10 +361,41 @@ TEST(sync, verify_detects_damage_and_sync_repairs)
     ASSERT_INT_EQ(csec_sync_verify(db, commit, &d), CSEC_EPARSE);
     ASSERT_CONTAINS(d.msg, "crates/zzz-not-upstream/RUSTSEC-2099-0001.md added");
 
-    /* A file outside crates/ and rust/ does not count. */
+    /* A file outside crates/ and rust/ does not count, nor a hidden file
+     * (no load reads it: nothing of it is served). */
     f = fopen(test_path(db, "NOTES.txt"), "w");
     ASSERT(f != NULL);
     fclose(f);
+    ASSERT_INT_EQ(unlink(test_path(db, "crates/zzz-not-upstream/RUSTSEC-2099-0001.md")), 0);
+    ASSERT_INT_EQ(rmdir(test_path(db, "crates/zzz-not-upstream")), 0);
+    char hidden[4096];
+    snprintf(hidden, sizeof hidden, "%s", file);
+    snprintf(strrchr(hidden, '/'), sizeof hidden - (size_t)(strrchr(hidden, '/') - hidden),
+             "/.draft.md");
+    f = fopen(hidden, "w");
+    ASSERT(f != NULL);
+    fputs("not an advisory\n", f);
+    fclose(f);
+    ASSERT_INT_EQ(csec_sync_verify(db, commit, &d), 0);
+    ASSERT_INT_EQ(unlink(hidden), 0);
+
+    /* Other bytes of the same size, with the file's times put back: the
+     * bytes are compared, not sizes or times. */
+    struct stat before;
+    ASSERT_INT_EQ(stat(file, &before), 0);
+    f = fopen(file, "r+");
+    ASSERT(f != NULL);
+    ASSERT_INT_EQ(fseek(f, before.st_size / 2, SEEK_SET), 0);
+    int c = fgetc(f);
+    ASSERT_INT_EQ(fseek(f, before.st_size / 2, SEEK_SET), 0);
+    fputc(c == 'x' ? 'y' : 'x', f);
+    fclose(f);
+    struct timespec times[2] = {before.st_atim, before.st_mtim};
+    ASSERT_INT_EQ(utimensat(AT_FDCWD, file, times, 0), 0);
+    ASSERT_INT_EQ(csec_sync_verify(db, commit, &d), CSEC_EPARSE);
+    snprintf(expected, sizeof expected, "1 file differs from commit %.7s (first: %s modified)",
+             commit, rel);
+    ASSERT_STR_EQ(d.msg, expected);
 
     /* The next sync (nothing new upstream) repairs the checkout. */
     ASSERT_INT_EQ(truncate(file, 0), 0);
