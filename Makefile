@@ -205,12 +205,15 @@ $(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(INTERNAL)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/standalone.c $(FUZZ_WITH) \
 	  $(INTERNAL) $(LDLIBS) $(FUZZ_WITH_LIBS)
 
-# The fixture advisory database of the suites and fuzz replays, written by
+# The fixture advisory databases of the suites and fuzz replays, written by
 # tests/data/make-db.py (our own made-up advisories; real data stays in
-# ../shared/data).
-FIXTURE_DB := tests/data/db/crates
-$(FIXTURE_DB): tests/data/make-db.py
+# ../shared/data): the suites' one, and the one beside lib/deps.c's fixture
+# index (tests/data/index-deps).
+FIXTURE_DB := tests/data/db/crates tests/data/index-deps/db/crates
+tests/data/db/crates: tests/data/make-db.py
 	python3 tests/data/make-db.py tests/data/db
+tests/data/index-deps/db/crates: tests/data/make-db.py
+	python3 tests/data/make-db.py tests/data/index-deps/db index-deps
 fixtures: $(FIXTURE_DB)
 
 fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%) $(FIXTURE_DB)
@@ -261,7 +264,7 @@ build/fuzz/bin/%: fuzz/fuzz_%.c build/fuzz/libcratesec-internal.a
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_WITH) build/fuzz/libcratesec-internal.a \
 	  $(LDLIBS) $(FUZZ_WITH_LIBS)
 
-fuzz-run-%: build/fuzz/bin/%
+fuzz-run-%: build/fuzz/bin/% $(FIXTURE_DB)
 	@mkdir -p build/fuzz/work/$*
 	@echo "fuzz: $* for $(FUZZ_SECONDS)s"
 	@build/fuzz/bin/$* $(if $(wildcard fuzz/$*.dict),-dict=fuzz/$*.dict) \

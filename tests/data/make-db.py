@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""tests/data/make-db.py DIR - writes the fixture advisory database the suites
-use (tests/data/db), our own small advisories for made-up crates (foo, bar-baz,
-qux, zlib-sys, and one toolchain advisory), plus the strays the loader must
-leave out (a file directly in crates/, a hidden file).  Written at test time
-(make fixtures) rather than kept as files shaped like the real database, which
-stays in ../shared/data.  Writes DIR.tmp, then renames it: a parallel make
-never sees half a database."""
+"""tests/data/make-db.py DIR [SET] - writes a fixture advisory database of our
+own made-up advisories, written at test time (make fixtures) rather than kept
+as files shaped like the real database, which stays in ../shared/data.  SET:
+  db          (default) the suites' database, tests/data/db: foo, bar-baz, qux,
+              zlib-sys and one toolchain advisory, plus the strays the loader
+              must leave out (a file directly in crates/, a hidden file);
+  index-deps  the database beside the registry index of lib/deps.c's fixture,
+              tests/data/index-deps/db (the cases are in its README.md).
+Writes DIR.tmp, then renames it: a parallel make never sees half a database."""
 import os, shutil, sys
 
 FILES = {
@@ -20,11 +22,24 @@ FILES = {
     'rust/std/CVE-2021-1234.md': '```toml\n[advisory]\nid = "CVE-2021-1234"\npackage = "std"\ndate = "2020-12-31"\ncategories = ["memory-exposure"]\nurl = "https://example.com/rust/issues/1234"\n\n[versions]\npatched = [">= 1.50.0"]\n```\n\n# Uninitialized memory in std\n\nThe toolchain advisory of the fixture.\n',
 }
 
+DEPS_FILES = {
+    'crates/deepvuln/RUSTSEC-2099-0105.md': '```toml\n[advisory]\nid = "RUSTSEC-2099-0105"\npackage = "deepvuln"\ndate = "2099-01-01"\n\n[versions]\npatched = [">= 0.2.0"]\n```\n\n# Deepvuln flaw\n\nFixture advisory for the dependency tests.\n',
+    'crates/devonly/RUSTSEC-2099-0103.md': '```toml\n[advisory]\nid = "RUSTSEC-2099-0103"\npackage = "devonly"\ndate = "2099-01-01"\n\n[versions]\npatched = []\n```\n\n# Devonly flaw\n\nFixture advisory for the dependency tests.\n',
+    'crates/newvuln/RUSTSEC-2099-0102.md': '```toml\n[advisory]\nid = "RUSTSEC-2099-0102"\npackage = "newvuln"\ndate = "2099-01-01"\n\n[versions]\npatched = [">= 2.0.0"]\nunaffected = ["< 1.1.0"]\n```\n\n# Newvuln flaw\n\nFixture advisory for the dependency tests.\n',
+    'crates/optoff/RUSTSEC-2099-0104.md': '```toml\n[advisory]\nid = "RUSTSEC-2099-0104"\npackage = "optoff"\ndate = "2099-01-01"\n\n[versions]\npatched = []\n```\n\n# Optoff flaw\n\nFixture advisory for the dependency tests.\n',
+    'crates/realname/RUSTSEC-2099-0106.md': '```toml\n[advisory]\nid = "RUSTSEC-2099-0106"\npackage = "realname"\ndate = "2099-01-01"\ninformational = "unmaintained"\n\n[versions]\npatched = []\n```\n\n# realname is unmaintained\n\nFixture advisory for the dependency tests.\n',
+    'crates/vulnonly/RUSTSEC-2099-0101.md': '```toml\n[advisory]\nid = "RUSTSEC-2099-0101"\npackage = "vulnonly"\ndate = "2099-01-01"\n\n[versions]\npatched = [">= 0.3.2"]\nunaffected = ["< 0.3.0"]\n```\n\n# Vulnonly flaw\n\nFixture advisory for the dependency tests.\n',
+    'crates/vulnonly/RUSTSEC-2099-0107.md': '```toml\n[advisory]\nid = "RUSTSEC-2099-0107"\npackage = "vulnonly"\ndate = "2099-01-01"\nwithdrawn = "2099-02-01"\n\n[versions]\npatched = []\n```\n\n# Withdrawn vulnonly report\n\nFixture advisory for the dependency tests.\n',
+}
+
+SETS = {'db': FILES, 'index-deps': DEPS_FILES}
+
 def main():
     dest = sys.argv[1] if len(sys.argv) > 1 else "tests/data/db"
+    files = SETS[sys.argv[2] if len(sys.argv) > 2 else "db"]
     tmp = "%s.tmp.%d" % (dest, os.getpid())
     shutil.rmtree(tmp, ignore_errors=True)
-    for rel, text in FILES.items():
+    for rel, text in files.items():
         path = os.path.join(tmp, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8", newline="") as f:
