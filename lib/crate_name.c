@@ -1,6 +1,7 @@
 /* crate_name.c - crates.io's crate name equivalence (see crate_name.h). */
 #include "crate_name.h"
 
+#include "map.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -14,6 +15,15 @@ bool csec__crate_name_eq(const char *a, size_t alen, const char *b, size_t blen)
             csec__crate_name_fold((unsigned char)b[i]))
             return false;
     return true;
+}
+
+uint32_t csec__crate_name_hash(const char *name, size_t len)
+{
+    unsigned char folded[256];
+    size_t n = len < sizeof folded ? len : sizeof folded;
+    for (size_t i = 0; i < n; i++)
+        folded[i] = csec__crate_name_fold((unsigned char)name[i]);
+    return (uint32_t)(csec__hash_bytes(folded, n) ^ len);
 }
 
 bool csec__crate_name_valid(const char *name, size_t len)

@@ -20,6 +20,11 @@ static inline unsigned char csec__crate_name_fold(unsigned char c)
 /* Whether a[0..alen) and b[0..blen) name the same crate. */
 bool csec__crate_name_eq(const char *a, size_t alen, const char *b, size_t blen);
 
+/* A hash equal for names csec__crate_name_eq calls equal: of the folded
+ * bytes (the first 256; names are short) and the length.  In-process only,
+ * like csec__hash_bytes (map.h). */
+uint32_t csec__crate_name_hash(const char *name, size_t len);
+
 /* Whether `name` could be a crate of a registry: 1 to CSEC_CRATE_NAME_MAX
  * characters among ASCII letters, digits, '-' and '_' (Cargo's characters).
  * Lookups of other names need not ask any registry. */

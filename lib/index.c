@@ -311,30 +311,14 @@ void csec__index_set_concurrent(csec_index *ix, bool on)
 
 /* ---- names ---- */
 
-static uint32_t norm_hash(const char *s, size_t len)
-{
-    /* Names are short: hash a normalised copy of up to 256 bytes, and the
-     * length, which is all a well-spread hash needs. */
-    unsigned char buf[256];
-    size_t n = len < sizeof buf ? len : sizeof buf;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = csec__crate_name_fold((unsigned char)s[i]);
-    return (uint32_t)(csec__hash_bytes(buf, n) ^ len);
-}
-
-static bool norm_eq(const char *a, size_t alen, const char *b, size_t blen)
-{
-    return csec__crate_name_eq(a, alen, b, blen);
-}
-
 uint32_t csec__index_name_hash(const char *name)
 {
-    return norm_hash(name, strlen(name));
+    return csec__crate_name_hash(name, strlen(name));
 }
 
 bool csec__index_same_name(const char *a, const char *b)
 {
-    return norm_eq(a, strlen(a), b, strlen(b));
+    return csec__crate_name_eq(a, strlen(a), b, strlen(b));
 }
 
 /* The sort order of crates: bytewise on the lower-cased name. */
@@ -824,18 +808,15 @@ static void finish_features(csec__index_parser *p, csec_index_version *v)
         free(fs);
 }
 
+/* Checked, not kept (index.h). */
 static int read_cksum(csec__json_reader *r)
 {
-    uint8_t out[32];
     csec__json_tok t = csec__json_reader_next(r);
     if (t != CSEC__JSON_TOK_STRING || r->str.len != 64)
         goto bad;
-    for (size_t i = 0; i < 64; i++) {
-        int x = csec__hexval((unsigned char)r->str.ptr[i]);
-        if (x < 0)
+    for (size_t i = 0; i < 64; i++)
+        if (csec__hexval((unsigned char)r->str.ptr[i]) < 0)
             goto bad;
-        out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | x : x << 4);
-    }
     return 0;
 bad:
     csec__json_reader_fail(r, r->tok_off, "\"cksum\" must be 64 hex digits");
@@ -976,13 +957,13 @@ static void add_line(csec__index_parser *p, const char *path, const char *expect
     }
     const char *name = p->name.ptr;
     size_t name_len = p->name.len;
-    if (expect && !norm_eq(name, name_len, expect, strlen(expect))) {
+    if (expect && !csec__crate_name_eq(name, name_len, expect, strlen(expect))) {
         p->stats.bad_lines++;
         report(p, path, lineno, col_of(p->name_off), "line is for crate \"%.*s\", not \"%s\"",
                (int)(name_len > 100 ? 100 : name_len), name, expect);
         goto undo;
     }
-    if (p->crate_name && !norm_eq(name, name_len, p->crate_name, strlen(p->crate_name))) {
+    if (p->crate_name && !csec__crate_name_eq(name, name_len, p->crate_name, strlen(p->crate_name))) {
         p->stats.bad_lines++;
         report(p, path, lineno, col_of(p->name_off), "line is for crate \"%.*s\", not \"%s\"",
                (int)(name_len > 100 ? 100 : name_len), name, p->crate_name);
@@ -1111,7 +1092,7 @@ static crate_rec *build_crate(csec__index_parser *p)
     }
     c->pub.versions = n ? vs : NULL;
     c->pub.versions_count = n;
-    c->hash = norm_hash(c->pub.name, name_len);
+    c->hash = csec__crate_name_hash(c->pub.name, name_len);
     c->size = size;
     return c;
 }
@@ -1183,7 +1164,7 @@ static crate_rec **table_slot(crate_rec **table, size_t cap, const char *name, s
         crate_rec **s = &table[i];
         if (!*s)
             return s;
-        if ((*s)->hash == h && norm_eq((*s)->pub.name, strlen((*s)->pub.name), name, len))
+        if ((*s)->hash == h && csec__crate_name_eq((*s)->pub.name, strlen((*s)->pub.name), name, len))
             return s;
     }
 }
@@ -1225,7 +1206,7 @@ static void table_delete_at(csec_index *ix, size_t i)
 static crate_rec **find_slot(const csec_index *ix, const char *name)
 {
     size_t len = strlen(name);
-    return table_slot(ix->table, ix->tabcap, name, len, norm_hash(name, len));
+    return table_slot(ix->table, ix->tabcap, name, len, csec__crate_name_hash(name, len));
 }
 
 static void crates_push(csec_index *ix, crate_rec *c)

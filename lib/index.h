@@ -42,6 +42,11 @@
 
 #include "util.h"
 
+/* The largest crate file read, whichever way it comes (a directory, the
+ * sparse index and its disk cache, a git index's blobs): the biggest real
+ * ones are a few MB, and no file may cost more memory than this. */
+#define CSEC_INDEX_FILE_MAX ((size_t)64 << 20)
+
 typedef struct csec_index csec_index;
 
 typedef enum csec_index_dep_kind {
@@ -317,17 +322,6 @@ int csec__index_open_sparse(csec_index **out, const char *url, const csec_index_
  * Needs exclusive access to the index. */
 int csec__index_fetch(const csec_index_crate **out, csec_index *idx, const char *name,
                       csec_diag *d);
-
-/** Revalidates crate `c` (from csec__index_fetch on the same index) against
- * the sparse index: a conditional request with the disk cache's validators.
- * Unchanged (304): *out = c and nothing is parsed or allocated.  Changed:
- * the new file replaces the crate (the old record stays valid until the
- * index is freed) and *out is the new one.  Returns 0; CSEC_ENOTFOUND with
- * *out = NULL when the registry no longer has the crate; CSEC_EIO (or
- * CSEC_EPARSE) with *out = c, still usable, when it could not be checked.
- * For a directory index: 0 and *out = c.  Needs exclusive access. */
-int csec__index_revalidate(const csec_index_crate **out, csec_index *ix,
-                           const csec_index_crate *c, csec_diag *d);
 
 /** For threads that fetch on their own (the server's): crate `name`'s file
  * from the sparse index `root` (from csec__index_open_sparse, only read

@@ -12,7 +12,7 @@
  *
  * Plain readdir/open/read through util.h (csec__dir_open, csec__read_at: a
  * FIFO where a crate file belongs is not waited for, and no file is read
- * past CRATE_FILE_MAX). */
+ * past CSEC_INDEX_FILE_MAX). */
 #include "index.h"
 
 #include <pthread.h>
@@ -23,9 +23,6 @@
 #include <unistd.h>
 
 #define MAX_THREADS 8
-/* The largest crate file read (the biggest real ones are a few MB): no file
- * costs more memory than this. */
-#define CRATE_FILE_MAX ((size_t)64 << 20)
 
 /* One top-level entry: a leaf directory ("1", "2") or a prefix directory
  * ("3", "ab") whose subdirectories are leaves. */
@@ -131,7 +128,7 @@ static void load_leaf(worker *w, const char *rel)
         size_t len = 0;
         csec_diag d;
         csec__diag_clear(&d);
-        if (csec__read_at(&data, &len, files.fd, f, path, CRATE_FILE_MAX, 0, &d) < 0) {
+        if (csec__read_at(&data, &len, files.fd, f, path, CSEC_INDEX_FILE_MAX, 0, &d) < 0) {
             file_problem(w, path, "cannot read crate file: %.200s", read_failure(&d));
             continue;
         }
@@ -236,7 +233,7 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
             csec_diag cd;
             csec_buf path = CSEC_BUF_INIT;
             csec_buf_printf(&path, "%s/%s", dirpath, n);
-            bool bad = csec__read_at(&text, &tl, top.fd, n, path.ptr, CRATE_FILE_MAX, 0, &cd) < 0;
+            bool bad = csec__read_at(&text, &tl, top.fd, n, path.ptr, CSEC_INDEX_FILE_MAX, 0, &cd) < 0;
             if (bad) {
                 char why[sizeof cd.msg];
                 snprintf(why, sizeof why, "%s", read_failure(&cd));

@@ -31,7 +31,7 @@
 
 #define CACHE_MAGIC "cratesec-index-cache 1\n"
 /* Crate files of crates.io are at most a few MB; refuse absurd bodies. */
-#define MAX_BODY ((size_t)256 << 20)
+#define MAX_BODY CSEC_INDEX_FILE_MAX
 /* crates.io allows 64 characters; other registries may allow more. */
 #define MAX_NAME CSEC_CRATE_NAME_MAX
 
@@ -112,7 +112,7 @@ static int cache_read(const remote *r, const char *rel, response *out)
         return -1;
     cache_path(&path, r, rel);
     if (access(path.ptr, R_OK) != 0 ||
-        csec__read_file(&text, &len, path.ptr, (size_t)64 << 20, NULL) < 0)
+        csec__read_file(&text, &len, path.ptr, MAX_BODY + 4096, NULL) < 0)
         goto done;
     size_t ml = sizeof CACHE_MAGIC - 1;
     if (len < ml || memcmp(text, CACHE_MAGIC, ml) != 0)
@@ -490,47 +490,6 @@ int csec__index_fetch(const csec_index_crate **out, csec_index *ix, const char *
     } else if (rc < 0) {
         *out = NULL;
     }
-    return rc;
-}
-
-int csec__index_revalidate(const csec_index_crate **out, csec_index *ix,
-                           const csec_index_crate *c, csec_diag *d)
-{
-    char rel[MAX_NAME + 16];
-    csec_buf body = CSEC_BUF_INIT, where = CSEC_BUF_INIT;
-    remote *r = csec__index_remote(ix);
-    int rc;
-
-    *out = c;
-    if (!r)
-        return 0; /* a directory index is read once */
-    if (csec__index_path_for(rel, sizeof rel, c->name) == 0)
-        return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "invalid crate name");
-    bool not_modified;
-    rc = get_file(r, r->curl, csec__index_stats_ref(ix), rel, &body, &not_modified, d);
-    if (rc == GOT_FILE && not_modified) {
-        rc = 0; /* unchanged: keep the loaded crate, nothing is parsed again */
-        goto done;
-    }
-    if (rc == GOT_FILE) {
-        csec_buf_printf(&where, "%s%s", r->base, rel);
-        rc = csec__index_add_file(out, ix, where.ptr, c->name, body.ptr ? body.ptr : "",
-                                  body.len);
-        if (rc < 0) {
-            *out = c;
-            rc = csec__diag_set(d, rc, where.ptr, 0, 0, "no usable line in the crate file");
-        } else if (!*out) {
-            rc = GOT_NOTHING;
-        }
-    }
-    if (rc == GOT_NOTHING) {
-        *out = NULL;
-        rc = csec__diag_set(d, CSEC_ENOTFOUND, "", 0, 0, "no crate named \"%s\" in %s",
-                            c->name, r->base);
-    }
-done:
-    csec_buf_free(&body);
-    csec_buf_free(&where);
     return rc;
 }
 

@@ -12,15 +12,8 @@ static uint32_t hash_key(const csec_map *m, const void *key, size_t len)
     switch (m->keys) {
     case CSEC_MAP_ADDRESSES:
         return (uint32_t)csec__hash_bytes(&key, sizeof key);
-    case CSEC_MAP_CRATE_NAMES: {
-        /* Equal names have equal folded bytes; past the first 256 bytes the
-         * length alone goes into the hash (names are short). */
-        unsigned char folded[256];
-        size_t n = len < sizeof folded ? len : sizeof folded;
-        for (size_t i = 0; i < n; i++)
-            folded[i] = csec__crate_name_fold(((const unsigned char *)key)[i]);
-        return (uint32_t)(csec__hash_bytes(folded, n) ^ len);
-    }
+    case CSEC_MAP_CRATE_NAMES:
+        return csec__crate_name_hash(key, len);
     case CSEC_MAP_BYTES:
         return (uint32_t)csec__hash_bytes(key, len);
     }
