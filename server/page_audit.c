@@ -405,6 +405,7 @@ static void report_page(const srv_req *r, srv_resp *resp, const srv_audit *au, b
 {
     csec_buf *b = &resp->body;
     resp->status = 200;
+    resp->uncached = true; /* whether it is kept, and the watch form, are the state's */
     csec_buf_clear(b);
     html_begin(b, r->site, "Audit of a Cargo.lock", NULL);
     page_audit_report_body(b, r->site, au, stored, store_problem);
