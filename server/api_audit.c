@@ -125,7 +125,7 @@ void api_audit_get(const srv_req *r, srv_resp *resp)
                 : st                    ? state_report_get(st, id, &lock, &man, &has_manifest, &why)
                                         : -1;
     if (found < 0) {
-        api_error(resp, 503, 14, why.ptr ? why.ptr : "the state is unavailable");
+        api_error(resp, 503, API_ERR_UNAVAILABLE, why.ptr ? why.ptr : "the state is unavailable");
     } else if (!found) {
         api_error(resp, 404, API_ERR_NOT_FOUND, "No stored report has this id.");
     } else {

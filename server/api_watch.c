@@ -61,7 +61,7 @@ static void unavailable(srv_resp *resp, const char *why)
 {
     csec_buf msg = CSEC_BUF_INIT;
     csec_buf_printf(&msg, "The state is unavailable: %s", why && *why ? why : "unknown");
-    api_error(resp, 503, 14, msg.ptr);
+    api_error(resp, 503, API_ERR_UNAVAILABLE, msg.ptr);
     csec_buf_free(&msg);
 }
 

@@ -84,21 +84,10 @@ static int parse_urlencoded(srv_form *f, const char *body, size_t len, char *err
             size_t name_len = (size_t)((eq ? eq : stop) - p);
             const char *raw = eq ? eq + 1 : stop;
             size_t raw_len = (size_t)(stop - raw);
-            /* '+' is a space; then percent-decoding (srv_decode checks UTF-8). */
-            char *tmp = csec__xstrndup(raw, raw_len);
-            for (char *q = tmp; *q; q++)
-                if (*q == '+')
-                    *q = ' ';
             char *val = csec__xmalloc(raw_len + 1);
-            long vl = srv_decode(val, tmp, raw_len);
-            char *ntmp = csec__xstrndup(name, name_len);
-            for (char *q = ntmp; *q; q++)
-                if (*q == '+')
-                    *q = ' ';
+            long vl = srv_decode_part(val, raw, raw_len);
             char *nval = csec__xmalloc(name_len + 1);
-            long nlen = srv_decode(nval, ntmp, name_len);
-            free(tmp);
-            free(ntmp);
+            long nlen = srv_decode_part(nval, name, name_len);
             if (vl < 0 || nlen < 0) {
                 free(val);
                 free(nval);

@@ -21,6 +21,11 @@ void html_escn(csec_buf *b, const char *s, size_t n);
 /* Appends `s` escaped for XML 1.0 text or attribute values: the five entities,
  * and U+FFFD for malformed UTF-8 and characters XML forbids (page_feed.c). */
 void xml_escn(csec_buf *b, const char *s, size_t n);
+/* xml_escn of a NUL-terminated `s`; nothing for NULL. */
+void xml_esc(csec_buf *b, const char *s);
+/* Appends time `t` as "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, Atom's dates),
+ * clamped to 1970 ... 9999 (page_feed.c). */
+void xml_time(csec_buf *b, int64_t t);
 /* Appends `s` percent-encoded as one URL path segment or query value. */
 void html_url_part(csec_buf *b, const char *s);
 /* Appends "YYYY-MM-DD" (a <time> element with datetime). */

@@ -75,7 +75,7 @@ void xml_escn(csec_buf *b, const char *s, size_t n)
     csec_buf_put(b, s + start, n - start);
 }
 
-static void xml_esc(csec_buf *b, const char *s)
+void xml_esc(csec_buf *b, const char *s)
 {
     if (s)
         xml_escn(b, s, strlen(s));
@@ -107,8 +107,7 @@ static int64_t adv_updated(const csec_advisory *a)
     return t > MAX_TIME ? MAX_TIME : t;
 }
 
-/* "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339). */
-static void put_time(csec_buf *b, int64_t t)
+void xml_time(csec_buf *b, int64_t t)
 {
     if (t < 0)
         t = 0;
@@ -213,9 +212,9 @@ static void entry(csec_buf *b, const srv_site *s, const srv_adv *sa, int64_t upd
     put_words(b, &t);
     csec_buf_free(&t);
     csec_buf_puts(b, "</title>\n<updated>");
-    put_time(b, updated);
+    xml_time(b, updated);
     csec_buf_puts(b, "</updated>\n<published>");
-    put_time(b, adv_published(a));
+    xml_time(b, adv_published(a));
     csec_buf_puts(b, "</published>\n<link rel=\"alternate\" type=\"text/html\" "
                      "href=\"/advisories/");
     html_url_part(b, a->id);
@@ -284,7 +283,7 @@ static void feed(const srv_site *s, srv_resp *resp, item *items, size_t n, const
                         FEED_MAX);
     }
     csec_buf_puts(b, "<updated>");
-    put_time(b, n ? items[0].updated : newest_update(s));
+    xml_time(b, n ? items[0].updated : newest_update(s));
     csec_buf_puts(b, "</updated>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"");
     if (crate) {
         csec_buf_puts(b, "/crates/");

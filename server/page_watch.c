@@ -471,22 +471,6 @@ void page_watch_list(const srv_req *r, srv_resp *resp)
 
 /* ---- the feed ---- */
 
-static void put_time(csec_buf *b, int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char s[32] = "1970-01-01T00:00:00Z";
-    if (gmtime_r(&tt, &tm))
-        strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    csec_buf_puts(b, s);
-}
-
-static void xml_str(csec_buf *b, const char *s)
-{
-    if (s)
-        xml_escn(b, s, strlen(s));
-}
-
 void page_watch_feed(const srv_req *r, srv_resp *resp)
 {
     if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
@@ -512,7 +496,7 @@ void page_watch_feed(const srv_req *r, srv_resp *resp)
                     "<subtitle type=\"text\">Advisories that newly affect, or no longer affect, "
                     "the watched lockfiles, newest first.</subtitle>\n<updated>",
                     list_id);
-    put_time(b, l.nevents ? l.events[0].created : l.created);
+    xml_time(b, l.nevents ? l.events[0].created : l.created);
     csec_buf_printf(b,
                     "</updated>\n<link rel=\"self\" type=\"application/atom+xml\" "
                     "href=\"/watches/%s/feed.xml\"/>\n<link rel=\"alternate\" type=\"text/html\" "
@@ -528,30 +512,30 @@ void page_watch_feed(const srv_req *r, srv_resp *resp)
         csec_buf_printf(b, "<entry>\n<id>tag:cratesec,2025:watch-event/%s</id>\n"
                            "<title type=\"text\">",
                         e->key);
-        xml_str(b, e->advisory_id);
+        xml_esc(b, e->advisory_id);
         csec_buf_puts(b, hit ? " affects " : " no longer affects ");
-        xml_str(b, sn.package);
+        xml_esc(b, sn.package);
         csec_buf_putc(b, ' ');
-        xml_str(b, e->versions);
+        xml_esc(b, e->versions);
         csec_buf_puts(b, " in ");
-        xml_str(b, label_of(&l, e->watch_id));
+        xml_esc(b, label_of(&l, e->watch_id));
         csec_buf_puts(b, "</title>\n<updated>");
-        put_time(b, e->created);
+        xml_time(b, e->created);
         csec_buf_puts(b, "</updated>\n<link rel=\"alternate\" type=\"text/html\" "
                          "href=\"/advisories/");
         html_url_part(b, e->advisory_id);
         csec_buf_puts(b, "\"/>\n<summary type=\"text\">");
         if (sn.kind) {
-            xml_str(b, sn.kind);
+            xml_esc(b, sn.kind);
             csec_buf_puts(b, ": ");
         }
         csec_buf title = CSEC_BUF_INIT;
         csec__word_title_plain(&title, sn.title ? sn.title : "");
-        xml_str(b, title.ptr);
+        xml_esc(b, title.ptr);
         csec_buf_free(&title);
         if (sn.severity) {
             csec_buf_puts(b, " (severity ");
-            xml_str(b, sn.severity);
+            xml_esc(b, sn.severity);
             csec_buf_puts(b, ")");
         }
         csec_buf_puts(b, ". ");

@@ -15,9 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Decodes one query name or value: '+' as a space, then %XX.  `out` has
- * room for len + 1.  Returns the length or -1 (srv_decode). */
-static long decode_part(char *out, const char *in, size_t len)
+long srv_decode_part(char *out, const char *in, size_t len)
 {
     for (size_t i = 0; i < len; i++)
         out[i] = in[i] == '+' ? ' ' : in[i];
@@ -34,7 +32,7 @@ static bool name_is(const char *name, size_t len, const char *key)
     char buf[256];
     if (len >= sizeof buf)
         return false;
-    long n = decode_part(buf, name, len);
+    long n = srv_decode_part(buf, name, len);
     return n == (long)klen && memcmp(buf, key, klen) == 0;
 }
 
@@ -53,7 +51,7 @@ const char *srv_query(const srv_req *r, const char *key)
                 return NULL;
             size_t vlen = plen - nlen - 1;
             char *out = csec__xmalloc(vlen + 1);
-            if (decode_part(out, eq + 1, vlen) < 0) {
+            if (srv_decode_part(out, eq + 1, vlen) < 0) {
                 csec_free(out);
                 return NULL;
             }

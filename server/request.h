@@ -88,6 +88,10 @@ const char *srv_query(const srv_req *r, const char *key);
  * escape, an encoded NUL or a result that is not valid UTF-8. */
 long srv_decode(char *out, const char *in, size_t len);
 
+/* Decodes one query or form name or value: '+' as a space, then %XX
+ * (srv_decode).  `out` has room for len + 1.  Returns the length or -1. */
+long srv_decode_part(char *out, const char *in, size_t len);
+
 /* The value of the first request header named `name` (ASCII
  * case-insensitive), or NULL. */
 const char *srv_header(const srv_req *r, const char *name);
