@@ -1384,14 +1384,24 @@ void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, 
         qsort(ix->crates, ix->ncrates, sizeof *ix->crates, rec_cmp);
 }
 
+/* Adds `now` - `before` (NULL: nothing) to `to`, field by field. */
+static void stats_add(csec_index_stats *to, const csec_index_stats *now,
+                      const csec_index_stats *before)
+{
+    static const csec_index_stats zero;
+    if (!before)
+        before = &zero;
+    to->files += now->files - before->files;
+    to->bad_lines += now->bad_lines - before->bad_lines;
+    to->bad_versions += now->bad_versions - before->bad_versions;
+    to->bad_files += now->bad_files - before->bad_files;
+    to->unsupported += now->unsupported - before->unsupported;
+    to->duplicates += now->duplicates - before->duplicates;
+}
+
 void csec__index_add_stats(csec_index *ix, const csec_index_stats *st)
 {
-    ix->stats.files += st->files;
-    ix->stats.bad_lines += st->bad_lines;
-    ix->stats.bad_versions += st->bad_versions;
-    ix->stats.bad_files += st->bad_files;
-    ix->stats.unsupported += st->unsupported;
-    ix->stats.duplicates += st->duplicates;
+    stats_add(&ix->stats, st, NULL);
 }
 
 static csec__index_parser *writer_parser(csec_index *ix)
@@ -1408,14 +1418,7 @@ int csec__index_add_file(const csec_index_crate **out, csec_index *ix, const cha
     csec_index_stats before = p->stats;
     int rc;
     const csec_index_crate *pc = csec__index_parse(p, path, expect_name, text, len, &rc);
-    csec_index_stats delta = p->stats;
-    delta.files -= before.files;
-    delta.bad_lines -= before.bad_lines;
-    delta.bad_versions -= before.bad_versions;
-    delta.bad_files -= before.bad_files;
-    delta.unsupported -= before.unsupported;
-    delta.duplicates -= before.duplicates;
-    csec__index_add_stats(ix, &delta);
+    stats_add(&ix->stats, &p->stats, &before);
     if (out)
         *out = pc;
     if (!pc)
@@ -1687,12 +1690,7 @@ int csec__index_apply(csec_index **out, csec_index *prev, const csec_index_chang
     }
     next->ndelta = kept;
     merge_sorted(next, prev);
-    csec_index_stats now = p->stats;
-    next->stats.files += now.files - before.files;
-    next->stats.bad_lines += now.bad_lines - before.bad_lines;
-    next->stats.bad_versions += now.bad_versions - before.bad_versions;
-    next->stats.unsupported += now.unsupported - before.unsupported;
-    next->stats.duplicates += now.duplicates - before.duplicates;
+    stats_add(&next->stats, &p->stats, &before);
 
     pthread_mutex_lock(&core->mu);
     prev->succ = next;

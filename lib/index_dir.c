@@ -296,18 +296,13 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
     }
     const csec_index_crate **crates = csec__xmalloc(csec__mul(ncrates + 1, sizeof *crates));
     size_t k = 0;
-    csec_index_stats st = {0};
+    csec_index_stats st = {0}; /* what the parsers do not count */
     st.bad_files = config_bad;
     for (unsigned t = 0; t < nt; t++) {
         if (ws[t].ncrates)
             memcpy(crates + k, ws[t].crates, ws[t].ncrates * sizeof *crates);
         k += ws[t].ncrates;
-        const csec_index_stats *ps = csec__index_parser_stats(ws[t].parser);
-        st.files += ps->files;
-        st.bad_lines += ps->bad_lines;
-        st.bad_versions += ps->bad_versions;
-        st.unsupported += ps->unsupported;
-        st.duplicates += ps->duplicates;
+        csec__index_add_stats(ix, csec__index_parser_stats(ws[t].parser));
         st.bad_files += ws[t].bad_files;
         csec__index_parser_free(ws[t].parser);
         free(ws[t].crates);
