@@ -174,9 +174,11 @@ static void evaluate_now(state_store *st)
                       "watches: data older than the last evaluated; not evaluated");
     else if (stats.changed || stats.caught_up)
         srv_log_event("info", "evaluation",
-                      "watches: %zu changed advisories (%zu evaluated here), %zu package rows, "
+                      "watches: %zu changed advisories (%zu evaluated here, %zu held: package "
+                      "with load errors), %zu package rows, "
                       "%zu events, %zu deliveries queued, %zu watches caught up, in %.1f ms",
-                      stats.changed, stats.evaluated, stats.rows, stats.events, stats.deliveries,
+                      stats.changed, stats.evaluated, stats.held, stats.rows, stats.events,
+                      stats.deliveries,
                       stats.caught_up, stats.ms);
     csec_buf_free(&err);
 }

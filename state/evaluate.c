@@ -758,6 +758,11 @@ static int catch_up(state_store *st, const state_data *d, state_eval_stats *stat
     return rc;
 }
 
+static bool load_problem(const csec_db *db, const char *package)
+{
+    return package && csec_db_package_error(db, CSEC_COLLECTION_CRATES, package);
+}
+
 int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats, csec_buf *err)
 {
     memset(stats, 0, sizeof *stats);
@@ -775,7 +780,8 @@ int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats
         n++;
     }
     qsort(cur, n, sizeof *cur, cmp_current);
-    /* An id twice (should not happen): the first wins. */
+    /* An id twice: one copy kept; the loader reports the id as a problem
+     * of both packages, so the merge below holds its change. */
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
         if (!u || strcmp(cur[u - 1].a->id, cur[i].a->id) != 0)
@@ -804,22 +810,26 @@ int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats
         size_t i = 0, k = 0;
         while ((i < n || k < old.n) && rc == 0) {
             int c = i == n ? 1 : k == old.n ? -1 : strcmp(cur[i].a->id, old.items[k].id);
-            if (c < 0) {
-                stats->changed++;
-                rc = apply_change(st, d, cur[i].a->id, NULL, &cur[i], stats, err);
+            const current *now_ = c <= 0 ? &cur[i] : NULL;
+            const stored *was = c >= 0 ? &old.items[k] : NULL;
+            if (c <= 0)
                 i++;
-            } else if (c > 0) {
-                stats->changed++;
-                rc = apply_change(st, d, old.items[k].id, &old.items[k], NULL, stats, err);
+            if (c >= 0)
                 k++;
-            } else {
-                if (strcmp(cur[i].fp, old.items[k].fp) != 0) {
-                    stats->changed++;
-                    rc = apply_change(st, d, cur[i].a->id, &old.items[k], &cur[i], stats, err);
-                }
-                i++;
-                k++;
+            if (now_ && was && strcmp(now_->fp, was->fp) == 0)
+                continue;
+            stats->changed++;
+            /* Fail closed: a package with a load problem (a file that did
+             * not parse, an id in two files: csec_db_package_error names
+             * both packages) may have lost or swapped this advisory's copy,
+             * so the change is not applied (no `cleared`, the state kept)
+             * and is tried again with the next data. */
+            if (load_problem(d->db, was ? was->package : NULL) ||
+                load_problem(d->db, now_ ? now_->a->package : NULL)) {
+                stats->held++;
+                continue;
             }
+            rc = apply_change(st, d, now_ ? now_->a->id : was->id, was, now_, stats, err);
         }
         if (rc == 0 && !stats->evaluated &&
             (!m.has_commit || strcmp(m.commit, d->commit ? d->commit : "") != 0)) {

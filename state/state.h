@@ -175,6 +175,7 @@ int state_watch_set_webhook(state_store *st, const char *token, const char *watc
 typedef struct state_eval_stats {
     size_t changed;      /* advisories whose fingerprint changed (new, changed, removed) */
     size_t evaluated;    /* of those, evaluated here (another replica may take some) */
+    size_t held;         /* of those, not applied: their package had a load problem */
     size_t rows;         /* (watch, version) rows read from the package index */
     size_t events;       /* events written */
     size_t deliveries;   /* deliveries queued */
@@ -188,7 +189,9 @@ typedef struct state_eval_stats {
  * differs from the recorded one has its package(s) checked against the
  * watches that hold them (watch_packages), events are written where the
  * verdict changed and deliveries queued for watches with a webhook; then
- * watches made from other data are evaluated whole.  Safe to run from
+ * watches made from other data are evaluated whole.  A change whose
+ * package (before or now) has a load problem (csec_db_package_error) is
+ * held: not applied, tried again with the next data.  Safe to run from
  * several replicas at once: each advisory change is taken by one (a
  * compare-and-swap on advisory_state in the same transaction). */
 int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats, csec_buf *err);

@@ -9,7 +9,9 @@
  * from tests/data/db).  Checks: migrations (again: nothing), the address and
  * URL rules of webhooks, SHA-256/HMAC vectors, a watch's first state,
  * evaluation (events once, deliveries only for webhooks, twice = nothing,
- * two evaluators at once = once), claims from two connections at once
+ * two evaluators at once = once), damaged data holds a change instead of
+ * clearing (a file that no longer parses, an id in two files; a withdrawal
+ * still clears), claims from two connections at once
  * (disjoint, complete), leases (a claim not recorded is free again after
  * its lease, same key, attempt counted), backoff and disabling, and
  * export/import.  Prints "N passed, N failed".
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int passed, failed;
@@ -478,6 +481,139 @@ static void test_export(void)
     state_close(st);
 }
 
+/* ---- damaged data fails closed ---- */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "cannot write %s\n", path);
+        exit(2);
+    }
+}
+
+/* DB_AFTER's crates copied into dir/name, plus `extra` files (path, text
+ * pairs relative to it, NULL-terminated); the path is good until the next call. */
+static char *data_dir(const char *dir, const char *name, const char *db_after,
+                      const char *const *extra)
+{
+    static char root[512];
+    char cmd[1200], file[700];
+    snprintf(root, sizeof root, "%s/%s", dir, name);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp -R '%s/crates' '%s/'", root, db_after, root);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "cannot copy %s\n", db_after);
+        exit(2);
+    }
+    for (size_t i = 0; extra && extra[i]; i += 2) {
+        snprintf(file, sizeof file, "%s/%s", root, extra[i]);
+        char *slash = strrchr(file, '/');
+        *slash = 0;
+        mkdir(file, 0755);
+        *slash = '/';
+        write_text(file, extra[i + 1]);
+    }
+    return root;
+}
+
+#define GIZMO_ADVISORY(package, withdrawn)                                                         \
+    "```toml\n[advisory]\nid = \"RUSTSEC-2099-0020\"\npackage = \"" package "\"\n"                \
+    "date = \"2099-01-20\"\n" withdrawn "\n[versions]\npatched = [\">= 2.0.0\"]\n```\n\n"          \
+    "# Invented: " package " misbehaves\nTest data.\n"
+
+/* A watch affected by RUSTSEC-2099-0020 (gizmo 1.0.0) is not told "cleared"
+ * when the file stops parsing or a second file (crates/aaa) reuses the id;
+ * the change is held and the state kept; a withdrawal still clears. */
+static void test_damaged_data(const char *db_after)
+{
+    char dir[] = "/tmp/cratesec-state-damaged.XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        exit(2);
+    }
+    static const char *const good[] = {"crates/gizmo/RUSTSEC-2099-0020.md",
+                                       GIZMO_ADVISORY("gizmo", ""), NULL};
+    static const char *const broken[] = {"crates/gizmo/RUSTSEC-2099-0020.md",
+                                         "```toml\n[advisory\nid = \"RUSTSEC-2099-0020\"\n```\n",
+                                         NULL};
+    static const char *const twice[] = {"crates/gizmo/RUSTSEC-2099-0020.md",
+                                        GIZMO_ADVISORY("gizmo", ""),
+                                        "crates/aaa/RUSTSEC-2099-0020.md",
+                                        GIZMO_ADVISORY("aaa", ""), NULL};
+    static const char *const withdrawn[] = {
+        "crates/gizmo/RUSTSEC-2099-0020.md",
+        GIZMO_ADVISORY("gizmo", "withdrawn = \"2099-02-20\"\n"), NULL};
+    csec_db *db3 = load_db(data_dir(dir, "good", db_after, good));
+    csec_db *db4 = load_db(data_dir(dir, "broken", db_after, broken));
+    csec_db *db5 = load_db(data_dir(dir, "twice", db_after, twice));
+    csec_db *db6 = load_db(data_dir(dir, "withdrawn", db_after, withdrawn));
+    CHECK(!csec_db_package_error(db3, CSEC_COLLECTION_CRATES, "gizmo") &&
+              csec_db_package_error(db4, CSEC_COLLECTION_CRATES, "gizmo") &&
+              csec_db_package_error(db5, CSEC_COLLECTION_CRATES, "gizmo"),
+          "the damaged data has load problems for gizmo");
+
+    state_store *st = open_store();
+    csec_buf err = CSEC_BUF_INIT;
+    state_eval_stats stats;
+    lender l3 = {db3, "3333333333333333333333333333333333333333", 3000};
+    state_data d3 = {db3, l3.commit, l3.time, NULL};
+    CHECK(state_evaluate(st, &d3, &stats, &err) == 0, "good data: %s", err.ptr ? err.ptr : "");
+    state_pkg p[] = {{"gizmo", "1.0.0"}};
+    state_watch_new w = {NULL, "gizmo app", "r5", p, 1, "http://example.invalid/gizmo"};
+    state_data_source src = {lend, give_back, &l3};
+    state_watch_made m;
+    CHECK(state_watch_create(st, &w, &src, &m, &err) == 1 && m.affected == 1,
+          "gizmo 1.0.0 affected at first: %zu", m.affected);
+    int64_t deliveries = count(st, "SELECT count(*) FROM deliveries");
+    /* Each damaged data, then the good data again (a newer commit): the
+     * change is held (the same on the next run), so the repair has nothing
+     * to announce either. */
+    const char *what[] = {"a file that no longer parses", "an id in two files"};
+    csec_db *damaged[] = {db4, db5};
+    char commit[41], good_commit[41];
+    for (int i = 0; i < 2; i++) {
+        snprintf(commit, sizeof commit, "%040d", 4 + i);
+        state_data bad = {damaged[i], commit, 4000 + 100 * i, NULL};
+        for (int again = 0; again < 2; again++)
+            CHECK(state_evaluate(st, &bad, &stats, &err) == 0 && stats.held == 1 &&
+                      stats.events == 0,
+                  "%s (run %d): held %zu, events %zu", what[i], again + 1, stats.held,
+                  stats.events);
+        CHECK(count(st, "SELECT count(*) FROM events WHERE advisory_id = 'RUSTSEC-2099-0020' "
+                        "AND kind = 'cleared'") == 0,
+              "no cleared for %s", what[i]);
+        CHECK(count(st, "SELECT count(*) FROM advisory_state WHERE id = 'RUSTSEC-2099-0020' AND "
+                        "package = 'gizmo'") == 1,
+              "advisory state kept with %s", what[i]);
+        CHECK(count(st, "SELECT count(*) FROM deliveries") == deliveries, "nothing sent");
+        snprintf(good_commit, sizeof good_commit, "%040d", 40 + i);
+        state_data repaired = {db3, good_commit, 4050 + 100 * i, NULL};
+        CHECK(state_evaluate(st, &repaired, &stats, &err) == 0 && stats.changed == 0 &&
+                  stats.events == 0,
+              "repaired after %s: %zu changed, %zu events", what[i], stats.changed,
+              stats.events);
+    }
+
+    state_data d6 = {db6, "6666666666666666666666666666666666666666", 6000, NULL};
+    CHECK(state_evaluate(st, &d6, &stats, &err) == 0 && stats.held == 0 && stats.events == 1,
+          "withdrawn: held %zu, events %zu", stats.held, stats.events);
+    CHECK(count(st, "SELECT count(*) FROM events WHERE advisory_id = 'RUSTSEC-2099-0020' AND "
+                    "kind = 'cleared'") == 1,
+          "a withdrawal clears");
+    CHECK(count(st, "SELECT count(*) FROM deliveries") == deliveries + 1, "and is sent");
+
+    csec_buf_free(&err);
+    state_close(st);
+    csec_db_free(db3);
+    csec_db_free(db4);
+    csec_db_free(db5);
+    csec_db_free(db6);
+    char cmd[100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -491,6 +627,7 @@ int main(int argc, char **argv)
     test_watches(argv[2], argv[3]);
     test_queue();
     test_export();
+    test_damaged_data(argv[3]);
     printf("state-tests (%s): %d passed, %d failed\n",
            strncmp(spec, "postgres", 8) == 0 ? "PostgreSQL" : "SQLite", passed, failed);
     return failed ? 1 : 0;
