@@ -182,8 +182,21 @@ static int cmp_version(const void *x, const void *y)
 }
 
 /* Keeps the last event (highest seq) of each key; `r` sorted by key then seq. */
+static int cmp_key_seq(const void *x, const void *y)
+{
+    const row *a = x, *b = y;
+    int c = strcmp(a->key, b->key);
+    return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Keeps each key's last event.  Sorted here, by strcmp as the decisions
+ * they are merged with are: a database's ORDER BY follows its collation
+ * (PostgreSQL's en_US puts "GHSA-z" after "GHSAa"), which the merge must not
+ * depend on. */
 static void last_per_key(rows *r)
 {
+    if (r->n > 1)
+        qsort(r->items, r->n, sizeof *r->items, cmp_key_seq);
     size_t k = 0;
     for (size_t i = 0; i < r->n; i++) {
         if (k && strcmp(r->items[k - 1].key, r->items[i].key) == 0)
@@ -513,10 +526,16 @@ int state__evaluate_watch(state_store *st, const state_data *d, const char *watc
                       (sql_param[]){SQL_TEXT(watch_id)}, 1, take_row, &ev, NULL, err);
     if (rc < 0)
         goto done;
+    /* Whether an advisory of one of the watch's crates may be missing from
+     * the data (a file that does not load, an id in two files): then nothing
+     * is cleared, since "no longer affected" cannot be told from "not
+     * loaded"; the next evaluation of good data has the answer. */
+    bool tainted = false;
     for (size_t i = 0; i < pk.n;) {
         size_t end = i;
         while (end < pk.n && strcmp(pk.items[end].key, pk.items[i].key) == 0)
             end++;
+        tainted |= csec_db_package_error(d->db, CSEC_COLLECTION_CRATES, pk.items[i].key) != NULL;
         size_t n = 0;
         const csec_advisory *const *advs =
             csec_db_by_package(d->db, CSEC_COLLECTION_CRATES, pk.items[i].key, &n);
@@ -543,7 +562,7 @@ int state__evaluate_watch(state_store *st, const state_data *d, const char *watc
         int c = i == ndec ? 1 : k == ev.n ? -1 : strcmp(dec[i].advisory_id, ev.items[k].key);
         const row *last = c >= 0 ? &ev.items[k] : NULL;
         bool hit = c <= 0 && dec[i].hit;
-        if (changed(hit, last))
+        if (changed(hit, last) && !(tainted && !hit))
             decide(&out, watch_id, c <= 0 ? dec[i].advisory_id : last->key, hit, last,
                    c <= 0 ? dec[i].versions : NULL, c <= 0 ? dec[i].fingerprint : NULL);
         if (c <= 0)

@@ -73,7 +73,7 @@ PY
     assert_rc "watch export (SQLite)" 0
     run "$B/cratesec" watch import --state "$PG_URL" "$TMP/export1.json"
     assert_rc "watch import (PostgreSQL)" 0
-    assert_out "import says how many watches" "imported 4 watches"
+    assert_out "import says how many watches" "imported 5 watches"
     run "$B/cratesec" watch export --state "$PG_URL" "$TMP/export2.json"
     assert_rc "watch export (PostgreSQL)" 0
     run cmp "$TMP/export1.json" "$TMP/export2.json"
@@ -85,7 +85,7 @@ PY
     assert_rc "and back into SQLite, unchanged" 0
     run "$B/cratesec" watch status --json --state "$PG_URL"
     assert_rc "watch status" 0
-    assert_out "status counts the watches" '"watches":4'
+    assert_out "status counts the watches" '"watches":5'
 else
     cat "$TMP/pg.out"
     if [ "${CI:-}" = true ]; then bad "PostgreSQL could not be started (CI=true)"; else
