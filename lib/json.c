@@ -183,6 +183,19 @@ void csec__json_strlist(csec__json *j, csec_strlist list)
     csec__json_array_end(j);
 }
 
+void csec__json_reqs(csec__json *j, const csec_req *const *reqs, size_t n)
+{
+    csec_buf t = CSEC_BUF_INIT;
+    csec__json_array_begin(j);
+    for (size_t i = 0; i < n; i++) {
+        csec_buf_clear(&t);
+        csec_req_write(&t, reqs[i]);
+        csec__json_strn(j, t.ptr, t.len);
+    }
+    csec__json_array_end(j);
+    csec_buf_free(&t);
+}
+
 void csec__json_str_begin(csec__json *j)
 {
     before_value(j);

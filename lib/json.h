@@ -50,6 +50,9 @@ void csec__json_int(csec__json *j, int64_t v);
 void csec__json_uint(csec__json *j, uint64_t v);
 /* An array of the strings of `list`. */
 void csec__json_strlist(csec__json *j, csec_strlist list);
+/* An array of requirement strings ("^1.2.3", ">= 2.0.0, < 3"), each as
+ * csec_req_write writes it. */
+void csec__json_reqs(csec__json *j, const csec_req *const *reqs, size_t n);
 /* A float as serde_json writes an f64 with ryu: shortest round-trip digits,
  * "6.2", "10.0", "1e16", "1.5e-7"; NaN and infinities are written as null,
  * as serde_json does. */

@@ -20,6 +20,7 @@
 #include "crypto.h"
 #include "json.h"
 #include "util.h"
+#include "wording.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +29,11 @@
 
 /* ---- fingerprints and snapshots ---- */
 
+/* "YYYY-MM-DD", or nothing for no date. */
 static void put_date(csec_buf *b, csec_date d)
 {
     if (d.year)
-        csec_buf_printf(b, "%04d-%02d-%02d", d.year % 10000, d.month % 100, d.day % 100);
+        csec__word_date(b, d);
 }
 
 void state_advisory_fingerprint(char out[33], const csec_advisory *a)
@@ -64,19 +66,6 @@ void state_advisory_fingerprint(char out[33], const csec_advisory *a)
     csec_buf_free(&b);
 }
 
-static void j_reqs(csec__json *j, const csec_req *const *reqs, size_t n)
-{
-    csec_buf tmp = CSEC_BUF_INIT;
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < n; i++) {
-        csec_buf_clear(&tmp);
-        csec_req_write(&tmp, reqs[i]);
-        csec__json_strn(j, tmp.ptr, tmp.len);
-    }
-    csec__json_array_end(j);
-    csec_buf_free(&tmp);
-}
-
 void state__advisory_json(csec_buf *out, const csec_advisory *a)
 {
     csec__json jw, *j = &jw;
@@ -89,8 +78,7 @@ void state__advisory_json(csec_buf *out, const csec_advisory *a)
     csec__json_key(j, "title");
     csec__json_str(j, a->title ? a->title : "");
     csec__json_key(j, "kind");
-    const char *info = csec_informational_name(a->informational);
-    csec__json_str(j, info ? info : "vulnerability");
+    csec__json_str(j, csec__word_kind_type(a));
     csec__json_key(j, "date");
     csec_buf tmp = CSEC_BUF_INIT;
     put_date(&tmp, a->date);
@@ -105,14 +93,11 @@ void state__advisory_json(csec_buf *out, const csec_advisory *a)
     csec__json_key(j, "severity");
     csec__json_str(j, a->cvss ? csec_severity_name(a->cvss->severity) : NULL);
     csec__json_key(j, "aliases");
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < a->aliases.count; i++)
-        csec__json_str(j, a->aliases.items[i]);
-    csec__json_array_end(j);
+    csec__json_strlist(j, a->aliases);
     csec__json_key(j, "patched");
-    j_reqs(j, a->patched, a->patched_count);
+    csec__json_reqs(j, a->patched, a->patched_count);
     csec__json_key(j, "unaffected");
-    j_reqs(j, a->unaffected, a->unaffected_count);
+    csec__json_reqs(j, a->unaffected, a->unaffected_count);
     csec__json_key(j, "url");
     csec_buf url = CSEC_BUF_INIT;
     csec_buf_printf(&url, "https://rustsec.org/advisories/%s.html", a->id);
