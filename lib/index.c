@@ -332,28 +332,44 @@ static int name_order(const char *a, const char *b)
     }
 }
 
+/* The crate's directory in the index ("1", "2", "3/s", "se/rd") into `out`,
+ * from `name` (len > 0) in its own case or lower-cased (Cargo's {prefix} and
+ * {lowerprefix}); returns its length. */
+static size_t index_dir(char out[5], const char *name, size_t len, bool lower)
+{
+    size_t n = 0;
+    if (len <= 2) {
+        out[n++] = (char)('0' + len);
+    } else if (len == 3) {
+        out[n++] = '3';
+        out[n++] = '/';
+        out[n++] = name[0];
+    } else {
+        out[n++] = name[0];
+        out[n++] = name[1];
+        out[n++] = '/';
+        out[n++] = name[2];
+        out[n++] = name[3];
+    }
+    for (size_t i = 0; lower && i < n; i++)
+        out[i] = (char)csec__ascii_lower((unsigned char)out[i]);
+    return n;
+}
+
 size_t csec__index_path_for(char *out, size_t n, const char *name)
 {
     size_t len = strlen(name);
-    char low[4];
     if (len == 0)
         return 0;
-    for (size_t i = 0; i < 4 && i < len; i++)
-        low[i] = (char)csec__ascii_lower((unsigned char)name[i]);
-    int w;
-    if (len == 1)
-        w = snprintf(out, n, "1/");
-    else if (len == 2)
-        w = snprintf(out, n, "2/");
-    else if (len == 3)
-        w = snprintf(out, n, "3/%c/", low[0]);
-    else
-        w = snprintf(out, n, "%.2s/%.2s/", low, low + 2);
-    if (w < 0 || (size_t)w + len >= n)
+    char dir[5];
+    size_t w = index_dir(dir, name, len, true);
+    if (w + 1 + len >= n)
         return 0;
+    memcpy(out, dir, w);
+    out[w++] = '/';
     for (size_t i = 0; i <= len; i++)
         out[w + i] = (char)csec__ascii_lower((unsigned char)name[i]);
-    return (size_t)w + len;
+    return w + len;
 }
 
 bool csec__index_well_placed(char *want, size_t n, const char *rel_dir, const char *name)
@@ -1870,31 +1886,6 @@ const csec_index_options *csec__index_options(const csec_index *ix)
     return &ix->core->opts;
 }
 
-/* The crate's directory in the index ("1", "3/s", "se/rd"), from `name`
- * in its own case or lower-cased. */
-static void dl_prefix(csec_buf *out, const char *name, bool lower)
-{
-    size_t len = strlen(name);
-    char b[6];
-    size_t n = 0;
-    if (len <= 2) {
-        b[n++] = (char)('0' + len);
-    } else if (len == 3) {
-        b[n++] = '3';
-        b[n++] = '/';
-        b[n++] = name[0];
-    } else {
-        b[n++] = name[0];
-        b[n++] = name[1];
-        b[n++] = '/';
-        b[n++] = name[2];
-        b[n++] = name[3];
-    }
-    for (size_t i = 0; lower && i < n; i++)
-        b[i] = (char)csec__ascii_lower((unsigned char)b[i]);
-    csec_buf_put(out, b, n);
-}
-
 int csec__index_dl_url(csec_buf *out, const csec_index *ix, const csec_index_crate *c,
                        const csec_index_version *v)
 {
@@ -1926,7 +1917,10 @@ int csec__index_dl_url(csec_buf *out, const csec_index *ix, const csec_index_cra
         } else if (i == 1) {
             csec_buf_puts(out, v->vers);
         } else {
-            dl_prefix(out, c->name, i == 3);
+            char dir[5];
+            size_t len = strlen(c->name);
+            if (len)
+                csec_buf_put(out, dir, index_dir(dir, c->name, len, i == 3));
         }
     }
     return 0;
