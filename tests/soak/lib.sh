@@ -49,6 +49,20 @@ spawn() {
     PIDS+=("$SPAWNED")
 }
 
+# listening_port OUT PID [TRIES]: the port a server started in the
+# background (PID) prints to OUT, waiting TRIES x 0.1 s at most (default 200);
+# empty when it did not start or exited.
+listening_port() {
+    local port="" _
+    for _ in $(seq "${3:-200}"); do
+        port=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1")
+        [ -n "$port" ] && break
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "$port"
+}
+
 # start_server NAME ARGS... - `cratesec serve ARGS` with output in
 # $WORK/NAME.out/.err; waits for "listening on" (60 s: an index takes a
 # while to load) and sets SERVER_PID, SERVER_PORT, SERVER_URL.
@@ -58,14 +72,7 @@ start_server() {
     : > "$out"
     spawn "$BIN" serve "$@" > "$out" 2> "$err"
     SERVER_PID=$SPAWNED
-    SERVER_PORT=
-    local i
-    for i in $(seq 600); do
-        SERVER_PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
-        [ -n "$SERVER_PORT" ] && break
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    SERVER_PORT=$(listening_port "$out" "$SERVER_PID" 600)
     if [ -z "$SERVER_PORT" ]; then
         echo "--- $err" >&2; tail -20 "$err" >&2
         return 1

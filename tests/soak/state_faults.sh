@@ -135,18 +135,6 @@ wrk_stop() {
 
 # ---- read-only state directory and full disk (private mount namespaces) ----
 
-# listening_port OUT: the port a server started in the background prints
-# to OUT (20 s at most; empty when it did not start).
-listening_port() {
-    local port="" _
-    for _ in $(seq 200); do
-        port=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    echo "$port"
-}
-
 ns_ok=0
 unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$S' 2>/dev/null && umount '$S'" 2>/dev/null && ns_ok=1
 ro_why="not run" full_why="not run"
@@ -157,7 +145,7 @@ if [ "$ns_ok" -eq 1 ]; then
         "$S/state" "$BIN" serve --db "$DB" --listen 127.0.0.1:0 --access-log "$S/access-ro.log" \
         --state "$S/state" > "$S/ro.out" 2> "$S/ro.err"
     ro_pid=$SPAWNED
-    port=$(listening_port "$S/ro.out")
+    port=$(listening_port "$S/ro.out" "$ro_pid")
     if [ -z "$port" ]; then
         ro_why="the server did not start on a read-only state ($(tail -2 "$S/ro.err"))"
     else
@@ -202,7 +190,7 @@ PY
         "$S/small" "$BIN" serve --db "$DB" --listen 127.0.0.1:0 --access-log "$S/access-full.log" \
         --state "$S/small" > "$S/full.out" 2> "$S/full.err"
     full_pid=$SPAWNED
-    port=$(listening_port "$S/full.out")
+    port=$(listening_port "$S/full.out" "$full_pid")
     if [ -z "$port" ]; then
         full_why="the server did not start ($(tail -2 "$S/full.err"))"
     else
