@@ -124,11 +124,13 @@ static int do_status(state_store *st)
                s.ptr, applied, (long long)c.lists, (long long)c.watches, (long long)c.packages,
                (long long)c.events, (long long)c.pending, (long long)c.delivered,
                (long long)c.dropped, (long long)c.reports);
-        csec_buf_free(&s);
+        csec_buf_clear(&s);
+        /* From the state's meta table, which `watch import` fills from a
+         * file: escaped like any other string. */
         if (c.evaluated_commit[0])
-            printf("\"%s\"}\n", c.evaluated_commit);
-        else
-            printf("null}\n");
+            csec_json_string(&s, c.evaluated_commit, strlen(c.evaluated_commit));
+        printf("%s}\n", c.evaluated_commit[0] ? s.ptr : "null");
+        csec_buf_free(&s);
     } else {
         printf("%s, schema version %d\n", state_describe(st), applied);
         printf("%lld watch lists, %lld watches (%lld package versions), %lld events\n",

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "jsonparse.h"
 #include "page_state.h"
+#include "registry.h"
 #include "util.h"
 #include "watch_service.h"
 
@@ -204,6 +205,10 @@ static void create(const srv_req *r, srv_resp *resp)
         api_audit_error(resp, &au);
         goto done;
     }
+    /* Crates still being fetched (sparse index): this render is run again
+     * once they are in, and only that run may make the watch. */
+    if (srv_sparse_render_pending())
+        goto done;
     if (!report && state_report_put(st, au.id, lock, man, srv_watch_options_get()->report_budget,
                                     &why) < 0) {
         unavailable(resp, why.ptr);

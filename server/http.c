@@ -723,7 +723,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         /* The API sets its own validators (r->headers); only plain pages
          * get the path's. */
-        bool plain = r.status == 200 && !r.static_body && !r.location.len && !r.headers.len;
+        bool plain = r.status == 200 && !r.static_body && !r.location.len && !r.headers.len &&
+                     !r.uncached;
         if (!plain) {
             csec_buf_free(&key);
             return send_resp(s, c, st, &r, NULL);

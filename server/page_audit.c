@@ -178,9 +178,13 @@ static void package_link(csec_buf *b, const csec_lock_package *p)
 
 static void path_from_root(csec_buf *b, const csec_lockfile *lf, const csec_lock_package *p)
 {
-    size_t n = csec_lockfile_path(lf, p, NULL, 0);
-    const csec_lock_package **chain = csec__xcalloc(n ? n : 1, sizeof *chain);
-    csec_lockfile_path(lf, p, chain, n);
+    /* One search (a chain is at most every package long), not one to size
+     * and one to fill: a report runs it once per finding. */
+    size_t cap = csec_lockfile_count(lf);
+    const csec_lock_package **chain = csec__xcalloc(cap ? cap : 1, sizeof *chain);
+    size_t n = csec_lockfile_path(lf, p, chain, cap);
+    if (n > cap)
+        n = cap;
     csec_buf_puts(b, "<ol class=\"path\">");
     for (size_t i = 0; i < n; i++) {
         if (n > PATH_SHOWN && i == PATH_SHOWN / 2) {
@@ -246,10 +250,14 @@ static void finding(csec_buf *b, const srv_site *s, const srv_audit *au,
 {
     const csec_advisory *a = f->advisory;
     const csec_lock_package *p = f->package;
+    /* The package's place, only where it is asked for (what the manifest
+     * declares directly). */
     size_t idx = 0;
-    for (size_t i = 0; i < csec_lockfile_count(au->lockfile); i++)
-        if (csec_lockfile_get(au->lockfile, i) == p)
+    for (size_t i = 0; au->direct && i < csec_lockfile_count(au->lockfile); i++)
+        if (csec_lockfile_get(au->lockfile, i) == p) {
             idx = i;
+            break;
+        }
     csec_buf_printf(b, "<article class=\"adv finding%s\" id=\"f-%zu\" aria-labelledby=\"ft-%zu\">\n",
                     f->kind < 0 ? " affects" : "", n, n);
     csec_buf_printf(b, "<h3 id=\"ft-%zu\">", n);
@@ -416,6 +424,7 @@ static void report_page(const srv_req *r, srv_resp *resp, const srv_audit *au, b
 {
     csec_buf *b = &resp->body;
     resp->status = 200;
+    resp->uncached = true; /* whether it is kept, and the watch form, are the state's */
     csec_buf_clear(b);
     html_begin(b, r->site, "Audit of a Cargo.lock", NULL);
     page_audit_report_body(b, r->site, au, stored, store_problem);

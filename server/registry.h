@@ -58,6 +58,10 @@ void srv_sparse_stop_waiting(srv_sparse *sp);
 void srv_sparse_request_begin(const srv_site *s, unsigned round, void *ticket);
 void srv_sparse_ticket_free(const srv_site *s, void *ticket);
 bool srv_sparse_request_end(void);
+/* Whether this render has looked up a crate that is being fetched: its
+ * answer will be thrown away and the render run again once the fetch is in,
+ * so a handler must not write lasting state (a watch) before this is false. */
+bool srv_sparse_render_pending(void);
 void *srv_sparse_wait_prepare(const srv_site *s);
 void srv_sparse_wait_arm(const srv_site *s, void *waiter, void (*resume)(void *), void *arg);
 /* The lookup behind srv_index_crate for a sparse index. */

@@ -70,6 +70,9 @@ typedef struct srv_resp {
     size_t static_len;
     csec_buf headers;  /* more header lines "Name: value\n" (the API); never cached */
     const char *allow; /* the Allow header of a 405, NULL: "GET, HEAD" */
+    /* The page depends on more than the data and the path (the state): it
+     * is never kept in the page cache nor given the data's validator. */
+    bool uncached;
 } srv_resp;
 
 /* The decoded value of the first query parameter named `key`, or NULL when

@@ -614,6 +614,11 @@ static void note_unavailable(const char *name, const char *why)
     snprintf(rq.why, sizeof rq.why, "%s", why);
 }
 
+bool srv_sparse_render_pending(void)
+{
+    return rq.sp && rq.npending > 0;
+}
+
 bool srv_sparse_request_end(void)
 {
     srv_sparse *sp = rq.sp;

@@ -1,6 +1,8 @@
 /* crypto.c - SHA-256, HMAC-SHA256 and random tokens (crypto.h). */
 #include "crypto.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -9,13 +11,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* 2n hex digits and a NUL. */
 static void to_hex(char *out, const unsigned char *in, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
+    csec__hex_encode(out, in, n);
     out[2 * n] = '\0';
 }
 

@@ -204,6 +204,13 @@ check(st == 303 and st2 == 303 and paste == upload == "/audit/" + hashlib.sha256
       "paste and upload: one report, named by the file's SHA-256", (st, st2, paste, upload))
 st, h, page = server.request("GET", upload or "/audit/x")
 page = page.decode()
+# A report depends on the state (kept or dropped, the watch form), not only
+# on the data and the path: it is rendered each time, never a cached page
+# (whose validator is the data's).
+st_again, h_again, _ = server.request("GET", upload or "/audit/x")
+has_etag = lambda hd: any(k.lower() == "etag" for k in hd)
+check(st == 200 and not has_etag(h) and not has_etag(h_again),
+      "a report is not kept in the page cache", (h, h_again))
 commit = subprocess.run(["git", "-C", DB, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
 j = json.loads(cli("audit", "-q", "--json", "--db", DB, "--index", INDEX, os.path.join(L, "v3-app.lock")).stdout)
 check(st == 200 and commit[:12] in page and "Checked against" in page, "the report names the commit", st)

@@ -231,6 +231,34 @@ check("impact: needs a full index", "full copy of the registry index" in body,
       section(body, "impact-h", "</section>"))
 s.stop()
 
+# ---- a watch made while its crates are fetched is made once --------------------
+# The audit behind POST /api/v1/watches looks the lockfile's crates up; those
+# not in memory yet make the render wait for their fetches and run again.
+# The state must be written by the run that answers, once.
+state_dir = os.path.join(TMP, "state")
+s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache-watch"), "--threads", "2",
+           "--state", state_dir)
+src = "registry+https://github.com/rust-lang/crates.io-index"
+lock = "\n".join(["version = 3", "", "[[package]]", 'name = "app"', 'version = "0.1.0"',
+                  'dependencies = ["libc", "serde", "time"]', ""] +
+                 sum([["[[package]]", 'name = "%s"' % n, 'version = "%s"' % v, 'source = "%s"' % src,
+                       'checksum = "%064x"' % (i + 1), ""]
+                      for i, (n, v) in enumerate([("libc", "0.2.70"), ("serde", "1.0.100"),
+                                                  ("time", "0.1.40")])], []))
+c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+c.request("POST", "/api/v1/watches", json.dumps({"lockfile": lock}),
+          {"Content-Type": "application/json"})
+r = c.getresponse()
+made = json.loads(r.read() or b"{}")
+c.close()
+check("a watch over crates being fetched: 201", r.status == 201, (r.status, made))
+s.stop()
+out = subprocess.run([BIN, "watch", "status", "--json", "--state", state_dir],
+                     capture_output=True, text=True)
+counts = json.loads(out.stdout) if out.returncode == 0 else {}
+check("made once: one list, one watch", counts.get("lists") == 1 and counts.get("watches") == 1,
+      (out.stdout, out.stderr))
+
 # ---- a slow crate does not slow the others -------------------------------------
 s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache2"), "--threads", "2",
            "--index-timeout", "3")

@@ -367,6 +367,22 @@ check(r2.returncode == 0 and "imported 2 watches" in r2.stdout, "import into an 
 r3 = subprocess.run([os.path.join(B, "cratesec"), "watch", "export", "--state",
                      os.path.join(TMP, "restored"), exp2], capture_output=True, text=True)
 check(r3.returncode == 0 and open(exp1).read() == open(exp2).read(), "the restored state exports the same bytes")
+# A state file is input: `watch status --json` escapes what it read from it.
+doc = json.load(open(exp1))
+odd = 'abc"\\\n\u0001'
+meta = doc["tables"]["meta"]
+meta["rows"] = [r for r in meta["rows"] if r[0] != "evaluated_commit"] + [["evaluated_commit", odd]]
+exp3 = os.path.join(TMP, "e3.json")
+json.dump(doc, open(exp3, "w"))
+r4 = subprocess.run([os.path.join(B, "cratesec"), "watch", "import", "--state",
+                     os.path.join(TMP, "odd"), exp3], capture_output=True, text=True)
+r5 = subprocess.run([os.path.join(B, "cratesec"), "watch", "status", "--json", "--state",
+                     os.path.join(TMP, "odd")], capture_output=True, text=True)
+try:
+    got = json.loads(r5.stdout).get("evaluated_commit")
+except ValueError:
+    got = None
+check(r4.returncode == 0 and got == odd, "status --json escapes the evaluated commit", (r4, r5.stdout))
 stop(server.proc)
 
 phase('SSRF')
