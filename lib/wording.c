@@ -479,6 +479,38 @@ void csec__word_badge(csec_buf *out, size_t counting, size_t unmaintained, size_
     }
 }
 
+/* ---- 9. incomplete advisories ---- */
+
+void csec__word_load_error(csec_buf *out, const csec_db_error *e)
+{
+    /* An advisory file is always COLLECTION/PACKAGE/FILE.md: its last three
+     * components are its path inside the database. */
+    csec_diag d = e->diag;
+    const char *f = d.file;
+    int slashes = 0;
+    for (const char *p = f + strlen(f); p > f; p--)
+        if (p[-1] == '/' && ++slashes == 3) {
+            f = p;
+            break;
+        }
+    memmove(d.file, f, strlen(f) + 1);
+    char line[sizeof d.file + sizeof d.msg + 32];
+    csec_buf_puts(out, csec_diag_format(line, sizeof line, &d));
+}
+
+void csec__word_incomplete(csec_buf *out, const csec_db_error *e, const char *crate)
+{
+    if (crate)
+        csec_buf_printf(out, "Some advisories of %s could not be loaded (", crate);
+    else
+        csec_buf_puts(out, "Some of this crate's advisories could not be loaded (");
+    csec__word_load_error(out, e);
+    csec_buf_puts(out, crate ? "): this report may be incomplete, so it does not show that "
+                               "these packages are free of advisories."
+                             : "): what is listed here may be incomplete, so it does not show "
+                               "that any version of this crate is free of advisories.");
+}
+
 /* ---- 6. upgrade advice ---- */
 
 /* More than this many advisories are counted, not named. */

@@ -75,6 +75,13 @@
  * 8. Titles are Markdown, as on rustsec.org: inline code spans (`name`)
  *    render as code on pages and lose their backticks in plain text; the
  *    JSON API and OSV keep the title as written.
+ *
+ * 9. Incomplete advisories (fail closed, issue 14).  When the advisory
+ *    database could not load or vouch for some of a crate's advisory files
+ *    (csec_db_package_error), whatever is listed may be incomplete: nothing
+ *    calls a version of the crate clean ("no known advisories", "no
+ *    advisories concern this crate"); the page says so naming the file
+ *    inside the database, and the badge says "advisories unavailable".
  */
 #ifndef CSEC_WORDING_H
 #define CSEC_WORDING_H
@@ -188,6 +195,15 @@ void csec__word_count(csec_buf *out, size_t n, const char *one, const char *many
  * but notices "unmaintained" / "1 notice". */
 void csec__word_badge(csec_buf *out, size_t counting, size_t unmaintained, size_t notices,
                       const char *version_text);
+
+/* Rule 9: the problem as "crates/PKG/FILE.md:LINE:COL: message", the file
+ * named by its path inside the database (never the server's directory). */
+void csec__word_load_error(csec_buf *out, const csec_db_error *e);
+/* Rule 9: the sentence for a page.  With NULL `crate` (the crate page):
+ * "Some of this crate's advisories could not be loaded (PROBLEM): ...";
+ * with a crate (an audit): "Some advisories of CRATE could not be loaded
+ * (PROBLEM): this report may be incomplete, ...". */
+void csec__word_incomplete(csec_buf *out, const csec_db_error *e, const char *crate);
 
 /* ---- 6. upgrade advice ---- */
 

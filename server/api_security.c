@@ -13,6 +13,10 @@
  * carries its ranges, patched and unaffected requirements and the affected
  * functions that apply to VERSION.  `upgrade` is the minimum upgrade that
  * clears what counts against VERSION (lib/deps.h), with an index.
+ * `advisories_complete` is false, with `load_error` (the file inside the
+ * database and its problem) and `load_error_text`, when some of the crate's
+ * advisory files could not be loaded: then the list may be incomplete and
+ * an empty `advisories` or a false `affected` is not a clean verdict.
  *
  * NAME follows crates.io's rules (case and '-'/'_' insensitive; the answer
  * gives the canonical name).  VERSION must be a published version when the
@@ -285,7 +289,7 @@ static void security_body(const srv_req *r, srv_resp *resp)
         return;
     }
     srv_security sec;
-    srv_security_of(&sec, c.advs, c.nadv, &sel.v);
+    srv_security_of(&sec, &c, &sel.v);
 
     resp->status = 200;
     csec__json jw;
@@ -307,6 +311,25 @@ static void security_body(const srv_req *r, srv_resp *resp)
     csec__json_bool(j, sec.affected > 0);
     csec__json_key(j, "affected_count");
     csec__json_uint(j, sec.affected);
+    /* Fail closed (lib/wording.h rule 9): a crate whose advisory files did
+     * not all load is never reported as complete. */
+    csec__json_key(j, "advisories_complete");
+    csec__json_bool(j, !sec.incomplete);
+    csec__json_key(j, "load_error");
+    if (sec.incomplete) {
+        csec_buf t = CSEC_BUF_INIT;
+        csec__word_load_error(&t, sec.incomplete);
+        csec__json_strn(j, t.ptr, t.len);
+        csec_buf_clear(&t);
+        csec__word_incomplete(&t, sec.incomplete, NULL);
+        csec__json_key(j, "load_error_text");
+        csec__json_strn(j, t.ptr, t.len);
+        csec_buf_free(&t);
+    } else {
+        csec__json_null(j);
+        csec__json_key(j, "load_error_text");
+        csec__json_null(j);
+    }
     csec_advice adv;
     memset(&adv, 0, sizeof adv);
     if (c.ic && sec.affected)

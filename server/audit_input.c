@@ -218,6 +218,12 @@ int srv_audit_run(srv_audit *a, const srv_site *s, const char *lockfile, size_t 
         return refuse(a, 400, "Cargo.lock", "cannot audit: %s", d.msg);
     a->yanked_checked = a->report->yanked_checked;
     a->yanked_unknown = a->report->yanked_unknown;
+    for (size_t i = 0; i < count && !a->incomplete; i++) {
+        const csec_lock_package *p = csec_lockfile_get(a->lockfile, i);
+        if (p->crates_io &&
+            (a->incomplete = csec_db_package_error(s->db, CSEC_COLLECTION_CRATES, p->name)))
+            a->incomplete_crate = p->name;
+    }
     return 0;
 }
 

@@ -41,6 +41,12 @@ typedef struct srv_audit {
      * it could not answer for within its time budget. */
     bool yanked_checked;
     size_t yanked_unknown;
+    /* Fail closed (lib/wording.h rule 9): the first crates.io package of
+     * the lockfile whose advisory files did not all load, and the problem
+     * (csec_db_package_error); NULL when none.  Then the report may be
+     * incomplete and the page never says no advisory affects them. */
+    const char *incomplete_crate;
+    const csec_db_error *incomplete;
 } srv_audit;
 
 /* Audits `lockfile` (`len` bytes) with the site's data, with `manifest`

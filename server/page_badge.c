@@ -86,7 +86,7 @@ static bool find_facts(const srv_req *r, facts *f)
         return false;
     }
     srv_security sec;
-    srv_security_of(&sec, c.advs, c.nadv, &sel.v);
+    srv_security_of(&sec, &c, &sel.v);
     bool vuln = false;
     size_t unmaintained = 0, notices = 0;
     for (size_t i = 0; i < sec.affected + sec.notices; i++) {
@@ -107,7 +107,7 @@ static bool find_facts(const srv_req *r, facts *f)
                                         : "#2e7d32";
     /* Fail closed: while some of the crate's advisory files could not be
      * loaded, nothing says it has no advisories (issue 14). */
-    if (c.load_error && !sec.affected) {
+    if (sec.incomplete && !sec.affected) {
         snprintf(f->message, sizeof f->message, "advisories unavailable");
         f->color = UNKNOWN_COLOR;
     }

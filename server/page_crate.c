@@ -504,7 +504,19 @@ static void security_tab(csec_buf *b, const view *v)
     const csec_advisory *const *gone = v->sec.withdrawn;
     size_t ng = v->sec.nwithdrawn, total = v->sec.count;
     csec_buf_puts(b, "<section aria-labelledby=\"sec-h\"><h2 id=\"sec-h\">Security</h2>\n");
-    if (total == 0) {
+    /* Fail closed (wording rule 9): said first, and nothing below calls the
+     * crate or the version clean. */
+    if (v->sec.incomplete) {
+        csec_buf t = CSEC_BUF_INIT;
+        csec__word_incomplete(&t, v->sec.incomplete, NULL);
+        csec_buf_puts(b, "<p class=\"sec-incomplete\" role=\"alert\">");
+        html_escn(b, t.ptr, t.len);
+        csec_buf_puts(b, "</p>\n");
+        csec_buf_free(&t);
+    }
+    if (total == 0 && v->sec.incomplete) {
+        /* Nothing loaded to list: the sentence above says why. */
+    } else if (total == 0) {
         csec_buf_puts(b, "<p class=\"empty\">No advisories in the RustSec advisory database "
                          "concern this crate.</p>\n");
     } else if (!v->has_sel) {
@@ -531,7 +543,7 @@ static void security_tab(csec_buf *b, const view *v)
         if (ny)
             csec__word_count(&t, ny, "affects", "affect");
         else
-            csec_buf_puts(&t, "none affects");
+            csec_buf_puts(&t, v->sec.incomplete ? "none of those loaded affects" : "none affects");
         csec_buf_printf(&t, " version %s", v->sel.text);
         if (nnote) {
             csec_buf_puts(&t, ny ? "; " : ", but ");
@@ -831,7 +843,7 @@ void page_crate(const srv_req *r, srv_resp *resp)
     v.tab = tab >= 0 ? (enum tab)tab : v.ic ? TAB_VERSIONS : TAB_SECURITY;
 
     /* Needed on every tab: the Security tab's count highlights it. */
-    srv_security_of(&v.sec, v.advs, v.nadv, v.has_sel ? &v.sel.v : NULL);
+    srv_security_of(&v.sec, &c, v.has_sel ? &v.sel.v : NULL);
 
     csec_buf *b = &resp->body;
     csec_buf title = CSEC_BUF_INIT;

@@ -9,11 +9,23 @@
 #include "registry.h"
 #include "security.h"
 
+#include "crate_name.h"
 #include "index.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The package of `e` that is `url_name` under crates.io's rules (the
+ * database's spelling, owned by it). */
+static const char *load_error_name(const csec_db_error *e, const char *url_name)
+{
+    size_t n = strlen(url_name);
+    if (e->other_package && !csec__crate_name_eq(e->package, strlen(e->package), url_name, n) &&
+        csec__crate_name_eq(e->other_package, strlen(e->other_package), url_name, n))
+        return e->other_package;
+    return e->package;
+}
 
 bool srv_crate_find(const srv_site *s, const char *url_name, srv_crate *out)
 {
@@ -25,12 +37,17 @@ bool srv_crate_find(const srv_site *s, const char *url_name, srv_crate *out)
     out->pkg = srv_site_package(s, out->ic ? out->ic->name : url_name);
     if (!out->pkg && out->ic)
         out->pkg = srv_site_package(s, url_name);
-    if (!out->ic && !out->pkg)
-        return false;
     out->name = out->ic ? out->ic->name : out->pkg;
+    out->load_error = csec_db_package_error(s->db, CSEC_COLLECTION_CRATES,
+                                            out->name ? out->name : url_name);
+    /* A crate whose only advisory files failed to load is known all the
+     * same: "no such crate" would hide them (fail closed). */
+    if (!out->name && out->load_error)
+        out->name = load_error_name(out->load_error, url_name);
+    if (!out->name)
+        return false;
     if (out->pkg)
         out->advs = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, out->pkg, &out->nadv);
-    out->load_error = csec_db_package_error(s->db, CSEC_COLLECTION_CRATES, out->name);
     return true;
 }
 
@@ -133,10 +150,12 @@ static int cmp_verdict(const void *x, const void *y)
     return strcmp(q->a->id, p->a->id);
 }
 
-void srv_security_of(srv_security *out, const csec_advisory *const *advs, size_t n,
-                     const csec_version *sel)
+void srv_security_of(srv_security *out, const srv_crate *c, const csec_version *sel)
 {
+    const csec_advisory *const *advs = c->advs;
+    size_t n = c->nadv;
     memset(out, 0, sizeof *out);
+    out->incomplete = c->load_error;
     out->items = csec__xcalloc(n + 1, sizeof *out->items);
     out->withdrawn = csec__xcalloc(n + 1, sizeof *out->withdrawn);
     for (size_t i = 0; i < n; i++) {

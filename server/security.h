@@ -62,14 +62,18 @@ typedef struct srv_security {
     /* Withdrawn advisories in database order: listed by id only. */
     const csec_advisory **withdrawn;
     size_t nwithdrawn;
+    /* Fail closed (lib/wording.h rule 9): the crate's load problem, or NULL.
+     * When set the advisories above may be incomplete, and no version may be
+     * called clean: the tab says so (csec__word_incomplete), the API answers
+     * "advisories_complete": false and the badge "advisories unavailable". */
+    const csec_db_error *incomplete;
 } srv_security;
 
-/* Decides the Security tab for `advs` (a crate's advisories) and version
- * `sel` (NULL: none selected; then nothing affects and every verdict is
- * CSEC_WHY_NO_VERSION).  The verdicts point into `advs` and `sel`; free with
- * srv_security_free. */
-void srv_security_of(srv_security *out, const csec_advisory *const *advs, size_t n,
-                     const csec_version *sel);
+/* Decides the Security tab for crate `c` (its advisories and load problem)
+ * and version `sel` (NULL: none selected; then nothing affects and every
+ * verdict is CSEC_WHY_NO_VERSION).  The verdicts point into `c`'s advisories
+ * and `sel`; free with srv_security_free. */
+void srv_security_of(srv_security *out, const srv_crate *c, const csec_version *sel);
 void srv_security_free(srv_security *sec);
 
 #endif

@@ -5,7 +5,8 @@
 #   - a duplicate id (in a dot-directory, in another package's directory)
 #     never hides the first advisory: both load, check/audit fail for the
 #     crates concerned, `show` shows both, /healthz says "degraded" and the
-#     badge of a tainted crate never says "no known advisories";
+#     badge, Security tab and JSON security endpoint of a tainted crate (or
+#     one with a file that does not parse) never call it clean;
 #   - a file that does not parse, is too large, names another package or a
 #     package name crates.io refuses is an error naming file:line:col, and
 #     check/audit exit 1 for its crate (`--lenient`: as before);
@@ -267,6 +268,12 @@ assert_eq "nor a cache" "$(ls -A "$TMP/cache" 2>/dev/null)" ""
 # ---------------------------------------------------------------- the server
 DB=$(fresh served)
 adv "$DB" bar-baz/RUSTSEC-2020-0001.md RUSTSEC-2020-0001 bar-baz '">= 0.0.0"'
+# A crate with one advisory that loads and one that does not parse, and one
+# whose only advisory file does not parse.
+adv "$DB" tainted/RUSTSEC-2099-0001.md RUSTSEC-2099-0001 tainted
+printf 'garbage\n' > "$DB/crates/tainted/RUSTSEC-2099-0002.md"
+mkdir -p "$DB/crates/broken-only"
+printf 'garbage\n' > "$DB/crates/broken-only/RUSTSEC-2099-0003.md"
 "$B/cratesec" serve --db "$DB" --listen 127.0.0.1:0 --threads 2 --access-log none \
     >"$TMP/srv.out" 2>"$TMP/srv.err" &
 SERVER_PID=$!
@@ -283,6 +290,49 @@ else
     assert_out "badge of a tainted crate: unavailable" "advisories unavailable"
     run curl -s "http://127.0.0.1:$port/crates/qux/9.0.0/badge.json"
     assert_out "badge of another crate: unchanged" "no known advisories"
+    # The Security tab and the JSON endpoint decide as the badge does
+    # (server/security.c): never a clean verdict for a crate whose advisory
+    # files did not all load, and they name the file.
+    run curl -s "http://127.0.0.1:$port/crates/tainted/9.0.0/security"
+    assert_out "tab of a crate with a broken file: says so" \
+        "advisories could not be loaded (crates/tainted/RUSTSEC-2099-0002.md:1:1"
+    assert_no_out "tab of a crate with a broken file: never none affects" "none affects"
+    assert_out "tab of a crate with a broken file: lists what loaded" "RUSTSEC-2099-0001"
+    run curl -s "http://127.0.0.1:$port/crates/broken-only/1.0.0/security"
+    assert_out "tab of a crate whose only file is broken: says so" \
+        "advisories could not be loaded (crates/broken-only/RUSTSEC-2099-0003.md:1:1"
+    assert_no_out "tab of a crate whose only file is broken: never no advisories" \
+        "No advisories in the RustSec advisory database concern this crate"
+    run curl -s "http://127.0.0.1:$port/crates/bar-baz/9.0.0/security"
+    assert_out "tab of a tainted crate: says so" "advisories could not be loaded (crates/"
+    assert_no_out "tab of a tainted crate: never none affects" "none affects"
+    run curl -s "http://127.0.0.1:$port/crates/qux/9.0.0/security"
+    assert_no_out "tab of another crate: no warning" "could not be loaded"
+    run curl -s "http://127.0.0.1:$port/api/v1/crates/tainted/9.0.0/security"
+    assert_out "API, broken file: incomplete" '"advisories_complete": false'
+    assert_out "API, broken file: names it" '"load_error": "crates/tainted/RUSTSEC-2099-0002.md:1:1'
+    assert_out "API, broken file: existing fields kept" '"affected_count": 0'
+    run curl -s "http://127.0.0.1:$port/api/v1/crates/broken-only/1.0.0/security"
+    assert_out "API, only file broken: incomplete, not 404" '"advisories_complete": false'
+    run curl -s "http://127.0.0.1:$port/api/v1/crates/bar-baz/9.0.0/security"
+    assert_out "API, tainted crate: incomplete" '"advisories_complete": false'
+    run curl -s "http://127.0.0.1:$port/api/v1/crates/qux/9.0.0/security"
+    assert_out "API, another crate: complete" '"advisories_complete": true'
+    assert_out "API, another crate: no load error" '"load_error": null'
+    run curl -s "http://127.0.0.1:$port/crates/tainted/9.0.0/badge.json"
+    assert_out "badge of a crate with a broken file: unavailable" "advisories unavailable"
+    # The site's audit page: the same check as `cratesec audit`.
+    lockfile "$TMP/tainted.lock" tainted 9.0.0 qux 9.0.0
+    run curl -sL -F "lockfile=<$TMP/tainted.lock" "http://127.0.0.1:$port/audit"
+    assert_out "audit page, broken file: says so" \
+        "Some advisories of tainted could not be loaded (crates/tainted/RUSTSEC-2099-0002.md:1:1"
+    assert_no_out "audit page, broken file: never no advisory affects" \
+        "No advisory of the database affects these packages"
+    lockfile "$TMP/qux.lock" qux 9.0.0
+    run curl -sL -F "lockfile=<$TMP/qux.lock" "http://127.0.0.1:$port/audit"
+    assert_out "audit page, another crate: unchanged" \
+        "No advisory of the database affects these packages"
+    assert_no_out "audit page, another crate: no warning" "could not be loaded"
 fi
 
 echo "failclosed: $pass passed, $fail failed, $skip skipped"
