@@ -50,16 +50,8 @@ static void json_version(csec__json *j, const csec_version *v)
 
 static void json_reqs(csec__json *j, const char *key, const csec_req *const *reqs, size_t n)
 {
-    csec_buf t = CSEC_BUF_INIT;
     csec__json_key(j, key);
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < n; i++) {
-        csec_buf_clear(&t);
-        csec_req_write(&t, reqs[i]);
-        csec__json_strn(j, t.ptr, t.len);
-    }
-    csec__json_array_end(j);
-    csec_buf_free(&t);
+    csec__json_reqs(j, reqs, n);
 }
 
 /* The verdict: a code, a sentence (lib/wording.h rule 5) and the version or
