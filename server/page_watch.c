@@ -137,6 +137,10 @@ typedef struct made_page {
     bool new_list;
     size_t affected;
     const char *webhook_url;
+    /* A package whose advisories did not all load (its first problem): the
+     * page then never says that no advisory affects them. */
+    const char *incomplete_crate;
+    const csec_db_error *incomplete;
 } made_page;
 
 static void made(const srv_req *r, srv_resp *resp, const made_page *m)
@@ -178,9 +182,19 @@ static void made(const srv_req *r, srv_resp *resp, const made_page *m)
                         m->affected, m->affected == 1 ? "y" : "ies",
                         m->affected == 1 ? "s" : "", m->report);
     else
-        csec_buf_puts(b, "No advisory affects these packages now; you will be told when one "
-                         "does.");
+        csec_buf_puts(b, m->incomplete ? "No advisory that loaded affects these packages now; "
+                                         "you will be told when one does."
+                                       : "No advisory affects these packages now; you will be "
+                                         "told when one does.");
     csec_buf_puts(b, "</p>\n");
+    if (m->incomplete) {
+        csec_buf t = CSEC_BUF_INIT;
+        csec__word_incomplete(&t, m->incomplete, m->incomplete_crate);
+        csec_buf_puts(b, "<p class=\"sec-incomplete\" role=\"alert\">");
+        html_escn(b, t.ptr, t.len);
+        csec_buf_puts(b, "</p>\n");
+        csec_buf_free(&t);
+    }
     html_end(b, r->site);
 }
 
@@ -269,7 +283,11 @@ void page_watch_create(const srv_req *r, srv_resp *resp)
                     "No watch list has this token.  Leave the field empty to make a new list.");
     } else {
         made_page m = {out.token, out.watch_id, out.secret, label.ptr, report,
-                       out.new_list, out.affected, url};
+                       out.new_list, out.affected, url, NULL, NULL};
+        for (size_t i = 0; i < npkgs && !m.incomplete; i++)
+            if ((m.incomplete = csec_db_package_error(r->site->db, CSEC_COLLECTION_CRATES,
+                                                      pkgs[i].name)))
+                m.incomplete_crate = pkgs[i].name;
         made(r, resp, &m);
     }
 done:

@@ -275,7 +275,7 @@ printf 'garbage\n' > "$DB/crates/tainted/RUSTSEC-2099-0002.md"
 mkdir -p "$DB/crates/broken-only"
 printf 'garbage\n' > "$DB/crates/broken-only/RUSTSEC-2099-0003.md"
 "$B/cratesec" serve --db "$DB" --listen 127.0.0.1:0 --threads 2 --access-log none \
-    >"$TMP/srv.out" 2>"$TMP/srv.err" &
+    --state "$TMP/state" >"$TMP/srv.out" 2>"$TMP/srv.err" &
 SERVER_PID=$!
 port=$(server_port "$TMP/srv.out" "$SERVER_PID")
 if [ -z "$port" ]; then
@@ -328,6 +328,15 @@ else
         "Some advisories of tainted could not be loaded (crates/tainted/RUSTSEC-2099-0002.md:1:1"
     assert_no_out "audit page, broken file: never no advisory affects" \
         "No advisory of the database affects these packages"
+    # Watching those packages (the report's form): the page that confirms
+    # the watch says the same, never that no advisory affects them.
+    report=$(curl -s -o /dev/null -w '%{redirect_url}' -F "lockfile=<$TMP/tainted.lock" \
+        "http://127.0.0.1:$port/audit")
+    run curl -s --data-urlencode "report=${report##*/}" "http://127.0.0.1:$port/watches"
+    assert_out "watch made, broken file: says so" \
+        "Some advisories of tainted could not be loaded (crates/tainted/RUSTSEC-2099-0002.md:1:1"
+    assert_no_out "watch made, broken file: never no advisory affects" \
+        "No advisory affects these packages now"
     lockfile "$TMP/qux.lock" qux 9.0.0
     run curl -sL -F "lockfile=<$TMP/qux.lock" "http://127.0.0.1:$port/audit"
     assert_out "audit page, another crate: unchanged" \
