@@ -61,6 +61,16 @@ void html_url_part(csec_buf *b, const char *s)
     }
 }
 
+void html_incomplete(csec_buf *b, const csec_db_error *e, const char *crate)
+{
+    csec_buf t = CSEC_BUF_INIT;
+    csec__word_incomplete(&t, e, crate);
+    csec_buf_puts(b, "<p class=\"sec-incomplete\" role=\"alert\" id=\"incomplete\">");
+    html_escn(b, t.ptr, t.len);
+    csec_buf_puts(b, "</p>\n");
+    csec_buf_free(&t);
+}
+
 void html_date(csec_buf *b, csec_date d)
 {
     char s[16];

@@ -28,6 +28,10 @@ void xml_esc(csec_buf *b, const char *s);
 void xml_time(csec_buf *b, int64_t t);
 /* Appends `s` percent-encoded as one URL path segment or query value. */
 void html_url_part(csec_buf *b, const char *s);
+/* The alert of wording rule 9 (csec__word_incomplete): the advisories of
+ * `crate` (NULL: this crate) did not all load, problem `e`.  Pages say it
+ * first and never call the packages clean below it. */
+void html_incomplete(csec_buf *b, const csec_db_error *e, const char *crate);
 /* Appends "YYYY-MM-DD" (a <time> element with datetime). */
 void html_date(csec_buf *b, csec_date d);
 

@@ -360,14 +360,8 @@ void page_audit_report_body(csec_buf *b, const srv_site *s, const srv_audit *au,
     size_t nv = r->vulnerabilities_count, nw = r->warnings_count;
     /* Fail closed (wording rule 9): said first, and the summary never
      * calls these packages clean. */
-    if (au->incomplete) {
-        csec_buf t = CSEC_BUF_INIT;
-        csec__word_incomplete(&t, au->incomplete, au->incomplete_crate);
-        csec_buf_puts(b, "<p class=\"sec-incomplete\" role=\"alert\" id=\"incomplete\">");
-        html_escn(b, t.ptr, t.len);
-        csec_buf_puts(b, "</p>\n");
-        csec_buf_free(&t);
-    }
+    if (au->incomplete)
+        html_incomplete(b, au->incomplete, au->incomplete_crate);
     csec_buf_puts(b, "<p class=\"summary\" id=\"summary\">");
     if (!nv && !nw)
         csec_buf_puts(b, au->incomplete ? "No advisory that loaded affects these packages"

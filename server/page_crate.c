@@ -506,14 +506,8 @@ static void security_tab(csec_buf *b, const view *v)
     csec_buf_puts(b, "<section aria-labelledby=\"sec-h\"><h2 id=\"sec-h\">Security</h2>\n");
     /* Fail closed (wording rule 9): said first, and nothing below calls the
      * crate or the version clean. */
-    if (v->sec.incomplete) {
-        csec_buf t = CSEC_BUF_INIT;
-        csec__word_incomplete(&t, v->sec.incomplete, NULL);
-        csec_buf_puts(b, "<p class=\"sec-incomplete\" role=\"alert\">");
-        html_escn(b, t.ptr, t.len);
-        csec_buf_puts(b, "</p>\n");
-        csec_buf_free(&t);
-    }
+    if (v->sec.incomplete)
+        html_incomplete(b, v->sec.incomplete, NULL);
     if (total == 0 && v->sec.incomplete) {
         /* Nothing loaded to list: the sentence above says why. */
     } else if (total == 0) {

@@ -187,14 +187,8 @@ static void made(const srv_req *r, srv_resp *resp, const made_page *m)
                                        : "No advisory affects these packages now; you will be "
                                          "told when one does.");
     csec_buf_puts(b, "</p>\n");
-    if (m->incomplete) {
-        csec_buf t = CSEC_BUF_INIT;
-        csec__word_incomplete(&t, m->incomplete, m->incomplete_crate);
-        csec_buf_puts(b, "<p class=\"sec-incomplete\" role=\"alert\">");
-        html_escn(b, t.ptr, t.len);
-        csec_buf_puts(b, "</p>\n");
-        csec_buf_free(&t);
-    }
+    if (m->incomplete)
+        html_incomplete(b, m->incomplete, m->incomplete_crate);
     html_end(b, r->site);
 }
 
