@@ -5,6 +5,7 @@
 #include "json.h"
 #include "lockfile.h"
 #include "options.h"
+#include "wording.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -268,8 +269,6 @@ int csec_audit_status(const csec_audit_report *r)
     return r->vulnerabilities_count || r->denied_count ? 1 : 0;
 }
 
-static const char *const kind_names[CSEC_WARNING_KINDS] = {"notice", "unmaintained", "unsound",
-                                                           "yanked"};
 
 /* ---------------------------------------------------------------- JSON */
 
@@ -435,7 +434,7 @@ static void j_info_list(csec__json *j, unsigned info)
     csec__json_array_begin(j);
     for (size_t i = 0; i < 3; i++)
         if (info & CSEC_WARNING_BIT(order[i]))
-            csec__json_str(j, kind_names[order[i]]);
+            csec__json_str(j, csec__word_warning_kind(order[i]));
     csec__json_array_end(j);
 }
 
@@ -516,12 +515,12 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
         if (i == 0 || pub->warnings[i - 1].kind != f->kind) {
             if (i)
                 csec__json_array_end(j);
-            csec__json_key(j, kind_names[f->kind]);
+            csec__json_key(j, csec__word_warning_kind(f->kind));
             csec__json_array_begin(j);
         }
         csec__json_object_begin(j);
         csec__json_key(j, "kind");
-        csec__json_str(j, kind_names[f->kind]);
+        csec__json_str(j, csec__word_warning_kind(f->kind));
         csec__json_key(j, "package");
         j_package(j, f->package);
         csec__json_key(j, "advisory");
@@ -740,7 +739,7 @@ static void finding_text(text *t, const csec_audit_report *r, const csec_audit_f
     attr(t, "Crate:", f->package->name);
     attr(t, "Version:", f->package->version_text);
     if (f->kind >= 0)
-        attr(t, "Warning:", kind_names[f->kind]);
+        attr(t, "Warning:", csec__word_warning_kind(f->kind));
     if (a) {
         char date[16];
         snprintf(date, sizeof date, "%04d-%02d-%02d", a->date.year % 10000, a->date.month % 100,
@@ -859,7 +858,7 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
     csec__json_object_begin(j);
     csec__json_key(j, "tags");
     csec__json_array_begin(j);
-    csec__json_str(j, f->kind < 0 ? "security" : kind_names[f->kind]);
+    csec__json_str(j, f->kind < 0 ? "security" : csec__word_warning_kind(f->kind));
     if (a)
         for (size_t i = 0; i < a->categories.count; i++)
             csec__json_str(j, a->categories.items[i]);
@@ -943,7 +942,7 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
         if (f->advisory)
             csec_buf_printf(&msg, "%s %s: %s (%s%s%s)", p->name, p->version_text,
                             f->advisory->title ? f->advisory->title : "", f->advisory->id,
-                            f->kind < 0 ? "" : ", ", f->kind < 0 ? "" : kind_names[f->kind]);
+                            f->kind < 0 ? "" : ", ", f->kind < 0 ? "" : csec__word_warning_kind(f->kind));
         else
             csec_buf_printf(&msg, "%s %s is yanked", p->name, p->version_text);
         via(&tmp, r->lockfile, p);

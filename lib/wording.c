@@ -57,6 +57,13 @@ const char *csec__word_kind_type(const csec_advisory *a)
     return name ? name : "vulnerability";
 }
 
+const char *csec__word_warning_kind(int kind)
+{
+    static const char *const names[CSEC_WARNING_KINDS] = {"notice", "unmaintained", "unsound",
+                                                          "yanked"};
+    return kind >= 0 && kind < CSEC_WARNING_KINDS ? names[kind] : "warning";
+}
+
 const char *csec__word_kind_slug(const csec_advisory *a)
 {
     return csec__word_is_malicious(a) ? "malicious" : csec__word_kind_type(a);

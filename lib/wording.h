@@ -101,6 +101,9 @@ const char *csec__word_kind_slug(const csec_advisory *a);
 /* RustSec's type, as the JSON API and OSV name it: "vulnerability" or
  * csec_informational_name (malicious code is a vulnerability there). */
 const char *csec__word_kind_type(const csec_advisory *a);
+/* A warning kind of an audit (csec_warning_kind) as cargo-audit names it:
+ * "notice", "unmaintained", "unsound", "yanked"; "warning" for others. */
+const char *csec__word_warning_kind(int kind);
 /* The slugs csec__word_kind_slug can return, NULL-ended (for filters). */
 extern const char *const csec__word_kind_slugs[];
 /* The label of a slug from csec__word_kind_slugs ("Malicious code"), or NULL. */

@@ -239,10 +239,12 @@ static void upgrade(csec_buf *b, const srv_site *s, const csec_lock_package *p,
     csec_buf_free(&t);
 }
 
-static const char *warning_name(int kind)
+/* The warning kind's name, capitalised as a heading starts. */
+static void warning_name(csec_buf *b, int kind)
 {
-    static const char *const names[] = {"Notice", "Unmaintained", "Unsound", "Yanked"};
-    return kind >= 0 && kind < 4 ? names[kind] : "Warning";
+    const char *name = csec__word_warning_kind(kind);
+    csec_buf_putc(b, (char)(name[0] - 'a' + 'A'));
+    csec_buf_puts(b, name + 1);
 }
 
 static void finding(csec_buf *b, const srv_site *s, const srv_audit *au,
@@ -292,9 +294,10 @@ static void finding(csec_buf *b, const srv_site *s, const srv_audit *au,
     csec_buf_puts(b, "</dd>\n<dt>Kind</dt><dd>");
     if (f->kind < 0)
         csec_buf_puts(b, "Vulnerability");
-    else
-        csec_buf_printf(b, "%s (a warning%s)", warning_name(f->kind),
-                        f->denied ? ", denied" : "");
+    else {
+        warning_name(b, f->kind);
+        csec_buf_printf(b, " (a warning%s)", f->denied ? ", denied" : "");
+    }
     csec_buf_puts(b, "</dd>\n");
     if (a) {
         csec_buf_puts(b, "<dt>Severity</dt><dd>");
@@ -377,15 +380,12 @@ void page_audit_report_body(csec_buf *b, const srv_site *s, const srv_audit *au,
         for (int k = 0; k < CSEC_WARNING_KINDS; k++) {
             if (!per[k])
                 continue;
-            csec_buf_printf(b, "%s%zu %s", first ? "" : ", ", per[k], k == 0   ? "notice"
-                                                                      : k == 1 ? "unmaintained"
-                                                                      : k == 2 ? "unsound"
-                                                                               : "yanked");
+            csec_buf_printf(b, "%s%zu %s", first ? "" : ", ", per[k], csec__word_warning_kind(k));
             first = false;
         }
         csec_buf_puts(b, ")");
     }
-    csec_buf_puts(b, nv || nw ? "." : ".");
+    csec_buf_putc(b, '.');
     if (!au->yanked_checked)
         csec_buf_puts(b, " Yanked versions were not checked: this server has no registry "
                          "index.");
