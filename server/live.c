@@ -400,7 +400,8 @@ static long long db_age(const srv_site *s)
     return when > 0 ? (long long)(time(NULL) - when) : -1;
 }
 
-void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number, csec_buf *out)
+void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number,
+                      void (*more)(struct csec__json *j), csec_buf *out)
 {
     record r;
     snapshot(l, &r);
@@ -497,6 +498,8 @@ void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number, csec_buf 
     csec__json_str(&j, r.last_error[0] ? r.last_error : NULL);
     csec__json_key(&j, "uptime_seconds");
     csec__json_int(&j, (int64_t)(time(NULL) - l->started));
+    if (more)
+        more(&j);
     csec__json_object_end(&j);
     csec_buf_putc(out, '\n');
 }

@@ -66,8 +66,11 @@ void srv_live_observe(srv_live *l, int status, double seconds);
  * for not reading its response. */
 void srv_live_cut(srv_live *l);
 /* Writes /healthz's JSON and /metrics's text for generation `number` of the
- * site `s`. */
-void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number, csec_buf *out);
+ * site `s`.  `more` (may be NULL) adds members of other parts of the server
+ * (the state's) at the end of the object. */
+struct csec__json;
+void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number,
+                      void (*more)(struct csec__json *j), csec_buf *out);
 void srv_live_metrics(srv_live *l, const srv_site *s, uint64_t number, csec_buf *out);
 /* Whether the last reload failed (then /healthz says "degraded"). */
 bool srv_live_degraded(srv_live *l);

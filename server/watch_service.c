@@ -371,12 +371,10 @@ void srv_watch_stop(void)
 
 /* ---- /healthz ---- */
 
-void srv_watch_healthz(csec_buf *out)
+void srv_watch_healthz(struct csec__json *j)
 {
     pthread_mutex_lock(&svc.mu);
-    csec__json jw, *j = &jw;
-    csec_buf_puts(out, ",\n  \"state\": ");
-    csec__json_init(j, out, true, 1);
+    csec__json_key(j, "state");
     csec__json_object_begin(j);
     csec__json_key(j, "status");
     csec__json_str(j, !svc.running ? "off" : svc.http ? "ok" : "unavailable");

@@ -49,8 +49,7 @@ state_store *srv_watch_store(csec_buf *why);
 const srv_watch_options *srv_watch_options_get(void);
 /* A state_data_source lending the current site's data (state_watch_create). */
 state_data_source srv_watch_data_source(void);
-/* Appends ",\n  \"state\": {...}", the state's member of /healthz (pretty
- * JSON, as the others). */
-void srv_watch_healthz(csec_buf *out);
+/* Writes the state's member of /healthz ("state": {...}) into its object. */
+void srv_watch_healthz(struct csec__json *j);
 
 #endif
