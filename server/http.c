@@ -154,6 +154,16 @@ static conn_track *track_of(struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
+/* Once the server is stopping, a new connection is closed as it is
+ * accepted (see the end of http_serve). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    server *s = cls;
+    return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -967,7 +977,7 @@ int http_serve(srv_live *live, const http_options *opts)
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
+        flags, 0, on_accept, &s, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
         MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s + SEND_GRACE_S,
@@ -1013,7 +1023,12 @@ int http_serve(srv_live *live, const http_options *opts)
     const srv_gen *cur = srv_live_acquire(s.live);
     srv_sparse_stop_waiting(cur->site->sparse);
     srv_live_release(s.live, cur);
-    MHD_socket lfd = MHD_quiesce_daemon(d);
+    /* New connections are now closed as they come (on_accept), not stopped
+     * with MHD_quiesce_daemon: with a pool of epoll threads, libmicrohttpd
+     * 0.9.75's quiesce races its own threads for removing the listening
+     * socket from their epoll sets and aborts the process when it loses
+     * ("Failed to remove listen FD from epoll set", seen once under ASan on
+     * a SIGTERM).  MHD_stop_daemon closes the socket. */
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (atomic_load(&s.inflight) > 0 && elapsed_ms(&t0) < opts->drain_ms) {
@@ -1023,8 +1038,6 @@ int http_serve(srv_live *live, const http_options *opts)
     MHD_stop_daemon(d);
     atomic_store(&s.watchdog_stop, 1);
     pthread_join(wd, NULL);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
     if (opts->access_log)
         fflush(opts->access_log);
     long cut = atomic_load(&s.cut_count);

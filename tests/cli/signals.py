@@ -11,6 +11,8 @@ Each round starts a server and plays one scenario, picked at random:
                pages: every answer 200, the server alive
   term-reload  SIGTERM at a random moment of a reload (or just after):
                exit status 0
+  term-load    SIGTERM or SIGINT while four clients keep requesting pages
+               (the server stops accepting and drains): exit status 0
 
 "While it starts" is measured from the moment the process has blocked the
 signals (/proc/PID/status SigBlk; before that, in the dynamic loader, the
@@ -241,8 +243,23 @@ def term_reload(rno, srv):
     expect_exit(rno, "term-reload", srv, srv.stop(rng.choice([signal.SIGTERM, signal.SIGINT])))
 
 
+def term_load(rno, srv):
+    if not wait_listening(rno, "term-load", srv):
+        return
+    stop, bad = threading.Event(), []
+    clients = [threading.Thread(target=client, args=(srv, stop, bad)) for _ in range(4)]
+    for c in clients:
+        c.start()
+    time.sleep(rng.uniform(0.05, 0.5))
+    rc = srv.stop(rng.choice([signal.SIGTERM, signal.SIGINT]))
+    stop.set()
+    for c in clients:
+        c.join()
+    expect_exit(rno, "term-load", srv, rc)
+
+
 scenarios = {"hup-start": hup_start, "term-start": term_start, "hup-storm": hup_storm,
-             "term-reload": term_reload}
+             "term-reload": term_reload, "term-load": term_load}
 counts = dict.fromkeys(scenarios, 0)
 end = time.monotonic() + max(8.0, SECONDS)
 rno = 0
