@@ -60,13 +60,23 @@ typedef struct islots {
  * Why a table of its own and not the project's map (map.h): the parallel
  * load (index_dir.c) looks keys up from several threads while one of them
  * may insert, which the map leaves to a lock around every use; and a slot
- * here is 16 bytes for a million keys at today's registry size.  Lookups take no lock; inserts take the core's lock, re-check, and
+ * here is 8 bytes for millions of keys at today's registry size.
+ *
+ * Lookups take no lock; inserts take their shard's lock, re-check, and
  * publish the slot with a release store; a table that grows is replaced
- * whole and the old array kept until the parallel part ends. */
+ * whole and the old array kept until the parallel part ends.  An index
+ * opened for several threads splits each table into SHARDS by hash bits, so
+ * that two threads rarely want the same lock: with one lock, the 8x load
+ * (bench/index.sh) made about one futex call per crate file and slept in
+ * many of them. */
 typedef struct itab {
+    pthread_mutex_t mu; /* inserts into this shard, and its growth */
     _Atomic(islots *) arr;
     size_t count;
+    islots *retired; /* grown-out-of arrays (while concurrent) */
 } itab;
+
+#define SHARDS 64
 
 #define POOL_CHUNK (256 * 1024)
 
@@ -75,18 +85,25 @@ typedef struct pool_chunk {
     _Alignas(16) unsigned char data[];
 } pool_chunk;
 
-typedef struct index_core {
-    pthread_mutex_t mu; /* inserts into the tables and the pool; generation links */
-    itab strings, blobs;
-    size_t table_bytes; /* of the two tables */
-    islots *retired;    /* grown-out-of arrays (while concurrent) */
-    bool concurrent;    /* lookups may run on other threads right now */
-    /* The pool: big chunks carved at each object's alignment (malloc would
-     * add 16 bytes to the typical 8-byte string). */
+/* Where interned copies are carved: big chunks cut at each object's
+ * alignment (malloc would add 16 bytes to the typical 8-byte string).  Each
+ * parser has one, so the loader's threads allocate without a lock; the
+ * core's own (core->mu) takes the rest, and a parser's chunks when it goes. */
+typedef struct pool {
     pool_chunk *chunks;
     unsigned char *cur;
     size_t left;
-    size_t bytes; /* pool and tables */
+    size_t bytes;
+} pool;
+
+typedef struct index_core {
+    pthread_mutex_t mu; /* the core's pool; generation links */
+    itab *strings, *blobs; /* shard_mask + 1 shards each */
+    size_t shard_mask;
+    _Atomic size_t table_bytes; /* of the tables */
+    _Atomic size_t pool_bytes;  /* of every pool's chunks */
+    bool concurrent;            /* lookups may run on other threads right now */
+    pool pool;
     csec_index_options opts;
     /* The sparse HTTP client (index_sparse.c), when there is one. */
     void *remote;
@@ -129,35 +146,75 @@ struct csec_index {
     int64_t source_time;
 };
 
-/* ---- the pool (core->mu held, or the only thread) ---- */
+/* ---- pools ---- */
 
-static void *pool_alloc(index_core *c, size_t n, size_t align)
+/* From a parser's pool (its thread), or from the core's when `pl` is NULL. */
+static void *pool_alloc_in(index_core *c, pool *pl, size_t n, size_t align)
 {
-    size_t pad = (size_t)(-(uintptr_t)c->cur & (align - 1));
-    if (c->cur && pad <= c->left && n <= c->left - pad) {
-        unsigned char *r = c->cur + pad;
-        c->cur = r + n;
-        c->left -= pad + n;
+    size_t pad = (size_t)(-(uintptr_t)pl->cur & (align - 1));
+    if (pl->cur && pad <= pl->left && n <= pl->left - pad) {
+        unsigned char *r = pl->cur + pad;
+        pl->cur = r + n;
+        pl->left -= pad + n;
         return r;
     }
     /* Chunks grow with the pool: an index of one crate (the sparse cache's)
      * takes a few KB, a whole registry's works in 256 KB pieces. */
-    size_t chunk = c->bytes / 4 < 4096 ? 4096 : c->bytes / 4 > POOL_CHUNK ? POOL_CHUNK : c->bytes / 4;
+    size_t chunk = pl->bytes / 4 < 4096 ? 4096 : pl->bytes / 4 > POOL_CHUNK ? POOL_CHUNK : pl->bytes / 4;
     size_t size = n > chunk / 8 ? n : chunk;
     pool_chunk *ch = csec__xmalloc(sizeof *ch + size);
-    c->bytes += sizeof *ch + size;
-    if (size != chunk && c->chunks) {
+    pl->bytes += sizeof *ch + size;
+    atomic_fetch_add_explicit(&c->pool_bytes, sizeof *ch + size, memory_order_relaxed);
+    if (size != chunk && pl->chunks) {
         /* A big object gets a chunk of its own behind the current one, so
          * the current chunk's free space stays usable. */
-        ch->next = c->chunks->next;
-        c->chunks->next = ch;
+        ch->next = pl->chunks->next;
+        pl->chunks->next = ch;
         return ch->data;
     }
-    ch->next = c->chunks;
-    c->chunks = ch;
-    c->cur = ch->data + n;
-    c->left = size - n;
+    ch->next = pl->chunks;
+    pl->chunks = ch;
+    pl->cur = ch->data + n;
+    pl->left = size - n;
     return ch->data;
+}
+
+static void *pool_alloc(index_core *c, pool *pl, size_t n, size_t align)
+{
+    if (pl)
+        return pool_alloc_in(c, pl, n, align);
+    pthread_mutex_lock(&c->mu);
+    void *r = pool_alloc_in(c, &c->pool, n, align);
+    pthread_mutex_unlock(&c->mu);
+    return r;
+}
+
+/* Hands a parser's chunks to the core, which frees them with the index. */
+static void pool_give(index_core *c, pool *pl)
+{
+    if (!pl->chunks)
+        return;
+    pool_chunk *last = pl->chunks;
+    while (last->next)
+        last = last->next;
+    pthread_mutex_lock(&c->mu);
+    if (c->pool.chunks) { /* behind the core's current chunk */
+        last->next = c->pool.chunks->next;
+        c->pool.chunks->next = pl->chunks;
+    } else {
+        c->pool.chunks = pl->chunks; /* nothing to carve from: cur stays NULL */
+    }
+    pthread_mutex_unlock(&c->mu);
+    memset(pl, 0, sizeof *pl);
+}
+
+static void pool_free(pool *pl)
+{
+    while (pl->chunks) {
+        pool_chunk *next = pl->chunks->next;
+        free(pl->chunks);
+        pl->chunks = next;
+    }
 }
 
 /* ---- interning ---- */
@@ -196,16 +253,15 @@ static const void *itab_find(itab *t, const void *key, size_t len, uint64_t h)
     }
 }
 
-/* Inserts a copy (core->mu held; the key is known to be absent). */
-static const void *itab_insert(index_core *c, itab *t, const void *key, size_t len, uint64_t h,
-                               size_t align, bool nul)
+/* Inserts a copy (t->mu held; the key is known to be absent). */
+static const void *itab_insert(index_core *c, pool *pl, itab *t, const void *key, size_t len,
+                               uint64_t h, size_t align, bool nul)
 {
     islots *a = atomic_load_explicit(&t->arr, memory_order_relaxed);
     if (!a || (t->count + 1) * 4 > a->cap * 3) {
-        size_t ncap = a ? a->cap * 2 : 1024;
+        size_t ncap = a ? a->cap * 2 : c->shard_mask ? 64 : 1024;
         islots *na = islots_new(ncap);
-        c->bytes += ncap * sizeof(islot);
-        c->table_bytes += ncap * sizeof(islot);
+        atomic_fetch_add_explicit(&c->table_bytes, ncap * sizeof(islot), memory_order_relaxed);
         for (size_t i = 0; a && i < a->cap; i++) {
             uint64_t x = atomic_load_explicit(&a->s[i], memory_order_relaxed);
             if (!x)
@@ -219,11 +275,11 @@ static const void *itab_insert(index_core *c, itab *t, const void *key, size_t l
         }
         atomic_store_explicit(&t->arr, na, memory_order_release);
         if (a) {
-            c->bytes -= a->cap * sizeof(islot);
-            c->table_bytes -= a->cap * sizeof(islot);
+            atomic_fetch_sub_explicit(&c->table_bytes, a->cap * sizeof(islot),
+                                      memory_order_relaxed);
             if (c->concurrent) {
-                a->older = c->retired;
-                c->retired = a;
+                a->older = t->retired;
+                t->retired = a;
             } else {
                 free(a);
             }
@@ -232,7 +288,7 @@ static const void *itab_insert(index_core *c, itab *t, const void *key, size_t l
     }
     /* The length goes in front; the copy keeps its alignment. */
     size_t head = align > 4 ? align : 4;
-    char *block = pool_alloc(c, head + len + (nul ? 1 : 0), align > 4 ? align : 4);
+    char *block = pool_alloc(c, pl, head + len + (nul ? 1 : 0), align > 4 ? align : 4);
     char *copy = block + head;
     uint32_t n32 = (uint32_t)len;
     memcpy(copy - 4, &n32, 4);
@@ -250,48 +306,78 @@ static const void *itab_insert(index_core *c, itab *t, const void *key, size_t l
     return copy;
 }
 
-static const void *intern(index_core *c, itab *t, const void *key, size_t len, size_t align,
-                          bool nul)
+/* The shard's bits sit between the slot's (low) and the tag's (top 16). */
+static itab *shard_of(const index_core *c, itab *shards, uint64_t h)
+{
+    return &shards[(h >> 32) & c->shard_mask];
+}
+
+static const void *intern(index_core *c, pool *pl, itab *shards, const void *key, size_t len,
+                          size_t align, bool nul)
 {
     uint64_t h = csec__hash_bytes(key, len);
+    itab *t = shard_of(c, shards, h);
     const void *p = itab_find(t, key, len, h);
     if (p)
         return p;
-    pthread_mutex_lock(&c->mu);
+    pthread_mutex_lock(&t->mu);
     p = itab_find(t, key, len, h);
     if (!p)
-        p = itab_insert(c, t, key, len, h, align, nul);
-    pthread_mutex_unlock(&c->mu);
+        p = itab_insert(c, pl, t, key, len, h, align, nul);
+    pthread_mutex_unlock(&t->mu);
     return p;
 }
 
-static const char *intern_str(index_core *c, const char *s, size_t len)
+/* `pl`: the calling parser's pool, or NULL for the core's. */
+static const char *intern_str(index_core *c, pool *pl, const char *s, size_t len)
 {
     if (len > UINT32_MAX / 2) {
-        pthread_mutex_lock(&c->mu);
-        char *copy = pool_alloc(c, len + 1, 1);
-        pthread_mutex_unlock(&c->mu);
+        char *copy = pool_alloc(c, pl, len + 1, 1);
         memcpy(copy, s, len);
         copy[len] = '\0';
         return copy;
     }
-    return intern(c, &c->strings, s, len, 1, true);
+    return intern(c, pl, c->strings, s, len, 1, true);
 }
 
 /* Interns `len` bytes of pointer-aligned data (an array of pointers or of
  * structs made of pointers and small integers, padding zeroed). */
-static const void *intern_blob(index_core *c, const void *data, size_t len)
+static const void *intern_blob(index_core *c, pool *pl, const void *data, size_t len)
 {
     if (len == 0)
         return NULL;
     if (len > UINT32_MAX / 2) {
-        pthread_mutex_lock(&c->mu);
-        void *copy = pool_alloc(c, len, sizeof(void *));
-        pthread_mutex_unlock(&c->mu);
+        void *copy = pool_alloc(c, pl, len, sizeof(void *));
         memcpy(copy, data, len);
         return copy;
     }
-    return intern(c, &c->blobs, data, len, sizeof(void *), false);
+    return intern(c, pl, c->blobs, data, len, sizeof(void *), false);
+}
+
+/* The grown-out-of arrays, once no other thread can be reading them. */
+static void free_retired(index_core *c)
+{
+    for (size_t i = 0; i < 2 * (c->shard_mask + 1); i++) {
+        itab *t = &c->strings[i];
+        while (t->retired) {
+            islots *next = t->retired->older;
+            free(t->retired);
+            t->retired = next;
+        }
+    }
+}
+
+/* Every table (the copies stay: they are the pools'). */
+static void free_tables(index_core *c)
+{
+    free_retired(c);
+    for (size_t i = 0; i < 2 * (c->shard_mask + 1); i++) {
+        itab *t = &c->strings[i];
+        free(atomic_load(&t->arr));
+        atomic_store(&t->arr, NULL);
+        t->count = 0;
+    }
+    atomic_store(&c->table_bytes, 0);
 }
 
 void csec__index_set_concurrent(csec_index *ix, bool on)
@@ -299,14 +385,9 @@ void csec__index_set_concurrent(csec_index *ix, bool on)
     index_core *c = ix->core;
     pthread_mutex_lock(&c->mu);
     c->concurrent = on;
-    if (!on) {
-        while (c->retired) {
-            islots *next = c->retired->older;
-            free(c->retired);
-            c->retired = next;
-        }
-    }
     pthread_mutex_unlock(&c->mu);
+    if (!on) /* the other threads are done */
+        free_retired(c);
 }
 
 /* ---- names ---- */
@@ -413,6 +494,7 @@ typedef struct depslot {
 struct csec__index_parser {
     index_core *core;
     csec_index_stats stats;
+    pool pool; /* what this parser interns: the core's when it goes */
     csec__index_report_fn report; /* NULL: the core's options */
     void *report_payload;
     vtmp *vt;
@@ -455,6 +537,7 @@ void csec__index_parser_free(csec__index_parser *p)
 {
     if (!p)
         return;
+    pool_give(p->core, &p->pool);
     free(p->vt);
     free(p->ptrs);
     free(p->feats);
@@ -525,7 +608,7 @@ static void ptrs_push(csec__index_parser *p, const void *x)
 /* Interns the `n` pointers pushed since `base` (NULL when none). */
 static const void *intern_ptrs(csec__index_parser *p, size_t base, size_t n)
 {
-    return n ? intern_blob(p->core, p->ptrs + base, n * sizeof *p->ptrs) : NULL;
+    return n ? intern_blob(p->core, &p->pool, p->ptrs + base, n * sizeof *p->ptrs) : NULL;
 }
 
 /* Reads an array of strings (the next token must begin it) into an interned
@@ -551,7 +634,7 @@ static int read_strlist(csec__index_parser *p, csec__json_reader *r, csec_strlis
             p->nptrs = base;
             return -1;
         }
-        ptrs_push(p, intern_str(p->core, r->str.ptr, r->str.len));
+        ptrs_push(p, intern_str(p->core, &p->pool, r->str.ptr, r->str.len));
     }
     out->count = p->nptrs - base;
     out->items = intern_ptrs(p, base, out->count);
@@ -570,7 +653,7 @@ static int read_opt_str(csec__index_parser *p, csec__json_reader *r, const char 
         csec__json_reader_fail(r, r->tok_off, "expected a string or null");
         return -1;
     }
-    *out = intern_str(p->core, r->str.ptr, r->str.len);
+    *out = intern_str(p->core, &p->pool, r->str.ptr, r->str.len);
     return 0;
 }
 
@@ -646,7 +729,7 @@ static const csec_index_dep *read_dep(csec__index_parser *p, csec__json_reader *
     } else {
         dep.name = name;
     }
-    return intern_blob(p->core, &dep, sizeof dep);
+    return intern_blob(p->core, &p->pool, &dep, sizeof dep);
 }
 
 static depslot *dep_cache_slot(csec__index_parser *p, const char *key, uint32_t len, uint32_t h)
@@ -762,7 +845,7 @@ static int read_features(csec__index_parser *p, csec__json_reader *r)
             p->feats = csec__xrealloc(p->feats, csec__mul(p->capfeats, sizeof *p->feats));
         }
         ftmp *f = &p->feats[p->nfeats];
-        f->name = intern_str(p->core, r->str.ptr, r->str.len);
+        f->name = intern_str(p->core, &p->pool, r->str.ptr, r->str.len);
         f->order = (uint32_t)p->nfeats;
         if (read_strlist(p, r, &f->values) < 0)
             return -1;
@@ -818,7 +901,7 @@ static void finish_features(csec__index_parser *p, csec_index_version *v)
         out++;
         i = j;
     }
-    v->features = intern_blob(p->core, fs, out * sizeof *fs);
+    v->features = intern_blob(p->core, &p->pool, fs, out * sizeof *fs);
     v->features_count = (uint32_t)out;
     if (fs != small)
         free(fs);
@@ -1085,7 +1168,7 @@ static crate_rec *build_crate(csec__index_parser *p)
     char *out = (char *)(ex + nextra);
     /* The name is interned: one pointer for the crate in every generation
      * (the reverse dependencies name dependents by it). */
-    c->pub.name = intern_str(p->core, p->crate_name, name_len);
+    c->pub.name = intern_str(p->core, &p->pool, p->crate_name, name_len);
     for (size_t i = 0; i < n; i++) {
         const vtmp *t = &p->vt[i];
         vs[i] = t->v;
@@ -1258,6 +1341,13 @@ csec_index *csec__index_new(const csec_index_options *opts)
     pthread_mutex_init(&c->mu, NULL);
     if (opts)
         c->opts = *opts;
+    /* Shards only where threads will insert together: a one-crate index
+     * (the sparse cache holds thousands) keeps one table of each kind. */
+    c->shard_mask = c->opts.threads > 1 ? SHARDS - 1 : 0;
+    c->strings = csec__xcalloc(2 * (c->shard_mask + 1), sizeof *c->strings);
+    c->blobs = c->strings + c->shard_mask + 1;
+    for (size_t i = 0; i < 2 * (c->shard_mask + 1); i++)
+        pthread_mutex_init(&c->strings[i].mu, NULL);
     return gen_new(c);
 }
 
@@ -1266,18 +1356,11 @@ static void core_free(index_core *c)
     if (c->remote_free)
         c->remote_free(c->remote);
     csec__index_parser_free(c->parser);
-    free(atomic_load(&c->strings.arr));
-    free(atomic_load(&c->blobs.arr));
-    while (c->retired) {
-        islots *next = c->retired->older;
-        free(c->retired);
-        c->retired = next;
-    }
-    while (c->chunks) {
-        pool_chunk *next = c->chunks->next;
-        free(c->chunks);
-        c->chunks = next;
-    }
+    free_tables(c);
+    for (size_t i = 0; i < 2 * (c->shard_mask + 1); i++)
+        pthread_mutex_destroy(&c->strings[i].mu);
+    free(c->strings);
+    pool_free(&c->pool);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -1456,13 +1539,7 @@ csec_index *csec__index_parse_alone(const csec_index_options *opts, const char *
     }
     /* Nothing more is added: the lookup tables and the parser go. */
     index_core *core = ix->core;
-    free(atomic_load(&core->strings.arr));
-    free(atomic_load(&core->blobs.arr));
-    atomic_store(&core->strings.arr, NULL);
-    atomic_store(&core->blobs.arr, NULL);
-    core->strings.count = core->blobs.count = 0;
-    core->bytes -= core->table_bytes;
-    core->table_bytes = 0;
+    free_tables(core);
     csec__index_parser_free(core->parser);
     core->parser = NULL;
     return ix;
@@ -1804,9 +1881,8 @@ void csec__index_stats(const csec_index *ix, csec_index_stats *out)
     *out = ix->stats;
     /* The interned objects are shared by every generation; each is counted
      * in full, as a fresh load would hold them. */
-    pthread_mutex_lock(&ix->core->mu);
-    size_t core = ix->core->bytes, tables = ix->core->table_bytes;
-    pthread_mutex_unlock(&ix->core->mu);
+    size_t tables = atomic_load(&ix->core->table_bytes);
+    size_t core = atomic_load(&ix->core->pool_bytes) + tables;
     out->arena_bytes = core + ix->rec_bytes + ix->tabcap * sizeof *ix->table +
                        ix->capcrates * sizeof *ix->crates;
     out->interned_bytes = core - tables;
@@ -1841,8 +1917,8 @@ int csec__index_set_config(csec_index *ix, const char *path, const char *text, s
                             "config.json: \"dl\" and \"api\" must be strings");
         goto done;
     }
-    ix->dl = dl ? intern_str(ix->core, dl->u.s, dl->len) : NULL;
-    ix->api = api && api->type == CSEC_JV_STRING ? intern_str(ix->core, api->u.s, api->len) : NULL;
+    ix->dl = dl ? intern_str(ix->core, NULL, dl->u.s, dl->len) : NULL;
+    ix->api = api && api->type == CSEC_JV_STRING ? intern_str(ix->core, NULL, api->u.s, api->len) : NULL;
     const csec_jv *auth = csec__jv_get(root, "auth-required");
     ix->auth_required = auth && auth->type == CSEC_JV_TRUE;
 done:

@@ -365,3 +365,86 @@ TEST(index_apply, random_generations)
     csec_buf_free(&b);
     tree_remove(&t);
 }
+
+/* Orders interned texts by content, then address. */
+static int cmp_text_then_addr(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    int c = strcmp(x, y);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Crate i's name: spread over 26 top-level directories, so that the load's
+ * threads each get some. */
+static void par_name(char *out, size_t size, int i)
+{
+    snprintf(out, size, "%cpar%d", 'a' + i % 26, i);
+}
+
+/* A load on several threads (interning tables in shards, a pool per thread)
+ * gives what one thread gives, with every text and dependency record stored
+ * once: equal contents, equal addresses.  Enough crates that every shard's
+ * table grows while the threads insert. */
+TEST(index_apply, parallel_load_interns_each_once)
+{
+    tree t;
+    snprintf(t.root, sizeof t.root, "/tmp/csec-par-XXXXXX");
+    ASSERT(mkdtemp(t.root) != NULL);
+    enum { CRATES = 3000, SHARED = 400 };
+    csec_buf b = CSEC_BUF_INIT;
+    batch bt = {0};
+    for (int i = 0; i < CRATES; i++) {
+        char name[32], deps[96], d1[32], d2[32];
+        par_name(name, sizeof name, i);
+        csec_buf_clear(&b);
+        for (int v = 0; v < 3; v++) {
+            char vs[16];
+            snprintf(vs, sizeof vs, "1.%d.%d", v, i % 7);
+            par_name(d1, sizeof d1, (i * 31 + v) % SHARED);
+            par_name(d2, sizeof d2, (i * 17 + 3) % SHARED);
+            snprintf(deps, sizeof deps, "%s ^1.%d,%s ^0.%d", d1, v, d2, i % 5);
+            line(&b, name, vs, false, deps);
+        }
+        ASSERT_INT_EQ(batch_put(&bt, &t, name, b.ptr), 0);
+        batch_clear(&bt);
+    }
+    csec_buf_free(&b);
+    csec_index *one = load(&t, 1), *four = load(&t, 4);
+    ASSERT(one && four);
+    char *want = transcript(one, NULL), *got = transcript(four, NULL);
+    ASSERT_STR_EQ(got, want);
+    free(want);
+    free(got);
+    size_t n = 0, cap = (size_t)CRATES * 3 * 4;
+    const char **texts = malloc(cap * sizeof *texts);
+    const csec_index_dep **recs = malloc(cap * sizeof *recs);
+    ASSERT(texts && recs);
+    size_t nrec = 0;
+    for (size_t i = 0; i < csec__index_crate_count(four); i++) {
+        const csec_index_crate *c = csec__index_crate_at(four, i);
+        for (size_t j = 0; j < c->versions_count; j++)
+            for (uint32_t k = 0; k < c->versions[j].deps_count; k++) {
+                const csec_index_dep *dep = c->versions[j].deps[k];
+                texts[n++] = dep->name;
+                texts[n++] = dep->req;
+                recs[nrec++] = dep;
+            }
+    }
+    qsort(texts, n, sizeof *texts, cmp_text_then_addr);
+    size_t dup_texts = 0, dup_recs = 0;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(texts[i - 1], texts[i]) == 0 && texts[i - 1] != texts[i])
+            dup_texts++;
+    for (size_t i = 0; i < nrec; i++)
+        for (size_t j = i + 1; j < nrec && j < i + 64; j++)
+            if (recs[i] != recs[j] && recs[i]->name == recs[j]->name &&
+                recs[i]->req == recs[j]->req)
+                dup_recs++;
+    ASSERT_INT_EQ(dup_texts, 0);
+    ASSERT_INT_EQ(dup_recs, 0);
+    free(texts);
+    free(recs);
+    csec__index_free(one);
+    csec__index_free(four);
+    tree_remove(&t);
+}
