@@ -375,13 +375,19 @@ static void lint_controls_in(lint_ctx *c, const csec_toml_value *v, const char *
     }
 }
 
-/* Control characters in the title and description (the Markdown). */
+/* Control characters in the title and description (the Markdown).  In the
+ * title a carriage return is one too, unless a line feed follows it (a CRLF
+ * line end): RustSec keeps it in the title, and a terminal printing
+ * "Harmless\rCRITICAL" shows only what comes after it. */
 static void lint_controls_md(lint_ctx *c)
 {
     const char *md = c->text + c->fm.markdown_off;
-    size_t w;
+    size_t w, title_end = c->fm.desc_off - c->fm.markdown_off;
     for (size_t i = 0; i < c->fm.markdown_len; i += w) {
         long cp = control_at(md + i, c->fm.markdown_len - i, &w);
+        if (cp < 0 && md[i] == '\r' && i < title_end && i + 1 < c->fm.markdown_len &&
+            md[i + 1] != '\n')
+            cp = '\r';
         if (cp < 0)
             continue;
         uint32_t l, cc;

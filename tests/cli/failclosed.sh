@@ -187,6 +187,20 @@ assert_out "escapes: lint rejects them in url" "control character U+001B in \`ur
 assert_out "escapes: lint rejects them in keywords" "control character U+001B in \`keywords\`"
 assert_out "escapes: lint rejects them in the title" "control character U+001B in the title"
 assert_no_escape "escapes: lint output" "$TMP/out"
+# A carriage return in the title: RustSec keeps it, and a terminal shows only
+# what follows it.  A CRLF line end is not one.
+DB=$(fresh cr)
+adv "$DB" evil/RUSTSEC-2020-0020.md RUSTSEC-2020-0020 evil '">= 1.0.0"' '' \
+    $'Harmless notice\rCRITICAL: remote code execution'
+run "$BIN" lint "$DB"
+assert_out "carriage return: lint rejects it in the title" \
+    "RUSTSEC-2020-0020.md:11:18: control character U+000D in the title"
+sed -i 's/$/\r/' "$DB/crates/evil/RUSTSEC-2020-0020.md"
+sed -i 's/^# Harmless notice\r/# Harmless notice/' "$DB/crates/evil/RUSTSEC-2020-0020.md"
+run "$BIN" lint "$DB"
+assert_no_out "carriage return: CRLF line ends are not one" "U+000D"
+run "$BIN" check --db "$DB" evil@0.5.0
+assert_out "carriage return: CRLF file still loads" "AFFECTED  RUSTSEC-2020-0020"
 
 # ---------------------------------------------------------------- smaller ones (issue 14 item 10)
 DB="$TMP/alias"
