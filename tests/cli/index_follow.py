@@ -11,28 +11,23 @@ Usage: index_follow.py BIN DB_FIXTURE TMPDIR
 Everything is local: a bare "upstream" repository that the test commits to,
 and the fixture advisory database (tests/data/db) as a git checkout.
 """
-import http.client
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import cratesec_server  # noqa: E402
+from cratesec_server import index_path  # noqa: E402
+
 BIN, DB_FIXTURE, TMP = sys.argv[1:4]
-passed = failed = 0
+BUILD = os.path.dirname(os.path.abspath(BIN))
 CK = "0" * 64
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s %s" % (name, detail))
+check = cratesec_server.Checks()
+procs = []
 
 
 def git(*args, cwd=None):
@@ -40,15 +35,6 @@ def git(*args, cwd=None):
                GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@localhost")
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
                           env=env).stdout.strip()
-
-
-def path_of(name):
-    n = name.lower()
-    if len(n) <= 2:
-        return "%d/%s" % (len(n), n)
-    if len(n) == 3:
-        return "3/%s/%s" % (n[0], n)
-    return "%s/%s/%s" % (n[:2], n[2:4], n)
 
 
 def line(name, vers, deps=(), yanked=False):
@@ -70,14 +56,14 @@ class Upstream:
 
     def put(self, name, lines):
         self.files[name] = lines
-        p = os.path.join(self.work, path_of(name))
+        p = os.path.join(self.work, index_path(name))
         os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "w") as f:
             f.write("".join(l + "\n" for l in lines))
 
     def remove(self, name):
         del self.files[name]
-        os.unlink(os.path.join(self.work, path_of(name)))
+        os.unlink(os.path.join(self.work, index_path(name)))
 
     def commit(self, msg):
         git("add", "-A", ".", cwd=self.work)
@@ -86,47 +72,25 @@ class Upstream:
         return git("rev-parse", "HEAD", cwd=self.work)
 
 
-class Server:
-    def __init__(self, *args):
-        self.err = open(os.path.join(TMP, "err-%d.log" % time.monotonic_ns()), "w+")
-        self.p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--threads", "2",
-                                   "--access-log", "none", *args],
-                                  stdout=subprocess.PIPE, stderr=self.err, text=True)
-        first = self.p.stdout.readline()
-        m = re.match(r"listening on http://127\.0\.0\.1:(\d+)", first)
-        if not m:
-            self.err.seek(0)
-            raise SystemExit("server did not start: %r %s" % (first, self.err.read()))
-        self.port = int(m.group(1))
+def Server(*args):
+    return cratesec_server.Server(BUILD, TMP, "server-%d" % len(procs), ["--threads", "2", *args],
+                                  procs=procs)
 
-    def get(self, path):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        c.request("GET", path)
-        r = c.getresponse()
-        body = r.read().decode("utf-8", "replace")
-        c.close()
-        return r.status, body
 
-    def health(self):
-        return json.loads(self.get("/healthz")[1])
+def wait_for(s, pred, what, timeout=30):
+    """Seconds until pred() held, or None (a failed check) after `timeout`."""
+    start = time.monotonic()
+    while time.monotonic() < start + timeout:
+        if pred():
+            return time.monotonic() - start
+        time.sleep(0.05)
+    check(False, "in time: " + what, "health: %s" % s.health())
+    return None
 
-    def wait_for(self, pred, what, timeout=30):
-        end = time.monotonic() + timeout
-        start = time.monotonic()
-        while time.monotonic() < end:
-            if pred():
-                return time.monotonic() - start
-            time.sleep(0.05)
-        check("in time: " + what, False, "health: %s" % self.health())
-        return None
 
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        rc = self.p.wait(timeout=30)
-        self.err.seek(0)
-        text = self.err.read()
-        check("server exits cleanly", rc == 0, "status %d: %s" % (rc, text[-1500:]))
-        return text
+def stop(s):
+    rc = s.stop(timeout=30)
+    check(rc == 0, "server exits cleanly", "status %s: %s" % (rc, s.errors()[-1500:]))
 
 
 def default_version(s, name):
@@ -149,11 +113,11 @@ first = up.commit("first")
 index = os.path.join(TMP, "index")
 r = subprocess.run([BIN, "sync", "--index", index, "--url", up.bare, "-q"], capture_output=True,
                    text=True)
-check("sync --index clones", r.returncode == 0 and ("cloned %s at %s" % (up.bare, first))
-      in r.stdout, r.stdout + r.stderr)
-check("the clone has the files", os.path.isfile(os.path.join(index, "3/f/foo")))
+check(r.returncode == 0 and ("cloned %s at %s" % (up.bare, first)) in r.stdout,
+      "sync --index clones", r.stdout + r.stderr)
+check(os.path.isfile(os.path.join(index, "3/f/foo")), "the clone has the files")
 r = subprocess.run([BIN, "sync", "--index", index, "--db", "x"], capture_output=True, text=True)
-check("sync: --index and --db together is a usage error", r.returncode == 2, r.stderr)
+check(r.returncode == 2, "sync: --index and --db together is a usage error", r.stderr)
 
 # The database: the fixture as a git checkout with an origin (the server
 # syncs it too).
@@ -167,71 +131,70 @@ git("clone", "-q", db_up, db)
 
 s = Server("--db", db, "--index", index, "--sync-every", "1s")
 h = s.health()
-check("healthz: the index is at the cloned commit", h["index"]["commit"] == first, h)
-check("foo 1.0.0 is the default", default_version(s, "foo") == "1.0.0", default_version(s, "foo"))
+check(h["index"]["commit"] == first, "healthz: the index is at the cloned commit", h)
+check(default_version(s, "foo") == "1.0.0", "foo 1.0.0 is the default", default_version(s, "foo"))
 st, body = s.get("/crates/foo/1.0.0/security")
-check("... and RUSTSEC-2020-0001 affects it", "RUSTSEC-2020-0001" in body, body[:300])
+check("RUSTSEC-2020-0001" in body, "... and RUSTSEC-2020-0001 affects it", body[:300])
 st, body = s.get("/advisories/RUSTSEC-2020-0001")
-check("impact: two dependents of foo", "app" in body and "tool" in body, body[-2000:])
+check("app" in body and "tool" in body, "impact: two dependents of foo", body[-2000:])
 
 # A publish: foo 1.2.3 (patched) becomes the default version.
 up.put("foo", [line("foo", "1.0.0"), line("foo", "1.2.3")])
 c2 = up.commit("publish foo 1.2.3")
-t_pub = s.wait_for(lambda: default_version(s, "foo") == "1.2.3",
-                   "a new (patched) version becomes the default")
-check("healthz: index at the new commit", s.health()["index"]["commit"] == c2, s.health())
-check("a new version is visible within the interval plus the update",
-      t_pub is not None and t_pub < 6, t_pub)
+t_pub = wait_for(s, lambda: default_version(s, "foo") == "1.2.3",
+                 "a new (patched) version becomes the default")
+check(s.health()["index"]["commit"] == c2, "healthz: index at the new commit", s.health())
+check(t_pub is not None and t_pub < 6,
+      "a new version is visible within the interval plus the update", t_pub)
 
 # A yank: the default goes back to 1.0.0.
 up.put("foo", [line("foo", "1.0.0"), line("foo", "1.2.3", yanked=True)])
 up.commit("yank foo 1.2.3")
-s.wait_for(lambda: default_version(s, "foo") == "1.0.0", "a yank moves the default back")
+wait_for(s, lambda: default_version(s, "foo") == "1.0.0", "a yank moves the default back")
 st, body = s.get("/crates/foo")
-check("the yanked version is marked", "yanked" in body.lower(), body[:500])
+check("yanked" in body.lower(), "the yanked version is marked", body[:500])
 
 # A new crate depending on foo, and a removed one (tool).
 up.put("newbie", [line("newbie", "0.1.0", [("foo", "1")])])
 up.remove("tool")
 up.commit("newbie, tool removed")
-s.wait_for(lambda: s.get("/crates/newbie")[0] == 200, "a new crate is served")
+wait_for(s, lambda: s.get("/crates/newbie")[0] == 200, "a new crate is served")
 st, body = s.get("/crates/tool")
-check("a removed crate is no longer in the index", "tool" not in body or st == 404
-      or "not in the registry index" in body, (st, body[:300]))
+check("tool" not in body or st == 404 or "not in the registry index" in body,
+      "a removed crate is no longer in the index", (st, body[:300]))
 st, body = s.get("/advisories/RUSTSEC-2020-0001")
-check("impact follows: newbie in, tool out", "newbie" in body and ">tool<" not in body,
+check("newbie" in body and ">tool<" not in body, "impact follows: newbie in, tool out",
       body[-2000:])
 
 # A remote that fails: the last good data stays, /healthz says why.
 os.rename(up.bare, up.bare + ".away")
-s.wait_for(lambda: s.health()["status"] == "degraded", "a failed index fetch is reported")
+wait_for(s, lambda: s.health()["status"] == "degraded", "a failed index fetch is reported")
 h = s.health()
-check("healthz: the failure names the index fetch", "index fetch failed" in
-      (h.get("last_error") or ""), h)
-check("pages still served from the last data", s.get("/crates/newbie")[0] == 200)
+check("index fetch failed" in (h.get("last_error") or ""),
+      "healthz: the failure names the index fetch", h)
+check(s.get("/crates/newbie")[0] == 200, "pages still served from the last data")
 os.rename(up.bare + ".away", up.bare)
-s.wait_for(lambda: s.health()["status"] == "ok", "recovers when the remote is back")
-s.stop()
+wait_for(s, lambda: s.health()["status"] == "ok", "recovers when the remote is back")
+stop(s)
 
 # Fetched while serving, not checked out: a restart serves the fetched data.
 up.put("late", [line("late", "3.0.0")])
 c_late = up.commit("late")
 s = Server("--db", db, "--index", index, "--sync-every", "1s")
-s.wait_for(lambda: s.get("/crates/late")[0] == 200, "the first sync brings 'late'")
-s.stop()
-check("the server did not move the checkout",
-      not os.path.exists(os.path.join(index, "la/te/late")))
+wait_for(s, lambda: s.get("/crates/late")[0] == 200, "the first sync brings 'late'")
+stop(s)
+check(not os.path.exists(os.path.join(index, "la/te/late")),
+      "the server did not move the checkout")
 s = Server("--db", db, "--index", index)
-check("restart: the fetched commit is served (checkout + applied)",
-      s.health()["index"]["commit"] == c_late and s.get("/crates/late")[0] == 200,
-      s.health())
-s.stop()
+check(s.health()["index"]["commit"] == c_late and s.get("/crates/late")[0] == 200,
+      "restart: the fetched commit is served (checkout + applied)", s.health())
+stop(s)
 
 # cratesec sync --index moves the checkout to the fetched commit.
 r = subprocess.run([BIN, "sync", "--index", index, "-q"], capture_output=True, text=True)
-check("sync --index updates the checkout", r.returncode == 0 and
-      os.path.isfile(os.path.join(index, "la/te/late")) and
-      not os.path.exists(os.path.join(index, path_of("tool"))), r.stdout + r.stderr)
+check(r.returncode == 0 and os.path.isfile(os.path.join(index, "la/te/late")) and
+      not os.path.exists(os.path.join(index, index_path("tool"))),
+      "sync --index updates the checkout", r.stdout + r.stderr)
 
-print("index_follow: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+print("index_follow: %d passed, %d failed" % (check.passed, check.failed))
+sys.exit(1 if check.failed else 0)

@@ -17,28 +17,23 @@ nginx serving the 2020 crates.io snapshot in sparse layout (with ETags):
 Usage: sparse_nginx.py BIN NGINX INDEX_DIR DB_DIR TMPDIR
 """
 import concurrent.futures
-import http.client
 import json
 import os
 import random
-import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import cratesec_server  # noqa: E402
+from cratesec_server import index_path  # noqa: E402
+
 BIN, NGINX, INDEX, DB, TMP = sys.argv[1:6]
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s %s" % (name, str(detail)[:1500]))
+BUILD = os.path.dirname(os.path.abspath(BIN))
+check = cratesec_server.Checks()
+procs = []
 
 
 def free_port():
@@ -49,15 +44,6 @@ def free_port():
     return p
 
 
-def path_of(name):
-    n = name.lower()
-    if len(n) <= 2:
-        return "%d/%s" % (len(n), n)
-    if len(n) == 3:
-        return "3/%s/%s" % (n[0], n)
-    return "%s/%s/%s" % (n[:2], n[2:4], n)
-
-
 # ---- nginx: the snapshot, plus crates that are slow, failing or reset -----
 ng = os.path.join(TMP, "nginx")
 extra = os.path.join(TMP, "extra")
@@ -66,7 +52,7 @@ CK = "0" * 64
 
 
 def extra_crate(name, lines=40):
-    p = os.path.join(extra, path_of(name))
+    p = os.path.join(extra, index_path(name))
     os.makedirs(os.path.dirname(p), exist_ok=True)
     with open(p, "w") as f:
         for i in range(lines):
@@ -120,48 +106,14 @@ def nginx_count(path, status=None):
     return n
 
 
-class Server:
-    def __init__(self, *args):
-        self.err = open(os.path.join(TMP, "err-%d.log" % time.monotonic_ns()), "w+")
-        self.p = subprocess.Popen([BIN, "serve", "--db", DB, "--listen", "127.0.0.1:0",
-                                   "--access-log", "none", *args],
-                                  stdout=subprocess.PIPE, stderr=self.err, text=True)
-        first = self.p.stdout.readline()
-        m = re.match(r"listening on http://127\.0\.0\.1:(\d+)", first)
-        if not m:
-            self.err.seek(0)
-            raise SystemExit("server did not start: %r %s" % (first, self.err.read()))
-        self.port = int(m.group(1))
+def Server(*args):
+    return cratesec_server.Server(BUILD, TMP, "server-%d" % len(procs), ["--db", DB, *args],
+                                  procs=procs)
 
-    def get(self, path, timeout=60):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        c.request("GET", path)
-        r = c.getresponse()
-        body = r.read().decode("utf-8", "replace")
-        c.close()
-        return r.status, body
 
-    def rss_mb(self):
-        with open("/proc/%d/status" % self.p.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return 0
-
-    def metric(self, name):
-        """A sample's value: `name` is the whole series, labels included."""
-        st, body = self.get("/metrics")
-        for line in body.splitlines():
-            if not line.startswith("#") and line.rsplit(" ", 1)[0] == name:
-                return float(line.rsplit(" ", 1)[1])
-        return None
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        rc = self.p.wait(timeout=60)
-        self.err.seek(0)
-        text = self.err.read()
-        check("server exits cleanly", rc == 0, "status %d: %s" % (rc, text[-1500:]))
+def stop(s):
+    rc = s.stop(timeout=60)
+    check(rc == 0, "server exits cleanly", "status %s: %s" % (rc, s.errors()[-1500:]))
 
 
 def section(body, start, end):
@@ -175,61 +127,64 @@ SPARSE = "sparse+http://127.0.0.1:%d/" % NPORT
 # ---- the dependency closure: hyper 0.13.7 ----------------------------------
 full = Server("--index", INDEX, "--threads", "2")
 st, want = full.get("/crates/hyper/0.13.7/dependencies")
-full.stop()
+stop(full)
 s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache"), "--threads", "2")
 t0 = time.monotonic()
 st, got = s.get("/crates/hyper/0.13.7/dependencies")
 took = time.monotonic() - t0
-check("sparse: hyper 0.13.7's Dependencies tab renders", st == 200, st)
-check("sparse: the dependencies are known (not 'not known here')",
-      "are not known here" not in got, got[:2000])
+check(st == 200, "sparse: hyper 0.13.7's Dependencies tab renders", st)
+check("are not known here" not in got,
+      "sparse: the dependencies are known (not 'not known here')", got[:2000])
 # The whole index is years old and says so ("no newer release in this
 # index"); the sparse index is as fresh as the registry: that wording aside,
 # the same tab.
 tab_w = section(want, 'id="dep-h"', "</main>").replace(" in this index", "")
 tab_g = section(got, 'id="dep-h"', "</main>")
-check("sparse: Dependencies tab equals the full index's (closure fetched)",
-      tab_w and tab_w == tab_g, "full %d bytes, sparse %d bytes" % (len(tab_w), len(tab_g)))
+check(tab_w and tab_w == tab_g,
+      "sparse: Dependencies tab equals the full index's (closure fetched)",
+      "full %d bytes, sparse %d bytes" % (len(tab_w), len(tab_g)))
 print("sparse_nginx: hyper 0.13.7 dependencies from a cold cache in %.2f s" % took)
 fetched = sum(1 for _ in open(ACCESS))
-check("the closure was fetched, not the whole index", 10 < fetched < 2000, fetched)
+check(10 < fetched < 2000, "the closure was fetched, not the whole index", fetched)
 
 # One fetch per crate, however many ask at once (diesel: not fetched yet).
-check("diesel is not in hyper's closure", nginx_count(path_of("diesel")) == 0)
+check(nginx_count(index_path("diesel")) == 0, "diesel is not in hyper's closure")
 with concurrent.futures.ThreadPoolExecutor(50) as ex:
     codes = list(ex.map(lambda _: s.get("/crates/diesel")[0], range(50)))
-check("50 concurrent requests for a cold crate: all 200", codes.count(200) == 50, codes)
-check("... and one fetch of its file", nginx_count(path_of("diesel")) == 1,
-      nginx_count(path_of("diesel")))
+check(codes.count(200) == 50, "50 concurrent requests for a cold crate: all 200", codes)
+check(nginx_count(index_path("diesel")) == 1, "... and one fetch of its file",
+      nginx_count(index_path("diesel")))
 
 # 404s are remembered.
 for _ in range(3):
     st, body = s.get("/crates/no-such-crate-here")
-check("an unknown crate: 404, 'Crate not found'", st == 404 and "Crate not found" in body, st)
-check("... asked of the registry once (name and its '_' spelling)",
-      nginx_count(path_of("no-such-crate-here"), 404) == 1 and
-      nginx_count(path_of("no_such_crate_here"), 404) == 1,
-      (nginx_count(path_of("no-such-crate-here")), nginx_count(path_of("no_such_crate_here"))))
+check(st == 404 and "Crate not found" in body, "an unknown crate: 404, 'Crate not found'", st)
+check(nginx_count(index_path("no-such-crate-here"), 404) == 1 and
+      nginx_count(index_path("no_such_crate_here"), 404) == 1,
+      "... asked of the registry once (name and its '_' spelling)",
+      (nginx_count(index_path("no-such-crate-here")),
+       nginx_count(index_path("no_such_crate_here"))))
 
 # Failures: "Registry index unavailable", not "not found" or "no versions".
 for name in ("failing", "resetting"):
     st, body = s.get("/crates/" + name)
-    check("%s upstream: 503 Registry index unavailable" % name,
-          st == 503 and "Registry index unavailable" in body and "Crate not found" not in body,
+    check(st == 503 and "Registry index unavailable" in body and "Crate not found" not in body,
+          "%s upstream: 503 Registry index unavailable" % name,
           (st, body[:600]))
 st, body = s.get("/crates/failing/badge.json")
-check("badge of a crate the index cannot answer for: 'unknown', not 'no known advisories'",
-      st == 200 and json.loads(body).get("message") == "unknown", (st, body[:300]))
+check(st == 200 and json.loads(body).get("message") == "unknown",
+      "badge of a crate the index cannot answer for: 'unknown', not 'no known advisories'",
+      (st, body[:300]))
 st, body = s.get("/api/v1/crates/resetting/1.0.0/security")
-check("API of a crate the index cannot answer for: 503", st == 503, (st, body[:300]))
-check("/metrics counts the failures", (s.metric('cratesec_index_fetches_total{outcome="failed"}')
-                                       or 0) >= 2, s.get("/metrics")[1][-1500:])
+check(st == 503, "API of a crate the index cannot answer for: 503", (st, body[:300]))
+check((s.metric('cratesec_index_fetches_total{outcome="failed"}') or 0) >= 2,
+      "/metrics counts the failures", s.get("/metrics")[1][-1500:])
 
 # Whole-registry features say what they need.
 st, body = s.get("/advisories/RUSTSEC-2021-0078")
-check("impact: needs a full index", "full copy of the registry index" in body,
+check("full copy of the registry index" in body, "impact: needs a full index",
       section(body, "impact-h", "</section>"))
-s.stop()
+stop(s)
 
 # ---- a watch made while its crates are fetched is made once --------------------
 # The audit behind POST /api/v1/watches looks the lockfile's crates up; those
@@ -245,18 +200,13 @@ lock = "\n".join(["version = 3", "", "[[package]]", 'name = "app"', 'version = "
                        'checksum = "%064x"' % (i + 1), ""]
                       for i, (n, v) in enumerate([("libc", "0.2.70"), ("serde", "1.0.100"),
                                                   ("time", "0.1.40")])], []))
-c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
-c.request("POST", "/api/v1/watches", json.dumps({"lockfile": lock}),
-          {"Content-Type": "application/json"})
-r = c.getresponse()
-made = json.loads(r.read() or b"{}")
-c.close()
-check("a watch over crates being fetched: 201", r.status == 201, (r.status, made))
-s.stop()
+st, made = s.api("POST", "/api/v1/watches", {"lockfile": lock})
+check(st == 201, "a watch over crates being fetched: 201", (st, made))
+stop(s)
 out = subprocess.run([BIN, "watch", "status", "--json", "--state", state_dir],
                      capture_output=True, text=True)
 counts = json.loads(out.stdout) if out.returncode == 0 else {}
-check("made once: one list, one watch", counts.get("lists") == 1 and counts.get("watches") == 1,
+check(counts.get("lists") == 1 and counts.get("watches") == 1, "made once: one list, one watch",
       (out.stdout, out.stderr))
 
 # ---- a slow crate does not slow the others -------------------------------------
@@ -275,39 +225,40 @@ with concurrent.futures.ThreadPoolExecutor(8) as ex:
         time.sleep(0.05)
     st_slow, _ = slow.result()
     st_hang, body_hang = hang.result()
-check("the slow crate arrives", st_slow == 200, st_slow)
+check(st_slow == 200, "the slow crate arrives", st_slow)
 worst = max(t for t, _ in fast) if fast else 99
-check("pages of a crate in memory stay fast meanwhile (worst %.3f s, %d requests)"
-      % (worst, len(fast)), fast and worst < 0.5 and all(c == 200 for _, c in fast), fast[:5])
-check("a crate whose file does not arrive in time: 503 unavailable",
-      st_hang == 503 and "Registry index unavailable" in body_hang, (st_hang, body_hang[:300]))
-s.stop()
+check(fast and worst < 0.5 and all(c == 200 for _, c in fast),
+      "pages of a crate in memory stay fast meanwhile (worst %.3f s, %d requests)"
+      % (worst, len(fast)), fast[:5])
+check(st_hang == 503 and "Registry index unavailable" in body_hang,
+      "a crate whose file does not arrive in time: 503 unavailable", (st_hang, body_hang[:300]))
+stop(s)
 
 # ---- revalidation with ETags, and a failing upstream with a copy in memory ----
 s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache3"), "--threads", "2",
            "--index-max-age", "1")
 s.get("/crates/rand")
-n200 = nginx_count(path_of("rand"), 200)
+n200 = nginx_count(index_path("rand"), 200)
 time.sleep(1.3)
 s.get("/crates/rand")  # stale: revalidated first
-check("a stale copy is revalidated with If-None-Match: 304",
-      nginx_count(path_of("rand"), 304) >= 1 and nginx_count(path_of("rand"), 200) == n200,
-      (nginx_count(path_of("rand"), 200), nginx_count(path_of("rand"), 304)))
+check(nginx_count(index_path("rand"), 304) >= 1 and nginx_count(index_path("rand"), 200) == n200,
+      "a stale copy is revalidated with If-None-Match: 304",
+      (nginx_count(index_path("rand"), 200), nginx_count(index_path("rand"), 304)))
 nginx.send_signal(signal.SIGTERM)
 nginx.wait()
 time.sleep(1.3)
 st, body = s.get("/crates/rand")
-check("upstream down: a crate in memory is still served", st == 200 and "rand" in body, st)
+check(st == 200 and "rand" in body, "upstream down: a crate in memory is still served", st)
 st, body = s.get("/crates/itoa")
-check("upstream down: a crate not in memory is 'unavailable', 503", st == 503 and
-      "Registry index unavailable" in body, (st, body[:300]))
+check(st == 503 and "Registry index unavailable" in body,
+      "upstream down: a crate not in memory is 'unavailable', 503", (st, body[:300]))
 st, body = s.get("/crates/regex")
-check("upstream down: a crate with advisories shows them, and says the index is unavailable",
-      st == 200 and "The registry index is unavailable" in body and "RUSTSEC-" in body,
+check(st == 200 and "The registry index is unavailable" in body and "RUSTSEC-" in body,
+      "upstream down: a crate with advisories shows them, and says the index is unavailable",
       (st, body[:300]))
-h = json.loads(s.get("/healthz")[1])
-check("/healthz names the last fetch failure", h["index"]["last_fetch_error"], h["index"])
-s.stop()
+h = s.health()
+check(h["index"]["last_fetch_error"], "/healthz names the last fetch failure", h["index"])
+stop(s)
 nginx = subprocess.Popen([NGINX, "-p", ng, "-e", os.path.join(ng, "error.log"), "-c", conf])
 for _ in range(100):
     try:
@@ -352,13 +303,13 @@ took = time.monotonic() - t0
 print("sparse_nginx: 10,000 crate pages (256 at a time) in %.1f s: %s" % (took, codes))
 # 301: the file name is the lower-cased name; the page redirects to the
 # crate's own spelling ("inflector" -> "Inflector").
-check("10,000 distinct crates: every page answered (200, or 301 to the crate's spelling)",
-      codes.get(200, 0) + codes.get(301, 0) == len(names), codes)
+check(codes.get(200, 0) + codes.get(301, 0) == len(names),
+      "10,000 distinct crates: every page answered (200, or 301 to the crate's spelling)", codes)
 cache = s.metric("cratesec_index_cache_bytes") or 0
 evictions = s.metric("cratesec_index_cache_evictions_total") or 0
-check("memory for crates within the cap (%.1f MB of %d)" % (cache / 2**20, CAP_MB),
-      cache <= CAP_MB * 2**20, cache)
-check("evictions happened and are counted (%d)" % evictions, evictions > 0, evictions)
+check(cache <= CAP_MB * 2**20,
+      "memory for crates within the cap (%.1f MB of %d)" % (cache / 2**20, CAP_MB), cache)
+check(evictions > 0, "evictions happened and are counted (%d)" % evictions, evictions)
 rss = s.rss_mb()
 # Another 10,000 names: memory stays where it is (nothing grows per name
 # beyond what the cap and the table of names allow).
@@ -367,12 +318,12 @@ with concurrent.futures.ThreadPoolExecutor(256) as ex:
 rss2 = s.rss_mb()
 print("sparse_nginx: RSS %.0f MB before, %.0f MB after 10,000 crates, %.0f MB after 10,000 "
       "more" % (rss0, rss, rss2))
-check("RSS bounded (%.0f MB)" % rss, rss < rss0 + CAP_MB * 4 + 120, rss)
-check("no growth with 10,000 more names (%.0f -> %.0f MB)" % (rss, rss2), rss2 < rss + 32,
+check(rss < rss0 + CAP_MB * 4 + 120, "RSS bounded (%.0f MB)" % rss, rss)
+check(rss2 < rss + 32, "no growth with 10,000 more names (%.0f -> %.0f MB)" % (rss, rss2),
       (rss, rss2))
-s.stop()
+stop(s)
 nginx.send_signal(signal.SIGTERM)
 nginx.wait()
 
-print("sparse_nginx: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+print("sparse_nginx: %d passed, %d failed" % (check.passed, check.failed))
+sys.exit(1 if check.failed else 0)

@@ -5,7 +5,8 @@ at the 303 itself).
     server = Server(build_dir, tmp_dir, "name", ["--db", db, ...])
     status, headers, body = server.request("POST", "/audit", data, {...})
     status, obj = server.api("POST", "/api/v1/watches", {...})
-    server.stop()
+    status, text = server.get("/crates/foo")
+    rc = server.stop()   # the exit status; server.errors() is its stderr
 """
 import json
 import os
@@ -54,17 +55,46 @@ class Server:
         self.port = int(m.group(1))
         self.base = "http://127.0.0.1:%d" % self.port
 
-    def request(self, method, path, body=None, headers=None, text=False):
+    def request(self, method, path, body=None, headers=None, text=False, timeout=60):
         """(status, headers, body); the body as str with `text`."""
         data = body.encode() if isinstance(body, str) else body
         req = urllib.request.Request(self.base + path, data=data, method=method,
                                      headers=headers or {})
         try:
-            with OPENER.open(req, timeout=60) as r:
+            with OPENER.open(req, timeout=timeout) as r:
                 st, h, raw = r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             st, h, raw = e.code, dict(e.headers), e.read()
-        return st, h, raw.decode() if text else raw
+        return st, h, raw.decode("utf-8", "replace") if text else raw
+
+    def get(self, path, timeout=60):
+        """(status, body as str) of a GET."""
+        st, _, body = self.request("GET", path, text=True, timeout=timeout)
+        return st, body
+
+    def health(self):
+        """/healthz, parsed."""
+        return json.loads(self.get("/healthz")[1])
+
+    def metric(self, name):
+        """A /metrics sample's value (`name`: the whole series, labels
+        included), or None."""
+        for line in self.get("/metrics")[1].splitlines():
+            if not line.startswith("#") and line.rsplit(" ", 1)[0] == name:
+                return float(line.rsplit(" ", 1)[1])
+        return None
+
+    def rss_mb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def errors(self):
+        """What the server wrote to stderr so far."""
+        with open(self.err) as f:
+            return f.read()
 
     def api(self, method, path, obj=None):
         """(status, the body parsed as JSON, or as text when it is not)."""
@@ -75,14 +105,28 @@ class Server:
         except ValueError:
             return st, body
 
-    def stop(self, sig=signal.SIGTERM):
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Signals the server, waits for it (killing it after `timeout`
+        seconds) and returns its exit status (negative: a signal's)."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        return self.proc.returncode
+
+
+def index_path(name):
+    """A crate file's path in the git-index layout (lib/index.h): 1/a, 2/ab,
+    3/a/abc, ab/cd/abcd..., in lower case."""
+    n = name.lower()
+    if len(n) <= 2:
+        return "%d/%s" % (len(n), n)
+    if len(n) == 3:
+        return "3/%s/%s" % (n[0], n)
+    return "%s/%s/%s" % (n[:2], n[2:4], n)
 
 
 class Checks:
