@@ -106,6 +106,29 @@ check("healthz: ok at start", h["status"] == "ok", h)
 check("healthz: generation 1", h["generation"] == 1, h)
 check("healthz: commit is OLD", h["commit"] == OLD, h)
 check("healthz: no reloads yet", h["reloads"] == 0 and h["last_error"] is None, h)
+
+
+def environ_of(pid):
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        return [e.decode() for e in f.read().split(b"\0") if e]
+
+
+# `cratesec serve` gives the server malloc's huge pages (cli/main.c) unless
+# GLIBC_TUNABLES is set already.
+theirs = os.environ.get("GLIBC_TUNABLES")
+check("serve: the server runs with glibc.malloc.hugetlb=1",
+      "GLIBC_TUNABLES=" + (theirs or "glibc.malloc.hugetlb=1") in environ_of(s.p.pid),
+      [e for e in environ_of(s.p.pid) if e.startswith("GLIBC")])
+os.environ["GLIBC_TUNABLES"] = "glibc.malloc.arena_max=2"
+s_own = Server(db)
+if theirs is None:
+    os.environ.pop("GLIBC_TUNABLES")
+else:
+    os.environ["GLIBC_TUNABLES"] = theirs
+check("serve: a GLIBC_TUNABLES of the user's is kept",
+      [e for e in environ_of(s_own.p.pid) if e.startswith("GLIBC")] ==
+      ["GLIBC_TUNABLES=glibc.malloc.arena_max=2"], environ_of(s_own.p.pid))
+s_own.stop()
 st, hd, _ = s.get("/healthz")
 check("healthz: JSON, not cached", hd.get("content-type", "").startswith("application/json")
       and hd.get("cache-control") == "no-store", hd)
