@@ -398,7 +398,7 @@ TEST(index_apply, parallel_load_interns_each_once)
         par_name(name, sizeof name, i);
         csec_buf_clear(&b);
         for (int v = 0; v < 3; v++) {
-            char vs[16];
+            char vs[32];
             snprintf(vs, sizeof vs, "1.%d.%d", v, i % 7);
             par_name(d1, sizeof d1, (i * 31 + v) % SHARED);
             par_name(d2, sizeof d2, (i * 17 + 3) % SHARED);
