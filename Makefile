@@ -207,13 +207,16 @@ $(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(INTERNAL)
 
 # The fixture advisory databases of the suites and fuzz replays, written by
 # tests/data/make-db.py (our own made-up advisories; real data stays in
-# ../shared/data): the suites' one, and the one beside lib/deps.c's fixture
-# index (tests/data/index-deps).
-FIXTURE_DB := tests/data/db/crates tests/data/index-deps/db/crates
+# ../shared/data): the suites' one, the one beside lib/deps.c's fixture
+# index (tests/data/index-deps), and the OSV export's golden one
+# (tests/golden/db, exported to tests/golden/osv).
+FIXTURE_DB := tests/data/db/crates tests/data/index-deps/db/crates tests/golden/db/crates
 tests/data/db/crates: tests/data/make-db.py
 	python3 tests/data/make-db.py tests/data/db
 tests/data/index-deps/db/crates: tests/data/make-db.py
 	python3 tests/data/make-db.py tests/data/index-deps/db index-deps
+tests/golden/db/crates: tests/data/make-db.py
+	python3 tests/data/make-db.py tests/golden/db golden
 fixtures: $(FIXTURE_DB)
 
 fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%) $(FIXTURE_DB)

@@ -6,7 +6,9 @@ as files shaped like the real database, which stays in ../shared/data.  SET:
               zlib-sys and one toolchain advisory, plus the strays the loader
               must leave out (a file directly in crates/, a hidden file);
   index-deps  the database beside the registry index of lib/deps.c's fixture,
-              tests/data/index-deps/db (the cases are in its README.md).
+              tests/data/index-deps/db (the cases are in its README.md);
+  golden      the OSV export's golden database, tests/golden/db, whose export is
+              tests/golden/osv (times in tests/golden/modified.txt).
 Writes DIR.tmp, then renames it: a parallel make never sees half a database."""
 import os, shutil, sys
 
@@ -32,7 +34,21 @@ DEPS_FILES = {
     'crates/vulnonly/RUSTSEC-2099-0107.md': '```toml\n[advisory]\nid = "RUSTSEC-2099-0107"\npackage = "vulnonly"\ndate = "2099-01-01"\nwithdrawn = "2099-02-01"\n\n[versions]\npatched = []\n```\n\n# Withdrawn vulnonly report\n\nFixture advisory for the dependency tests.\n',
 }
 
-SETS = {'db': FILES, 'index-deps': DEPS_FILES}
+GOLDEN_FILES = {
+    'crates/alpha-all/RUSTSEC-2024-0001.md': '```toml\n[advisory]\nid = "RUSTSEC-2024-0001"\npackage = "alpha-all"\ndate = "2024-01-05"\ninformational = "unmaintained"\n\n[versions]\npatched = []\n```\n\n#  alpha-all is unmaintained\n\nThe crate is no longer maintained.\n',
+    'crates/alpha-all/RUSTSEC-2025-0002.md': '```toml\n[advisory]\nid = "RUSTSEC-2025-0002"\npackage = "alpha-all"\ndate = "2025-02-01"\nwithdrawn = "2025-03-01"\nurl = "https://example.org/alpha"\n\n[versions]\npatched = [">= 3.0.0"]\n```\n\n# Second alpha issue\n\nBody.\n',
+    'crates/beta-caret/RUSTSEC-2023-0042.md': '```toml\n[advisory]\nid = "RUSTSEC-2023-0042"\npackage = "beta-caret"\ndate = "2023-07-09"\nurl = "https://github.com/beta/beta-caret/issues/7"\ncategories = ["denial-of-service"]\nkeywords = ["parser"]\ncvss = "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"\n\n[versions]\npatched = ["^ 1.2.3", ">= 2.0.0-rc.1"]\nunaffected = ["0.3.1"]\n```\n\n# Stack overflow on nested input\n\nDeeply nested input overflows the stack.\n',
+    'crates/delta-gone/RUSTSEC-2021-0200.md': '```toml\n[advisory]\nid = "RUSTSEC-2021-0200"\npackage = "delta-gone"\ndate = "2021-03-04"\nwithdrawn = "2021-05-06"\ninformational = "unsound"\nurl = "https://github.com/delta/delta-gone/commit/0123456789abcdef"\n\n[versions]\npatched = []\nunaffected = ["> 0"] # everything after 0.0.0\n```\n\n# Withdrawn: not actually unsound\n\nThis advisory was filed in error.\n',
+    'crates/epsilon-refs/RUSTSEC-2025-0009.md': '```toml\n[advisory]\nid = "RUSTSEC-2025-0009"\npackage = "epsilon-refs"\ndate = "2025-06-30"\nlicense = "CC-BY-4.0"\naliases = ["CVE-2025-1234", "GHSA-aaaa-bbbb-cccc"]\nrelated = ["RUSTSEC-2024-0001"]\nurl = "https://github.com/advisories/GHSA-aaaa-bbbb-cccc"\nreferences = [\n    "https://gitlab.com/eps/epsilon-refs/-/issues/3",\n    "https://cve.mitre.org/cgi-bin/cvename.cgi?name=CVE-2025-1234",\n    "https://www.cve.org/CVERecord?id=CVE-2025-1234",\n    "https://crates.io/crates/epsilon-refs/0.1.0",\n    "https://example.com/blog/issues/ok",\n    "https://github.com/eps/epsilon-refs/pull/9",\n    "https://github.com/eps/epsilon-refs/security/advisories/GHSA-aaaa-bbbb-cccc",\n    "https://crates.io/crates/epsilon-refs",\n]\ncategories = ["crypto-failure"]\ncvss = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:C/C:H/I:L/A:N"\n\n[versions]\npatched = [">= 1.0.0"]\n```\n\n# Weak nonce generation\n\nNonces repeat.\n\nImported from the GitHub Advisory Database (CC-BY-4.0).\n',
+    'crates/eta-notice/RUSTSEC-2026-0003.md': '```toml\n[advisory]\nid = "RUSTSEC-2026-0003"\npackage = "eta-notice"\ndate = "2026-01-02"\ninformational = "notice"\n\n[affected]\n\n[versions]\npatched = ["~1.4.2", "> 2.0.0-alpha"]\n```\n\n# Notice about eta-notice\n',
+    'crates/gamma-zero/RUSTSEC-2022-0100.md': '```toml\n[advisory]\nid = "RUSTSEC-2022-0100"\npackage = "gamma-zero"\ndate = "2022-12-31"\ncategories = ["memory-corruption", "thread-safety"]\ncvss = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"\n\n[affected]\narch = ["x86_64", "aarch64"]\nos = ["windows", "linux"]\nfunctions = { "gamma_zero::b0" = ["< 0.8.0"], "gamma_zero::b::c" = ["*"], "gamma_zero::Zed" = [">= 0.1"] }\n\n[versions]\npatched = [">= 0.7.1, < 0.8", ">= 0.8.0"]\nunaffected = ["<= 0.2.0"]\n```\n# Data race in `Zed`\n\n`Zed` is `Send` even when its contents are not.\n',
+    'crates/iota-other/RUSTSEC-2018-0500.md': '```toml\n[advisory]\nid = "RUSTSEC-2018-0500"\npackage = "iota-other"\ndate = "2018-05-05"\ninformational = "deprecated"\n\n[versions]\npatched = []\n```\n\n# An informational kind rustsec does not know\n\nSkipped by the OSV export.\n',
+    'crates/theta-none/RUSTSEC-2019-0077.md': '```toml\n[advisory]\nid = "RUSTSEC-2019-0077"\npackage = "theta-none"\ndate = "2019-10-10"\n\n[versions]\npatched = ["*"]\n```\n\n# Nothing is affected\n\nEvery version is patched.\n',
+    'crates/zeta-text/RUSTSEC-2020-0099.md': '```toml\n[advisory]\nid = "RUSTSEC-2020-0099"\npackage = "zeta-text"\ndate = "2020-02-29"\n\n[versions]\npatched = ["=1.0.0"]\nunaffected = [">= 2.0.0-beta.2, < 2.0.0-beta.3"]\n```\n\n# Quote "x" and back\\slash — ünïcödé   \n\nLine one\twith tab.\nForm\x0cfeed and \x01 ctrl and \x7f del and a/slash.\r\nCRLF line 🦀 \x1f end.\n\n',
+    'rust/std/CVE-2020-1234.md': '```toml\n[advisory]\nid = "CVE-2020-1234"\npackage = "std"\ndate = "2020-01-31"\n\n[versions]\npatched = [">= 1.40.0"]\n```\n\n# A toolchain advisory\n\nNever exported.\n',
+}
+
+SETS = {'db': FILES, 'index-deps': DEPS_FILES, 'golden': GOLDEN_FILES}
 
 def main():
     dest = sys.argv[1] if len(sys.argv) > 1 else "tests/data/db"
