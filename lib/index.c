@@ -98,7 +98,7 @@ typedef struct pool {
 
 typedef struct index_core {
     pthread_mutex_t mu; /* the core's pool; generation links */
-    itab *strings, *blobs; /* shard_mask + 1 shards each */
+    itab *strings, *blobs; /* shard_mask + 1 shards each, one array (table_count) */
     size_t shard_mask;
     _Atomic size_t table_bytes; /* of the tables */
     _Atomic size_t pool_bytes;  /* of every pool's chunks */
@@ -145,6 +145,13 @@ struct csec_index {
     char source[41]; /* what the data is: a commit id, or "" */
     int64_t source_time;
 };
+
+/* Every shard of both kinds: the strings' shards, then the blobs', in one
+ * array. */
+static size_t table_count(const index_core *c)
+{
+    return 2 * (c->shard_mask + 1);
+}
 
 /* ---- pools ---- */
 
@@ -357,7 +364,7 @@ static const void *intern_blob(index_core *c, pool *pl, const void *data, size_t
 /* The grown-out-of arrays, once no other thread can be reading them. */
 static void free_retired(index_core *c)
 {
-    for (size_t i = 0; i < 2 * (c->shard_mask + 1); i++) {
+    for (size_t i = 0; i < table_count(c); i++) {
         itab *t = &c->strings[i];
         while (t->retired) {
             islots *next = t->retired->older;
@@ -371,7 +378,7 @@ static void free_retired(index_core *c)
 static void free_tables(index_core *c)
 {
     free_retired(c);
-    for (size_t i = 0; i < 2 * (c->shard_mask + 1); i++) {
+    for (size_t i = 0; i < table_count(c); i++) {
         itab *t = &c->strings[i];
         free(atomic_load(&t->arr));
         atomic_store(&t->arr, NULL);
@@ -1344,9 +1351,9 @@ csec_index *csec__index_new(const csec_index_options *opts)
     /* Shards only where threads will insert together: a one-crate index
      * (the sparse cache holds thousands) keeps one table of each kind. */
     c->shard_mask = c->opts.threads > 1 ? SHARDS - 1 : 0;
-    c->strings = csec__xcalloc(2 * (c->shard_mask + 1), sizeof *c->strings);
+    c->strings = csec__xcalloc(table_count(c), sizeof *c->strings);
     c->blobs = c->strings + c->shard_mask + 1;
-    for (size_t i = 0; i < 2 * (c->shard_mask + 1); i++)
+    for (size_t i = 0; i < table_count(c); i++)
         pthread_mutex_init(&c->strings[i].mu, NULL);
     return gen_new(c);
 }
@@ -1357,7 +1364,7 @@ static void core_free(index_core *c)
         c->remote_free(c->remote);
     csec__index_parser_free(c->parser);
     free_tables(c);
-    for (size_t i = 0; i < 2 * (c->shard_mask + 1); i++)
+    for (size_t i = 0; i < table_count(c); i++)
         pthread_mutex_destroy(&c->strings[i].mu);
     free(c->strings);
     pool_free(&c->pool);
