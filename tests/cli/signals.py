@@ -209,13 +209,26 @@ def client(srv, stop, bad):
             bad.append("%s: %s" % (p, e))
 
 
+def start_clients(srv, n):
+    """n threads requesting pages (client) until the event is set; failures
+    go to the list."""
+    stop, bad = threading.Event(), []
+    clients = [threading.Thread(target=client, args=(srv, stop, bad)) for _ in range(n)]
+    for c in clients:
+        c.start()
+    return stop, bad, clients
+
+
+def stop_clients(stop, clients):
+    stop.set()
+    for c in clients:
+        c.join()
+
+
 def hup_storm(rno, srv):
     if not wait_listening(rno, "hup-storm", srv):
         return
-    stop, bad = threading.Event(), []
-    clients = [threading.Thread(target=client, args=(srv, stop, bad)) for _ in range(2)]
-    for c in clients:
-        c.start()
+    stop, bad, clients = start_clients(srv, 2)
     for _ in range(rng.randint(20, 80)):
         if srv.p.poll() is not None:
             break
@@ -223,9 +236,7 @@ def hup_storm(rno, srv):
         time.sleep(rng.choice([0, 0.0002, 0.001, 0.003, 0.01]))
     time.sleep(rng.uniform(0, 0.3))
     alive = srv.p.poll() is None
-    stop.set()
-    for c in clients:
-        c.join()
+    stop_clients(stop, clients)
     if not alive:
         rc = srv.p.returncode
         why = "killed by %s" % signal.Signals(-rc).name if rc < 0 else "exit status %d" % rc
@@ -246,15 +257,10 @@ def term_reload(rno, srv):
 def term_load(rno, srv):
     if not wait_listening(rno, "term-load", srv):
         return
-    stop, bad = threading.Event(), []
-    clients = [threading.Thread(target=client, args=(srv, stop, bad)) for _ in range(4)]
-    for c in clients:
-        c.start()
+    stop, bad, clients = start_clients(srv, 4)
     time.sleep(rng.uniform(0.05, 0.5))
     rc = srv.stop(rng.choice([signal.SIGTERM, signal.SIGINT]))
-    stop.set()
-    for c in clients:
-        c.join()
+    stop_clients(stop, clients)
     expect_exit(rno, "term-load", srv, rc)
 
 
