@@ -73,8 +73,8 @@ class Upstream:
 
 
 def Server(*args):
-    return cratesec_server.Server(BUILD, TMP, "server-%d" % len(procs), ["--threads", "2", *args],
-                                  procs=procs)
+    return cratesec_server.Server(BUILD, TMP, "server-%d" % len(procs),
+                                  ["--threads", "2", "--access-log", "none", *args], procs=procs)
 
 
 def wait_for(s, pred, what, timeout=30):

@@ -107,8 +107,8 @@ def nginx_count(path, status=None):
 
 
 def Server(*args):
-    return cratesec_server.Server(BUILD, TMP, "server-%d" % len(procs), ["--db", DB, *args],
-                                  procs=procs)
+    return cratesec_server.Server(BUILD, TMP, "server-%d" % len(procs),
+                                  ["--db", DB, "--access-log", "none", *args], procs=procs)
 
 
 def stop(s):

@@ -28,7 +28,7 @@ OPENER = urllib.request.build_opener(NoRedirect)
 
 class Server:
     """`cratesec-server ARGS --listen 127.0.0.1:0 --access-log TMP/NAME.access`
-    (ARGS may give its own --listen); `prefix` runs it through another
+    (ARGS may give its own --listen and --access-log); `prefix` runs it through another
     command (unshare ...).  Waits up to 60 s for "listening on"."""
 
     def __init__(self, build, tmp, name, args, prefix=None, procs=None):
@@ -37,8 +37,10 @@ class Server:
         self.access = os.path.join(tmp, name + ".access")
         if "--listen" not in args:
             args = args + ["--listen", "127.0.0.1:0"]
+        if "--access-log" not in args:
+            args = args + ["--access-log", self.access]
         self.proc = subprocess.Popen((prefix or []) + [os.path.join(build, "cratesec-server")] +
-                                     args + ["--access-log", self.access],
+                                     args,
                                      stdout=open(self.out, "w"), stderr=open(self.err, "w"),
                                      stdin=subprocess.DEVNULL)
         if procs is not None:
