@@ -29,9 +29,10 @@ OPENER = urllib.request.build_opener(NoRedirect)
 class Server:
     """`cratesec-server ARGS --listen 127.0.0.1:0 --access-log TMP/NAME.access`
     (ARGS may give its own --listen and --access-log); `prefix` runs it through another
-    command (unshare ...).  Waits up to 60 s for "listening on"."""
+    command (unshare ...); `env` adds to the environment.  Waits up to 60 s for
+    "listening on"."""
 
-    def __init__(self, build, tmp, name, args, prefix=None, procs=None):
+    def __init__(self, build, tmp, name, args, prefix=None, procs=None, env=None):
         self.out = os.path.join(tmp, name + ".out")
         self.err = os.path.join(tmp, name + ".err")
         self.access = os.path.join(tmp, name + ".access")
@@ -42,7 +43,8 @@ class Server:
         self.proc = subprocess.Popen((prefix or []) + [os.path.join(build, "cratesec-server")] +
                                      args,
                                      stdout=open(self.out, "w"), stderr=open(self.err, "w"),
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL,
+                                     env=dict(os.environ, **env) if env else None)
         if procs is not None:
             procs.append(self.proc)
         end, m = time.time() + 60, None
