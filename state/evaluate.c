@@ -638,10 +638,7 @@ static int seed(state_store *st, const state_data *d, const current *cur, size_t
                              " ON CONFLICT DO NOTHING", 5, p, n, NULL, err);
     if (rc == 0)
         rc = record_evaluated(st, d, err);
-    if (rc == 0)
-        rc = sql_commit(st->sql, err);
-    if (rc < 0)
-        sql_rollback(st->sql);
+    rc = sql_finish(st->sql, rc, err);
     free(p);
     stats->seeded = rc == 0;
     return rc;
@@ -719,10 +716,7 @@ static int apply_change(state_store *st, const state_data *d, const char *id, co
     /* The data these changes came from, in the same commit (one fsync). */
     if (rc == 0)
         rc = record_evaluated(st, d, err);
-    if (rc == 0)
-        rc = sql_commit(st->sql, err);
-    if (rc < 0)
-        sql_rollback(st->sql);
+    rc = sql_finish(st->sql, rc, err);
     return rc;
 }
 
@@ -751,10 +745,7 @@ static int catch_up(state_store *st, const state_data *d, state_eval_stats *stat
                                        &stats->deliveries, err);
             stats->caught_up++;
         }
-        if (rc == 0)
-            rc = sql_commit(st->sql, err);
-        if (rc < 0)
-            sql_rollback(st->sql);
+        rc = sql_finish(st->sql, rc, err);
         if (!current_data)
             break;
     }
@@ -840,10 +831,7 @@ int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats
             rc = state__begin_exclusive(st, err);
             if (rc == 0)
                 rc = record_evaluated(st, d, err);
-            if (rc == 0)
-                rc = sql_commit(st->sql, err);
-            if (rc < 0)
-                sql_rollback(st->sql);
+            rc = sql_finish(st->sql, rc, err);
         }
     }
     if (rc == 0)

@@ -315,10 +315,7 @@ int state_import(state_store *st, const char *text, size_t len, csec_buf *err)
         csec_buf_puts(err, "not a cratesec state export (no \"format\")");
         rc = SQL_ERROR;
     }
-    if (rc == 0)
-        rc = sql_commit(st->sql, err);
-    if (rc < 0)
-        sql_rollback(st->sql);
+    rc = sql_finish(st->sql, rc, err);
     pthread_mutex_unlock(&st->mu);
     csec__json_reader_free(&r);
     return rc < 0 ? rc : (int)watches;

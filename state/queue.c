@@ -245,10 +245,7 @@ int state_delivery_done(state_store *st, const state_delivery *d, const char *ow
             *disabled = changed > 0;
         }
     }
-    if (rc == 0)
-        rc = sql_commit(c, err);
-    if (rc < 0)
-        sql_rollback(c);
+    rc = sql_finish(c, rc, err);
     pthread_mutex_unlock(&st->mu);
     return rc;
 }

@@ -82,6 +82,15 @@ void sql_rollback(sql_conn *c)
     csec_buf_free(&ignored);
 }
 
+int sql_finish(sql_conn *c, int rc, csec_buf *err)
+{
+    if (rc == 0)
+        rc = sql_commit(c, err);
+    if (rc < 0)
+        sql_rollback(c);
+    return rc;
+}
+
 int sql_insert_rows(sql_conn *c, const char *head, const char *tail, size_t ncols,
                     const sql_param *params, size_t nrows, int64_t *changes, csec_buf *err)
 {

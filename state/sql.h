@@ -93,6 +93,10 @@ int sql_begin(sql_conn *c, csec_buf *err);
 int sql_commit(sql_conn *c, csec_buf *err);
 /* Never fails visibly; safe to call when no transaction is open. */
 void sql_rollback(sql_conn *c);
+/* Ends the transaction sql_begin opened, by what its work gave: `rc` 0
+ * commits (and a failed commit rolls back), anything else rolls back.
+ * Returns the commit's result, or `rc`. */
+int sql_finish(sql_conn *c, int rc, csec_buf *err);
 
 /* Inserts `nrows` rows of `ncols` values each, `params` row after row, with
  * as few statements as the databases allow: `head` is "INSERT INTO t (a, b)"

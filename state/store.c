@@ -45,12 +45,8 @@ static int migrate(state_store *st, csec_buf *err)
                   "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                   "name TEXT NOT NULL, applied BIGINT NOT NULL)",
                   NULL, 0, NULL, NULL, NULL, err);
-    if (rc == 0)
-        rc = sql_commit(c, err);
-    if (rc < 0) {
-        sql_rollback(c);
+    if ((rc = sql_finish(c, rc, err)) < 0)
         return rc;
-    }
     int known = state_migrations_count ? state_migrations[state_migrations_count - 1].version : 0;
     for (size_t i = 0; i < state_migrations_count; i++) {
         const state_migration *m = &state_migrations[i];
@@ -72,12 +68,8 @@ static int migrate(state_store *st, csec_buf *err)
                               3, NULL, NULL, NULL, err);
             }
         }
-        if (rc == 0)
-            rc = sql_commit(c, err);
-        if (rc < 0) {
-            sql_rollback(c);
+        if ((rc = sql_finish(c, rc, err)) < 0)
             return rc;
-        }
     }
     int64_t newest = 0;
     rc = sql_exec(c, "SELECT max(version) FROM schema_migrations", NULL, 0, sql_first_int, &newest,
@@ -201,10 +193,7 @@ int state_report_put(state_store *st, const char *id, const char *lockfile,
         if (gone == 0)
             break;
     }
-    if (rc == 0)
-        rc = sql_commit(c, err);
-    if (rc < 0)
-        sql_rollback(c);
+    rc = sql_finish(c, rc, err);
     pthread_mutex_unlock(&st->mu);
     return rc;
 }
@@ -341,9 +330,9 @@ int state_watch_create(state_store *st, const state_watch_new *w, const state_da
         out->affected = events;
         src->release(src->payload, &d);
     }
-    if (rc == 0 && found)
-        rc = sql_commit(c, err);
-    if (rc < 0 || !found)
+    if (found)
+        rc = sql_finish(c, rc, err);
+    else
         sql_rollback(c);
     pthread_mutex_unlock(&st->mu);
     free(rows);
@@ -542,10 +531,7 @@ int state_watch_delete(state_store *st, const char *token, const char *watch_id,
     if (rc == 0 && !watch_id)
         rc = sql_exec(c, "DELETE FROM lists WHERE id = $1", (sql_param[]){SQL_TEXT(list_id)}, 1,
                       NULL, NULL, NULL, err);
-    if (rc == 0)
-        rc = sql_commit(c, err);
-    if (rc < 0)
-        sql_rollback(c);
+    rc = sql_finish(c, rc, err);
     pthread_mutex_unlock(&st->mu);
     size_t n = ids.n;
     free(ids.ids);
@@ -580,10 +566,7 @@ int state_watch_set_webhook(state_store *st, const char *token, const char *watc
                       "UPDATE deliveries SET state = 'dropped', lease_owner = NULL, "
                       "lease_until = NULL WHERE watch_id = $1 AND state = 'pending'",
                       (sql_param[]){SQL_TEXT(watch_id)}, 1, NULL, NULL, NULL, err);
-    if (rc == 0)
-        rc = sql_commit(c, err);
-    if (rc < 0)
-        sql_rollback(c);
+    rc = sql_finish(c, rc, err);
     pthread_mutex_unlock(&st->mu);
     if (rc < 0)
         return rc;
