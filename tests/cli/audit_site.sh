@@ -8,17 +8,10 @@ set -u
 B=${1:-build}
 B=$(cd "$B" 2>/dev/null && pwd) || { echo "audit_site.sh: no build directory ${1:-build}" >&2; exit 1; }
 cd "$(dirname "$0")/../.."
-REAL=${CRATESEC_TEST_DB:-}
-if [ -z "$REAL" ]; then
-    DATA=${CRATESEC_TEST_DATA:-../shared/data}
-    if [ -f "$DATA/advisory-db.bundle" ]; then
-        REAL="$B/cli-db"
-        if [ ! -d "$REAL/crates" ]; then
-            rm -rf "$REAL"
-            git clone -q "$DATA/advisory-db.bundle" "$REAL" || REAL=""
-        fi
-    fi
-fi
+# The clone is shared with audit.sh and cli.sh, which tests/run.sh may run at
+# the same time: made aside and renamed (lib/assert.sh), never removed here.
+source tests/cli/lib/assert.sh
+REAL=$(real_advisory_db "$B")
 if [ -z "$REAL" ]; then
     if [ "${CI:-}" = true ]; then echo "audit_site.sh: FAIL: no advisory database"; exit 1; fi
     echo "audit_site.sh: SKIP: no CRATESEC_TEST_DB and no advisory-db.bundle"
