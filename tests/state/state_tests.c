@@ -428,9 +428,16 @@ static void test_queue(void)
     CHECK(state_list_get(st, token, 100, false, &l, &err) == 1 && l.nwatches == 2,
           "list: %zu watches", l.nwatches);
     bool seen_disabled = false;
-    for (size_t i = 0; i < l.nwatches; i++)
+    char seen[256] = "";
+    for (size_t i = 0; i < l.nwatches; i++) {
         seen_disabled |= strcmp(l.watches[i].id, hook_watch) == 0 && l.watches[i].webhook_disabled_at;
-    CHECK(seen_disabled, "the list shows the webhook disabled");
+        /* What the list said, should this fail again (once in CI under load). */
+        snprintf(seen + strlen(seen), sizeof seen - strlen(seen), " %s:%lld", l.watches[i].id,
+                 (long long)l.watches[i].webhook_disabled_at);
+    }
+    CHECK(seen_disabled, "the list shows the webhook disabled (watch %s; list%s; in the table: %lld)",
+          hook_watch, seen,
+          (long long)count(st, "SELECT count(*) FROM watches WHERE webhook_disabled_at IS NOT NULL"));
     state_list_free(&l);
     char secret[STATE_SECRET_HEX + 1];
     CHECK(state_watch_set_webhook(st, token, hook_watch, "http://example.invalid/new", secret,
