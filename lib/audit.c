@@ -113,10 +113,8 @@ typedef struct list {
 
 static void push(list *l, csec_audit_finding f)
 {
-    if (l->count == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->items = csec__xrealloc(l->items, csec__mul(l->cap, sizeof *l->items));
-    }
+    if (l->count == l->cap)
+        l->items = csec__grow(l->items, &l->cap, 16, sizeof *l->items);
     l->items[l->count++] = f;
 }
 

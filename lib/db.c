@@ -124,10 +124,8 @@ typedef struct loader {
 
 static void add_advisory(csec_db *db, csec_advisory *a)
 {
-    if (db->count == db->cap) {
-        db->cap = db->cap ? db->cap * 2 : 2048;
-        db->list = csec__xrealloc(db->list, csec__mul(db->cap, sizeof *db->list));
-    }
+    if (db->count == db->cap)
+        db->list = csec__grow(db->list, &db->cap, 2048, sizeof *db->list);
     db->list[db->count++] = a;
 }
 
@@ -138,10 +136,8 @@ static int problem(loader *L, const csec_diag *fd, int coll, const char *package
                    bool parse_error)
 {
     csec_db *db = L->db;
-    if (db->nerrors == db->caperrors) {
-        db->caperrors = db->caperrors ? db->caperrors * 2 : 16;
-        db->errors = csec__xrealloc(db->errors, csec__mul(db->caperrors, sizeof *db->errors));
-    }
+    if (db->nerrors == db->caperrors)
+        db->errors = csec__grow(db->errors, &db->caperrors, 16, sizeof *db->errors);
     csec_db_error *e = &db->errors[db->nerrors++];
     memset(e, 0, sizeof *e);
     e->diag = *fd;

@@ -75,10 +75,8 @@ static size_t req_slot(reqcache *c, const char *text)
     csec_req *r = NULL;
     if (csec_req_parse(&r, text, strlen(text), NULL) < 0)
         r = NULL;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 32;
-        c->reqs = csec__xrealloc(c->reqs, csec__mul(c->cap, sizeof *c->reqs));
-    }
+    if (c->n == c->cap)
+        c->reqs = csec__grow(c->reqs, &c->cap, 32, sizeof *c->reqs);
     c->reqs[c->n] = r;
     csec__map_put(&c->map, text, 0, NULL)->val.idx = c->n;
     return c->n++;
@@ -491,10 +489,8 @@ static void default_enabled(const csec_index_version *v, bool *on)
 static size_t add_node(ctx *x, const csec_deps_node *proto)
 {
     csec_deps_report *r = x->r;
-    if (r->nnodes == x->capnodes) {
-        x->capnodes = x->capnodes ? x->capnodes * 2 : 32;
-        r->nodes = csec__xrealloc(r->nodes, csec__mul(x->capnodes, sizeof *r->nodes));
-    }
+    if (r->nnodes == x->capnodes)
+        r->nodes = csec__grow(r->nodes, &x->capnodes, 32, sizeof *r->nodes);
     r->nodes[r->nnodes] = *proto;
     return r->nnodes++;
 }
@@ -502,10 +498,8 @@ static size_t add_node(ctx *x, const csec_deps_node *proto)
 static void add_edge(ctx *x, size_t from, size_t to, const csec_index_dep *d)
 {
     csec_deps_report *r = x->r;
-    if (r->nedges == x->capedges) {
-        x->capedges = x->capedges ? x->capedges * 2 : 64;
-        r->edges = csec__xrealloc(r->edges, csec__mul(x->capedges, sizeof *r->edges));
-    }
+    if (r->nedges == x->capedges)
+        r->edges = csec__grow(r->edges, &x->capedges, 64, sizeof *r->edges);
     r->edges[r->nedges].from = from;
     r->edges[r->nedges].to = to;
     r->edges[r->nedges].dep = d;
@@ -602,10 +596,8 @@ static void resolve_tree(ctx *x)
         n->nadv = k;
         /* The root's own advisories are not reached through dependencies. */
         for (size_t a = 0; i > 0 && a < k; a++) {
-            if (r->nhits == x->caphits) {
-                x->caphits = x->caphits ? x->caphits * 2 : 16;
-                r->hits = csec__xrealloc(r->hits, csec__mul(x->caphits, sizeof *r->hits));
-            }
+            if (r->nhits == x->caphits)
+                r->hits = csec__grow(r->hits, &x->caphits, 16, sizeof *r->hits);
             r->hits[r->nhits].adv = advs[a];
             r->hits[r->nhits].node = i;
             r->hits[r->nhits].counts = csec__word_counts(advs[a]);
@@ -902,10 +894,8 @@ static rev_builder *builder_for(builders *bs, const char *key)
     bool added;
     csec_map_entry *e = csec__map_put(&bs->by_name, key, strlen(key), &added);
     if (added) {
-        if (bs->n == bs->cap) {
-            bs->cap = bs->cap ? bs->cap * 2 : 1024;
-            bs->b = csec__xrealloc(bs->b, csec__mul(bs->cap, sizeof *bs->b));
-        }
+        if (bs->n == bs->cap)
+            bs->b = csec__grow(bs->b, &bs->cap, 1024, sizeof *bs->b);
         rev_builder *x = &bs->b[bs->n];
         memset(x, 0, sizeof *x);
         x->key = key;
@@ -928,10 +918,8 @@ static const rev_builder *builder_find(const builders *bs, const char *key)
 
 static void builder_add(rev_builder *x, const char *from, const csec_index_dep *dep)
 {
-    if (x->n == x->cap) {
-        x->cap = x->cap ? x->cap * 2 : 4;
-        x->ent = csec__xrealloc(x->ent, csec__mul(x->cap, sizeof *x->ent));
-    }
+    if (x->n == x->cap)
+        x->ent = csec__grow(x->ent, &x->cap, 4, sizeof *x->ent);
     x->ent[x->n++] = (rev_entry){from, dep};
 }
 

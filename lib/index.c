@@ -641,10 +641,8 @@ static void report_reader(csec__index_parser *p, const csec__json_reader *r, con
 
 static void ptrs_push(csec__index_parser *p, const void *x)
 {
-    if (p->nptrs == p->capptrs) {
-        p->capptrs = p->capptrs ? p->capptrs * 2 : 64;
-        p->ptrs = csec__xrealloc(p->ptrs, csec__mul(p->capptrs, sizeof *p->ptrs));
-    }
+    if (p->nptrs == p->capptrs)
+        p->ptrs = csec__grow(p->ptrs, &p->capptrs, 64, sizeof *p->ptrs);
     p->ptrs[p->nptrs++] = x;
 }
 
@@ -883,10 +881,8 @@ static int read_features(csec__index_parser *p, csec__json_reader *r)
             return 0;
         if (t != CSEC__JSON_TOK_KEY)
             return -1;
-        if (p->nfeats == p->capfeats) {
-            p->capfeats = p->capfeats ? p->capfeats * 2 : 32;
-            p->feats = csec__xrealloc(p->feats, csec__mul(p->capfeats, sizeof *p->feats));
-        }
+        if (p->nfeats == p->capfeats)
+            p->feats = csec__grow(p->feats, &p->capfeats, 32, sizeof *p->feats);
         ftmp *f = &p->feats[p->nfeats];
         f->name = intern_str(p->core, p, r->str.ptr, r->str.len);
         f->order = (uint32_t)p->nfeats;
@@ -1132,10 +1128,8 @@ static void add_line(csec__index_parser *p, const char *path, const char *expect
     }
     if (p->vers.len >= UINT32_MAX / 4 || p->text.len >= UINT32_MAX / 4)
         goto undo;
-    if (p->nvt == p->capvt) {
-        p->capvt = p->capvt ? p->capvt * 2 : 64;
-        p->vt = csec__xrealloc(p->vt, csec__mul(p->capvt, sizeof *p->vt));
-    }
+    if (p->nvt == p->capvt)
+        p->vt = csec__grow(p->vt, &p->capvt, 64, sizeof *p->vt);
     vtmp *t = &p->vt[p->nvt++];
     t->v = v;
     t->v.version = parsed; /* pre/build re-pointed when the block is built */
@@ -1353,10 +1347,8 @@ static crate_rec **find_slot(const csec_index *ix, const char *name)
 
 static void crates_push(csec_index *ix, crate_rec *c)
 {
-    if (ix->ncrates == ix->capcrates) {
-        ix->capcrates = ix->capcrates ? ix->capcrates * 2 : 1024;
-        ix->crates = csec__xrealloc(ix->crates, csec__mul(ix->capcrates, sizeof *ix->crates));
-    }
+    if (ix->ncrates == ix->capcrates)
+        ix->crates = csec__grow(ix->crates, &ix->capcrates, 1024, sizeof *ix->crates);
     ix->crates[ix->ncrates++] = c;
 }
 
@@ -1722,10 +1714,8 @@ static void delta_push(csec_index *next, crate_rec *old, crate_rec *nw, size_t *
         free(old);
         return;
     }
-    if (next->ndelta == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        next->delta = csec__xrealloc(next->delta, csec__mul(*cap, sizeof *next->delta));
-    }
+    if (next->ndelta == *cap)
+        next->delta = csec__grow(next->delta, cap, 64, sizeof *next->delta);
     next->delta[next->ndelta++] = (csec_index_delta){old ? &old->pub : NULL, nw ? &nw->pub : NULL};
     if (nw)
         nw->delta = (uint32_t)next->ndelta;

@@ -58,10 +58,8 @@ typedef struct job {
 static void keep_diag(const csec_diag *d, void *payload)
 {
     worker *w = payload;
-    if (w->ndiags == w->capdiags) {
-        w->capdiags = w->capdiags ? w->capdiags * 2 : 16;
-        w->diags = csec__xrealloc(w->diags, csec__mul(w->capdiags, sizeof *w->diags));
-    }
+    if (w->ndiags == w->capdiags)
+        w->diags = csec__grow(w->diags, &w->capdiags, 16, sizeof *w->diags);
     w->diags[w->ndiags].item = w->cur_item;
     w->diags[w->ndiags].d = *d;
     w->ndiags++;
@@ -138,10 +136,8 @@ static void load_leaf(worker *w, const char *rel)
         free(data);
         if (!c)
             continue;
-        if (w->ncrates == w->capcrates) {
-            w->capcrates = w->capcrates ? w->capcrates * 2 : 1024;
-            w->crates = csec__xrealloc(w->crates, csec__mul(w->capcrates, sizeof *w->crates));
-        }
+        if (w->ncrates == w->capcrates)
+            w->crates = csec__grow(w->crates, &w->capcrates, 1024, sizeof *w->crates);
         w->crates[w->ncrates++] = c;
     }
     csec__dir_close(&files);

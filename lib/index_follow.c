@@ -23,10 +23,8 @@ typedef struct collected {
 static int collect(void *payload, const char *path, const char *text, size_t len)
 {
     collected *c = payload;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->items = csec__xrealloc(c->items, csec__mul(c->cap, sizeof *c->items));
-    }
+    if (c->n == c->cap)
+        c->items = csec__grow(c->items, &c->cap, 256, sizeof *c->items);
     change_rec *r = &c->items[c->n++];
     r->path = c->bytes.len;
     csec_buf_puts(&c->bytes, path);

@@ -466,10 +466,8 @@ typedef struct builder {
 
 static void add_value(builder *b, const char *key, size_t key_len, const csec_jv *v)
 {
-    if (b->nvals == b->capvals) {
-        b->capvals = b->capvals ? b->capvals * 2 : 16;
-        b->vals = csec__xrealloc(b->vals, csec__mul(b->capvals, sizeof *b->vals));
-    }
+    if (b->nvals == b->capvals)
+        b->vals = csec__grow(b->vals, &b->capvals, 16, sizeof *b->vals);
     csec_jv_member *m = &b->vals[b->nvals++];
     m->key = key;
     m->key_len = key_len;
@@ -506,10 +504,8 @@ int csec__json_parse_depth(const csec_jv **out, csec_arena *arena, const char *s
             continue;
         case CSEC__JSON_TOK_ARRAY_BEGIN:
         case CSEC__JSON_TOK_OBJECT_BEGIN:
-            if (b.nframes == b.capframes) {
-                b.capframes = b.capframes ? b.capframes * 2 : 8;
-                b.frames = csec__xrealloc(b.frames, csec__mul(b.capframes, sizeof *b.frames));
-            }
+            if (b.nframes == b.capframes)
+                b.frames = csec__grow(b.frames, &b.capframes, 8, sizeof *b.frames);
             b.frames[b.nframes++] =
                 (frame){b.nvals, key, key_len, t == CSEC__JSON_TOK_OBJECT_BEGIN};
             key = NULL;

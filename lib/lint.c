@@ -557,10 +557,8 @@ static void warn_shared_aliases(db_lint *L, const csec_db *db)
     for (size_t i = 0; i < csec_db_count(db); i++) {
         const csec_advisory *a = csec_db_get(db, i);
         for (size_t k = 0; k < a->aliases.count; k++) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                refs = csec__xrealloc(refs, csec__mul(cap, sizeof *refs));
-            }
+            if (n == cap)
+                refs = csec__grow(refs, &cap, 1024, sizeof *refs);
             refs[n++] = (alias_ref){a->aliases.items[k], i};
         }
     }

@@ -57,6 +57,12 @@ size_t csec__mul(size_t a, size_t b)
     return a * b;
 }
 
+void *csec__grow(void *items, size_t *cap, size_t first, size_t size)
+{
+    *cap = *cap ? csec__mul(*cap, 2) : first;
+    return csec__xrealloc(items, csec__mul(*cap, size));
+}
+
 void csec_free(void *p)
 {
     free(p);
@@ -279,10 +285,8 @@ int csec__dir_open(csec__dir *out, const char *path)
     while ((e = readdir(dp)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        if (out->count == cap) {
-            cap = cap ? cap * 2 : 16;
-            out->entries = csec__xrealloc(out->entries, csec__mul(cap, sizeof *out->entries));
-        }
+        if (out->count == cap)
+            out->entries = csec__grow(out->entries, &cap, 16, sizeof *out->entries);
         out->entries[out->count].name = (const char *)(uintptr_t)out->pool.len;
         out->entries[out->count++].type = e->d_type;
         csec_buf_put(&out->pool, e->d_name, strlen(e->d_name) + 1);

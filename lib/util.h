@@ -16,6 +16,11 @@ char *csec__xstrndup(const char *s, size_t n);
 
 /* Multiplies with an overflow check; aborts on overflow like out of memory. */
 size_t csec__mul(size_t a, size_t b);
+/* A full array's next size: `*cap` doubled (`first` the first time), the
+ * array moved there and returned.  Every growable array of the code base:
+ *     if (l->count == l->cap)
+ *         l->items = csec__grow(l->items, &l->cap, 16, sizeof *l->items); */
+void *csec__grow(void *items, size_t *cap, size_t first, size_t size);
 
 /* A bump allocator: everything allocated from it is released together by
  * csec__arena_free.  Databases own one; so do advisory documents. */

@@ -134,10 +134,8 @@ static const char *keep(csec_arena *a, const char *s)
 static int take_row(void *payload, const char *const *c, size_t ncols)
 {
     rows *r = payload;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 256;
-        r->items = csec__xrealloc(r->items, csec__mul(r->cap, sizeof *r->items));
-    }
+    if (r->n == r->cap)
+        r->items = csec__grow(r->items, &r->cap, 256, sizeof *r->items);
     row *w = &r->items[r->n++];
     memset(w, 0, sizeof *w);
     w->key = keep(r->arena, c[0]);
@@ -219,10 +217,8 @@ typedef struct emits {
 
 static void add_emit(emits *e, emit x)
 {
-    if (e->n == e->cap) {
-        e->cap = e->cap ? 2 * e->cap : 64;
-        e->items = csec__xrealloc(e->items, csec__mul(e->cap, sizeof *e->items));
-    }
+    if (e->n == e->cap)
+        e->items = csec__grow(e->items, &e->cap, 64, sizeof *e->items);
     e->items[e->n++] = x;
 }
 
@@ -234,10 +230,8 @@ typedef struct id_set {
 static int take_set(void *payload, const char *const *c, size_t ncols)
 {
     id_set *s = payload;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->ids = csec__xrealloc(s->ids, csec__mul(s->cap, sizeof *s->ids));
-    }
+    if (s->n == s->cap)
+        s->ids = csec__grow(s->ids, &s->cap, 64, sizeof *s->ids);
     s->ids[s->n++] = csec__xstrndup(c[0] ? c[0] : "", c[0] ? strlen(c[0]) : 0);
     (void)ncols;
     return 0;
@@ -528,10 +522,8 @@ int state__evaluate_watch(state_store *st, const state_data *d, const char *watc
             bool hit = false;
             for (size_t v = i; v < end; v++)
                 hit |= (pk.items[v].hit = hits(advs[k], pk.items[v].version));
-            if (ndec == capdec) {
-                capdec = capdec ? 2 * capdec : 16;
-                dec = csec__xrealloc(dec, csec__mul(capdec, sizeof *dec));
-            }
+            if (ndec == capdec)
+                dec = csec__grow(dec, &capdec, 16, sizeof *dec);
             char fp[33];
             state_advisory_fingerprint(fp, advs[k]);
             dec[ndec++] = (decision){advs[k]->id, keep(&arena, fp),
@@ -656,10 +648,8 @@ typedef struct stored_list {
 static int take_stored(void *payload, const char *const *c, size_t ncols)
 {
     stored_list *l = payload;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 1024;
-        l->items = csec__xrealloc(l->items, csec__mul(l->cap, sizeof *l->items));
-    }
+    if (l->n == l->cap)
+        l->items = csec__grow(l->items, &l->cap, 1024, sizeof *l->items);
     stored *s = &l->items[l->n++];
     s->id = csec__xstrndup(c[0] ? c[0] : "", c[0] ? strlen(c[0]) : 0);
     s->package = csec__xstrndup(c[1] ? c[1] : "", c[1] ? strlen(c[1]) : 0);
