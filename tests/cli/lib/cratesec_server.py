@@ -29,10 +29,11 @@ OPENER = urllib.request.build_opener(NoRedirect)
 class Server:
     """`cratesec-server ARGS --listen 127.0.0.1:0 --access-log TMP/NAME.access`
     (ARGS may give its own --listen and --access-log); `prefix` runs it through another
-    command (unshare ...); `env` adds to the environment.  Waits up to 60 s for
-    "listening on"."""
+    command (unshare ...); `program` replaces BUILD/cratesec-server (e.g. [cratesec,
+    "serve"]); `env` adds to the environment.  Waits up to 60 s for "listening on"."""
 
-    def __init__(self, build, tmp, name, args, prefix=None, procs=None, env=None):
+    def __init__(self, build, tmp, name, args, prefix=None, procs=None, env=None,
+                 program=None):
         self.out = os.path.join(tmp, name + ".out")
         self.err = os.path.join(tmp, name + ".err")
         self.access = os.path.join(tmp, name + ".access")
@@ -40,7 +41,8 @@ class Server:
             args = args + ["--listen", "127.0.0.1:0"]
         if "--access-log" not in args:
             args = args + ["--access-log", self.access]
-        self.proc = subprocess.Popen((prefix or []) + [os.path.join(build, "cratesec-server")] +
+        self.proc = subprocess.Popen((prefix or []) +
+                                     (program or [os.path.join(build, "cratesec-server")]) +
                                      args,
                                      stdout=open(self.out, "w"), stderr=open(self.err, "w"),
                                      stdin=subprocess.DEVNULL,
