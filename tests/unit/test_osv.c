@@ -89,9 +89,9 @@ static long pos_of(const char *hay, const char *needle)
 /* ---- golden records ----------------------------------------------------- */
 
 static const char *const golden_ids[] = {
-    "RUSTSEC-2019-0077", "RUSTSEC-2020-0099", "RUSTSEC-2021-0200",
-    "RUSTSEC-2022-0100", "RUSTSEC-2023-0042", "RUSTSEC-2024-0001",
-    "RUSTSEC-2025-0002", "RUSTSEC-2025-0009", "RUSTSEC-2026-0003",
+    "RUSTSEC-2098-0001", "RUSTSEC-2098-0002", "RUSTSEC-2098-0003",
+    "RUSTSEC-2098-0004", "RUSTSEC-2098-0005", "RUSTSEC-2098-0006",
+    "RUSTSEC-2098-0007", "RUSTSEC-2098-0008", "RUSTSEC-2098-0009",
 };
 
 TEST(osv, golden_records_byte_for_byte)
@@ -172,11 +172,11 @@ TEST(osv, golden_export_file_set)
     int rc = csec_osv_export(db, dir, &written, &d);
     csec_db_free(db);
     char *names = list_and_remove(dir);
-    bool same = strcmp(names, "RUSTSEC-2019-0077.json RUSTSEC-2020-0099.json "
-                              "RUSTSEC-2021-0200.json RUSTSEC-2022-0100.json "
-                              "RUSTSEC-2023-0042.json RUSTSEC-2024-0001.json "
-                              "RUSTSEC-2025-0002.json RUSTSEC-2025-0009.json "
-                              "RUSTSEC-2026-0003.json") == 0;
+    bool same = strcmp(names, "RUSTSEC-2098-0001.json RUSTSEC-2098-0002.json "
+                              "RUSTSEC-2098-0003.json RUSTSEC-2098-0004.json "
+                              "RUSTSEC-2098-0005.json RUSTSEC-2098-0006.json "
+                              "RUSTSEC-2098-0007.json RUSTSEC-2098-0008.json "
+                              "RUSTSEC-2098-0009.json") == 0;
     if (!same)
         fprintf(stderr, "  wrote: %s\n", names);
     free(names);
@@ -210,8 +210,8 @@ TEST(osv, modified_without_git)
 {
     csec_db *db = open_golden();
     ASSERT(db != NULL);
-    char *w = record_of(csec_db_find(db, "RUSTSEC-2025-0002"));
-    char *p = record_of(csec_db_find(db, "RUSTSEC-2023-0042"));
+    char *w = record_of(csec_db_find(db, "RUSTSEC-2098-0007"));
+    char *p = record_of(csec_db_find(db, "RUSTSEC-2098-0005"));
     csec_db_free(db);
     ASSERT_CONTAINS(w, "\"modified\": \"2025-03-01T12:00:00Z\",\n  \"published\": "
                        "\"2025-02-01T12:00:00Z\",\n  \"withdrawn\": \"2025-03-01T12:00:00Z\",");
@@ -236,7 +236,7 @@ TEST(osv, modified_formatting)
     };
     csec_db *db = open_golden();
     ASSERT(db != NULL);
-    csec_advisory a = *csec_db_find(db, "RUSTSEC-2019-0077");
+    csec_advisory a = *csec_db_find(db, "RUSTSEC-2098-0001");
     int failed = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         a.modified = cases[i].t;
@@ -284,8 +284,8 @@ TEST(osv, package_array_shape)
     ASSERT(db != NULL);
     csec_buf arr = CSEC_BUF_INIT, one = CSEC_BUF_INIT, two = CSEC_BUF_INIT;
     int rc = csec_osv_write_package(&arr, db, "alpha-all");
-    csec_osv_write(&one, csec_db_find(db, "RUSTSEC-2025-0002"), 1);
-    csec_osv_write(&two, csec_db_find(db, "RUSTSEC-2024-0001"), 1);
+    csec_osv_write(&one, csec_db_find(db, "RUSTSEC-2098-0007"), 1);
+    csec_osv_write(&two, csec_db_find(db, "RUSTSEC-2098-0006"), 1);
     csec_buf want = CSEC_BUF_INIT;
     csec_buf_printf(&want, "[\n  %s,\n  %s\n]", one.ptr, two.ptr);
     csec_buf single = CSEC_BUF_INIT;
@@ -296,7 +296,7 @@ TEST(osv, package_array_shape)
     int rc_rust = csec_osv_write_package(&none, db, "std");
     csec_db_free(db);
     int ok_arr = arr.ptr && strcmp(arr.ptr, want.ptr) == 0;
-    static const char head[] = "[\n  {\n    \"id\": \"RUSTSEC-2023-0042\",\n    \"modified\"";
+    static const char head[] = "[\n  {\n    \"id\": \"RUSTSEC-2098-0005\",\n    \"modified\"";
     int ok_single = single.ptr && strncmp(single.ptr, head, sizeof head - 1) == 0 &&
                     single.len > 6 && strcmp(single.ptr + single.len - 6, "\n  }\n]") == 0;
     size_t none_len = none.len;
@@ -379,7 +379,7 @@ TEST(osv, empty_result_writes_empty_events)
 {
     csec_db *db = open_golden();
     ASSERT(db != NULL);
-    const csec_advisory *a = csec_db_find(db, "RUSTSEC-2019-0077");
+    const csec_advisory *a = csec_db_find(db, "RUSTSEC-2098-0001");
     ASSERT(a != NULL);
     ASSERT_INT_EQ(a->affected_count, 0);
     char *rec = record_of(a);
@@ -388,7 +388,7 @@ TEST(osv, empty_result_writes_empty_events)
     csec_db_free(db);
     ASSERT_CONTAINS(rec, "\"ranges\": [\n        {\n          \"type\": \"SEMVER\",\n"
                          "          \"events\": []\n        }\n      ],\n      \"versions\": []");
-    ASSERT_CONTAINS(rec, "\"url\": \"https://rustsec.org/advisories/RUSTSEC-2019-0077.html\"");
+    ASSERT_CONTAINS(rec, "\"url\": \"https://rustsec.org/advisories/RUSTSEC-2098-0001.html\"");
     ASSERT(!affects);
     free(rec);
 }
