@@ -324,8 +324,9 @@ static itab *shard_of(const index_core *c, itab *shards, uint64_t h)
  * "default" across all), and a slot here is in the parser's own cache where
  * the shared table's slot and copy are two misses to memory.  The 8x load
  * makes 20 million lookups; three in four are answered here (nine in ten
- * strings), and the load takes 6% less time (bench/index.sh).  Direct-mapped
- * by hash, overwritten on a miss.  A copy, once interned, lives as long as the core (the pools never
+ * strings), and the load takes 5% less time (interleaved runs of fresh
+ * processes, with and without).  Direct-mapped by hash, overwritten on a
+ * miss.  A copy, once interned, lives as long as the core (the pools never
  * give memory back before), and a parser never outlives its core, so a slot
  * cannot point at freed memory. */
 typedef struct recent_slot {
