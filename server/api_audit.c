@@ -11,14 +11,18 @@
  *
  * A lockfile that cannot be read is a 400 (413 beyond the limits) with
  * {"code": 3, "message": "...", "file": "Cargo.lock", "line": L, "column": C}
- * (osv.dev's error shape, with the position).  The report is kept when the
- * state allows; its page is named in a Link header.
+ * (osv.dev's error shape, with the position).  When some advisories of the
+ * lockfile's crates did not load, the answer is a 503 naming the crate and
+ * the file (`cratesec audit` exits 1), unless `?lenient=true` asks for the
+ * report of what did load.  The report is kept when the state allows; its
+ * page (which says what did not load) is named in a Link header.
  */
 #include "api.h"
 #include "form.h"
 #include "page_state.h"
 #include "util.h"
 #include "watch_service.h"
+#include "wording.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +52,38 @@ void api_audit_error(srv_resp *resp, const srv_audit *au)
     csec_buf_free(&msg);
 }
 
+/* `?lenient=true`: the report even when some advisories did not load, as
+ * `cratesec audit --lenient` gives it. */
+static bool lenient(const srv_req *r)
+{
+    const char *v = srv_query(r, "lenient");
+    return v && strcmp(v, "false") != 0 && strcmp(v, "0") != 0;
+}
+
 static void write_report(const srv_req *r, srv_resp *resp, const srv_audit *au)
 {
+    if (au->incomplete && !lenient(r)) {
+        /* Fail closed, as `cratesec audit` exits 1 unless --lenient: a
+         * report that lacks a crate's advisories must not reach a CI job
+         * that reads "found": false as clean.  503: the next database sync
+         * may mend the file. */
+        csec_buf msg = CSEC_BUF_INIT, where = CSEC_BUF_INIT;
+        csec__word_incomplete(&msg, au->incomplete, au->incomplete_crate);
+        csec_buf_puts(&msg, " Ask with ?lenient=true for the report of what did load.");
+        csec__word_load_error(&where, au->incomplete);
+        resp->status = 503;
+        csec_buf_clear(&resp->body);
+        csec_buf_printf(&resp->body, "{\"code\":%d,\"message\":", API_ERR_UNAVAILABLE);
+        csec_json_string(&resp->body, msg.ptr, msg.len);
+        csec_buf_puts(&resp->body, ",\"crate\":");
+        csec_json_string(&resp->body, au->incomplete_crate, strlen(au->incomplete_crate));
+        csec_buf_puts(&resp->body, ",\"load_error\":");
+        csec_json_string(&resp->body, where.ptr, where.len);
+        csec_buf_puts(&resp->body, "}");
+        csec_buf_free(&msg);
+        csec_buf_free(&where);
+        return;
+    }
     resp->status = 200;
     csec_buf_clear(&resp->body);
     if (wants_sarif(r)) {

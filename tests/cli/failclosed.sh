@@ -17,7 +17,8 @@
 #   - aliases shared across crates, incomplete or lower-case CVSS v3 vectors,
 #     identical [[package]] entries, `1.0.0-αβγ`, `sync --url /nonexistent`;
 #   - `check NAME` reads only NAME's directory; no command writes into the
-#     database's checkout.
+#     database's checkout;
+#   - the audit API answers 503 (not a clean report) for such a crate.
 set -u
 B=${1:-build}
 B=$(cd "$B" 2>/dev/null && pwd) || { echo "failclosed.sh: no build directory ${1:-build}" >&2; exit 1; }
@@ -351,7 +352,30 @@ else
         "Some advisories of tainted could not be loaded (crates/tainted/RUSTSEC-2099-0002.md:1:1"
     assert_no_out "watch made, broken file: never no advisory affects" \
         "No advisory affects these packages now"
+    # The audit API (for CI): as `cratesec audit` exits 1, never a clean
+    # report for packages whose advisories did not all load; ?lenient=true
+    # gives what did load, as --lenient does.
+    api="http://127.0.0.1:$port/api/v1/audit"
+    run curl -s -w '\nstatus=%{http_code}\n' --data-binary "@$TMP/tainted.lock" "$api"
+    assert_out "audit API, broken file: 503" "status=503"
+    assert_out "audit API, broken file: names the crate" '"crate":"tainted"'
+    assert_out "audit API, broken file: names the file" \
+        '"load_error":"crates/tainted/RUSTSEC-2099-0002.md:1:1'
+    assert_no_out "audit API, broken file: no report" '"vulnerabilities"'
+    run curl -s -w '\nstatus=%{http_code}\n' -H 'Accept: application/sarif+json' \
+        --data-binary "@$TMP/tainted.lock" "$api"
+    assert_out "audit API, broken file, SARIF asked: 503" "status=503"
+    id=$(sha256sum "$TMP/tainted.lock" | cut -c1-64)
+    run curl -s -w '\nstatus=%{http_code}\n' "$api/$id"
+    assert_out "audit API, kept report of a broken file: 503" "status=503"
+    run curl -s -w '\nstatus=%{http_code}\n' --data-binary "@$TMP/tainted.lock" "$api?lenient=true"
+    assert_out "audit API, lenient: the report" "status=200"
+    assert_out "audit API, lenient: what loaded" '"vulnerabilities"'
+    run curl -s -w '\nstatus=%{http_code}\n' "$api/$id?lenient=true"
+    assert_out "audit API, kept report, lenient: the report" "status=200"
     lockfile "$TMP/qux.lock" qux 9.0.0
+    run curl -s -w '\nstatus=%{http_code}\n' --data-binary "@$TMP/qux.lock" "$api"
+    assert_out "audit API, another crate: the report" "status=200"
     run curl -sL -F "lockfile=<$TMP/qux.lock" "http://127.0.0.1:$port/audit"
     assert_out "audit page, another crate: unchanged" \
         "No advisory of the database affects these packages"
