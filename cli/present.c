@@ -1,5 +1,6 @@
 /* present.c - shared text and JSON descriptions of advisories for the CLI. */
 #include "present.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,150 +13,93 @@ const char *present_date(char out[11], csec_date d)
     return out;
 }
 
-static void json_key(csec_buf *out, const char *key)
+/* One version of a range, or null. */
+static void json_version(csec__json *j, bool has, const csec_version *v)
 {
-    csec_json_string(out, key, strlen(key));
-    csec_buf_putc(out, ':');
-}
-
-static void json_str_or_null(csec_buf *out, const char *s)
-{
-    if (s)
-        csec_json_string(out, s, strlen(s));
-    else
-        csec_buf_puts(out, "null");
-}
-
-static void json_list(csec_buf *out, csec_strlist l)
-{
-    csec_buf_putc(out, '[');
-    for (size_t i = 0; i < l.count; i++) {
-        if (i)
-            csec_buf_putc(out, ',');
-        csec_json_string(out, l.items[i], strlen(l.items[i]));
+    if (!has) {
+        csec__json_null(j);
+        return;
     }
-    csec_buf_putc(out, ']');
-}
-
-static void json_reqs(csec_buf *out, const csec_req *const *reqs, size_t n)
-{
     csec_buf tmp = CSEC_BUF_INIT;
-    csec_buf_putc(out, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            csec_buf_putc(out, ',');
-        csec_buf_clear(&tmp);
-        csec_req_write(&tmp, reqs[i]);
-        csec_json_string(out, tmp.ptr, tmp.len);
-    }
-    csec_buf_putc(out, ']');
+    csec_version_write(&tmp, v);
+    csec__json_strn(j, tmp.ptr, tmp.len);
     csec_buf_free(&tmp);
 }
 
 static void collect_function(const char *path, void *payload)
 {
-    csec_buf *out = payload;
-    if (out->ptr[out->len - 1] != '[')
-        csec_buf_putc(out, ',');
-    csec_json_string(out, path, strlen(path));
+    csec__json_str(payload, path);
 }
 
 void present_json(csec_buf *out, const csec_advisory *a, int affected, const csec_version *v)
 {
     char date[11];
-    csec_buf_putc(out, '{');
-    json_key(out, "id");
-    json_str_or_null(out, a->id);
-    csec_buf_putc(out, ',');
-    json_key(out, "package");
-    json_str_or_null(out, a->package);
-    csec_buf_putc(out, ',');
-    json_key(out, "kind");
-    json_str_or_null(out, csec__word_kind(a));
-    csec_buf_putc(out, ',');
-    json_key(out, "title");
-    json_str_or_null(out, a->title);
-    csec_buf_putc(out, ',');
-    json_key(out, "date");
-    json_str_or_null(out, present_date(date, a->date));
-    csec_buf_putc(out, ',');
-    json_key(out, "withdrawn");
-    json_str_or_null(out, a->withdrawn.year ? present_date(date, a->withdrawn) : NULL);
-    csec_buf_putc(out, ',');
-    json_key(out, "collection");
-    json_str_or_null(out, a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
-    csec_buf_putc(out, ',');
-    json_key(out, "informational");
-    json_str_or_null(out, a->informational_raw);
-    csec_buf_putc(out, ',');
-    json_key(out, "aliases");
-    json_list(out, a->aliases);
-    csec_buf_putc(out, ',');
-    json_key(out, "related");
-    json_list(out, a->related);
-    csec_buf_putc(out, ',');
-    json_key(out, "categories");
-    json_list(out, a->categories);
-    csec_buf_putc(out, ',');
-    json_key(out, "keywords");
-    json_list(out, a->keywords);
-    csec_buf_putc(out, ',');
-    json_key(out, "url");
-    json_str_or_null(out, a->url);
-    csec_buf_putc(out, ',');
-    json_key(out, "references");
-    json_list(out, a->references);
-    csec_buf_putc(out, ',');
-    json_key(out, "license");
-    json_str_or_null(out, a->license);
-    csec_buf_putc(out, ',');
-    json_key(out, "cvss");
-    json_str_or_null(out, a->cvss ? a->cvss->canonical : NULL);
+    csec__json j;
+    csec__json_init(&j, out, false, 0);
+    csec__json_object_begin(&j);
+    csec__json_key(&j, "id");
+    csec__json_str(&j, a->id);
+    csec__json_key(&j, "package");
+    csec__json_str(&j, a->package);
+    csec__json_key(&j, "kind");
+    csec__json_str(&j, csec__word_kind(a));
+    csec__json_key(&j, "title");
+    csec__json_str(&j, a->title);
+    csec__json_key(&j, "date");
+    csec__json_str(&j, present_date(date, a->date));
+    csec__json_key(&j, "withdrawn");
+    csec__json_str(&j, a->withdrawn.year ? present_date(date, a->withdrawn) : NULL);
+    csec__json_key(&j, "collection");
+    csec__json_str(&j, a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
+    csec__json_key(&j, "informational");
+    csec__json_str(&j, a->informational_raw);
+    csec__json_key(&j, "aliases");
+    csec__json_strlist(&j, a->aliases);
+    csec__json_key(&j, "related");
+    csec__json_strlist(&j, a->related);
+    csec__json_key(&j, "categories");
+    csec__json_strlist(&j, a->categories);
+    csec__json_key(&j, "keywords");
+    csec__json_strlist(&j, a->keywords);
+    csec__json_key(&j, "url");
+    csec__json_str(&j, a->url);
+    csec__json_key(&j, "references");
+    csec__json_strlist(&j, a->references);
+    csec__json_key(&j, "license");
+    csec__json_str(&j, a->license);
+    csec__json_key(&j, "cvss");
+    csec__json_str(&j, a->cvss ? a->cvss->canonical : NULL);
     if (a->cvss) {
-        csec_buf_printf(out, ",\"score\":%.1f,\"severity\":\"%s\"", a->cvss->score,
-                        csec_severity_name(a->cvss->severity));
+        char score[16];
+        int n = snprintf(score, sizeof score, "%.1f", a->cvss->score); /* "9.8", "10.0" */
+        csec__json_key(&j, "score");
+        csec__json_raw(&j, score, (size_t)n);
+        csec__json_key(&j, "severity");
+        csec__json_str(&j, csec_severity_name(a->cvss->severity));
     }
-    csec_buf_putc(out, ',');
-    json_key(out, "patched");
-    json_reqs(out, a->patched, a->patched_count);
-    csec_buf_putc(out, ',');
-    json_key(out, "unaffected");
-    json_reqs(out, a->unaffected, a->unaffected_count);
-    csec_buf_putc(out, ',');
-    json_key(out, "affected_ranges");
-    csec_buf_putc(out, '[');
+    csec__json_key(&j, "patched");
+    csec__json_reqs(&j, a->patched, a->patched_count);
+    csec__json_key(&j, "unaffected");
+    csec__json_reqs(&j, a->unaffected, a->unaffected_count);
+    csec__json_key(&j, "affected_ranges");
+    csec__json_array_begin(&j);
     for (size_t i = 0; i < a->affected_count; i++) {
         const csec_interval *iv = &a->affected[i];
-        csec_buf tmp = CSEC_BUF_INIT;
-        if (i)
-            csec_buf_putc(out, ',');
-        csec_buf_putc(out, '{');
-        json_key(out, "introduced");
-        if (iv->has_introduced) {
-            csec_version_write(&tmp, &iv->introduced);
-            csec_json_string(out, tmp.ptr, tmp.len);
-        } else {
-            csec_buf_puts(out, "null");
-        }
-        csec_buf_putc(out, ',');
-        json_key(out, "fixed");
-        csec_buf_clear(&tmp);
-        if (iv->has_fixed) {
-            csec_version_write(&tmp, &iv->fixed);
-            csec_json_string(out, tmp.ptr, tmp.len);
-        } else {
-            csec_buf_puts(out, "null");
-        }
-        csec_buf_putc(out, '}');
-        csec_buf_free(&tmp);
+        csec__json_object_begin(&j);
+        csec__json_key(&j, "introduced");
+        json_version(&j, iv->has_introduced, &iv->introduced);
+        csec__json_key(&j, "fixed");
+        json_version(&j, iv->has_fixed, &iv->fixed);
+        csec__json_object_end(&j);
     }
-    csec_buf_putc(out, ']');
+    csec__json_array_end(&j);
     if (affected >= 0) {
-        csec_buf_puts(out, ",\"affected\":");
-        csec_buf_puts(out, affected ? "true" : "false");
-        csec_buf_puts(out, ",\"affected_functions\":[");
-        csec_advisory_functions_for(a, v, collect_function, out);
-        csec_buf_putc(out, ']');
+        csec__json_key(&j, "affected");
+        csec__json_bool(&j, affected);
+        csec__json_key(&j, "affected_functions");
+        csec__json_array_begin(&j);
+        csec_advisory_functions_for(a, v, collect_function, &j);
+        csec__json_array_end(&j);
     }
-    csec_buf_putc(out, '}');
+    csec__json_object_end(&j);
 }
