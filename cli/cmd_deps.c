@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "dataage.h"
 #include "deps.h"
+#include "json.h"
 #include "present.h"
 
 #include <stdlib.h>
@@ -23,7 +24,6 @@ static const cli_opt options[] = {
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
-static const char *const kind_name[] = {"normal", "build", "dev"};
 static const char *const node_kind_name[] = {"resolved", "missing", "no-release",
                                              "bad-requirement", "other-registry", "unavailable"};
 
@@ -140,117 +140,155 @@ static void text_hits(csec_buf *out, const csec_deps_report *r)
 
 /* ---- JSON ---- */
 
-static void json_str(csec_buf *out, const char *s)
-{
-    if (s)
-        csec_json_string(out, s, strlen(s));
-    else
-        csec_buf_puts(out, "null");
-}
-
-static void json_direct(csec_buf *out, const csec_deps_finding *f, bool stale)
+static void json_direct(csec__json *j, const csec_deps_finding *f, bool stale)
 {
     const csec_index_dep *d = f->dep;
-    csec_buf_puts(out, "{\"name\":");
-    json_str(out, d->name);
-    csec_buf_puts(out, ",\"rename\":");
-    json_str(out, d->rename);
-    csec_buf_puts(out, ",\"req\":");
-    json_str(out, d->req);
-    csec_buf_printf(out, ",\"kind\":\"%s\",\"optional\":%s,\"target\":", kind_name[d->kind % 3],
-                    d->optional ? "true" : "false");
-    json_str(out, d->target);
-    csec_buf_printf(out, ",\"state\":\"%s\",\"matching\":%zu,\"affected\":%zu,\"newest\":",
-                    csec__deps_state_name(f->state), f->matching, f->affected);
-    json_str(out, f->newest ? f->newest->vers : NULL);
-    csec_buf_printf(out, ",\"enabled\":%s,\"fixed\":", f->enabled ? "true" : "false");
-    json_str(out, f->advice.lowest ? f->advice.lowest->vers : NULL);
-    csec_buf_puts(out, ",\"advice\":");
+    csec__json_object_begin(j);
+    csec__json_key(j, "name");
+    csec__json_str(j, d->name);
+    csec__json_key(j, "rename");
+    csec__json_str(j, d->rename);
+    csec__json_key(j, "req");
+    csec__json_str(j, d->req);
+    csec__json_key(j, "kind");
+    csec__json_str(j, csec__deps_kind_name(d->kind));
+    csec__json_key(j, "optional");
+    csec__json_bool(j, d->optional);
+    csec__json_key(j, "target");
+    csec__json_str(j, d->target);
+    csec__json_key(j, "state");
+    csec__json_str(j, csec__deps_state_name(f->state));
+    csec__json_key(j, "matching");
+    csec__json_uint(j, f->matching);
+    csec__json_key(j, "affected");
+    csec__json_uint(j, f->affected);
+    csec__json_key(j, "newest");
+    csec__json_str(j, f->newest ? f->newest->vers : NULL);
+    csec__json_key(j, "enabled");
+    csec__json_bool(j, f->enabled);
+    csec__json_key(j, "fixed");
+    csec__json_str(j, f->advice.lowest ? f->advice.lowest->vers : NULL);
+    csec__json_key(j, "advice");
     if (f->advice.kind == CSEC_ADVICE_NONE) {
-        csec_buf_puts(out, "null");
+        csec__json_null(j);
     } else {
-        static const char *const kinds[] = {"none", "caret", "bounded", "no-release", "remove"};
-        csec_buf_printf(out, "{\"kind\":\"%s\",\"requirement\":", kinds[f->advice.kind]);
-        json_str(out, f->advice.req[0] ? f->advice.req : NULL);
-        csec_buf_puts(out, ",\"resolves_to\":");
-        json_str(out, f->advice.resolves ? f->advice.resolves->vers : NULL);
-        csec_buf_putc(out, '}');
+        csec__json_object_begin(j);
+        csec__json_key(j, "kind");
+        csec__json_str(j, csec__advice_kind_name(f->advice.kind));
+        csec__json_key(j, "requirement");
+        csec__json_str(j, f->advice.req[0] ? f->advice.req : NULL);
+        csec__json_key(j, "resolves_to");
+        csec__json_str(j, f->advice.resolves ? f->advice.resolves->vers : NULL);
+        csec__json_object_end(j);
     }
-    csec_buf_puts(out, ",\"advisories\":[");
+    csec__json_key(j, "advisories");
+    csec__json_array_begin(j);
     for (size_t i = 0; i < f->nadv; i++) {
-        csec_buf_puts(out, i ? ",{\"id\":" : "{\"id\":");
-        json_str(out, f->advs[i]->id);
-        csec_buf_printf(out, ",\"affects_newest\":%s}", i < f->nadv_newest ? "true" : "false");
+        csec__json_object_begin(j);
+        csec__json_key(j, "id");
+        csec__json_str(j, f->advs[i]->id);
+        csec__json_key(j, "affects_newest");
+        csec__json_bool(j, i < f->nadv_newest);
+        csec__json_object_end(j);
     }
-    csec_buf_puts(out, "],\"text\":");
+    csec__json_array_end(j);
     csec_buf text = CSEC_BUF_INIT;
     csec__deps_finding_text(&text, f, stale);
-    json_str(out, text.ptr);
+    csec__json_key(j, "text");
+    csec__json_str(j, text.ptr);
     csec_buf_free(&text);
-    csec_buf_putc(out, '}');
+    csec__json_object_end(j);
+}
+
+static void json_node(csec__json *j, const csec_deps_report *r, size_t i)
+{
+    const csec_deps_node *n = &r->nodes[i];
+    csec__json_object_begin(j);
+    csec__json_key(j, "id");
+    csec__json_uint(j, i);
+    csec__json_key(j, "name");
+    csec__json_str(j, n->name);
+    csec__json_key(j, "version");
+    csec__json_str(j, n->version ? n->version->vers : NULL);
+    csec__json_key(j, "kind");
+    csec__json_str(j, node_kind_name[n->kind]);
+    csec__json_key(j, "depth");
+    csec__json_uint(j, n->depth);
+    csec__json_key(j, "parent");
+    if (n->parent == CSEC_DEPS_NONE)
+        csec__json_null(j);
+    else
+        csec__json_uint(j, n->parent);
+    csec__json_key(j, "req");
+    csec__json_str(j, n->via ? n->via->req : NULL);
+    csec__json_key(j, "target");
+    csec__json_str(j, n->target);
+    csec__json_key(j, "build");
+    csec__json_bool(j, n->build);
+    csec__json_key(j, "dependencies");
+    csec__json_array_begin(j);
+    for (size_t e = 0; e < n->nedges; e++)
+        csec__json_uint(j, r->edges[n->edges + e].to);
+    csec__json_array_end(j);
+    csec__json_key(j, "advisories");
+    csec__json_array_begin(j);
+    for (size_t a = 0; a < n->nadv; a++)
+        csec__json_str(j, n->advs[a]->id);
+    csec__json_array_end(j);
+    csec__json_object_end(j);
 }
 
 static void json_report(csec_buf *out, const csec_deps_report *r, bool stale)
 {
-    csec_buf_puts(out, "{\"crate\":");
-    json_str(out, r->crate->name);
-    csec_buf_puts(out, ",\"version\":");
-    json_str(out, r->version->vers);
-    csec_buf_printf(out, ",\"raises\":%s,\"direct\":[", r->raises ? "true" : "false");
-    for (size_t i = 0; i < r->ndirect; i++) {
-        if (i)
-            csec_buf_putc(out, ',');
-        json_direct(out, &r->direct[i], stale);
-    }
-    csec_buf_puts(out, "],\"nodes\":[");
-    for (size_t i = 0; i < r->nnodes; i++) {
-        const csec_deps_node *n = &r->nodes[i];
-        csec_buf_printf(out, "%s{\"id\":%zu,\"name\":", i ? "," : "", i);
-        json_str(out, n->name);
-        csec_buf_puts(out, ",\"version\":");
-        json_str(out, n->version ? n->version->vers : NULL);
-        csec_buf_printf(out, ",\"kind\":\"%s\",\"depth\":%u,\"parent\":", node_kind_name[n->kind],
-                        n->depth);
-        if (n->parent == CSEC_DEPS_NONE)
-            csec_buf_puts(out, "null");
-        else
-            csec_buf_printf(out, "%zu", n->parent);
-        csec_buf_puts(out, ",\"req\":");
-        json_str(out, n->via ? n->via->req : NULL);
-        csec_buf_puts(out, ",\"target\":");
-        json_str(out, n->target);
-        csec_buf_printf(out, ",\"build\":%s,\"dependencies\":[", n->build ? "true" : "false");
-        for (size_t e = 0; e < n->nedges; e++)
-            csec_buf_printf(out, "%s%zu", e ? "," : "", r->edges[n->edges + e].to);
-        csec_buf_puts(out, "],\"advisories\":[");
-        for (size_t a = 0; a < n->nadv; a++) {
-            if (a)
-                csec_buf_putc(out, ',');
-            json_str(out, n->advs[a]->id);
-        }
-        csec_buf_puts(out, "]}");
-    }
-    csec_buf_puts(out, "],\"advisories\":[");
+    csec__json j;
+    csec__json_init(&j, out, false, 0);
+    csec__json_object_begin(&j);
+    csec__json_key(&j, "crate");
+    csec__json_str(&j, r->crate->name);
+    csec__json_key(&j, "version");
+    csec__json_str(&j, r->version->vers);
+    csec__json_key(&j, "raises");
+    csec__json_bool(&j, r->raises);
+    csec__json_key(&j, "direct");
+    csec__json_array_begin(&j);
+    for (size_t i = 0; i < r->ndirect; i++)
+        json_direct(&j, &r->direct[i], stale);
+    csec__json_array_end(&j);
+    csec__json_key(&j, "nodes");
+    csec__json_array_begin(&j);
+    for (size_t i = 0; i < r->nnodes; i++)
+        json_node(&j, r, i);
+    csec__json_array_end(&j);
+    csec__json_key(&j, "advisories");
+    csec__json_array_begin(&j);
     size_t *path = csec__xcalloc(r->nnodes + 1, sizeof *path);
     for (size_t i = 0; i < r->nhits; i++) {
-        csec_buf_puts(out, i ? ",{\"id\":" : "{\"id\":");
-        json_str(out, r->hits[i].adv->id);
-        csec_buf_printf(out, ",\"kind\":\"%s\",\"counts\":%s,\"node\":%zu,\"path\":[",
-                        csec__word_kind(r->hits[i].adv), r->hits[i].counts ? "true" : "false",
-                        r->hits[i].node);
+        csec__json_object_begin(&j);
+        csec__json_key(&j, "id");
+        csec__json_str(&j, r->hits[i].adv->id);
+        csec__json_key(&j, "kind");
+        csec__json_str(&j, csec__word_kind(r->hits[i].adv));
+        csec__json_key(&j, "counts");
+        csec__json_bool(&j, r->hits[i].counts);
+        csec__json_key(&j, "node");
+        csec__json_uint(&j, r->hits[i].node);
+        csec__json_key(&j, "path");
+        csec__json_array_begin(&j);
         size_t len = csec__deps_path(r, r->hits[i].node, path, r->nnodes);
         for (size_t k = 0; k < len; k++)
-            csec_buf_printf(out, "%s%zu", k ? "," : "", path[k]);
-        csec_buf_puts(out, "]}");
+            csec__json_uint(&j, path[k]);
+        csec__json_array_end(&j);
+        csec__json_object_end(&j);
     }
     free(path);
-    csec_buf_puts(out, "],\"simplifications\":[");
-    for (size_t i = 0; csec__deps_simplifications[i]; i++) {
-        if (i)
-            csec_buf_putc(out, ',');
-        json_str(out, csec__deps_simplifications[i]);
-    }
-    csec_buf_puts(out, "]}\n");
+    csec__json_array_end(&j);
+    csec__json_key(&j, "simplifications");
+    csec__json_array_begin(&j);
+    for (size_t i = 0; csec__deps_simplifications[i]; i++)
+        csec__json_str(&j, csec__deps_simplifications[i]);
+    csec__json_array_end(&j);
+    csec__json_object_end(&j);
+    csec_buf_putc(out, '\n');
 }
 
 static int run(int argc, char **argv)

@@ -58,6 +58,18 @@ const char *csec__deps_state_name(csec_deps_state s)
     return "unknown";
 }
 
+const char *csec__deps_kind_name(unsigned kind)
+{
+    static const char *const names[] = {"normal", "build", "dev"};
+    return names[kind < 3 ? kind : 0];
+}
+
+const char *csec__advice_kind_name(csec_advice_kind k)
+{
+    static const char *const names[] = {"none", "caret", "bounded", "no-release", "remove"};
+    return (unsigned)k < 5 ? names[k] : "none";
+}
+
 /* ---- parsed requirements, cached by the interned requirement string ---- */
 
 typedef struct reqcache {

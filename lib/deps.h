@@ -84,6 +84,10 @@ typedef enum csec_advice_kind {
 
 #define CSEC_ADVICE_MAX_NAMED 8
 
+/** One-word name of an advice kind ("none", "caret", "bounded",
+ * "no-release", "remove"), as the JSON API and `deps --json` write it. */
+const char *csec__advice_kind_name(csec_advice_kind k);
+
 typedef struct csec_advice {
     csec_advice_kind kind;
     const csec_index_version *lowest;   /* CARET, BOUNDED: R, the lowest release allowed */
@@ -124,6 +128,8 @@ typedef enum csec_deps_state {
  * "no-release", "missing", "bad-requirement", "other-registry",
  * "unavailable"). */
 const char *csec__deps_state_name(csec_deps_state s);
+/** A dependency's kind as the index writes it: "normal", "build", "dev". */
+const char *csec__deps_kind_name(unsigned kind);
 
 typedef struct csec_deps_finding {
     const csec_index_dep *dep;

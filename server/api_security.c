@@ -81,14 +81,13 @@ static void write_reason(csec__json *j, const csec_verdict *it, const char *sel_
 /* The upgrade advice (lib/deps.h) as an object, or null. */
 static void write_advice(csec__json *j, const csec_advice *adv, bool stale)
 {
-    static const char *const kinds[] = {"none", "caret", "bounded", "no-release", "remove"};
     if (adv->kind == CSEC_ADVICE_NONE) {
         csec__json_null(j);
         return;
     }
     csec__json_object_begin(j);
     csec__json_key(j, "kind");
-    csec__json_str(j, kinds[adv->kind]);
+    csec__json_str(j, csec__advice_kind_name(adv->kind));
     csec__json_key(j, "requirement");
     csec__json_str(j, adv->req[0] ? adv->req : NULL);
     csec__json_key(j, "resolves_to");
@@ -186,7 +185,6 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
  * non-yanked release its requirement allows.  Writes nothing when none. */
 static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
 {
-    static const char *const kinds[] = {"normal", "build", "dev"};
     const char *pkg = d->registry ? NULL : srv_site_package(s, d->name);
     const csec_index_crate *dc = pkg ? srv_index_crate(s, d->name) : NULL;
     csec_req *req = NULL;
@@ -217,7 +215,7 @@ static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
             csec__json_key(j, "req");
             csec__json_str(j, d->req);
             csec__json_key(j, "kind");
-            csec__json_str(j, kinds[d->kind < 3 ? d->kind : 0]);
+            csec__json_str(j, csec__deps_kind_name(d->kind));
             csec__json_key(j, "optional");
             csec__json_bool(j, d->optional);
             csec__json_key(j, "target");
