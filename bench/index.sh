@@ -38,7 +38,8 @@ for t in index deps apply; do
 done
 export CRATESEC_GIT_PLUGIN=$PWD/$B/libcratesec-git.so
 # As `cratesec serve` starts the server (cli/main.c): malloc's heap in
-# transparent huge pages.  The whole load is measured without it too.
+# transparent huge pages.  The whole load is measured without it too, the
+# two alternating run by run.
 export GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1}
 IDX1=build/crates-index-2020-07
 if [ ! -f "$IDX1/config.json" ]; then
@@ -53,6 +54,28 @@ field() { # FILE PREFIX KEY: the value of KEY= on the line starting with PREFIX
         split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1" | tail -1
 }
 
+medians() { # FILE: bench-index's lines of one-run calls, as one call of N runs prints them
+    python3 - "$1" <<'PY'
+import statistics, sys
+runs, last = {}, {}
+for line in open(sys.argv[1]):
+    head = line.split()[0].split("=")[0]
+    last[head] = line
+    for kv in line.split()[head == "index_memory_mb":]:
+        k, _, v = kv.partition("=")
+        runs.setdefault(head + "." + k, []).append(float(v) if v[:1].isdigit() else 0)
+first = "index_load_ms_median."
+ms = runs[first + "index_load_ms_median"]
+cpu = runs["index_load_cpu_ms_median.index_load_cpu_ms_median"]
+print("index_load_ms_median=%.1f rss_mb=%.1f crates=%d versions=%d" % (
+    statistics.median(ms), max(runs[first + "rss_mb"]), runs[first + "crates"][-1],
+    runs[first + "versions"][-1]))
+print("index_load_ms_min=%.1f index_load_ms_max=%.1f runs=%d" % (min(ms), max(ms), len(ms)))
+print("index_load_cpu_ms_median=%.1f" % statistics.median(cpu))
+print(last["index_memory_mb"], end="")
+PY
+}
+
 for scale in $SCALES; do
     eval "$(bash bench/index8x.sh "$B" "$DATA" "$scale")"
     dir=$CLONE
@@ -62,9 +85,17 @@ for scale in $SCALES; do
     # The files into the page cache first, as a sync leaves them: a cold
     # first run measures the disk (21.8 s at 8x), not the loader.
     find "$dir/" -name .git -prune -o -type f -print0 | xargs -0 cat > /dev/null
-    "$B/bench-index" "$dir" "$runs" "$DB" | tee "$res/index-$scale"
-    GLIBC_TUNABLES= "$B/bench-index" "$dir" "$runs" | sed 's/^index_load/nothp_index_load/' |
+    # With and without malloc's huge pages, one fresh process at a time,
+    # alternating: the machine's drift weighs on both alike.
+    : >"$res/runs-thp-$scale" && : >"$res/runs-nothp-$scale"
+    for _ in $(seq "$runs"); do
+        "$B/bench-index" "$dir" 1 >>"$res/runs-thp-$scale"
+        GLIBC_TUNABLES= "$B/bench-index" "$dir" 1 >>"$res/runs-nothp-$scale"
+    done
+    medians "$res/runs-thp-$scale" | tee "$res/index-$scale"
+    medians "$res/runs-nothp-$scale" | sed 's/^index_load/nothp_index_load/' |
         tee "$res/index-nothp-$scale"
+    "$B/bench-index" "$dir" "$runs" "$DB" | tee -a "$res/index-$scale"
     BENCH_INDEX_THREADS=1 "$B/bench-index" "$dir" 3 | tee "$res/index1t-$scale"
     "$B/bench-deps" "$dir" "$DB" 21 sunshine-bounty-node RUSTSEC-2019-0036 | tee "$res/deps-$scale"
     head -n $((UPDATES + 1)) "$COMMITS" > "$res/commits-$scale"
