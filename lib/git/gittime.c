@@ -298,7 +298,11 @@ static int parent_tree(git_tree **out, const git_commit *commit)
  * The times are a function of the HEAD commit alone (a commit names its whole
  * history), so the results of the last few walks are kept by commit id: a
  * server reloading a checkout whose HEAD has not moved, or moves between
- * commits it has seen, skips the walk (some 200 ms for 3,000 commits). */
+ * commits it has seen, skips the walk.  A HEAD that descends from a
+ * remembered one (a sync that fetched new commits) walks only the commits
+ * since it: each path's time is the newest of the two.  The whole walk of
+ * the real database takes 0.7-1.3 s under load (make soak's freshness
+ * part), and the few new commits of a sync a few milliseconds. */
 
 #define MEMO_SLOTS 2
 
@@ -335,6 +339,39 @@ static bool memo_replay(const git_oid *head,
     }
     pthread_mutex_unlock(&memo_mu);
     return found;
+}
+
+/* The newest remembered commit that `head` descends from, its times copied
+ * into `map`, in `*base`; false when there is none. */
+static bool memo_ancestor(git_repository *repo, const git_oid *head, git_oid *base, pathmap *map)
+{
+    git_oid heads[MEMO_SLOTS];
+    size_t n = 0;
+    pthread_mutex_lock(&memo_mu);
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        if (memos[i].entries)
+            heads[n++] = memos[i].head;
+    pthread_mutex_unlock(&memo_mu);
+    for (size_t i = 0; i < n; i++) {
+        if (git_graph_descendant_of(repo, head, &heads[i]) != 1)
+            continue;
+        bool found = false;
+        pthread_mutex_lock(&memo_mu);
+        for (size_t k = 0; k < MEMO_SLOTS && !found; k++) {
+            memo *m = &memos[k];
+            if (!m->entries || git_oid_cmp(&m->head, &heads[i]) != 0)
+                continue;
+            for (size_t e = 0; e < m->count; e++)
+                map_max(map, m->entries[e].path, strlen(m->entries[e].path), m->entries[e].time);
+            found = true;
+        }
+        pthread_mutex_unlock(&memo_mu);
+        if (found) {
+            *base = heads[i];
+            return true;
+        }
+    }
+    return false;
 }
 
 static void memo_store(const git_oid *head, const pathmap *map)
@@ -382,7 +419,10 @@ int csec__plugin_git_modified_times(const char *repo_dir,
     }
     if (memo_replay(&head, cb, payload))
         goto done;
-    if (git_revwalk_new(&rw, w.repo) < 0 || git_revwalk_push_head(rw) < 0) {
+    git_oid base;
+    bool since = memo_ancestor(w.repo, &head, &base, &w.map);
+    if (git_revwalk_new(&rw, w.repo) < 0 || git_revwalk_push_head(rw) < 0 ||
+        (since && git_revwalk_hide(rw, &base) < 0)) {
         rc = git_fail(d, CSEC_EIO, repo_dir, "cannot walk history from HEAD");
         goto done;
     }

@@ -702,3 +702,48 @@ TEST(osv, modified_follows_head_across_loads)
     ASSERT_INT_EQ(back, 0);
     ASSERT_INT_EQ(cleaned, 0);
 }
+
+/* A sync that brings new commits: the walk starts from the remembered times
+ * of the commit the new HEAD descends from and reads only the new commits
+ * (gittime.c).  Each file they touch, and one they do not, must still have
+ * the time `git log` gives. */
+TEST(osv, modified_after_new_commits)
+{
+    const char *src = test_advisory_db();
+    if (!src) {
+        if (csec_test_failed)
+            return;
+        SKIP("real advisory database not available");
+    }
+    char dir[] = "/tmp/csec-gittime-XXXXXX";
+    ASSERT(mkdtemp(dir) != NULL);
+    char db[600], cmd[8192], files[3][512] = {"", "", ""};
+    snprintf(db, sizeof db, "%s/db", dir);
+    snprintf(cmd, sizeof cmd, "git clone -q '%s' '%s' && cd '%s' && ls crates/*/*.md | head -3",
+             src, db, db);
+    FILE *p = popen(cmd, "r");
+    for (int i = 0; p && i < 3 && fgets(files[i], sizeof files[i], p); i++)
+        files[i][strcspn(files[i], "\n")] = '\0';
+    if (p)
+        pclose(p);
+    ASSERT(files[2][0] != '\0');
+    /* C1 touches the first file, C2 (a child of C1) the second; the third
+     * keeps its time from before both. */
+    const char *commit = "GIT_COMMITTER_DATE='%s' GIT_AUTHOR_DATE='%s' git -C '%s' -c user.name=t "
+                         "-c user.email=t@example.org commit -q -am '%s'";
+    snprintf(cmd, sizeof cmd, "printf '\\nMore text.\\n' >> '%s/%s' && ", db, files[0]);
+    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), commit, "2030-01-01T00:00:00Z",
+             "2030-01-01T00:00:00Z", db, "c1");
+    int c1 = system(cmd) == 0 && load_and_check(db, files[0]) == 0 ? 0 : -1;
+    snprintf(cmd, sizeof cmd, "printf '\\nMore text.\\n' >> '%s/%s' && ", db, files[1]);
+    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), commit, "2030-02-01T00:00:00Z",
+             "2030-02-01T00:00:00Z", db, "c2");
+    int c2 = system(cmd) == 0 ? 0 : -1;
+    for (int i = 0; c2 == 0 && i < 3; i++)
+        c2 = load_and_check(db, files[i]);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    int cleaned = system(cmd);
+    ASSERT_INT_EQ(c1, 0);
+    ASSERT_INT_EQ(c2, 0);
+    ASSERT_INT_EQ(cleaned, 0);
+}
