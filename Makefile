@@ -282,8 +282,8 @@ fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
 bench: all $(B)/bench-watch-eval
 	@bash bench/run.sh $(B)
 
-# Load and fault tests (tests/soak/run.sh): about 4 x SOAK_SECONDS (default
-# 60) plus a minute; figures in $(B)/soak/summary.txt.
+# Load, fault and freshness tests (tests/soak/run.sh): about 8 x SOAK_SECONDS
+# (default 60) plus two minutes; figures in $(B)/soak/summary.txt.
 SOAK_SECONDS ?= 60
 soak: all $(FIXTURE_DB)
 	@SOAK_SECONDS=$(SOAK_SECONDS) bash tests/soak/run.sh $(B)

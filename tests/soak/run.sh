@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/soak/run.sh BUILD_DIR - `make soak`: load and fault tests, bounded in
-# time (about 7 x SOAK_SECONDS plus a minute; SOAK_SECONDS defaults to 60).
+# time (about 8 x SOAK_SECONDS plus two minutes; SOAK_SECONDS defaults to 60).
 #
 #   load    (a) the highest error-free rate for SOAK_SECONDS; RSS before/after
 #   reload  (b) SIGHUP every second under load, every answer one commit's
@@ -17,6 +17,11 @@
 #               replica killed -9 mid-delivery: every notification delivered
 #   state_faults (h) kill -9 mid-delivery and restart (SQLite), a read-only
 #               and a full state directory: the site keeps serving
+#   freshness (i) a git index and the database followed with --sync-every
+#               10s under load while 100 index commits a minute (releases,
+#               yanks, removals) and new advisories arrive: every change
+#               visible within an interval plus the apply time, no answer
+#               older than the commits applied before it
 #
 # SOAK_PARTS="load nginx" runs a subset.  Each part prints its details and
 # adds a line to the summary, printed at the end and kept in
@@ -24,7 +29,7 @@
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/../.." || exit 1
-PARTS=${SOAK_PARTS:-load reload nginx faults hostile signals watch state_faults}
+PARTS=${SOAK_PARTS:-load reload nginx faults hostile signals watch state_faults freshness}
 export SOAK_SECONDS=${SOAK_SECONDS:-60}
 mkdir -p "$B/soak"
 : > "$B/soak/summary.parts"
