@@ -8,6 +8,7 @@
  * `crates/` untouched costs two lookups, and inside a changed collection only
  * the package directories whose ids differ are opened.  Entries are merged in
  * git's tree order, so each level is one linear pass. */
+#include "map.h"
 #include "plugin.h"
 
 #include <git2.h>
@@ -15,67 +16,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- path -> time map (open addressing, linear probing) --------------- */
+/* ---- path -> newest time ---------------------------------------------- */
 
-typedef struct slot {
-    char *path; /* NULL: empty */
-    uint64_t hash;
-    int64_t time;
-} slot;
+/* The newest commit time of each path: the project's map (map.h), its keys
+ * copied into an arena, the time in the value. */
+typedef struct pathtimes {
+    csec_map map;
+    csec_arena keys;
+} pathtimes;
 
-typedef struct pathmap {
-    slot *slots;
-    size_t cap; /* power of two */
-    size_t count;
-} pathmap;
-
-static void map_grow(pathmap *m)
+static void times_init(pathtimes *t)
 {
-    size_t cap = m->cap ? m->cap * 2 : 1024;
-    slot *slots = csec__xcalloc(cap, sizeof *slots);
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].path)
-            continue;
-        size_t k = m->slots[i].hash & (cap - 1);
-        while (slots[k].path)
-            k = (k + 1) & (cap - 1);
-        slots[k] = m->slots[i];
-    }
-    free(m->slots);
-    m->slots = slots;
-    m->cap = cap;
+    memset(t, 0, sizeof *t);
+    csec__map_init(&t->map, CSEC_MAP_BYTES, NULL);
 }
 
-static void map_max(pathmap *m, const char *path, size_t len, int64_t time)
+static void times_max(pathtimes *t, const char *path, size_t len, int64_t time)
 {
-    if ((m->count + 1) * 2 > m->cap)
-        map_grow(m);
-    uint64_t h = csec__fnv1a(CSEC_FNV_INIT, path, len);
-    size_t k = h & (m->cap - 1);
-    for (;; k = (k + 1) & (m->cap - 1)) {
-        slot *s = &m->slots[k];
-        if (!s->path) {
-            s->path = csec__xstrndup(path, len);
-            s->hash = h;
-            s->time = time;
-            m->count++;
-            return;
-        }
-        if (s->hash == h && strncmp(s->path, path, len) == 0 && s->path[len] == '\0') {
-            if (time > s->time)
-                s->time = time;
-            return;
-        }
-    }
+    bool added;
+    csec_map_entry *e = csec__map_put(&t->map, path, len, &added);
+    if (added)
+        e->key = csec__arena_strndup(&t->keys, path, len);
+    if (added || time > (int64_t)e->val.idx)
+        e->val.idx = (size_t)time;
 }
 
-static void map_free(pathmap *m)
+static void times_free(pathtimes *t)
 {
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->slots[i].path);
-    free(m->slots);
-    m->slots = NULL;
-    m->cap = m->count = 0;
+    csec__map_free(&t->map);
+    csec__arena_free(&t->keys);
 }
 
 /* ---- tree comparison ------------------------------------------------- */
@@ -89,7 +58,7 @@ typedef struct walk {
     git_repository *repo;
     git_tree *cache[TREE_CACHE];
     size_t cache_next;
-    pathmap map;
+    pathtimes times;
     csec_buf path;
     int64_t time; /* committer time of the commit being compared */
     int err;      /* first libgit2 error */
@@ -138,7 +107,7 @@ static void record(walk *w, size_t prefix_len, const git_tree_entry *e)
 {
     w->path.len = prefix_len;
     csec_buf_puts(&w->path, git_tree_entry_name(e));
-    map_max(&w->map, w->path.ptr, w->path.len, w->time);
+    times_max(&w->times, w->path.ptr, w->path.len, w->time);
 }
 
 /* Calls `fn` for every entry that differs between two trees (either may be
@@ -342,8 +311,9 @@ static bool memo_replay(const git_oid *head,
 }
 
 /* The newest remembered commit that `head` descends from, its times copied
- * into `map`, in `*base`; false when there is none. */
-static bool memo_ancestor(git_repository *repo, const git_oid *head, git_oid *base, pathmap *map)
+ * into `times`, in `*base`; false when there is none. */
+static bool memo_ancestor(git_repository *repo, const git_oid *head, git_oid *base,
+                          pathtimes *times)
 {
     git_oid heads[MEMO_SLOTS];
     size_t n = 0;
@@ -362,7 +332,8 @@ static bool memo_ancestor(git_repository *repo, const git_oid *head, git_oid *ba
             if (!m->entries || git_oid_cmp(&m->head, &heads[i]) != 0)
                 continue;
             for (size_t e = 0; e < m->count; e++)
-                map_max(map, m->entries[e].path, strlen(m->entries[e].path), m->entries[e].time);
+                times_max(times, m->entries[e].path, strlen(m->entries[e].path),
+                          m->entries[e].time);
             found = true;
         }
         pthread_mutex_unlock(&memo_mu);
@@ -374,14 +345,15 @@ static bool memo_ancestor(git_repository *repo, const git_oid *head, git_oid *ba
     return false;
 }
 
-static void memo_store(const git_oid *head, const pathmap *map)
+static void memo_store(const git_oid *head, const pathtimes *times)
 {
-    memo_entry *entries = csec__xcalloc(map->count + 1, sizeof *entries);
+    const csec_map *m = &times->map;
+    memo_entry *entries = csec__xcalloc(m->count + 1, sizeof *entries);
     size_t n = 0;
-    for (size_t i = 0; i < map->cap; i++)
-        if (map->slots[i].path) {
-            entries[n].path = csec__xstrndup(map->slots[i].path, strlen(map->slots[i].path));
-            entries[n++].time = map->slots[i].time;
+    for (size_t i = 0; i < m->nslots; i++)
+        if (m->slots[i].key) {
+            entries[n].path = csec__xstrndup(m->slots[i].key, m->slots[i].len);
+            entries[n++].time = (int64_t)m->slots[i].val.idx;
         }
     pthread_mutex_lock(&memo_mu);
     memo *victim = &memos[0];
@@ -406,6 +378,7 @@ int csec__plugin_git_modified_times(const char *repo_dir,
     int rc = 0;
     walk w;
     memset(&w, 0, sizeof w);
+    times_init(&w.times);
     git_revwalk *rw = NULL;
     git_oid oid;
     csec__git_init();
@@ -420,7 +393,7 @@ int csec__plugin_git_modified_times(const char *repo_dir,
     if (memo_replay(&head, cb, payload))
         goto done;
     git_oid base;
-    bool since = memo_ancestor(w.repo, &head, &base, &w.map);
+    bool since = memo_ancestor(w.repo, &head, &base, &w.times);
     if (git_revwalk_new(&rw, w.repo) < 0 || git_revwalk_push_head(rw) < 0 ||
         (since && git_revwalk_hide(rw, &base) < 0)) {
         rc = git_fail(d, CSEC_EIO, repo_dir, "cannot walk history from HEAD");
@@ -456,16 +429,17 @@ int csec__plugin_git_modified_times(const char *repo_dir,
         rc = git_fail(d, CSEC_EIO, repo_dir, "history walk failed");
         goto done;
     }
-    for (size_t i = 0; i < w.map.cap; i++)
-        if (w.map.slots[i].path)
-            cb(w.map.slots[i].path, w.map.slots[i].time, payload);
-    memo_store(&head, &w.map);
+    for (size_t i = 0; i < w.times.map.nslots; i++)
+        if (w.times.map.slots[i].key)
+            cb((const char *)w.times.map.slots[i].key, (int64_t)w.times.map.slots[i].val.idx,
+               payload);
+    memo_store(&head, &w.times);
 done:
     for (size_t i = 0; i < TREE_CACHE; i++)
         git_tree_free(w.cache[i]);
     git_revwalk_free(rw);
     git_repository_free(w.repo);
-    map_free(&w.map);
+    times_free(&w.times);
     csec_buf_free(&w.path);
     return rc;
 }
