@@ -51,7 +51,7 @@ COMMIT_PERIOD = 0.6  # 100 a minute
 SLACK = 2.0
 
 rng = random.Random(13)
-lock = threading.Lock()
+lock = threading.RLock()  # problem() is called with it held, too
 problems = []
 probes = []        # dicts: kind, name, version, expect, t_commit, t_visible
 index_seq = {}     # commit id -> order, for both repositories
