@@ -310,8 +310,9 @@ static bool memo_replay(const git_oid *head,
     return found;
 }
 
-/* The newest remembered commit that `head` descends from, its times copied
- * into `times`, in `*base`; false when there is none. */
+/* A remembered commit that `head` descends from, in `*base`, its times
+ * copied into `times`; false when there is none.  A remembered commit of
+ * another repository is not found in this one, so it is never taken. */
 static bool memo_ancestor(git_repository *repo, const git_oid *head, git_oid *base,
                           pathtimes *times)
 {
