@@ -209,14 +209,28 @@ $(B)/fuzz/replay-%: fuzz/fuzz_%.c fuzz/standalone.c $(INTERNAL)
 # tests/data/make-db.py (our own made-up advisories; real data stays in
 # ../shared/data): the suites' one, the one beside lib/deps.c's fixture
 # index (tests/data/index-deps), and the OSV export's golden one
-# (tests/golden/db, exported to tests/golden/osv).
-FIXTURE_DB := tests/data/db/crates tests/data/index-deps/db/crates tests/golden/db/crates
+# (tests/golden/db).  The records the OSV export must write for that one
+# (tests/golden/osv, times from tests/golden/modified.txt) and its per-crate
+# arrays (tests/golden/packages, --no-git times) are written by the
+# independent reference (tests/conformance/osv_reference.py, from the spec
+# alone), so test_osv checks the C export against a second implementation.
+FIXTURE_DB := tests/data/db/crates tests/data/index-deps/db/crates tests/golden/db/crates \
+  tests/golden/osv/.written
 tests/data/db/crates: tests/data/make-db.py
 	python3 tests/data/make-db.py tests/data/db
 tests/data/index-deps/db/crates: tests/data/make-db.py
 	python3 tests/data/make-db.py tests/data/index-deps/db index-deps
 tests/golden/db/crates: tests/data/make-db.py
 	python3 tests/data/make-db.py tests/golden/db golden
+tests/golden/osv/.written: tests/golden/db/crates tests/golden/modified.txt \
+  tests/conformance/osv_reference.py
+	rm -rf tests/golden/osv.tmp tests/golden/nogit.tmp tests/golden/osv tests/golden/packages
+	python3 tests/conformance/osv_reference.py tests/golden/db tests/golden/osv.tmp \
+	  --times tests/golden/modified.txt
+	python3 tests/conformance/osv_reference.py tests/golden/db tests/golden/nogit.tmp \
+	  --times /dev/null --packages
+	mv tests/golden/nogit.tmp/packages tests/golden/packages && rm -rf tests/golden/nogit.tmp
+	touch tests/golden/osv.tmp/.written && mv tests/golden/osv.tmp tests/golden/osv
 fixtures: $(FIXTURE_DB)
 
 fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz/replay-%) $(FIXTURE_DB)

@@ -3,8 +3,11 @@
  * empty-result choice, and every row of the §3.6 table on the real database
  * (with `modified` checked against `git log` as §3.5 states it).
  *
- * The whole-database, byte-for-byte comparison with an independent reference
- * is tests/cli/osv_conformance.sh. */
+ * The golden records and arrays (tests/golden/osv, tests/golden/packages) are
+ * written by `make fixtures` with the independent reference
+ * (tests/conformance/osv_reference.py) from the made-up tests/golden/db; the
+ * whole-database comparison with the same reference is
+ * tests/cli/osv_conformance.sh. */
 #include "harness.h"
 
 #include <dirent.h>
