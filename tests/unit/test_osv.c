@@ -670,6 +670,26 @@ static int load_and_check(const char *dir, const char *file)
     return ok ? 0 : -1;
 }
 
+/* A clone of the real database `src` at DIR/db (`dir` a mkdtemp template,
+ * the checkout's path into `db`), and the first `n` lines that `list`, run
+ * inside it, prints (trailing newlines cut; "" for lines it did not print). */
+static void clone_and_list(const char *src, char *dir, char db[600], const char *list,
+                           char lines[][512], int n)
+{
+    char cmd[4096];
+    for (int i = 0; i < n; i++)
+        lines[i][0] = '\0';
+    if (!mkdtemp(dir))
+        return;
+    snprintf(db, 600, "%s/db", dir);
+    snprintf(cmd, sizeof cmd, "git clone -q '%s' '%s' && cd '%s' && %s", src, db, db, list);
+    FILE *p = popen(cmd, "r");
+    for (int i = 0; p && i < n && fgets(lines[i], 512, p); i++)
+        lines[i][strcspn(lines[i], "\n")] = '\0';
+    if (p)
+        pclose(p);
+}
+
 TEST(osv, modified_follows_head_across_loads)
 {
     const char *src = test_advisory_db();
@@ -678,20 +698,11 @@ TEST(osv, modified_follows_head_across_loads)
             return;
         SKIP("real advisory database not available");
     }
-    char dir[] = "/tmp/csec-gittime-XXXXXX";
-    ASSERT(mkdtemp(dir) != NULL);
-    char cmd[4096], file[512] = "";
-    snprintf(cmd, sizeof cmd,
-             "git clone -q '%s' '%s/db' && cd '%s/db' && "
-             "git diff --name-only --diff-filter=M HEAD~100 HEAD -- crates/ | head -1",
-             src, dir, dir);
-    FILE *p = popen(cmd, "r");
-    if (p && fgets(file, sizeof file, p))
-        file[strcspn(file, "\n")] = '\0';
-    if (p)
-        pclose(p);
-    char db[600];
-    snprintf(db, sizeof db, "%s/db", dir);
+    char dir[] = "/tmp/csec-gittime-XXXXXX", db[600], cmd[4096], changed[1][512];
+    clone_and_list(src, dir, db,
+                   "git diff --name-only --diff-filter=M HEAD~100 HEAD -- crates/ | head -1",
+                   changed, 1);
+    const char *file = changed[0];
     int at_head = file[0] ? load_and_check(db, file) : -1;
     snprintf(cmd, sizeof cmd, "git -C '%s' checkout -q HEAD~100", db);
     int older = system(cmd) == 0 ? load_and_check(db, file) : -1;
@@ -718,17 +729,8 @@ TEST(osv, modified_after_new_commits)
             return;
         SKIP("real advisory database not available");
     }
-    char dir[] = "/tmp/csec-gittime-XXXXXX";
-    ASSERT(mkdtemp(dir) != NULL);
-    char db[600], cmd[8192], files[3][512] = {"", "", ""};
-    snprintf(db, sizeof db, "%s/db", dir);
-    snprintf(cmd, sizeof cmd, "git clone -q '%s' '%s' && cd '%s' && ls crates/*/*.md | head -3",
-             src, db, db);
-    FILE *p = popen(cmd, "r");
-    for (int i = 0; p && i < 3 && fgets(files[i], sizeof files[i], p); i++)
-        files[i][strcspn(files[i], "\n")] = '\0';
-    if (p)
-        pclose(p);
+    char dir[] = "/tmp/csec-gittime-XXXXXX", db[600], cmd[8192], files[3][512];
+    clone_and_list(src, dir, db, "ls crates/*/*.md | head -3", files, 3);
     ASSERT(files[2][0] != '\0');
     /* C1 touches the first file, C2 (a child of C1) the second; the third
      * keeps its time from before both. */
