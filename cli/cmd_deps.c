@@ -148,14 +148,7 @@ static void json_direct(csec__json *j, const csec_deps_finding *f, bool stale)
     csec__json_str(j, d->name);
     csec__json_key(j, "rename");
     csec__json_str(j, d->rename);
-    csec__json_key(j, "req");
-    csec__json_str(j, d->req);
-    csec__json_key(j, "kind");
-    csec__json_str(j, csec__deps_kind_name(d->kind));
-    csec__json_key(j, "optional");
-    csec__json_bool(j, d->optional);
-    csec__json_key(j, "target");
-    csec__json_str(j, d->target);
+    csec__deps_json_dep(j, d);
     csec__json_key(j, "state");
     csec__json_str(j, csec__deps_state_name(f->state));
     csec__json_key(j, "matching");

@@ -1,6 +1,7 @@
 /* deps.c - dependency-aware security over a registry index (see deps.h). */
 #include "deps.h"
 
+#include "json.h"
 #include "map.h"
 #include "wording.h"
 
@@ -58,10 +59,17 @@ const char *csec__deps_state_name(csec_deps_state s)
     return "unknown";
 }
 
-const char *csec__deps_kind_name(unsigned kind)
+void csec__deps_json_dep(csec__json *j, const csec_index_dep *d)
 {
-    static const char *const names[] = {"normal", "build", "dev"};
-    return names[kind < 3 ? kind : 0];
+    static const char *const kinds[] = {"normal", "build", "dev"};
+    csec__json_key(j, "req");
+    csec__json_str(j, d->req);
+    csec__json_key(j, "kind");
+    csec__json_str(j, kinds[d->kind < 3 ? d->kind : 0]);
+    csec__json_key(j, "optional");
+    csec__json_bool(j, d->optional);
+    csec__json_key(j, "target");
+    csec__json_str(j, d->target);
 }
 
 const char *csec__advice_kind_name(csec_advice_kind k)

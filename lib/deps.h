@@ -128,8 +128,11 @@ typedef enum csec_deps_state {
  * "no-release", "missing", "bad-requirement", "other-registry",
  * "unavailable"). */
 const char *csec__deps_state_name(csec_deps_state s);
-/** A dependency's kind as the index writes it: "normal", "build", "dev". */
-const char *csec__deps_kind_name(unsigned kind);
+struct csec__json; /* json.h */
+/** A dependency's members of a JSON object, as `deps --json` and the JSON
+ * API write them: "req", "kind" ("normal", "build", "dev"), "optional",
+ * "target". */
+void csec__deps_json_dep(struct csec__json *j, const csec_index_dep *d);
 
 typedef struct csec_deps_finding {
     const csec_index_dep *dep;

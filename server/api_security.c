@@ -212,14 +212,7 @@ static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
             csec__json_object_begin(j);
             csec__json_key(j, "name");
             csec__json_str(j, dc->name);
-            csec__json_key(j, "req");
-            csec__json_str(j, d->req);
-            csec__json_key(j, "kind");
-            csec__json_str(j, csec__deps_kind_name(d->kind));
-            csec__json_key(j, "optional");
-            csec__json_bool(j, d->optional);
-            csec__json_key(j, "target");
-            csec__json_str(j, d->target);
+            csec__deps_json_dep(j, d);
             csec__json_key(j, "advisories");
             csec__json_array_begin(j);
         }
