@@ -14,7 +14,11 @@
  * caches meanwhile (parsed trees, pack windows, delta bases) would otherwise
  * stay in the server's memory between updates.  Keeping it open with trees
  * cached saved no CPU measurably (bench/bench_apply.c, 30 updates of 1,000
- * files at 1x: 125-160 ms a thread against 116-119 ms) and cost 70 MB. */
+ * files at 1x: 125-160 ms a thread against 116-119 ms) and cost 70 MB.  At
+ * 8x, keeping it open saves ~40 ms an update, all of it from the pack's
+ * mapping staying in place, which keeps the whole pack (227 MB) in the
+ * server's RSS; mapping it in small windows instead cost more than it
+ * saved. */
 #include "index.h"
 #include "plugin.h"
 
