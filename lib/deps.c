@@ -1126,23 +1126,6 @@ void csec__deps_rev_free(csec_deps_rev *r)
     csec__deps_rev_free(succ);
 }
 
-void csec__deps_rev_discard(csec_deps_rev *next, csec_deps_rev *prev)
-{
-    if (!next)
-        return;
-    if (prev && prev->succ == next) {
-        prev->succ = NULL;
-        for (size_t i = 0; i < next->nmade; i++)
-            free(next->made[i]);
-        free(next->made);
-        free(next->replaced);
-        free(next->table);
-        free(next);
-        return;
-    }
-    csec__deps_rev_free(next);
-}
-
 size_t csec__deps_rev_bytes(const csec_deps_rev *r)
 {
     size_t n = r->cap * sizeof *r->table;

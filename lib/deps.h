@@ -311,8 +311,6 @@ int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_in
 /** Drops a reference; generations are freed oldest first (each holds its
  * successor).  Accepts NULL. */
 void csec__deps_rev_free(csec_deps_rev *r);
-/** Throws away `next` (from csec__deps_rev_apply on `prev`) unshared. */
-void csec__deps_rev_discard(csec_deps_rev *next, csec_deps_rev *prev);
 /** The memory this generation reaches (blocks shared with others counted). */
 size_t csec__deps_rev_bytes(const csec_deps_rev *r);
 /** The number of crates whose newest release depends on `c` (0 for NULL). */

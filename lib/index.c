@@ -1458,12 +1458,6 @@ void csec__index_discard(csec_index *next)
     gen_free_arrays(next);
 }
 
-csec_index *csec__index_ref(csec_index *ix)
-{
-    atomic_fetch_add(&ix->refs, 1);
-    return ix;
-}
-
 /* ---- building the first generation ---- */
 
 static int rec_cmp(const void *a, const void *b)

@@ -176,8 +176,6 @@ int csec__index_add_file(const csec_index_crate **out, csec_index *idx, const ch
 /** Drops a reference to the index (one from open, new or apply); the last
  * one frees it and everything only it reaches.  Accepts NULL. */
 void csec__index_free(csec_index *idx);
-/** Another reference to `idx`, for csec__index_free. */
-csec_index *csec__index_ref(csec_index *idx);
 
 /* ---- generations ---- */
 

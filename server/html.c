@@ -223,14 +223,6 @@ void html_ranges(csec_buf *b, const csec_advisory *a, const csec_index_crate *pu
     csec_buf_free(&t);
 }
 
-void html_version(csec_buf *b, const csec_version *v)
-{
-    csec_buf tmp = CSEC_BUF_INIT;
-    csec__word_version(&tmp, v);
-    html_escn(b, tmp.ptr, tmp.len);
-    csec_buf_free(&tmp);
-}
-
 void html_cvss(csec_buf *b, const csec_cvss *c)
 {
     static const char *const sev[] = {"None", "Low", "Medium", "High", "Critical"};

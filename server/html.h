@@ -56,8 +56,6 @@ void html_kind_label(csec_buf *b, const csec_advisory *a);
 /* Appends the affected ranges in plain words, escaped (wording rule 4);
  * `published` is the crate in the registry index, or NULL. */
 void html_ranges(csec_buf *b, const csec_advisory *a, const struct csec_index_crate *published);
-/* Appends a version in display form, escaped. */
-void html_version(csec_buf *b, const csec_version *v);
 /* Appends "9.8 (Critical) <vector linked to the FIRST calculator>". */
 void html_cvss(csec_buf *b, const csec_cvss *c);
 /* Appends a requirement list as separate <code> items joined by " or "
