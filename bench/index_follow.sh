@@ -2,7 +2,7 @@
 # bench/index_follow.sh BUILD_DIR DB_DIR CLONE UPSTREAM COMMITS STEPS - a
 # server following a git index while loaded: `cratesec serve --index CLONE
 # --sync-every 1s` serves the Security tab of the crate with the most
-# advisories to wrk (64 connections).  BENCH_FOLLOW_ROUNDS (4) times, a
+# advisories to wrk (64 connections).  BENCH_FOLLOW_ROUNDS (6) times, a
 # window of BENCH_FOLLOW_SECONDS (8) without updates, then one while the
 # upstream's master moves ten commits (about 1,000 crate files) at a time,
 # every BENCH_FOLLOW_PERIOD seconds (2), at most STEPS steps in all; each step
@@ -13,7 +13,7 @@
 set -euo pipefail
 B=$1 DB=$2 CLONE=$3 UP=$4 COMMITS=$5 STEPS=${6:-10}
 SECS=${BENCH_FOLLOW_SECONDS:-8}
-ROUNDS=${BENCH_FOLLOW_ROUNDS:-4}
+ROUNDS=${BENCH_FOLLOW_ROUNDS:-6}
 PERIOD=${BENCH_FOLLOW_PERIOD:-2}
 command -v wrk >/dev/null || { echo "follow: skipped (no wrk)"; exit 0; }
 work=$(mktemp -d)
@@ -57,7 +57,8 @@ rss0=$(rss)
 # Windows of SECS seconds, alternately without updates and with them, ROUNDS
 # times: the machine's drift (other work on the host moves a p99 by 30-50%
 # between minutes) falls on both kinds alike, and each kind's median is
-# compared.  Each update window moves the upstream ten commits at a time
+# compared.  Six rounds rather than four: six runs of four gave -4% to +25%
+# for the same build, one noisy window moving a kind's median.  Each update window moves the upstream ten commits at a time
 # while it lasts, one step every BENCH_FOLLOW_PERIOD seconds (2), or as soon
 # as the server has applied the last if that takes longer: a registry's
 # rate, the same whatever the server's speed, so that a server that applies
