@@ -196,5 +196,30 @@ check(r.returncode == 0 and os.path.isfile(os.path.join(index, "la/te/late")) an
       not os.path.exists(os.path.join(index, index_path("tool"))),
       "sync --index updates the checkout", r.stdout + r.stderr)
 
+# A fetched object damaged on disk (a flipped byte in its zlib stream): the
+# update that reads it fails with the repository named, rather than serving
+# a crate file cut short.  libgit2 does not hash objects again as it reads
+# them (lib/git/gittime.c); zlib's checksum is what catches this.
+up.put("foo", up.files["foo"] + [line("foo", "1.2.4")])
+c_bad = up.commit("foo 1.2.4, to be damaged")
+git("-c", "fetch.unpackLimit=1000", "fetch", "-q", "origin", cwd=index)
+blob = git("rev-parse", "%s:%s" % (c_bad, index_path("foo")), cwd=index)
+loose = os.path.join(index, ".git", "objects", blob[:2], blob[2:])
+os.chmod(loose, 0o644)
+with open(loose, "r+b") as f:
+    data = bytearray(f.read())
+    data[len(data) // 2] ^= 0x55
+    f.seek(0)
+    f.write(data)
+try:
+    r = subprocess.run([BIN, "serve", "--db", db, "--index", index, "--listen", "127.0.0.1:0",
+                        "--access-log", "none"], capture_output=True, text=True, timeout=60)
+    outcome = (r.returncode, r.stderr)
+except subprocess.TimeoutExpired:
+    outcome = (None, "still serving after 60 s")
+check(outcome[0] not in (0, None) and "cannot read a blob of the index" in outcome[1] and
+      index in outcome[1], "a damaged object fails the index load, naming the repository",
+      outcome)
+
 print("index_follow: %d passed, %d failed" % (check.passed, check.failed))
 sys.exit(1 if check.failed else 0)
