@@ -21,8 +21,9 @@
 #include "util.h"
 
 #include <dirent.h>
-#include <math.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -57,6 +58,7 @@ struct srv_live {
     gen *retired;
     void (*on_retire)(void *arg);
     void *on_retire_arg;
+    size_t trim_above; /* resident bytes past which a reap gives memory back */
     /* The reload record. */
     uint64_t reloads, reload_failures;
     char last_error[512]; /* "" after a successful reload */
@@ -214,6 +216,29 @@ void srv_site_attach_index(srv_site *s, srv_index_data *x)
 
 /* ---- the current generation ---- */
 
+/* The process's resident memory, in bytes (0 when /proc cannot say). */
+static size_t resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long size = 0, resident = 0;
+    int got = f ? fscanf(f, "%llu %llu", &size, &resident) : 0;
+    if (f)
+        fclose(f);
+    return got == 2 ? (size_t)resident * (size_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+/* A server that keeps replacing its generations keeps the memory they
+ * freed in malloc's arenas, where the next generation's arrays and crate
+ * records of other sizes only partly reuse it: following an 8x git index,
+ * 528 MB after the load became 593 MB after 10 updates and 661 MB after 100,
+ * with the memory in use flat (462-466 MB) and malloc's free memory growing
+ * (74 -> 159 MB).  Past this much above the first load, a reap hands the
+ * free memory back (malloc_trim).  Not at every reap: a trim costs the
+ * reload thread 45-70 ms at 8x, and the next update faults every page back
+ * in (its wall time went from ~430 to ~700 ms under load, and the p99 while
+ * updates arrive from +18-31% to +29-53%). */
+#define TRIM_HEADROOM_PERCENT 15
+
 static gen *gen_new(srv_site *site, uint64_t number)
 {
     gen *g = csec__xcalloc(1, sizeof *g);
@@ -240,6 +265,7 @@ srv_live *srv_live_new(srv_site *first)
     l->generation = 1;
     l->current = gen_new(first, 1);
     l->started = time(NULL);
+    l->trim_above = resident_bytes() / 100 * (100 + TRIM_HEADROOM_PERCENT);
     return l;
 }
 
@@ -293,6 +319,8 @@ size_t srv_live_reap(srv_live *l)
         list = next;
         n++;
     }
+    if (n && l->trim_above && resident_bytes() > l->trim_above)
+        malloc_trim(0);
     return n;
 }
 
