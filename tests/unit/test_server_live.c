@@ -10,7 +10,9 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static srv_site *fixture_site(void)
@@ -72,6 +74,56 @@ TEST(server_live, last_request_queues_the_old_generation)
     ASSERT_INT_EQ(srv_live_reap(l), 1);
     ASSERT_INT_EQ(srv_live_old_generations(l), 0);
     ASSERT_INT_EQ(srv_live_reap(l), 0);
+    srv_live_free(l);
+}
+
+/* The process's resident memory, in MB. */
+static double resident_mb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long size = 0, resident = 0;
+    int got = f ? fscanf(f, "%llu %llu", &size, &resident) : 0;
+    if (f)
+        fclose(f);
+    return got == 2 ? (double)resident * (double)sysconf(_SC_PAGESIZE) / 1048576.0 : 0;
+}
+
+/* Memory that replaced generations left free in malloc's arenas goes back
+ * to the system once the process is well above its size at the first
+ * generation: a server following the 8x index otherwise grew by a quarter
+ * over 100 updates, all of it free memory malloc kept. */
+TEST(server_live, reap_gives_back_free_memory_past_the_headroom)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    SKIP("AddressSanitizer's allocator keeps freed memory itself");
+#endif
+    srv_site *one = fixture_site(), *two = fixture_site();
+    ASSERT(one && two);
+    srv_live *l = srv_live_new(one);
+    /* 256 MB in 4 KB blocks, written, then freed: one block allocated after
+     * them keeps malloc from returning the space at the top of its heap. */
+    enum { BLOCKS = 65536, BLOCK = 4096 };
+    char **blocks = malloc(BLOCKS * sizeof *blocks);
+    ASSERT(blocks);
+    for (size_t i = 0; i < BLOCKS; i++) {
+        blocks[i] = malloc(BLOCK);
+        ASSERT(blocks[i]);
+        memset(blocks[i], 1, BLOCK);
+    }
+    char *pin = malloc(BLOCK);
+    ASSERT(pin);
+    memset(pin, 1, BLOCK);
+    for (size_t i = 0; i < BLOCKS; i++)
+        free(blocks[i]);
+    free(blocks);
+    double before = resident_mb();
+    ASSERT(before > 200);
+    srv_live_swap(l, two); /* a reload; no request holds the old generation */
+    ASSERT_INT_EQ(srv_live_reap(l), 1);
+    double after = resident_mb();
+    if (after >= before - 200)
+        FAIL_AT("resident %.0f MB before the reap, %.0f MB after", before, after);
+    free(pin);
     srv_live_free(l);
 }
 
