@@ -111,4 +111,8 @@ uint64_t csec__fnv1a_str(uint64_t h, const char *s);
 /* Milliseconds on the monotonic clock: for measuring durations. */
 double csec__now_ms(void);
 
+/* The process's resident memory in bytes (/proc/self/statm), 0 when the
+ * system cannot say. */
+size_t csec__resident_bytes(void);
+
 #endif

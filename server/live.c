@@ -216,17 +216,6 @@ void srv_site_attach_index(srv_site *s, srv_index_data *x)
 
 /* ---- the current generation ---- */
 
-/* The process's resident memory, in bytes (0 when /proc cannot say). */
-static size_t resident_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long long size = 0, resident = 0;
-    int got = f ? fscanf(f, "%llu %llu", &size, &resident) : 0;
-    if (f)
-        fclose(f);
-    return got == 2 ? (size_t)resident * (size_t)sysconf(_SC_PAGESIZE) : 0;
-}
-
 /* A server that keeps replacing its generations keeps the memory they
  * freed in malloc's arenas, where the next generation's arrays and crate
  * records of other sizes only partly reuse it: following an 8x git index,
@@ -265,7 +254,7 @@ srv_live *srv_live_new(srv_site *first)
     l->generation = 1;
     l->current = gen_new(first, 1);
     l->started = time(NULL);
-    l->trim_above = resident_bytes() / 100 * (100 + TRIM_HEADROOM_PERCENT);
+    l->trim_above = csec__resident_bytes() / 100 * (100 + TRIM_HEADROOM_PERCENT);
     return l;
 }
 
@@ -319,7 +308,7 @@ size_t srv_live_reap(srv_live *l)
         list = next;
         n++;
     }
-    if (n && l->trim_above && resident_bytes() > l->trim_above)
+    if (n && l->trim_above && csec__resident_bytes() > l->trim_above)
         malloc_trim(0);
     return n;
 }

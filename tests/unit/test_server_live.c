@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <zlib.h>
 
 static srv_site *fixture_site(void)
@@ -80,12 +79,7 @@ TEST(server_live, last_request_queues_the_old_generation)
 /* The process's resident memory, in MB. */
 static double resident_mb(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long long size = 0, resident = 0;
-    int got = f ? fscanf(f, "%llu %llu", &size, &resident) : 0;
-    if (f)
-        fclose(f);
-    return got == 2 ? (double)resident * (double)sysconf(_SC_PAGESIZE) / 1048576.0 : 0;
+    return (double)csec__resident_bytes() / 1048576.0;
 }
 
 /* Memory that replaced generations left free in malloc's arenas goes back
