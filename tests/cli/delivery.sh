@@ -61,10 +61,15 @@ assert_eq "HEAD: the length of the gzip form" "$(header head Content-Length)" \
 # Without the page cache (CRATESEC_NO_PAGE_CACHE=1, what make bench compares
 # with) pages are sent as rendered, with their validator and its 304.
 kill "$PID"; wait "$PID" 2>/dev/null
+# The last server's "listening on" line goes first: the new server's shell
+# truncates the file only once it runs, and under load server_port could
+# read the old port before that (a CI run asked a dead port and failed).
+: > "$TMP/out"
 CRATESEC_NO_PAGE_CACHE=1 "$BIN" serve --db tests/data/db --listen 127.0.0.1:0 --access-log none \
     > "$TMP/out" 2> "$TMP/err" &
 PID=$!
 PORT=$(server_port "$TMP/out" "$PID")
+[ -n "$PORT" ] || { echo "delivery.sh: server without page cache did not start"; cat "$TMP/err"; exit 1; }
 URL=http://127.0.0.1:$PORT
 fetch nc /advisories -H 'Accept-Encoding: gzip'
 assert_eq "no cache: identity" "$(header nc Content-Encoding)" ""
@@ -84,6 +89,7 @@ when=$(( $(date +%s) - 86400 + 8 ))
     GIT_AUTHOR_DATE="@$when +0000" GIT_COMMITTER_DATE="@$when +0000" \
     git -c user.name=t -c user.email=t@example.com commit -qm index) ||
     bad "cannot make the git index fixture"
+: > "$TMP/out" # as above: no stale port
 "$BIN" serve --db tests/data/db --index "$TMP/index" --listen 127.0.0.1:0 --access-log none \
     > "$TMP/out" 2> "$TMP/err" &
 PID=$!

@@ -44,6 +44,7 @@ assert_no_out "lint: within the budget (plain)" "RUSTSEC-2099-0108"
 # peak_kb DB: the server's peak resident memory once it answers, in KB
 # (sets PORT; the server keeps running as $PID).
 start() {
+    : > "$TMP/out" # the last server's port must not be read before the new one runs
     "$BIN" serve --db "$1" --listen 127.0.0.1:0 --access-log none > "$TMP/out" 2> "$TMP/err" &
     PID=$!
     PORT=$(server_port "$TMP/out" "$PID" 600)
