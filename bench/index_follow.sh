@@ -58,8 +58,9 @@ rss0=$(rss)
 # times: the machine's drift (other work on the host moves a p99 by 30-50%
 # between minutes) falls on both kinds alike, and each kind's median is
 # compared.  Six rounds rather than four: six runs of four gave -4% to +25%
-# for the same build, one noisy window moving a kind's median.  Each update window moves the upstream ten commits at a time
-# while it lasts, one step every BENCH_FOLLOW_PERIOD seconds (2), or as soon
+# for the same build, one noisy window moving a kind's median.  Each update
+# window moves the upstream ten commits at a time while it lasts, one step
+# every BENCH_FOLLOW_PERIOD seconds (2), or as soon
 # as the server has applied the last if that takes longer: a registry's
 # rate, the same whatever the server's speed, so that a server that applies
 # slowly is not loaded less.

@@ -677,6 +677,7 @@ static void clone_and_list(const char *src, char *dir, char db[600], const char 
                            char lines[][512], int n)
 {
     char cmd[4096];
+    db[0] = '\0';
     for (int i = 0; i < n; i++)
         lines[i][0] = '\0';
     if (!mkdtemp(dir))
