@@ -61,6 +61,16 @@ void html_url_part(csec_buf *b, const char *s)
     }
 }
 
+void html_link(csec_buf *b, const char *path, const char *part)
+{
+    csec_buf_puts(b, "<a href=\"");
+    csec_buf_puts(b, path);
+    html_url_part(b, part);
+    csec_buf_puts(b, "\">");
+    html_esc(b, part);
+    csec_buf_puts(b, "</a>");
+}
+
 void html_incomplete(csec_buf *b, const csec_db_error *e, const char *crate)
 {
     csec_buf t = CSEC_BUF_INIT;
@@ -196,11 +206,7 @@ void html_linked_text(csec_buf *b, const srv_site *s, const char *text, size_t l
         if (!csec_db_find(s->db, id))
             continue;
         html_escn(b, text + lit, i - lit);
-        csec_buf_puts(b, "<a href=\"/advisories/");
-        html_url_part(b, id);
-        csec_buf_puts(b, "\">");
-        html_esc(b, id);
-        csec_buf_puts(b, "</a>");
+        html_link(b, "/advisories/", id);
         lit = j;
         i = j - 1;
     }
@@ -431,13 +437,8 @@ void html_alias(csec_buf *b, const char *alias)
         base = "https://www.cve.org/CVERecord?id=";
     else if (strncmp(alias, "GHSA-", 5) == 0)
         base = "https://github.com/advisories/";
-    if (!base) {
+    if (base)
+        html_link(b, base, alias);
+    else
         html_esc(b, alias);
-        return;
-    }
-    csec_buf_printf(b, "<a href=\"%s", base);
-    html_url_part(b, alias);
-    csec_buf_puts(b, "\">");
-    html_esc(b, alias);
-    csec_buf_puts(b, "</a>");
 }

@@ -28,6 +28,10 @@ void xml_esc(csec_buf *b, const char *s);
 void xml_time(csec_buf *b, int64_t t);
 /* Appends `s` percent-encoded as one URL path segment or query value. */
 void html_url_part(csec_buf *b, const char *s);
+/* Appends <a href="PATH PART">PART</a>: `path` is a literal address prefix
+ * (written as it is), `part` is percent-encoded in the address and escaped
+ * as the link's text. */
+void html_link(csec_buf *b, const char *path, const char *part);
 /* The alert of wording rule 9 (csec__word_incomplete): the advisories of
  * `crate` (NULL: this crate) did not all load, problem `e`.  Pages say it
  * first and never call the packages clean below it. */

@@ -13,11 +13,7 @@ static void strlist_linked(csec_buf *b, const csec_strlist *l, const char *base)
     for (size_t i = 0; i < l->count; i++) {
         if (i)
             csec_buf_puts(b, ", ");
-        csec_buf_printf(b, "<a href=\"%s", base);
-        html_url_part(b, l->items[i]);
-        csec_buf_puts(b, "\">");
-        html_esc(b, l->items[i]);
-        csec_buf_puts(b, "</a>");
+        html_link(b, base, l->items[i]);
     }
 }
 
@@ -79,21 +75,16 @@ static void related(csec_buf *b, const srv_site *s, const csec_advisory *a)
 {
     size_t shown = 0;
     for (size_t i = 0; i < a->related.count; i++) {
-        csec_buf_puts(b, shown++ ? ", <a href=\"/advisories/" : "<a href=\"/advisories/");
-        html_url_part(b, a->related.items[i]);
-        csec_buf_puts(b, "\">");
-        html_esc(b, a->related.items[i]);
-        csec_buf_puts(b, "</a>");
+        csec_buf_puts(b, shown++ ? ", " : "");
+        html_link(b, "/advisories/", a->related.items[i]);
     }
     for (size_t i = 0; i < s->count; i++) {
         const csec_advisory *o = s->advs[i].a;
         if (o == a || !listed(&o->related, a->id) || listed(&a->related, o->id))
             continue;
-        csec_buf_puts(b, shown++ ? ", <a href=\"/advisories/" : "<a href=\"/advisories/");
-        html_url_part(b, o->id);
-        csec_buf_puts(b, "\">");
-        html_esc(b, o->id);
-        csec_buf_puts(b, "</a> <span class=\"muted\">(lists this one)</span>");
+        csec_buf_puts(b, shown++ ? ", " : "");
+        html_link(b, "/advisories/", o->id);
+        csec_buf_puts(b, " <span class=\"muted\">(lists this one)</span>");
     }
 }
 

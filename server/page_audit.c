@@ -264,11 +264,8 @@ static void finding(csec_buf *b, const srv_site *s, const srv_audit *au,
                     f->kind < 0 ? " affects" : "", n, n);
     csec_buf_printf(b, "<h3 id=\"ft-%zu\">", n);
     if (a) {
-        csec_buf_puts(b, "<a href=\"/advisories/");
-        html_url_part(b, a->id);
-        csec_buf_puts(b, "\">");
-        html_esc(b, a->id);
-        csec_buf_puts(b, "</a> ");
+        html_link(b, "/advisories/", a->id);
+        csec_buf_puts(b, " ");
         html_kind_label(b, a);
         csec_buf_puts(b, " ");
         html_title(b, a->title);

@@ -141,11 +141,9 @@ static void unknown_crate(const srv_req *r, srv_resp *resp, const char *name)
             continue;
         if (!shown++)
             csec_buf_puts(b, "<p>Crates with advisories and a similar name:</p>\n<ul>\n");
-        csec_buf_puts(b, "<li><a href=\"/crates/");
-        html_url_part(b, s->packages[i]);
-        csec_buf_puts(b, "\">");
-        html_esc(b, s->packages[i]);
-        csec_buf_puts(b, "</a></li>\n");
+        csec_buf_puts(b, "<li>");
+        html_link(b, "/crates/", s->packages[i]);
+        csec_buf_puts(b, "</li>\n");
     }
     if (shown)
         csec_buf_puts(b, "</ul>\n");
@@ -171,11 +169,8 @@ static void unknown_version(const srv_req *r, srv_resp *resp, const view *v, con
         html_esc(b, ver);
         csec_buf_puts(b, "</strong> is not a valid version number for ");
     }
-    csec_buf_puts(b, "<a href=\"/crates/");
-    html_url_part(b, v->name);
-    csec_buf_puts(b, "\">");
-    html_esc(b, v->name);
-    csec_buf_puts(b, "</a>.</p>\n");
+    html_link(b, "/crates/", v->name);
+    csec_buf_puts(b, ".</p>\n");
     if (v->ic && v->ic->versions_count) {
         csec_buf_puts(b, "<p>Its newest versions:</p>\n<ul>\n");
         size_t n = v->ic->versions_count;
@@ -245,11 +240,9 @@ static void header(csec_buf *b, const view *v)
         csec_buf_puts(b, "<p class=\"notice removed\" role=\"note\"><strong>This crate was "
                          "removed from crates.io.</strong> ");
         html_esc(b, csec__word_kind(removal));
-        csec_buf_puts(b, ": <a href=\"/advisories/");
-        html_url_part(b, removal->id);
-        csec_buf_puts(b, "\">");
-        html_esc(b, removal->id);
-        csec_buf_puts(b, "</a>. ");
+        csec_buf_puts(b, ": ");
+        html_link(b, "/advisories/", removal->id);
+        csec_buf_puts(b, ". ");
         csec_buf_puts(b, v->ic ? "The registry index this server reads still lists its "
                                  "versions."
                                : "Its versions can no longer be downloaded, and no dependency "
@@ -275,14 +268,11 @@ static void header(csec_buf *b, const view *v)
             continue;
         if (a->affected_count && a->affected[a->affected_count - 1].has_fixed)
             continue;
-        csec_buf_puts(b, "<p class=\"notice\">This crate is marked as unmaintained in "
-                         "<a href=\"/advisories/");
-        html_url_part(b, a->id);
-        csec_buf_puts(b, "\">");
-        html_esc(b, a->id);
+        csec_buf_puts(b, "<p class=\"notice\">This crate is marked as unmaintained in ");
+        html_link(b, "/advisories/", a->id);
         csec_buf_puts(b, html_has_alternatives(srv_site_adv(v->s, a))
-                             ? "</a>, which suggests alternatives.</p>\n"
-                             : "</a>.</p>\n");
+                             ? ", which suggests alternatives.</p>\n"
+                             : ".</p>\n");
         break;
     }
 }
@@ -562,11 +552,8 @@ static void security_tab(csec_buf *b, const view *v)
         csec_buf_puts(b, "<p class=\"muted\" id=\"withdrawn\">Withdrawn advisories are not "
                          "listed; they apply to no version and are kept for reference: ");
         for (size_t i = 0; i < ng; i++) {
-            csec_buf_puts(b, i ? ", <a href=\"/advisories/" : "<a href=\"/advisories/");
-            html_url_part(b, gone[i]->id);
-            csec_buf_puts(b, "\">");
-            html_esc(b, gone[i]->id);
-            csec_buf_puts(b, "</a>");
+            csec_buf_puts(b, i ? ", " : "");
+            html_link(b, "/advisories/", gone[i]->id);
         }
         csec_buf_puts(b, ".</p>\n");
     }
@@ -726,11 +713,9 @@ static void versions_tab(csec_buf *b, const view *v)
             if (!csec__word_counts_against(a, &x->version))
                 continue;
             csec_buf_puts(b, any ? " " : "");
-            csec_buf_puts(b, "<span class=\"tag tag-affected\">affected by <a href=\"/advisories/");
-            html_url_part(b, a->id);
-            csec_buf_puts(b, "\">");
-            html_esc(b, a->id);
-            csec_buf_puts(b, "</a></span>");
+            csec_buf_puts(b, "<span class=\"tag tag-affected\">affected by ");
+            html_link(b, "/advisories/", a->id);
+            csec_buf_puts(b, "</span>");
             any = true;
         }
         csec_buf_puts(b, "</td></tr>\n");

@@ -174,11 +174,8 @@ static void hits_table(csec_buf *b, const csec_deps_report *r)
         const csec_deps_node *n = &r->nodes[r->hits[i].node];
         csec_buf_puts(b, r->hits[i].counts ? "<tr class=\"affects\"><td data-label=\"Advisory\">"
                                            : "<tr><td data-label=\"Advisory\">");
-        csec_buf_puts(b, "<a href=\"/advisories/");
-        html_url_part(b, a->id);
-        csec_buf_puts(b, "\">");
-        html_esc(b, a->id);
-        csec_buf_puts(b, "</a> ");
+        html_link(b, "/advisories/", a->id);
+        csec_buf_puts(b, " ");
         html_kind_label(b, a);
         csec_buf_puts(b, "<br><span class=\"muted\">");
         html_title(b, a->title);
@@ -232,12 +229,8 @@ static void tree_html(csec_buf *b, const csec_deps_report *r)
             csec_buf_printf(b, " <span class=\"muted\">(%s)</span>", why[c->kind]);
         for (size_t a = 0; a < c->nadv; a++) {
             bool counts = csec__word_counts(c->advs[a]);
-            csec_buf_printf(b, " <span class=\"tag%s\"><a href=\"/advisories/",
-                            counts ? " tag-affected" : "");
-            html_url_part(b, c->advs[a]->id);
-            csec_buf_puts(b, "\">");
-            html_esc(b, c->advs[a]->id);
-            csec_buf_puts(b, "</a>");
+            csec_buf_printf(b, " <span class=\"tag%s\">", counts ? " tag-affected" : "");
+            html_link(b, "/advisories/", c->advs[a]->id);
             if (!counts) {
                 csec_buf_puts(b, " ");
                 html_esc(b, csec__word_kind(c->advs[a]));

@@ -323,11 +323,9 @@ static void index_page(const srv_req *r, srv_resp *resp, bool cat)
         for (size_t j = 0; j < s->count; j++)
             count += has_item(cat ? &s->advs[j].a->categories : &s->advs[j].a->keywords,
                               names[i]);
-        csec_buf_printf(b, "<li><a href=\"/%s/", cat ? "categories" : "keywords");
-        html_url_part(b, names[i]);
-        csec_buf_puts(b, "\">");
-        html_esc(b, names[i]);
-        csec_buf_printf(b, "</a> <span class=\"muted\">(%zu)</span></li>\n", count);
+        csec_buf_puts(b, "<li>");
+        html_link(b, cat ? "/categories/" : "/keywords/", names[i]);
+        csec_buf_printf(b, " <span class=\"muted\">(%zu)</span></li>\n", count);
     }
     csec_buf_puts(b, "</ul>\n");
     html_end(b, s);
@@ -441,11 +439,9 @@ void page_search(const srv_req *r, srv_resp *resp)
     if (!exact)
         exact = srv_site_package(s, q);
     if (exact) {
-        csec_buf_puts(b, "<li><a href=\"/crates/");
-        html_url_part(b, exact);
-        csec_buf_puts(b, "\">");
-        html_esc(b, exact);
-        csec_buf_puts(b, "</a> (exact match)</li>\n");
+        csec_buf_puts(b, "<li>");
+        html_link(b, "/crates/", exact);
+        csec_buf_puts(b, " (exact match)</li>\n");
         found++;
     }
     for (size_t i = 0; i < s->npackages && found < SEARCH_MAX; i++) {
@@ -453,11 +449,9 @@ void page_search(const srv_req *r, srv_resp *resp)
         if ((exact && csec__crate_name_eq(p, strlen(p), exact, strlen(exact))) ||
             !name_contains(p, q))
             continue;
-        csec_buf_puts(b, "<li><a href=\"/crates/");
-        html_url_part(b, p);
-        csec_buf_puts(b, "\">");
-        html_esc(b, p);
-        csec_buf_puts(b, "</a> <span class=\"muted\">(has advisories)</span></li>\n");
+        csec_buf_puts(b, "<li>");
+        html_link(b, "/crates/", p);
+        csec_buf_puts(b, " <span class=\"muted\">(has advisories)</span></li>\n");
         found++;
     }
     if (s->index) {
@@ -467,11 +461,9 @@ void page_search(const srv_req *r, srv_resp *resp)
             if ((exact && csec__crate_name_eq(p, strlen(p), exact, strlen(exact))) ||
                 !name_contains(p, q) || srv_site_package(s, p))
                 continue;
-            csec_buf_puts(b, "<li><a href=\"/crates/");
-            html_url_part(b, p);
-            csec_buf_puts(b, "\">");
-            html_esc(b, p);
-            csec_buf_puts(b, "</a></li>\n");
+            csec_buf_puts(b, "<li>");
+            html_link(b, "/crates/", p);
+            csec_buf_puts(b, "</li>\n");
             found++;
         }
     }

@@ -451,11 +451,9 @@ void page_watch_list(const srv_req *r, srv_resp *resp)
             time_text(b, e->created);
             csec_buf_puts(b, "</td><td>");
             html_esc(b, label_of(&l, e->watch_id));
-            csec_buf_puts(b, "</td><td><a href=\"/advisories/");
-            html_url_part(b, e->advisory_id);
-            csec_buf_puts(b, "\">");
-            html_esc(b, e->advisory_id);
-            csec_buf_puts(b, "</a> ");
+            csec_buf_puts(b, "</td><td>");
+            html_link(b, "/advisories/", e->advisory_id);
+            csec_buf_puts(b, " ");
             html_title(b, sn.title ? sn.title : "");
             csec_buf_puts(b, "</td><td>");
             bool hit = strcmp(e->kind, "affected") == 0;
