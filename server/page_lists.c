@@ -20,24 +20,6 @@ static bool has_item(const csec_strlist *l, const char *s)
     return false;
 }
 
-/* Lists every advisory (newest first) with the category or keyword;
- * withdrawn ones are listed with their label because these pages are the
- * archive. */
-static size_t list(csec_buf *b, const srv_site *s, const char *which, const char *name)
-{
-    size_t n = 0;
-    csec_buf_puts(b, "<ul class=\"advs\">\n");
-    for (size_t i = 0; i < s->count; i++) {
-        const csec_advisory *a = s->by_date[i]->a;
-        if (which && !has_item(which[0] == 'c' ? &a->categories : &a->keywords, name))
-            continue;
-        html_adv_item(b, a);
-        n++;
-    }
-    csec_buf_puts(b, "</ul>\n");
-    return n;
-}
-
 /* /advisories: every advisory, newest first, PAGE_SIZE a page, filtered by
  * kind (wording rule 1's slugs, or "withdrawn"), year and category. */
 enum { PAGE_SIZE = 100 };
@@ -142,7 +124,21 @@ static bool known_kind(const char *k)
     return false;
 }
 
-static bool in_sorted(const char *const *names, size_t n, const char *s);
+static bool in_sorted(const char *const *names, size_t n, const char *s)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(names[mid], s);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
 
 /* The paged, filtered list of advisories: /advisories, or with `category`
  * /categories/NAME (`heading` names it). */
@@ -251,26 +247,10 @@ void page_list_all(const srv_req *r, srv_resp *resp)
     advisory_list(r, resp, NULL, "All advisories");
 }
 
-static bool in_sorted(const char *const *names, size_t n, const char *s)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(names[mid], s);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
-}
-
-static void list_named(const srv_req *r, srv_resp *resp, const char *which)
+/* /categories/NAME and /keywords/NAME: the advisories with it. */
+static void list_named(const srv_req *r, srv_resp *resp, bool cat)
 {
     const srv_site *s = r->site;
-    bool cat = which[0] == 'c';
     const char *name = r->seg[1];
     if (!in_sorted(cat ? s->categories : s->keywords, cat ? s->ncategories : s->nkeywords,
                    name)) {
@@ -278,35 +258,37 @@ static void list_named(const srv_req *r, srv_resp *resp, const char *which)
                                     : "No advisory has this keyword.");
         return;
     }
-    csec_buf *b = &resp->body;
     csec_buf title = CSEC_BUF_INIT;
     csec_buf_printf(&title, "%s: %s", cat ? "Category" : "Keyword", name);
     if (cat) {
         /* Categories hold hundreds: the paged list. */
         advisory_list(r, resp, name, title.ptr);
-        csec_buf_free(&title);
-        return;
+    } else {
+        /* Every advisory with the keyword, newest first; withdrawn ones too,
+         * with their label, because these pages are the archive. */
+        csec_buf *b = &resp->body;
+        resp->status = 200;
+        html_begin(b, s, title.ptr, NULL);
+        csec_buf_puts(b, "<h1>");
+        html_esc(b, title.ptr);
+        csec_buf_puts(b, "</h1>\n<ul class=\"advs\">\n");
+        for (size_t i = 0; i < s->count; i++)
+            if (has_item(&s->by_date[i]->a->keywords, name))
+                html_adv_item(b, s->by_date[i]->a);
+        csec_buf_puts(b, "</ul>\n<p><a href=\"/keywords\">All keywords</a></p>\n");
+        html_end(b, s);
     }
-    resp->status = 200;
-    html_begin(b, s, title.ptr, NULL);
-    csec_buf_puts(b, "<h1>");
-    html_esc(b, title.ptr);
-    csec_buf_puts(b, "</h1>\n");
-    list(b, s, which, name);
-    csec_buf_printf(b, "<p><a href=\"/%s\">All %s</a></p>\n", cat ? "categories" : "keywords",
-                    cat ? "categories" : "keywords");
-    html_end(b, s);
     csec_buf_free(&title);
 }
 
 void page_list_category(const srv_req *r, srv_resp *resp)
 {
-    list_named(r, resp, "categories");
+    list_named(r, resp, true);
 }
 
 void page_list_keyword(const srv_req *r, srv_resp *resp)
 {
-    list_named(r, resp, "keywords");
+    list_named(r, resp, false);
 }
 
 static void index_page(const srv_req *r, srv_resp *resp, bool cat)
