@@ -443,15 +443,18 @@ static const srv_form_field *pick(const srv_form *f, const char *text, const cha
     return up ? up : srv_form_get(f, text, true);
 }
 
-/* A textarea's value comes with CRLF line ends (HTML's form submission);
- * as LF, the pasted file has the same bytes, and so the same report, as
- * the same file uploaded. */
-static char *lf_only(const srv_form_field *x, size_t *len)
+/* The field's value, NUL-terminated, or NULL without the field.  A
+ * textarea's value comes with CRLF line ends (HTML's form submission); as
+ * LF, the pasted file has the same bytes, and so the same report, as the
+ * same file uploaded, which is kept as it came. */
+static char *field_text(const srv_form_field *x, size_t *len)
 {
+    if (!x)
+        return NULL;
     char *out = csec__xmalloc(x->len + 1);
     size_t o = 0;
     for (size_t i = 0; i < x->len; i++)
-        if (!(x->value[i] == '\r' && i + 1 < x->len && x->value[i + 1] == '\n'))
+        if (x->is_file || !(x->value[i] == '\r' && i + 1 < x->len && x->value[i + 1] == '\n'))
             out[o++] = x->value[i];
     out[o] = '\0';
     *len = o;
@@ -472,19 +475,7 @@ static void submit(const srv_req *r, srv_resp *resp)
     const srv_form_field *lock = pick(&f, "lockfile", "lockfile_file");
     const srv_form_field *man = pick(&f, "manifest", "manifest_file");
     size_t llen = 0, mlen = 0;
-    char *ltext = NULL, *mtext = NULL;
-    if (lock && lock->is_file) {
-        ltext = csec__xstrndup(lock->value, lock->len);
-        llen = lock->len;
-    } else if (lock) {
-        ltext = lf_only(lock, &llen);
-    }
-    if (man && man->is_file) {
-        mtext = csec__xstrndup(man->value, man->len);
-        mlen = man->len;
-    } else if (man) {
-        mtext = lf_only(man, &mlen);
-    }
+    char *ltext = field_text(lock, &llen), *mtext = field_text(man, &mlen);
     if (!lock) {
         fs.form_error = "Paste a Cargo.lock into the text box or choose the file to upload.";
         form_page(r, resp, 400, &fs);
