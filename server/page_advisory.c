@@ -8,22 +8,22 @@
 #include <string.h>
 #include <time.h>
 
-static void strlist_linked(csec_buf *b, const csec_strlist *l, const char *base)
+/* The fact `name` listing `l` (nothing when it is empty), each item linked
+ * under `base`, or as plain text without one. */
+static void fact_list(csec_buf *b, const char *name, const csec_strlist *l, const char *base)
 {
+    if (!l->count)
+        return;
+    csec_buf_printf(b, "<dt>%s</dt><dd>", name);
     for (size_t i = 0; i < l->count; i++) {
         if (i)
             csec_buf_puts(b, ", ");
-        html_link(b, base, l->items[i]);
+        if (base)
+            html_link(b, base, l->items[i]);
+        else
+            html_esc(b, l->items[i]);
     }
-}
-
-static void strlist_plain(csec_buf *b, const csec_strlist *l)
-{
-    for (size_t i = 0; i < l->count; i++) {
-        if (i)
-            csec_buf_puts(b, ", ");
-        html_esc(b, l->items[i]);
-    }
+    csec_buf_puts(b, "</dd>\n");
 }
 
 /* A URL from the advisory as a link when it is http(s), else as text. */
@@ -162,26 +162,10 @@ void html_adv_facts(csec_buf *b, const srv_site *s, const csec_advisory *a,
         html_cvss(b, a->cvss);
         csec_buf_puts(b, "</dd>\n");
     }
-    if (a->categories.count) {
-        csec_buf_puts(b, "<dt>Categories</dt><dd>");
-        strlist_linked(b, &a->categories, "/categories/");
-        csec_buf_puts(b, "</dd>\n");
-    }
-    if (a->keywords.count) {
-        csec_buf_puts(b, "<dt>Keywords</dt><dd>");
-        strlist_linked(b, &a->keywords, "/keywords/");
-        csec_buf_puts(b, "</dd>\n");
-    }
-    if (a->arch.count) {
-        csec_buf_puts(b, "<dt>Architectures</dt><dd>");
-        strlist_plain(b, &a->arch);
-        csec_buf_puts(b, "</dd>\n");
-    }
-    if (a->os.count) {
-        csec_buf_puts(b, "<dt>Operating systems</dt><dd>");
-        strlist_plain(b, &a->os);
-        csec_buf_puts(b, "</dd>\n");
-    }
+    fact_list(b, "Categories", &a->categories, "/categories/");
+    fact_list(b, "Keywords", &a->keywords, "/keywords/");
+    fact_list(b, "Architectures", &a->arch, NULL);
+    fact_list(b, "Operating systems", &a->os, NULL);
     if (a->functions_count) {
         if (sel) {
             csec_buf_puts(b, "<dt>Affected functions in this version</dt><dd>");
