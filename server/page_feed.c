@@ -92,11 +92,6 @@ static int64_t date_noon(csec_date d)
     return (int64_t)timegm(&tm);
 }
 
-static int64_t adv_published(const csec_advisory *a)
-{
-    return date_noon(a->date);
-}
-
 static int64_t adv_updated(const csec_advisory *a)
 {
     int64_t t = date_noon(a->date);
@@ -214,7 +209,7 @@ static void entry(csec_buf *b, const srv_site *s, const srv_adv *sa, int64_t upd
     csec_buf_puts(b, "</title>\n<updated>");
     xml_time(b, updated);
     csec_buf_puts(b, "</updated>\n<published>");
-    xml_time(b, adv_published(a));
+    xml_time(b, date_noon(a->date));
     csec_buf_puts(b, "</published>\n<link rel=\"alternate\" type=\"text/html\" "
                      "href=\"/advisories/");
     html_url_part(b, a->id);
@@ -328,18 +323,15 @@ void page_feed_crate(const srv_req *r, srv_resp *resp)
                        "RustSec advisory database.");
         return;
     }
-    const char *name = c.name;
-    size_t n = c.nadv;
-    const csec_advisory *const *advs = c.advs;
-    item *items = csec__xcalloc(n + 1, sizeof *items);
+    item *items = csec__xcalloc(c.nadv + 1, sizeof *items);
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const srv_adv *sa = srv_site_adv(s, advs[i]);
+    for (size_t i = 0; i < c.nadv; i++) {
+        const srv_adv *sa = srv_site_adv(s, c.advs[i]);
         if (!sa)
             continue;
         items[k].sa = sa;
-        items[k++].updated = adv_updated(advs[i]);
+        items[k++].updated = adv_updated(c.advs[i]);
     }
-    feed(s, resp, items, k, name);
+    feed(s, resp, items, k, c.name);
     free(items);
 }
