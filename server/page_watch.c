@@ -199,6 +199,21 @@ static void bad_request(const srv_req *r, srv_resp *resp, int status, const char
     private_page(resp);
 }
 
+/* Whether `url` may receive webhooks (NULL: none asked for); else the 400
+ * that says why is answered. */
+static bool webhook_allowed(const srv_req *r, srv_resp *resp, const char *url)
+{
+    char reason[400];
+    if (!url ||
+        webhook_url_ok(url, srv_watch_options_get()->webhook.allow_private, reason, sizeof reason))
+        return true;
+    csec_buf msg = CSEC_BUF_INIT;
+    csec_buf_printf(&msg, "The webhook URL cannot be used: %s.", reason);
+    bad_request(r, resp, 400, "Webhook URL refused", msg.ptr);
+    csec_buf_free(&msg);
+    return false;
+}
+
 void page_watch_create(const srv_req *r, srv_resp *resp)
 {
     if (strcmp(r->method, "POST") != 0) {
@@ -226,7 +241,6 @@ void page_watch_create(const srv_req *r, srv_resp *resp)
     state_pkg *pkgs = NULL;
     bool has_manifest = false;
     state_store *st = srv_watch_store(&why);
-    char reason[400];
     if (!st) {
         page_state_unavailable(r, resp, why.ptr);
         goto done;
@@ -241,14 +255,8 @@ void page_watch_create(const srv_req *r, srv_resp *resp)
                     "address).  Leave the field empty to make a new list.");
         goto done;
     }
-    if (url && !webhook_url_ok(url, srv_watch_options_get()->webhook.allow_private, reason,
-                               sizeof reason)) {
-        csec_buf msg = CSEC_BUF_INIT;
-        csec_buf_printf(&msg, "The webhook URL cannot be used: %s.", reason);
-        bad_request(r, resp, 400, "Webhook URL refused", msg.ptr);
-        csec_buf_free(&msg);
+    if (!webhook_allowed(r, resp, url))
         goto done;
-    }
     int found = state_report_get(st, report, &lock, &man, &has_manifest, &why);
     if (found < 0) {
         page_state_unavailable(r, resp, why.ptr);
@@ -319,11 +327,16 @@ static void read_snap(snap *s, const char *json, csec_arena *arena)
     s->severity = csec__jv_str(csec__jv_get(v, "severity"));
 }
 
-/* The list of `token` with up to `max_events` events; false when the page
- * was answered instead (503: no state, 404: no such list). */
-static bool fetch_list(const srv_req *r, srv_resp *resp, const char *token, size_t max_events,
-                       state_list *l)
+/* The list of the request's token with up to `max_events` events; false
+ * when the page was answered instead (405: not a GET, 503: no state, 404: no
+ * such list). */
+static bool fetch_list(const srv_req *r, srv_resp *resp, size_t max_events, state_list *l)
 {
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        page_error(r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
+        return false;
+    }
+    const char *token = r->seg[1];
     csec_buf why = CSEC_BUF_INIT;
     state_store *st = srv_watch_store(&why);
     int found = st ? state_list_get(st, token, max_events, false, l, &why) : -1;
@@ -389,13 +402,9 @@ static void webhook_state(csec_buf *b, const state_watch_info *w, const char *to
 
 void page_watch_list(const srv_req *r, srv_resp *resp)
 {
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        page_error(r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
-        return;
-    }
     const char *token = r->seg[1];
     state_list l;
-    if (!fetch_list(r, resp, token, PAGE_EVENTS, &l))
+    if (!fetch_list(r, resp, PAGE_EVENTS, &l))
         return;
     csec_buf *b = &resp->body;
     resp->status = 200;
@@ -483,13 +492,9 @@ void page_watch_list(const srv_req *r, srv_resp *resp)
 
 void page_watch_feed(const srv_req *r, srv_resp *resp)
 {
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        page_error(r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
-        return;
-    }
     const char *token = r->seg[1];
     state_list l;
-    if (!fetch_list(r, resp, token, FEED_MAX, &l))
+    if (!fetch_list(r, resp, FEED_MAX, &l))
         return;
     csec_buf *b = &resp->body;
     resp->status = 200;
@@ -612,7 +617,7 @@ void page_watch_webhook(const srv_req *r, srv_resp *resp)
     }
     const char *token = r->seg[1], *watch = r->seg[2];
     srv_form f;
-    char err[200], reason[400];
+    char err[200];
     if (srv_form_parse(&f, srv_header(r, "Content-Type"), r->body, r->body_len, err,
                        sizeof err) < 0) {
         bad_request(r, resp, 400, "Bad request", err);
@@ -625,14 +630,7 @@ void page_watch_webhook(const srv_req *r, srv_resp *resp)
     char secret[STATE_SECRET_HEX + 1];
     if (!st) {
         page_state_unavailable(r, resp, why.ptr);
-    } else if (url &&
-               !webhook_url_ok(url, srv_watch_options_get()->webhook.allow_private, reason,
-                               sizeof reason)) {
-        csec_buf msg = CSEC_BUF_INIT;
-        csec_buf_printf(&msg, "The webhook URL cannot be used: %s.", reason);
-        bad_request(r, resp, 400, "Webhook URL refused", msg.ptr);
-        csec_buf_free(&msg);
-    } else {
+    } else if (webhook_allowed(r, resp, url)) {
         int rc = state_watch_set_webhook(st, token, watch, url, secret, &why);
         if (rc < 0) {
             page_state_unavailable(r, resp, why.ptr);
