@@ -114,8 +114,8 @@ void api_audit(const srv_req *r, srv_resp *resp)
             api_finish(r, resp, false);
             return;
         }
-        const srv_form_field *l = srv_form_get(&f, "lockfile", true);
-        const srv_form_field *m = srv_form_get(&f, "manifest", true);
+        const srv_form_field *l = srv_form_get(&f, "lockfile");
+        const srv_form_field *m = srv_form_get(&f, "manifest");
         lock = l ? l->value : "";
         llen = l ? l->len : 0;
         man = m ? m->value : NULL;

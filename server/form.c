@@ -53,7 +53,7 @@ static long header_param(const char *v, size_t vlen, const char *name, char *out
 }
 
 static int add(srv_form *f, const char *name, size_t name_len, const char *value, size_t len,
-               const char *filename, char *err, size_t n)
+               bool is_file, char *err, size_t n)
 {
     if (f->n == SRV_FORM_MAX_FIELDS) {
         snprintf(err, n, "the form has more than %d fields", SRV_FORM_MAX_FIELDS);
@@ -67,8 +67,7 @@ static int add(srv_form *f, const char *name, size_t name_len, const char *value
     x->name = csec__xstrndup(name, name_len);
     x->value = value;
     x->len = len;
-    x->is_file = filename != NULL;
-    x->filename = filename ? csec__xstrndup(filename, strlen(filename)) : NULL;
+    x->is_file = is_file;
     return 0;
 }
 
@@ -95,7 +94,7 @@ static int parse_urlencoded(srv_form *f, const char *body, size_t len, char *err
                                  "not UTF-8");
                 return -1;
             }
-            if (add(f, nval, (size_t)nlen, val, (size_t)vl, NULL, err, n) < 0) {
+            if (add(f, nval, (size_t)nlen, val, (size_t)vl, false, err, n) < 0) {
                 free(val);
                 free(nval);
                 return -1;
@@ -189,8 +188,7 @@ static int parse_multipart(srv_form *f, const char *content_type, const char *bo
             snprintf(err, n, "the multipart form ends before its closing boundary");
             return -1;
         }
-        if (add(f, name, strlen(name), value, (size_t)(next - value),
-                has_filename ? filename : NULL, err, n) < 0)
+        if (add(f, name, strlen(name), value, (size_t)(next - value), has_filename, err, n) < 0)
             return -1;
         p = next + 2;
     }
@@ -218,10 +216,10 @@ int srv_form_parse(srv_form *out, const char *content_type, const char *body, si
     return rc;
 }
 
-const srv_form_field *srv_form_get(const srv_form *f, const char *name, bool nonempty)
+const srv_form_field *srv_form_get(const srv_form *f, const char *name)
 {
     for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->fields[i].name, name) == 0 && (!nonempty || f->fields[i].len))
+        if (strcmp(f->fields[i].name, name) == 0 && f->fields[i].len)
             return &f->fields[i];
     return NULL;
 }
@@ -230,7 +228,6 @@ void srv_form_free(srv_form *f)
 {
     for (size_t i = 0; i < f->n; i++) {
         free(f->fields[i].name);
-        free(f->fields[i].filename);
         free(f->decoded[i]);
     }
     memset(f, 0, sizeof *f);

@@ -21,8 +21,7 @@ typedef struct srv_form_field {
     char *name;     /* NUL-terminated, owned by the form */
     const char *value; /* the value's bytes (not NUL-terminated unless decoded) */
     size_t len;
-    bool is_file;   /* a multipart part with a filename (an <input type=file>) */
-    char *filename; /* its filename as sent, owned; NULL when not a file */
+    bool is_file; /* a multipart part with a filename (an <input type=file>) */
 } srv_form_field;
 
 typedef struct srv_form {
@@ -37,10 +36,9 @@ typedef struct srv_form {
  * Returns 0, or -1 with a message in `err` (size n). */
 int srv_form_parse(srv_form *out, const char *content_type, const char *body, size_t len,
                    char *err, size_t n);
-/* The first field named `name`, or NULL.  With `nonempty`, a field with an
- * empty value (an empty textarea, an upload without a file) counts as
- * absent. */
-const srv_form_field *srv_form_get(const srv_form *f, const char *name, bool nonempty);
+/* The first field named `name` with a value, or NULL: an empty value (an
+ * empty textarea, an upload without a file) counts as absent. */
+const srv_form_field *srv_form_get(const srv_form *f, const char *name);
 void srv_form_free(srv_form *f);
 
 #endif

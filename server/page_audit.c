@@ -439,8 +439,8 @@ static void report_page(const srv_req *r, srv_resp *resp, const srv_audit *au, b
 /* The field's value, or the uploaded file's when one was chosen. */
 static const srv_form_field *pick(const srv_form *f, const char *text, const char *file)
 {
-    const srv_form_field *up = srv_form_get(f, file, true);
-    return up ? up : srv_form_get(f, text, true);
+    const srv_form_field *up = srv_form_get(f, file);
+    return up ? up : srv_form_get(f, text);
 }
 
 /* The field's value, NUL-terminated, or NULL without the field.  A

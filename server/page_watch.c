@@ -229,10 +229,10 @@ void page_watch_create(const srv_req *r, srv_resp *resp)
         bad_request(r, resp, 400, "Bad request", err);
         return;
     }
-    const srv_form_field *rep = srv_form_get(&f, "report", true);
-    const srv_form_field *lab = srv_form_get(&f, "label", true);
-    const srv_form_field *hook = srv_form_get(&f, "webhook_url", true);
-    const srv_form_field *tok = srv_form_get(&f, "token", true);
+    const srv_form_field *rep = srv_form_get(&f, "report");
+    const srv_form_field *lab = srv_form_get(&f, "label");
+    const srv_form_field *hook = srv_form_get(&f, "webhook_url");
+    const srv_form_field *tok = srv_form_get(&f, "token");
     char *report = rep ? csec__xstrndup(rep->value, rep->len) : NULL;
     char *url = hook ? csec__xstrndup(hook->value, hook->len) : NULL;
     char *token = tok ? csec__xstrndup(tok->value, tok->len) : NULL;
@@ -623,7 +623,7 @@ void page_watch_webhook(const srv_req *r, srv_resp *resp)
         bad_request(r, resp, 400, "Bad request", err);
         return;
     }
-    const srv_form_field *hook = srv_form_get(&f, "webhook_url", true);
+    const srv_form_field *hook = srv_form_get(&f, "webhook_url");
     char *url = hook ? csec__xstrndup(hook->value, hook->len) : NULL;
     csec_buf why = CSEC_BUF_INIT;
     state_store *st = srv_watch_store(&why);
