@@ -33,17 +33,11 @@ void srv_audit_report_id(char out[STATE_REPORT_ID_MAX + 1], const char *lockfile
 
 bool srv_audit_id_valid(const char *id)
 {
+    static const char hex[] = "0123456789abcdef";
     size_t n = strlen(id);
-    if (n == 64)
-        return state_is_hex(id, 64);
-    if (n != 81 || id[64] != '-')
+    if (strspn(id, hex) != 64)
         return false;
-    char a[65], b[17];
-    memcpy(a, id, 64);
-    a[64] = '\0';
-    memcpy(b, id + 65, 16);
-    b[16] = '\0';
-    return state_is_hex(a, 64) && state_is_hex(b, 16);
+    return n == 64 || (n == 81 && id[64] == '-' && strspn(id + 65, hex) == 16);
 }
 
 static int refuse(srv_audit *a, int status, const char *file, const char *fmt, ...)
@@ -61,6 +55,15 @@ static int refuse(srv_audit *a, int status, const char *file, const char *fmt, .
     vsnprintf(a->diag.msg, sizeof a->diag.msg, fmt, ap);
     va_end(ap);
     return status;
+}
+
+/* The parser's refusal of `file` (its position and message), a 400. */
+static int unreadable(srv_audit *a, const csec_diag *d, const char *file)
+{
+    a->status = 400;
+    a->diag = *d;
+    snprintf(a->diag.file, sizeof a->diag.file, "%s", file);
+    return 400;
 }
 
 /* ---- the yanked check ---- */
@@ -85,8 +88,8 @@ static int yanked(const char *name, const char *version, void *payload)
 /* ---- Cargo.toml ---- */
 
 /* Records the dependencies of one dependency table. */
-static void deps_table(srv_audit *a, const csec_toml_value *t, unsigned kind,
-                       const char **names, unsigned *kinds, size_t *n, size_t cap)
+static void deps_table(const csec_toml_value *t, unsigned kind, const char **names, unsigned *kinds,
+                       size_t *n, size_t cap)
 {
     if (!t || t->type != CSEC_TOML_TABLE)
         return;
@@ -102,7 +105,6 @@ static void deps_table(srv_audit *a, const csec_toml_value *t, unsigned kind,
         names[*n] = name;
         kinds[(*n)++] = kind;
     }
-    (void)a;
 }
 
 /* Parses the manifest and marks the lockfile packages it depends on. */
@@ -112,11 +114,8 @@ static int read_manifest(srv_audit *a, const char *text, size_t len)
     csec_toml_value *root = NULL;
     csec_diag d;
     if (csec__toml_parse(&root, &arena, text, len, &d) < 0) {
-        a->status = 400;
-        a->diag = d;
-        snprintf(a->diag.file, sizeof a->diag.file, "Cargo.toml");
         csec__arena_free(&arena);
-        return 400;
+        return unreadable(a, &d, "Cargo.toml");
     }
     a->has_manifest = true;
     const csec_toml_value *pkg = csec__toml_get(root, "package");
@@ -136,19 +135,18 @@ static int read_manifest(srv_audit *a, const char *text, size_t len)
                   {"build-dependencies", SRV_DIRECT_BUILD},
                   {"build_dependencies", SRV_DIRECT_BUILD}};
     for (size_t k = 0; k < sizeof tables / sizeof *tables; k++)
-        deps_table(a, csec__toml_get(root, tables[k].key), tables[k].kind, names, kinds, &n, CAP);
+        deps_table(csec__toml_get(root, tables[k].key), tables[k].kind, names, kinds, &n, CAP);
     /* [target.'cfg(...)'.dependencies] and friends. */
     const csec_toml_value *target = csec__toml_get(root, "target");
     for (size_t i = 0; target && target->type == CSEC_TOML_TABLE && i < target->u.table.count;
          i++)
         for (size_t k = 0; k < sizeof tables / sizeof *tables; k++)
-            deps_table(a, csec__toml_get(target->u.table.items[i].value, tables[k].key),
+            deps_table(csec__toml_get(target->u.table.items[i].value, tables[k].key),
                        tables[k].kind, names, kinds, &n, CAP);
     /* A virtual workspace manifest: its shared dependency declarations. */
     const csec_toml_value *ws = csec__toml_get(root, "workspace");
     if (!a->root[0] && ws)
-        deps_table(a, csec__toml_get(ws, "dependencies"), SRV_DIRECT_NORMAL, names, kinds, &n,
-                   CAP);
+        deps_table(csec__toml_get(ws, "dependencies"), SRV_DIRECT_NORMAL, names, kinds, &n, CAP);
 
     size_t count = csec_lockfile_count(a->lockfile);
     a->direct = csec__xcalloc(count + 1, 1);
@@ -195,12 +193,8 @@ int srv_audit_run(srv_audit *a, const srv_site *s, const char *lockfile, size_t 
         return refuse(a, 400, "Cargo.lock", "the lockfile is empty");
     srv_audit_report_id(a->id, lockfile, len, manifest, manifest_len);
     csec_diag d;
-    if (csec_lockfile_parse(&a->lockfile, "Cargo.lock", lockfile, len, &d) < 0) {
-        a->status = 400;
-        a->diag = d;
-        snprintf(a->diag.file, sizeof a->diag.file, "Cargo.lock");
-        return 400;
-    }
+    if (csec_lockfile_parse(&a->lockfile, "Cargo.lock", lockfile, len, &d) < 0)
+        return unreadable(a, &d, "Cargo.lock");
     size_t count = csec_lockfile_count(a->lockfile);
     if (count > SRV_AUDIT_MAX_PACKAGES)
         return refuse(a, 413, "Cargo.lock",
