@@ -49,7 +49,9 @@ typedef struct view {
     enum tab tab;
 } view;
 
-static const char *const tab_slug[] = {"", "dependencies", "security"};
+/* A tab's name: its URL segment (none for the default Versions tab), its id
+ * and the end of the page title. */
+static const char *const tab_name[] = {"versions", "dependencies", "security"};
 
 /* /crates/NAME[/VERSION][/TAB] for this view, percent-encoded. */
 static void crate_url(csec_buf *b, const view *v, enum tab t, bool with_version)
@@ -62,7 +64,7 @@ static void crate_url(csec_buf *b, const view *v, enum tab t, bool with_version)
     }
     if (t != TAB_VERSIONS) {
         csec_buf_putc(b, '/');
-        csec_buf_puts(b, tab_slug[t]);
+        csec_buf_puts(b, tab_name[t]);
     }
 }
 
@@ -74,7 +76,7 @@ static void version_link(csec_buf *b, const view *v, const char *vers, enum tab 
     html_url_part(b, vers);
     if (t != TAB_VERSIONS) {
         csec_buf_putc(b, '/');
-        csec_buf_puts(b, tab_slug[t]);
+        csec_buf_puts(b, tab_name[t]);
     }
     csec_buf_puts(b, "\">");
     html_esc(b, vers);
@@ -228,7 +230,7 @@ static void header(csec_buf *b, const view *v)
         csec_buf_puts(b, "</select>");
         if (v->tab != TAB_VERSIONS)
             csec_buf_printf(b, "<input type=\"hidden\" name=\"tab\" value=\"%s\">",
-                            tab_slug[v->tab]);
+                            tab_name[v->tab]);
         csec_buf_puts(b, " <button type=\"submit\">Show</button></form>\n");
     }
     csec_buf_puts(b, "</div>\n");
@@ -287,8 +289,7 @@ static void tabs(csec_buf *b, const view *v)
     /* Without the index there are no versions or dependencies to show. */
     for (int t = v->ic ? TAB_VERSIONS : TAB_SECURITY; t <= TAB_SECURITY; t++) {
         bool hl = (t == TAB_SECURITY && v->sec.affected > 0) || (t == TAB_DEPS && dep_alarms > 0);
-        csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", t == TAB_VERSIONS ? "versions"
-                                                                   : tab_slug[t]);
+        csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", tab_name[t]);
         crate_url(b, v, (enum tab)t, true);
         csec_buf_putc(b, '"');
         if (hl)
@@ -732,22 +733,13 @@ static void versions_tab(csec_buf *b, const view *v)
     csec_buf_puts(b, "</section>\n");
 }
 
-/* The Dependencies tab: direct findings, resolved tree (page_deps.c). */
-static void deps_tab(csec_buf *b, const view *v)
-{
-    page_deps_tab(b, v->s, v->ic, v->iv);
-}
-
 /* ---- the handler ---- */
 
 static int parse_tab(const char *s)
 {
-    if (strcmp(s, "security") == 0)
-        return TAB_SECURITY;
-    if (strcmp(s, "dependencies") == 0)
-        return TAB_DEPS;
-    if (strcmp(s, "versions") == 0)
-        return TAB_VERSIONS;
+    for (int t = TAB_VERSIONS; t <= TAB_SECURITY; t++)
+        if (strcmp(s, tab_name[t]) == 0)
+            return t;
     return -1;
 }
 
@@ -757,23 +749,16 @@ void page_crate(const srv_req *r, srv_resp *resp)
     view v = {0};
     v.s = s;
     const char *url_name = r->seg[1];
-    const char *ver_seg = NULL;
-    int tab = -1;
-    if (r->nseg == 3) {
-        if (r->seg[2][0] >= '0' && r->seg[2][0] <= '9')
-            ver_seg = r->seg[2];
-        else if ((tab = parse_tab(r->seg[2])) < 0) {
-            page_not_found(r, resp, "Crate pages have the tabs versions, dependencies and "
-                                    "security.");
-            return;
-        }
-    } else if (r->nseg == 4) {
+    /* /crates/NAME/VERSION/TAB, or a version or a tab after the name. */
+    const char *ver_seg = NULL, *tab_seg = r->nseg == 4 ? r->seg[3] : NULL;
+    if (r->nseg == 4 || (r->nseg == 3 && r->seg[2][0] >= '0' && r->seg[2][0] <= '9'))
         ver_seg = r->seg[2];
-        if ((tab = parse_tab(r->seg[3])) < 0) {
-            page_not_found(r, resp, "Crate pages have the tabs versions, dependencies and "
-                                    "security.");
-            return;
-        }
+    else if (r->nseg == 3)
+        tab_seg = r->seg[2];
+    int tab = tab_seg ? parse_tab(tab_seg) : -1;
+    if (tab_seg && tab < 0) {
+        page_not_found(r, resp, "Crate pages have the tabs versions, dependencies and security.");
+        return;
     }
 
     srv_crate c;
@@ -802,7 +787,7 @@ void page_crate(const srv_req *r, srv_resp *resp)
         int t = qt ? parse_tab(qt) : tab;
         if (t > 0) {
             csec_buf_putc(&loc, '/');
-            csec_buf_puts(&loc, tab_slug[t]);
+            csec_buf_puts(&loc, tab_name[t]);
         }
         srv_redirect(resp, qv ? 303 : 301, loc.ptr);
         csec_buf_free(&loc);
@@ -826,9 +811,8 @@ void page_crate(const srv_req *r, srv_resp *resp)
 
     csec_buf *b = &resp->body;
     csec_buf title = CSEC_BUF_INIT;
-    static const char *const tab_title[] = {"versions", "dependencies", "security"};
-    csec_buf_printf(&title, "%s%s%s: %s", v.name, v.has_sel ? " " : "",
-                    v.has_sel ? v.sel.text : "", tab_title[v.tab]);
+    csec_buf_printf(&title, "%s%s%s: %s", v.name, v.has_sel ? " " : "", v.has_sel ? v.sel.text : "",
+                    tab_name[v.tab]);
     resp->status = 200;
     csec_buf feed = CSEC_BUF_INIT, feed_title = CSEC_BUF_INIT;
     csec_buf_puts(&feed, "/crates/");
@@ -846,7 +830,7 @@ void page_crate(const srv_req *r, srv_resp *resp)
         versions_tab(b, &v);
         break;
     case TAB_DEPS:
-        deps_tab(b, &v);
+        page_deps_tab(b, s, v.ic, v.iv); /* page_deps.c */
         break;
     case TAB_SECURITY:
         security_tab(b, &v);
