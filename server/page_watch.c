@@ -132,26 +132,25 @@ static void default_label(csec_buf *out, const csec_lockfile *lf, size_t npkgs)
     csec_buf_printf(out, "%sCargo.lock (%zu crates.io packages)", shown ? " " : "", npkgs);
 }
 
-typedef struct made_page {
-    const char *token, *watch_id, *secret, *label, *report;
-    bool new_list;
-    size_t affected;
-    const char *webhook_url;
+/* The page of watch `w`, made as `m`. */
+static void made(const srv_req *r, srv_resp *resp, const state_watch_new *w,
+                 const state_watch_made *m)
+{
     /* A package whose advisories did not all load (its first problem): the
      * page then never says that no advisory affects them. */
-    const char *incomplete_crate;
-    const csec_db_error *incomplete;
-} made_page;
-
-static void made(const srv_req *r, srv_resp *resp, const made_page *m)
-{
+    const char *incomplete_crate = NULL;
+    const csec_db_error *incomplete = NULL;
+    for (size_t i = 0; i < w->npkgs && !incomplete; i++)
+        if ((incomplete =
+                 csec_db_package_error(r->site->db, CSEC_COLLECTION_CRATES, w->pkgs[i].name)))
+            incomplete_crate = w->pkgs[i].name;
     csec_buf *b = &resp->body;
     resp->status = 201;
     private_page(resp);
     csec_buf_clear(b);
     html_begin(b, r->site, "Watching", NULL);
     csec_buf_puts(b, "<h1>Watching ");
-    html_esc(b, m->label);
+    html_esc(b, w->label);
     csec_buf_puts(b, "</h1>\n<div class=\"notice\" role=\"status\" id=\"watch-made\">\n<p>");
     csec_buf_puts(b, m->new_list ? "A new watch list was made.  Its address is the only key to "
                                    "it: keep it; anyone who has it can see and delete the "
@@ -166,9 +165,9 @@ static void made(const srv_req *r, srv_resp *resp, const made_page *m)
     csec_buf_printf(b, "<dt>Atom feed</dt><dd><a id=\"feed-link\" href=\"/watches/%s/feed.xml\">"
                        "/watches/%s/feed.xml</a></dd>\n",
                     m->token, m->token);
-    if (m->webhook_url) {
+    if (w->webhook_url) {
         csec_buf_puts(b, "<dt>Webhook</dt><dd>");
-        html_esc(b, m->webhook_url);
+        html_esc(b, w->webhook_url);
         csec_buf_printf(b, "</dd>\n<dt>Webhook secret</dt><dd><code id=\"secret\">%s</code> "
                            "(shown only now: each POST carries <code>X-Hub-Signature-256: "
                            "sha256=</code> and the HMAC-SHA256 of its body under this "
@@ -177,18 +176,19 @@ static void made(const srv_req *r, srv_resp *resp, const made_page *m)
     }
     csec_buf_puts(b, "</dl>\n</div>\n<p>");
     if (m->affected)
-        csec_buf_printf(b, "%zu advisor%s affect%s these packages now (see <a href=\"/audit/%s\">"
-                           "the report</a>); you will be told about what changes from here.",
-                        m->affected, m->affected == 1 ? "y" : "ies",
-                        m->affected == 1 ? "s" : "", m->report);
+        csec_buf_printf(b,
+                        "%zu advisor%s affect%s these packages now (see <a href=\"/audit/%s\">"
+                        "the report</a>); you will be told about what changes from here.",
+                        m->affected, m->affected == 1 ? "y" : "ies", m->affected == 1 ? "s" : "",
+                        w->report_id);
     else
-        csec_buf_puts(b, m->incomplete ? "No advisory that loaded affects these packages now; "
-                                         "you will be told when one does."
-                                       : "No advisory affects these packages now; you will be "
-                                         "told when one does.");
+        csec_buf_puts(b, incomplete ? "No advisory that loaded affects these packages now; "
+                                      "you will be told when one does."
+                                    : "No advisory affects these packages now; you will be "
+                                      "told when one does.");
     csec_buf_puts(b, "</p>\n");
-    if (m->incomplete)
-        html_incomplete(b, m->incomplete, m->incomplete_crate);
+    if (incomplete)
+        html_incomplete(b, incomplete, incomplete_crate);
     html_end(b, r->site);
 }
 
@@ -284,13 +284,7 @@ void page_watch_create(const srv_req *r, srv_resp *resp)
         bad_request(r, resp, 404, "No such watch list",
                     "No watch list has this token.  Leave the field empty to make a new list.");
     } else {
-        made_page m = {out.token, out.watch_id, out.secret, label.ptr, report,
-                       out.new_list, out.affected, url, NULL, NULL};
-        for (size_t i = 0; i < npkgs && !m.incomplete; i++)
-            if ((m.incomplete = csec_db_package_error(r->site->db, CSEC_COLLECTION_CRATES,
-                                                      pkgs[i].name)))
-                m.incomplete_crate = pkgs[i].name;
-        made(r, resp, &m);
+        made(r, resp, &w, &out);
     }
 done:
     free(report);
@@ -309,7 +303,7 @@ done:
 
 /* Reads the stored advisory snapshot (JSON) of an event. */
 typedef struct snap {
-    const char *id, *package, *title, *kind, *withdrawn, *severity;
+    const char *package, *title, *kind, *withdrawn, *severity;
 } snap;
 
 static void read_snap(snap *s, const char *json, csec_arena *arena)
@@ -319,7 +313,6 @@ static void read_snap(snap *s, const char *json, csec_arena *arena)
     csec_diag d;
     if (csec__json_parse(&v, arena, json, strlen(json), &d) < 0)
         return;
-    s->id = csec__jv_str(csec__jv_get(v, "id"));
     s->package = csec__jv_str(csec__jv_get(v, "package"));
     s->title = csec__jv_str(csec__jv_get(v, "title"));
     s->kind = csec__jv_str(csec__jv_get(v, "kind"));
