@@ -77,8 +77,8 @@ static const char *str_member(const csec_jv *o, const char *key, bool *bad)
     return v->len ? v->u.s : NULL;
 }
 
-static void created(srv_resp *resp, const state_watch_made *m, const char *label,
-                    const char *report, size_t npkgs, const char *url)
+/* The answer for watch `w`, made as `m`. */
+static void created(srv_resp *resp, const state_watch_new *w, const state_watch_made *m)
 {
     csec__json jw, *j = &jw;
     resp->status = 201;
@@ -101,19 +101,19 @@ static void created(srv_resp *resp, const state_watch_made *m, const char *label
     csec__json_key(j, "id");
     csec__json_str(j, m->watch_id);
     csec__json_key(j, "label");
-    csec__json_str(j, label);
+    csec__json_str(j, w->label);
     csec__json_key(j, "report");
     csec_buf_clear(&tmp);
-    csec_buf_printf(&tmp, "/audit/%s", report);
+    csec_buf_printf(&tmp, "/audit/%s", w->report_id);
     csec__json_str(j, tmp.ptr);
     csec__json_key(j, "packages");
-    csec__json_uint(j, npkgs);
+    csec__json_uint(j, w->npkgs);
     csec__json_key(j, "affected_now");
     csec__json_uint(j, m->affected);
     csec__json_key(j, "webhook_url");
-    csec__json_str(j, url);
+    csec__json_str(j, w->webhook_url);
     csec__json_key(j, "webhook_secret");
-    csec__json_str(j, url ? m->secret : NULL);
+    csec__json_str(j, w->webhook_url ? m->secret : NULL);
     csec__json_object_end(j);
     csec__json_object_end(j);
     csec_buf_free(&tmp);
@@ -229,7 +229,7 @@ static void create(const srv_req *r, srv_resp *resp)
     else if (rc == 0)
         api_error(resp, 404, API_ERR_NOT_FOUND, "token: no watch list has this token");
     else
-        created(resp, &m, label.ptr, au.id, npkgs, url);
+        created(resp, &w, &m);
 done:
     srv_audit_free(&au);
     free(pkgs);
@@ -337,7 +337,7 @@ static void write_list(csec_buf *out, const state_list *l)
     csec__json_object_end(j);
 }
 
-static void delete_watches(const srv_req *r, srv_resp *resp, const char *token, const char *watch)
+static void delete_watches(srv_resp *resp, const char *token, const char *watch)
 {
     csec_buf why = CSEC_BUF_INIT;
     state_store *st = srv_watch_store(&why);
@@ -353,7 +353,6 @@ static void delete_watches(const srv_req *r, srv_resp *resp, const char *token, 
         csec_buf_printf(&resp->body, "{\"deleted\":%d}", n);
     }
     csec_buf_free(&why);
-    (void)r;
 }
 
 void api_watch_list(const srv_req *r, srv_resp *resp)
@@ -362,7 +361,7 @@ void api_watch_list(const srv_req *r, srv_resp *resp)
     if (preflight(r, resp, "GET, HEAD, DELETE, OPTIONS")) {
         /* answered */
     } else if (strcmp(r->method, "DELETE") == 0) {
-        delete_watches(r, resp, token, NULL);
+        delete_watches(resp, token, NULL);
     } else if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
         csec_buf why = CSEC_BUF_INIT;
         state_store *st = srv_watch_store(&why);
@@ -390,7 +389,7 @@ void api_watch_one(const srv_req *r, srv_resp *resp)
     if (preflight(r, resp, "DELETE, OPTIONS"))
         ;
     else if (strcmp(r->method, "DELETE") == 0)
-        delete_watches(r, resp, r->seg[3], r->seg[4]);
+        delete_watches(resp, r->seg[3], r->seg[4]);
     else
         method_not_allowed(resp, "DELETE, OPTIONS");
     finish(r, resp);
