@@ -42,6 +42,26 @@ static void private_page(srv_resp *resp)
                                   "Referrer-Policy: no-referrer\n");
 }
 
+/* Starts a private page titled `title` with `status`; returns its body. */
+static csec_buf *private_begin(const srv_req *r, srv_resp *resp, int status, const char *title)
+{
+    resp->status = status;
+    private_page(resp);
+    csec_buf_clear(&resp->body);
+    html_begin(&resp->body, r->site, title, NULL);
+    return &resp->body;
+}
+
+/* Whether the request is a POST (the forms'); else the 405 that says `why`. */
+static bool posted(const srv_req *r, srv_resp *resp, const char *why)
+{
+    if (strcmp(r->method, "POST") == 0)
+        return true;
+    page_error(r, resp, 405, "Method not allowed", why);
+    resp->allow = "POST";
+    return false;
+}
+
 void page_state_unavailable(const srv_req *r, srv_resp *resp, const char *why)
 {
     csec_buf msg = CSEC_BUF_INIT;
@@ -144,11 +164,7 @@ static void made(const srv_req *r, srv_resp *resp, const state_watch_new *w,
         if ((incomplete =
                  csec_db_package_error(r->site->db, CSEC_COLLECTION_CRATES, w->pkgs[i].name)))
             incomplete_crate = w->pkgs[i].name;
-    csec_buf *b = &resp->body;
-    resp->status = 201;
-    private_page(resp);
-    csec_buf_clear(b);
-    html_begin(b, r->site, "Watching", NULL);
+    csec_buf *b = private_begin(r, resp, 201, "Watching");
     csec_buf_puts(b, "<h1>Watching ");
     html_esc(b, w->label);
     csec_buf_puts(b, "</h1>\n<div class=\"notice\" role=\"status\" id=\"watch-made\">\n<p>");
@@ -216,12 +232,8 @@ static bool webhook_allowed(const srv_req *r, srv_resp *resp, const char *url)
 
 void page_watch_create(const srv_req *r, srv_resp *resp)
 {
-    if (strcmp(r->method, "POST") != 0) {
-        page_error(r, resp, 405, "Method not allowed",
-                   "Watches are made with the form of an audit report (POST).");
-        resp->allow = "POST";
+    if (!posted(r, resp, "Watches are made with the form of an audit report (POST)."))
         return;
-    }
     srv_form f;
     char err[200];
     if (srv_form_parse(&f, srv_header(r, "Content-Type"), r->body, r->body_len, err,
@@ -564,11 +576,8 @@ void page_watch_feed(const srv_req *r, srv_resp *resp)
 
 void page_watch_delete(const srv_req *r, srv_resp *resp)
 {
-    if (strcmp(r->method, "POST") != 0) {
-        page_error(r, resp, 405, "Method not allowed", "Deleting takes a POST (the button).");
-        resp->allow = "POST";
+    if (!posted(r, resp, "Deleting takes a POST (the button)."))
         return;
-    }
     const char *token = r->seg[1];
     const char *watch = r->nseg == 4 ? r->seg[2] : NULL;
     csec_buf why = CSEC_BUF_INIT;
@@ -587,11 +596,7 @@ void page_watch_delete(const srv_req *r, srv_resp *resp)
         csec_buf_free(&loc);
         private_page(resp);
     } else {
-        csec_buf *b = &resp->body;
-        resp->status = 200;
-        private_page(resp);
-        csec_buf_clear(b);
-        html_begin(b, r->site, "Watch list deleted", NULL);
+        csec_buf *b = private_begin(r, resp, 200, "Watch list deleted");
         csec_buf_printf(b, "<h1>Watch list deleted</h1>\n<p>%d watched lockfile%s and "
                            "everything they were told %s deleted.  <a href=\"/audit\">Audit a "
                            "lockfile</a>.</p>\n",
@@ -603,11 +608,8 @@ void page_watch_delete(const srv_req *r, srv_resp *resp)
 
 void page_watch_webhook(const srv_req *r, srv_resp *resp)
 {
-    if (strcmp(r->method, "POST") != 0) {
-        page_error(r, resp, 405, "Method not allowed", "Changing a webhook takes a POST.");
-        resp->allow = "POST";
+    if (!posted(r, resp, "Changing a webhook takes a POST."))
         return;
-    }
     const char *token = r->seg[1], *watch = r->seg[2];
     srv_form f;
     char err[200];
@@ -631,11 +633,7 @@ void page_watch_webhook(const srv_req *r, srv_resp *resp)
             page_not_found(r, resp, "There is no such watch in this list.");
             private_page(resp);
         } else {
-            csec_buf *b = &resp->body;
-            resp->status = 200;
-            private_page(resp);
-            csec_buf_clear(b);
-            html_begin(b, r->site, url ? "Webhook set" : "Webhook removed", NULL);
+            csec_buf *b = private_begin(r, resp, 200, url ? "Webhook set" : "Webhook removed");
             if (url) {
                 csec_buf_puts(b, "<h1>Webhook set</h1>\n<p>Changes are now posted to ");
                 html_esc(b, url);
