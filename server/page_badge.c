@@ -159,13 +159,13 @@ void page_badge_svg(const srv_req *r, srv_resp *resp)
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"20\" "
                     "viewBox=\"0 0 %u 20\" role=\"img\" aria-label=\"" BADGE_LABEL ": ",
                     w, w);
-    xml_escn(b, f.message, strlen(f.message));
+    xml_esc(b, f.message);
     csec_buf_puts(b, "\">\n<title>" BADGE_LABEL ": ");
-    xml_escn(b, f.message, strlen(f.message));
+    xml_esc(b, f.message);
     csec_buf_puts(b, "</title>\n");
     if (f.why) {
         csec_buf_puts(b, "<desc>");
-        xml_escn(b, f.why, strlen(f.why));
+        xml_esc(b, f.why);
         csec_buf_puts(b, "</desc>\n");
     }
     csec_buf_printf(b,
@@ -179,7 +179,7 @@ void page_badge_svg(const srv_req *r, srv_resp *resp)
                     "<text x=\"%u\" y=\"14\" textLength=\"%u\">" BADGE_LABEL "</text>\n"
                     "<text x=\"%u\" y=\"14\" textLength=\"%u\">",
                     w, lw, lw, mw, f.color, lw / 2, lt, lw + mw / 2, mt);
-    xml_escn(b, f.message, strlen(f.message));
+    xml_esc(b, f.message);
     csec_buf_puts(b, "</text>\n</g>\n</svg>\n");
 }
 
