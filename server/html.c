@@ -71,6 +71,15 @@ void html_link(csec_buf *b, const char *path, const char *part)
     csec_buf_puts(b, "</a>");
 }
 
+void html_redirect(srv_resp *resp, int status, const char *path, const char *part)
+{
+    csec_buf loc = CSEC_BUF_INIT;
+    csec_buf_puts(&loc, path);
+    html_url_part(&loc, part);
+    srv_redirect(resp, status, loc.ptr);
+    csec_buf_free(&loc);
+}
+
 void html_incomplete(csec_buf *b, const csec_db_error *e, const char *crate)
 {
     csec_buf t = CSEC_BUF_INIT;

@@ -32,6 +32,9 @@ void html_url_part(csec_buf *b, const char *s);
  * (written as it is), `part` is percent-encoded in the address and escaped
  * as the link's text. */
 void html_link(csec_buf *b, const char *path, const char *part);
+/* Redirects with `status` to `path` (a literal address prefix) followed by
+ * `part` percent-encoded. */
+void html_redirect(srv_resp *resp, int status, const char *path, const char *part);
 /* The alert of wording rule 9 (csec__word_incomplete): the advisories of
  * `crate` (NULL: this crate) did not all load, problem `e`.  Pages say it
  * first and never call the packages clean below it. */

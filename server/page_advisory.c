@@ -295,12 +295,9 @@ void page_advisory(const srv_req *r, srv_resp *resp)
     size_t klen = strlen(key);
     /* rustsec.org's addresses end in .html (crates.io's tab links to them). */
     if (klen > 5 && strcmp(key + klen - 5, ".html") == 0) {
-        csec_buf loc = CSEC_BUF_INIT, id = CSEC_BUF_INIT;
+        csec_buf id = CSEC_BUF_INIT;
         csec_buf_put(&id, key, klen - 5);
-        csec_buf_puts(&loc, "/advisories/");
-        html_url_part(&loc, id.ptr);
-        srv_redirect(resp, 301, loc.ptr);
-        csec_buf_free(&loc);
+        html_redirect(resp, 301, "/advisories/", id.ptr);
         csec_buf_free(&id);
         return;
     }
@@ -315,11 +312,7 @@ void page_advisory(const srv_req *r, srv_resp *resp)
         return;
     }
     if (!a && n == 1) {
-        csec_buf loc = CSEC_BUF_INIT;
-        csec_buf_puts(&loc, "/advisories/");
-        html_url_part(&loc, named[0]->id);
-        srv_redirect(resp, 301, loc.ptr);
-        csec_buf_free(&loc);
+        html_redirect(resp, 301, "/advisories/", named[0]->id);
         return;
     }
     if (!a) {

@@ -507,15 +507,10 @@ static void submit(const srv_req *r, srv_resp *resp)
     int rc = st ? state_report_put(st, au.id, ltext, mtext, srv_watch_options_get()->report_budget,
                                    &why)
                 : -1;
-    if (rc == 0) {
-        csec_buf loc = CSEC_BUF_INIT;
-        csec_buf_puts(&loc, "/audit/");
-        html_url_part(&loc, au.id);
-        srv_redirect(resp, 303, loc.ptr);
-        csec_buf_free(&loc);
-    } else {
+    if (rc == 0)
+        html_redirect(resp, 303, "/audit/", au.id);
+    else
         report_page(r, resp, &au, false, why.ptr);
-    }
     csec_buf_free(&why);
     srv_audit_free(&au);
 done:

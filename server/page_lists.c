@@ -387,11 +387,7 @@ void page_search(const srv_req *r, srv_resp *resp)
         if (a) {
             /* An alias may name several advisories: /advisories/ALIAS lists
              * them, or redirects to the only one. */
-            csec_buf loc = CSEC_BUF_INIT;
-            csec_buf_puts(&loc, "/advisories/");
-            html_url_part(&loc, key);
-            srv_redirect(resp, 303, loc.ptr);
-            csec_buf_free(&loc);
+            html_redirect(resp, 303, "/advisories/", key);
             goto done;
         }
     }

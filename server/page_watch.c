@@ -590,10 +590,7 @@ void page_watch_delete(const srv_req *r, srv_resp *resp)
                                       : "There is no watch list at this address.");
         private_page(resp);
     } else if (watch) {
-        csec_buf loc = CSEC_BUF_INIT;
-        csec_buf_printf(&loc, "/watches/%s", token);
-        srv_redirect(resp, 303, loc.ptr);
-        csec_buf_free(&loc);
+        html_redirect(resp, 303, "/watches/", token);
         private_page(resp);
     } else {
         csec_buf *b = private_begin(r, resp, 200, "Watch list deleted");
