@@ -18,8 +18,9 @@
  * this long on it (the rest is reported as not checked). */
 #define YANKED_BUDGET_MS 3000.0
 
-void srv_audit_report_id(char out[STATE_REPORT_ID_MAX + 1], const char *lockfile, size_t len,
-                         const char *manifest, size_t manifest_len)
+/* The report id (srv_audit_id_valid has its form). */
+static void report_id(char out[STATE_REPORT_ID_MAX + 1], const char *lockfile, size_t len,
+                      const char *manifest, size_t manifest_len)
 {
     state_sha256_hex(out, lockfile, len);
     if (manifest) {
@@ -191,7 +192,7 @@ int srv_audit_run(srv_audit *a, const srv_site *s, const char *lockfile, size_t 
                       manifest_len, SRV_AUDIT_MAX_MANIFEST);
     if (len == 0)
         return refuse(a, 400, "Cargo.lock", "the lockfile is empty");
-    srv_audit_report_id(a->id, lockfile, len, manifest, manifest_len);
+    report_id(a->id, lockfile, len, manifest, manifest_len);
     csec_diag d;
     if (csec_lockfile_parse(&a->lockfile, "Cargo.lock", lockfile, len, &d) < 0)
         return unreadable(a, &d, "Cargo.lock");

@@ -56,12 +56,9 @@ int srv_audit_run(srv_audit *out, const srv_site *s, const char *lockfile, size_
                   const char *manifest, size_t manifest_len);
 void srv_audit_free(srv_audit *a);
 
-/* The report id: SHA-256 of the lockfile's bytes in hex (what `sha256sum
- * Cargo.lock` prints), and with a Cargo.toml "-" and the first 16 hex digits
- * of its SHA-256. */
-void srv_audit_report_id(char out[STATE_REPORT_ID_MAX + 1], const char *lockfile, size_t len,
-                         const char *manifest, size_t manifest_len);
-/* Whether `id` has the form of a report id. */
+/* Whether `id` has the form of a report id (srv_audit.id): the SHA-256 of
+ * the lockfile's bytes in hex (what `sha256sum Cargo.lock` prints), and with
+ * a Cargo.toml "-" and the first 16 hex digits of its SHA-256. */
 bool srv_audit_id_valid(const char *id);
 
 /* Appends the refusal as one sentence: "Cargo.lock, line 3, column 7: ...". */

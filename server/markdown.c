@@ -28,17 +28,18 @@
 #include <strings.h>
 #include <time.h>
 
-int srv_markdown_url_ok(const char *url)
+/* Whether `url` may be kept in a link (markdown.h says which may). */
+static bool url_ok(const char *url)
 {
     static const char *const allowed[] = {"http://", "https://", "mailto:"};
     if (!url)
-        return 0;
+        return false;
     if (url[0] == '#')
-        return 1;
+        return true;
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
         if (strncasecmp(url, allowed[i], strlen(allowed[i])) == 0)
-            return 1;
-    return 0;
+            return true;
+    return false;
 }
 
 /* Collects the literal text under `node` (headings are short; bounded). */
@@ -107,7 +108,7 @@ static void sanitise(cmark_node *doc)
         switch (cmark_node_get_type(cur)) {
         case CMARK_NODE_LINK:
         case CMARK_NODE_IMAGE:
-            if (!srv_markdown_url_ok(cmark_node_get_url(cur)))
+            if (!url_ok(cmark_node_get_url(cur)))
                 cmark_node_set_url(cur, "#");
             if (cmark_node_get_type(cur) == CMARK_NODE_IMAGE) {
                 /* Replaced after the walk: the iterator is on it. */

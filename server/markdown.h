@@ -30,7 +30,4 @@
  * thread-safe on first call (registers extensions). */
 char *srv_markdown(const char *text, size_t len, char **alternatives, csec_diag *why);
 
-/* Whether `url` may be kept in a link (exposed for tests). */
-int srv_markdown_url_ok(const char *url);
-
 #endif

@@ -318,9 +318,10 @@ static void finding(csec_buf *b, const srv_site *s, const srv_audit *au,
     csec_buf_puts(b, "</dl>\n</article>\n");
 }
 
-/* The report's sentences and findings; `stored` when it has its address. */
-void page_audit_report_body(csec_buf *b, const srv_site *s, const srv_audit *au, bool stored,
-                            const char *store_problem)
+/* The report's sentences and findings; `stored` says whether it has its
+ * permanent address, else `store_problem` why not. */
+static void report_body(csec_buf *b, const srv_site *s, const srv_audit *au, bool stored,
+                        const char *store_problem)
 {
     const csec_audit_report *r = au->report;
     size_t count = csec_lockfile_count(au->lockfile), cio = 0;
@@ -418,7 +419,7 @@ static void report_page(const srv_req *r, srv_resp *resp, const srv_audit *au, b
     resp->uncached = true; /* whether it is kept, and the watch form, are the state's */
     csec_buf_clear(b);
     html_begin(b, r->site, "Audit of a Cargo.lock", NULL);
-    page_audit_report_body(b, r->site, au, stored, store_problem);
+    report_body(b, r->site, au, stored, store_problem);
     if (stored) {
         page_watch_form(b, au);
         csec_buf_puts(b, "<section aria-labelledby=\"h-machine\"><h2 id=\"h-machine\">"

@@ -11,10 +11,6 @@
 /* /audit (GET: the form; POST: audit it) and /audit/ID (the report). */
 void page_audit(const srv_req *r, srv_resp *resp);
 void page_audit_report(const srv_req *r, srv_resp *resp);
-/* The findings part of a report page (page_audit.c); `stored` says whether
- * it has its permanent address, else `store_problem` why not. */
-void page_audit_report_body(csec_buf *b, const srv_site *s, const srv_audit *au, bool stored,
-                            const char *store_problem);
 
 /* Watch lists: POST /watches (make one from a report), GET /watches/TOKEN,
  * /watches/TOKEN/feed.xml, and the forms that delete a watch or the list and
