@@ -97,15 +97,14 @@ void html_date(csec_buf *b, csec_date d)
     csec_buf_printf(b, "<time datetime=\"%s\">%s</time>", s, s);
 }
 
-void html_begin(csec_buf *b, const srv_site *site, const char *title, const char *query)
+void html_begin(csec_buf *b, const char *title, const char *query)
 {
-    html_begin_feed(b, site, title, query, NULL, NULL);
+    html_begin_feed(b, title, query, NULL, NULL);
 }
 
-void html_begin_feed(csec_buf *b, const srv_site *site, const char *title, const char *query,
-                     const char *feed_href, const char *feed_title)
+void html_begin_feed(csec_buf *b, const char *title, const char *query, const char *feed_href,
+                     const char *feed_title)
 {
-    (void)site;
     csec_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                      "<meta name=\"color-scheme\" content=\"light dark\">\n<title>");

@@ -47,12 +47,12 @@ void html_date(csec_buf *b, csec_date d);
  * Everything between begin and end goes inside <main id="main">.  The
  * footer states the data's age: the database's commit and the registry
  * index's date. */
-void html_begin(csec_buf *b, const srv_site *site, const char *title, const char *query);
+void html_begin(csec_buf *b, const char *title, const char *query);
 void html_end(csec_buf *b, const srv_site *site);
 /* html_begin with an Atom feed announced in <head>: `feed_href` is an
  * already percent-encoded path, `feed_title` plain text. */
-void html_begin_feed(csec_buf *b, const srv_site *site, const char *title, const char *query,
-                     const char *feed_href, const char *feed_title);
+void html_begin_feed(csec_buf *b, const char *title, const char *query, const char *feed_href,
+                     const char *feed_title);
 
 /* Every sentence below comes from lib/wording.h (the rules are written
  * there once); these functions only escape it and add markup. */

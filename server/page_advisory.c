@@ -276,7 +276,7 @@ static void alias_page(const srv_req *r, srv_resp *resp, const char *alias,
     const srv_site *s = r->site;
     csec_buf *b = &resp->body;
     resp->status = 200;
-    html_begin(b, s, alias, NULL);
+    html_begin(b, alias, NULL);
     csec_buf_puts(b, "<h1>");
     html_esc(b, alias);
     csec_buf_printf(b, "</h1>\n<p>%zu advisories of the RustSec advisory database give ", n);
@@ -326,7 +326,7 @@ void page_advisory(const srv_req *r, srv_resp *resp)
     csec_buf_printf(&title, "%s: ", a->id);
     csec__word_title_plain(&title, a->title);
     resp->status = 200;
-    html_begin(b, s, title.ptr, NULL);
+    html_begin(b, title.ptr, NULL);
     csec_buf_free(&title);
     csec_buf_puts(b, "<article class=\"adv-page\">\n<h1>");
     html_esc(b, a->id);

@@ -151,8 +151,7 @@ static void form_page(const srv_req *r, srv_resp *resp, int status, const form_s
     csec_buf *b = &resp->body;
     resp->status = status;
     csec_buf_clear(b);
-    html_begin(b, r->site, fs->error || fs->form_error ? "Audit a Cargo.lock: error"
-                                                        : "Audit a Cargo.lock",
+    html_begin(b, fs->error || fs->form_error ? "Audit a Cargo.lock: error" : "Audit a Cargo.lock",
                NULL);
     audit_form(b, fs);
     html_end(b, r->site);
@@ -418,7 +417,7 @@ static void report_page(const srv_req *r, srv_resp *resp, const srv_audit *au, b
     resp->status = 200;
     resp->uncached = true; /* whether it is kept, and the watch form, are the state's */
     csec_buf_clear(b);
-    html_begin(b, r->site, "Audit of a Cargo.lock", NULL);
+    html_begin(b, "Audit of a Cargo.lock", NULL);
     report_body(b, r->site, au, stored, store_problem);
     if (stored) {
         page_watch_form(b, au);

@@ -22,7 +22,7 @@ void page_error(const srv_req *r, srv_resp *resp, int status, const char *title,
     csec_buf *b = &resp->body;
     resp->status = status;
     csec_buf_clear(b);
-    html_begin(b, r->site, title, NULL);
+    html_begin(b, title, NULL);
     csec_buf_puts(b, "<h1>");
     html_esc(b, title);
     csec_buf_puts(b, "</h1>\n<p>");
@@ -36,7 +36,7 @@ void page_not_found(const srv_req *r, srv_resp *resp, const char *what)
     csec_buf *b = &resp->body;
     resp->status = 404;
     csec_buf_clear(b);
-    html_begin(b, r->site, "Not found", NULL);
+    html_begin(b, "Not found", NULL);
     csec_buf_puts(b, "<h1>Not found</h1>\n<p>");
     html_esc(b, what);
     csec_buf_puts(b, "</p>\n<p>You can search for a crate by name, or for an advisory by its "
@@ -52,8 +52,7 @@ void page_home(const srv_req *r, srv_resp *resp)
     const srv_site *s = r->site;
     csec_buf *b = &resp->body;
     resp->status = 200;
-    html_begin_feed(b, s, "RustSec advisories for crates", NULL, "/feed.xml",
-                    "RustSec advisories");
+    html_begin_feed(b, "RustSec advisories for crates", NULL, "/feed.xml", "RustSec advisories");
     /* The header holds the page's one search box. */
     csec_buf_puts(b, "<h1>RustSec advisories for crates</h1>\n");
     size_t live = 0;

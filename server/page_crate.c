@@ -127,7 +127,7 @@ static void unknown_crate(const srv_req *r, srv_resp *resp, const char *name)
     }
     resp->status = 404;
     csec_buf_clear(b);
-    html_begin(b, s, "Crate not found", name);
+    html_begin(b, "Crate not found", name);
     csec_buf_puts(b, "<h1>Crate not found</h1>\n<p>No crate named <strong>");
     html_esc(b, name);
     csec_buf_puts(b, "</strong> is ");
@@ -160,7 +160,7 @@ static void unknown_version(const srv_req *r, srv_resp *resp, const view *v, con
     csec_buf *b = &resp->body;
     resp->status = 404;
     csec_buf_clear(b);
-    html_begin(b, r->site, "Version not found", NULL);
+    html_begin(b, "Version not found", NULL);
     csec_buf_puts(b, "<h1>Version not found</h1>\n<p>");
     if (v->ic) {
         csec_buf_puts(b, "The registry index has no version <strong>");
@@ -819,7 +819,7 @@ void page_crate(const srv_req *r, srv_resp *resp)
     html_url_part(&feed, v.name);
     csec_buf_puts(&feed, "/feed.xml");
     csec_buf_printf(&feed_title, "RustSec advisories for %s", v.name);
-    html_begin_feed(b, s, title.ptr, NULL, feed.ptr, feed_title.ptr);
+    html_begin_feed(b, title.ptr, NULL, feed.ptr, feed_title.ptr);
     csec_buf_free(&feed);
     csec_buf_free(&feed_title);
     csec_buf_free(&title);

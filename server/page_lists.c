@@ -195,7 +195,7 @@ static void advisory_list(const srv_req *r, srv_resp *resp, const char *category
     csec_buf_puts(&title, heading);
     if (pages > 1)
         csec_buf_printf(&title, ", page %zu of %zu", f.page, pages);
-    html_begin(b, s, title.ptr, NULL);
+    html_begin(b, title.ptr, NULL);
     csec_buf_free(&title);
     csec_buf_puts(b, "<h1>");
     html_esc(b, heading);
@@ -268,7 +268,7 @@ static void list_named(const srv_req *r, srv_resp *resp, bool cat)
          * with their label, because these pages are the archive. */
         csec_buf *b = &resp->body;
         resp->status = 200;
-        html_begin(b, s, title.ptr, NULL);
+        html_begin(b, title.ptr, NULL);
         csec_buf_puts(b, "<h1>");
         html_esc(b, title.ptr);
         csec_buf_puts(b, "</h1>\n<ul class=\"advs\">\n");
@@ -298,7 +298,7 @@ static void index_page(const srv_req *r, srv_resp *resp, bool cat)
     const char *const *names = cat ? s->categories : s->keywords;
     size_t n = cat ? s->ncategories : s->nkeywords;
     resp->status = 200;
-    html_begin(b, s, cat ? "Categories" : "Keywords", NULL);
+    html_begin(b, cat ? "Categories" : "Keywords", NULL);
     csec_buf_printf(b, "<h1>%s</h1>\n<ul class=\"names\">\n", cat ? "Categories" : "Keywords");
     for (size_t i = 0; i < n; i++) {
         size_t count = 0;
@@ -392,7 +392,7 @@ void page_search(const srv_req *r, srv_resp *resp)
         }
     }
     resp->status = 200;
-    html_begin(b, s, q && *q ? "Search results" : "Search", q);
+    html_begin(b, q && *q ? "Search results" : "Search", q);
     csec_buf_puts(b, "<h1>Search</h1>\n");
     if (!q || !*q) {
         csec_buf_puts(b, "<p>Type a crate name, a RUSTSEC id, a CVE or a GHSA id in the search "

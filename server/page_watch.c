@@ -43,12 +43,12 @@ static void private_page(srv_resp *resp)
 }
 
 /* Starts a private page titled `title` with `status`; returns its body. */
-static csec_buf *private_begin(const srv_req *r, srv_resp *resp, int status, const char *title)
+static csec_buf *private_begin(srv_resp *resp, int status, const char *title)
 {
     resp->status = status;
     private_page(resp);
     csec_buf_clear(&resp->body);
-    html_begin(&resp->body, r->site, title, NULL);
+    html_begin(&resp->body, title, NULL);
     return &resp->body;
 }
 
@@ -164,7 +164,7 @@ static void made(const srv_req *r, srv_resp *resp, const state_watch_new *w,
         if ((incomplete =
                  csec_db_package_error(r->site->db, CSEC_COLLECTION_CRATES, w->pkgs[i].name)))
             incomplete_crate = w->pkgs[i].name;
-    csec_buf *b = private_begin(r, resp, 201, "Watching");
+    csec_buf *b = private_begin(resp, 201, "Watching");
     csec_buf_puts(b, "<h1>Watching ");
     html_esc(b, w->label);
     csec_buf_puts(b, "</h1>\n<div class=\"notice\" role=\"status\" id=\"watch-made\">\n<p>");
@@ -416,7 +416,7 @@ void page_watch_list(const srv_req *r, srv_resp *resp)
     private_page(resp);
     csec_buf feed = CSEC_BUF_INIT;
     csec_buf_printf(&feed, "/watches/%s/feed.xml", token);
-    html_begin_feed(b, r->site, "Watch list", NULL, feed.ptr, "Advisories for this watch list");
+    html_begin_feed(b, "Watch list", NULL, feed.ptr, "Advisories for this watch list");
     csec_buf_puts(b, "<h1>Watch list</h1>\n<p>Keep this page's address private: it is the key to "
                      "the list.  Made ");
     time_text(b, l.created);
@@ -593,7 +593,7 @@ void page_watch_delete(const srv_req *r, srv_resp *resp)
         html_redirect(resp, 303, "/watches/", token);
         private_page(resp);
     } else {
-        csec_buf *b = private_begin(r, resp, 200, "Watch list deleted");
+        csec_buf *b = private_begin(resp, 200, "Watch list deleted");
         csec_buf_printf(b, "<h1>Watch list deleted</h1>\n<p>%d watched lockfile%s and "
                            "everything they were told %s deleted.  <a href=\"/audit\">Audit a "
                            "lockfile</a>.</p>\n",
@@ -630,7 +630,7 @@ void page_watch_webhook(const srv_req *r, srv_resp *resp)
             page_not_found(r, resp, "There is no such watch in this list.");
             private_page(resp);
         } else {
-            csec_buf *b = private_begin(r, resp, 200, url ? "Webhook set" : "Webhook removed");
+            csec_buf *b = private_begin(resp, 200, url ? "Webhook set" : "Webhook removed");
             if (url) {
                 csec_buf_puts(b, "<h1>Webhook set</h1>\n<p>Changes are now posted to ");
                 html_esc(b, url);
