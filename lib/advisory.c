@@ -82,12 +82,11 @@ __attribute__((format(printf, 4, 5)))
 static int
 err_at(parse_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = csec__diag_vset(c->d, CSEC_EPARSE, c->path ? c->path : "", line, col, fmt, ap);
     va_end(ap);
-    return csec__diag_set(c->d, CSEC_EPARSE, c->path ? c->path : "", line, col, "%s", msg);
+    return rc;
 }
 
 /* Position of a TOML node (or key), in file coordinates. */
@@ -102,15 +101,14 @@ __attribute__((format(printf, 3, 4)))
 static int
 err_node(parse_ctx *c, const csec_toml_value *v, const char *fmt, ...)
 {
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     uint32_t l = 0, cc = 0;
     if (v)
         node_pos(c, v->line, v->col, &l, &cc);
-    return err_at(c, l, cc, "%s", msg);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = csec__diag_vset(c->d, CSEC_EPARSE, c->path ? c->path : "", l, cc, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* The file position of byte `inner` (0-based) of a string value, when the

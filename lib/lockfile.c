@@ -40,12 +40,11 @@ static int fail_at(ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 
 static int fail_at(ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = csec__diag_vset(c->d, CSEC_EPARSE, c->path ? c->path : "", line, col, fmt, ap);
     va_end(ap);
-    return csec__diag_set(c->d, CSEC_EPARSE, c->path ? c->path : "", line, col, "%s", msg);
+    return rc;
 }
 
 static int fail_v(ctx *c, const csec_toml_value *v, const char *msg, const char *arg)

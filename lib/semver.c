@@ -82,15 +82,12 @@ static int fail_at(parser *p, size_t i, const char *fmt, ...)
 /* Records a parse error at byte offset `i` (column i+1). */
 static int fail_at(parser *p, size_t i, const char *fmt, ...)
 {
-    if (!p->d)
-        return CSEC_EPARSE;
-    char msg[sizeof p->d->msg];
+    uint32_t col = i >= UINT32_MAX ? UINT32_MAX : (uint32_t)(i + 1);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = csec__diag_vset(p->d, CSEC_EPARSE, NULL, 1, col, fmt, ap);
     va_end(ap);
-    uint32_t col = i >= UINT32_MAX ? UINT32_MAX : (uint32_t)(i + 1);
-    return csec__diag_set(p->d, CSEC_EPARSE, NULL, 1, col, "%s", msg);
+    return rc;
 }
 
 /* A decimal u64 without leading zeros.  `what` is the part being read. */

@@ -96,16 +96,14 @@ static void *grow_items(void *items, const void *inline_items, size_t *cap, size
 
 static int verr_at(parser *p, size_t off, const char *fmt, va_list ap)
 {
-    char text[256];
     uint32_t line, col;
-    vsnprintf(text, sizeof text, fmt, ap);
     if (off >= p->lstart) {
         line = p->line;
         col = (uint32_t)(off - p->lstart + 1);
     } else {
         csec__line_col(p->s, off, &line, &col);
     }
-    return csec__diag_set(p->d, CSEC_EPARSE, NULL, line, col, "%s", text);
+    return csec__diag_vset(p->d, CSEC_EPARSE, NULL, line, col, fmt, ap);
 }
 
 #if defined(__GNUC__)
@@ -125,12 +123,11 @@ __attribute__((format(printf, 4, 5)))
 #endif
 static int err_lc(parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-    char text[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    int rc = csec__diag_vset(p->d, CSEC_EPARSE, NULL, line, col, fmt, ap);
     va_end(ap);
-    return csec__diag_set(p->d, CSEC_EPARSE, NULL, line, col, "%s", text);
+    return rc;
 }
 
 static uint32_t col_of(const parser *p, size_t off)

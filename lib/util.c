@@ -169,8 +169,8 @@ void csec__diag_clear(csec_diag *d)
     d->msg[0] = '\0';
 }
 
-int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
-                   const char *fmt, ...)
+int csec__diag_vset(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
+                    const char *fmt, va_list ap)
 {
     if (!d)
         return code;
@@ -179,9 +179,16 @@ int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint
     d->line = line;
     d->col = col;
     d->code = code;
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    return code;
+}
+
+int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
+                   const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    csec__diag_vset(d, code, file, line, col, fmt, ap);
     va_end(ap);
     return code;
 }

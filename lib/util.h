@@ -57,6 +57,10 @@ int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint
     __attribute__((format(printf, 6, 7)))
 #endif
     ;
+/* The same with the arguments as a va_list, for the parsers' own error
+ * helpers.  The arguments must not point into d->msg. */
+int csec__diag_vset(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
+                    const char *fmt, va_list ap);
 void csec__diag_clear(csec_diag *d);
 
 /* Bounded reads: the whole content, NUL-terminated, in *out (free with
