@@ -17,45 +17,43 @@
  * settings, copied so the caller's option arrays need not outlive it. */
 typedef struct report {
     csec_audit_report pub;
-    char **ignore, **arch, **os;
-    size_t ignore_count, arch_count, os_count;
+    csec_strlist ignore, arch, os;
     csec_severity severity;
     unsigned info; /* informational kinds reported */
     unsigned deny;
 } report;
 
-static char **copy_list(const char *const *l, size_t n)
+static csec_strlist copy_list(csec_strlist l)
 {
-    char **out = csec__xcalloc(n ? n : 1, sizeof *out);
-    for (size_t i = 0; i < n; i++)
-        out[i] = csec__xstrndup(l[i], strlen(l[i]));
-    return out;
+    char **out = csec__xcalloc(l.count ? l.count : 1, sizeof *out);
+    for (size_t i = 0; i < l.count; i++)
+        out[i] = csec__xstrndup(l.items[i], strlen(l.items[i]));
+    return (csec_strlist){(const char *const *)out, l.count};
 }
 
-static void free_list(char **l, size_t n)
+static void free_list(csec_strlist l)
 {
-    for (size_t i = 0; l && i < n; i++)
-        free(l[i]);
-    free(l);
+    for (size_t i = 0; i < l.count; i++)
+        free((void *)(uintptr_t)l.items[i]);
+    free((void *)(uintptr_t)l.items);
 }
 
-static bool has(char *const *l, size_t n, const char *s)
+static bool has(csec_strlist l, const char *s)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(l[i], s) == 0)
+    for (size_t i = 0; i < l.count; i++)
+        if (strcmp(l.items[i], s) == 0)
             return true;
     return false;
 }
 
 /* Spec §2.6 item 6: a target list filters only when both sides are set. */
-static bool target_ok(csec_strlist adv, char *const *want, size_t n)
+static bool target_ok(csec_strlist adv, csec_strlist want)
 {
-    if (adv.count == 0 || n == 0)
+    if (adv.count == 0 || want.count == 0)
         return true;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < adv.count; k++)
-            if (strcmp(adv.items[k], want[i]) == 0)
-                return true;
+    for (size_t i = 0; i < want.count; i++)
+        if (has(adv, want.items[i]))
+            return true;
     return false;
 }
 
@@ -71,7 +69,7 @@ static bool matches(const report *r, const csec_advisory *a, const csec_version 
         return false;
     if (r->severity != CSEC_SEVERITY_NONE && a->cvss && a->cvss->severity < r->severity)
         return false;
-    if (!target_ok(a->arch, r->arch, r->arch_count) || !target_ok(a->os, r->os, r->os_count))
+    if (!target_ok(a->arch, r->arch) || !target_ok(a->os, r->os))
         return false;
     return csec_advisory_affects(a, v);
 }
@@ -96,7 +94,7 @@ static int warning_kind(csec_informational k)
  * a warning kind, or -2 nothing. */
 static int finding_kind(const report *r, const csec_advisory *a, const csec_version *v)
 {
-    if (!matches(r, a, v) || has(r->ignore, r->ignore_count, a->id))
+    if (!matches(r, a, v) || has(r->ignore, a->id))
         return -2;
     if (a->informational == CSEC_INFO_NONE)
         return -1;
@@ -158,12 +156,9 @@ static void check_yanked(report *r, const csec_lockfile *lf, const csec_audit_op
  * replaces them with copies). */
 static void settle(report *r, const csec_audit_options *o)
 {
-    r->ignore = (char **)(uintptr_t)o->ignore;
-    r->ignore_count = o->ignore_count;
-    r->arch = (char **)(uintptr_t)o->target_arch;
-    r->arch_count = o->target_arch_count;
-    r->os = (char **)(uintptr_t)o->target_os;
-    r->os_count = o->target_os_count;
+    r->ignore = (csec_strlist){o->ignore, o->ignore_count};
+    r->arch = (csec_strlist){o->target_arch, o->target_arch_count};
+    r->os = (csec_strlist){o->target_os, o->target_os_count};
     r->severity = o->severity_threshold;
     const unsigned info_bits = CSEC_WARNING_BIT(CSEC_WARNING_NOTICE) |
                                CSEC_WARNING_BIT(CSEC_WARNING_UNMAINTAINED) |
@@ -206,9 +201,9 @@ int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *
     r->pub.db = db;
     r->pub.lockfile = lf;
     settle(r, o);
-    r->ignore = copy_list(o->ignore, o->ignore_count);
-    r->arch = copy_list(o->target_arch, o->target_arch_count);
-    r->os = copy_list(o->target_os, o->target_os_count);
+    r->ignore = copy_list(r->ignore);
+    r->arch = copy_list(r->arch);
+    r->os = copy_list(r->os);
 
     list vulns = {NULL, 0, 0}, warns[CSEC_WARNING_KINDS] = {{NULL, 0, 0}};
     for (size_t i = 0; i < lf->count; i++) {
@@ -256,9 +251,9 @@ void csec_audit_report_free(csec_audit_report *pub)
     report *r = (report *)pub;
     free((void *)pub->vulnerabilities);
     free((void *)pub->warnings);
-    free_list(r->ignore, r->ignore_count);
-    free_list(r->arch, r->arch_count);
-    free_list(r->os, r->os_count);
+    free_list(r->ignore);
+    free_list(r->arch);
+    free_list(r->os);
     free(r);
 }
 
@@ -270,25 +265,6 @@ int csec_audit_status(const csec_audit_report *r)
 
 /* ---------------------------------------------------------------- JSON */
 
-static void j_list(csec__json *j, char *const *l, size_t n)
-{
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < n; i++)
-        csec__json_str(j, l[i]);
-    csec__json_array_end(j);
-}
-
-static void j_reqs(csec__json *j, const csec_req *const *reqs, size_t n, csec_buf *tmp)
-{
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < n; i++) {
-        csec_buf_clear(tmp);
-        csec_req_write(tmp, reqs[i]);
-        csec__json_strn(j, tmp->ptr, tmp->len);
-    }
-    csec__json_array_end(j);
-}
-
 static void j_date(csec__json *j, csec_date dt)
 {
     char s[16];
@@ -296,7 +272,7 @@ static void j_date(csec__json *j, csec_date dt)
     csec__json_str(j, s);
 }
 
-static void j_metadata(csec__json *j, const csec_advisory *a, csec_buf *tmp)
+static void j_metadata(csec__json *j, const csec_advisory *a)
 {
     csec__json_object_begin(j);
     csec__json_key(j, "id");
@@ -339,20 +315,19 @@ static void j_metadata(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_key(j, "expect-deleted");
     csec__json_bool(j, a->expect_deleted);
     csec__json_object_end(j);
-    (void)tmp;
 }
 
-static void j_versions(csec__json *j, const csec_advisory *a, csec_buf *tmp)
+static void j_versions(csec__json *j, const csec_advisory *a)
 {
     csec__json_object_begin(j);
     csec__json_key(j, "patched");
-    j_reqs(j, a->patched, a->patched_count, tmp);
+    csec__json_reqs(j, a->patched, a->patched_count);
     csec__json_key(j, "unaffected");
-    j_reqs(j, a->unaffected, a->unaffected_count, tmp);
+    csec__json_reqs(j, a->unaffected, a->unaffected_count);
     csec__json_object_end(j);
 }
 
-static void j_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
+static void j_affected(csec__json *j, const csec_advisory *a)
 {
     /* The loaded advisory does not tell an empty [affected] from a missing
      * one; both are written as null. */
@@ -369,7 +344,7 @@ static void j_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_object_begin(j);
     for (size_t i = 0; i < a->functions_count; i++) {
         csec__json_key(j, a->functions[i].path);
-        j_reqs(j, a->functions[i].reqs, a->functions[i].count, tmp);
+        csec__json_reqs(j, a->functions[i].reqs, a->functions[i].count);
     }
     csec__json_object_end(j);
     csec__json_object_end(j);
@@ -439,7 +414,6 @@ static void j_info_list(csec__json *j, unsigned info)
 void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
 {
     const report *r = (const report *)pub;
-    csec_buf tmp = CSEC_BUF_INIT;
     csec__json jw, *j = &jw;
     csec__json_init(j, out, false, 0);
     csec__json_object_begin(j);
@@ -471,13 +445,13 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
     csec__json_key(j, "settings");
     csec__json_object_begin(j);
     csec__json_key(j, "target_arch");
-    j_list(j, r->arch, r->arch_count);
+    csec__json_strlist(j, r->arch);
     csec__json_key(j, "target_os");
-    j_list(j, r->os, r->os_count);
+    csec__json_strlist(j, r->os);
     csec__json_key(j, "severity");
     csec__json_str(j, r->severity == CSEC_SEVERITY_NONE ? NULL : csec_severity_name(r->severity));
     csec__json_key(j, "ignore");
-    j_list(j, r->ignore, r->ignore_count);
+    csec__json_strlist(j, r->ignore);
     csec__json_key(j, "informational_warnings");
     j_info_list(j, r->info);
     csec__json_object_end(j);
@@ -494,11 +468,11 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
         const csec_audit_finding *f = &pub->vulnerabilities[i];
         csec__json_object_begin(j);
         csec__json_key(j, "advisory");
-        j_metadata(j, f->advisory, &tmp);
+        j_metadata(j, f->advisory);
         csec__json_key(j, "versions");
-        j_versions(j, f->advisory, &tmp);
+        j_versions(j, f->advisory);
         csec__json_key(j, "affected");
-        j_affected(j, f->advisory, &tmp);
+        j_affected(j, f->advisory);
         csec__json_key(j, "package");
         j_package(j, f->package);
         csec__json_object_end(j);
@@ -523,17 +497,17 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
         j_package(j, f->package);
         csec__json_key(j, "advisory");
         if (f->advisory)
-            j_metadata(j, f->advisory, &tmp);
+            j_metadata(j, f->advisory);
         else
             csec__json_null(j);
         csec__json_key(j, "affected");
         if (f->advisory)
-            j_affected(j, f->advisory, &tmp);
+            j_affected(j, f->advisory);
         else
             csec__json_null(j);
         csec__json_key(j, "versions");
         if (f->advisory)
-            j_versions(j, f->advisory, &tmp);
+            j_versions(j, f->advisory);
         else
             csec__json_null(j);
         csec__json_object_end(j);
@@ -544,7 +518,6 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
 
     csec__json_object_end(j);
     csec_buf_putc(out, '\n');
-    csec_buf_free(&tmp);
 }
 
 /* ---------------------------------------------------------------- text */
