@@ -46,32 +46,24 @@ static bool has(csec_strlist l, const char *s)
     return false;
 }
 
-/* Spec §2.6 item 6: a target list filters only when both sides are set. */
-static bool target_ok(csec_strlist adv, csec_strlist want)
-{
-    if (adv.count == 0 || want.count == 0)
-        return true;
-    for (size_t i = 0; i < want.count; i++)
-        if (has(adv, want.items[i]))
-            return true;
-    return false;
-}
-
 /* Query::crate_scope() plus the package, its version and source, the
  * severity threshold and the targets (spec §2.6), informational flag aside. */
 static bool matches(const report *r, const csec_advisory *a, const csec_version *v)
 {
-    if (a->collection != CSEC_COLLECTION_CRATES || csec_advisory_is_withdrawn(a))
-        return false;
     /* An advisory's source defaults to crates.io; one about another registry
      * never concerns a crates.io package. */
     if (a->source && !csec__lockfile_is_crates_io(a->source))
         return false;
-    if (r->severity != CSEC_SEVERITY_NONE && a->cvss && a->cvss->severity < r->severity)
-        return false;
-    if (!target_ok(a->arch, r->arch) || !target_ok(a->os, r->os))
-        return false;
-    return csec_advisory_affects(a, v);
+    csec_query q = CSEC_QUERY_INIT;
+    q.collection = CSEC_COLLECTION_CRATES;
+    q.withdrawn = CSEC_NO;
+    q.version = v;
+    q.severity_threshold = r->severity;
+    q.arch = r->arch.items;
+    q.arch_count = r->arch.count;
+    q.os = r->os.items;
+    q.os_count = r->os.count;
+    return csec_query_matches(&q, a);
 }
 
 static int warning_kind(csec_informational k)
