@@ -267,43 +267,33 @@ static void j_date(csec__json *j, csec_date dt)
 static void j_metadata(csec__json *j, const csec_advisory *a)
 {
     csec__json_object_begin(j);
-    csec__json_key(j, "id");
-    csec__json_str(j, a->id);
-    csec__json_key(j, "package");
-    csec__json_str(j, a->package);
-    csec__json_key(j, "title");
-    csec__json_str(j, a->title ? a->title : "");
-    csec__json_key(j, "description");
-    csec__json_str(j, a->description ? a->description : "");
+    csec__json_key_str(j, "id", a->id);
+    csec__json_key_str(j, "package", a->package);
+    csec__json_key_str(j, "title", a->title ? a->title : "");
+    csec__json_key_str(j, "description", a->description ? a->description : "");
     csec__json_key(j, "date");
     j_date(j, a->date);
     csec__json_key(j, "aliases");
     csec__json_strlist(j, a->aliases);
     csec__json_key(j, "related");
     csec__json_strlist(j, a->related);
-    csec__json_key(j, "collection");
-    csec__json_str(j, a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
+    csec__json_key_str(j, "collection", a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
     csec__json_key(j, "categories");
     csec__json_strlist(j, a->categories);
     csec__json_key(j, "keywords");
     csec__json_strlist(j, a->keywords);
-    csec__json_key(j, "cvss");
-    csec__json_str(j, a->cvss ? a->cvss->canonical : NULL);
-    csec__json_key(j, "informational");
-    csec__json_str(j, a->informational_raw);
+    csec__json_key_str(j, "cvss", a->cvss ? a->cvss->canonical : NULL);
+    csec__json_key_str(j, "informational", a->informational_raw);
     csec__json_key(j, "references");
     csec__json_strlist(j, a->references);
-    csec__json_key(j, "source");
-    csec__json_str(j, a->source);
-    csec__json_key(j, "url");
-    csec__json_str(j, a->url);
+    csec__json_key_str(j, "source", a->source);
+    csec__json_key_str(j, "url", a->url);
     csec__json_key(j, "withdrawn");
     if (a->withdrawn.year)
         j_date(j, a->withdrawn);
     else
         csec__json_null(j);
-    csec__json_key(j, "license");
-    csec__json_str(j, a->license ? a->license : "CC0-1.0");
+    csec__json_key_str(j, "license", a->license ? a->license : "CC0-1.0");
     csec__json_key(j, "expect-deleted");
     csec__json_bool(j, a->expect_deleted);
     csec__json_object_end(j);
@@ -345,26 +335,19 @@ static void j_affected(csec__json *j, const csec_advisory *a)
 static void j_dep(csec__json *j, const csec_lock_dep *dp)
 {
     csec__json_object_begin(j);
-    csec__json_key(j, "name");
-    csec__json_str(j, dp->name);
-    csec__json_key(j, "version");
-    csec__json_str(j, dp->version);
-    csec__json_key(j, "source");
-    csec__json_str(j, dp->source);
+    csec__json_key_str(j, "name", dp->name);
+    csec__json_key_str(j, "version", dp->version);
+    csec__json_key_str(j, "source", dp->source);
     csec__json_object_end(j);
 }
 
 static void j_package(csec__json *j, const csec_lock_package *p)
 {
     csec__json_object_begin(j);
-    csec__json_key(j, "name");
-    csec__json_str(j, p->name);
-    csec__json_key(j, "version");
-    csec__json_str(j, p->version_text);
-    csec__json_key(j, "source");
-    csec__json_str(j, p->source);
-    csec__json_key(j, "checksum");
-    csec__json_str(j, p->checksum);
+    csec__json_key_str(j, "name", p->name);
+    csec__json_key_str(j, "version", p->version_text);
+    csec__json_key_str(j, "source", p->source);
+    csec__json_key_str(j, "checksum", p->checksum);
     if (p->deps_count) {
         csec__json_key(j, "dependencies");
         csec__json_array_begin(j);
@@ -416,8 +399,7 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
     csec__json_uint(j, csec_db_total(pub->db));
     int64_t when = 0;
     const char *commit = csec_db_commit(pub->db, &when);
-    csec__json_key(j, "last-commit");
-    csec__json_str(j, commit);
+    csec__json_key_str(j, "last-commit", commit);
     csec__json_key(j, "last-updated");
     if (commit) {
         char ts[32];
@@ -440,8 +422,8 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
     csec__json_strlist(j, r->arch);
     csec__json_key(j, "target_os");
     csec__json_strlist(j, r->os);
-    csec__json_key(j, "severity");
-    csec__json_str(j, r->severity == CSEC_SEVERITY_NONE ? NULL : csec_severity_name(r->severity));
+    csec__json_key_str(j, "severity",
+                       r->severity == CSEC_SEVERITY_NONE ? NULL : csec_severity_name(r->severity));
     csec__json_key(j, "ignore");
     csec__json_strlist(j, r->ignore);
     csec__json_key(j, "informational_warnings");
@@ -483,8 +465,7 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
             csec__json_array_begin(j);
         }
         csec__json_object_begin(j);
-        csec__json_key(j, "kind");
-        csec__json_str(j, csec__word_warning_kind(f->kind));
+        csec__json_key_str(j, "kind", csec__word_warning_kind(f->kind));
         csec__json_key(j, "package");
         j_package(j, f->package);
         csec__json_key(j, "advisory");
@@ -784,12 +765,11 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
 {
     const csec_advisory *a = f->advisory;
     csec__json_object_begin(j);
-    csec__json_key(j, "id");
-    csec__json_str(j, rule_id(f));
+    csec__json_key_str(j, "id", rule_id(f));
     csec__json_key(j, "shortDescription");
     csec__json_object_begin(j);
-    csec__json_key(j, "text");
-    csec__json_str(j, a ? (a->title && *a->title ? a->title : a->id) : "yanked crate version");
+    csec__json_key_str(j, "text",
+                       a ? (a->title && *a->title ? a->title : a->id) : "yanked crate version");
     csec__json_object_end(j);
     csec__json_key(j, "fullDescription");
     csec__json_object_begin(j);
@@ -799,8 +779,7 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
     csec__json_object_end(j);
     if (a) {
         const char *url = id_url(tmp, a->id);
-        csec__json_key(j, "helpUri");
-        csec__json_str(j, url ? url : a->url);
+        csec__json_key_str(j, "helpUri", url ? url : a->url);
         csec__json_key(j, "help");
         csec__json_object_begin(j);
         csec__json_key(j, "text");
@@ -814,8 +793,7 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
     }
     csec__json_key(j, "defaultConfiguration");
     csec__json_object_begin(j);
-    csec__json_key(j, "level");
-    csec__json_str(j, sarif_level(f));
+    csec__json_key_str(j, "level", sarif_level(f));
     csec__json_object_end(j);
     csec__json_key(j, "properties");
     csec__json_object_begin(j);
@@ -830,8 +808,7 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
         /* GitHub code scanning reads the CVSS score as a string. */
         char num[16];
         snprintf(num, sizeof num, "%.1f", a->cvss->score);
-        csec__json_key(j, "security-severity");
-        csec__json_str(j, num);
+        csec__json_key_str(j, "security-severity", num);
     }
     csec__json_object_end(j);
     csec__json_object_end(j);
@@ -861,10 +838,8 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
     csec__json jw, *j = &jw;
     csec__json_init(j, out, true, 0);
     csec__json_object_begin(j);
-    csec__json_key(j, "$schema");
-    csec__json_str(j, "https://json.schemastore.org/sarif-2.1.0.json");
-    csec__json_key(j, "version");
-    csec__json_str(j, "2.1.0");
+    csec__json_key_str(j, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    csec__json_key_str(j, "version", "2.1.0");
     csec__json_key(j, "runs");
     csec__json_array_begin(j);
     csec__json_object_begin(j);
@@ -872,12 +847,9 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
     csec__json_object_begin(j);
     csec__json_key(j, "driver");
     csec__json_object_begin(j);
-    csec__json_key(j, "name");
-    csec__json_str(j, "cratesec");
-    csec__json_key(j, "version");
-    csec__json_str(j, csec_version_string());
-    csec__json_key(j, "informationUri");
-    csec__json_str(j, "https://rustsec.org/");
+    csec__json_key_str(j, "name", "cratesec");
+    csec__json_key_str(j, "version", csec_version_string());
+    csec__json_key_str(j, "informationUri", "https://rustsec.org/");
     csec__json_key(j, "rules");
     csec__json_array_begin(j);
     for (size_t k = 0; k < nrules; k++)
@@ -892,12 +864,10 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
         const csec_audit_finding *f = finding_at(r, i);
         const csec_lock_package *p = f->package;
         csec__json_object_begin(j);
-        csec__json_key(j, "ruleId");
-        csec__json_str(j, rule_id(f));
+        csec__json_key_str(j, "ruleId", rule_id(f));
         csec__json_key(j, "ruleIndex");
         csec__json_uint(j, rule_of[i]);
-        csec__json_key(j, "level");
-        csec__json_str(j, sarif_level(f));
+        csec__json_key_str(j, "level", sarif_level(f));
         csec__json_key(j, "message");
         csec__json_object_begin(j);
         csec__json_key(j, "text");
@@ -920,8 +890,7 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
         csec__json_object_begin(j);
         csec__json_key(j, "artifactLocation");
         csec__json_object_begin(j);
-        csec__json_key(j, "uri");
-        csec__json_str(j, lockfile_uri ? lockfile_uri : "Cargo.lock");
+        csec__json_key_str(j, "uri", lockfile_uri ? lockfile_uri : "Cargo.lock");
         csec__json_object_end(j);
         csec__json_key(j, "region");
         csec__json_object_begin(j);

@@ -62,14 +62,11 @@ const char *csec__deps_state_name(csec_deps_state s)
 void csec__deps_json_dep(csec__json *j, const csec_index_dep *d)
 {
     static const char *const kinds[] = {"normal", "build", "dev"};
-    csec__json_key(j, "req");
-    csec__json_str(j, d->req);
-    csec__json_key(j, "kind");
-    csec__json_str(j, kinds[d->kind < 3 ? d->kind : 0]);
+    csec__json_key_str(j, "req", d->req);
+    csec__json_key_str(j, "kind", kinds[d->kind < 3 ? d->kind : 0]);
     csec__json_key(j, "optional");
     csec__json_bool(j, d->optional);
-    csec__json_key(j, "target");
-    csec__json_str(j, d->target);
+    csec__json_key_str(j, "target", d->target);
 }
 
 const char *csec__advice_kind_name(csec_advice_kind k)
