@@ -639,13 +639,17 @@ static int parse_req(csec_comparator *comps, size_t *count, const char *s, size_
     }
 }
 
-/* Lays out a requirement, its comparators and NUL-terminated copies of their
- * prereleases in one block of `size` bytes at `mem`. */
+/* A requirement is one block: the csec_req, its comparators from this
+ * offset on, then NUL-terminated copies of their prereleases. */
+static size_t comparators_offset(void)
+{
+    const size_t align = _Alignof(csec_comparator);
+    return (sizeof(csec_req) + align - 1) & ~(align - 1);
+}
+
 static size_t req_block_size(const csec_comparator *comps, size_t count)
 {
-    size_t n = sizeof(csec_req);
-    n = (n + _Alignof(csec_comparator) - 1) & ~(size_t)(_Alignof(csec_comparator) - 1);
-    n += count * sizeof(csec_comparator);
+    size_t n = comparators_offset() + count * sizeof(csec_comparator);
     for (size_t i = 0; i < count; i++)
         n += comps[i].pre.len + 1;
     return n;
@@ -654,9 +658,7 @@ static size_t req_block_size(const csec_comparator *comps, size_t count)
 static csec_req *req_build(void *mem, const csec_comparator *comps, size_t count)
 {
     csec_req *r = mem;
-    size_t off = sizeof(csec_req);
-    off = (off + _Alignof(csec_comparator) - 1) & ~(size_t)(_Alignof(csec_comparator) - 1);
-    csec_comparator *dst = (csec_comparator *)((char *)mem + off);
+    csec_comparator *dst = (csec_comparator *)((char *)mem + comparators_offset());
     char *text = (char *)(dst + count);
     for (size_t i = 0; i < count; i++) {
         dst[i] = comps[i];
@@ -673,14 +675,7 @@ static csec_req *req_build(void *mem, const csec_comparator *comps, size_t count
 
 int csec_req_parse(csec_req **out, const char *s, size_t len, csec_diag *d)
 {
-    csec_comparator comps[CSEC_REQ_MAX_COMPARATORS];
-    size_t count;
-    *out = NULL;
-    int err = parse_req(comps, &count, s, len, d);
-    if (err < 0)
-        return err;
-    *out = req_build(csec__xmalloc(req_block_size(comps, count)), comps, count);
-    return 0;
+    return csec__req_parse_arena(out, NULL, s, len, d);
 }
 
 int csec__req_parse_arena(csec_req **out, csec_arena *arena, const char *s, size_t len,
@@ -692,7 +687,8 @@ int csec__req_parse_arena(csec_req **out, csec_arena *arena, const char *s, size
     int err = parse_req(comps, &count, s, len, d);
     if (err < 0)
         return err;
-    *out = req_build(csec__arena_alloc(arena, req_block_size(comps, count)), comps, count);
+    size_t size = req_block_size(comps, count);
+    *out = req_build(arena ? csec__arena_alloc(arena, size) : csec__xmalloc(size), comps, count);
     return 0;
 }
 
