@@ -133,6 +133,19 @@ static void string_inner_pos(const parse_ctx *c, const csec_toml_value *v, size_
         *cc += (uint32_t)(1 + inner);
 }
 
+/* Fails as "<what> `<string v>`: <message>" with the error that the parser of
+ * string `v` (CVSS vector, requirement) left in c->d, at its column inside
+ * the string. */
+static int err_in_string(parse_ctx *c, const csec_toml_value *v, const char *what)
+{
+    char msg[256];
+    uint32_t inner = c->d ? c->d->col : 0, l, cc;
+    snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "");
+    string_inner_pos(c, v, inner ? inner - 1 : 0, &l, &cc);
+    return err_at(c, l, cc, "%s `%.*s`: %s", what, (int)(v->u.str.len > 80 ? 80 : v->u.str.len),
+                  v->u.str.ptr, msg);
+}
+
 /* ---- small validators shared with lint.c and db.c ---- */
 
 static bool all_digits(const char *s, size_t n)
@@ -563,14 +576,8 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
         return CSEC_EPARSE;
     if (v) {
         csec_cvss *cv = csec__arena_alloc(c->arena, sizeof *cv);
-        if (csec__cvss_parse(cv, c->arena, v->u.str.ptr, v->u.str.len, c->d) < 0) {
-            char msg[256];
-            uint32_t inner = c->d ? c->d->col : 0, l, cc;
-            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid CVSS vector");
-            string_inner_pos(c, v, inner ? inner - 1 : 0, &l, &cc);
-            return err_at(c, l, cc, "invalid CVSS vector `%.*s`: %s",
-                          (int)(v->u.str.len > 80 ? 80 : v->u.str.len), v->u.str.ptr, msg);
-        }
+        if (csec__cvss_parse(cv, c->arena, v->u.str.ptr, v->u.str.len, c->d) < 0)
+            return err_in_string(c, v, "invalid CVSS vector");
         a->cvss = cv;
     }
 
@@ -637,14 +644,8 @@ static int parse_reqs(parse_ctx *c, const csec_toml_value *arr, const csec_req *
     for (size_t i = 0; i < arr->u.array.count; i++) {
         const csec_toml_value *it = arr->u.array.items[i];
         csec_req *r = NULL;
-        if (csec__req_parse_arena(&r, c->arena, it->u.str.ptr, it->u.str.len, c->d) < 0) {
-            char msg[256];
-            uint32_t inner = c->d ? c->d->col : 0, l, cc;
-            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "parse error");
-            string_inner_pos(c, it, inner ? inner - 1 : 0, &l, &cc);
-            return err_at(c, l, cc, "invalid version requirement `%.*s`: %s",
-                          (int)(it->u.str.len > 80 ? 80 : it->u.str.len), it->u.str.ptr, msg);
-        }
+        if (csec__req_parse_arena(&r, c->arena, it->u.str.ptr, it->u.str.len, c->d) < 0)
+            return err_in_string(c, it, "invalid version requirement");
         reqs[i] = r;
     }
     *out = reqs;
