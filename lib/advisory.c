@@ -950,17 +950,7 @@ bool csec_advisory_is_withdrawn(const csec_advisory *a)
 
 const char *csec_informational_name(csec_informational k)
 {
-    switch (k) {
-    case CSEC_INFO_NOTICE:
-        return "notice";
-    case CSEC_INFO_UNMAINTAINED:
-        return "unmaintained";
-    case CSEC_INFO_UNSOUND:
-        return "unsound";
-    case CSEC_INFO_OTHER:
-        return "other";
-    case CSEC_INFO_NONE:
-        break;
-    }
-    return NULL;
+    /* CSEC_INFO_NONE has no name. */
+    static const char *const names[] = {NULL, "notice", "unmaintained", "unsound", "other"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : NULL;
 }

@@ -38,25 +38,10 @@ size_t csec__deps_direct_count(const csec_deps_report *r, int kind)
 
 const char *csec__deps_state_name(csec_deps_state s)
 {
-    switch (s) {
-    case CSEC_DEPS_CLEAR:
-        return "clear";
-    case CSEC_DEPS_NEWEST_AFFECTED:
-        return "newest-affected";
-    case CSEC_DEPS_ONLY_AFFECTED:
-        return "only-affected";
-    case CSEC_DEPS_NO_RELEASE:
-        return "no-release";
-    case CSEC_DEPS_MISSING:
-        return "missing";
-    case CSEC_DEPS_BAD_REQ:
-        return "bad-requirement";
-    case CSEC_DEPS_OTHER_REGISTRY:
-        return "other-registry";
-    case CSEC_DEPS_UNAVAILABLE:
-        return "unavailable";
-    }
-    return "unknown";
+    static const char *const names[] = {"clear",          "newest-affected", "only-affected",
+                                        "no-release",     "missing",         "bad-requirement",
+                                        "other-registry", "unavailable"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
 void csec__deps_json_dep(csec__json *j, const csec_index_dep *d)
