@@ -38,14 +38,6 @@ static void free_list(csec_strlist l)
     free((void *)(uintptr_t)l.items);
 }
 
-static bool has(csec_strlist l, const char *s)
-{
-    for (size_t i = 0; i < l.count; i++)
-        if (strcmp(l.items[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* Query::crate_scope() plus the package, its version and source, the
  * severity threshold and the targets (spec §2.6), informational flag aside. */
 static bool matches(const report *r, const csec_advisory *a, const csec_version *v)
@@ -86,7 +78,7 @@ static int warning_kind(csec_informational k)
  * a warning kind, or -2 nothing. */
 static int finding_kind(const report *r, const csec_advisory *a, const csec_version *v)
 {
-    if (!matches(r, a, v) || has(r->ignore, a->id))
+    if (!matches(r, a, v) || csec__strlist_has(&r->ignore, a->id))
         return -2;
     if (a->informational == CSEC_INFO_NONE)
         return -1;

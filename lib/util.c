@@ -356,6 +356,14 @@ uint64_t csec__fnv1a(uint64_t h, const void *data, size_t len)
     return h;
 }
 
+bool csec__strlist_has(const csec_strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (strcmp(l->items[i], s) == 0)
+            return true;
+    return false;
+}
+
 uint64_t csec__fnv1a_str(uint64_t h, const char *s)
 {
     return csec__fnv1a(h, s, strlen(s));

@@ -101,6 +101,9 @@ bool csec__dir_is_dir(const csec__dir *d, size_t i);
 /* Closes the directory and frees the listing.  Accepts a failed listing. */
 void csec__dir_close(csec__dir *d);
 
+/* Whether `s` is one of the strings of `l`. */
+bool csec__strlist_has(const csec_strlist *l, const char *s);
+
 /* Position (1-based line and byte column) of offset `off` in `s`. */
 void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col);
 

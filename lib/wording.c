@@ -13,10 +13,7 @@
 
 bool csec__word_is_malicious(const csec_advisory *a)
 {
-    for (size_t i = 0; i < a->categories.count; i++)
-        if (strcmp(a->categories.items[i], "malicious") == 0)
-            return true;
-    return false;
+    return csec__strlist_has(&a->categories, "malicious");
 }
 
 /* Labels of the informational kinds: csec_informational_name capitalised,
