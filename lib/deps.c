@@ -173,14 +173,6 @@ static bool allows_none(const csec_index_crate *c, const bool *bad, size_t from,
     return true;
 }
 
-static const csec_index_version *newest_allowed(const csec_index_crate *c, const csec_req *req)
-{
-    for (size_t i = c->versions_count; i-- > 0;)
-        if (!c->versions[i].yanked && csec_req_matches(req, &c->versions[i].version))
-            return &c->versions[i];
-    return NULL;
-}
-
 static csec_req *parse_req(const char *text)
 {
     csec_req *r = NULL;
@@ -230,7 +222,7 @@ void csec__deps_advice(csec_advice *out, const csec_db *db, const csec_index_cra
         if (clean) {
             out->kind = CSEC_ADVICE_CARET;
             out->lowest = v;
-            out->resolves = newest_allowed(c, req);
+            out->resolves = newest_match(c, req);
             snprintf(out->req, sizeof out->req, "%s", text);
         }
         csec_req_free(req);
@@ -250,7 +242,7 @@ void csec__deps_advice(csec_advice *out, const csec_db *db, const csec_index_cra
             out->kind = CSEC_ADVICE_BOUNDED;
             out->lowest = r;
             out->blocked = blocked;
-            out->resolves = newest_allowed(c, req);
+            out->resolves = newest_match(c, req);
             snprintf(out->req, sizeof out->req, "%s", text);
         }
         csec_req_free(req);
