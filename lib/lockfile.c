@@ -175,11 +175,9 @@ static bool is_checksum(const char *s, size_t len)
 {
     if (len != 64)
         return false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')))
+    for (size_t i = 0; i < len; i++)
+        if (csec__hexval((unsigned char)s[i]) < 0)
             return false;
-    }
     return true;
 }
 
