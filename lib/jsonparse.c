@@ -238,11 +238,6 @@ static int read_string(csec__json_reader *r)
     return 0;
 }
 
-static inline bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static csec__json_tok read_number(csec__json_reader *r)
 {
     const char *p = r->p, *end = r->end;
@@ -251,21 +246,21 @@ static csec__json_tok read_number(csec__json_reader *r)
         neg = true;
         p++;
     }
-    if (p == end || !is_digit(*p))
+    if (p == end || !csec__is_digit(*p))
         return fail_at(r, r->p, "invalid number");
     if (*p == '0') {
         p++;
-        if (p < end && is_digit(*p))
+        if (p < end && csec__is_digit(*p))
             return fail_at(r, p - 1, "leading zero in number");
     } else {
-        while (p < end && is_digit(*p))
+        while (p < end && csec__is_digit(*p))
             p++;
     }
     if (p < end && *p == '.') {
         p++;
-        if (p == end || !is_digit(*p))
+        if (p == end || !csec__is_digit(*p))
             return fail_at(r, p, "expected a digit after '.'");
-        while (p < end && is_digit(*p))
+        while (p < end && csec__is_digit(*p))
             p++;
         integral = false;
     }
@@ -273,9 +268,9 @@ static csec__json_tok read_number(csec__json_reader *r)
         p++;
         if (p < end && (*p == '+' || *p == '-'))
             p++;
-        if (p == end || !is_digit(*p))
+        if (p == end || !csec__is_digit(*p))
             return fail_at(r, p, "expected a digit in exponent");
-        while (p < end && is_digit(*p))
+        while (p < end && csec__is_digit(*p))
             p++;
         integral = false;
     }
@@ -351,7 +346,7 @@ static csec__json_tok read_value(csec__json_reader *r)
             return fail_at(r, r->p, "trailing comma in array");
         return fail_at(r, r->p, "expected a value");
     default:
-        if (*r->p == '-' || is_digit(*r->p))
+        if (*r->p == '-' || csec__is_digit(*r->p))
             return read_number(r);
         return fail_at(r, r->p, "expected a value");
     }

@@ -26,14 +26,9 @@ typedef struct parser {
     csec_diag *d;
 } parser;
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static bool is_ident_char(char c)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+    return csec__is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
 }
 
 static bool is_wildcard(char c)
@@ -95,7 +90,7 @@ static int parse_number(parser *p, part what, uint64_t *out)
 {
     size_t start = p->i;
     uint64_t v = 0;
-    while (p->i < p->len && is_digit(p->s[p->i])) {
+    while (p->i < p->len && csec__is_digit(p->s[p->i])) {
         unsigned digit = (unsigned)(p->s[p->i] - '0');
         if (p->i > start && v == 0)
             return fail_at(p, start, "leading zero in %s", part_names[what]);
@@ -128,7 +123,7 @@ static int parse_identifiers(parser *p, part what, csec_str *out)
         size_t seg = p->i;
         bool numeric = true;
         while (p->i < p->len && is_ident_char(p->s[p->i])) {
-            numeric = numeric && is_digit(p->s[p->i]);
+            numeric = numeric && csec__is_digit(p->s[p->i]);
             p->i++;
         }
         /* Empty because of a byte no identifier may hold (not a separator
@@ -217,7 +212,7 @@ done:
 static bool all_digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!is_digit(s[i]))
+        if (!csec__is_digit(s[i]))
             return false;
     return true;
 }

@@ -150,14 +150,9 @@ static void msg_put(csec_buf *b, const char *s, size_t n)
 
 /* ---- character classes ---- */
 
-static inline bool is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static inline bool is_bare(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || csec__is_digit(c) || c == '_' ||
            c == '-';
 }
 
@@ -817,7 +812,7 @@ bad:
 
 static bool dig2(const char *t, unsigned *out)
 {
-    if (!is_digit((unsigned char)t[0]) || !is_digit((unsigned char)t[1]))
+    if (!csec__is_digit((unsigned char)t[0]) || !csec__is_digit((unsigned char)t[1]))
         return false;
     *out = (unsigned)(t[0] - '0') * 10 + (unsigned)(t[1] - '0');
     return true;
@@ -839,7 +834,7 @@ static int parse_datetime(parser *p, size_t a, size_t b, csec_toml_value *v)
     bool has_date = false, has_time = false, has_off = false;
     unsigned y1, y2, mo, d, h, mi, se;
     int shown = (int)(n > 40 ? 40 : n);
-    if (n >= 5 && is_digit((unsigned char)t[0]) && t[4] == '-') {
+    if (n >= 5 && csec__is_digit((unsigned char)t[0]) && t[4] == '-') {
         if (n < 10 || !dig2(t, &y1) || !dig2(t + 2, &y2) || !dig2(t + 5, &mo) || t[7] != '-' ||
             !dig2(t + 8, &d))
             return err_at(p, a, "invalid date `%.*s`", shown, t);
@@ -865,7 +860,7 @@ static int parse_datetime(parser *p, size_t a, size_t b, csec_toml_value *v)
         i += 8;
         if (i < n && t[i] == '.') {
             size_t f = ++i;
-            while (i < n && is_digit((unsigned char)t[i]))
+            while (i < n && csec__is_digit((unsigned char)t[i]))
                 i++;
             if (i == f)
                 return err_at(p, a, "missing fractional seconds in `%.*s`", shown, t);
@@ -940,7 +935,7 @@ static int parse_scalar(parser *p, csec_toml_value **out)
     size_t n = b - a;
     /* A date followed by a space and a time is one date-time. */
     if (n == 10 && t[4] == '-' && b + 3 < p->len && p->s[b] == ' ' &&
-        is_digit((unsigned char)p->s[b + 1]) && is_digit((unsigned char)p->s[b + 2]) &&
+        csec__is_digit((unsigned char)p->s[b + 1]) && csec__is_digit((unsigned char)p->s[b + 2]) &&
         p->s[b + 3] == ':') {
         b++;
         while (b < p->len && is_token((unsigned char)p->s[b]))
@@ -962,10 +957,10 @@ static int parse_scalar(parser *p, csec_toml_value **out)
             v->u.flt = t[0] == '-' ? -NAN : NAN;
         return 0;
     }
-    if (is_digit((unsigned char)t[0]) && n >= 3 &&
-        ((n >= 5 && is_digit((unsigned char)t[1]) && t[4] == '-') || t[2] == ':'))
+    if (csec__is_digit((unsigned char)t[0]) && n >= 3 &&
+        ((n >= 5 && csec__is_digit((unsigned char)t[1]) && t[4] == '-') || t[2] == ':'))
         return parse_datetime(p, a, b, v);
-    if (is_digit((unsigned char)t[0]) || t[0] == '+' || t[0] == '-' || t[0] == '.' ||
+    if (csec__is_digit((unsigned char)t[0]) || t[0] == '+' || t[0] == '-' || t[0] == '.' ||
         t[0] == '_')
         return parse_number(p, a, b, v);
     return err_at(p, a, "invalid value `%.*s`", (int)(n > 40 ? 40 : n), t);
