@@ -328,12 +328,6 @@ static void classify(ctx *x, const csec_index_dep *d, bool enabled, csec_deps_fi
         csec__deps_advice(&f->advice, x->db, c, &f->newest->version, false);
 }
 
-static void adv_ids(csec_buf *out, const csec_advisory *const *advs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        csec_buf_printf(out, "%s%s", i ? (i + 1 == n ? " and " : ", ") : "", advs[i]->id);
-}
-
 void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool stale)
 {
     const char *req = f->dep->req;
@@ -341,11 +335,11 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool sta
     case CSEC_DEPS_ONLY_AFFECTED:
         csec_buf_printf(out, "every non-yanked release matching %s (%zu) is affected by ", req,
                         f->matching);
-        adv_ids(out, f->advs, f->nadv);
+        csec__word_ids(out, f->advs, f->nadv);
         break;
     case CSEC_DEPS_NEWEST_AFFECTED:
         csec_buf_printf(out, "the newest matching release %s is affected by ", f->newest->vers);
-        adv_ids(out, f->advs, f->nadv_newest);
+        csec__word_ids(out, f->advs, f->nadv_newest);
         csec_buf_printf(out, " (%zu of %zu matching releases unaffected)", f->matching - f->affected,
                         f->matching);
         break;
@@ -353,7 +347,7 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool sta
         csec_buf_printf(out, "resolves to %s, which no advisory affects", f->newest->vers);
         if (f->nadv) {
             csec_buf_puts(out, " (older matching releases are affected by ");
-            adv_ids(out, f->advs, f->nadv);
+            csec__word_ids(out, f->advs, f->nadv);
             csec_buf_putc(out, ')');
         }
         break;

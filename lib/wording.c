@@ -527,9 +527,14 @@ static void clears_list(csec_buf *out, const csec_advice *adv)
         csec_buf_printf(out, "the %zu advisories that affect it", total);
         return;
     }
-    for (size_t i = 0; i < adv->nclears; i++) {
-        csec_buf_puts(out, i ? (i + 1 == adv->nclears ? " and " : ", ") : "");
-        csec_buf_puts(out, adv->clears[i]->id);
+    csec__word_ids(out, adv->clears, adv->nclears);
+}
+
+void csec__word_ids(csec_buf *out, const csec_advisory *const *advs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        csec_buf_puts(out, i ? (i + 1 == n ? " and " : ", ") : "");
+        csec_buf_puts(out, advs[i]->id);
     }
 }
 
