@@ -400,21 +400,9 @@ void csec__word_verdict(csec_verdict *out, const csec_advisory *a, const csec_ve
 
 const char *csec__word_verdict_code(const csec_verdict *vd)
 {
-    switch (vd->why) {
-    case CSEC_WHY_AFFECTED:
-        return "affected";
-    case CSEC_WHY_UNAFFECTED:
-        return "unaffected";
-    case CSEC_WHY_FIXED:
-        return "fixed";
-    case CSEC_WHY_LATER:
-        return "not_yet_introduced";
-    case CSEC_WHY_OUTSIDE:
-        return "outside_ranges";
-    case CSEC_WHY_NO_VERSION:
-        break;
-    }
-    return "no_version";
+    static const char *const codes[] = {"affected",           "unaffected",     "fixed",
+                                        "not_yet_introduced", "outside_ranges", "no_version"};
+    return (unsigned)vd->why < sizeof codes / sizeof codes[0] ? codes[vd->why] : "no_version";
 }
 
 void csec__word_verdict_text(csec_buf *out, const csec_verdict *vd, const char *version_text,
