@@ -239,11 +239,9 @@ static int load_package(loader *L, const char *name, int coll, size_t root_len)
 /* Remembers a package directory a partial load did not read. */
 static void leave_unread(csec_db *db, int coll, const char *name)
 {
-    if (db->nunread_dirs == db->capunread_dirs) {
-        db->capunread_dirs = db->capunread_dirs ? db->capunread_dirs * 2 : 1024;
+    if (db->nunread_dirs == db->capunread_dirs)
         db->unread_dirs =
-            csec__xrealloc(db->unread_dirs, csec__mul(db->capunread_dirs, sizeof *db->unread_dirs));
-    }
+            csec__grow(db->unread_dirs, &db->capunread_dirs, 1024, sizeof *db->unread_dirs);
     size_t n = strlen(collection_dirs[coll]) + 1 + strlen(name);
     char *rel = csec__arena_alloc(&db->arena, n + 1);
     snprintf(rel, n + 1, "%s/%s", collection_dirs[coll], name);

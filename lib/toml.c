@@ -1393,10 +1393,8 @@ static void write_tree(csec_buf *out, const csec_toml_value *v, bool json)
         if (!child)
             continue;
         if (child->type == CSEC_TOML_TABLE || child->type == CSEC_TOML_ARRAY) {
-            if (depth == cap) {
-                cap *= 2;
-                st = csec__xrealloc(st, csec__mul(cap, sizeof *st));
-            }
+            if (depth == cap)
+                st = csec__grow(st, &cap, 16, sizeof *st);
             st[depth++] = (wframe){child, 0};
             csec_buf_putc(out, child->type == CSEC_TOML_TABLE ? '{' : '[');
         } else if (json) {
