@@ -372,27 +372,11 @@ void csec_version_write(csec_buf *out, const csec_version *v)
     csec__version_format(&k, v);
 }
 
+/* The operator as written; a wildcard comparator has none. */
 static const char *op_text(csec_op op)
 {
-    switch (op) {
-    case CSEC_OP_EXACT:
-        return "=";
-    case CSEC_OP_GREATER:
-        return ">";
-    case CSEC_OP_GREATER_EQ:
-        return ">=";
-    case CSEC_OP_LESS:
-        return "<";
-    case CSEC_OP_LESS_EQ:
-        return "<=";
-    case CSEC_OP_TILDE:
-        return "~";
-    case CSEC_OP_CARET:
-        return "^";
-    case CSEC_OP_WILDCARD:
-        break;
-    }
-    return "";
+    static const char *const ops[] = {"=", ">", ">=", "<", "<=", "~", "^", ""};
+    return (unsigned)op < sizeof ops / sizeof ops[0] ? ops[op] : "";
 }
 
 /* The semver crate's Display: the prerelease is printed only after a patch,
