@@ -82,12 +82,11 @@ __attribute__((format(printf, 4, 5)))
 static int
 err_at(parse_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = csec__diag_vset(c->d, CSEC_EPARSE, c->path ? c->path : "", line, col, fmt, ap);
     va_end(ap);
-    return csec__diag_set(c->d, CSEC_EPARSE, c->path ? c->path : "", line, col, "%s", msg);
+    return rc;
 }
 
 /* Position of a TOML node (or key), in file coordinates. */
@@ -102,15 +101,14 @@ __attribute__((format(printf, 3, 4)))
 static int
 err_node(parse_ctx *c, const csec_toml_value *v, const char *fmt, ...)
 {
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     uint32_t l = 0, cc = 0;
     if (v)
         node_pos(c, v->line, v->col, &l, &cc);
-    return err_at(c, l, cc, "%s", msg);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = csec__diag_vset(c->d, CSEC_EPARSE, c->path ? c->path : "", l, cc, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* The file position of byte `inner` (0-based) of a string value, when the
@@ -133,6 +131,19 @@ static void string_inner_pos(const parse_ctx *c, const csec_toml_value *v, size_
     if (off + 1 + v->u.str.len <= c->len && (c->text[off] == '"' || c->text[off] == '\'') &&
         memcmp(c->text + off + 1, v->u.str.ptr, v->u.str.len) == 0 && inner <= v->u.str.len)
         *cc += (uint32_t)(1 + inner);
+}
+
+/* Fails as "<what> `<string v>`: <message>" with the error that the parser of
+ * string `v` (CVSS vector, requirement) left in c->d, at its column inside
+ * the string. */
+static int err_in_string(parse_ctx *c, const csec_toml_value *v, const char *what)
+{
+    char msg[256];
+    uint32_t inner = c->d ? c->d->col : 0, l, cc;
+    snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "");
+    string_inner_pos(c, v, inner ? inner - 1 : 0, &l, &cc);
+    return err_at(c, l, cc, "%s `%.*s`: %s", what, (int)(v->u.str.len > 80 ? 80 : v->u.str.len),
+                  v->u.str.ptr, msg);
 }
 
 /* ---- small validators shared with lint.c and db.c ---- */
@@ -565,14 +576,8 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
         return CSEC_EPARSE;
     if (v) {
         csec_cvss *cv = csec__arena_alloc(c->arena, sizeof *cv);
-        if (csec__cvss_parse(cv, c->arena, v->u.str.ptr, v->u.str.len, c->d) < 0) {
-            char msg[256];
-            uint32_t inner = c->d ? c->d->col : 0, l, cc;
-            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid CVSS vector");
-            string_inner_pos(c, v, inner ? inner - 1 : 0, &l, &cc);
-            return err_at(c, l, cc, "invalid CVSS vector `%.*s`: %s",
-                          (int)(v->u.str.len > 80 ? 80 : v->u.str.len), v->u.str.ptr, msg);
-        }
+        if (csec__cvss_parse(cv, c->arena, v->u.str.ptr, v->u.str.len, c->d) < 0)
+            return err_in_string(c, v, "invalid CVSS vector");
         a->cvss = cv;
     }
 
@@ -639,14 +644,8 @@ static int parse_reqs(parse_ctx *c, const csec_toml_value *arr, const csec_req *
     for (size_t i = 0; i < arr->u.array.count; i++) {
         const csec_toml_value *it = arr->u.array.items[i];
         csec_req *r = NULL;
-        if (csec__req_parse_arena(&r, c->arena, it->u.str.ptr, it->u.str.len, c->d) < 0) {
-            char msg[256];
-            uint32_t inner = c->d ? c->d->col : 0, l, cc;
-            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "parse error");
-            string_inner_pos(c, it, inner ? inner - 1 : 0, &l, &cc);
-            return err_at(c, l, cc, "invalid version requirement `%.*s`: %s",
-                          (int)(it->u.str.len > 80 ? 80 : it->u.str.len), it->u.str.ptr, msg);
-        }
+        if (csec__req_parse_arena(&r, c->arena, it->u.str.ptr, it->u.str.len, c->d) < 0)
+            return err_in_string(c, it, "invalid version requirement");
         reqs[i] = r;
     }
     *out = reqs;
@@ -951,17 +950,7 @@ bool csec_advisory_is_withdrawn(const csec_advisory *a)
 
 const char *csec_informational_name(csec_informational k)
 {
-    switch (k) {
-    case CSEC_INFO_NOTICE:
-        return "notice";
-    case CSEC_INFO_UNMAINTAINED:
-        return "unmaintained";
-    case CSEC_INFO_UNSOUND:
-        return "unsound";
-    case CSEC_INFO_OTHER:
-        return "other";
-    case CSEC_INFO_NONE:
-        break;
-    }
-    return NULL;
+    /* CSEC_INFO_NONE has no name. */
+    static const char *const names[] = {NULL, "notice", "unmaintained", "unsound", "other"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : NULL;
 }

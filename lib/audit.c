@@ -17,63 +17,45 @@
  * settings, copied so the caller's option arrays need not outlive it. */
 typedef struct report {
     csec_audit_report pub;
-    char **ignore, **arch, **os;
-    size_t ignore_count, arch_count, os_count;
+    csec_strlist ignore, arch, os;
     csec_severity severity;
     unsigned info; /* informational kinds reported */
     unsigned deny;
 } report;
 
-static char **copy_list(const char *const *l, size_t n)
+static csec_strlist copy_list(csec_strlist l)
 {
-    char **out = csec__xcalloc(n ? n : 1, sizeof *out);
-    for (size_t i = 0; i < n; i++)
-        out[i] = csec__xstrndup(l[i], strlen(l[i]));
-    return out;
+    char **out = csec__xcalloc(l.count ? l.count : 1, sizeof *out);
+    for (size_t i = 0; i < l.count; i++)
+        out[i] = csec__xstrndup(l.items[i], strlen(l.items[i]));
+    return (csec_strlist){(const char *const *)out, l.count};
 }
 
-static void free_list(char **l, size_t n)
+static void free_list(csec_strlist l)
 {
-    for (size_t i = 0; l && i < n; i++)
-        free(l[i]);
-    free(l);
-}
-
-static bool has(char *const *l, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(l[i], s) == 0)
-            return true;
-    return false;
-}
-
-/* Spec §2.6 item 6: a target list filters only when both sides are set. */
-static bool target_ok(csec_strlist adv, char *const *want, size_t n)
-{
-    if (adv.count == 0 || n == 0)
-        return true;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < adv.count; k++)
-            if (strcmp(adv.items[k], want[i]) == 0)
-                return true;
-    return false;
+    for (size_t i = 0; i < l.count; i++)
+        free((void *)(uintptr_t)l.items[i]);
+    free((void *)(uintptr_t)l.items);
 }
 
 /* Query::crate_scope() plus the package, its version and source, the
  * severity threshold and the targets (spec §2.6), informational flag aside. */
 static bool matches(const report *r, const csec_advisory *a, const csec_version *v)
 {
-    if (a->collection != CSEC_COLLECTION_CRATES || csec_advisory_is_withdrawn(a))
-        return false;
     /* An advisory's source defaults to crates.io; one about another registry
      * never concerns a crates.io package. */
     if (a->source && !csec__lockfile_is_crates_io(a->source))
         return false;
-    if (r->severity != CSEC_SEVERITY_NONE && a->cvss && a->cvss->severity < r->severity)
-        return false;
-    if (!target_ok(a->arch, r->arch, r->arch_count) || !target_ok(a->os, r->os, r->os_count))
-        return false;
-    return csec_advisory_affects(a, v);
+    csec_query q = CSEC_QUERY_INIT;
+    q.collection = CSEC_COLLECTION_CRATES;
+    q.withdrawn = CSEC_NO;
+    q.version = v;
+    q.severity_threshold = r->severity;
+    q.arch = r->arch.items;
+    q.arch_count = r->arch.count;
+    q.os = r->os.items;
+    q.os_count = r->os.count;
+    return csec_query_matches(&q, a);
 }
 
 static int warning_kind(csec_informational k)
@@ -96,7 +78,7 @@ static int warning_kind(csec_informational k)
  * a warning kind, or -2 nothing. */
 static int finding_kind(const report *r, const csec_advisory *a, const csec_version *v)
 {
-    if (!matches(r, a, v) || has(r->ignore, r->ignore_count, a->id))
+    if (!matches(r, a, v) || csec__strlist_has(&r->ignore, a->id))
         return -2;
     if (a->informational == CSEC_INFO_NONE)
         return -1;
@@ -158,12 +140,9 @@ static void check_yanked(report *r, const csec_lockfile *lf, const csec_audit_op
  * replaces them with copies). */
 static void settle(report *r, const csec_audit_options *o)
 {
-    r->ignore = (char **)(uintptr_t)o->ignore;
-    r->ignore_count = o->ignore_count;
-    r->arch = (char **)(uintptr_t)o->target_arch;
-    r->arch_count = o->target_arch_count;
-    r->os = (char **)(uintptr_t)o->target_os;
-    r->os_count = o->target_os_count;
+    r->ignore = (csec_strlist){o->ignore, o->ignore_count};
+    r->arch = (csec_strlist){o->target_arch, o->target_arch_count};
+    r->os = (csec_strlist){o->target_os, o->target_os_count};
     r->severity = o->severity_threshold;
     const unsigned info_bits = CSEC_WARNING_BIT(CSEC_WARNING_NOTICE) |
                                CSEC_WARNING_BIT(CSEC_WARNING_UNMAINTAINED) |
@@ -206,9 +185,9 @@ int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *
     r->pub.db = db;
     r->pub.lockfile = lf;
     settle(r, o);
-    r->ignore = copy_list(o->ignore, o->ignore_count);
-    r->arch = copy_list(o->target_arch, o->target_arch_count);
-    r->os = copy_list(o->target_os, o->target_os_count);
+    r->ignore = copy_list(r->ignore);
+    r->arch = copy_list(r->arch);
+    r->os = copy_list(r->os);
 
     list vulns = {NULL, 0, 0}, warns[CSEC_WARNING_KINDS] = {{NULL, 0, 0}};
     for (size_t i = 0; i < lf->count; i++) {
@@ -256,9 +235,9 @@ void csec_audit_report_free(csec_audit_report *pub)
     report *r = (report *)pub;
     free((void *)pub->vulnerabilities);
     free((void *)pub->warnings);
-    free_list(r->ignore, r->ignore_count);
-    free_list(r->arch, r->arch_count);
-    free_list(r->os, r->os_count);
+    free_list(r->ignore);
+    free_list(r->arch);
+    free_list(r->os);
     free(r);
 }
 
@@ -270,25 +249,6 @@ int csec_audit_status(const csec_audit_report *r)
 
 /* ---------------------------------------------------------------- JSON */
 
-static void j_list(csec__json *j, char *const *l, size_t n)
-{
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < n; i++)
-        csec__json_str(j, l[i]);
-    csec__json_array_end(j);
-}
-
-static void j_reqs(csec__json *j, const csec_req *const *reqs, size_t n, csec_buf *tmp)
-{
-    csec__json_array_begin(j);
-    for (size_t i = 0; i < n; i++) {
-        csec_buf_clear(tmp);
-        csec_req_write(tmp, reqs[i]);
-        csec__json_strn(j, tmp->ptr, tmp->len);
-    }
-    csec__json_array_end(j);
-}
-
 static void j_date(csec__json *j, csec_date dt)
 {
     char s[16];
@@ -296,63 +256,52 @@ static void j_date(csec__json *j, csec_date dt)
     csec__json_str(j, s);
 }
 
-static void j_metadata(csec__json *j, const csec_advisory *a, csec_buf *tmp)
+static void j_metadata(csec__json *j, const csec_advisory *a)
 {
     csec__json_object_begin(j);
-    csec__json_key(j, "id");
-    csec__json_str(j, a->id);
-    csec__json_key(j, "package");
-    csec__json_str(j, a->package);
-    csec__json_key(j, "title");
-    csec__json_str(j, a->title ? a->title : "");
-    csec__json_key(j, "description");
-    csec__json_str(j, a->description ? a->description : "");
+    csec__json_key_str(j, "id", a->id);
+    csec__json_key_str(j, "package", a->package);
+    csec__json_key_str(j, "title", a->title ? a->title : "");
+    csec__json_key_str(j, "description", a->description ? a->description : "");
     csec__json_key(j, "date");
     j_date(j, a->date);
     csec__json_key(j, "aliases");
     csec__json_strlist(j, a->aliases);
     csec__json_key(j, "related");
     csec__json_strlist(j, a->related);
-    csec__json_key(j, "collection");
-    csec__json_str(j, a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
+    csec__json_key_str(j, "collection", a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
     csec__json_key(j, "categories");
     csec__json_strlist(j, a->categories);
     csec__json_key(j, "keywords");
     csec__json_strlist(j, a->keywords);
-    csec__json_key(j, "cvss");
-    csec__json_str(j, a->cvss ? a->cvss->canonical : NULL);
-    csec__json_key(j, "informational");
-    csec__json_str(j, a->informational_raw);
+    csec__json_key_str(j, "cvss", a->cvss ? a->cvss->canonical : NULL);
+    csec__json_key_str(j, "informational", a->informational_raw);
     csec__json_key(j, "references");
     csec__json_strlist(j, a->references);
-    csec__json_key(j, "source");
-    csec__json_str(j, a->source);
-    csec__json_key(j, "url");
-    csec__json_str(j, a->url);
+    csec__json_key_str(j, "source", a->source);
+    csec__json_key_str(j, "url", a->url);
     csec__json_key(j, "withdrawn");
     if (a->withdrawn.year)
         j_date(j, a->withdrawn);
     else
         csec__json_null(j);
-    csec__json_key(j, "license");
-    csec__json_str(j, a->license ? a->license : "CC0-1.0");
+    csec__json_key_str(j, "license", a->license ? a->license : "CC0-1.0");
     csec__json_key(j, "expect-deleted");
     csec__json_bool(j, a->expect_deleted);
     csec__json_object_end(j);
-    (void)tmp;
 }
 
-static void j_versions(csec__json *j, const csec_advisory *a, csec_buf *tmp)
+static void j_versions(csec__json *j, const csec_advisory *a)
 {
     csec__json_object_begin(j);
     csec__json_key(j, "patched");
-    j_reqs(j, a->patched, a->patched_count, tmp);
+    csec__json_reqs(j, a->patched, a->patched_count);
     csec__json_key(j, "unaffected");
-    j_reqs(j, a->unaffected, a->unaffected_count, tmp);
+    csec__json_reqs(j, a->unaffected, a->unaffected_count);
     csec__json_object_end(j);
 }
 
-static void j_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
+static void j_affected(csec__json *j, const csec_advisory *a)
 {
     /* The loaded advisory does not tell an empty [affected] from a missing
      * one; both are written as null. */
@@ -369,7 +318,7 @@ static void j_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_object_begin(j);
     for (size_t i = 0; i < a->functions_count; i++) {
         csec__json_key(j, a->functions[i].path);
-        j_reqs(j, a->functions[i].reqs, a->functions[i].count, tmp);
+        csec__json_reqs(j, a->functions[i].reqs, a->functions[i].count);
     }
     csec__json_object_end(j);
     csec__json_object_end(j);
@@ -378,26 +327,19 @@ static void j_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
 static void j_dep(csec__json *j, const csec_lock_dep *dp)
 {
     csec__json_object_begin(j);
-    csec__json_key(j, "name");
-    csec__json_str(j, dp->name);
-    csec__json_key(j, "version");
-    csec__json_str(j, dp->version);
-    csec__json_key(j, "source");
-    csec__json_str(j, dp->source);
+    csec__json_key_str(j, "name", dp->name);
+    csec__json_key_str(j, "version", dp->version);
+    csec__json_key_str(j, "source", dp->source);
     csec__json_object_end(j);
 }
 
 static void j_package(csec__json *j, const csec_lock_package *p)
 {
     csec__json_object_begin(j);
-    csec__json_key(j, "name");
-    csec__json_str(j, p->name);
-    csec__json_key(j, "version");
-    csec__json_str(j, p->version_text);
-    csec__json_key(j, "source");
-    csec__json_str(j, p->source);
-    csec__json_key(j, "checksum");
-    csec__json_str(j, p->checksum);
+    csec__json_key_str(j, "name", p->name);
+    csec__json_key_str(j, "version", p->version_text);
+    csec__json_key_str(j, "source", p->source);
+    csec__json_key_str(j, "checksum", p->checksum);
     if (p->deps_count) {
         csec__json_key(j, "dependencies");
         csec__json_array_begin(j);
@@ -439,7 +381,6 @@ static void j_info_list(csec__json *j, unsigned info)
 void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
 {
     const report *r = (const report *)pub;
-    csec_buf tmp = CSEC_BUF_INIT;
     csec__json jw, *j = &jw;
     csec__json_init(j, out, false, 0);
     csec__json_object_begin(j);
@@ -450,8 +391,7 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
     csec__json_uint(j, csec_db_total(pub->db));
     int64_t when = 0;
     const char *commit = csec_db_commit(pub->db, &when);
-    csec__json_key(j, "last-commit");
-    csec__json_str(j, commit);
+    csec__json_key_str(j, "last-commit", commit);
     csec__json_key(j, "last-updated");
     if (commit) {
         char ts[32];
@@ -471,13 +411,13 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
     csec__json_key(j, "settings");
     csec__json_object_begin(j);
     csec__json_key(j, "target_arch");
-    j_list(j, r->arch, r->arch_count);
+    csec__json_strlist(j, r->arch);
     csec__json_key(j, "target_os");
-    j_list(j, r->os, r->os_count);
-    csec__json_key(j, "severity");
-    csec__json_str(j, r->severity == CSEC_SEVERITY_NONE ? NULL : csec_severity_name(r->severity));
+    csec__json_strlist(j, r->os);
+    csec__json_key_str(j, "severity",
+                       r->severity == CSEC_SEVERITY_NONE ? NULL : csec_severity_name(r->severity));
     csec__json_key(j, "ignore");
-    j_list(j, r->ignore, r->ignore_count);
+    csec__json_strlist(j, r->ignore);
     csec__json_key(j, "informational_warnings");
     j_info_list(j, r->info);
     csec__json_object_end(j);
@@ -494,11 +434,11 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
         const csec_audit_finding *f = &pub->vulnerabilities[i];
         csec__json_object_begin(j);
         csec__json_key(j, "advisory");
-        j_metadata(j, f->advisory, &tmp);
+        j_metadata(j, f->advisory);
         csec__json_key(j, "versions");
-        j_versions(j, f->advisory, &tmp);
+        j_versions(j, f->advisory);
         csec__json_key(j, "affected");
-        j_affected(j, f->advisory, &tmp);
+        j_affected(j, f->advisory);
         csec__json_key(j, "package");
         j_package(j, f->package);
         csec__json_object_end(j);
@@ -517,23 +457,22 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
             csec__json_array_begin(j);
         }
         csec__json_object_begin(j);
-        csec__json_key(j, "kind");
-        csec__json_str(j, csec__word_warning_kind(f->kind));
+        csec__json_key_str(j, "kind", csec__word_warning_kind(f->kind));
         csec__json_key(j, "package");
         j_package(j, f->package);
         csec__json_key(j, "advisory");
         if (f->advisory)
-            j_metadata(j, f->advisory, &tmp);
+            j_metadata(j, f->advisory);
         else
             csec__json_null(j);
         csec__json_key(j, "affected");
         if (f->advisory)
-            j_affected(j, f->advisory, &tmp);
+            j_affected(j, f->advisory);
         else
             csec__json_null(j);
         csec__json_key(j, "versions");
         if (f->advisory)
-            j_versions(j, f->advisory, &tmp);
+            j_versions(j, f->advisory);
         else
             csec__json_null(j);
         csec__json_object_end(j);
@@ -544,7 +483,6 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
 
     csec__json_object_end(j);
     csec_buf_putc(out, '\n');
-    csec_buf_free(&tmp);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -819,12 +757,11 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
 {
     const csec_advisory *a = f->advisory;
     csec__json_object_begin(j);
-    csec__json_key(j, "id");
-    csec__json_str(j, rule_id(f));
+    csec__json_key_str(j, "id", rule_id(f));
     csec__json_key(j, "shortDescription");
     csec__json_object_begin(j);
-    csec__json_key(j, "text");
-    csec__json_str(j, a ? (a->title && *a->title ? a->title : a->id) : "yanked crate version");
+    csec__json_key_str(j, "text",
+                       a ? (a->title && *a->title ? a->title : a->id) : "yanked crate version");
     csec__json_object_end(j);
     csec__json_key(j, "fullDescription");
     csec__json_object_begin(j);
@@ -834,8 +771,7 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
     csec__json_object_end(j);
     if (a) {
         const char *url = id_url(tmp, a->id);
-        csec__json_key(j, "helpUri");
-        csec__json_str(j, url ? url : a->url);
+        csec__json_key_str(j, "helpUri", url ? url : a->url);
         csec__json_key(j, "help");
         csec__json_object_begin(j);
         csec__json_key(j, "text");
@@ -849,8 +785,7 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
     }
     csec__json_key(j, "defaultConfiguration");
     csec__json_object_begin(j);
-    csec__json_key(j, "level");
-    csec__json_str(j, sarif_level(f));
+    csec__json_key_str(j, "level", sarif_level(f));
     csec__json_object_end(j);
     csec__json_key(j, "properties");
     csec__json_object_begin(j);
@@ -865,8 +800,7 @@ static void sarif_rule(csec__json *j, const csec_audit_finding *f, csec_buf *tmp
         /* GitHub code scanning reads the CVSS score as a string. */
         char num[16];
         snprintf(num, sizeof num, "%.1f", a->cvss->score);
-        csec__json_key(j, "security-severity");
-        csec__json_str(j, num);
+        csec__json_key_str(j, "security-severity", num);
     }
     csec__json_object_end(j);
     csec__json_object_end(j);
@@ -896,10 +830,8 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
     csec__json jw, *j = &jw;
     csec__json_init(j, out, true, 0);
     csec__json_object_begin(j);
-    csec__json_key(j, "$schema");
-    csec__json_str(j, "https://json.schemastore.org/sarif-2.1.0.json");
-    csec__json_key(j, "version");
-    csec__json_str(j, "2.1.0");
+    csec__json_key_str(j, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    csec__json_key_str(j, "version", "2.1.0");
     csec__json_key(j, "runs");
     csec__json_array_begin(j);
     csec__json_object_begin(j);
@@ -907,12 +839,9 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
     csec__json_object_begin(j);
     csec__json_key(j, "driver");
     csec__json_object_begin(j);
-    csec__json_key(j, "name");
-    csec__json_str(j, "cratesec");
-    csec__json_key(j, "version");
-    csec__json_str(j, csec_version_string());
-    csec__json_key(j, "informationUri");
-    csec__json_str(j, "https://rustsec.org/");
+    csec__json_key_str(j, "name", "cratesec");
+    csec__json_key_str(j, "version", csec_version_string());
+    csec__json_key_str(j, "informationUri", "https://rustsec.org/");
     csec__json_key(j, "rules");
     csec__json_array_begin(j);
     for (size_t k = 0; k < nrules; k++)
@@ -927,12 +856,10 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
         const csec_audit_finding *f = finding_at(r, i);
         const csec_lock_package *p = f->package;
         csec__json_object_begin(j);
-        csec__json_key(j, "ruleId");
-        csec__json_str(j, rule_id(f));
+        csec__json_key_str(j, "ruleId", rule_id(f));
         csec__json_key(j, "ruleIndex");
         csec__json_uint(j, rule_of[i]);
-        csec__json_key(j, "level");
-        csec__json_str(j, sarif_level(f));
+        csec__json_key_str(j, "level", sarif_level(f));
         csec__json_key(j, "message");
         csec__json_object_begin(j);
         csec__json_key(j, "text");
@@ -955,8 +882,7 @@ void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const cha
         csec__json_object_begin(j);
         csec__json_key(j, "artifactLocation");
         csec__json_object_begin(j);
-        csec__json_key(j, "uri");
-        csec__json_str(j, lockfile_uri ? lockfile_uri : "Cargo.lock");
+        csec__json_key_str(j, "uri", lockfile_uri ? lockfile_uri : "Cargo.lock");
         csec__json_object_end(j);
         csec__json_key(j, "region");
         csec__json_object_begin(j);

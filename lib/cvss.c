@@ -514,19 +514,8 @@ csec_severity csec__cvss_severity(double score)
 
 const char *csec_severity_name(csec_severity s)
 {
-    switch (s) {
-    case CSEC_SEVERITY_NONE:
-        return "none";
-    case CSEC_SEVERITY_LOW:
-        return "low";
-    case CSEC_SEVERITY_MEDIUM:
-        return "medium";
-    case CSEC_SEVERITY_HIGH:
-        return "high";
-    case CSEC_SEVERITY_CRITICAL:
-        return "critical";
-    }
-    return "none";
+    static const char *const names[] = {"none", "low", "medium", "high", "critical"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "none";
 }
 
 int csec__cvss_parse(csec_cvss *out, csec_arena *arena, const char *s, size_t len, csec_diag *d)

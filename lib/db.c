@@ -239,11 +239,9 @@ static int load_package(loader *L, const char *name, int coll, size_t root_len)
 /* Remembers a package directory a partial load did not read. */
 static void leave_unread(csec_db *db, int coll, const char *name)
 {
-    if (db->nunread_dirs == db->capunread_dirs) {
-        db->capunread_dirs = db->capunread_dirs ? db->capunread_dirs * 2 : 1024;
+    if (db->nunread_dirs == db->capunread_dirs)
         db->unread_dirs =
-            csec__xrealloc(db->unread_dirs, csec__mul(db->capunread_dirs, sizeof *db->unread_dirs));
-    }
+            csec__grow(db->unread_dirs, &db->capunread_dirs, 1024, sizeof *db->unread_dirs);
     size_t n = strlen(collection_dirs[coll]) + 1 + strlen(name);
     char *rel = csec__arena_alloc(&db->arena, n + 1);
     snprintf(rel, n + 1, "%s/%s", collection_dirs[coll], name);
@@ -491,8 +489,6 @@ const csec_advisory *csec_db_find(const csec_db *db, const char *id_or_alias)
     return e ? db->list[e->val.idx] : NULL;
 }
 
-static bool list_has(const csec_strlist *l, const char *s);
-
 size_t csec_db_find_all(const csec_db *db, const char *id_or_alias, const csec_advisory **out,
                         size_t cap)
 {
@@ -504,7 +500,8 @@ size_t csec_db_find_all(const csec_db *db, const char *id_or_alias, const csec_a
     for (int pass = 0; pass < 2 && n == 0; pass++)
         for (size_t i = 0; i < db->count; i++) {
             const csec_advisory *a = db->list[i];
-            if (pass == 0 ? strcmp(a->id, id_or_alias) == 0 : list_has(&a->aliases, id_or_alias)) {
+            if (pass == 0 ? strcmp(a->id, id_or_alias) == 0
+                          : csec__strlist_has(&a->aliases, id_or_alias)) {
                 if (n < cap)
                     out[n] = a;
                 n++;
@@ -551,20 +548,12 @@ const char *csec_db_commit(const csec_db *cdb, int64_t *commit_time)
 
 /* ---- queries (spec §2.6) ---- */
 
-static bool list_has(const csec_strlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (strcmp(l->items[i], s) == 0)
-            return true;
-    return false;
-}
-
 static bool targets_pass(const csec_strlist *adv, const char *const *q, size_t n)
 {
     if (adv->count == 0 || n == 0)
         return true;
     for (size_t i = 0; i < n; i++)
-        if (q[i] && list_has(adv, q[i]))
+        if (q[i] && csec__strlist_has(adv, q[i]))
             return true;
     return false;
 }
@@ -582,9 +571,9 @@ bool csec_query_matches(const csec_query *q, const csec_advisory *a)
         return false;
     if (q->version && !csec_advisory_affects(a, q->version))
         return false;
-    if (q->category && !list_has(&a->categories, q->category))
+    if (q->category && !csec__strlist_has(&a->categories, q->category))
         return false;
-    if (q->keyword && !list_has(&a->keywords, q->keyword))
+    if (q->keyword && !csec__strlist_has(&a->keywords, q->keyword))
         return false;
     if (q->severity_threshold != CSEC_SEVERITY_NONE && a->cvss &&
         a->cvss->severity < q->severity_threshold)

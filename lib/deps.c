@@ -38,38 +38,20 @@ size_t csec__deps_direct_count(const csec_deps_report *r, int kind)
 
 const char *csec__deps_state_name(csec_deps_state s)
 {
-    switch (s) {
-    case CSEC_DEPS_CLEAR:
-        return "clear";
-    case CSEC_DEPS_NEWEST_AFFECTED:
-        return "newest-affected";
-    case CSEC_DEPS_ONLY_AFFECTED:
-        return "only-affected";
-    case CSEC_DEPS_NO_RELEASE:
-        return "no-release";
-    case CSEC_DEPS_MISSING:
-        return "missing";
-    case CSEC_DEPS_BAD_REQ:
-        return "bad-requirement";
-    case CSEC_DEPS_OTHER_REGISTRY:
-        return "other-registry";
-    case CSEC_DEPS_UNAVAILABLE:
-        return "unavailable";
-    }
-    return "unknown";
+    static const char *const names[] = {"clear",          "newest-affected", "only-affected",
+                                        "no-release",     "missing",         "bad-requirement",
+                                        "other-registry", "unavailable"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
 void csec__deps_json_dep(csec__json *j, const csec_index_dep *d)
 {
     static const char *const kinds[] = {"normal", "build", "dev"};
-    csec__json_key(j, "req");
-    csec__json_str(j, d->req);
-    csec__json_key(j, "kind");
-    csec__json_str(j, kinds[d->kind < 3 ? d->kind : 0]);
+    csec__json_key_str(j, "req", d->req);
+    csec__json_key_str(j, "kind", kinds[d->kind < 3 ? d->kind : 0]);
     csec__json_key(j, "optional");
     csec__json_bool(j, d->optional);
-    csec__json_key(j, "target");
-    csec__json_str(j, d->target);
+    csec__json_key_str(j, "target", d->target);
 }
 
 const char *csec__advice_kind_name(csec_advice_kind k)
@@ -191,14 +173,6 @@ static bool allows_none(const csec_index_crate *c, const bool *bad, size_t from,
     return true;
 }
 
-static const csec_index_version *newest_allowed(const csec_index_crate *c, const csec_req *req)
-{
-    for (size_t i = c->versions_count; i-- > 0;)
-        if (!c->versions[i].yanked && csec_req_matches(req, &c->versions[i].version))
-            return &c->versions[i];
-    return NULL;
-}
-
 static csec_req *parse_req(const char *text)
 {
     csec_req *r = NULL;
@@ -248,7 +222,7 @@ void csec__deps_advice(csec_advice *out, const csec_db *db, const csec_index_cra
         if (clean) {
             out->kind = CSEC_ADVICE_CARET;
             out->lowest = v;
-            out->resolves = newest_allowed(c, req);
+            out->resolves = newest_match(c, req);
             snprintf(out->req, sizeof out->req, "%s", text);
         }
         csec_req_free(req);
@@ -268,7 +242,7 @@ void csec__deps_advice(csec_advice *out, const csec_db *db, const csec_index_cra
             out->kind = CSEC_ADVICE_BOUNDED;
             out->lowest = r;
             out->blocked = blocked;
-            out->resolves = newest_allowed(c, req);
+            out->resolves = newest_match(c, req);
             snprintf(out->req, sizeof out->req, "%s", text);
         }
         csec_req_free(req);
@@ -354,12 +328,6 @@ static void classify(ctx *x, const csec_index_dep *d, bool enabled, csec_deps_fi
         csec__deps_advice(&f->advice, x->db, c, &f->newest->version, false);
 }
 
-static void adv_ids(csec_buf *out, const csec_advisory *const *advs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        csec_buf_printf(out, "%s%s", i ? (i + 1 == n ? " and " : ", ") : "", advs[i]->id);
-}
-
 void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool stale)
 {
     const char *req = f->dep->req;
@@ -367,11 +335,11 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool sta
     case CSEC_DEPS_ONLY_AFFECTED:
         csec_buf_printf(out, "every non-yanked release matching %s (%zu) is affected by ", req,
                         f->matching);
-        adv_ids(out, f->advs, f->nadv);
+        csec__word_ids(out, f->advs, f->nadv);
         break;
     case CSEC_DEPS_NEWEST_AFFECTED:
         csec_buf_printf(out, "the newest matching release %s is affected by ", f->newest->vers);
-        adv_ids(out, f->advs, f->nadv_newest);
+        csec__word_ids(out, f->advs, f->nadv_newest);
         csec_buf_printf(out, " (%zu of %zu matching releases unaffected)", f->matching - f->affected,
                         f->matching);
         break;
@@ -379,7 +347,7 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool sta
         csec_buf_printf(out, "resolves to %s, which no advisory affects", f->newest->vers);
         if (f->nadv) {
             csec_buf_puts(out, " (older matching releases are affected by ");
-            adv_ids(out, f->advs, f->nadv);
+            csec__word_ids(out, f->advs, f->nadv);
             csec_buf_putc(out, ')');
         }
         break;

@@ -32,12 +32,9 @@ size_t csec__ws_before(const char *s, size_t n)
 {
     /* Lead bytes (0xC2, 0xE1..0xE3) are never continuation bytes, so a match
      * of the whole sequence ending at n is a whole character. */
-    if (n >= 1 && csec__ws_at(s + n - 1, 1) == 1)
-        return 1;
-    if (n >= 2 && csec__ws_at(s + n - 2, 2) == 2)
-        return 2;
-    if (n >= 3 && csec__ws_at(s + n - 3, 3) == 3)
-        return 3;
+    for (size_t w = 1; w <= 3 && w <= n; w++)
+        if (csec__ws_at(s + n - w, w) == w)
+            return w;
     return 0;
 }
 

@@ -175,6 +175,12 @@ void csec__json_str(csec__json *j, const char *s)
         csec__json_strn(j, s, strlen(s));
 }
 
+void csec__json_key_str(csec__json *j, const char *key, const char *s)
+{
+    csec__json_key(j, key);
+    csec__json_str(j, s);
+}
+
 void csec__json_strlist(csec__json *j, csec_strlist list)
 {
     csec__json_array_begin(j);

@@ -44,6 +44,8 @@ void csec__json_key(csec__json *j, const char *key);
 /* Values.  csec__json_str writes null for a NULL pointer. */
 void csec__json_str(csec__json *j, const char *s);
 void csec__json_strn(csec__json *j, const char *s, size_t len);
+/* A member whose value is a string: csec__json_key then csec__json_str. */
+void csec__json_key_str(csec__json *j, const char *key, const char *s);
 void csec__json_null(csec__json *j);
 void csec__json_bool(csec__json *j, bool v);
 void csec__json_int(csec__json *j, int64_t v);

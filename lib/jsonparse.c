@@ -36,7 +36,6 @@ void csec__json_reader_init(csec__json_reader *r, const char *s, size_t len)
     memset(r, 0, sizeof *r);
     r->start = r->p = s;
     r->end = s + len;
-    r->max_depth = CSEC__JSON_DEFAULT_DEPTH;
     r->state = ST_VALUE;
 }
 
@@ -79,7 +78,7 @@ static inline bool top_is_object(const csec__json_reader *r)
 
 static csec__json_tok push(csec__json_reader *r, bool object, csec__json_tok tok)
 {
-    if (r->depth >= r->max_depth || r->depth >= CSEC__JSON_MAX_DEPTH)
+    if (r->depth >= CSEC__JSON_MAX_DEPTH)
         return fail_at(r, r->p, "nesting too deep");
     uint32_t i = r->depth++;
     if (object)
@@ -238,11 +237,6 @@ static int read_string(csec__json_reader *r)
     return 0;
 }
 
-static inline bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static csec__json_tok read_number(csec__json_reader *r)
 {
     const char *p = r->p, *end = r->end;
@@ -251,21 +245,21 @@ static csec__json_tok read_number(csec__json_reader *r)
         neg = true;
         p++;
     }
-    if (p == end || !is_digit(*p))
+    if (p == end || !csec__is_digit(*p))
         return fail_at(r, r->p, "invalid number");
     if (*p == '0') {
         p++;
-        if (p < end && is_digit(*p))
+        if (p < end && csec__is_digit(*p))
             return fail_at(r, p - 1, "leading zero in number");
     } else {
-        while (p < end && is_digit(*p))
+        while (p < end && csec__is_digit(*p))
             p++;
     }
     if (p < end && *p == '.') {
         p++;
-        if (p == end || !is_digit(*p))
+        if (p == end || !csec__is_digit(*p))
             return fail_at(r, p, "expected a digit after '.'");
-        while (p < end && is_digit(*p))
+        while (p < end && csec__is_digit(*p))
             p++;
         integral = false;
     }
@@ -273,9 +267,9 @@ static csec__json_tok read_number(csec__json_reader *r)
         p++;
         if (p < end && (*p == '+' || *p == '-'))
             p++;
-        if (p == end || !is_digit(*p))
+        if (p == end || !csec__is_digit(*p))
             return fail_at(r, p, "expected a digit in exponent");
-        while (p < end && is_digit(*p))
+        while (p < end && csec__is_digit(*p))
             p++;
         integral = false;
     }
@@ -351,7 +345,7 @@ static csec__json_tok read_value(csec__json_reader *r)
             return fail_at(r, r->p, "trailing comma in array");
         return fail_at(r, r->p, "expected a value");
     default:
-        if (*r->p == '-' || is_digit(*r->p))
+        if (*r->p == '-' || csec__is_digit(*r->p))
             return read_number(r);
         return fail_at(r, r->p, "expected a value");
     }
@@ -474,8 +468,8 @@ static void add_value(builder *b, const char *key, size_t key_len, const csec_jv
     m->value = *v;
 }
 
-int csec__json_parse_depth(const csec_jv **out, csec_arena *arena, const char *s, size_t len,
-                           uint32_t max_depth, csec_diag *d)
+int csec__json_parse(const csec_jv **out, csec_arena *arena, const char *s, size_t len,
+                     csec_diag *d)
 {
     csec__json_reader r;
     builder b = {0};
@@ -486,8 +480,6 @@ int csec__json_parse_depth(const csec_jv **out, csec_arena *arena, const char *s
 
     *out = NULL;
     csec__json_reader_init(&r, s, len);
-    if (max_depth)
-        r.max_depth = max_depth < CSEC__JSON_MAX_DEPTH ? max_depth : CSEC__JSON_MAX_DEPTH;
     for (;;) {
         csec__json_tok t = csec__json_reader_next(&r);
         csec_jv v = {CSEC_JV_NULL, 0, {0}};
@@ -571,12 +563,6 @@ done:
     return rc;
 }
 
-int csec__json_parse(const csec_jv **out, csec_arena *arena, const char *s, size_t len,
-                     csec_diag *d)
-{
-    return csec__json_parse_depth(out, arena, s, len, 0, d);
-}
-
 const csec_jv *csec__jv_get(const csec_jv *v, const char *key)
 {
     if (!v || v->type != CSEC_JV_OBJECT)
@@ -588,13 +574,6 @@ const csec_jv *csec__jv_get(const csec_jv *v, const char *key)
             return &m->value;
     }
     return NULL;
-}
-
-const csec_jv *csec__jv_at(const csec_jv *v, size_t i)
-{
-    if (!v || v->type != CSEC_JV_ARRAY || i >= v->len)
-        return NULL;
-    return &v->u.items[i];
 }
 
 const char *csec__jv_str(const csec_jv *v)

@@ -15,7 +15,7 @@
  * strings) must be valid UTF-8.  Numbers without fraction or exponent that fit
  * an int64 are integers; every other number is a double, and one whose
  * magnitude overflows a double is an error.  Nesting is limited by an explicit
- * bit stack (never recursion), CSEC__JSON_DEFAULT_DEPTH by default.
+ * bit stack (never recursion) to CSEC__JSON_MAX_DEPTH.
  *
  * Duplicate object keys are passed through by the reader; the tree keeps them
  * all and csec__jv_get returns the last, as serde_json::Value does. */
@@ -24,10 +24,9 @@
 
 #include "util.h"
 
-/* The hard ceiling on nesting (the size of the reader's bit stack). */
-#define CSEC__JSON_MAX_DEPTH 1024
-/* The default limit, serde_json's recursion limit. */
-#define CSEC__JSON_DEFAULT_DEPTH 128
+/* The limit on nesting, serde_json's recursion limit (and the size of the
+ * reader's bit stack). */
+#define CSEC__JSON_MAX_DEPTH 128
 
 typedef enum csec__json_tok {
     CSEC__JSON_TOK_ERROR = -1, /* sticky: every later call returns it again */
@@ -49,8 +48,7 @@ typedef enum csec__json_tok {
  * documented as results of the last token. */
 typedef struct csec__json_reader {
     const char *start, *p, *end;
-    uint32_t depth;     /* open containers */
-    uint32_t max_depth; /* <= CSEC__JSON_MAX_DEPTH */
+    uint32_t depth; /* open containers */
     int state;
     uint64_t stack[CSEC__JSON_MAX_DEPTH / 64]; /* bit set: object at that level */
     csec_buf scratch;                          /* unescaped strings */
@@ -134,17 +132,13 @@ struct csec_jv_member {
 
 /* Parses one JSON text into a tree allocated from `arena` (everything is
  * freed with the arena).  Returns 0, or CSEC_EPARSE with line, column and
- * message in `d` (and *out NULL).  `max_depth` 0 means the default. */
+ * message in `d` (and *out NULL). */
 int csec__json_parse(const csec_jv **out, csec_arena *arena, const char *s, size_t len,
                      csec_diag *d);
-int csec__json_parse_depth(const csec_jv **out, csec_arena *arena, const char *s, size_t len,
-                           uint32_t max_depth, csec_diag *d);
 
 /* The value of the last member named `key` (NUL-terminated) of an object, or
  * NULL when `v` is NULL, not an object or has no such member. */
 const csec_jv *csec__jv_get(const csec_jv *v, const char *key);
-/* Element `i` of an array, or NULL when out of range or not an array. */
-const csec_jv *csec__jv_at(const csec_jv *v, size_t i);
 /* The string of a STRING value, else NULL. */
 const char *csec__jv_str(const csec_jv *v);
 

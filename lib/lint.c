@@ -33,12 +33,10 @@ static void
 report(lint_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
     csec_diag d;
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    csec__diag_vset(&d, CSEC_EPARSE, c->path ? c->path : "", line, col, fmt, ap);
     va_end(ap);
-    csec__diag_set(&d, CSEC_EPARSE, c->path ? c->path : "", line, col, "%s", msg);
     c->count++;
     if (c->cb)
         c->cb(&d, c->payload);

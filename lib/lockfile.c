@@ -32,25 +32,20 @@ typedef struct by_name {
     size_t idx;
 } by_name;
 
-static int fail_at(ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
+/* Fails at the position of TOML value `at`. */
+static int fail_at(ctx *c, const csec_toml_value *at, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
-static int fail_at(ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
+static int fail_at(ctx *c, const csec_toml_value *at, const char *fmt, ...)
 {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = csec__diag_vset(c->d, CSEC_EPARSE, c->path ? c->path : "", at->line, at->col, fmt, ap);
     va_end(ap);
-    return csec__diag_set(c->d, CSEC_EPARSE, c->path ? c->path : "", line, col, "%s", msg);
-}
-
-static int fail_v(ctx *c, const csec_toml_value *v, const char *msg, const char *arg)
-{
-    return fail_at(c, v->line, v->col, msg, arg);
+    return rc;
 }
 
 bool csec__lockfile_is_crates_io(const char *source)
@@ -68,14 +63,13 @@ static int get_str(ctx *c, const csec_toml_value *table, const char *key, bool r
     *out = NULL;
     if (!v) {
         if (required)
-            return fail_at(c, table->line, table->col, "package is missing `%s`", key);
+            return fail_at(c, table, "package is missing `%s`", key);
         return 0;
     }
     if (v->type != CSEC_TOML_STRING)
-        return fail_at(c, v->line, v->col, "`%s` must be a string, not %s", key,
-                       csec__toml_type_name(v->type));
+        return fail_at(c, v, "`%s` must be a string, not %s", key, csec__toml_type_name(v->type));
     if (strlen(v->u.str.ptr) != v->u.str.len)
-        return fail_at(c, v->line, v->col, "`%s` contains a NUL character", key);
+        return fail_at(c, v, "`%s` contains a NUL character", key);
     *out = v;
     return 0;
 }
@@ -93,7 +87,7 @@ static int check_source(ctx *c, const csec_toml_value *at, const char *s, csec_s
                  {"path", CSEC_SOURCE_PATH}};
     const char *plus = strchr(s, '+');
     if (!plus)
-        return fail_v(c, at, "invalid source `%s`: expected KIND+URL", s);
+        return fail_at(c, at, "invalid source `%s`: expected KIND+URL", s);
     size_t klen = (size_t)(plus - s);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         if (strlen(kinds[i].name) != klen || memcmp(kinds[i].name, s, klen) != 0)
@@ -106,14 +100,14 @@ static int check_source(ctx *c, const csec_toml_value *at, const char *s, csec_s
         if (kinds[i].kind == CSEC_SOURCE_GIT)
             ulen = strcspn(u, "?#");
         if (ulen == 0)
-            return fail_v(c, at, "invalid source `%s`: empty URL", s);
+            return fail_at(c, at, "invalid source `%s`: empty URL", s);
         if (kind)
             *kind = kinds[i].kind;
         if (url)
             *url = csec__arena_strndup(&c->lf->arena, u, ulen);
         return 0;
     }
-    return fail_at(c, at->line, at->col, "unsupported source protocol `%.*s` in `%s`",
+    return fail_at(c, at, "unsupported source protocol `%.*s` in `%s`",
                    (int)(klen > 32 ? 32 : klen), s, s);
 }
 
@@ -127,7 +121,8 @@ static int check_version(ctx *c, const csec_toml_value *at, const char *text, cs
     if (csec_version_parse(out, text, strlen(text), &vd) < 0) {
         /* The string's characters start one column after its quote. */
         uint32_t col = at->type == CSEC_TOML_STRING && vd.col ? at->col + vd.col : at->col;
-        return fail_at(c, at->line, col, "invalid version `%s`: %s", text, vd.msg);
+        return csec__diag_set(c->d, CSEC_EPARSE, c->path ? c->path : "", at->line, col,
+                              "invalid version `%s`: %s", text, vd.msg);
     }
     return 0;
 }
@@ -153,11 +148,11 @@ static int split_dep(ctx *c, const csec_toml_value *at, raw_dep *out)
         while (i < len && !is_space(s[i]))
             i++;
         if (n == 3)
-            return fail_v(c, at, "invalid dependency `%s`: more than 3 fields", s);
+            return fail_at(c, at, "invalid dependency `%s`: more than 3 fields", s);
         tok[n++] = csec__arena_strndup(&c->lf->arena, s + start, i - start);
     }
     if (n == 0)
-        return fail_v(c, at, "invalid dependency `%s`: empty", s);
+        return fail_at(c, at, "invalid dependency `%s`: empty", s);
     out->at = at;
     out->name = tok[0];
     out->version = tok[1];
@@ -167,7 +162,7 @@ static int split_dep(ctx *c, const csec_toml_value *at, raw_dep *out)
     if (tok[2]) {
         size_t tl = strlen(tok[2]);
         if (tl < 3 || tok[2][0] != '(' || tok[2][tl - 1] != ')')
-            return fail_v(c, at, "invalid dependency `%s`: the source must be in parentheses", s);
+            return fail_at(c, at, "invalid dependency `%s`: the source must be in parentheses", s);
         char *src = csec__arena_strndup(&c->lf->arena, tok[2] + 1, tl - 2);
         if (check_source(c, at, src, NULL, NULL) < 0)
             return CSEC_EPARSE;
@@ -180,11 +175,9 @@ static bool is_checksum(const char *s, size_t len)
 {
     if (len != 64)
         return false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')))
+    for (size_t i = 0; i < len; i++)
+        if (csec__hexval((unsigned char)s[i]) < 0)
             return false;
-    }
     return true;
 }
 
@@ -199,14 +192,13 @@ static int read_package(ctx *c, const csec_toml_value *t, csec_lock_package *p, 
     *ndeps = 0;
     *rep = NULL;
     if (t->type != CSEC_TOML_TABLE)
-        return fail_at(c, t->line, t->col, "a package must be a table, not %s",
-                       csec__toml_type_name(t->type));
+        return fail_at(c, t, "a package must be a table, not %s", csec__toml_type_name(t->type));
     p->line = t->line;
     p->col = t->col;
     if (get_str(c, t, "name", true, &v) < 0)
         return CSEC_EPARSE;
     if (v->u.str.len == 0)
-        return fail_at(c, v->line, v->col, "empty package name");
+        return fail_at(c, v, "empty package name");
     p->name = csec__arena_strndup(ar, v->u.str.ptr, v->u.str.len);
     if (get_str(c, t, "version", true, &v) < 0)
         return CSEC_EPARSE;
@@ -225,7 +217,7 @@ static int read_package(ctx *c, const csec_toml_value *t, csec_lock_package *p, 
         return CSEC_EPARSE;
     if (v) {
         if (!is_checksum(v->u.str.ptr, v->u.str.len))
-            return fail_at(c, v->line, v->col, "invalid checksum: expected 64 hex digits");
+            return fail_at(c, v, "invalid checksum: expected 64 hex digits");
         p->checksum = csec__arena_strndup(ar, v->u.str.ptr, v->u.str.len);
     }
     if (get_str(c, t, "replace", false, &v) < 0)
@@ -238,17 +230,17 @@ static int read_package(ctx *c, const csec_toml_value *t, csec_lock_package *p, 
     v = csec__toml_get(t, "dependencies");
     if (v) {
         if (v->type != CSEC_TOML_ARRAY)
-            return fail_at(c, v->line, v->col, "`dependencies` must be an array, not %s",
+            return fail_at(c, v, "`dependencies` must be an array, not %s",
                            csec__toml_type_name(v->type));
         size_t n = v->u.array.count;
         *deps = n ? csec__arena_alloc(ar, csec__mul(n, sizeof **deps)) : NULL;
         for (size_t i = 0; i < n; i++) {
             const csec_toml_value *e = v->u.array.items[i];
             if (e->type != CSEC_TOML_STRING)
-                return fail_at(c, e->line, e->col, "a dependency must be a string, not %s",
+                return fail_at(c, e, "a dependency must be a string, not %s",
                                csec__toml_type_name(e->type));
             if (strlen(e->u.str.ptr) != e->u.str.len)
-                return fail_at(c, e->line, e->col, "a dependency contains a NUL character");
+                return fail_at(c, e, "a dependency contains a NUL character");
             if (split_dep(c, e, &(*deps)[i]) < 0)
                 return CSEC_EPARSE;
         }
@@ -313,7 +305,7 @@ static int resolve(ctx *c, const by_name *idx, size_t n, const raw_dep *r, csec_
         }
     }
     if (!r->version)
-        return fail_at(c, r->at->line, r->at->col, "couldn't resolve dependency `%s`", r->name);
+        return fail_at(c, r->at, "couldn't resolve dependency `%s`", r->name);
     out->package = find_pkg(lf, idx, n, r->name, r->version, r->source, true);
     return 0;
 }
@@ -427,30 +419,28 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
     const csec_toml_value *pkgs = csec__toml_get(root, "package");
     const csec_toml_value *rootpkg = csec__toml_get(root, "root");
     if (ver && ver->type != CSEC_TOML_INTEGER) {
-        fail_at(&c, ver->line, ver->col, "`version` must be an integer, not %s",
-                csec__toml_type_name(ver->type));
+        fail_at(&c, ver, "`version` must be an integer, not %s", csec__toml_type_name(ver->type));
         goto done;
     }
     if (ver && (ver->u.integer < 1 || ver->u.integer > 4)) {
-        fail_at(&c, ver->line, ver->col, "unsupported lockfile version %lld (expected 1 to 4)",
+        fail_at(&c, ver, "unsupported lockfile version %lld (expected 1 to 4)",
                 (long long)ver->u.integer);
         goto done;
     }
     if (meta && meta->type != CSEC_TOML_TABLE) {
-        fail_at(&c, meta->line, meta->col, "`metadata` must be a table, not %s",
-                csec__toml_type_name(meta->type));
+        fail_at(&c, meta, "`metadata` must be a table, not %s", csec__toml_type_name(meta->type));
         goto done;
     }
     for (size_t i = 0; meta && i < meta->u.table.count; i++) {
         const csec_toml_value *v = meta->u.table.items[i].value;
         if (v->type != CSEC_TOML_STRING) {
-            fail_at(&c, v->line, v->col, "metadata values must be strings, not %s",
+            fail_at(&c, v, "metadata values must be strings, not %s",
                     csec__toml_type_name(v->type));
             goto done;
         }
     }
     if (pkgs && pkgs->type != CSEC_TOML_ARRAY) {
-        fail_at(&c, pkgs->line, pkgs->col, "`package` must be an array of tables, not %s",
+        fail_at(&c, pkgs, "`package` must be an array of tables, not %s",
                 csec__toml_type_name(pkgs->type));
         goto done;
     }
@@ -490,7 +480,7 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
     if (ver) {
         lf->format = (int)ver->u.integer;
     } else if (meta_checksums && pkg_checksums) {
-        fail_at(&c, meta->line, meta->col,
+        fail_at(&c, meta,
                 "checksums in both [metadata] and [[package]]: cannot tell the lockfile format");
         goto done;
     } else {

@@ -101,13 +101,6 @@ csec_map_entry *csec__map_put(csec_map *m, const void *key, size_t len, bool *ad
     return e;
 }
 
-void csec__map_clear(csec_map *m)
-{
-    if (m->slots)
-        memset(m->slots, 0, m->nslots * sizeof *m->slots);
-    m->count = 0;
-}
-
 void csec__map_free(csec_map *m)
 {
     if (!m->arena)

@@ -9,7 +9,7 @@
  * Layout: open addressing with linear probing over one array of entries,
  * whose size is a power of two; the map doubles it before it is more than
  * 3/4 full.  Deterministic: the same puts give the same layout (no random
- * seed).  Nothing is ever removed, except all at once by csec__map_clear.
+ * seed).  Nothing is ever removed, except all at once by csec__map_free.
  * Memory comes from malloc, or from an arena given at init (then
  * csec__map_free has nothing to release, and growth leaves the old arrays in
  * the arena: at most as much again).
@@ -86,8 +86,6 @@ csec_map_entry *csec__map_find(const csec_map *m, const void *key, size_t len);
  * map did not have it; *added says which (may be NULL).  The pointer is valid
  * until the next put.  Keys are shorter than 4 GiB. */
 csec_map_entry *csec__map_put(csec_map *m, const void *key, size_t len, bool *added);
-/* Forgets every entry, keeping the memory for reuse. */
-void csec__map_clear(csec_map *m);
 /* Releases the memory (malloc-backed maps) and empties the map. */
 void csec__map_free(csec_map *m);
 

@@ -15,8 +15,8 @@
 
 #include "util.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 static bool blank_line(const char *s, size_t n)
@@ -84,23 +84,26 @@ static size_t depth_of(const char *s, size_t n, size_t *at)
     return depth;
 }
 
-static int over(csec_diag *d, const char *text, size_t off, const char *what)
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static int
+over(csec_diag *d, const char *text, size_t off, const char *fmt, ...)
 {
     uint32_t line, col;
     csec__line_col(text, off, &line, &col);
-    csec__diag_set(d, CSEC_EPARSE, "", line, col, "%s", what);
+    va_list ap;
+    va_start(ap, fmt);
+    csec__diag_vset(d, CSEC_EPARSE, "", line, col, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
 int csec__markdown_budget(const char *text, size_t len, csec_diag *d)
 {
-    char msg[200];
-    if (len > CSEC__MD_MAX_BYTES) {
-        snprintf(msg, sizeof msg,
-                 "%zu bytes of Markdown, over the limit of %d",
-                 len, CSEC__MD_MAX_BYTES);
-        return over(d, text, CSEC__MD_MAX_BYTES, msg);
-    }
+    if (len > CSEC__MD_MAX_BYTES)
+        return over(d, text, CSEC__MD_MAX_BYTES, "%zu bytes of Markdown, over the limit of %d", len,
+                    CSEC__MD_MAX_BYTES);
     size_t cells = 0;
     bool in_table = false;
     size_t prev_start = 0;
@@ -116,21 +119,17 @@ int csec__markdown_budget(const char *text, size_t len, csec_diag *d)
         const char *pipe = line;
         size_t pipes = 0;
         while ((pipe = memchr(pipe, '|', n - (size_t)(pipe - line)))) {
-            if (++pipes > CSEC__MD_MAX_LINE_PIPES) {
-                snprintf(msg, sizeof msg,
-                         "more than %d `|` on one line (a table row of that many cells)",
-                         CSEC__MD_MAX_LINE_PIPES);
-                return over(d, text, (size_t)(pipe - text), msg);
-            }
+            if (++pipes > CSEC__MD_MAX_LINE_PIPES)
+                return over(d, text, (size_t)(pipe - text),
+                            "more than %d `|` on one line (a table row of that many cells)",
+                            CSEC__MD_MAX_LINE_PIPES);
             pipe++;
         }
         size_t at = 0;
-        if (depth_of(line, n, &at) > CSEC__MD_MAX_DEPTH) {
-            snprintf(msg, sizeof msg,
-                     "more than %d block quotes and lists nested on one line",
-                     CSEC__MD_MAX_DEPTH);
-            return over(d, text, start + at, msg);
-        }
+        if (depth_of(line, n, &at) > CSEC__MD_MAX_DEPTH)
+            return over(d, text, start + at,
+                        "more than %d block quotes and lists nested on one line",
+                        CSEC__MD_MAX_DEPTH);
 
         bool blank = blank_line(line, n);
         if (blank) {
@@ -146,13 +145,11 @@ int csec__markdown_budget(const char *text, size_t len, csec_diag *d)
                 rows = 2; /* the header and the delimiter row */
             }
         }
-        if (in_table && rows * columns > CSEC__MD_MAX_TABLE_CELLS - cells) {
-            snprintf(msg, sizeof msg,
-                     "tables of more than %d cells in all (this one: up to %zu columns, %zu "
-                     "rows so far)",
-                     CSEC__MD_MAX_TABLE_CELLS, columns, rows);
-            return over(d, text, table_at, msg);
-        }
+        if (in_table && rows * columns > CSEC__MD_MAX_TABLE_CELLS - cells)
+            return over(d, text, table_at,
+                        "tables of more than %d cells in all (this one: up to %zu columns, %zu "
+                        "rows so far)",
+                        CSEC__MD_MAX_TABLE_CELLS, columns, rows);
         if (blank && columns) {
             cells += rows * columns;
             columns = rows = 0;

@@ -80,8 +80,7 @@ static const char *reference_type(const char *url)
 static void write_reference(csec__json *j, csec_buf *url)
 {
     csec__json_object_begin(j);
-    csec__json_key(j, "type");
-    csec__json_str(j, reference_type(url->ptr));
+    csec__json_key_str(j, "type", reference_type(url->ptr));
     csec__json_key(j, "url");
     csec__json_strn(j, url->ptr, url->len);
     csec__json_object_end(j);
@@ -108,10 +107,8 @@ static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
 
     csec__json_key(j, "package");
     csec__json_object_begin(j);
-    csec__json_key(j, "ecosystem");
-    csec__json_str(j, "crates.io");
-    csec__json_key(j, "name");
-    csec__json_str(j, a->package);
+    csec__json_key_str(j, "ecosystem", "crates.io");
+    csec__json_key_str(j, "name", a->package);
     csec__json_key(j, "purl");
     csec__json_str_begin(j);
     csec__json_str_part(j, "pkg:cargo/", 10);
@@ -141,17 +138,14 @@ static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_object_begin(j);
     csec__json_key(j, "categories");
     csec__json_strlist(j, a->categories);
-    csec__json_key(j, "cvss");
-    csec__json_str(j, a->cvss ? a->cvss->canonical : NULL);
-    csec__json_key(j, "informational");
-    csec__json_str(j, csec_informational_name(a->informational));
+    csec__json_key_str(j, "cvss", a->cvss ? a->cvss->canonical : NULL);
+    csec__json_key_str(j, "informational", csec_informational_name(a->informational));
     csec__json_object_end(j);
 
     csec__json_key(j, "ranges");
     csec__json_array_begin(j);
     csec__json_object_begin(j);
-    csec__json_key(j, "type");
-    csec__json_str(j, "SEMVER");
+    csec__json_key_str(j, "type", "SEMVER");
     csec__json_key(j, "events");
     csec__json_array_begin(j);
     for (size_t i = 0; i < a->affected_count; i++) {
@@ -160,8 +154,7 @@ static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
             write_version(j, "introduced", &iv->introduced, tmp);
         } else {
             csec__json_object_begin(j);
-            csec__json_key(j, "introduced");
-            csec__json_str(j, "0.0.0-0");
+            csec__json_key_str(j, "introduced", "0.0.0-0");
             csec__json_object_end(j);
         }
         if (iv->has_fixed)
@@ -205,27 +198,21 @@ int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent)
     csec__json_init(j, out, true, indent);
     csec__json_object_begin(j);
 
-    csec__json_key(j, "id");
-    csec__json_str(j, a->id);
+    csec__json_key_str(j, "id", a->id);
     format_modified(stamp, a);
-    csec__json_key(j, "modified");
-    csec__json_str(j, stamp);
+    csec__json_key_str(j, "modified", stamp);
     format_date(stamp, a->date);
-    csec__json_key(j, "published");
-    csec__json_str(j, stamp);
+    csec__json_key_str(j, "published", stamp);
     if (a->withdrawn.year != 0) {
         format_date(stamp, a->withdrawn);
-        csec__json_key(j, "withdrawn");
-        csec__json_str(j, stamp);
+        csec__json_key_str(j, "withdrawn", stamp);
     }
     csec__json_key(j, "aliases");
     csec__json_strlist(j, a->aliases);
     csec__json_key(j, "related");
     csec__json_strlist(j, a->related);
-    csec__json_key(j, "summary");
-    csec__json_str(j, a->title ? a->title : "");
-    csec__json_key(j, "details");
-    csec__json_str(j, a->description ? a->description : "");
+    csec__json_key_str(j, "summary", a->title ? a->title : "");
+    csec__json_key_str(j, "details", a->description ? a->description : "");
 
     csec__json_key(j, "severity");
     csec__json_array_begin(j);
@@ -235,8 +222,7 @@ int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent)
         csec__json_str(j, a->cvss->version == 2    ? "CVSS_V2"
                           : a->cvss->version == 40 ? "CVSS_V4"
                                                    : "CVSS_V3");
-        csec__json_key(j, "score");
-        csec__json_str(j, a->cvss->canonical);
+        csec__json_key_str(j, "score", a->cvss->canonical);
         csec__json_object_end(j);
     }
     csec__json_array_end(j);
@@ -272,8 +258,7 @@ int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent)
 
     csec__json_key(j, "database_specific");
     csec__json_object_begin(j);
-    csec__json_key(j, "license");
-    csec__json_str(j, a->license ? a->license : "CC0-1.0");
+    csec__json_key_str(j, "license", a->license ? a->license : "CC0-1.0");
     csec__json_object_end(j);
 
     csec__json_object_end(j);

@@ -336,17 +336,12 @@ int csec__ranges_affected(csec_interval **out, size_t *count, csec_arena *arena,
         memset(&list[i], 0, sizeof list[i]);
         list[i].list = is_unaffected ? 0 : 1;
         list[i].index = is_unaffected ? i : i - n_unaffected;
-        if ((err = req_to_range(&list[i], r, d)) < 0) {
-            if (bad_list)
-                *bad_list = list[i].list;
-            if (bad_index)
-                *bad_index = list[i].index;
-            goto done;
-        }
+        err = req_to_range(&list[i], r, d);
         /* The intervals' versions must have a next() inside u64 wherever
          * step 4 will need one; rustsec would overflow there. */
-        if (!edge_fits(&list[i].start, false) || !edge_fits(&list[i].end, true)) {
+        if (err == 0 && (!edge_fits(&list[i].start, false) || !edge_fits(&list[i].end, true)))
             err = range_error(d, r, "Version number overflow computing the next version");
+        if (err < 0) {
             if (bad_list)
                 *bad_list = list[i].list;
             if (bad_index)

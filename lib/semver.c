@@ -26,14 +26,9 @@ typedef struct parser {
     csec_diag *d;
 } parser;
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static bool is_ident_char(char c)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+    return csec__is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
 }
 
 static bool is_wildcard(char c)
@@ -82,15 +77,12 @@ static int fail_at(parser *p, size_t i, const char *fmt, ...)
 /* Records a parse error at byte offset `i` (column i+1). */
 static int fail_at(parser *p, size_t i, const char *fmt, ...)
 {
-    if (!p->d)
-        return CSEC_EPARSE;
-    char msg[sizeof p->d->msg];
+    uint32_t col = i >= UINT32_MAX ? UINT32_MAX : (uint32_t)(i + 1);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = csec__diag_vset(p->d, CSEC_EPARSE, NULL, 1, col, fmt, ap);
     va_end(ap);
-    uint32_t col = i >= UINT32_MAX ? UINT32_MAX : (uint32_t)(i + 1);
-    return csec__diag_set(p->d, CSEC_EPARSE, NULL, 1, col, "%s", msg);
+    return rc;
 }
 
 /* A decimal u64 without leading zeros.  `what` is the part being read. */
@@ -98,7 +90,7 @@ static int parse_number(parser *p, part what, uint64_t *out)
 {
     size_t start = p->i;
     uint64_t v = 0;
-    while (p->i < p->len && is_digit(p->s[p->i])) {
+    while (p->i < p->len && csec__is_digit(p->s[p->i])) {
         unsigned digit = (unsigned)(p->s[p->i] - '0');
         if (p->i > start && v == 0)
             return fail_at(p, start, "leading zero in %s", part_names[what]);
@@ -131,7 +123,7 @@ static int parse_identifiers(parser *p, part what, csec_str *out)
         size_t seg = p->i;
         bool numeric = true;
         while (p->i < p->len && is_ident_char(p->s[p->i])) {
-            numeric = numeric && is_digit(p->s[p->i]);
+            numeric = numeric && csec__is_digit(p->s[p->i]);
             p->i++;
         }
         /* Empty because of a byte no identifier may hold (not a separator
@@ -220,7 +212,7 @@ done:
 static bool all_digits(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!is_digit(s[i]))
+        if (!csec__is_digit(s[i]))
             return false;
     return true;
 }
@@ -380,27 +372,11 @@ void csec_version_write(csec_buf *out, const csec_version *v)
     csec__version_format(&k, v);
 }
 
+/* The operator as written; a wildcard comparator has none. */
 static const char *op_text(csec_op op)
 {
-    switch (op) {
-    case CSEC_OP_EXACT:
-        return "=";
-    case CSEC_OP_GREATER:
-        return ">";
-    case CSEC_OP_GREATER_EQ:
-        return ">=";
-    case CSEC_OP_LESS:
-        return "<";
-    case CSEC_OP_LESS_EQ:
-        return "<=";
-    case CSEC_OP_TILDE:
-        return "~";
-    case CSEC_OP_CARET:
-        return "^";
-    case CSEC_OP_WILDCARD:
-        break;
-    }
-    return "";
+    static const char *const ops[] = {"=", ">", ">=", "<", "<=", "~", "^", ""};
+    return (unsigned)op < sizeof ops / sizeof ops[0] ? ops[op] : "";
 }
 
 /* The semver crate's Display: the prerelease is printed only after a patch,
@@ -642,13 +618,17 @@ static int parse_req(csec_comparator *comps, size_t *count, const char *s, size_
     }
 }
 
-/* Lays out a requirement, its comparators and NUL-terminated copies of their
- * prereleases in one block of `size` bytes at `mem`. */
+/* A requirement is one block: the csec_req, its comparators from this
+ * offset on, then NUL-terminated copies of their prereleases. */
+static size_t comparators_offset(void)
+{
+    const size_t align = _Alignof(csec_comparator);
+    return (sizeof(csec_req) + align - 1) & ~(align - 1);
+}
+
 static size_t req_block_size(const csec_comparator *comps, size_t count)
 {
-    size_t n = sizeof(csec_req);
-    n = (n + _Alignof(csec_comparator) - 1) & ~(size_t)(_Alignof(csec_comparator) - 1);
-    n += count * sizeof(csec_comparator);
+    size_t n = comparators_offset() + count * sizeof(csec_comparator);
     for (size_t i = 0; i < count; i++)
         n += comps[i].pre.len + 1;
     return n;
@@ -657,9 +637,7 @@ static size_t req_block_size(const csec_comparator *comps, size_t count)
 static csec_req *req_build(void *mem, const csec_comparator *comps, size_t count)
 {
     csec_req *r = mem;
-    size_t off = sizeof(csec_req);
-    off = (off + _Alignof(csec_comparator) - 1) & ~(size_t)(_Alignof(csec_comparator) - 1);
-    csec_comparator *dst = (csec_comparator *)((char *)mem + off);
+    csec_comparator *dst = (csec_comparator *)((char *)mem + comparators_offset());
     char *text = (char *)(dst + count);
     for (size_t i = 0; i < count; i++) {
         dst[i] = comps[i];
@@ -676,14 +654,7 @@ static csec_req *req_build(void *mem, const csec_comparator *comps, size_t count
 
 int csec_req_parse(csec_req **out, const char *s, size_t len, csec_diag *d)
 {
-    csec_comparator comps[CSEC_REQ_MAX_COMPARATORS];
-    size_t count;
-    *out = NULL;
-    int err = parse_req(comps, &count, s, len, d);
-    if (err < 0)
-        return err;
-    *out = req_build(csec__xmalloc(req_block_size(comps, count)), comps, count);
-    return 0;
+    return csec__req_parse_arena(out, NULL, s, len, d);
 }
 
 int csec__req_parse_arena(csec_req **out, csec_arena *arena, const char *s, size_t len,
@@ -695,7 +666,8 @@ int csec__req_parse_arena(csec_req **out, csec_arena *arena, const char *s, size
     int err = parse_req(comps, &count, s, len, d);
     if (err < 0)
         return err;
-    *out = req_build(csec__arena_alloc(arena, req_block_size(comps, count)), comps, count);
+    size_t size = req_block_size(comps, count);
+    *out = req_build(arena ? csec__arena_alloc(arena, size) : csec__xmalloc(size), comps, count);
     return 0;
 }
 

@@ -5,7 +5,8 @@
 #include "util.h"
 
 /* Like csec_req_parse, but allocates the requirement and its strings from
- * `arena` (databases use this).  Free nothing: the arena owns it. */
+ * `arena` (databases use this).  Free nothing: the arena owns it.  A NULL
+ * arena is csec_req_parse: one malloc'd block, freed by csec_req_free. */
 int csec__req_parse_arena(csec_req **out, csec_arena *arena, const char *s, size_t len,
                           csec_diag *d);
 

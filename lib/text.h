@@ -5,6 +5,12 @@
 
 #include "cratesec.h"
 
+/* Whether a byte is an ASCII decimal digit. */
+static inline bool csec__is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
 /* The value of one hex digit (either case), or -1. */
 static inline int csec__hexval(unsigned char c)
 {

@@ -96,16 +96,14 @@ static void *grow_items(void *items, const void *inline_items, size_t *cap, size
 
 static int verr_at(parser *p, size_t off, const char *fmt, va_list ap)
 {
-    char text[256];
     uint32_t line, col;
-    vsnprintf(text, sizeof text, fmt, ap);
     if (off >= p->lstart) {
         line = p->line;
         col = (uint32_t)(off - p->lstart + 1);
     } else {
         csec__line_col(p->s, off, &line, &col);
     }
-    return csec__diag_set(p->d, CSEC_EPARSE, NULL, line, col, "%s", text);
+    return csec__diag_vset(p->d, CSEC_EPARSE, NULL, line, col, fmt, ap);
 }
 
 #if defined(__GNUC__)
@@ -125,12 +123,11 @@ __attribute__((format(printf, 4, 5)))
 #endif
 static int err_lc(parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-    char text[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    int rc = csec__diag_vset(p->d, CSEC_EPARSE, NULL, line, col, fmt, ap);
     va_end(ap);
-    return csec__diag_set(p->d, CSEC_EPARSE, NULL, line, col, "%s", text);
+    return rc;
 }
 
 static uint32_t col_of(const parser *p, size_t off)
@@ -153,14 +150,9 @@ static void msg_put(csec_buf *b, const char *s, size_t n)
 
 /* ---- character classes ---- */
 
-static inline bool is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 static inline bool is_bare(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || csec__is_digit(c) || c == '_' ||
            c == '-';
 }
 
@@ -820,7 +812,7 @@ bad:
 
 static bool dig2(const char *t, unsigned *out)
 {
-    if (!is_digit((unsigned char)t[0]) || !is_digit((unsigned char)t[1]))
+    if (!csec__is_digit((unsigned char)t[0]) || !csec__is_digit((unsigned char)t[1]))
         return false;
     *out = (unsigned)(t[0] - '0') * 10 + (unsigned)(t[1] - '0');
     return true;
@@ -842,7 +834,7 @@ static int parse_datetime(parser *p, size_t a, size_t b, csec_toml_value *v)
     bool has_date = false, has_time = false, has_off = false;
     unsigned y1, y2, mo, d, h, mi, se;
     int shown = (int)(n > 40 ? 40 : n);
-    if (n >= 5 && is_digit((unsigned char)t[0]) && t[4] == '-') {
+    if (n >= 5 && csec__is_digit((unsigned char)t[0]) && t[4] == '-') {
         if (n < 10 || !dig2(t, &y1) || !dig2(t + 2, &y2) || !dig2(t + 5, &mo) || t[7] != '-' ||
             !dig2(t + 8, &d))
             return err_at(p, a, "invalid date `%.*s`", shown, t);
@@ -868,7 +860,7 @@ static int parse_datetime(parser *p, size_t a, size_t b, csec_toml_value *v)
         i += 8;
         if (i < n && t[i] == '.') {
             size_t f = ++i;
-            while (i < n && is_digit((unsigned char)t[i]))
+            while (i < n && csec__is_digit((unsigned char)t[i]))
                 i++;
             if (i == f)
                 return err_at(p, a, "missing fractional seconds in `%.*s`", shown, t);
@@ -943,7 +935,7 @@ static int parse_scalar(parser *p, csec_toml_value **out)
     size_t n = b - a;
     /* A date followed by a space and a time is one date-time. */
     if (n == 10 && t[4] == '-' && b + 3 < p->len && p->s[b] == ' ' &&
-        is_digit((unsigned char)p->s[b + 1]) && is_digit((unsigned char)p->s[b + 2]) &&
+        csec__is_digit((unsigned char)p->s[b + 1]) && csec__is_digit((unsigned char)p->s[b + 2]) &&
         p->s[b + 3] == ':') {
         b++;
         while (b < p->len && is_token((unsigned char)p->s[b]))
@@ -965,10 +957,10 @@ static int parse_scalar(parser *p, csec_toml_value **out)
             v->u.flt = t[0] == '-' ? -NAN : NAN;
         return 0;
     }
-    if (is_digit((unsigned char)t[0]) && n >= 3 &&
-        ((n >= 5 && is_digit((unsigned char)t[1]) && t[4] == '-') || t[2] == ':'))
+    if (csec__is_digit((unsigned char)t[0]) && n >= 3 &&
+        ((n >= 5 && csec__is_digit((unsigned char)t[1]) && t[4] == '-') || t[2] == ':'))
         return parse_datetime(p, a, b, v);
-    if (is_digit((unsigned char)t[0]) || t[0] == '+' || t[0] == '-' || t[0] == '.' ||
+    if (csec__is_digit((unsigned char)t[0]) || t[0] == '+' || t[0] == '-' || t[0] == '.' ||
         t[0] == '_')
         return parse_number(p, a, b, v);
     return err_at(p, a, "invalid value `%.*s`", (int)(n > 40 ? 40 : n), t);
@@ -1401,10 +1393,8 @@ static void write_tree(csec_buf *out, const csec_toml_value *v, bool json)
         if (!child)
             continue;
         if (child->type == CSEC_TOML_TABLE || child->type == CSEC_TOML_ARRAY) {
-            if (depth == cap) {
-                cap *= 2;
-                st = csec__xrealloc(st, csec__mul(cap, sizeof *st));
-            }
+            if (depth == cap)
+                st = csec__grow(st, &cap, 16, sizeof *st);
             st[depth++] = (wframe){child, 0};
             csec_buf_putc(out, child->type == CSEC_TOML_TABLE ? '{' : '[');
         } else if (json) {

@@ -169,8 +169,8 @@ void csec__diag_clear(csec_diag *d)
     d->msg[0] = '\0';
 }
 
-int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
-                   const char *fmt, ...)
+int csec__diag_vset(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
+                    const char *fmt, va_list ap)
 {
     if (!d)
         return code;
@@ -179,9 +179,16 @@ int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint
     d->line = line;
     d->col = col;
     d->code = code;
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    return code;
+}
+
+int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
+                   const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    csec__diag_vset(d, code, file, line, col, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -347,6 +354,14 @@ uint64_t csec__fnv1a(uint64_t h, const void *data, size_t len)
     for (size_t i = 0; i < len; i++)
         h = (h ^ p[i]) * 1099511628211ULL;
     return h;
+}
+
+bool csec__strlist_has(const csec_strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (strcmp(l->items[i], s) == 0)
+            return true;
+    return false;
 }
 
 uint64_t csec__fnv1a_str(uint64_t h, const char *s)

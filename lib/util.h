@@ -57,6 +57,10 @@ int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint
     __attribute__((format(printf, 6, 7)))
 #endif
     ;
+/* The same with the arguments as a va_list, for the parsers' own error
+ * helpers.  The arguments must not point into d->msg. */
+int csec__diag_vset(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
+                    const char *fmt, va_list ap);
 void csec__diag_clear(csec_diag *d);
 
 /* Bounded reads: the whole content, NUL-terminated, in *out (free with
@@ -96,6 +100,9 @@ int csec__dir_open(csec__dir *out, const char *path);
 bool csec__dir_is_dir(const csec__dir *d, size_t i);
 /* Closes the directory and frees the listing.  Accepts a failed listing. */
 void csec__dir_close(csec__dir *d);
+
+/* Whether `s` is one of the strings of `l`. */
+bool csec__strlist_has(const csec_strlist *l, const char *s);
 
 /* Position (1-based line and byte column) of offset `off` in `s`. */
 void csec__line_col(const char *s, size_t off, uint32_t *line, uint32_t *col);

@@ -13,10 +13,7 @@
 
 bool csec__word_is_malicious(const csec_advisory *a)
 {
-    for (size_t i = 0; i < a->categories.count; i++)
-        if (strcmp(a->categories.items[i], "malicious") == 0)
-            return true;
-    return false;
+    return csec__strlist_has(&a->categories, "malicious");
 }
 
 /* Labels of the informational kinds: csec_informational_name capitalised,
@@ -403,21 +400,9 @@ void csec__word_verdict(csec_verdict *out, const csec_advisory *a, const csec_ve
 
 const char *csec__word_verdict_code(const csec_verdict *vd)
 {
-    switch (vd->why) {
-    case CSEC_WHY_AFFECTED:
-        return "affected";
-    case CSEC_WHY_UNAFFECTED:
-        return "unaffected";
-    case CSEC_WHY_FIXED:
-        return "fixed";
-    case CSEC_WHY_LATER:
-        return "not_yet_introduced";
-    case CSEC_WHY_OUTSIDE:
-        return "outside_ranges";
-    case CSEC_WHY_NO_VERSION:
-        break;
-    }
-    return "no_version";
+    static const char *const codes[] = {"affected",           "unaffected",     "fixed",
+                                        "not_yet_introduced", "outside_ranges", "no_version"};
+    return (unsigned)vd->why < sizeof codes / sizeof codes[0] ? codes[vd->why] : "no_version";
 }
 
 void csec__word_verdict_text(csec_buf *out, const csec_verdict *vd, const char *version_text,
@@ -530,9 +515,14 @@ static void clears_list(csec_buf *out, const csec_advice *adv)
         csec_buf_printf(out, "the %zu advisories that affect it", total);
         return;
     }
-    for (size_t i = 0; i < adv->nclears; i++) {
-        csec_buf_puts(out, i ? (i + 1 == adv->nclears ? " and " : ", ") : "");
-        csec_buf_puts(out, adv->clears[i]->id);
+    csec__word_ids(out, adv->clears, adv->nclears);
+}
+
+void csec__word_ids(csec_buf *out, const csec_advisory *const *advs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        csec_buf_puts(out, i ? (i + 1 == n ? " and " : ", ") : "");
+        csec_buf_puts(out, advs[i]->id);
     }
 }
 

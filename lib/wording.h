@@ -214,6 +214,9 @@ struct csec_advice; /* deps.h */
 /* Appends the advice in words (rule 6); `stale`: the index is older than a
  * day (rule 7).  Nothing when no upgrade is needed. */
 void csec__word_advice(csec_buf *out, const struct csec_advice *adv, bool stale);
+/* Appends the ids of `n` advisories as a sentence lists them: "A", "A and
+ * B", "A, B and C". */
+void csec__word_ids(csec_buf *out, const csec_advisory *const *advs, size_t n);
 
 /* ---- 7. data age ---- */
 
