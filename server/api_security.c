@@ -60,8 +60,7 @@ static void write_reason(csec__json *j, const csec_verdict *it, const char *sel_
                          const csec_index_crate *published)
 {
     csec_buf t = CSEC_BUF_INIT;
-    csec__json_key(j, "reason");
-    csec__json_str(j, csec__word_verdict_code(it));
+    csec__json_key_str(j, "reason", csec__word_verdict_code(it));
     csec__word_verdict_text(&t, it, sel_text, published);
     csec__json_key(j, "reason_text");
     csec__json_strn(j, t.ptr, t.len);
@@ -86,12 +85,9 @@ static void write_advice(csec__json *j, const csec_advice *adv, bool stale)
         return;
     }
     csec__json_object_begin(j);
-    csec__json_key(j, "kind");
-    csec__json_str(j, csec__advice_kind_name(adv->kind));
-    csec__json_key(j, "requirement");
-    csec__json_str(j, adv->req[0] ? adv->req : NULL);
-    csec__json_key(j, "resolves_to");
-    csec__json_str(j, adv->resolves ? adv->resolves->vers : NULL);
+    csec__json_key_str(j, "kind", csec__advice_kind_name(adv->kind));
+    csec__json_key_str(j, "requirement", adv->req[0] ? adv->req : NULL);
+    csec__json_key_str(j, "resolves_to", adv->resolves ? adv->resolves->vers : NULL);
     csec_buf t = CSEC_BUF_INIT;
     csec__word_advice(&t, adv, stale);
     csec__json_key(j, "text");
@@ -112,12 +108,9 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
     char date[16];
     csec_buf t = CSEC_BUF_INIT;
     csec__json_object_begin(j);
-    csec__json_key(j, "id");
-    csec__json_str(j, a->id);
-    csec__json_key(j, "kind");
-    csec__json_str(j, csec__word_kind_type(a));
-    csec__json_key(j, "title");
-    csec__json_str(j, a->title ? a->title : "");
+    csec__json_key_str(j, "id", a->id);
+    csec__json_key_str(j, "kind", csec__word_kind_type(a));
+    csec__json_key_str(j, "title", a->title ? a->title : "");
     csec__json_key(j, "date");
     snprintf(date, sizeof date, "%04d-%02d-%02d", a->date.year, a->date.month, a->date.day);
     csec__json_str(j, date);
@@ -126,12 +119,10 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
     csec__json_key(j, "cvss");
     if (a->cvss) {
         csec__json_object_begin(j);
-        csec__json_key(j, "vector");
-        csec__json_str(j, a->cvss->canonical);
+        csec__json_key_str(j, "vector", a->cvss->canonical);
         csec__json_key(j, "score");
         csec__json_double(j, a->cvss->score);
-        csec__json_key(j, "severity");
-        csec__json_str(j, csec_severity_name(a->cvss->severity));
+        csec__json_key_str(j, "severity", csec_severity_name(a->cvss->severity));
         csec__json_object_end(j);
     } else {
         csec__json_null(j);
@@ -210,17 +201,14 @@ static void write_dep(csec__json *j, const srv_site *s, const csec_index_dep *d)
         if (!open) {
             open = true;
             csec__json_object_begin(j);
-            csec__json_key(j, "name");
-            csec__json_str(j, dc->name);
+            csec__json_key_str(j, "name", dc->name);
             csec__deps_json_dep(j, d);
             csec__json_key(j, "advisories");
             csec__json_array_begin(j);
         }
         csec__json_object_begin(j);
-        csec__json_key(j, "id");
-        csec__json_str(j, a->id);
-        csec__json_key(j, "kind");
-        csec__json_str(j, csec__word_kind_type(a));
+        csec__json_key_str(j, "id", a->id);
+        csec__json_key_str(j, "kind", csec__word_kind_type(a));
         csec__json_key(j, "matching_versions");
         csec__json_uint(j, matching);
         csec__json_key(j, "affected_versions");
@@ -279,10 +267,8 @@ static void security_body(const srv_req *r, srv_resp *resp)
     csec__json *j = &jw;
     csec__json_init(j, &resp->body, true, 0);
     csec__json_object_begin(j);
-    csec__json_key(j, "crate");
-    csec__json_str(j, c.name);
-    csec__json_key(j, "version");
-    csec__json_str(j, sel.text);
+    csec__json_key_str(j, "crate", c.name);
+    csec__json_key_str(j, "version", sel.text);
     csec__json_key(j, "in_index");
     csec__json_bool(j, c.ic != NULL);
     csec__json_key(j, "yanked");

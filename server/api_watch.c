@@ -86,8 +86,7 @@ static void created(srv_resp *resp, const state_watch_new *w, const state_watch_
     csec__json_init(j, &resp->body, false, 0);
     csec__json_object_begin(j);
     csec_buf tmp = CSEC_BUF_INIT;
-    csec__json_key(j, "token");
-    csec__json_str(j, m->token);
+    csec__json_key_str(j, "token", m->token);
     csec__json_key(j, "new_list");
     csec__json_bool(j, m->new_list);
     csec__json_key(j, "list");
@@ -98,10 +97,8 @@ static void created(srv_resp *resp, const state_watch_new *w, const state_watch_
     csec__json_str(j, tmp.ptr);
     csec__json_key(j, "watch");
     csec__json_object_begin(j);
-    csec__json_key(j, "id");
-    csec__json_str(j, m->watch_id);
-    csec__json_key(j, "label");
-    csec__json_str(j, w->label);
+    csec__json_key_str(j, "id", m->watch_id);
+    csec__json_key_str(j, "label", w->label);
     csec__json_key(j, "report");
     csec_buf_clear(&tmp);
     csec_buf_printf(&tmp, "/audit/%s", w->report_id);
@@ -110,10 +107,8 @@ static void created(srv_resp *resp, const state_watch_new *w, const state_watch_
     csec__json_uint(j, w->npkgs);
     csec__json_key(j, "affected_now");
     csec__json_uint(j, m->affected);
-    csec__json_key(j, "webhook_url");
-    csec__json_str(j, w->webhook_url);
-    csec__json_key(j, "webhook_secret");
-    csec__json_str(j, w->webhook_url ? m->secret : NULL);
+    csec__json_key_str(j, "webhook_url", w->webhook_url);
+    csec__json_key_str(j, "webhook_secret", w->webhook_url ? m->secret : NULL);
     csec__json_object_end(j);
     csec__json_object_end(j);
     csec_buf_free(&tmp);
@@ -265,12 +260,9 @@ static void write_list(csec_buf *out, const state_list *l)
     for (size_t i = 0; i < l->nwatches; i++) {
         const state_watch_info *w = &l->watches[i];
         csec__json_object_begin(j);
-        csec__json_key(j, "id");
-        csec__json_str(j, w->id);
-        csec__json_key(j, "label");
-        csec__json_str(j, w->label);
-        csec__json_key(j, "report");
-        csec__json_str(j, w->report_id);
+        csec__json_key_str(j, "id", w->id);
+        csec__json_key_str(j, "label", w->label);
+        csec__json_key_str(j, "report", w->report_id);
         csec__json_key(j, "packages");
         csec__json_int(j, w->packages);
         csec__json_key(j, "affected_now");
@@ -282,8 +274,7 @@ static void write_list(csec_buf *out, const state_list *l)
             csec__json_null(j);
         } else {
             csec__json_object_begin(j);
-            csec__json_key(j, "url");
-            csec__json_str(j, w->webhook_url);
+            csec__json_key_str(j, "url", w->webhook_url);
             csec__json_key(j, "state");
             csec__json_str(j, w->webhook_disabled_at     ? "disabled"
                               : w->webhook_failing_since ? "failing"
@@ -298,8 +289,7 @@ static void write_list(csec_buf *out, const state_list *l)
                 csec__json_int(j, w->webhook_disabled_at);
             else
                 csec__json_null(j);
-            csec__json_key(j, "last_error");
-            csec__json_str(j, w->webhook_last_error);
+            csec__json_key_str(j, "last_error", w->webhook_last_error);
             csec__json_key(j, "pending");
             csec__json_int(j, w->pending);
             csec__json_key(j, "delivered");
@@ -314,10 +304,8 @@ static void write_list(csec_buf *out, const state_list *l)
     for (size_t i = 0; i < l->nevents; i++) {
         const state_event *e = &l->events[i];
         csec__json_object_begin(j);
-        csec__json_key(j, "idempotency_key");
-        csec__json_str(j, e->key);
-        csec__json_key(j, "watch");
-        csec__json_str(j, e->watch_id);
+        csec__json_key_str(j, "idempotency_key", e->key);
+        csec__json_key_str(j, "watch", e->watch_id);
         csec__json_key(j, "event");
         csec_buf ev = CSEC_BUF_INIT;
         csec_buf_printf(&ev, "advisory.%s", e->kind);
@@ -325,12 +313,10 @@ static void write_list(csec_buf *out, const state_list *l)
         csec_buf_free(&ev);
         csec__json_key(j, "advisory");
         csec__json_raw(j, e->advisory, strlen(e->advisory));
-        csec__json_key(j, "versions");
-        csec__json_str(j, e->versions);
+        csec__json_key_str(j, "versions", e->versions);
         csec__json_key(j, "created");
         csec__json_int(j, e->created);
-        csec__json_key(j, "delivery");
-        csec__json_str(j, e->delivery);
+        csec__json_key_str(j, "delivery", e->delivery);
         csec__json_object_end(j);
     }
     csec__json_array_end(j);
