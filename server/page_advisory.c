@@ -60,14 +60,6 @@ const csec_index_crate *html_published(const srv_site *s, const csec_advisory *a
     return csec__index_find(s->index, a->package);
 }
 
-static bool listed(const csec_strlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (strcmp(l->items[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* `related` both ways: the ids the advisory lists, then the advisories that
  * list it (RUSTSEC-2020-0071 and RUSTSEC-2020-0159 name each other only one
  * way). */
@@ -80,7 +72,8 @@ static void related(csec_buf *b, const srv_site *s, const csec_advisory *a)
     }
     for (size_t i = 0; i < s->count; i++) {
         const csec_advisory *o = s->advs[i].a;
-        if (o == a || !listed(&o->related, a->id) || listed(&a->related, o->id))
+        if (o == a || !csec__strlist_has(&o->related, a->id) ||
+            csec__strlist_has(&a->related, o->id))
             continue;
         csec_buf_puts(b, shown++ ? ", " : "");
         html_link(b, "/advisories/", o->id);
@@ -93,7 +86,7 @@ static bool has_related(const srv_site *s, const csec_advisory *a)
     if (a->related.count)
         return true;
     for (size_t i = 0; i < s->count; i++)
-        if (s->advs[i].a != a && listed(&s->advs[i].a->related, a->id))
+        if (s->advs[i].a != a && csec__strlist_has(&s->advs[i].a->related, a->id))
             return true;
     return false;
 }
@@ -258,7 +251,7 @@ static size_t advisories_named(const srv_site *s, const char *key, const csec_ad
     size_t n = 0;
     for (size_t i = 0; i < s->count; i++) {
         const csec_advisory *a = s->advs[i].a;
-        if (strcmp(a->id, key) != 0 && !listed(&a->aliases, key))
+        if (strcmp(a->id, key) != 0 && !csec__strlist_has(&a->aliases, key))
             continue;
         if (n < cap)
             out[n] = a;

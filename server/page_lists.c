@@ -12,14 +12,6 @@
 
 #define SEARCH_MAX 50
 
-static bool has_item(const csec_strlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (strcmp(l->items[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* /advisories: every advisory, newest first, PAGE_SIZE a page, filtered by
  * kind (wording rule 1's slugs, or "withdrawn"), year and category. */
 enum { PAGE_SIZE = 100 };
@@ -42,7 +34,7 @@ static bool keep(const csec_advisory *a, const list_filter *f)
     }
     if (f->year && a->date.year != f->year)
         return false;
-    return !f->category || has_item(&a->categories, f->category);
+    return !f->category || csec__strlist_has(&a->categories, f->category);
 }
 
 /* The address of page `page` of the filtered list under `base` (a path,
@@ -273,7 +265,7 @@ static void list_named(const srv_req *r, srv_resp *resp, bool cat)
         html_esc(b, title.ptr);
         csec_buf_puts(b, "</h1>\n<ul class=\"advs\">\n");
         for (size_t i = 0; i < s->count; i++)
-            if (has_item(&s->by_date[i]->a->keywords, name))
+            if (csec__strlist_has(&s->by_date[i]->a->keywords, name))
                 html_adv_item(b, s->by_date[i]->a);
         csec_buf_puts(b, "</ul>\n<p><a href=\"/keywords\">All keywords</a></p>\n");
         html_end(b, s);
@@ -303,8 +295,8 @@ static void index_page(const srv_req *r, srv_resp *resp, bool cat)
     for (size_t i = 0; i < n; i++) {
         size_t count = 0;
         for (size_t j = 0; j < s->count; j++)
-            count += has_item(cat ? &s->advs[j].a->categories : &s->advs[j].a->keywords,
-                              names[i]);
+            count += csec__strlist_has(cat ? &s->advs[j].a->categories : &s->advs[j].a->keywords,
+                                       names[i]);
         csec_buf_puts(b, "<li>");
         html_link(b, cat ? "/categories/" : "/keywords/", names[i]);
         csec_buf_printf(b, " <span class=\"muted\">(%zu)</span></li>\n", count);
