@@ -575,6 +575,16 @@ static void render_own(void)
     pthread_setspecific(render_key, &rq);
 }
 
+/* Adds a pin `h` already holds to this render's (released at its end). */
+static void add_pin(held *h)
+{
+    if (rq.npins == rq.cappins) {
+        render_own();
+        rq.pins = csec__grow(rq.pins, &rq.cappins, 32, sizeof *rq.pins);
+    }
+    rq.pins[rq.npins++] = h;
+}
+
 void srv_sparse_request_begin(const srv_site *s, unsigned round, void *ticket)
 {
     rq.sp = s ? s->sparse : NULL;
@@ -585,14 +595,8 @@ void srv_sparse_request_begin(const srv_site *s, unsigned round, void *ticket)
     waiter *w = ticket;
     if (w && rq.sp) {
         /* The ticket's pins become this render's (released at its end). */
-        for (size_t i = 0; i < w->npinned; i++) {
-            if (rq.npins == rq.cappins) {
-                render_own();
-                rq.cappins = rq.cappins ? rq.cappins * 2 : 32;
-                rq.pins = csec__xrealloc(rq.pins, rq.cappins * sizeof *rq.pins);
-            }
-            rq.pins[rq.npins++] = w->pinned[i];
-        }
+        for (size_t i = 0; i < w->npinned; i++)
+            add_pin(w->pinned[i]);
         w->npinned = 0;
     }
     if (w)
@@ -696,13 +700,8 @@ void srv_sparse_wait_arm(const srv_site *s, void *wp, void (*resume)(void *), vo
 
 static void pin(held *h)
 {
-    if (rq.npins == rq.cappins) {
-        render_own();
-        rq.cappins = rq.cappins ? rq.cappins * 2 : 32;
-        rq.pins = csec__xrealloc(rq.pins, rq.cappins * sizeof *rq.pins);
-    }
     h->pins++;
-    rq.pins[rq.npins++] = h;
+    add_pin(h);
 }
 
 static void add_pending(entry *e)
@@ -712,8 +711,7 @@ static void add_pending(entry *e)
             return;
     if (rq.npending == rq.cappending) {
         render_own();
-        rq.cappending = rq.cappending ? rq.cappending * 2 : 16;
-        rq.pending = csec__xrealloc(rq.pending, rq.cappending * sizeof *rq.pending);
+        rq.pending = csec__grow(rq.pending, &rq.cappending, 16, sizeof *rq.pending);
     }
     e->awaited++; /* not forgotten before the waiter takes it over */
     rq.pending[rq.npending++] = e;
