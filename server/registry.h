@@ -36,8 +36,6 @@ srv_sparse *srv_sparse_new(struct csec_index *root, unsigned max_age_s, size_t c
                            unsigned fetchers);
 /* Stops the fetchers (resuming every waiting request) and frees it all. */
 void srv_sparse_free(srv_sparse *sp);
-/* Resumes every request waiting for crate files. */
-void srv_sparse_resume_all(srv_sparse *sp);
 /* At shutdown: resumes them all and makes renders stop waiting (what is
  * not in memory is shown as unavailable).  Accepts NULL. */
 void srv_sparse_stop_waiting(srv_sparse *sp);

@@ -167,8 +167,11 @@ fail:
     return -1;
 }
 
-int srv_site_load_index(srv_site **out, const srv_load_spec *spec, const srv_site *prev,
-                        csec_buf *err)
+/* A reload for the index alone, the database unchanged: the next index data
+ * (registry.h) over `prev`'s database.  Returns 1 with a new site, 0 when the
+ * index has not changed either (no site), -1 with the reason in `err`. */
+static int load_index(srv_site **out, const srv_load_spec *spec, const srv_site *prev,
+                      csec_buf *err)
 {
     *out = NULL;
     if (!spec->index_src)
@@ -225,7 +228,7 @@ static void reload_once(srv_reloader *r, bool sync)
                             csec_diag_format(line, sizeof line, &d));
         if (!res.changed) {
             /* The database is unchanged: the index alone, when it moved. */
-            int ir = srv_site_load_index(&next, &r->spec, cur, &err);
+            int ir = load_index(&next, &r->spec, cur, &err);
             if (ir < 0)
                 goto failed;
             if (ir == 0) {

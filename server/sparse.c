@@ -465,7 +465,8 @@ srv_sparse *srv_sparse_new(csec_index *root, unsigned max_age_s, size_t cap_byte
     return sp;
 }
 
-void srv_sparse_resume_all(srv_sparse *sp)
+/* Resumes every request waiting for crate files. */
+static void resume_waiting(srv_sparse *sp)
 {
     if (!sp)
         return;
@@ -496,14 +497,14 @@ void srv_sparse_stop_waiting(srv_sparse *sp)
     pthread_mutex_lock(&sp->mu);
     sp->no_waiting = true;
     pthread_mutex_unlock(&sp->mu);
-    srv_sparse_resume_all(sp);
+    resume_waiting(sp);
 }
 
 void srv_sparse_free(srv_sparse *sp)
 {
     if (!sp)
         return;
-    srv_sparse_resume_all(sp);
+    resume_waiting(sp);
     pthread_mutex_lock(&sp->mu);
     sp->stopping = true;
     pthread_cond_broadcast(&sp->work);
