@@ -118,13 +118,6 @@ struct srv_sparse {
     char last_error[256];
 };
 
-static long long mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* ---- memory ---- */
 
 static void held_release(srv_sparse *sp, held *h)
@@ -226,7 +219,7 @@ static void table_grow(srv_sparse *sp)
  * waiting, oldest answers first, until there is room (mu held). */
 static void forget_some(srv_sparse *sp)
 {
-    long long cutoff = mono_ms() - sp->max_age_ms;
+    long long cutoff = (long long)csec__now_ms() - sp->max_age_ms;
     for (int pass = 0; pass < 2 && sp->nentries >= MAX_ENTRIES; pass++) {
         for (size_t i = 0; i < sp->nbuckets && sp->nentries >= (size_t)(MAX_ENTRIES * 9 / 10 + pass); i++) {
             entry **p = &sp->buckets[i];
@@ -394,7 +387,7 @@ static void *fetcher(void *arg)
 
         pthread_mutex_lock(&sp->mu);
         sp->fetching--;
-        long long now = mono_ms();
+        long long now = (long long)csec__now_ms();
         e->answered_ms = now;
         if (rc == 0 && not_modified && e->copy) {
             sp->fetch_not_modified++;
@@ -734,7 +727,7 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
     entry *e = entry_for(sp, name);
     const csec_index_crate *c = NULL;
     for (;;) {
-        long long age = mono_ms() - e->answered_ms;
+        long long age = (long long)csec__now_ms() - e->answered_ms;
         bool fresh = e->state != E_NEW && age < (e->state == E_FAILED ? RETRY_MS : sp->max_age_ms);
         if (e->copy && !fresh && in_render && !rq.final && !sp->no_waiting) {
             /* Older than the max age: revalidated before the page uses it
