@@ -64,7 +64,7 @@ void *srv_sparse_wait_prepare(const srv_site *s);
 void srv_sparse_wait_arm(const srv_site *s, void *waiter, void (*resume)(void *), void *arg);
 /* The lookup behind srv_index_crate for a sparse index. */
 const struct csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name,
-                                                 bool *unavailable, char *why, size_t whysize);
+                                                 bool *unavailable);
 /* Whether this render found `name` unavailable (the reason in `why`). */
 bool srv_sparse_unavailable(const char *name, char *why, size_t whysize);
 /* Prometheus lines for /metrics; a summary for /healthz and the footer. */

@@ -714,12 +714,9 @@ static void add_pending(entry *e)
 /* The crate `name`: from memory, or NULL after queueing its fetch (the
  * render is then pending).  Outside a render (no srv_sparse_request_begin
  * on this thread) the caller waits for the answer instead. */
-const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool *unavailable,
-                                          char *why, size_t whysize)
+const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool *unavailable)
 {
     *unavailable = false;
-    if (why && whysize)
-        why[0] = '\0';
     if (!csec__crate_name_valid(name, strlen(name)))
         return NULL; /* no registry can have it: nothing is fetched */
     bool in_render = rq.sp == sp && !rq.wait;
@@ -754,8 +751,6 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
             break;
         if (fresh && e->state == E_FAILED) {
             *unavailable = true;
-            if (why)
-                snprintf(why, whysize, "%s", e->error);
             note_unavailable(name, e->error);
             break;
         }
@@ -763,8 +758,6 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
         if (in_render) {
             if (rq.final || sp->no_waiting) {
                 *unavailable = true;
-                if (why)
-                    snprintf(why, whysize, "still being fetched from the registry");
                 note_unavailable(name, "still being fetched from the registry");
             } else {
                 sp->lookups_pending++;
