@@ -132,8 +132,7 @@ static void answer_error(csec_buf *out, size_t lineno, const char *what, const c
     csec_buf msg = CSEC_BUF_INIT;
     if (what)
         csec_buf_printf(&msg, "invalid %s: ", what);
-    if (d)
-        diag_text(&msg, d);
+    diag_text(&msg, d);
     if (opt_json) {
         csec_buf_printf(out, "{\"line\":%zu,\"error\":", lineno);
         csec_json_string(out, msg.ptr, msg.len);
@@ -144,14 +143,24 @@ static void answer_error(csec_buf *out, size_t lineno, const char *what, const c
     csec_buf_free(&msg);
 }
 
-static void answer_line(csec_buf *out, req_cache *rc, size_t lineno, const char *s, size_t len)
+/* Answers one complete input line, or (`too_long`) the line cut short for
+ * its length. */
+static void answer_line(csec_buf *out, req_cache *rc, size_t lineno, const csec_buf *line,
+                        bool too_long)
 {
+    csec_diag d;
+    memset(&d, 0, sizeof d);
+    if (too_long) {
+        snprintf(d.msg, sizeof d.msg, "line longer than %d bytes", LINE_LIMIT);
+        answer_error(out, lineno, NULL, &d);
+        return;
+    }
+    const char *s = line->ptr ? line->ptr : "";
+    size_t len = line->len;
     if (len && s[len - 1] == '\r')
         len--;
     const char *tab = memchr(s, '\t', len);
     if (!tab) {
-        csec_diag d;
-        memset(&d, 0, sizeof d);
         snprintf(d.msg, sizeof d.msg, "expected REQ<TAB>VERSION");
         answer_error(out, lineno, NULL, &d);
         return;
@@ -169,7 +178,6 @@ static void answer_line(csec_buf *out, req_cache *rc, size_t lineno, const char 
         return;
     }
     csec_version v;
-    csec_diag d;
     const char *vs = tab + 1;
     size_t vlen = len - rlen - 1;
     if (csec_version_parse(&v, vs, vlen, &d) < 0) {
@@ -228,14 +236,7 @@ static int run_stdin(void)
                 break;
             pos++; /* the newline */
             lineno++;
-            if (too_long) {
-                csec_diag d;
-                memset(&d, 0, sizeof d);
-                snprintf(d.msg, sizeof d.msg, "line longer than %d bytes", LINE_LIMIT);
-                answer_error(&out, lineno, NULL, &d);
-            } else {
-                answer_line(&out, &rc, lineno, line.ptr ? line.ptr : "", line.len);
-            }
+            answer_line(&out, &rc, lineno, &line, too_long);
             too_long = false;
             csec_buf_clear(&line);
         }
@@ -246,14 +247,7 @@ static int run_stdin(void)
     /* A last line without a newline is still a line. */
     if (status == EXIT_OK && (line.len || too_long)) {
         lineno++;
-        if (too_long) {
-            csec_diag d;
-            memset(&d, 0, sizeof d);
-            snprintf(d.msg, sizeof d.msg, "line longer than %d bytes", LINE_LIMIT);
-            answer_error(&out, lineno, NULL, &d);
-        } else {
-            answer_line(&out, &rc, lineno, line.ptr, line.len);
-        }
+        answer_line(&out, &rc, lineno, &line, too_long);
         cli_write(stdout, out.ptr, out.len);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {

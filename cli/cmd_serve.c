@@ -98,8 +98,13 @@ static const cli_opt options[] = {
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
-static int parse_uint(const char *s, const char *what, unsigned long max, unsigned long *out)
+/* Reads --`what` into *out when it was given (`s` not NULL): a number up to
+ * `max`.  A 0 where `nonzero` is refused, without a message of its own. */
+static int parse_uint(const char *s, const char *what, unsigned long max, bool nonzero,
+                      unsigned *out)
 {
+    if (!s)
+        return 0;
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
@@ -107,38 +112,28 @@ static int parse_uint(const char *s, const char *what, unsigned long max, unsign
         fprintf(stderr, "cratesec serve: --%s wants a number up to %lu, got `%s`\n", what, max, s);
         return -1;
     }
-    *out = v;
+    if (nonzero && v == 0)
+        return -1;
+    *out = (unsigned)v;
     return 0;
 }
 
-/* "90", "90s", "15m", "2h", "1d" -> seconds; `what` names the option. */
-static int parse_duration_of(const char *what, const char *s, unsigned long *out)
+/* Reads --`what` into *out as seconds when it was given (`s` not NULL):
+ * "90", "90s", "15m", "2h", "1d", up to a year. */
+static int parse_duration_of(const char *what, const char *s, unsigned *out)
 {
+    static const char suffixes[] = "smhd";
+    static const unsigned long seconds[] = {1, 60, 3600, 86400};
+    if (!s)
+        return 0;
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     unsigned long unit = 1;
-    if (end != s && *end && !end[1]) {
-        switch (*end) {
-        case 's':
-            unit = 1;
-            end++;
-            break;
-        case 'm':
-            unit = 60;
-            end++;
-            break;
-        case 'h':
-            unit = 3600;
-            end++;
-            break;
-        case 'd':
-            unit = 86400;
-            end++;
-            break;
-        default:
-            break;
-        }
+    const char *suffix = end != s && *end && !end[1] ? strchr(suffixes, *end) : NULL;
+    if (suffix) {
+        unit = seconds[suffix - suffixes];
+        end++;
     }
     if (end == s || *end || errno || v == 0 || v > 86400UL * 365 / unit) {
         fprintf(stderr,
@@ -146,7 +141,7 @@ static int parse_duration_of(const char *what, const char *s, unsigned long *out
                 what, s);
         return -1;
     }
-    *out = v * unit;
+    *out = (unsigned)(v * unit);
     return 0;
 }
 
@@ -228,29 +223,13 @@ static int run(int argc, char **argv)
         return EXIT_USAGE;
     }
     http_options ho = HTTP_OPTIONS_INIT;
-    unsigned long v;
     if (opt_listen)
         ho.listen = opt_listen;
-    if (opt_threads) {
-        if (parse_uint(opt_threads, "threads", 256, &v) < 0)
-            return EXIT_USAGE;
-        ho.threads = (unsigned)v;
-    }
-    if (opt_timeout) {
-        if (parse_uint(opt_timeout, "timeout", 3600, &v) < 0 || v == 0)
-            return EXIT_USAGE;
-        ho.timeout_s = (unsigned)v;
-    }
-    if (opt_maxconn) {
-        if (parse_uint(opt_maxconn, "max-connections", 1000000, &v) < 0 || v == 0)
-            return EXIT_USAGE;
-        ho.max_connections = (unsigned)v;
-    }
-    if (opt_perip) {
-        if (parse_uint(opt_perip, "max-per-ip", 1000000, &v) < 0)
-            return EXIT_USAGE;
-        ho.max_per_ip = (unsigned)v;
-    }
+    if (parse_uint(opt_threads, "threads", 256, false, &ho.threads) < 0 ||
+        parse_uint(opt_timeout, "timeout", 3600, true, &ho.timeout_s) < 0 ||
+        parse_uint(opt_maxconn, "max-connections", 1000000, true, &ho.max_connections) < 0 ||
+        parse_uint(opt_perip, "max-per-ip", 1000000, false, &ho.max_per_ip) < 0)
+        return EXIT_USAGE;
     FILE *log = stderr;
     if (opt_log && strcmp(opt_log, "none") == 0)
         log = NULL;
@@ -265,15 +244,9 @@ static int run(int argc, char **argv)
     bool sparse = opt_index &&
                   (strncmp(opt_index, "sparse+", 7) == 0 || strncmp(opt_index, "http://", 7) == 0 ||
                    strncmp(opt_index, "https://", 8) == 0);
-    unsigned max_age = 300;
-    if (opt_max_age) {
-        if (parse_uint(opt_max_age, "index-max-age", 86400 * 365, &v) < 0)
-            return EXIT_USAGE;
-        max_age = (unsigned)v;
-    }
-
-    unsigned long sync_every = 0;
-    if (opt_sync_every && parse_duration_of("sync-every", opt_sync_every, &sync_every) < 0)
+    unsigned max_age = 300, sync_every = 0;
+    if (parse_uint(opt_max_age, "index-max-age", 86400 * 365, false, &max_age) < 0 ||
+        parse_duration_of("sync-every", opt_sync_every, &sync_every) < 0)
         return EXIT_USAGE;
     if (opt_log_format && strcmp(opt_log_format, "json") != 0 &&
         strcmp(opt_log_format, "text") != 0) {
@@ -287,9 +260,10 @@ static int run(int argc, char **argv)
     wo.state = opt_state;
     wo.webhook.allow_private = opt_allow_private;
     if (opt_hook_timeout) {
+        unsigned v = 0;
         if (parse_duration_of("webhook-timeout", opt_hook_timeout, &v) < 0 || v > 600)
             return EXIT_USAGE;
-        wo.webhook.timeout_ms = (unsigned)v * 1000;
+        wo.webhook.timeout_ms = v * 1000;
         if (wo.webhook.connect_timeout_ms > wo.webhook.timeout_ms)
             wo.webhook.connect_timeout_ms = wo.webhook.timeout_ms;
     }
@@ -298,34 +272,34 @@ static int run(int argc, char **argv)
         snprintf(base, sizeof base, "%s", opt_hook_retry);
         if ((cap = strchr(base, ',')))
             *cap++ = '\0';
-        unsigned long b = 0, c = 0;
-        if (parse_duration_of("webhook-retry", base, &b) < 0 ||
-            (cap && parse_duration_of("webhook-retry", cap, &c) < 0))
+        /* Without a cap the default one stays, raised to the base if below. */
+        if (parse_duration_of("webhook-retry", base, &wo.retry.base_s) < 0 ||
+            parse_duration_of("webhook-retry", cap, &wo.retry.cap_s) < 0)
             return EXIT_USAGE;
-        wo.retry.base_s = (unsigned)b;
-        wo.retry.cap_s = cap ? (unsigned)c : (b > wo.retry.cap_s ? (unsigned)b : wo.retry.cap_s);
+        if (!cap && wo.retry.cap_s < wo.retry.base_s)
+            wo.retry.cap_s = wo.retry.base_s;
         if (wo.retry.cap_s < wo.retry.base_s) {
             fprintf(stderr, "cratesec serve: --webhook-retry: the cap is below the base\n");
             return EXIT_USAGE;
         }
     }
-    if (opt_hook_disable) {
-        if (parse_duration_of("webhook-disable-after", opt_hook_disable, &v) < 0)
-            return EXIT_USAGE;
-        wo.retry.disable_after_s = (unsigned)v;
-    }
-    if (opt_hook_lease) {
-        if (parse_duration_of("webhook-lease", opt_hook_lease, &v) < 0)
-            return EXIT_USAGE;
-        wo.lease_s = (unsigned)v;
-    }
+    unsigned *disable_after = &wo.retry.disable_after_s;
+    if (parse_duration_of("webhook-disable-after", opt_hook_disable, disable_after) < 0 ||
+        parse_duration_of("webhook-lease", opt_hook_lease, &wo.lease_s) < 0)
+        return EXIT_USAGE;
     if (wo.lease_s * 1000u <= wo.webhook.timeout_ms) {
         fprintf(stderr, "cratesec serve: --webhook-lease (%u s) must be longer than "
                         "--webhook-timeout (%u s), or a slow delivery would be sent twice\n",
                 wo.lease_s, wo.webhook.timeout_ms / 1000);
         return EXIT_USAGE;
     }
+    unsigned cache_mb = 256, fetchers = 16, index_timeout = 20;
+    if (parse_uint(opt_index_timeout, "index-timeout", 3600, true, &index_timeout) < 0 ||
+        parse_uint(opt_cache_mb, "index-cache-mb", 1 << 20, true, &cache_mb) < 0 ||
+        parse_uint(opt_fetchers, "index-fetchers", 64, true, &fetchers) < 0)
+        return EXIT_USAGE;
 
+    int status = EXIT_FOUND;
     srv_load_spec spec = {0};
     spec.db_dir = opt_db ? opt_db : getenv("CRATESEC_DB");
     if (!spec.db_dir || !*spec.db_dir)
@@ -333,33 +307,17 @@ static int run(int argc, char **argv)
     srv_index_source *index_src = !sparse && opt_index ? srv_index_source_open(opt_index) : NULL;
     spec.index_src = index_src;
     spec.sync_url = opt_sync_url;
-    unsigned long cache_mb = 256, fetchers = 16, index_timeout = 20;
-    if (opt_index_timeout &&
-        (parse_uint(opt_index_timeout, "index-timeout", 3600, &index_timeout) < 0 ||
-         index_timeout == 0))
-        return EXIT_USAGE;
-    if (opt_cache_mb && (parse_uint(opt_cache_mb, "index-cache-mb", 1 << 20, &cache_mb) < 0 ||
-                         cache_mb == 0))
-        return EXIT_USAGE;
-    if (opt_fetchers &&
-        (parse_uint(opt_fetchers, "index-fetchers", 64, &fetchers) < 0 || fetchers == 0))
-        return EXIT_USAGE;
     srv_sparse *sp = NULL;
-    if (sparse &&
-        open_sparse(&sp, max_age, cache_mb, (unsigned)fetchers, (unsigned)index_timeout) < 0)
-        return EXIT_FOUND;
-    spec.sparse = sp;
-
     srv_site *site = NULL;
+    srv_live *live = NULL;
     csec_buf err = CSEC_BUF_INIT;
+    if (sparse && open_sparse(&sp, max_age, cache_mb, fetchers, index_timeout) < 0)
+        goto done;
+    spec.sparse = sp;
     if (srv_site_load(&site, &spec, NULL, &err) < 0) {
         fprintf(stderr, "cratesec serve: %s\n", err.ptr);
-        csec_buf_free(&err);
-        srv_sparse_free(sp);
-        srv_index_source_free(index_src);
-        return EXIT_FOUND;
+        goto done;
     }
-    csec_buf_free(&err);
     srv_log_event("info", "loaded", "%zu advisories loaded in %.0f ms (commit %s)", site->count,
                   site->load_ms, site->commit[0] ? site->commit : "none: not a git checkout");
     if (site->index_data) {
@@ -372,40 +330,36 @@ static int run(int argc, char **argv)
                       site->index_data->load_ms, st.arena_bytes >> 20,
                       st.bad_lines + st.bad_versions);
     }
-    srv_live *live = srv_live_new(site);
+    live = srv_live_new(site);
     /* The state's threads: evaluation after each swap, webhook senders. */
     if (srv_watch_start(live, &wo) < 0) {
         fprintf(stderr, "cratesec serve: cannot start the watch threads\n");
-        srv_live_free(live);
-        srv_sparse_free(sp);
-        srv_index_source_free(index_src);
-        return EXIT_FOUND;
+        goto done;
     }
     spec.on_swap = srv_watch_wake;
     /* Reloads run on their own thread, asked for by SIGHUP or the sync timer. */
-    srv_reloader *reloader = srv_reloader_start(live, &spec, (unsigned)sync_every);
+    srv_reloader *reloader = srv_reloader_start(live, &spec, sync_every);
     if (!reloader) {
         fprintf(stderr, "cratesec serve: cannot start the reload thread\n");
-        srv_live_free(live);
-        srv_sparse_free(sp);
-        srv_index_source_free(index_src);
-        return EXIT_FOUND;
+        goto done;
     }
     if (sync_every)
-        srv_log_event("info", "sync", "syncing the database every %lu s from %s", sync_every,
+        srv_log_event("info", "sync", "syncing the database every %u s from %s", sync_every,
                       opt_sync_url ? opt_sync_url : "its origin");
     ho.on_reload = srv_reloader_request;
     ho.reload_payload = reloader;
     raise_fd_limit();
-    int rc = http_serve(live, &ho);
+    status = http_serve(live, &ho) < 0 ? EXIT_FOUND : EXIT_OK;
     srv_reloader_stop(reloader);
     srv_watch_stop();
+done:
+    csec_buf_free(&err);
     srv_live_free(live);
     srv_sparse_free(sp);
     srv_index_source_free(index_src);
     if (log && log != stderr && log != stdout)
         fclose(log);
-    return rc < 0 ? EXIT_FOUND : EXIT_OK;
+    return status;
 }
 
 const cli_cmd cmd_serve_server = {

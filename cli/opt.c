@@ -16,13 +16,11 @@ void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts)
         fprintf(out, "\n%s\n", cmd->details);
     fprintf(out, "\nOptions:\n");
     for (const cli_opt *o = opts; o && o->name; o++) {
-        char left[64];
+        char left[64], short_form[5] = "    ";
         if (o->short_name)
-            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        else
-            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
+            snprintf(short_form, sizeof short_form, "-%c, ", o->short_name);
+        snprintf(left, sizeof left, "%s--%s%s%s", short_form, o->name, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
         /* A long left column gets a line of its own, so the help column
          * stays aligned (and scripts/genman.py can tell the two apart). */
         if (strlen(left) > 26)

@@ -83,7 +83,7 @@ typedef struct conn_track {
 /* Per-request state, from the request line (on_uri) to the completion
  * callback. */
 typedef struct req_state {
-    struct timespec start; /* CLOCK_MONOTONIC */
+    double start_ms; /* csec__now_ms() when the request line arrived */
     time_t wall;
     bool started;        /* the head is in and was checked (first handler call) */
     uint64_t body;       /* request body bytes seen */
@@ -319,7 +319,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     (void)cls;
     req_state *st = csec__xcalloc(1, sizeof *st);
-    clock_gettime(CLOCK_MONOTONIC, &st->start);
+    st->start_ms = csec__now_ms();
     st->wall = time(NULL);
     st->target_len = strlen(uri);
     st->target = csec__xstrndup(uri, st->target_len);
@@ -807,10 +807,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         if (!cut)
             count_cut(s);
     }
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long long us = (long long)(now.tv_sec - st->start.tv_sec) * 1000000LL +
-                   (now.tv_nsec - st->start.tv_nsec) / 1000;
+    long long us = (long long)((csec__now_ms() - st->start_ms) * 1000);
     if (st->status)
         srv_live_observe(s->live, st->status, (double)us / 1e6);
     FILE *log = s->opts->access_log;
@@ -929,13 +926,6 @@ static int open_listener(const char *spec, int *family, char *shown, size_t show
 
 /* ---- running ---- */
 
-static double elapsed_ms(const struct timespec *t0)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 int http_serve(srv_live *live, const http_options *opts)
 {
     server s;
@@ -1029,9 +1019,8 @@ int http_serve(srv_live *live, const http_options *opts)
      * socket from their epoll sets and aborts the process when it loses
      * ("Failed to remove listen FD from epoll set", seen once under ASan on
      * a SIGTERM).  MHD_stop_daemon closes the socket. */
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (atomic_load(&s.inflight) > 0 && elapsed_ms(&t0) < opts->drain_ms) {
+    double t0 = csec__now_ms();
+    while (atomic_load(&s.inflight) > 0 && csec__now_ms() - t0 < opts->drain_ms) {
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }

@@ -539,13 +539,11 @@ void srv_live_metrics(srv_live *l, const srv_site *s, uint64_t number, csec_buf 
     uint64_t cum = 0;
     for (size_t b = 0; b <= SRV_LATENCY_BUCKETS; b++) {
         cum += atomic_load_explicit(&l->latency[b], memory_order_relaxed);
+        char le[16] = "+Inf";
         if (b < SRV_LATENCY_BUCKETS)
-            csec_buf_printf(out, "cratesec_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                            srv_latency_bounds[b], (unsigned long long)cum);
-        else
-            csec_buf_printf(out,
-                            "cratesec_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                            (unsigned long long)cum);
+            snprintf(le, sizeof le, "%g", srv_latency_bounds[b]);
+        csec_buf_printf(out, "cratesec_http_request_duration_seconds_bucket{le=\"%s\"} %llu\n", le,
+                        (unsigned long long)cum);
     }
     csec_buf_printf(out, "cratesec_http_request_duration_seconds_sum %.6f\n",
                     (double)atomic_load(&l->latency_sum_us) / 1e6);

@@ -24,7 +24,7 @@ const csec_index_crate *srv_index_crate(const srv_site *s, const char *name)
 {
     if (s->sparse) {
         bool unavailable;
-        return srv_sparse_lookup(s->sparse, name, &unavailable, NULL, 0);
+        return srv_sparse_lookup(s->sparse, name, &unavailable);
     }
     return s->index ? csec__index_find(s->index, name) : NULL;
 }
@@ -41,7 +41,7 @@ bool srv_has_index(const srv_site *s)
 
 static const csec_index_crate *find_sparse(void *payload, const char *name, bool *unavailable)
 {
-    return srv_sparse_lookup(payload, name, unavailable, NULL, 0);
+    return srv_sparse_lookup(payload, name, unavailable);
 }
 
 csec_deps_source srv_deps_source(const srv_site *s)

@@ -36,8 +36,6 @@ srv_sparse *srv_sparse_new(struct csec_index *root, unsigned max_age_s, size_t c
                            unsigned fetchers);
 /* Stops the fetchers (resuming every waiting request) and frees it all. */
 void srv_sparse_free(srv_sparse *sp);
-/* Resumes every request waiting for crate files. */
-void srv_sparse_resume_all(srv_sparse *sp);
 /* At shutdown: resumes them all and makes renders stop waiting (what is
  * not in memory is shown as unavailable).  Accepts NULL. */
 void srv_sparse_stop_waiting(srv_sparse *sp);
@@ -66,7 +64,7 @@ void *srv_sparse_wait_prepare(const srv_site *s);
 void srv_sparse_wait_arm(const srv_site *s, void *waiter, void (*resume)(void *), void *arg);
 /* The lookup behind srv_index_crate for a sparse index. */
 const struct csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name,
-                                                 bool *unavailable, char *why, size_t whysize);
+                                                 bool *unavailable);
 /* Whether this render found `name` unavailable (the reason in `why`). */
 bool srv_sparse_unavailable(const char *name, char *why, size_t whysize);
 /* Prometheus lines for /metrics; a summary for /healthz and the footer. */

@@ -58,10 +58,8 @@ static void on_load_error(const csec_diag *d, void *payload)
         srv_log_event("warning", "load_error", "skipped: %s",
                       csec_diag_format(line, sizeof line, d));
     }
-    if (le->n == le->cap) {
-        le->cap = le->cap ? le->cap * 2 : 8;
-        le->files = csec__xrealloc(le->files, le->cap * sizeof *le->files);
-    }
+    if (le->n == le->cap)
+        le->files = csec__grow(le->files, &le->cap, 8, sizeof *le->files);
     le->files[le->n++] = csec__xstrndup(d->file, strlen(d->file));
 }
 
@@ -108,9 +106,7 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
         if (prev) {
             csec_buf_printf(err, "checkout not whole: %s",
                             csec_diag_format(line, sizeof line, &vd));
-            csec_db_free(db);
-            load_errors_free(&le);
-            return -1;
+            goto fail;
         }
         /* At start-up there is nothing better to serve. */
         srv_log_event("warning", "checkout", "serving a checkout that is not whole: %s",
@@ -137,11 +133,8 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
         csec_buf_printf(err, "cannot load the advisory database: %s",
                         csec_diag_format(line, sizeof line, &d));
     }
-    if (rc < 0) {
-        csec_db_free(db);
-        load_errors_free(&le);
-        return -1;
-    }
+    if (rc < 0)
+        goto fail;
 
     /* The index: the one being served when nothing changed, else the next
      * generation of a git index or a fresh load of a plain directory. */
@@ -151,9 +144,7 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
         if (!(index = srv_index_source_next(spec->index_src, &changed, &d))) {
             csec_buf_printf(err, "cannot read the registry index: %s",
                             csec_diag_format(line, sizeof line, &d));
-            csec_db_free(db);
-            load_errors_free(&le);
-            return -1;
+            goto fail;
         }
     }
 
@@ -170,10 +161,17 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
     s->load_ms = csec__now_ms() - t0;
     *out = s;
     return 0;
+fail:
+    csec_db_free(db);
+    load_errors_free(&le);
+    return -1;
 }
 
-int srv_site_load_index(srv_site **out, const srv_load_spec *spec, const srv_site *prev,
-                        csec_buf *err)
+/* A reload for the index alone, the database unchanged: the next index data
+ * (registry.h) over `prev`'s database.  Returns 1 with a new site, 0 when the
+ * index has not changed either (no site), -1 with the reason in `err`. */
+static int load_index(srv_site **out, const srv_load_spec *spec, const srv_site *prev,
+                      csec_buf *err)
 {
     *out = NULL;
     if (!spec->index_src)
@@ -230,7 +228,7 @@ static void reload_once(srv_reloader *r, bool sync)
                             csec_diag_format(line, sizeof line, &d));
         if (!res.changed) {
             /* The database is unchanged: the index alone, when it moved. */
-            int ir = srv_site_load_index(&next, &r->spec, cur, &err);
+            int ir = load_index(&next, &r->spec, cur, &err);
             if (ir < 0)
                 goto failed;
             if (ir == 0) {

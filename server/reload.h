@@ -24,11 +24,6 @@ typedef struct srv_load_spec {
  * in `prev` rejects it, and `prev`'s index is reused when its files have not
  * changed.  Returns 0, or -1 with the reason appended to `err`. */
 int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *prev, csec_buf *err);
-/* A reload for the index alone, the database unchanged: the next index data
- * (registry.h) over `prev`'s database.  Returns 1 with a new site, 0 when the
- * index has not changed either (no site), -1 with the reason in `err`. */
-int srv_site_load_index(srv_site **out, const srv_load_spec *spec, const srv_site *prev,
-                        csec_buf *err);
 
 typedef struct srv_reloader srv_reloader;
 /* Starts the reload thread: a reload on each srv_reloader_request, and a

@@ -253,9 +253,7 @@ void srv_route(const srv_in *in, srv_resp *resp)
             goto done;
         }
     }
-    if (srv_is_api_path(r.path))
-        api_not_found(&r, resp);
-    else if (!page_method)
+    if (!page_method && !srv_is_api_path(r.path))
         page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
     else
         route_not_found(&r, resp);

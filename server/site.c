@@ -144,32 +144,14 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
 
 srv_site *srv_site_share_db(const srv_site *prev)
 {
-    srv_site *s = csec__xcalloc(1, sizeof *s);
-    /* The database's part, shared. */
-    s->db = prev->db;
-    s->advs = prev->advs;
-    s->count = prev->count;
-    s->by_ptr = prev->by_ptr;
-    s->by_date = prev->by_date;
-    s->packages = prev->packages;
-    s->npackages = prev->npackages;
-    s->categories = prev->categories;
-    s->ncategories = prev->ncategories;
-    s->keywords = prev->keywords;
-    s->nkeywords = prev->nkeywords;
-    memcpy(s->commit, prev->commit, sizeof s->commit);
-    memcpy(s->commit_date, prev->commit_date, sizeof s->commit_date);
-    memcpy(s->loaded_at, prev->loaded_at, sizeof s->loaded_at);
-    s->load_ms = prev->load_ms;
-    s->css = prev->css;
-    s->css_len = prev->css_len;
-    s->api = prev->api;
-    s->load_errors = prev->load_errors;
-    s->nload_errors = prev->nload_errors;
-    s->sparse = prev->sparse;
+    srv_site *s = csec__xmalloc(sizeof *s);
+    /* The database's part, shared; the index's part starts empty. */
+    *s = *prev;
+    s->index = NULL;
+    s->deps_rev = NULL;
+    s->index_data = NULL;
     /* The validator's database half; the index half is added on attach. */
     snprintf(s->etag_base, sizeof s->etag_base, "%.16s", prev->etag_base);
-    s->db_refs = prev->db_refs;
     atomic_fetch_add(s->db_refs, 1);
     return s;
 }

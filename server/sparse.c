@@ -118,13 +118,6 @@ struct srv_sparse {
     char last_error[256];
 };
 
-static long long mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* ---- memory ---- */
 
 static void held_release(srv_sparse *sp, held *h)
@@ -226,7 +219,7 @@ static void table_grow(srv_sparse *sp)
  * waiting, oldest answers first, until there is room (mu held). */
 static void forget_some(srv_sparse *sp)
 {
-    long long cutoff = mono_ms() - sp->max_age_ms;
+    long long cutoff = (long long)csec__now_ms() - sp->max_age_ms;
     for (int pass = 0; pass < 2 && sp->nentries >= MAX_ENTRIES; pass++) {
         for (size_t i = 0; i < sp->nbuckets && sp->nentries >= (size_t)(MAX_ENTRIES * 9 / 10 + pass); i++) {
             entry **p = &sp->buckets[i];
@@ -394,7 +387,7 @@ static void *fetcher(void *arg)
 
         pthread_mutex_lock(&sp->mu);
         sp->fetching--;
-        long long now = mono_ms();
+        long long now = (long long)csec__now_ms();
         e->answered_ms = now;
         if (rc == 0 && not_modified && e->copy) {
             sp->fetch_not_modified++;
@@ -465,7 +458,8 @@ srv_sparse *srv_sparse_new(csec_index *root, unsigned max_age_s, size_t cap_byte
     return sp;
 }
 
-void srv_sparse_resume_all(srv_sparse *sp)
+/* Resumes every request waiting for crate files. */
+static void resume_waiting(srv_sparse *sp)
 {
     if (!sp)
         return;
@@ -496,14 +490,14 @@ void srv_sparse_stop_waiting(srv_sparse *sp)
     pthread_mutex_lock(&sp->mu);
     sp->no_waiting = true;
     pthread_mutex_unlock(&sp->mu);
-    srv_sparse_resume_all(sp);
+    resume_waiting(sp);
 }
 
 void srv_sparse_free(srv_sparse *sp)
 {
     if (!sp)
         return;
-    srv_sparse_resume_all(sp);
+    resume_waiting(sp);
     pthread_mutex_lock(&sp->mu);
     sp->stopping = true;
     pthread_cond_broadcast(&sp->work);
@@ -575,6 +569,16 @@ static void render_own(void)
     pthread_setspecific(render_key, &rq);
 }
 
+/* Adds a pin `h` already holds to this render's (released at its end). */
+static void add_pin(held *h)
+{
+    if (rq.npins == rq.cappins) {
+        render_own();
+        rq.pins = csec__grow(rq.pins, &rq.cappins, 32, sizeof *rq.pins);
+    }
+    rq.pins[rq.npins++] = h;
+}
+
 void srv_sparse_request_begin(const srv_site *s, unsigned round, void *ticket)
 {
     rq.sp = s ? s->sparse : NULL;
@@ -585,14 +589,8 @@ void srv_sparse_request_begin(const srv_site *s, unsigned round, void *ticket)
     waiter *w = ticket;
     if (w && rq.sp) {
         /* The ticket's pins become this render's (released at its end). */
-        for (size_t i = 0; i < w->npinned; i++) {
-            if (rq.npins == rq.cappins) {
-                render_own();
-                rq.cappins = rq.cappins ? rq.cappins * 2 : 32;
-                rq.pins = csec__xrealloc(rq.pins, rq.cappins * sizeof *rq.pins);
-            }
-            rq.pins[rq.npins++] = w->pinned[i];
-        }
+        for (size_t i = 0; i < w->npinned; i++)
+            add_pin(w->pinned[i]);
         w->npinned = 0;
     }
     if (w)
@@ -696,13 +694,8 @@ void srv_sparse_wait_arm(const srv_site *s, void *wp, void (*resume)(void *), vo
 
 static void pin(held *h)
 {
-    if (rq.npins == rq.cappins) {
-        render_own();
-        rq.cappins = rq.cappins ? rq.cappins * 2 : 32;
-        rq.pins = csec__xrealloc(rq.pins, rq.cappins * sizeof *rq.pins);
-    }
     h->pins++;
-    rq.pins[rq.npins++] = h;
+    add_pin(h);
 }
 
 static void add_pending(entry *e)
@@ -712,8 +705,7 @@ static void add_pending(entry *e)
             return;
     if (rq.npending == rq.cappending) {
         render_own();
-        rq.cappending = rq.cappending ? rq.cappending * 2 : 16;
-        rq.pending = csec__xrealloc(rq.pending, rq.cappending * sizeof *rq.pending);
+        rq.pending = csec__grow(rq.pending, &rq.cappending, 16, sizeof *rq.pending);
     }
     e->awaited++; /* not forgotten before the waiter takes it over */
     rq.pending[rq.npending++] = e;
@@ -722,12 +714,9 @@ static void add_pending(entry *e)
 /* The crate `name`: from memory, or NULL after queueing its fetch (the
  * render is then pending).  Outside a render (no srv_sparse_request_begin
  * on this thread) the caller waits for the answer instead. */
-const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool *unavailable,
-                                          char *why, size_t whysize)
+const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool *unavailable)
 {
     *unavailable = false;
-    if (why && whysize)
-        why[0] = '\0';
     if (!csec__crate_name_valid(name, strlen(name)))
         return NULL; /* no registry can have it: nothing is fetched */
     bool in_render = rq.sp == sp && !rq.wait;
@@ -735,7 +724,7 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
     entry *e = entry_for(sp, name);
     const csec_index_crate *c = NULL;
     for (;;) {
-        long long age = mono_ms() - e->answered_ms;
+        long long age = (long long)csec__now_ms() - e->answered_ms;
         bool fresh = e->state != E_NEW && age < (e->state == E_FAILED ? RETRY_MS : sp->max_age_ms);
         if (e->copy && !fresh && in_render && !rq.final && !sp->no_waiting) {
             /* Older than the max age: revalidated before the page uses it
@@ -762,8 +751,6 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
             break;
         if (fresh && e->state == E_FAILED) {
             *unavailable = true;
-            if (why)
-                snprintf(why, whysize, "%s", e->error);
             note_unavailable(name, e->error);
             break;
         }
@@ -771,8 +758,6 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
         if (in_render) {
             if (rq.final || sp->no_waiting) {
                 *unavailable = true;
-                if (why)
-                    snprintf(why, whysize, "still being fetched from the registry");
                 note_unavailable(name, "still being fetched from the registry");
             } else {
                 sp->lookups_pending++;

@@ -137,6 +137,16 @@ state_store *srv_watch_store(csec_buf *why)
     return st;
 }
 
+/* Waits on `cv` with svc.mu held, until signalled or `seconds` have passed
+ * (the condition variables run on CLOCK_MONOTONIC: srv_watch_start). */
+static void wait_seconds(pthread_cond_t *cv, time_t seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += seconds;
+    pthread_cond_timedwait(cv, &svc.mu, &until);
+}
+
 /* ---- the evaluator ---- */
 
 static void evaluate_now(state_store *st)
@@ -195,10 +205,7 @@ static void *evaluator_main(void *arg)
             open_stores();
             pthread_mutex_lock(&svc.mu);
             if (!svc.eval) {
-                struct timespec until;
-                clock_gettime(CLOCK_MONOTONIC, &until);
-                until.tv_sec += RETRY_OPEN_MS / 1000;
-                pthread_cond_timedwait(&svc.wake_eval, &svc.mu, &until);
+                wait_seconds(&svc.wake_eval, RETRY_OPEN_MS / 1000);
                 continue;
             }
         }
@@ -230,10 +237,7 @@ static void *evaluator_main(void *arg)
             pthread_mutex_lock(&svc.mu);
             continue;
         }
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += failed ? 5 : 1;
-        pthread_cond_timedwait(&svc.wake_eval, &svc.mu, &until);
+        wait_seconds(&svc.wake_eval, failed ? 5 : 1);
     }
     pthread_mutex_unlock(&svc.mu);
     return NULL;
@@ -285,16 +289,14 @@ static void *sender_main(void *arg)
                 srv_log_event("warning", "webhook_disabled",
                               "the webhook of watch %s failed for %u s and is disabled: %s",
                               d.watch_id, svc.o.retry.disable_after_s, res.error);
+            state_delivery_free(&d);
+            csec_buf_free(&err);
             pthread_mutex_lock(&svc.mu);
             if (res.ok)
                 svc.sent_ok++;
             else
                 svc.sent_failed++;
             svc.disabled += disabled;
-            pthread_mutex_unlock(&svc.mu);
-            state_delivery_free(&d);
-            csec_buf_free(&err);
-            pthread_mutex_lock(&svc.mu);
             continue;
         }
         if (n < 0)
@@ -303,10 +305,7 @@ static void *sender_main(void *arg)
         pthread_mutex_lock(&svc.mu);
         /* Nothing due: look again in a second (a retry's time comes, another
          * replica's lease expires) or when woken. */
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += 1;
-        pthread_cond_timedwait(&svc.wake_send, &svc.mu, &until);
+        wait_seconds(&svc.wake_send, 1);
     }
     pthread_mutex_unlock(&svc.mu);
     return NULL;

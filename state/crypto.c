@@ -62,10 +62,5 @@ void state_random_hex(char *out, size_t nbytes)
 
 int state_is_hex(const char *s, size_t n)
 {
-    if (!s || strlen(s) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return 1;
+    return s && strlen(s) == n && strspn(s, "0123456789abcdef") == n;
 }

@@ -36,7 +36,9 @@ static void put_date(csec_buf *b, csec_date d)
         csec__word_date(b, d);
 }
 
-void state_advisory_fingerprint(char out[33], const csec_advisory *a)
+/* The fingerprint of what decides which versions an advisory affects and
+ * how it is announced (32 hex digits). */
+static void advisory_fingerprint(char out[33], const csec_advisory *a)
 {
     csec_buf b = CSEC_BUF_INIT;
     csec_buf_printf(&b, "v1\n%s\n%s\n%d\n%s\n", a->id, a->package, (int)a->collection,
@@ -66,7 +68,8 @@ void state_advisory_fingerprint(char out[33], const csec_advisory *a)
     csec_buf_free(&b);
 }
 
-void state__advisory_json(csec_buf *out, const csec_advisory *a)
+/* The advisory as a JSON object (the `advisory` member of a notification). */
+static void advisory_json(csec_buf *out, const csec_advisory *a)
 {
     csec__json jw, *j = &jw;
     csec__json_init(j, out, false, 0);
@@ -304,11 +307,11 @@ static int write_events(state_store *st, const state_data *d, const emits *e, bo
         const csec_advisory *a = csec_db_find(d->db, order[i]->advisory_id);
         char fp[33] = "";
         if (a)
-            state_advisory_fingerprint(fp, a);
+            advisory_fingerprint(fp, a);
         if (!a || strcmp(fp, order[i]->fingerprint) != 0)
             continue; /* an earlier snapshot, already stored */
         csec_buf_clear(&json);
-        state__advisory_json(&json, a);
+        advisory_json(&json, a);
         rc = sql_exec(c,
                       "INSERT INTO advisory_snapshots (advisory_id, fingerprint, json) "
                       "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -525,7 +528,7 @@ int state__evaluate_watch(state_store *st, const state_data *d, const char *watc
             if (ndec == capdec)
                 dec = csec__grow(dec, &capdec, 16, sizeof *dec);
             char fp[33];
-            state_advisory_fingerprint(fp, advs[k]);
+            advisory_fingerprint(fp, advs[k]);
             dec[ndec++] = (decision){advs[k]->id, keep(&arena, fp),
                                      join_versions(&arena, pk.items, i, end, hit), hit};
         }
@@ -761,7 +764,7 @@ int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats
         if (a->collection != CSEC_COLLECTION_CRATES)
             continue;
         cur[n].a = a;
-        state_advisory_fingerprint(cur[n].fp, a);
+        advisory_fingerprint(cur[n].fp, a);
         n++;
     }
     qsort(cur, n, sizeof *cur, cmp_current);

@@ -187,10 +187,8 @@ static void batch_free(batch *b)
 /* A row: an array of one string or null per column, into the batch. */
 static int import_row(csec__json_reader *r, batch *b, csec_buf *err)
 {
-    if (b->rows == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 64;
-        b->cells = csec__xrealloc(b->cells, csec__mul(b->cap, b->ncols * sizeof *b->cells));
-    }
+    if (b->rows == b->cap)
+        b->cells = csec__grow(b->cells, &b->cap, 64, b->ncols * sizeof *b->cells);
     char **row = &b->cells[b->rows * b->ncols];
     size_t i = 0;
     csec__json_tok v;

@@ -231,44 +231,38 @@ int sql__open_sqlite(sql_conn *c, const char *dir, csec_buf *err)
     c->be = &lite_backend;
     c->kind = SQL_SQLITE;
     c->impl = l;
-    if (strcmp(dir, ":memory:") == 0) {
-        /* One private database in memory, for a server without --state. */
+    /* ":memory:": one private database in memory, for a server without --state. */
+    bool memory = strcmp(dir, ":memory:") == 0;
+    if (memory) {
         snprintf(l->path, sizeof l->path, "(in memory)");
         snprintf(c->describe, sizeof c->describe, "SQLite in memory");
-        int rc = sqlite3_open_v2(":memory:", &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                                 NULL);
-        if (rc != SQLITE_OK) {
-            int out = fail(l, rc, "cannot open: ", err);
-            sqlite3_close(l->db);
+    } else {
+        snprintf(l->path, sizeof l->path, "%s/state.db", dir);
+        snprintf(c->describe, sizeof c->describe, "SQLite %s", l->path);
+        /* Say what is wrong with the directory itself before SQLite says
+         * "unable to open database file". */
+        if (make_dirs(dir) < 0 || access(dir, W_OK | X_OK) < 0) {
+            int e = errno;
+            csec_buf_printf(err, "the state directory %s %s: %s", dir,
+                            e == EROFS || e == EACCES || e == EPERM ? "is not writable"
+                                                                    : "cannot be made",
+                            strerror(e));
             free(l);
-            return out;
+            return SQL_EDOWN;
         }
-        sqlite3_extended_result_codes(l->db, 1);
-        return 0;
     }
-    snprintf(l->path, sizeof l->path, "%s/state.db", dir);
-    snprintf(c->describe, sizeof c->describe, "SQLite %s", l->path);
-    /* Say what is wrong with the directory itself before SQLite says
-     * "unable to open database file". */
-    if (make_dirs(dir) < 0 || access(dir, W_OK | X_OK) < 0) {
-        int e = errno;
-        csec_buf_printf(err, "the state directory %s %s: %s", dir,
-                        e == EROFS || e == EACCES || e == EPERM ? "is not writable"
-                                                                : "cannot be made",
-                        strerror(e));
-        free(l);
-        return SQL_EDOWN;
-    }
-    int rc = sqlite3_open_v2(l->path, &l->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        memory ? ":memory:" : l->path, &l->db,
+        SQLITE_OPEN_READWRITE | (memory ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         int out = fail(l, rc, "cannot open: ", err);
         sqlite3_close(l->db);
         free(l);
-        return out == SQL_ERROR ? SQL_EDOWN : out;
+        return out == SQL_ERROR && !memory ? SQL_EDOWN : out;
     }
     sqlite3_extended_result_codes(l->db, 1);
+    if (memory)
+        return 0;
     sqlite3_busy_timeout(l->db, 10000);
     csec_buf mode = CSEC_BUF_INIT;
     rc = lite_exec(c, "PRAGMA journal_mode=WAL", false, NULL, 0, sql_first_cell, &mode, NULL, err);

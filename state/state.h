@@ -140,7 +140,7 @@ typedef struct state_event {
     int64_t created;
     char *versions;  /* the watch's versions concerned, ", "-separated */
     char *db_commit;
-    char *advisory;  /* the advisory as evaluated (JSON object, state__advisory_json) */
+    char *advisory;  /* the advisory as evaluated (a JSON object, evaluate.c) */
     char *delivery;  /* "pending", "delivered", "dropped", or NULL (no webhook) */
     int64_t attempts;
 } state_event;
@@ -195,10 +195,6 @@ typedef struct state_eval_stats {
  * several replicas at once: each advisory change is taken by one (a
  * compare-and-swap on advisory_state in the same transaction). */
 int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats, csec_buf *err);
-
-/* The fingerprint of what decides which versions an advisory affects and
- * how it is announced (32 hex digits); exposed for tests. */
-void state_advisory_fingerprint(char out[33], const csec_advisory *a);
 
 /* ---- the delivery queue (queue.c) ---- */
 
@@ -266,8 +262,6 @@ void state__event_key(char out[STATE_KEY_HEX + 1], const char *watch_id, const c
  * evaluations on every replica (PostgreSQL: a transaction-level advisory
  * lock; SQLite: BEGIN IMMEDIATE is that already). */
 int state__begin_exclusive(state_store *st, csec_buf *err);
-/* The advisory as a JSON object (the `advisory` member of a notification). */
-void state__advisory_json(csec_buf *out, const csec_advisory *a);
 /* Evaluates one watch against every advisory of its packages (evaluate.c),
  * inside the caller's transaction; `baseline` for a watch being made. */
 int state__evaluate_watch(state_store *st, const state_data *d, const char *watch_id,

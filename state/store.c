@@ -399,10 +399,6 @@ static int take_event(void *payload, const char *const *c, size_t ncols)
     return 0;
 }
 
-typedef struct affecting_row {
-    state_list *l;
-} affecting_row;
-
 static int take_affecting(void *payload, const char *const *c, size_t ncols)
 {
     state_list *l = payload;
@@ -576,10 +572,6 @@ int state_watch_set_webhook(state_store *st, const char *token, const char *watc
 }
 
 /* ---- counts ---- */
-
-typedef struct counts_row {
-    state_counts *c;
-} counts_row;
 
 static int take_counts(void *payload, const char *const *c, size_t ncols)
 {
