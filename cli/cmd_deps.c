@@ -144,42 +144,33 @@ static void json_direct(csec__json *j, const csec_deps_finding *f, bool stale)
 {
     const csec_index_dep *d = f->dep;
     csec__json_object_begin(j);
-    csec__json_key(j, "name");
-    csec__json_str(j, d->name);
-    csec__json_key(j, "rename");
-    csec__json_str(j, d->rename);
+    csec__json_key_str(j, "name", d->name);
+    csec__json_key_str(j, "rename", d->rename);
     csec__deps_json_dep(j, d);
-    csec__json_key(j, "state");
-    csec__json_str(j, csec__deps_state_name(f->state));
+    csec__json_key_str(j, "state", csec__deps_state_name(f->state));
     csec__json_key(j, "matching");
     csec__json_uint(j, f->matching);
     csec__json_key(j, "affected");
     csec__json_uint(j, f->affected);
-    csec__json_key(j, "newest");
-    csec__json_str(j, f->newest ? f->newest->vers : NULL);
+    csec__json_key_str(j, "newest", f->newest ? f->newest->vers : NULL);
     csec__json_key(j, "enabled");
     csec__json_bool(j, f->enabled);
-    csec__json_key(j, "fixed");
-    csec__json_str(j, f->advice.lowest ? f->advice.lowest->vers : NULL);
+    csec__json_key_str(j, "fixed", f->advice.lowest ? f->advice.lowest->vers : NULL);
     csec__json_key(j, "advice");
     if (f->advice.kind == CSEC_ADVICE_NONE) {
         csec__json_null(j);
     } else {
         csec__json_object_begin(j);
-        csec__json_key(j, "kind");
-        csec__json_str(j, csec__advice_kind_name(f->advice.kind));
-        csec__json_key(j, "requirement");
-        csec__json_str(j, f->advice.req[0] ? f->advice.req : NULL);
-        csec__json_key(j, "resolves_to");
-        csec__json_str(j, f->advice.resolves ? f->advice.resolves->vers : NULL);
+        csec__json_key_str(j, "kind", csec__advice_kind_name(f->advice.kind));
+        csec__json_key_str(j, "requirement", f->advice.req[0] ? f->advice.req : NULL);
+        csec__json_key_str(j, "resolves_to", f->advice.resolves ? f->advice.resolves->vers : NULL);
         csec__json_object_end(j);
     }
     csec__json_key(j, "advisories");
     csec__json_array_begin(j);
     for (size_t i = 0; i < f->nadv; i++) {
         csec__json_object_begin(j);
-        csec__json_key(j, "id");
-        csec__json_str(j, f->advs[i]->id);
+        csec__json_key_str(j, "id", f->advs[i]->id);
         csec__json_key(j, "affects_newest");
         csec__json_bool(j, i < f->nadv_newest);
         csec__json_object_end(j);
@@ -187,8 +178,7 @@ static void json_direct(csec__json *j, const csec_deps_finding *f, bool stale)
     csec__json_array_end(j);
     csec_buf text = CSEC_BUF_INIT;
     csec__deps_finding_text(&text, f, stale);
-    csec__json_key(j, "text");
-    csec__json_str(j, text.ptr);
+    csec__json_key_str(j, "text", text.ptr);
     csec_buf_free(&text);
     csec__json_object_end(j);
 }
@@ -199,12 +189,9 @@ static void json_node(csec__json *j, const csec_deps_report *r, size_t i)
     csec__json_object_begin(j);
     csec__json_key(j, "id");
     csec__json_uint(j, i);
-    csec__json_key(j, "name");
-    csec__json_str(j, n->name);
-    csec__json_key(j, "version");
-    csec__json_str(j, n->version ? n->version->vers : NULL);
-    csec__json_key(j, "kind");
-    csec__json_str(j, node_kind_name[n->kind]);
+    csec__json_key_str(j, "name", n->name);
+    csec__json_key_str(j, "version", n->version ? n->version->vers : NULL);
+    csec__json_key_str(j, "kind", node_kind_name[n->kind]);
     csec__json_key(j, "depth");
     csec__json_uint(j, n->depth);
     csec__json_key(j, "parent");
@@ -212,10 +199,8 @@ static void json_node(csec__json *j, const csec_deps_report *r, size_t i)
         csec__json_null(j);
     else
         csec__json_uint(j, n->parent);
-    csec__json_key(j, "req");
-    csec__json_str(j, n->via ? n->via->req : NULL);
-    csec__json_key(j, "target");
-    csec__json_str(j, n->target);
+    csec__json_key_str(j, "req", n->via ? n->via->req : NULL);
+    csec__json_key_str(j, "target", n->target);
     csec__json_key(j, "build");
     csec__json_bool(j, n->build);
     csec__json_key(j, "dependencies");

@@ -375,17 +375,15 @@ void srv_watch_healthz(struct csec__json *j)
     pthread_mutex_lock(&svc.mu);
     csec__json_key(j, "state");
     csec__json_object_begin(j);
-    csec__json_key(j, "status");
-    csec__json_str(j, !svc.running ? "off" : svc.http ? "ok" : "unavailable");
+    csec__json_key_str(j, "status", !svc.running ? "off" : svc.http ? "ok" : "unavailable");
     csec__json_key(j, "backend");
     csec__json_str(j, !svc.running ? NULL
                       : in_memory() ? "memory"
                       : svc.http    ? state_describe(svc.http)
                                     : svc.o.state);
-    csec__json_key(j, "error");
-    csec__json_str(j, svc.error[0] ? svc.error : NULL);
-    csec__json_key(j, "evaluated_commit");
-    csec__json_str(j, svc.evaluated_commit[0] ? svc.evaluated_commit : NULL);
+    csec__json_key_str(j, "error", svc.error[0] ? svc.error : NULL);
+    csec__json_key_str(j, "evaluated_commit",
+                       svc.evaluated_commit[0] ? svc.evaluated_commit : NULL);
     csec__json_key(j, "last_evaluation");
     csec__json_object_begin(j);
     csec__json_key(j, "at");
@@ -398,8 +396,7 @@ void srv_watch_healthz(struct csec__json *j)
     csec__json_uint(j, svc.last.events);
     csec__json_key(j, "deliveries");
     csec__json_uint(j, svc.last.deliveries);
-    csec__json_key(j, "error");
-    csec__json_str(j, svc.last_error[0] ? svc.last_error : NULL);
+    csec__json_key_str(j, "error", svc.last_error[0] ? svc.last_error : NULL);
     csec__json_object_end(j);
     csec__json_key(j, "webhooks");
     csec__json_object_begin(j);

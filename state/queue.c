@@ -64,8 +64,7 @@ static void build_body(csec_buf *out, const char *const *c)
     csec_buf_printf(&ev, "advisory.%s", c[2] ? c[2] : "");
     csec__json_str(j, ev.ptr);
     csec_buf_free(&ev);
-    csec__json_key(j, "idempotency_key");
-    csec__json_str(j, c[0]);
+    csec__json_key_str(j, "idempotency_key", c[0]);
     csec__json_key(j, "created");
     time_t t = (time_t)(c[3] ? strtoll(c[3], NULL, 10) : 0);
     struct tm tm;
@@ -75,10 +74,8 @@ static void build_body(csec_buf *out, const char *const *c)
     csec__json_str(j, when);
     csec__json_key(j, "watch");
     csec__json_object_begin(j);
-    csec__json_key(j, "id");
-    csec__json_str(j, c[1]);
-    csec__json_key(j, "label");
-    csec__json_str(j, c[6] ? c[6] : "");
+    csec__json_key_str(j, "id", c[1]);
+    csec__json_key_str(j, "label", c[6] ? c[6] : "");
     csec__json_object_end(j);
     csec__json_key(j, "advisory");
     const char *snap = c[7] && *c[7] ? c[7] : "null";
@@ -96,8 +93,7 @@ static void build_body(csec_buf *out, const char *const *c)
     csec__json_array_end(j);
     csec__json_key(j, "database");
     csec__json_object_begin(j);
-    csec__json_key(j, "commit");
-    csec__json_str(j, c[5] && *c[5] ? c[5] : NULL);
+    csec__json_key_str(j, "commit", c[5] && *c[5] ? c[5] : NULL);
     csec__json_object_end(j);
     csec__json_object_end(j);
 }
