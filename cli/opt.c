@@ -135,7 +135,6 @@ void cli_eprintf(const char *fmt, ...)
 static void print_load_error(const csec_diag *d, void *payload)
 {
     char line[1024];
-    (void)payload;
     cli_eprintf("error: %s\n", csec_diag_format(line, sizeof line, d));
 }
 

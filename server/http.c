@@ -158,8 +158,6 @@ static conn_track *track_of(struct MHD_Connection *c)
  * accepted (see the end of http_serve). */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
-    (void)addr;
-    (void)addrlen;
     server *s = cls;
     return atomic_load(&s->stopping) ? MHD_NO : MHD_YES;
 }
@@ -308,8 +306,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 /* Keeps the raw URL: see the comment at the top of the file. */
 static size_t keep_raw(void *cls, struct MHD_Connection *c, char *s)
 {
-    (void)cls;
-    (void)c;
     return strlen(s);
 }
 
@@ -317,7 +313,6 @@ static size_t keep_raw(void *cls, struct MHD_Connection *c, char *s)
  * starts here, with a copy of the target as received. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    (void)cls;
     req_state *st = csec__xcalloc(1, sizeof *st);
     st->start_ms = csec__now_ms();
     st->wall = time(NULL);
@@ -444,7 +439,6 @@ static bool token_char(unsigned char c)
 static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key,
                                      size_t key_size, const char *value, size_t value_size)
 {
-    (void)kind;
     head_scan *h = cls;
     h->count++;
     if (!value)

@@ -66,13 +66,11 @@ static void fill_data(state_data *d, const srv_gen *g)
 
 static void lend(void *payload, state_data *out)
 {
-    (void)payload;
     fill_data(out, srv_live_acquire(svc.live));
 }
 
 static void give_back(void *payload, state_data *d)
 {
-    (void)payload;
     srv_live_release(svc.live, d->holder);
 }
 
@@ -195,7 +193,6 @@ static void evaluate_now(state_store *st)
 
 static void *evaluator_main(void *arg)
 {
-    (void)arg;
     double last_run = 0, last_maintain = csec__now_ms();
     bool failed = false;
     pthread_mutex_lock(&svc.mu);
@@ -245,7 +242,6 @@ static void *evaluator_main(void *arg)
 
 void srv_watch_wake(void *unused)
 {
-    (void)unused;
     pthread_mutex_lock(&svc.mu);
     svc.eval_requested = true;
     pthread_cond_signal(&svc.wake_eval);
@@ -256,7 +252,6 @@ void srv_watch_wake(void *unused)
 
 static void *sender_main(void *arg)
 {
-    (void)arg;
     pthread_mutex_lock(&svc.mu);
     while (!svc.stopping) {
         state_store *st = svc.send;

@@ -230,7 +230,6 @@ static int take_set(void *payload, const char *const *c, size_t ncols)
     if (s->n == s->cap)
         s->ids = csec__grow(s->ids, &s->cap, 64, sizeof *s->ids);
     s->ids[s->n++] = csec__xstrndup(c[0] ? c[0] : "", c[0] ? strlen(c[0]) : 0);
-    (void)ncols;
     return 0;
 }
 
@@ -591,7 +590,6 @@ static int take_meta(void *payload, const char *const *c, size_t ncols)
     } else if (strcmp(c[0], "evaluated_commit_time") == 0) {
         m->time = strtoll(c[1], NULL, 10);
     }
-    (void)ncols;
     return 0;
 }
 
@@ -651,7 +649,6 @@ static int take_stored(void *payload, const char *const *c, size_t ncols)
     s->id = csec__xstrndup(c[0] ? c[0] : "", c[0] ? strlen(c[0]) : 0);
     s->package = csec__xstrndup(c[1] ? c[1] : "", c[1] ? strlen(c[1]) : 0);
     s->fp = csec__xstrndup(c[2] ? c[2] : "", c[2] ? strlen(c[2]) : 0);
-    (void)ncols;
     return 0;
 }
 

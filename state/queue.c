@@ -47,7 +47,6 @@ static int take_key(void *payload, const char *const *c, size_t ncols)
     claimed *k = payload;
     if (k->n < k->max && c[0])
         snprintf(k->keys[k->n++], STATE_KEY_HEX + 1, "%s", c[0]);
-    (void)ncols;
     return 0;
 }
 

@@ -20,8 +20,6 @@ typedef struct pg {
 /* Silences libpq's notices ("relation already exists, skipping"). */
 static void quiet(void *arg, const char *message)
 {
-    (void)arg;
-    (void)message;
 }
 
 static int classify(const char *sqlstate)
@@ -71,7 +69,6 @@ static int ensure(sql_conn *c, csec_buf *err)
 static int pg_exec(sql_conn *c, const char *sql, bool keep, const sql_param *params, size_t n,
                    sql_row_cb cb, void *payload, int64_t *changes, csec_buf *err)
 {
-    (void)keep;
     pg *p = c->impl;
     int rc = ensure(c, err);
     if (rc < 0)

@@ -373,7 +373,6 @@ static int take_watch(void *payload, const char *const *c, size_t ncols)
     w->pending = num(c[10]);
     w->delivered = num(c[11]);
     w->next_attempt = num(c[12]);
-    (void)ncols;
     return 0;
 }
 
@@ -395,7 +394,6 @@ static int take_event(void *payload, const char *const *c, size_t ncols)
     e->advisory = dup_or_null(c[9] ? c[9] : "{}");
     e->delivery = dup_or_null(c[10]);
     e->attempts = num(c[11]);
-    (void)ncols;
     return 0;
 }
 
@@ -405,7 +403,6 @@ static int take_affecting(void *payload, const char *const *c, size_t ncols)
     for (size_t i = 0; i < l->nwatches; i++)
         if (c[0] && strcmp(l->watches[i].id, c[0]) == 0)
             l->watches[i].affecting = num(c[1]);
-    (void)ncols;
     return 0;
 }
 
@@ -497,7 +494,6 @@ static int take_id(void *payload, const char *const *c, size_t ncols)
     id_list *l = payload;
     l->ids = csec__xrealloc(l->ids, (l->n + 1) * sizeof *l->ids);
     snprintf(l->ids[l->n++], STATE_WATCH_HEX + 1, "%s", c[0] ? c[0] : "");
-    (void)ncols;
     return 0;
 }
 

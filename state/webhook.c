@@ -213,7 +213,6 @@ typedef struct send_ctx {
 static curl_socket_t open_checked(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
     send_ctx *ctx = clientp;
-    (void)purpose;
     char why[160];
     if (!ctx->allow_private && !webhook_address_allowed(&a->addr, why, sizeof why)) {
         snprintf(ctx->refused, sizeof ctx->refused, "%s", why);
@@ -224,8 +223,6 @@ static curl_socket_t open_checked(void *clientp, curlsocktype purpose, struct cu
 
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-    (void)ptr;
-    (void)userdata;
     return size * nmemb;
 }
 

@@ -70,7 +70,6 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 static void on_checkout(const char *path, size_t done, size_t total, void *payload)
 {
     sync_state *s = payload;
-    (void)path;
     s->progress.checkout_done = done;
     s->progress.checkout_total = total;
     report(s, "checkout");
@@ -91,8 +90,6 @@ static int git_failure(csec_diag *d, int code, const char *dir, const sync_state
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void)st;
-    (void)ftw;
     if (flag == FTW_DP)
         rmdir(path);
     else
@@ -173,7 +170,6 @@ static void set_commit_hex(char out[41], const git_oid *oid)
 static int create_remote(git_remote **out, git_repository *repo, const char *name, const char *url,
                          void *payload)
 {
-    (void)payload;
     git_remote_create_options o;
     git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
     o.repository = repo;
