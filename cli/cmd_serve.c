@@ -99,7 +99,7 @@ static const cli_opt options[] = {
 };
 
 /* Reads --`what` into *out when it was given (`s` not NULL): a number up to
- * `max`.  A 0 where `nonzero` is refused, without a message of its own. */
+ * `max`, and not 0 where `nonzero`. */
 static int parse_uint(const char *s, const char *what, unsigned long max, bool nonzero,
                       unsigned *out)
 {
@@ -108,12 +108,11 @@ static int parse_uint(const char *s, const char *what, unsigned long max, bool n
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || v > max) {
-        fprintf(stderr, "cratesec serve: --%s wants a number up to %lu, got `%s`\n", what, max, s);
+    if (!*s || *end || errno || v > max || (nonzero && v == 0)) {
+        fprintf(stderr, "cratesec serve: --%s wants a number from %d to %lu, got `%s`\n", what,
+                nonzero ? 1 : 0, max, s);
         return -1;
     }
-    if (nonzero && v == 0)
-        return -1;
     *out = (unsigned)v;
     return 0;
 }
@@ -261,8 +260,13 @@ static int run(int argc, char **argv)
     wo.webhook.allow_private = opt_allow_private;
     if (opt_hook_timeout) {
         unsigned v = 0;
-        if (parse_duration_of("webhook-timeout", opt_hook_timeout, &v) < 0 || v > 600)
+        if (parse_duration_of("webhook-timeout", opt_hook_timeout, &v) < 0)
             return EXIT_USAGE;
+        if (v > 600) {
+            fprintf(stderr, "cratesec serve: --webhook-timeout is at most 10m, got `%s`\n",
+                    opt_hook_timeout);
+            return EXIT_USAGE;
+        }
         wo.webhook.timeout_ms = v * 1000;
         if (wo.webhook.connect_timeout_ms > wo.webhook.timeout_ms)
             wo.webhook.connect_timeout_ms = wo.webhook.timeout_ms;

@@ -66,6 +66,16 @@ assert_err "cratesec serve --no-such-option: named" "no-such-option"
 run "$BIN" serve --threads many
 assert_rc "cratesec serve --threads many: usage error" 2
 assert_err "cratesec serve --threads many: says what it wants" "--threads wants a number"
+# A value out of range says so too, a refused 0 and the webhook's limit included
+# (they exited 2 without a word).
+for opt in timeout max-connections index-timeout index-cache-mb index-fetchers; do
+    run "$BIN" serve --$opt 0
+    assert_rc "cratesec serve --$opt 0: usage error" 2
+    assert_err "cratesec serve --$opt 0: says what it wants" "--$opt wants a number from 1 to"
+done
+run "$BIN" serve --webhook-timeout 11m
+assert_rc "cratesec serve --webhook-timeout 11m: usage error" 2
+assert_err "cratesec serve --webhook-timeout 11m: names the limit" "--webhook-timeout is at most 10m"
 run "$BIN" serve --db "$TMP/no-such-db" --listen 127.0.0.1:0
 assert_rc "cratesec serve with a missing database: exit 1" 1
 
