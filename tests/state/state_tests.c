@@ -301,6 +301,7 @@ typedef struct claimer {
     const char *owner;
     char keys[64][STATE_KEY_HEX + 1];
     size_t n;
+    pthread_barrier_t *ready; /* both connected before either claims */
 } claimer;
 
 static void *claim_thread(void *arg)
@@ -308,6 +309,9 @@ static void *claim_thread(void *arg)
     claimer *c = arg;
     state_store *st = open_store();
     csec_buf err = CSEC_BUF_INIT;
+    /* A PostgreSQL connection can take longer under load than the other
+     * thread needs to claim all 42 (CI once saw "0, 42"). */
+    pthread_barrier_wait(c->ready);
     for (;;) {
         state_delivery d;
         int n = state_claim(st, c->owner, 60, 1, &d, &err);
@@ -350,12 +354,15 @@ static void test_queue(void)
     }
     int64_t pending = count(st, "SELECT count(*) FROM deliveries WHERE state = 'pending'");
     CHECK(pending == 42, "42 pending, got %lld", (long long)pending);
-    claimer a = {"replica-a", {{0}}, 0}, b = {"replica-b", {{0}}, 0};
+    pthread_barrier_t ready;
+    pthread_barrier_init(&ready, NULL, 2);
+    claimer a = {"replica-a", {{0}}, 0, &ready}, b = {"replica-b", {{0}}, 0, &ready};
     pthread_t ta, tb;
     pthread_create(&ta, NULL, claim_thread, &a);
     pthread_create(&tb, NULL, claim_thread, &b);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
+    pthread_barrier_destroy(&ready);
     CHECK(a.n + b.n == 42, "claimed %zu + %zu of 42", a.n, b.n);
     CHECK(a.n > 0 && b.n > 0, "both claimed some: %zu, %zu", a.n, b.n);
     size_t dup = 0;
