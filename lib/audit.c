@@ -174,12 +174,9 @@ int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *
     for (size_t i = 0; i < o->ignore_count; i++) {
         csec__id_kind kind;
         int year;
-        if (csec__id_parse(&kind, &year, o->ignore[i], strlen(o->ignore[i]), d) < 0) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "%s", d ? d->msg : "");
+        if (csec__id_parse(&kind, &year, o->ignore[i], strlen(o->ignore[i]), d) < 0)
             return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "cannot ignore `%s`: %s", o->ignore[i],
-                                  msg);
-        }
+                                  d ? d->msg : "");
     }
     report *r = csec__xcalloc(1, sizeof *r);
     r->pub.db = db;

@@ -58,7 +58,8 @@ int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint
 #endif
     ;
 /* The same with the arguments as a va_list, for the parsers' own error
- * helpers.  The arguments must not point into d->msg. */
+ * helpers.  An argument may be d->msg: a nested parser's message, reported
+ * again with more context. */
 int csec__diag_vset(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
                     const char *fmt, va_list ap);
 void csec__diag_clear(csec_diag *d);
