@@ -457,21 +457,18 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
         csec__json_key_str(j, "kind", csec__word_warning_kind(f->kind));
         csec__json_key(j, "package");
         j_package(j, f->package);
-        csec__json_key(j, "advisory");
-        if (f->advisory)
-            j_metadata(j, f->advisory);
-        else
-            csec__json_null(j);
-        csec__json_key(j, "affected");
-        if (f->advisory)
-            j_affected(j, f->advisory);
-        else
-            csec__json_null(j);
-        csec__json_key(j, "versions");
-        if (f->advisory)
-            j_versions(j, f->advisory);
-        else
-            csec__json_null(j);
+        /* A warning with no advisory (a yanked crate) has null for each. */
+        static const struct {
+            const char *key;
+            void (*write)(csec__json *j, const csec_advisory *a);
+        } parts[] = {{"advisory", j_metadata}, {"affected", j_affected}, {"versions", j_versions}};
+        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+            csec__json_key(j, parts[k].key);
+            if (f->advisory)
+                parts[k].write(j, f->advisory);
+            else
+                csec__json_null(j);
+        }
         csec__json_object_end(j);
     }
     if (pub->warnings_count)
