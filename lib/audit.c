@@ -27,7 +27,7 @@ static csec_strlist copy_list(csec_strlist l)
 {
     char **out = csec__xcalloc(l.count ? l.count : 1, sizeof *out);
     for (size_t i = 0; i < l.count; i++)
-        out[i] = csec__xstrndup(l.items[i], strlen(l.items[i]));
+        out[i] = csec__xstrdup(l.items[i]);
     return (csec_strlist){(const char *const *)out, l.count};
 }
 

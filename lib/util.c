@@ -50,6 +50,11 @@ char *csec__xstrndup(const char *s, size_t n)
     return p;
 }
 
+char *csec__xstrdup(const char *s)
+{
+    return s ? csec__xstrndup(s, strlen(s)) : NULL;
+}
+
 size_t csec__mul(size_t a, size_t b)
 {
     if (b && a > SIZE_MAX / b)

@@ -13,6 +13,7 @@ void *csec__xmalloc(size_t n);
 void *csec__xcalloc(size_t count, size_t size);
 void *csec__xrealloc(void *p, size_t n);
 char *csec__xstrndup(const char *s, size_t n);
+char *csec__xstrdup(const char *s); /* NULL for NULL */
 
 /* Multiplies with an overflow check; aborts on overflow like out of memory. */
 size_t csec__mul(size_t a, size_t b);
