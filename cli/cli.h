@@ -49,9 +49,12 @@ typedef struct cli_cmd {
 int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int argc, char **argv);
 void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts);
 
-/* Loads the advisory database for a command: `path` or $CRATESEC_DB or
- * ./advisory-db, with `opts` (NULL: the defaults; on_error is always the
- * CLI's).  Reports load errors on stderr; returns NULL on failure. */
+/* The database directory a command works on: `given` (--db, or lint's DB),
+ * else $CRATESEC_DB, else ./advisory-db, which an empty value also means. */
+const char *cli_db_dir(const char *given);
+
+/* Loads the advisory database for a command: cli_db_dir(path), with `opts` (NULL: the defaults;
+ * on_error is always the CLI's).  Reports load errors on stderr; returns NULL on failure. */
 csec_db *cli_open_db(const char *path, const csec_db_options *opts);
 
 /* A crate's load problem (csec_db_package_error), for check and audit: prints

@@ -79,9 +79,7 @@ static int run(int argc, char **argv)
         fprintf(stderr, "cratesec lint: give one database directory (see --help)\n");
         return EXIT_USAGE;
     }
-    const char *arg = n > 0 ? argv[0] : getenv("CRATESEC_DB");
-    if (!arg || !*arg)
-        arg = "advisory-db";
+    const char *arg = cli_db_dir(n > 0 ? argv[0] : NULL);
     /* "db/" and "db" name the same database; keep file names in the
      * report free of "//". */
     size_t rlen = strlen(arg);

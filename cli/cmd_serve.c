@@ -305,9 +305,7 @@ static int run(int argc, char **argv)
 
     int status = EXIT_FOUND;
     srv_load_spec spec = {0};
-    spec.db_dir = opt_db ? opt_db : getenv("CRATESEC_DB");
-    if (!spec.db_dir || !*spec.db_dir)
-        spec.db_dir = "advisory-db";
+    spec.db_dir = cli_db_dir(opt_db);
     srv_index_source *index_src = !sparse && opt_index ? srv_index_source_open(opt_index) : NULL;
     spec.index_src = index_src;
     spec.sync_url = opt_sync_url;

@@ -95,11 +95,7 @@ static int run(int argc, char **argv)
                 argv[0]);
         return EXIT_USAGE;
     }
-    const char *dir = opt_index ? opt_index : opt_db;
-    if (!dir)
-        dir = getenv("CRATESEC_DB");
-    if (!dir || !*dir)
-        dir = "advisory-db";
+    const char *dir = cli_db_dir(opt_index ? opt_index : opt_db);
     if (opt_index && opt_db) {
         fprintf(stderr, "cratesec sync: give --db or --index, not both\n");
         return EXIT_USAGE;

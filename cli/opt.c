@@ -138,12 +138,16 @@ static void print_load_error(const csec_diag *d, void *payload)
     cli_eprintf("error: %s\n", csec_diag_format(line, sizeof line, d));
 }
 
+const char *cli_db_dir(const char *given)
+{
+    if (!given)
+        given = getenv("CRATESEC_DB");
+    return given && *given ? given : "advisory-db";
+}
+
 csec_db *cli_open_db(const char *path, const csec_db_options *given)
 {
-    if (!path)
-        path = getenv("CRATESEC_DB");
-    if (!path || !*path)
-        path = "advisory-db";
+    path = cli_db_dir(path);
     csec_db_options opts = CSEC_DB_OPTIONS_INIT;
     if (given)
         opts = *given;

@@ -65,7 +65,8 @@ typedef struct parse_ctx {
     size_t len;
     csec__frontmatter fm;
     bool prefixed;
-    csec_diag *d;
+    csec_diag *d; /* never NULL: the caller's, or `none` */
+    csec_diag none;
     const char *package; /* once decoded and valid: what the file declares */
 } parse_ctx;
 
@@ -138,12 +139,10 @@ static void string_inner_pos(const parse_ctx *c, const csec_toml_value *v, size_
  * the string. */
 static int err_in_string(parse_ctx *c, const csec_toml_value *v, const char *what)
 {
-    char msg[256];
-    uint32_t inner = c->d ? c->d->col : 0, l, cc;
-    snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "");
+    uint32_t inner = c->d->col, l, cc;
     string_inner_pos(c, v, inner ? inner - 1 : 0, &l, &cc);
     return err_at(c, l, cc, "%s `%.*s`: %s", what, (int)(v->u.str.len > 80 ? 80 : v->u.str.len),
-                  v->u.str.ptr, msg);
+                  v->u.str.ptr, c->d->msg);
 }
 
 /* ---- small validators shared with lint.c and db.c ---- */
@@ -475,11 +474,8 @@ static int check_ids(parse_ctx *c, const csec_toml_value *arr, const char *key)
         const csec_toml_value *it = arr->u.array.items[i];
         csec__id_kind kind;
         int year;
-        if (csec__id_parse(&kind, &year, it->u.str.ptr, it->u.str.len, c->d) < 0) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid advisory ID");
-            return err_node(c, it, "%s (in `%s`)", msg, key);
-        }
+        if (csec__id_parse(&kind, &year, it->u.str.ptr, it->u.str.len, c->d) < 0)
+            return err_node(c, it, "%s (in `%s`)", c->d->msg, key);
     }
     return 0;
 }
@@ -515,21 +511,16 @@ static int decode_advisory_table(parse_ctx *c, const csec_toml_value *t, csec_ad
         return CSEC_EPARSE;
     csec__id_kind kind;
     int year;
-    if (csec__id_parse(&kind, &year, v->u.str.ptr, v->u.str.len, c->d) < 0) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid advisory ID");
-        return err_node(c, v, "%s", msg);
-    }
+    if (csec__id_parse(&kind, &year, v->u.str.ptr, v->u.str.len, c->d) < 0)
+        return err_node(c, v, "%s", c->d->msg);
     a->id = dup_str(c, v);
     if (require_string(c, t, f[K_PACKAGE], S, "package", &v) < 0)
         return CSEC_EPARSE;
     size_t bad;
     if (csec__crate_name_check(v->u.str.ptr, v->u.str.len, &bad, c->d) < 0) {
-        char msg[256];
         uint32_t l, cc;
-        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid package name");
         string_inner_pos(c, v, bad, &l, &cc);
-        return err_at(c, l, cc, "%s", msg);
+        return err_at(c, l, cc, "%s", c->d->msg);
     }
     a->package = dup_str(c, v);
     c->package = a->package;
@@ -682,13 +673,11 @@ static int decode_affected(parse_ctx *c, const csec_toml_value *t, csec_advisory
     csec_function *fns = csec__arena_alloc(c->arena, csec__mul(n, sizeof *fns));
     for (size_t i = 0; i < n; i++) {
         const csec_toml_kv *kv = &f->u.table.items[i];
-        if (csec__function_path_check(kv->key, kv->key_len, c->d) < 0 ||
-            memchr(kv->key, '\0', kv->key_len)) {
-            char msg[256];
+        /* The check refuses a NUL byte (TOML allows "\u0000" in a key) too. */
+        if (csec__function_path_check(kv->key, kv->key_len, c->d) < 0) {
             uint32_t l, cc;
-            snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid function path");
             node_pos(c, kv->line, kv->col, &l, &cc);
-            return err_at(c, l, cc, "%s", msg);
+            return err_at(c, l, cc, "%s", c->d->msg);
         }
         const csec_toml_value *arr = kv->value;
         if (arr->type != CSEC_TOML_ARRAY)
@@ -731,13 +720,11 @@ static int decode_versions(parse_ctx *c, const csec_toml_value *t, csec_advisory
     size_t bad_index = 0;
     if (csec__ranges_affected(&iv, &n, c->arena, a->unaffected, a->unaffected_count, a->patched,
                               a->patched_count, &bad_list, &bad_index, c->d) < 0) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "invalid version ranges");
         const csec_toml_value *arr = bad_list == 0 ? unaffected : bad_list == 1 ? patched : NULL;
         const csec_toml_value *at = t;
         if (arr && bad_index < arr->u.array.count)
             at = arr->u.array.items[bad_index];
-        return err_node(c, at, "%s", msg);
+        return err_node(c, at, "%s", c->d->msg);
     }
     a->affected = iv;
     a->affected_count = n;
@@ -809,12 +796,9 @@ static int parse_toml(parse_ctx *c, csec_toml_value **root)
     }
     /* parse_all has checked the whole file, front matter included, for UTF-8. */
     if (csec__toml_parse_valid(root, &c->scratch, src, n, c->d) < 0) {
-        char msg[256];
-        uint32_t l = 0, cc = 0;
-        snprintf(msg, sizeof msg, "%s", c->d ? c->d->msg : "TOML error");
-        if (c->d)
-            node_pos(c, c->d->line, c->d->col, &l, &cc);
-        return err_at(c, l, cc, "TOML: %s", msg);
+        uint32_t l, cc;
+        node_pos(c, c->d->line, c->d->col, &l, &cc);
+        return err_at(c, l, cc, "TOML: %s", c->d->msg);
     }
     return 0;
 }
@@ -882,7 +866,7 @@ int csec__advisory_parse_arena(csec_advisory **out, const char **declared, csec_
     c.path = path;
     c.text = text;
     c.len = len;
-    c.d = d;
+    c.d = d ? d : &c.none;
     csec_advisory *a = csec__arena_alloc(arena, sizeof *a);
     int rc = parse_all(&c, a);
     csec__arena_free(&c.scratch);

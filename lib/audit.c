@@ -27,7 +27,7 @@ static csec_strlist copy_list(csec_strlist l)
 {
     char **out = csec__xcalloc(l.count ? l.count : 1, sizeof *out);
     for (size_t i = 0; i < l.count; i++)
-        out[i] = csec__xstrndup(l.items[i], strlen(l.items[i]));
+        out[i] = csec__xstrdup(l.items[i]);
     return (csec_strlist){(const char *const *)out, l.count};
 }
 
@@ -174,12 +174,9 @@ int csec_audit(csec_audit_report **out, const csec_db *db, const csec_lockfile *
     for (size_t i = 0; i < o->ignore_count; i++) {
         csec__id_kind kind;
         int year;
-        if (csec__id_parse(&kind, &year, o->ignore[i], strlen(o->ignore[i]), d) < 0) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "%s", d ? d->msg : "");
+        if (csec__id_parse(&kind, &year, o->ignore[i], strlen(o->ignore[i]), d) < 0)
             return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "cannot ignore `%s`: %s", o->ignore[i],
-                                  msg);
-        }
+                                  d ? d->msg : "");
     }
     report *r = csec__xcalloc(1, sizeof *r);
     r->pub.db = db;
@@ -460,21 +457,18 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
         csec__json_key_str(j, "kind", csec__word_warning_kind(f->kind));
         csec__json_key(j, "package");
         j_package(j, f->package);
-        csec__json_key(j, "advisory");
-        if (f->advisory)
-            j_metadata(j, f->advisory);
-        else
-            csec__json_null(j);
-        csec__json_key(j, "affected");
-        if (f->advisory)
-            j_affected(j, f->advisory);
-        else
-            csec__json_null(j);
-        csec__json_key(j, "versions");
-        if (f->advisory)
-            j_versions(j, f->advisory);
-        else
-            csec__json_null(j);
+        /* A warning with no advisory (a yanked crate) has null for each. */
+        static const struct {
+            const char *key;
+            void (*write)(csec__json *j, const csec_advisory *a);
+        } parts[] = {{"advisory", j_metadata}, {"affected", j_affected}, {"versions", j_versions}};
+        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+            csec__json_key(j, parts[k].key);
+            if (f->advisory)
+                parts[k].write(j, f->advisory);
+            else
+                csec__json_null(j);
+        }
         csec__json_object_end(j);
     }
     if (pub->warnings_count)

@@ -50,16 +50,13 @@ static const char *render(lint_ctx *c, const csec_toml_value *v)
     return c->tmp.ptr ? c->tmp.ptr : "";
 }
 
-static void pos_of(const lint_ctx *c, uint32_t line, uint32_t col, uint32_t *l, uint32_t *cc)
-{
-    csec__toml_pos_to_file(c->text, &c->fm, false, line, col, l, cc);
-}
-
+/* The same at line:col of the front matter's TOML (a value's or a key's
+ * position), which this turns into the file's. */
 #if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
+__attribute__((format(printf, 4, 5)))
 #endif
 static void
-report_node(lint_ctx *c, const csec_toml_value *v, const char *fmt, ...)
+report_toml(lint_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;
@@ -67,18 +64,16 @@ report_node(lint_ctx *c, const csec_toml_value *v, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     uint32_t l, cc;
-    pos_of(c, v->line, v->col, &l, &cc);
+    csec__toml_pos_to_file(c->text, &c->fm, false, line, col, &l, &cc);
     report(c, l, cc, "%s", msg);
 }
 
 static void report_key(lint_ctx *c, const csec_toml_kv *kv, const char *section)
 {
-    uint32_t l, cc;
-    pos_of(c, kv->line, kv->col, &l, &cc);
     if (section)
-        report(c, l, cc, "invalid key `%s` in [%s]", kv->key, section);
+        report_toml(c, kv->line, kv->col, "invalid key `%s` in [%s]", kv->key, section);
     else
-        report(c, l, cc, "invalid key `%s` in toplevel", kv->key);
+        report_toml(c, kv->line, kv->col, "invalid key `%s` in toplevel", kv->key);
 }
 
 static int cmp_kv(const void *x, const void *y)
@@ -120,10 +115,11 @@ static void lint_id(lint_ctx *c, const csec_toml_value *v)
                                                       NULL) < 0)
         return;
     if (kind == CSEC__ID_OTHER)
-        report_node(c, v, "invalid value `%s` for key `id` in [advisory]: unknown advisory ID type",
+        report_toml(c, v->line, v->col,
+                    "invalid value `%s` for key `id` in [advisory]: unknown advisory ID type",
                     render(c, v));
     else if ((kind == CSEC__ID_RUSTSEC || kind == CSEC__ID_TALOS) && year != c->adv->date.year)
-        report_node(c, v,
+        report_toml(c, v->line, v->col,
                     "invalid value `%s` for key `id` in [advisory]: year in advisory ID does not "
                     "match date",
                     render(c, v));
@@ -146,42 +142,39 @@ static void lint_advisory(lint_ctx *c, const csec_toml_value *t)
                 const csec_toml_value *it = v->u.array.items[k];
                 if (it->type == CSEC_TOML_STRING &&
                     (has_nul(it) || !csec__category_known(it->u.str.ptr)))
-                    report_node(c, it,
+                    report_toml(c, it->line, it->col,
                                 "invalid value `%s` for key `category` in [advisory]: unknown "
                                 "category \"%s\"",
                                 it->u.str.ptr, it->u.str.ptr);
             }
         } else if (key_is(kv, "collection")) {
-            uint32_t l, cc;
-            pos_of(c, kv->line, kv->col, &l, &cc);
-            report(c, l, cc,
-                   "malformed content in [advisory]: collection shouldn't be explicit; inferred "
-                   "by location");
+            report_toml(
+                c, kv->line, kv->col,
+                "malformed content in [advisory]: collection shouldn't be explicit; inferred "
+                "by location");
         } else if (key_is(kv, "informational")) {
             if (c->adv->informational == CSEC_INFO_OTHER)
-                report_node(c, v,
+                report_toml(c, v->line, v->col,
                             "invalid value `%s` for key `informational` in [advisory]: unknown "
                             "informational advisory type \"%s\"",
                             render(c, v), c->adv->informational_raw);
         } else if (key_is(kv, "url")) {
             if (v->type == CSEC_TOML_STRING && strncmp(v->u.str.ptr, "https://", 8) != 0)
-                report_node(c, v,
+                report_toml(c, v->line, v->col,
                             "invalid value `%s` for key `url` in [advisory]: URL must start with "
                             "https://",
                             render(c, v));
         } else if (key_is(kv, "license")) {
             if (v->type != CSEC_TOML_STRING || has_nul(v) ||
                 (strcmp(v->u.str.ptr, "CC0-1.0") != 0 && strcmp(v->u.str.ptr, "CC-BY-4.0") != 0))
-                report_node(c, v,
+                report_toml(c, v->line, v->col,
                             "invalid value `%s` for key `license` in [advisory]: unknown license "
                             "(expected CC0-1.0 or CC-BY-4.0)",
                             render(c, v));
         } else if (key_is(kv, "yanked")) {
-            if (!csec__toml_get(t, "withdrawn")) {
-                uint32_t l, cc;
-                pos_of(c, kv->line, kv->col, &l, &cc);
-                report(c, l, cc, "invalid key `yanked` in [advisory]: use `withdrawn` instead");
-            }
+            if (!csec__toml_get(t, "withdrawn"))
+                report_toml(c, kv->line, kv->col,
+                            "invalid key `yanked` in [advisory]: use `withdrawn` instead");
         } else {
             bool ok = false;
             for (size_t k = 0; k < sizeof plain / sizeof plain[0]; k++)
@@ -232,14 +225,11 @@ static void lint_functions(lint_ctx *c, const csec_toml_value *f)
         bool ok = seg == plen;
         for (size_t k = 0; ok && k < plen; k++)
             ok = path[k] == (pkg[k] == '-' ? '_' : pkg[k]);
-        if (!ok) {
-            uint32_t l, cc;
-            pos_of(c, kvs[i]->line, kvs[i]->col, &l, &cc);
-            report(c, l, cc,
-                   "invalid value `%s` for key `functions` in [affected]: function path must "
-                   "start with crate name",
-                   path);
-        }
+        if (!ok)
+            report_toml(c, kvs[i]->line, kvs[i]->col,
+                        "invalid value `%s` for key `functions` in [affected]: function path must "
+                        "start with crate name",
+                        path);
     }
     free(kvs);
 }
@@ -257,11 +247,12 @@ static void lint_affected(lint_ctx *c, const csec_toml_value *t)
                 if (it->type != CSEC_TOML_STRING)
                     continue;
                 if (it->u.str.len == 0)
-                    report_node(c, it, "invalid value `\"\"` for key `%s` in [affected]: empty "
-                                       "string",
+                    report_toml(c, it->line, it->col,
+                                "invalid value `\"\"` for key `%s` in [affected]: empty "
+                                "string",
                                 arch ? "arch" : "os");
                 else if (arch && (has_nul(it) || !arch_known(it->u.str.ptr)))
-                    report_node(c, it,
+                    report_toml(c, it->line, it->col,
                                 "invalid value `%s` for key `arch` in [affected]: unknown "
                                 "architecture",
                                 render(c, it));
@@ -360,7 +351,8 @@ static void lint_controls_in(lint_ctx *c, const csec_toml_value *v, const char *
         for (size_t i = 0; i < v->u.str.len; i += w) {
             long cp = control_at(v->u.str.ptr + i, v->u.str.len - i, &w);
             if (cp >= 0) {
-                report_node(c, v, "control character U+%04lX in `%s`", (unsigned long)cp, key);
+                report_toml(c, v->line, v->col, "control character U+%04lX in `%s`",
+                            (unsigned long)cp, key);
                 return;
             }
         }
@@ -437,7 +429,8 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
         }
         if (idv && (strcmp(idv->u.str.ptr, "RUSTSEC-0000-0000") == 0) != is_draft_name(path)) {
             /* at the id, so the message says where the mismatch is */
-            report_node(&c, idv, "advisory ID draft status does not match file name");
+            report_toml(&c, idv->line, idv->col,
+                        "advisory ID draft status does not match file name");
             parse_path = NULL;
         }
         csec__arena_free(&scratch);
@@ -454,9 +447,7 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
      * prefix the loader adds to V4 files (spec §5.2 rule 4). */
     csec_toml_value *root = NULL;
     if (csec__toml_parse(&root, &scratch, text + c.fm.toml_off, c.fm.toml_len, &d) < 0) {
-        uint32_t l, cc;
-        pos_of(&c, d.line, d.col, &l, &cc);
-        report(&c, l, cc, "TOML: %s", d.msg);
+        report_toml(&c, d.line, d.col, "TOML: %s", d.msg);
         goto done;
     }
     size_t n;

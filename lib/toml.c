@@ -92,6 +92,17 @@ static void *grow_items(void *items, const void *inline_items, size_t *cap, size
     return grown;
 }
 
+/* csec__grow for a table's or an array's items, in the arena (the old copy stays there). */
+static void *arena_grow(csec_arena *a, const void *items, size_t *cap, size_t first, size_t size)
+{
+    size_t old = *cap;
+    *cap = old ? csec__mul(old, 2) : first;
+    void *grown = csec__arena_alloc(a, csec__mul(*cap, size));
+    if (old)
+        memcpy(grown, items, old * size);
+    return grown;
+}
+
 /* ---- errors ---- */
 
 static int verr_at(parser *p, size_t off, const char *fmt, va_list ap)
@@ -342,14 +353,9 @@ static const char *part_ptr(const parser *p, const key_part *k)
 /* Appends key `k` (not present) to table `t` with value `v`; returns its index. */
 static size_t table_add(parser *p, csec_toml_value *t, const key_part *k, csec_toml_value *v)
 {
-    if (t->u.table.count == t->u.table.cap) {
-        size_t cap = t->u.table.cap ? t->u.table.cap * 2 : 8;
-        csec_toml_kv *items = csec__arena_alloc(p->arena, csec__mul(cap, sizeof *items));
-        if (t->u.table.count)
-            memcpy(items, t->u.table.items, t->u.table.count * sizeof *items);
-        t->u.table.items = items;
-        t->u.table.cap = cap;
-    }
+    if (t->u.table.count == t->u.table.cap)
+        t->u.table.items =
+            arena_grow(p->arena, t->u.table.items, &t->u.table.cap, 8, sizeof *t->u.table.items);
     size_t i = t->u.table.count++;
     csec_toml_kv *kv = &t->u.table.items[i];
     kv->key = csec__arena_strndup(p->arena, part_ptr(p, k), k->len);
@@ -366,14 +372,9 @@ static size_t table_add(parser *p, csec_toml_value *t, const key_part *k, csec_t
 
 static void array_push(parser *p, csec_toml_value *a, csec_toml_value *v)
 {
-    if (a->u.array.count == a->u.array.cap) {
-        size_t cap = a->u.array.cap ? a->u.array.cap * 2 : 4;
-        csec_toml_value **items = csec__arena_alloc(p->arena, csec__mul(cap, sizeof *items));
-        if (a->u.array.count)
-            memcpy(items, a->u.array.items, a->u.array.count * sizeof *items);
-        a->u.array.items = items;
-        a->u.array.cap = cap;
-    }
+    if (a->u.array.count == a->u.array.cap)
+        a->u.array.items =
+            arena_grow(p->arena, a->u.array.items, &a->u.array.cap, 4, sizeof *a->u.array.items);
     a->u.array.items[a->u.array.count++] = v;
 }
 

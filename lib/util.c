@@ -50,6 +50,11 @@ char *csec__xstrndup(const char *s, size_t n)
     return p;
 }
 
+char *csec__xstrdup(const char *s)
+{
+    return s ? csec__xstrndup(s, strlen(s)) : NULL;
+}
+
 size_t csec__mul(size_t a, size_t b)
 {
     if (b && a > SIZE_MAX / b)
@@ -174,12 +179,16 @@ int csec__diag_vset(csec_diag *d, int code, const char *file, uint32_t line, uin
 {
     if (!d)
         return code;
+    /* Formatted aside first: an argument may be d->msg itself, a nested
+     * parser's message reported again with more context. */
+    char msg[sizeof d->msg];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     if (file)
         snprintf(d->file, sizeof d->file, "%s", file);
     d->line = line;
     d->col = col;
     d->code = code;
-    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    memcpy(d->msg, msg, sizeof msg);
     return code;
 }
 

@@ -13,6 +13,7 @@ void *csec__xmalloc(size_t n);
 void *csec__xcalloc(size_t count, size_t size);
 void *csec__xrealloc(void *p, size_t n);
 char *csec__xstrndup(const char *s, size_t n);
+char *csec__xstrdup(const char *s); /* NULL for NULL */
 
 /* Multiplies with an overflow check; aborts on overflow like out of memory. */
 size_t csec__mul(size_t a, size_t b);
@@ -58,7 +59,8 @@ int csec__diag_set(csec_diag *d, int code, const char *file, uint32_t line, uint
 #endif
     ;
 /* The same with the arguments as a va_list, for the parsers' own error
- * helpers.  The arguments must not point into d->msg. */
+ * helpers.  An argument may be d->msg: a nested parser's message, reported
+ * again with more context. */
 int csec__diag_vset(csec_diag *d, int code, const char *file, uint32_t line, uint32_t col,
                     const char *fmt, va_list ap);
 void csec__diag_clear(csec_diag *d);

@@ -229,7 +229,7 @@ static int take_set(void *payload, const char *const *c, size_t ncols)
     id_set *s = payload;
     if (s->n == s->cap)
         s->ids = csec__grow(s->ids, &s->cap, 64, sizeof *s->ids);
-    s->ids[s->n++] = csec__xstrndup(c[0] ? c[0] : "", c[0] ? strlen(c[0]) : 0);
+    s->ids[s->n++] = csec__xstrdup(c[0] ? c[0] : "");
     return 0;
 }
 
@@ -646,9 +646,9 @@ static int take_stored(void *payload, const char *const *c, size_t ncols)
     if (l->n == l->cap)
         l->items = csec__grow(l->items, &l->cap, 1024, sizeof *l->items);
     stored *s = &l->items[l->n++];
-    s->id = csec__xstrndup(c[0] ? c[0] : "", c[0] ? strlen(c[0]) : 0);
-    s->package = csec__xstrndup(c[1] ? c[1] : "", c[1] ? strlen(c[1]) : 0);
-    s->fp = csec__xstrndup(c[2] ? c[2] : "", c[2] ? strlen(c[2]) : 0);
+    s->id = csec__xstrdup(c[0] ? c[0] : "");
+    s->package = csec__xstrdup(c[1] ? c[1] : "");
+    s->fp = csec__xstrdup(c[2] ? c[2] : "");
     return 0;
 }
 

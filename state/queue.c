@@ -111,9 +111,9 @@ static int take_details(void *payload, const char *const *c, size_t ncols)
     memset(x, 0, sizeof *x);
     snprintf(x->key, sizeof x->key, "%s", c[0] ? c[0] : "");
     snprintf(x->watch_id, sizeof x->watch_id, "%s", c[1] ? c[1] : "");
-    x->kind = csec__xstrndup(c[2] ? c[2] : "", c[2] ? strlen(c[2]) : 0);
-    x->url = csec__xstrndup(c[8] ? c[8] : "", c[8] ? strlen(c[8]) : 0);
-    x->secret = csec__xstrndup(c[9] ? c[9] : "", c[9] ? strlen(c[9]) : 0);
+    x->kind = csec__xstrdup(c[2] ? c[2] : "");
+    x->url = csec__xstrdup(c[8] ? c[8] : "");
+    x->secret = csec__xstrdup(c[9] ? c[9] : "");
     x->attempts = c[10] ? strtoll(c[10], NULL, 10) : 0;
     csec_buf body = CSEC_BUF_INIT;
     build_body(&body, c);

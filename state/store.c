@@ -344,11 +344,6 @@ int state_watch_create(state_store *st, const state_watch_new *w, const state_da
 
 /* ---- reading a list ---- */
 
-static char *dup_or_null(const char *s)
-{
-    return s ? csec__xstrndup(s, strlen(s)) : NULL;
-}
-
 static int64_t num(const char *s)
 {
     return s ? strtoll(s, NULL, 10) : 0;
@@ -361,14 +356,14 @@ static int take_watch(void *payload, const char *const *c, size_t ncols)
     state_watch_info *w = &l->watches[l->nwatches++];
     memset(w, 0, sizeof *w);
     snprintf(w->id, sizeof w->id, "%s", c[0] ? c[0] : "");
-    w->label = dup_or_null(c[1] ? c[1] : "");
+    w->label = csec__xstrdup(c[1] ? c[1] : "");
     snprintf(w->report_id, sizeof w->report_id, "%s", c[2] ? c[2] : "");
     w->packages = num(c[3]);
     w->created = num(c[4]);
     snprintf(w->db_commit, sizeof w->db_commit, "%s", c[5] ? c[5] : "");
-    w->webhook_url = dup_or_null(c[6]);
+    w->webhook_url = csec__xstrdup(c[6]);
     w->webhook_failing_since = num(c[7]);
-    w->webhook_last_error = dup_or_null(c[8]);
+    w->webhook_last_error = csec__xstrdup(c[8]);
     w->webhook_disabled_at = num(c[9]);
     w->pending = num(c[10]);
     w->delivered = num(c[11]);
@@ -384,15 +379,15 @@ static int take_event(void *payload, const char *const *c, size_t ncols)
     memset(e, 0, sizeof *e);
     snprintf(e->key, sizeof e->key, "%s", c[0] ? c[0] : "");
     snprintf(e->watch_id, sizeof e->watch_id, "%s", c[1] ? c[1] : "");
-    e->advisory_id = dup_or_null(c[2] ? c[2] : "");
-    e->kind = dup_or_null(c[3] ? c[3] : "");
+    e->advisory_id = csec__xstrdup(c[2] ? c[2] : "");
+    e->kind = csec__xstrdup(c[3] ? c[3] : "");
     e->baseline = num(c[4]) != 0;
     e->seq = num(c[5]);
     e->created = num(c[6]);
-    e->versions = dup_or_null(c[7] ? c[7] : "");
-    e->db_commit = dup_or_null(c[8] ? c[8] : "");
-    e->advisory = dup_or_null(c[9] ? c[9] : "{}");
-    e->delivery = dup_or_null(c[10]);
+    e->versions = csec__xstrdup(c[7] ? c[7] : "");
+    e->db_commit = csec__xstrdup(c[8] ? c[8] : "");
+    e->advisory = csec__xstrdup(c[9] ? c[9] : "{}");
+    e->delivery = csec__xstrdup(c[10]);
     e->attempts = num(c[11]);
     return 0;
 }
