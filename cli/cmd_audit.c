@@ -197,9 +197,7 @@ static int run(int argc, char **argv)
     if (!quiet) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%zu security advisories (from %s)", csec_db_total(db),
-                 opt_db                  ? opt_db
-                 : getenv("CRATESEC_DB") ? getenv("CRATESEC_DB")
-                                         : "advisory-db");
+                 cli_db_dir(opt_db));
         status_line(color, "Loaded", msg);
     }
     if (opt_index && !opt_no_yanked) {
