@@ -614,14 +614,9 @@ static void report(csec__index_parser *p, const char *path, uint32_t line, uint3
     if (!p->report && !p->core->opts.on_error)
         return;
     csec_diag d;
-    csec__diag_clear(&d);
-    snprintf(d.file, sizeof d.file, "%s", path ? path : "");
-    d.line = line;
-    d.col = col;
-    d.code = CSEC_EPARSE;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    csec__diag_vset(&d, CSEC_EPARSE, path ? path : "", line, col, fmt, ap);
     va_end(ap);
     emit(p, &d);
 }
@@ -1096,16 +1091,13 @@ static void add_line(csec__index_parser *p, const char *path, const char *expect
     }
     const char *name = p->name.ptr;
     size_t name_len = p->name.len;
-    if (expect && !csec__crate_name_eq(name, name_len, expect, strlen(expect))) {
+    /* The file's crate: the one expected, else the first line's (a line
+     * accepted with `expect` names it, so `expect` alone is enough then). */
+    const char *want = expect ? expect : p->crate_name;
+    if (want && !csec__crate_name_eq(name, name_len, want, strlen(want))) {
         p->stats.bad_lines++;
         report(p, path, lineno, col_of(p->name_off), "line is for crate \"%.*s\", not \"%s\"",
-               (int)(name_len > 100 ? 100 : name_len), name, expect);
-        goto undo;
-    }
-    if (p->crate_name && !csec__crate_name_eq(name, name_len, p->crate_name, strlen(p->crate_name))) {
-        p->stats.bad_lines++;
-        report(p, path, lineno, col_of(p->name_off), "line is for crate \"%.*s\", not \"%s\"",
-               (int)(name_len > 100 ? 100 : name_len), name, p->crate_name);
+               (int)(name_len > 100 ? 100 : name_len), name, want);
         goto undo;
     }
     if (name_len == 0 || memchr(name, '\0', name_len)) {
@@ -1355,11 +1347,8 @@ static void crates_push(csec_index *ix, crate_rec *c)
 
 static void grave_push(csec_index *ix, crate_rec *c)
 {
-    if (ix->ngrave == ix->capgrave) {
-        ix->capgrave = ix->capgrave ? ix->capgrave * 2 : 16;
-        ix->graveyard =
-            csec__xrealloc(ix->graveyard, csec__mul(ix->capgrave, sizeof *ix->graveyard));
-    }
+    if (ix->ngrave == ix->capgrave)
+        ix->graveyard = csec__grow(ix->graveyard, &ix->capgrave, 16, sizeof *ix->graveyard);
     ix->graveyard[ix->ngrave++] = c;
 }
 
