@@ -318,8 +318,3 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
     *out = ix;
     return 0;
 }
-
-int csec__index_open_dir(csec_index **out, const char *dir, csec_diag *d)
-{
-    return csec__index_open_dir_ex(out, dir, NULL, d);
-}
