@@ -299,23 +299,28 @@ static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
 static memo memos[MEMO_SLOTS];
 static uint64_t memo_clock;
 
+/* The remembered results for `head`, or NULL (memo_mu held). */
+static memo *memo_find(const git_oid *head)
+{
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        if (memos[i].entries && git_oid_cmp(&memos[i].head, head) == 0)
+            return &memos[i];
+    return NULL;
+}
+
 /* Replays remembered results for `head` through `cb`; false when none. */
 static bool memo_replay(const git_oid *head,
                         void (*cb)(const char *path, int64_t time, void *payload), void *payload)
 {
-    bool found = false;
     pthread_mutex_lock(&memo_mu);
-    for (size_t i = 0; i < MEMO_SLOTS && !found; i++) {
-        memo *m = &memos[i];
-        if (!m->entries || git_oid_cmp(&m->head, head) != 0)
-            continue;
+    memo *m = memo_find(head);
+    if (m) {
         m->used = ++memo_clock;
         for (size_t k = 0; k < m->count; k++)
             cb(m->entries[k].path, m->entries[k].time, payload);
-        found = true;
     }
     pthread_mutex_unlock(&memo_mu);
-    return found;
+    return m != NULL;
 }
 
 /* A remembered commit that `head` descends from, in `*base`, its times
@@ -334,19 +339,12 @@ static bool memo_ancestor(git_repository *repo, const git_oid *head, git_oid *ba
     for (size_t i = 0; i < n; i++) {
         if (git_graph_descendant_of(repo, head, &heads[i]) != 1)
             continue;
-        bool found = false;
         pthread_mutex_lock(&memo_mu);
-        for (size_t k = 0; k < MEMO_SLOTS && !found; k++) {
-            memo *m = &memos[k];
-            if (!m->entries || git_oid_cmp(&m->head, &heads[i]) != 0)
-                continue;
-            for (size_t e = 0; e < m->count; e++)
-                times_max(times, m->entries[e].path, strlen(m->entries[e].path),
-                          m->entries[e].time);
-            found = true;
-        }
+        const memo *m = memo_find(&heads[i]);
+        for (size_t e = 0; m && e < m->count; e++)
+            times_max(times, m->entries[e].path, strlen(m->entries[e].path), m->entries[e].time);
         pthread_mutex_unlock(&memo_mu);
-        if (found) {
+        if (m) {
             *base = heads[i];
             return true;
         }
