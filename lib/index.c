@@ -1577,45 +1577,6 @@ static int pos_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The position of `c` in ix->crates (sorted), or SIZE_MAX. */
-static size_t sorted_pos(const csec_index *ix, const crate_rec *c)
-{
-    size_t lo = 0, hi = ix->ncrates;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int k = name_order(ix->crates[mid]->pub.name, c->pub.name);
-        if (k == 0) {
-            /* Names that differ only in '-' and '_' sort apart yet are one
-             * crate; look around for the record itself. */
-            for (size_t i = mid; i < ix->ncrates && name_order(ix->crates[i]->pub.name,
-                                                                c->pub.name) == 0; i++)
-                if (ix->crates[i] == c)
-                    return i;
-            for (size_t i = mid; i-- > 0 && name_order(ix->crates[i]->pub.name, c->pub.name) == 0;)
-                if (ix->crates[i] == c)
-                    return i;
-            break;
-        }
-        if (k < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = 0; i < ix->ncrates; i++)
-        if (ix->crates[i] == c)
-            return i;
-    return SIZE_MAX;
-}
-
-/* By position, and by name among new crates that go to the same place. */
-static int ins_cmp(const void *a, const void *b)
-{
-    const pos_rec *x = a, *y = b;
-    if (x->pos != y->pos)
-        return x->pos < y->pos ? -1 : 1;
-    return rec_cmp(&x->rec, &y->rec);
-}
-
 /* The position where `c` would go in ix->crates (sorted): the first crate
  * that does not sort before it. */
 static size_t lower_bound(const csec_index *ix, const crate_rec *c)
@@ -1629,6 +1590,30 @@ static size_t lower_bound(const csec_index *ix, const crate_rec *c)
             hi = mid;
     }
     return lo;
+}
+
+/* The position of `c` in ix->crates, or SIZE_MAX: looked for among the
+ * names that sort with its own (they differ only in case), then anywhere
+ * (crates that add_file appended are out of order). */
+static size_t sorted_pos(const csec_index *ix, const crate_rec *c)
+{
+    for (size_t i = lower_bound(ix, c);
+         i < ix->ncrates && name_order(ix->crates[i]->pub.name, c->pub.name) == 0; i++)
+        if (ix->crates[i] == c)
+            return i;
+    for (size_t i = 0; i < ix->ncrates; i++)
+        if (ix->crates[i] == c)
+            return i;
+    return SIZE_MAX;
+}
+
+/* By position, and by name among new crates that go to the same place. */
+static int ins_cmp(const void *a, const void *b)
+{
+    const pos_rec *x = a, *y = b;
+    if (x->pos != y->pos)
+        return x->pos < y->pos ? -1 : 1;
+    return rec_cmp(&x->rec, &y->rec);
 }
 
 /* next->crates from prev->crates and next's delta, in name order: every
