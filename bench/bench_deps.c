@@ -41,7 +41,8 @@ int main(int argc, char **argv)
     csec_index *ix = NULL;
     csec_db *db = NULL;
     csec_diag d;
-    if (csec__index_open_dir(&ix, argv[1], &d) < 0 || csec_db_open(&db, argv[2], NULL, &d) < 0) {
+    if (csec__index_open_dir_ex(&ix, argv[1], NULL, &d) < 0 ||
+        csec_db_open(&db, argv[2], NULL, &d) < 0) {
         fprintf(stderr, "%s: %s\n", d.file, d.msg);
         return 1;
     }

@@ -54,7 +54,8 @@ static int affected_bench(const char *index_dir, const char *db_dir, int runs)
     csec_index *ix = NULL;
     csec_db *db = NULL;
     csec_diag d;
-    if (csec__index_open_dir(&ix, index_dir, &d) < 0 || csec_db_open(&db, db_dir, NULL, &d) < 0) {
+    if (csec__index_open_dir_ex(&ix, index_dir, NULL, &d) < 0 ||
+        csec_db_open(&db, db_dir, NULL, &d) < 0) {
         fprintf(stderr, "%s: %s\n", d.file, d.msg);
         csec__index_free(ix);
         return 1;

@@ -68,18 +68,22 @@ typedef struct reqcache {
     size_t n, cap;
 } reqcache;
 
+/* The parsed requirement, or NULL when it does not parse. */
+static csec_req *parse_req(const char *text)
+{
+    csec_req *r = NULL;
+    return csec_req_parse(&r, text, strlen(text), NULL) < 0 ? NULL : r;
+}
+
 /* The slot of a requirement text in the cache (parsed on first sight). */
 static size_t req_slot(reqcache *c, const char *text)
 {
     const csec_map_entry *e = csec__map_find(&c->map, text, 0);
     if (e)
         return e->val.idx;
-    csec_req *r = NULL;
-    if (csec_req_parse(&r, text, strlen(text), NULL) < 0)
-        r = NULL;
     if (c->n == c->cap)
         c->reqs = csec__grow(c->reqs, &c->cap, 32, sizeof *c->reqs);
-    c->reqs[c->n] = r;
+    c->reqs[c->n] = parse_req(text);
     csec__map_put(&c->map, text, 0, NULL)->val.idx = c->n;
     return c->n++;
 }
@@ -171,12 +175,6 @@ static bool allows_none(const csec_index_crate *c, const bool *bad, size_t from,
             return false;
     }
     return true;
-}
-
-static csec_req *parse_req(const char *text)
-{
-    csec_req *r = NULL;
-    return csec_req_parse(&r, text, strlen(text), NULL) < 0 ? NULL : r;
 }
 
 void csec__deps_advice(csec_advice *out, const csec_db *db, const csec_index_crate *c,
@@ -382,8 +380,18 @@ void csec__deps_finding_text(csec_buf *out, const csec_deps_finding *f, bool sta
     }
 }
 
-/* Which optional dependencies of `v` its default features enable. */
-static void default_enabled(const csec_index_version *v, bool *on);
+/* Which optional dependencies of `v` its default features enable (free). */
+static bool *default_enabled(const csec_index_version *v);
+
+static void ctx_init(ctx *x, const csec_deps_source *src, const csec_db *db, csec_deps_report *r)
+{
+    memset(x, 0, sizeof *x);
+    x->src = src;
+    x->db = db;
+    x->r = r;
+    csec__map_init(&x->reqs.map, CSEC_MAP_ADDRESSES, NULL);
+    csec__map_init(&x->seen, CSEC_MAP_ADDRESSES, NULL);
+}
 
 size_t csec__deps_alarm_count(const csec_deps_source *src, const csec_db *db,
                               const csec_index_version *v)
@@ -392,14 +400,9 @@ size_t csec__deps_alarm_count(const csec_deps_source *src, const csec_db *db,
     csec_deps_report scratch;
     memset(&scratch, 0, sizeof scratch);
     ctx x;
-    memset(&x, 0, sizeof x);
-    x.src = src;
-    x.db = db;
-    x.r = &scratch;
-    csec__map_init(&x.reqs.map, CSEC_MAP_ADDRESSES, NULL);
+    ctx_init(&x, src, db, &scratch);
     x.no_advice = true;
-    bool *on = csec__xcalloc((size_t)v->deps_count + 1, sizeof *on);
-    default_enabled(v, on);
+    bool *on = default_enabled(v);
     for (uint32_t i = 0; i < v->deps_count; i++) {
         const csec_index_dep *d = v->deps[i];
         if (d->kind == CSEC_INDEX_DEP_DEV || d->registry || (d->optional && !on[i]))
@@ -437,11 +440,12 @@ static void enable_dep(const csec_index_version *v, bool *on, const char *name, 
 /* Which optional dependencies of `v` its default features enable: a walk
  * of the feature map from "default" with an explicit queue; each feature is
  * queued at most once, so the queue never outgrows the map. */
-static void default_enabled(const csec_index_version *v, bool *on)
+static bool *default_enabled(const csec_index_version *v)
 {
+    bool *on = csec__xcalloc((size_t)v->deps_count + 1, sizeof *on);
     const csec_index_feature *def = csec__index_feature_find(v, "default");
     if (!def)
-        return;
+        return on;
     const csec_index_feature **queue =
         csec__xcalloc((size_t)v->features_count + 1, sizeof *queue);
     size_t nq = 0;
@@ -472,6 +476,7 @@ static void default_enabled(const csec_index_version *v, bool *on)
         }
     }
     free(queue);
+    return on;
 }
 
 static size_t add_node(ctx *x, const csec_deps_node *proto)
@@ -559,8 +564,7 @@ static void resolve_tree(ctx *x)
         const csec_index_version *v = r->nodes[i].version;
         if (!v)
             continue;
-        bool *on = csec__xcalloc((size_t)v->deps_count + 1, sizeof *on);
-        default_enabled(v, on);
+        bool *on = default_enabled(v);
         for (uint32_t j = 0; j < v->deps_count; j++) {
             const csec_index_dep *d = v->deps[j];
             if (d->kind == CSEC_INDEX_DEP_DEV || (d->optional && !on[j]))
@@ -613,18 +617,12 @@ csec_deps_report *csec__deps_report_new(const csec_deps_source *src, const csec_
 {
     csec_deps_report *r = csec__xcalloc(1, sizeof *r);
     ctx x;
-    memset(&x, 0, sizeof x);
-    x.src = src;
-    x.db = db;
-    x.r = r;
-    csec__map_init(&x.reqs.map, CSEC_MAP_ADDRESSES, NULL);
-    csec__map_init(&x.seen, CSEC_MAP_ADDRESSES, NULL);
+    ctx_init(&x, src, db, r);
     r->crate = c;
     r->version = v;
     r->ndirect = v->deps_count;
     r->direct = csec__arena_alloc(&r->arena, ((size_t)v->deps_count + 1) * sizeof *r->direct);
-    bool *on = csec__xcalloc((size_t)v->deps_count + 1, sizeof *on);
-    default_enabled(v, on);
+    bool *on = default_enabled(v);
     for (uint32_t i = 0; i < v->deps_count; i++) {
         classify(&x, v->deps[i], !v->deps[i]->optional || on[i], &r->direct[i]);
         r->raises = r->raises || r->direct[i].alarm;

@@ -614,14 +614,9 @@ static void report(csec__index_parser *p, const char *path, uint32_t line, uint3
     if (!p->report && !p->core->opts.on_error)
         return;
     csec_diag d;
-    csec__diag_clear(&d);
-    snprintf(d.file, sizeof d.file, "%s", path ? path : "");
-    d.line = line;
-    d.col = col;
-    d.code = CSEC_EPARSE;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    csec__diag_vset(&d, CSEC_EPARSE, path ? path : "", line, col, fmt, ap);
     va_end(ap);
     emit(p, &d);
 }
@@ -1096,16 +1091,13 @@ static void add_line(csec__index_parser *p, const char *path, const char *expect
     }
     const char *name = p->name.ptr;
     size_t name_len = p->name.len;
-    if (expect && !csec__crate_name_eq(name, name_len, expect, strlen(expect))) {
+    /* The file's crate: the one expected, else the first line's (a line
+     * accepted with `expect` names it, so `expect` alone is enough then). */
+    const char *want = expect ? expect : p->crate_name;
+    if (want && !csec__crate_name_eq(name, name_len, want, strlen(want))) {
         p->stats.bad_lines++;
         report(p, path, lineno, col_of(p->name_off), "line is for crate \"%.*s\", not \"%s\"",
-               (int)(name_len > 100 ? 100 : name_len), name, expect);
-        goto undo;
-    }
-    if (p->crate_name && !csec__crate_name_eq(name, name_len, p->crate_name, strlen(p->crate_name))) {
-        p->stats.bad_lines++;
-        report(p, path, lineno, col_of(p->name_off), "line is for crate \"%.*s\", not \"%s\"",
-               (int)(name_len > 100 ? 100 : name_len), name, p->crate_name);
+               (int)(name_len > 100 ? 100 : name_len), name, want);
         goto undo;
     }
     if (name_len == 0 || memchr(name, '\0', name_len)) {
@@ -1355,11 +1347,8 @@ static void crates_push(csec_index *ix, crate_rec *c)
 
 static void grave_push(csec_index *ix, crate_rec *c)
 {
-    if (ix->ngrave == ix->capgrave) {
-        ix->capgrave = ix->capgrave ? ix->capgrave * 2 : 16;
-        ix->graveyard =
-            csec__xrealloc(ix->graveyard, csec__mul(ix->capgrave, sizeof *ix->graveyard));
-    }
+    if (ix->ngrave == ix->capgrave)
+        ix->graveyard = csec__grow(ix->graveyard, &ix->capgrave, 16, sizeof *ix->graveyard);
     ix->graveyard[ix->ngrave++] = c;
 }
 
@@ -1588,45 +1577,6 @@ static int pos_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The position of `c` in ix->crates (sorted), or SIZE_MAX. */
-static size_t sorted_pos(const csec_index *ix, const crate_rec *c)
-{
-    size_t lo = 0, hi = ix->ncrates;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int k = name_order(ix->crates[mid]->pub.name, c->pub.name);
-        if (k == 0) {
-            /* Names that differ only in '-' and '_' sort apart yet are one
-             * crate; look around for the record itself. */
-            for (size_t i = mid; i < ix->ncrates && name_order(ix->crates[i]->pub.name,
-                                                                c->pub.name) == 0; i++)
-                if (ix->crates[i] == c)
-                    return i;
-            for (size_t i = mid; i-- > 0 && name_order(ix->crates[i]->pub.name, c->pub.name) == 0;)
-                if (ix->crates[i] == c)
-                    return i;
-            break;
-        }
-        if (k < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = 0; i < ix->ncrates; i++)
-        if (ix->crates[i] == c)
-            return i;
-    return SIZE_MAX;
-}
-
-/* By position, and by name among new crates that go to the same place. */
-static int ins_cmp(const void *a, const void *b)
-{
-    const pos_rec *x = a, *y = b;
-    if (x->pos != y->pos)
-        return x->pos < y->pos ? -1 : 1;
-    return rec_cmp(&x->rec, &y->rec);
-}
-
 /* The position where `c` would go in ix->crates (sorted): the first crate
  * that does not sort before it. */
 static size_t lower_bound(const csec_index *ix, const crate_rec *c)
@@ -1640,6 +1590,30 @@ static size_t lower_bound(const csec_index *ix, const crate_rec *c)
             hi = mid;
     }
     return lo;
+}
+
+/* The position of `c` in ix->crates, or SIZE_MAX: looked for among the
+ * names that sort with its own (they differ only in case), then anywhere
+ * (crates that add_file appended are out of order). */
+static size_t sorted_pos(const csec_index *ix, const crate_rec *c)
+{
+    for (size_t i = lower_bound(ix, c);
+         i < ix->ncrates && name_order(ix->crates[i]->pub.name, c->pub.name) == 0; i++)
+        if (ix->crates[i] == c)
+            return i;
+    for (size_t i = 0; i < ix->ncrates; i++)
+        if (ix->crates[i] == c)
+            return i;
+    return SIZE_MAX;
+}
+
+/* By position, and by name among new crates that go to the same place. */
+static int ins_cmp(const void *a, const void *b)
+{
+    const pos_rec *x = a, *y = b;
+    if (x->pos != y->pos)
+        return x->pos < y->pos ? -1 : 1;
+    return rec_cmp(&x->rec, &y->rec);
 }
 
 /* next->crates from prev->crates and next's delta, in name order: every

@@ -8,7 +8,7 @@
  *
  * Two sources, as Cargo has:
  *
- *  - a directory in the git-index layout: csec__index_open_dir reads every
+ *  - a directory in the git-index layout: csec__index_open_dir_ex reads every
  *    crate file eagerly (the whole crates.io index loads in under a second);
  *  - a sparse HTTP index ("sparse+https://index.crates.io/"):
  *    csec__index_open_sparse fetches config.json, then csec__index_fetch
@@ -157,8 +157,6 @@ typedef struct csec_index_options {
  * read, with `d` filled.  `opts` may be NULL. */
 int csec__index_open_dir_ex(csec_index **out, const char *dir, const csec_index_options *opts,
                             csec_diag *d);
-/** csec__index_open_dir_ex without options. */
-int csec__index_open_dir(csec_index **out, const char *dir, csec_diag *d);
 
 /** An empty index to fill with csec__index_add_file.  Never fails. */
 csec_index *csec__index_new(const csec_index_options *opts);

@@ -16,6 +16,7 @@
 #include "index.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,19 @@ static void keep_diag(const csec_diag *d, void *payload)
     w->ndiags++;
 }
 
-static void file_problem(worker *w, const char *path, const char *fmt, const char *arg)
+static void file_problem(worker *w, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void file_problem(worker *w, const char *path, const char *fmt, ...)
 {
     csec_diag d;
-    csec__diag_clear(&d);
-    snprintf(d.file, sizeof d.file, "%s", path);
-    d.code = CSEC_EPARSE;
-    snprintf(d.msg, sizeof d.msg, fmt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    csec__diag_vset(&d, CSEC_EPARSE, path, 0, 0, fmt, ap);
+    va_end(ap);
     w->bad_files++;
     keep_diag(&d, w);
 }
@@ -96,29 +103,31 @@ static const char *read_failure(const csec_diag *d)
     return d->code == CSEC_EIO && colon ? colon + 2 : d->msg;
 }
 
+/* Lists directory `rel`; false, reported, when it cannot be (its crates are
+ * missing then). */
+static bool list_dir(worker *w, csec__dir *out, const char *rel)
+{
+    int rc = csec__dir_open(out, full_path(w, rel, NULL));
+    if (rc < 0)
+        file_problem(w, w->path.ptr, "cannot open directory: %s", strerror(-rc));
+    return rc >= 0;
+}
+
 /* Every crate file of one leaf directory ("ab/cd", "3/a", "1"): `rel`. */
 static void load_leaf(worker *w, const char *rel)
 {
     csec__dir files;
-    int rc = csec__dir_open(&files, full_path(w, rel, NULL));
-    if (rc < 0) {
-        file_problem(w, full_path(w, rel, NULL), "cannot open directory: %s", strerror(-rc));
+    if (!list_dir(w, &files, rel))
         return;
-    }
     char want[1024];
     for (size_t i = 0; i < files.count; i++) {
         const char *f = files.entries[i].name;
         if (f[0] == '.')
             continue;
         if (!csec__index_well_placed(want, sizeof want, rel, f)) {
-            csec_diag d;
-            csec__diag_clear(&d);
-            snprintf(d.file, sizeof d.file, "%s", full_path(w, rel, f));
-            d.code = CSEC_EPARSE;
-            snprintf(d.msg, sizeof d.msg, "misplaced crate file: \"%.100s\" belongs at %.100s", f,
-                     want[0] ? want : "(nowhere)");
-            w->bad_files++;
-            keep_diag(&d, w);
+            file_problem(w, full_path(w, rel, f),
+                         "misplaced crate file: \"%.100s\" belongs at %.100s", f,
+                         want[0] ? want : "(nowhere)");
             continue;
         }
         const char *path = full_path(w, rel, f);
@@ -144,7 +153,7 @@ static void load_leaf(worker *w, const char *rel)
 }
 
 /* A prefix directory: "3" holds one-letter leaf directories, "ab" two-letter
- * ones.  One that cannot be listed is reported (its crates are missing). */
+ * ones. */
 static void load_item(worker *w, const item *it)
 {
     if (it->leaf) {
@@ -152,12 +161,8 @@ static void load_item(worker *w, const item *it)
         return;
     }
     csec__dir subs;
-    int rc = csec__dir_open(&subs, full_path(w, it->name, NULL));
-    if (rc < 0) {
-        file_problem(w, full_path(w, it->name, NULL), "cannot open directory: %s",
-                     strerror(-rc));
+    if (!list_dir(w, &subs, it->name))
         return;
-    }
     size_t child_len = strlen(it->name) == 1 ? 1 : 2;
     char rel[8]; /* both parts are at most two bytes */
     for (size_t i = 0; i < subs.count; i++) {
@@ -292,20 +297,19 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
     }
     const csec_index_crate **crates = csec__xmalloc(csec__mul(ncrates + 1, sizeof *crates));
     size_t k = 0;
-    csec_index_stats st = {0}; /* what the parsers do not count */
-    st.bad_files = config_bad;
+    csec_index_stats *st = csec__index_stats_ref(ix);
+    st->bad_files += config_bad; /* what the parsers do not count */
     for (unsigned t = 0; t < nt; t++) {
         if (ws[t].ncrates)
             memcpy(crates + k, ws[t].crates, ws[t].ncrates * sizeof *crates);
         k += ws[t].ncrates;
         csec__index_add_stats(ix, csec__index_parser_stats(ws[t].parser));
-        st.bad_files += ws[t].bad_files;
+        st->bad_files += ws[t].bad_files;
         csec__index_parser_free(ws[t].parser);
         free(ws[t].crates);
         free(ws[t].diags);
         csec_buf_free(&ws[t].path);
     }
-    csec__index_add_stats(ix, &st);
     csec__index_install(ix, crates, ncrates);
     free(crates);
     free(ws);
@@ -313,9 +317,4 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
     csec__dir_close(&top);
     *out = ix;
     return 0;
-}
-
-int csec__index_open_dir(csec_index **out, const char *dir, csec_diag *d)
-{
-    return csec__index_open_dir_ex(out, dir, NULL, d);
 }

@@ -92,11 +92,9 @@ int csec__index_open_git(csec_index **out, const char *dir, csec__git_index *g,
         /* A server fetched past the checkout before it stopped. */
         csec_index *next = NULL;
         rc = csec__index_update_git(&next, ix, g, fetched, fetched_time, NULL, d);
-        if (rc < 0) {
-            csec__index_free(ix);
-            return rc;
-        }
         csec__index_free(ix); /* the next generation keeps what it shares */
+        if (rc < 0)
+            return rc;
         ix = next;
     }
     *out = ix;

@@ -312,6 +312,14 @@ static void response_free(response *resp)
 
 enum { GOT_FILE = 0, GOT_NOTHING = 1 };
 
+/* Moves a response's body into *body. */
+static void take_body(csec_buf *body, response *from)
+{
+    csec_buf_free(body);
+    *body = from->body;
+    from->body = (csec_buf)CSEC_BUF_INIT;
+}
+
 /* Gets one index file into *body: revalidates a cached copy, or downloads.
  * Returns GOT_FILE (body filled), GOT_NOTHING (the server has no such file,
  * or offline without a cached copy) or CSEC_EIO. */
@@ -326,11 +334,8 @@ static int get_file(const remote *r, CURL *c, csec_index_stats *st, const char *
         st->cache_hits++;
     if (r->opts.offline) {
         rc = have_cache ? GOT_FILE : GOT_NOTHING;
-        if (have_cache) {
-            csec_buf_free(body);
-            *body = cached.body;
-            cached.body = (csec_buf)CSEC_BUF_INIT;
-        }
+        if (have_cache)
+            take_body(body, &cached);
         goto done;
     }
     rc = http_get(r, c, st, rel, have_cache ? &cached : NULL, &resp, d);
@@ -339,17 +344,13 @@ static int get_file(const remote *r, CURL *c, csec_index_stats *st, const char *
     if (resp.status == 304 && have_cache) {
         st->http_not_modified++;
         *not_modified = true;
-        csec_buf_free(body);
-        *body = cached.body;
-        cached.body = (csec_buf)CSEC_BUF_INIT;
+        take_body(body, &cached);
         rc = GOT_FILE;
     } else if (resp.status == 200) {
         st->http_ok++;
         if (cache_write(r, rel, &resp) == 0 && r->cache_dir)
             st->cache_writes++;
-        csec_buf_free(body);
-        *body = resp.body;
-        resp.body = (csec_buf)CSEC_BUF_INIT;
+        take_body(body, &resp);
         rc = GOT_FILE;
     } else if (resp.status == 404 || resp.status == 410 || resp.status == 451) {
         st->http_not_found++;
@@ -430,6 +431,22 @@ done:
     return rc;
 }
 
+/* Spelling `pass` of a crate name (len <= MAX_NAME, as a valid name is):
+ * 0 as written, 1 with every '-' made '_', 2 with every '_' made '-'; NULL
+ * when that spelling is the one as written.  '-' and '_' are one character
+ * to crates.io, but sparse paths are exact: Cargo tries the variants too. */
+static const char *spelling(char alt[MAX_NAME + 1], const char *name, size_t len, int pass)
+{
+    char from = pass == 1 ? '-' : '_', to = pass == 1 ? '_' : '-';
+    if (pass == 0)
+        return name;
+    if (!memchr(name, from, len))
+        return NULL;
+    for (size_t i = 0; i <= len; i++)
+        alt[i] = name[i] == from ? to : name[i];
+    return alt;
+}
+
 /* Fetches one spelling of a name.  Returns 0 with *out set, GOT_NOTHING, or
  * a negative code. */
 static int fetch_one(const csec_index_crate **out, csec_index *ix, remote *r, const char *name,
@@ -460,7 +477,6 @@ int csec__index_fetch(const csec_index_crate **out, csec_index *ix, const char *
 {
     size_t len = strlen(name);
     char alt[MAX_NAME + 1];
-    int rc;
 
     *out = csec__index_find(ix, name);
     if (*out)
@@ -470,26 +486,17 @@ int csec__index_fetch(const csec_index_crate **out, csec_index *ix, const char *
     remote *r = csec__index_remote(ix);
     if (!r)
         return csec__diag_set(d, CSEC_ENOTFOUND, "", 0, 0, "no crate named \"%s\"", name);
-    rc = fetch_one(out, ix, r, name, d);
-    /* '-' and '_' are one character to crates.io, but sparse paths are
-     * exact: try the two uniform spellings too, as Cargo tries variants. */
-    for (int pass = 0; rc == GOT_NOTHING && pass < 2; pass++) {
-        char from = pass == 0 ? '-' : '_', to = pass == 0 ? '_' : '-';
-        if (!memchr(name, from, len))
-            continue;
-        for (size_t i = 0; i <= len; i++)
-            alt[i] = name[i] == from ? to : name[i];
-        if (strcmp(alt, name) == 0)
-            continue;
-        rc = fetch_one(out, ix, r, alt, d);
+    int rc = GOT_NOTHING;
+    for (int pass = 0; pass < 3 && rc == GOT_NOTHING; pass++) {
+        const char *try = spelling(alt, name, len, pass);
+        if (try)
+            rc = fetch_one(out, ix, r, try, d);
     }
-    if (rc == GOT_NOTHING) {
+    if (rc != 0)
         *out = NULL;
+    if (rc == GOT_NOTHING)
         rc = csec__diag_set(d, CSEC_ENOTFOUND, "", 0, 0, "no crate named \"%s\" in %s", name,
                             r->base);
-    } else if (rc < 0) {
-        *out = NULL;
-    }
     return rc;
 }
 
@@ -515,20 +522,12 @@ int csec__index_sparse_get(const csec_index *root, void **handle, const char *na
         return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "not a sparse index");
     if (!*handle && !(*handle = curl_easy_init()))
         return csec__diag_set(d, CSEC_EIO, "", 0, 0, "cannot create a libcurl handle");
-    /* The name as written, then with '-' and '_' made uniform either way:
-     * sparse paths are exact, crates.io's names are not. */
     char alt[MAX_NAME + 1];
-    int rc = 1;
+    int rc = GOT_NOTHING;
     for (int pass = 0; pass < 3 && rc == GOT_NOTHING; pass++) {
-        const char *try = name;
-        if (pass) {
-            char from = pass == 1 ? '-' : '_', to = pass == 1 ? '_' : '-';
-            if (!memchr(name, from, len))
-                continue;
-            for (size_t i = 0; i <= len; i++)
-                alt[i] = name[i] == from ? to : name[i];
-            try = alt;
-        }
+        const char *try = spelling(alt, name, len, pass);
+        if (!try)
+            continue;
         if (csec__index_path_for(rel, relsize, try) == 0)
             return csec__diag_set(d, CSEC_EINVAL, "", 0, 0, "crate name too long");
         csec_buf_clear(body);

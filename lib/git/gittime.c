@@ -236,21 +236,22 @@ void csec__git_init(void)
     pthread_once(&git_once, git_init_once);
 }
 
-static int git_fail(csec_diag *d, int code, const char *dir, const char *what)
+int csec__git_fail(csec_diag *d, int code, const char *dir, const char *what)
 {
     const git_error *e = git_error_last();
-    return csec__diag_set(d, code, dir, 0, 0, "%s: %s", what, e && e->message ? e->message : "?");
+    return csec__diag_set(d, code, dir, 0, 0, "%s: %s", what,
+                          e && e->message ? e->message : "unknown libgit2 error");
 }
 
-static int open_repo(git_repository **repo, const char *dir, csec_diag *d)
+int csec__git_open(git_repository **out, const char *dir, csec_diag *d)
 {
     /* NO_SEARCH: a database directory inside some other repository (a test
      * fixture in a source tree) must not pick up that repository's history. */
-    int rc = git_repository_open_ext(repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    int rc = git_repository_open_ext(out, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
     if (rc == GIT_ENOTFOUND)
         return csec__diag_set(d, CSEC_ENOTFOUND, dir, 0, 0, "not a git repository");
     if (rc < 0)
-        return git_fail(d, CSEC_EIO, dir, "cannot open git repository");
+        return csec__git_fail(d, CSEC_EIO, dir, "cannot open git repository");
     return 0;
 }
 
@@ -298,23 +299,28 @@ static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
 static memo memos[MEMO_SLOTS];
 static uint64_t memo_clock;
 
+/* The remembered results for `head`, or NULL (memo_mu held). */
+static memo *memo_find(const git_oid *head)
+{
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        if (memos[i].entries && git_oid_cmp(&memos[i].head, head) == 0)
+            return &memos[i];
+    return NULL;
+}
+
 /* Replays remembered results for `head` through `cb`; false when none. */
 static bool memo_replay(const git_oid *head,
                         void (*cb)(const char *path, int64_t time, void *payload), void *payload)
 {
-    bool found = false;
     pthread_mutex_lock(&memo_mu);
-    for (size_t i = 0; i < MEMO_SLOTS && !found; i++) {
-        memo *m = &memos[i];
-        if (!m->entries || git_oid_cmp(&m->head, head) != 0)
-            continue;
+    memo *m = memo_find(head);
+    if (m) {
         m->used = ++memo_clock;
         for (size_t k = 0; k < m->count; k++)
             cb(m->entries[k].path, m->entries[k].time, payload);
-        found = true;
     }
     pthread_mutex_unlock(&memo_mu);
-    return found;
+    return m != NULL;
 }
 
 /* A remembered commit that `head` descends from, in `*base`, its times
@@ -333,19 +339,12 @@ static bool memo_ancestor(git_repository *repo, const git_oid *head, git_oid *ba
     for (size_t i = 0; i < n; i++) {
         if (git_graph_descendant_of(repo, head, &heads[i]) != 1)
             continue;
-        bool found = false;
         pthread_mutex_lock(&memo_mu);
-        for (size_t k = 0; k < MEMO_SLOTS && !found; k++) {
-            memo *m = &memos[k];
-            if (!m->entries || git_oid_cmp(&m->head, &heads[i]) != 0)
-                continue;
-            for (size_t e = 0; e < m->count; e++)
-                times_max(times, m->entries[e].path, strlen(m->entries[e].path),
-                          m->entries[e].time);
-            found = true;
-        }
+        const memo *m = memo_find(&heads[i]);
+        for (size_t e = 0; m && e < m->count; e++)
+            times_max(times, m->entries[e].path, strlen(m->entries[e].path), m->entries[e].time);
         pthread_mutex_unlock(&memo_mu);
-        if (found) {
+        if (m) {
             *base = heads[i];
             return true;
         }
@@ -390,12 +389,12 @@ int csec__plugin_git_modified_times(const char *repo_dir,
     git_revwalk *rw = NULL;
     git_oid oid;
     csec__git_init();
-    rc = open_repo(&w.repo, repo_dir, d);
+    rc = csec__git_open(&w.repo, repo_dir, d);
     if (rc < 0)
         goto done;
     git_oid head;
     if (git_reference_name_to_id(&head, w.repo, "HEAD") < 0) {
-        rc = git_fail(d, CSEC_EIO, repo_dir, "cannot resolve HEAD");
+        rc = csec__git_fail(d, CSEC_EIO, repo_dir, "cannot resolve HEAD");
         goto done;
     }
     if (memo_replay(&head, cb, payload))
@@ -404,7 +403,7 @@ int csec__plugin_git_modified_times(const char *repo_dir,
     bool since = memo_ancestor(w.repo, &head, &base, &w.times);
     if (git_revwalk_new(&rw, w.repo) < 0 || git_revwalk_push_head(rw) < 0 ||
         (since && git_revwalk_hide(rw, &base) < 0)) {
-        rc = git_fail(d, CSEC_EIO, repo_dir, "cannot walk history from HEAD");
+        rc = csec__git_fail(d, CSEC_EIO, repo_dir, "cannot walk history from HEAD");
         goto done;
     }
     /* Topological order visits a commit's parent soon after it, while its
@@ -415,7 +414,7 @@ int csec__plugin_git_modified_times(const char *repo_dir,
         git_commit *commit = NULL;
         git_tree *nroot = NULL, *oroot = NULL;
         if (git_commit_lookup(&commit, w.repo, &oid) < 0) {
-            rc = git_fail(d, CSEC_EIO, repo_dir, "cannot read commit");
+            rc = csec__git_fail(d, CSEC_EIO, repo_dir, "cannot read commit");
             goto done;
         }
         if (git_commit_parentcount(commit) <= 1) {
@@ -429,12 +428,12 @@ int csec__plugin_git_modified_times(const char *repo_dir,
         git_tree_free(oroot);
         git_commit_free(commit);
         if (w.err) {
-            rc = git_fail(d, CSEC_EIO, repo_dir, "cannot read tree");
+            rc = csec__git_fail(d, CSEC_EIO, repo_dir, "cannot read tree");
             goto done;
         }
     }
     if (next != GIT_ITEROVER) {
-        rc = git_fail(d, CSEC_EIO, repo_dir, "history walk failed");
+        rc = csec__git_fail(d, CSEC_EIO, repo_dir, "history walk failed");
         goto done;
     }
     for (size_t i = 0; i < w.times.map.nslots; i++)
@@ -459,12 +458,12 @@ int csec__plugin_git_head(const char *repo_dir, char out_hex[41], int64_t *time,
     git_commit *commit = NULL;
     git_oid oid;
     csec__git_init();
-    rc = open_repo(&repo, repo_dir, d);
+    rc = csec__git_open(&repo, repo_dir, d);
     if (rc < 0)
         goto done;
     if (git_reference_name_to_id(&oid, repo, "HEAD") < 0 ||
         git_commit_lookup(&commit, repo, &oid) < 0) {
-        rc = git_fail(d, CSEC_EIO, repo_dir, "cannot resolve HEAD");
+        rc = csec__git_fail(d, CSEC_EIO, repo_dir, "cannot resolve HEAD");
         goto done;
     }
     git_oid_tostr(out_hex, 41, &oid);

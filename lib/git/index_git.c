@@ -32,23 +32,6 @@ struct csec__git_index {
     char dir[1024];
 };
 
-static int fail(csec_diag *d, int code, const char *dir, const char *what)
-{
-    const git_error *e = git_error_last();
-    return csec__diag_set(d, code, dir, 0, 0, "%s: %s", what,
-                          e && e->message ? e->message : "unknown libgit2 error");
-}
-
-static int open_repo(csec__git_index *g, csec_diag *d)
-{
-    int grc = git_repository_open_ext(&g->repo, g->dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-    if (grc == GIT_ENOTFOUND)
-        return csec__diag_set(d, CSEC_ENOTFOUND, g->dir, 0, 0, "not a git repository");
-    if (grc < 0)
-        return fail(d, CSEC_EIO, g->dir, "cannot open git repository");
-    return 0;
-}
-
 static void close_repo(csec__git_index *g)
 {
     git_repository_free(g->repo);
@@ -61,7 +44,7 @@ int csec__plugin_index_open(csec__git_index **out, const char *dir, csec_diag *d
     csec__git_init();
     csec__git_index *g = csec__xcalloc(1, sizeof *g);
     snprintf(g->dir, sizeof g->dir, "%s", dir);
-    int rc = open_repo(g, d);
+    int rc = csec__git_open(&g->repo, g->dir, d);
     if (rc < 0) {
         free(g);
         return rc;
@@ -79,9 +62,13 @@ void csec__plugin_index_close(csec__git_index *g)
     free(g);
 }
 
-static void hex_of(char out[41], const git_oid *oid)
+/* A commit's committer time, 0 when it cannot be read. */
+static int64_t commit_time(git_repository *repo, const git_oid *id)
 {
-    git_oid_tostr(out, 41, oid);
+    git_commit *c = NULL;
+    int64_t t = git_commit_lookup(&c, repo, id) == 0 ? (int64_t)git_commit_time(c) : 0;
+    git_commit_free(c);
+    return t;
 }
 
 /* The commit HEAD's files are at, and the newest fetched one: the
@@ -93,11 +80,11 @@ int csec__plugin_index_state(csec__git_index *g, char head[41], int64_t *head_ti
     git_oid h, f;
     git_reference *ref = NULL;
     head[0] = fetched[0] = '\0';
-    int rc = open_repo(g, d);
+    int rc = csec__git_open(&g->repo, g->dir, d);
     if (rc < 0)
         return rc;
     if (git_reference_name_to_id(&h, g->repo, "HEAD") < 0) {
-        rc = fail(d, CSEC_EIO, g->dir, "cannot resolve HEAD");
+        rc = csec__git_fail(d, CSEC_EIO, g->dir, "cannot resolve HEAD");
         close_repo(g);
         return rc;
     }
@@ -114,17 +101,10 @@ int csec__plugin_index_state(csec__git_index *g, char head[41], int64_t *head_ti
     }
     git_reference_free(ref);
     git_error_clear();
-    hex_of(head, &h);
-    hex_of(fetched, &f);
-    git_commit *c = NULL;
-    *head_time = *fetched_time = 0;
-    if (git_commit_lookup(&c, g->repo, &h) == 0)
-        *head_time = (int64_t)git_commit_time(c);
-    git_commit_free(c);
-    c = NULL;
-    if (git_commit_lookup(&c, g->repo, &f) == 0)
-        *fetched_time = (int64_t)git_commit_time(c);
-    git_commit_free(c);
+    git_oid_tostr(head, 41, &h);
+    git_oid_tostr(fetched, 41, &f);
+    *head_time = commit_time(g->repo, &h);
+    *fetched_time = commit_time(g->repo, &f);
     close_repo(g);
     return 0;
 }
@@ -167,7 +147,7 @@ static void changed_blob(walker *w, const git_oid *id)
     git_odb_free(odb);
     git_blob *blob = NULL;
     if (git_blob_lookup(&blob, w->repo, id) < 0) {
-        w->rc = fail(w->d, CSEC_EIO, w->dir, "cannot read a blob of the index");
+        w->rc = csec__git_fail(w->d, CSEC_EIO, w->dir, "cannot read a blob of the index");
         return;
     }
     const char *text = git_blob_rawcontent(blob);
@@ -179,7 +159,7 @@ static git_tree *tree_of(walker *w, const git_tree_entry *e)
 {
     git_tree *t = NULL;
     if (git_tree_lookup(&t, w->repo, git_tree_entry_id(e)) < 0) {
-        w->rc = fail(w->d, CSEC_EIO, w->dir, "cannot read a tree of the index");
+        w->rc = csec__git_fail(w->d, CSEC_EIO, w->dir, "cannot read a tree of the index");
         return NULL;
     }
     return t;
@@ -199,6 +179,15 @@ static void one_side(walker *w, const git_tree_entry *e, bool added)
     }
 }
 
+/* w->path: its first `base` bytes (the directory), then entry `e`'s name. */
+static void set_path(walker *w, size_t base, const git_tree_entry *e)
+{
+    w->path.len = base;
+    if (base)
+        csec_buf_putc(&w->path, '/');
+    csec_buf_puts(&w->path, git_tree_entry_name(e));
+}
+
 static void walk(walker *w, const git_tree *a, const git_tree *b)
 {
     size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
@@ -209,11 +198,7 @@ static void walk(walker *w, const git_tree *a, const git_tree *b)
         /* Git orders a tree's entries by name, a directory's as if followed
          * by '/'; comparing the names that way keeps the two in step. */
         int c = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
-        const git_tree_entry *e = c <= 0 ? ea : eb;
-        w->path.len = base;
-        if (base)
-            csec_buf_putc(&w->path, '/');
-        csec_buf_puts(&w->path, git_tree_entry_name(e));
+        set_path(w, base, c <= 0 ? ea : eb);
         if (c < 0) {
             one_side(w, ea, false);
             i++;
@@ -237,10 +222,7 @@ static void walk(walker *w, const git_tree *a, const git_tree *b)
             } else {
                 /* A file that became a directory or the other way round. */
                 one_side(w, ea, false);
-                w->path.len = base;
-                if (base)
-                    csec_buf_putc(&w->path, '/');
-                csec_buf_puts(&w->path, git_tree_entry_name(eb));
+                set_path(w, base, eb);
                 one_side(w, eb, true);
             }
         }
@@ -257,8 +239,9 @@ static int commit_tree(git_tree **out, csec__git_index *g, const char *hex, csec
     if (git_oid_fromstrn(&oid, hex, strlen(hex)) < 0 || git_commit_lookup(&c, g->repo, &oid) < 0)
         return csec__diag_set(d, CSEC_EIO, g->dir, 0, 0, "no commit %.40s in the repository",
                               hex);
-    int rc = git_commit_tree(out, c) < 0 ? fail(d, CSEC_EIO, g->dir, "cannot read a commit tree")
-                                        : 0;
+    int rc = git_commit_tree(out, c) < 0
+                 ? csec__git_fail(d, CSEC_EIO, g->dir, "cannot read a commit tree")
+                 : 0;
     git_commit_free(c);
     return rc;
 }
@@ -267,7 +250,7 @@ int csec__plugin_index_changes(csec__git_index *g, const char *from, const char 
                                csec__git_index_change_cb cb, void *payload, csec_diag *d)
 {
     git_tree *a = NULL, *b = NULL;
-    int rc = open_repo(g, d);
+    int rc = csec__git_open(&g->repo, g->dir, d);
     if (rc < 0)
         return rc;
     rc = commit_tree(&a, g, from, d);

@@ -73,4 +73,12 @@ int csec__plugin_index_fetch(csec_sync_result *out, const char *dir, const char 
 /* Initialises libgit2 once per process (never shut down). */
 void csec__git_init(void);
 
+/* Fills `d` with "`what`: libgit2's last error" and returns `code`. */
+int csec__git_fail(csec_diag *d, int code, const char *dir, const char *what);
+/* Opens the repository whose work tree is `dir` itself, never one above it.
+ * Returns 0, CSEC_ENOTFOUND when `dir` is not a git repository, or
+ * CSEC_EIO. */
+struct git_repository;
+int csec__git_open(struct git_repository **out, const char *dir, csec_diag *d);
+
 #endif

@@ -75,15 +75,14 @@ static void on_checkout(const char *path, size_t done, size_t total, void *paylo
     report(s, "checkout");
 }
 
-/* Fills `d` from libgit2's last error (or the cancellation) and returns `code`. */
-static int git_failure(csec_diag *d, int code, const char *dir, const sync_state *s, int git_rc,
+/* Fills `d` from libgit2's last error (or the cancellation); returns CSEC_EIO
+ * (CSEC_ERROR when cancelled). */
+static int git_failure(csec_diag *d, const char *dir, const sync_state *s, int git_rc,
                        const char *what)
 {
     if ((s && s->cancelled) || git_rc == GIT_EUSER)
         return csec__diag_set(d, CSEC_ERROR, dir, 0, 0, "%s: cancelled", what);
-    const git_error *e = git_error_last();
-    return csec__diag_set(d, code, dir, 0, 0, "%s: %s", what,
-                          e && e->message ? e->message : "unknown libgit2 error");
+    return csec__git_fail(d, CSEC_EIO, dir, what);
 }
 
 /* ---- file-system helpers -------------------------------------------- */
@@ -155,11 +154,6 @@ static char *absolute_url(const char *url)
     return csec__xstrndup(url, strlen(url));
 }
 
-static void set_commit_hex(char out[41], const git_oid *oid)
-{
-    git_oid_tostr(out, 41, oid);
-}
-
 /* ---- clone ------------------------------------------------------------ */
 
 /* Remotes are made without applying `url.<base>.insteadOf`: libgit2 1.5
@@ -216,11 +210,11 @@ static int clone_into(csec_sync_result *out, const char *dir, const char *url, s
     if (grc < 0) {
         char what[600];
         snprintf(what, sizeof what, "cannot clone %s", url);
-        rc = git_failure(d, CSEC_EIO, dir, s, grc, what);
+        rc = git_failure(d, dir, s, grc, what);
         goto done;
     }
     if (git_reference_name_to_id(&head, repo, "HEAD") < 0) {
-        rc = git_failure(d, CSEC_EIO, dir, s, 0, "cloned repository has no HEAD commit");
+        rc = git_failure(d, dir, s, 0, "cloned repository has no HEAD commit");
         goto done;
     }
     git_repository_free(repo);
@@ -230,7 +224,7 @@ static int clone_into(csec_sync_result *out, const char *dir, const char *url, s
                             strerror(errno));
         goto done;
     }
-    set_commit_hex(out->new_commit, &head);
+    git_oid_tostr(out->new_commit, 41, &head);
     out->cloned = true;
     out->changed = true;
 done:
@@ -317,11 +311,8 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
     char what[700];
     int rc = 0, grc;
 
-    grc = git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-    if (grc == GIT_ENOTFOUND)
-        return csec__diag_set(d, CSEC_ENOTFOUND, dir, 0, 0, "not a git repository");
-    if (grc < 0)
-        return git_failure(d, CSEC_EIO, dir, NULL, grc, "cannot open git repository");
+    if ((rc = csec__git_open(&repo, dir, d)) < 0)
+        return rc;
     if (git_repository_is_bare(repo)) {
         rc = csec__diag_set(d, CSEC_EINVAL, dir, 0, 0, "a bare repository has no checkout");
         goto done;
@@ -329,7 +320,7 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
 
     git_oid old;
     if (git_reference_name_to_id(&old, repo, "HEAD") == 0)
-        set_commit_hex(out->old_commit, &old);
+        git_oid_tostr(out->old_commit, 41, &old);
     git_error_clear();
 
     /* `origin` is read from the configuration rather than with
@@ -346,14 +337,14 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
             goto done;
         }
         if (grc < 0) {
-            rc = git_failure(d, CSEC_EIO, dir, NULL, grc, "cannot read the configuration");
+            rc = git_failure(d, dir, NULL, grc, "cannot read the configuration");
             goto done;
         }
     }
     const char *source = url ? url : origin_url.ptr;
     snprintf(what, sizeof what, "cannot fetch %s", source);
     if ((grc = create_remote(&remote, repo, NULL, source, NULL)) < 0) {
-        rc = git_failure(d, CSEC_EIO, dir, s, grc, what);
+        rc = git_failure(d, dir, s, grc, what);
         goto done;
     }
 
@@ -368,7 +359,7 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
     const char *problem = NULL;
     if ((grc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo.callbacks, NULL, NULL)) < 0 ||
         (grc = remote_default_head(branch, sizeof branch, &target, remote, &problem)) < 0) {
-        rc = git_failure(d, CSEC_EIO, dir, s, grc, what);
+        rc = git_failure(d, dir, s, grc, what);
         goto done;
     }
     if (problem) {
@@ -390,7 +381,7 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
         csec_buf_printf(&tracking, "refs/remotes/origin/%s", short_name);
         out->old_commit[0] = '\0';
         if (git_reference_name_to_id(&before, repo, tracking.ptr) == 0)
-            set_commit_hex(out->old_commit, &before);
+            git_oid_tostr(out->old_commit, 41, &before);
         git_error_clear();
         csec_buf_free(&tracking);
     }
@@ -399,7 +390,7 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
     if ((grc = git_remote_download(remote, &spec_array, &fo)) < 0 ||
         (grc = git_remote_update_tips(remote, &fo.callbacks, 1, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
                                       "cratesec sync")) < 0) {
-        rc = git_failure(d, CSEC_EIO, dir, s, grc, what);
+        rc = git_failure(d, dir, s, grc, what);
         goto done;
     }
     /* Transports report as they see fit (libgit2's local one only at the
@@ -409,14 +400,14 @@ static int fetch_into(csec_sync_result *out, const char *dir, const char *url, s
         on_transfer(stats, s);
     git_remote_disconnect(remote);
     if ((grc = git_commit_lookup(&commit, repo, &target)) < 0) {
-        rc = git_failure(d, CSEC_EIO, dir, s, grc, "fetched head is not a commit");
+        rc = git_failure(d, dir, s, grc, "fetched head is not a commit");
         goto done;
     }
     if (move && (grc = move_checkout(repo, commit, s)) < 0) {
-        rc = git_failure(d, CSEC_EIO, dir, NULL, grc, "cannot check out the fetched commit");
+        rc = git_failure(d, dir, NULL, grc, "cannot check out the fetched commit");
         goto done;
     }
-    set_commit_hex(out->new_commit, &target);
+    git_oid_tostr(out->new_commit, 41, &target);
     out->changed = strcmp(out->old_commit, out->new_commit) != 0;
 done:
     csec_buf_free(&refspec);
@@ -433,10 +424,7 @@ int csec__plugin_index_fetch(csec_sync_result *out, const char *dir, const char 
     memset(out, 0, sizeof *out);
     csec__diag_clear(d);
     csec__git_init();
-    sync_state s;
-    memset(&s, 0, sizeof s);
-    s.cb = cb;
-    s.payload = payload;
+    sync_state s = {.cb = cb, .payload = payload};
     clock_gettime(CLOCK_MONOTONIC, &s.start);
     char *source = url ? absolute_url(url) : NULL;
     int rc = fetch_into(out, dir, source, &s, false, d);
@@ -454,11 +442,7 @@ int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
     if (url && !*url)
         return csec__diag_set(d, CSEC_EINVAL, dir, 0, 0, "empty URL");
     csec__git_init();
-
-    sync_state s;
-    memset(&s, 0, sizeof s);
-    s.cb = cb;
-    s.payload = payload;
+    sync_state s = {.cb = cb, .payload = payload};
     clock_gettime(CLOCK_MONOTONIC, &s.start);
 
     int vacant = dir_is_vacant(dir, d);
@@ -471,18 +455,10 @@ int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
                               vacant ? "clone" : "fetch", source_url, strerror(errno));
     if (report(&s, "connecting"))
         return csec__diag_set(d, CSEC_ERROR, dir, 0, 0, "cancelled");
-    int rc;
-    if (vacant) {
-        char *source = absolute_url(url ? url : CSEC_DB_UPSTREAM_URL);
-        rc = clone_into(out, dir, source, &s, d);
-        free(source);
-    } else if (url) {
-        char *source = absolute_url(url);
-        rc = fetch_into(out, dir, source, &s, true, d);
-        free(source);
-    } else {
-        rc = fetch_into(out, dir, NULL, &s, true, d);
-    }
+    char *source = source_url ? absolute_url(source_url) : NULL;
+    int rc =
+        vacant ? clone_into(out, dir, source, &s, d) : fetch_into(out, dir, source, &s, true, d);
+    free(source);
     if (rc == 0) {
         s.cancelled = false; /* "done" is reported whatever the callback said during checkout */
         report(&s, "done");
@@ -519,22 +495,19 @@ int csec__plugin_head_blobs(const char *dir, char commit[41], csec__git_blob_cb 
     git_commit *head = NULL;
     git_tree *tree = NULL;
     git_oid oid;
-    int rc = 0, grc;
+    int rc = 0;
     commit[0] = '\0';
     csec__diag_clear(d);
     csec__git_init();
 
-    grc = git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-    if (grc == GIT_ENOTFOUND)
-        return csec__diag_set(d, CSEC_ENOTFOUND, dir, 0, 0, "not a git repository");
-    if (grc < 0)
-        return git_failure(d, CSEC_EIO, dir, NULL, grc, "cannot open git repository");
+    if ((rc = csec__git_open(&repo, dir, d)) < 0)
+        return rc;
     if (git_reference_name_to_id(&oid, repo, "HEAD") < 0 ||
         git_commit_lookup(&head, repo, &oid) < 0 || git_commit_tree(&tree, head) < 0) {
-        rc = git_failure(d, CSEC_EIO, dir, NULL, 0, "cannot read the HEAD commit");
+        rc = git_failure(d, dir, NULL, 0, "cannot read the HEAD commit");
         goto done;
     }
-    set_commit_hex(commit, &oid);
+    git_oid_tostr(commit, 41, &oid);
     blob_walk w = {NULL, cb, payload, CSEC_BUF_INIT};
     for (size_t i = 0; rc == 0 && i < 2; i++) {
         git_tree_entry *top = NULL;
@@ -545,7 +518,7 @@ int csec__plugin_head_blobs(const char *dir, char commit[41], csec__git_blob_cb 
             w.top = database_paths[i];
             if (git_tree_lookup(&sub, repo, git_tree_entry_id(top)) < 0 ||
                 git_tree_walk(sub, GIT_TREEWALK_PRE, on_tree_entry, &w) < 0)
-                rc = git_failure(d, CSEC_EIO, dir, NULL, 0, "cannot read the HEAD commit's tree");
+                rc = git_failure(d, dir, NULL, 0, "cannot read the HEAD commit's tree");
         }
         git_tree_free(sub);
         git_tree_entry_free(top);

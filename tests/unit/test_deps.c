@@ -20,8 +20,8 @@ static int fixture_open(fixture *f)
     csec_diag d;
     f->ix = NULL;
     f->db = NULL;
-    if (csec__index_open_dir(&f->ix, test_path(test_source_dir(), "tests/data/index-deps/index"),
-                             &d) < 0)
+    if (csec__index_open_dir_ex(&f->ix, test_path(test_source_dir(), "tests/data/index-deps/index"),
+                                NULL, &d) < 0)
         return -1;
     if (csec_db_open(&f->db, test_path(test_source_dir(), "tests/data/index-deps/db"), NULL, &d) <
         0) {
@@ -360,7 +360,7 @@ static const char *open_real(csec_index **ix, csec_db **db)
     if (!dbdir)
         return "no advisory database";
     csec_diag d;
-    if (csec__index_open_dir(ix, dir, &d) < 0 || csec_db_open(db, dbdir, NULL, &d) < 0) {
+    if (csec__index_open_dir_ex(ix, dir, NULL, &d) < 0 || csec_db_open(db, dbdir, NULL, &d) < 0) {
         csec_test_failed = 1;
         fprintf(stderr, "  FAIL %s: cannot load the real data: %s\n", csec_test_current, d.msg);
         return "";

@@ -366,7 +366,7 @@ TEST(index, config_and_download_url)
     csec__index_free(ix);
     /* A missing directory is an I/O error. */
     csec_index *none = NULL;
-    ASSERT_INT_EQ(csec__index_open_dir(&none, "/nonexistent/index", &d), CSEC_EIO);
+    ASSERT_INT_EQ(csec__index_open_dir_ex(&none, "/nonexistent/index", NULL, &d), CSEC_EIO);
     ASSERT(none == NULL);
 }
 

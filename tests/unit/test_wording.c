@@ -265,7 +265,7 @@ TEST(wording, real_database_cases)
     const char *ixdir = test_real_index();
     if (ixdir) {
         csec_index *ix = NULL;
-        ASSERT(csec__index_open_dir(&ix, ixdir, &d) == 0);
+        ASSERT(csec__index_open_dir_ex(&ix, ixdir, NULL, &d) == 0);
         ASSERT_STR_EQ(ranges(a, csec__index_find(ix, "time")),
                       "before 0.2.0; 0.2.7 to before 0.2.23");
         csec__index_free(ix);
