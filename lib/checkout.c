@@ -54,7 +54,7 @@ static void differs(verifier *v, const char *rel, const char *how)
     v->differ++;
     if (!v->first || strcmp(rel, v->first) < 0) {
         free(v->first);
-        v->first = csec__xstrndup(rel, strlen(rel));
+        v->first = csec__xstrdup(rel);
         v->first_how = how;
     }
 }

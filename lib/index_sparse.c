@@ -400,7 +400,7 @@ int csec__index_open_sparse(csec_index **out, const char *url, const csec_index_
         r->opts = *sopts;
         r->opts.cache_dir = NULL;
         if (sopts->cache_dir && *sopts->cache_dir)
-            r->cache_dir = csec__xstrndup(sopts->cache_dir, strlen(sopts->cache_dir));
+            r->cache_dir = csec__xstrdup(sopts->cache_dir);
     }
     r->curl = curl_easy_init();
     if (!r->curl) {

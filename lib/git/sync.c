@@ -150,8 +150,8 @@ static char *absolute_url(const char *url)
 {
     char resolved[PATH_MAX];
     if (!strstr(url, "://") && realpath(url, resolved))
-        return csec__xstrndup(resolved, strlen(resolved));
-    return csec__xstrndup(url, strlen(url));
+        return csec__xstrdup(resolved);
+    return csec__xstrdup(url);
 }
 
 /* ---- clone ------------------------------------------------------------ */
