@@ -275,10 +275,10 @@ static void write_list(csec_buf *out, const state_list *l)
         } else {
             csec__json_object_begin(j);
             csec__json_key_str(j, "url", w->webhook_url);
-            csec__json_key(j, "state");
-            csec__json_str(j, w->webhook_disabled_at     ? "disabled"
-                              : w->webhook_failing_since ? "failing"
-                                                         : "ok");
+            csec__json_key_str(j, "state",
+                               w->webhook_disabled_at     ? "disabled"
+                               : w->webhook_failing_since ? "failing"
+                                                          : "ok");
             csec__json_key(j, "failing_since");
             if (w->webhook_failing_since)
                 csec__json_int(j, w->webhook_failing_since);
