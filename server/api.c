@@ -98,20 +98,26 @@ void api_error(srv_resp *resp, int status, int code, const char *msg)
     csec_buf_putc(&resp->body, '}');
 }
 
+bool api_preflight(const srv_req *r, srv_resp *resp, const char *allow, const char *allow_headers)
+{
+    if (strcmp(r->method, "OPTIONS") != 0)
+        return false;
+    /* The CORS preflight a browser sends before a POST with a JSON body:
+     * any origin may call the API, which has no cookies or credentials. */
+    resp->status = 204;
+    csec_buf_clear(&resp->body);
+    add_header(resp, "Access-Control-Allow-Methods", allow);
+    add_header(resp, "Access-Control-Allow-Headers", allow_headers);
+    add_header(resp, "Access-Control-Max-Age", "86400");
+    add_header(resp, "Allow", allow);
+    return true;
+}
+
 bool api_method(const srv_req *r, srv_resp *resp, bool post)
 {
     const char *allow = post ? "POST, OPTIONS" : "GET, HEAD, OPTIONS";
-    if (strcmp(r->method, "OPTIONS") == 0) {
-        /* The CORS preflight a browser sends before a POST with a JSON body:
-         * any origin may call the API, which has no cookies or credentials. */
-        resp->status = 204;
-        csec_buf_clear(&resp->body);
-        add_header(resp, "Access-Control-Allow-Methods", allow);
-        add_header(resp, "Access-Control-Allow-Headers", "Content-Type, If-None-Match");
-        add_header(resp, "Access-Control-Max-Age", "86400");
-        add_header(resp, "Allow", allow);
+    if (api_preflight(r, resp, allow, "Content-Type, If-None-Match"))
         return false;
-    }
     bool ok = post ? strcmp(r->method, "POST") == 0
                    : strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
     if (!ok) {

@@ -44,6 +44,9 @@ struct srv_api {
  * the endpoint does not serve gets 405.  Returns true when the handler should
  * produce its response.  `post`: the endpoint takes POST, else GET/HEAD. */
 bool api_method(const srv_req *r, srv_resp *resp, bool post);
+/* Answers OPTIONS, the CORS preflight, for the methods `allow` and the request
+ * headers `allow_headers`; returns whether it did (the request was OPTIONS). */
+bool api_preflight(const srv_req *r, srv_resp *resp, const char *allow, const char *allow_headers);
 /* Replaces the response with {"code": code, "message": msg}, as JSON. */
 void api_error(srv_resp *resp, int status, int code, const char *msg);
 /* Adds the headers of every API response (Content-Type, CORS, Vary,
