@@ -537,10 +537,6 @@ void page_audit(const srv_req *r, srv_resp *resp)
 
 void page_audit_report(const srv_req *r, srv_resp *resp)
 {
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        page_error(r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
-        return;
-    }
     const char *id = r->seg[1];
     if (!srv_audit_id_valid(id)) {
         page_not_found(r, resp, "There is no audit report at this address: a report's address "

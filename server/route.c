@@ -44,6 +44,10 @@ static const route routes[] = {
     {"/crates/*", page_crate},
     {"/crates/*/*", page_crate},
     {"/crates/*/*/*", page_crate},
+    /* A stored report's page and a watch list's page and feed (page_state.h). */
+    {"/audit/*", page_audit_report},
+    {"/watches/*", page_watch_list},
+    {"/watches/*/feed.xml", page_watch_feed},
 };
 
 /* The JSON API (api*.c), and the pages that take forms (page_state.h): their
@@ -61,10 +65,7 @@ static const route api_routes[] = {
     {"/api/v1/watches/*", api_watch_list},
     {"/api/v1/watches/*/*", api_watch_one},
     {"/audit", page_audit},
-    {"/audit/*", page_audit_report},
     {"/watches", page_watch_create},
-    {"/watches/*", page_watch_list},
-    {"/watches/*/feed.xml", page_watch_feed},
     {"/watches/*/delete", page_watch_delete},
     {"/watches/*/*/delete", page_watch_delete},
     {"/watches/*/*/webhook", page_watch_webhook},
