@@ -148,7 +148,7 @@ static void route_error(const srv_req *r, srv_resp *resp, int status, const char
                         const char *msg)
 {
     if (srv_is_api_path(r->path)) {
-        api_error(resp, status, status == 405 ? API_ERR_UNIMPLEMENTED : API_ERR_INVALID, msg);
+        api_error(resp, status, API_ERR_INVALID, msg);
         api_finish(r, resp, false);
     } else
         page_error(r, resp, status, title, msg);
@@ -244,20 +244,19 @@ void srv_route(const srv_in *in, srv_resp *resp)
             goto done;
         }
     }
-    bool page_method = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    /* Outside the API (where every page is), any method but GET and HEAD
+     * gets 405, whether a page has this address or not. */
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && !srv_is_api_path(r.path)) {
+        page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
+        goto done;
+    }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         if (match(routes[i].pattern, r.seg, r.nseg)) {
-            if (page_method)
-                routes[i].handler(&r, resp);
-            else
-                page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
+            routes[i].handler(&r, resp);
             goto done;
         }
     }
-    if (!page_method && !srv_is_api_path(r.path))
-        page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
-    else
-        route_not_found(&r, resp);
+    route_not_found(&r, resp);
 done:
     for (size_t i = 0; i < scratch.n; i++)
         csec_free(scratch.items[i]);
