@@ -30,6 +30,9 @@ void srv_format_rfc3339(char out[32], int64_t t);
 void xml_time(csec_buf *b, int64_t t);
 /* Appends `s` percent-encoded as one URL path segment or query value. */
 void html_url_part(csec_buf *b, const char *s);
+/* Appends /crates/NAME[/VERS][/TAB], the name and the version
+ * percent-encoded; `vers` and `tab` NULL: none. */
+void html_crate_url(csec_buf *b, const char *name, const char *vers, const char *tab);
 /* Appends <a href="PATH PART">PART</a>: `path` is a literal address prefix
  * (written as it is), `part` is percent-encoded in the address and escaped
  * as the link's text. */

@@ -162,11 +162,9 @@ static void form_page(const srv_req *r, srv_resp *resp, int status, const form_s
 static void package_link(csec_buf *b, const csec_lock_package *p)
 {
     if (p->crates_io) {
-        csec_buf_puts(b, "<a href=\"/crates/");
-        html_url_part(b, p->name);
-        csec_buf_putc(b, '/');
-        html_url_part(b, p->version_text);
-        csec_buf_puts(b, "/security\">");
+        csec_buf_puts(b, "<a href=\"");
+        html_crate_url(b, p->name, p->version_text, "security");
+        csec_buf_puts(b, "\">");
     }
     html_esc(b, p->name);
     csec_buf_putc(b, ' ');

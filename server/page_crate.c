@@ -57,16 +57,7 @@ static const char *const tab_name[] = {"versions", "dependencies", "security"};
  * NULL: no version segment. */
 static void crate_url(csec_buf *b, const view *v, const char *vers, enum tab t)
 {
-    csec_buf_puts(b, "/crates/");
-    html_url_part(b, v->name);
-    if (vers) {
-        csec_buf_putc(b, '/');
-        html_url_part(b, vers);
-    }
-    if (t != TAB_VERSIONS) {
-        csec_buf_putc(b, '/');
-        csec_buf_puts(b, tab_name[t]);
-    }
+    html_crate_url(b, v->name, vers, t != TAB_VERSIONS ? tab_name[t] : NULL);
 }
 
 static void version_link(csec_buf *b, const view *v, const char *vers, enum tab t)
