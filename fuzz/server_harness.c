@@ -33,7 +33,7 @@ static srv_site *load_site(const char *db_rel, const char *index_rel)
                 csec_diag_format(line, sizeof line, &d));
         exit(2);
     }
-    srv_site *site = srv_site_new(db, 0);
+    srv_site *site = srv_site_new(db);
     if (index_rel) {
         snprintf(path, sizeof path, "%s/%s", source_dir(), index_rel);
         srv_index_data *x = srv_index_data_load(path, NULL, &d);

@@ -98,20 +98,26 @@ void api_error(srv_resp *resp, int status, int code, const char *msg)
     csec_buf_putc(&resp->body, '}');
 }
 
+bool api_preflight(const srv_req *r, srv_resp *resp, const char *allow, const char *allow_headers)
+{
+    if (strcmp(r->method, "OPTIONS") != 0)
+        return false;
+    /* The CORS preflight a browser sends before a POST with a JSON body:
+     * any origin may call the API, which has no cookies or credentials. */
+    resp->status = 204;
+    csec_buf_clear(&resp->body);
+    add_header(resp, "Access-Control-Allow-Methods", allow);
+    add_header(resp, "Access-Control-Allow-Headers", allow_headers);
+    add_header(resp, "Access-Control-Max-Age", "86400");
+    add_header(resp, "Allow", allow);
+    return true;
+}
+
 bool api_method(const srv_req *r, srv_resp *resp, bool post)
 {
     const char *allow = post ? "POST, OPTIONS" : "GET, HEAD, OPTIONS";
-    if (strcmp(r->method, "OPTIONS") == 0) {
-        /* The CORS preflight a browser sends before a POST with a JSON body:
-         * any origin may call the API, which has no cookies or credentials. */
-        resp->status = 204;
-        csec_buf_clear(&resp->body);
-        add_header(resp, "Access-Control-Allow-Methods", allow);
-        add_header(resp, "Access-Control-Allow-Headers", "Content-Type, If-None-Match");
-        add_header(resp, "Access-Control-Max-Age", "86400");
-        add_header(resp, "Allow", allow);
+    if (api_preflight(r, resp, allow, "Content-Type, If-None-Match"))
         return false;
-    }
     bool ok = post ? strcmp(r->method, "POST") == 0
                    : strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
     if (!ok) {
@@ -219,6 +225,18 @@ int api_gzip(csec_buf *out, const void *in, size_t len, int level)
     return 0;
 }
 
+void api_etag(const srv_req *r, srv_resp *resp, char etag[API_ETAG_SIZE], const char *variant)
+{
+    /* The site's data (etag_base) and the path. */
+    uint64_t h = csec__fnv1a_str(CSEC_FNV_INIT, r->path);
+    snprintf(etag, API_ETAG_SIZE, "\"%s-%016llx%s\"", r->site->etag_base, (unsigned long long)h,
+             variant);
+    if (api_etag_matches(srv_header(r, "If-None-Match"), etag)) {
+        resp->status = 304;
+        csec_buf_clear(&resp->body);
+    }
+}
+
 void api_finish(const srv_req *r, srv_resp *resp, bool get)
 {
     if (!resp->content_type)
@@ -232,17 +250,11 @@ void api_finish(const srv_req *r, srv_resp *resp, bool get)
     bool cacheable = get && (resp->status == 200 || resp->status == 404);
     resp->cache_control = cacheable ? "public, max-age=300" : "no-store";
     if (get && resp->status == 200) {
-        /* The site's data (etag_base) and the path. */
-        uint64_t h = csec__fnv1a_str(CSEC_FNV_INIT, r->path);
-        char etag[80];
-        snprintf(etag, sizeof etag, "\"%s-%016llx%s\"", r->site->etag_base,
-                 (unsigned long long)h, gz ? "-gzip" : "");
+        char etag[API_ETAG_SIZE];
+        api_etag(r, resp, etag, gz ? "-gzip" : "");
         add_header(resp, "ETag", etag);
-        if (api_etag_matches(srv_header(r, "If-None-Match"), etag)) {
-            resp->status = 304;
-            csec_buf_clear(&resp->body);
+        if (resp->status == 304)
             return;
-        }
     }
     if (gz) {
         csec_buf z = CSEC_BUF_INIT;

@@ -44,12 +44,20 @@ struct srv_api {
  * the endpoint does not serve gets 405.  Returns true when the handler should
  * produce its response.  `post`: the endpoint takes POST, else GET/HEAD. */
 bool api_method(const srv_req *r, srv_resp *resp, bool post);
+/* Answers OPTIONS, the CORS preflight, for the methods `allow` and the request
+ * headers `allow_headers`; returns whether it did (the request was OPTIONS). */
+bool api_preflight(const srv_req *r, srv_resp *resp, const char *allow, const char *allow_headers);
 /* Replaces the response with {"code": code, "message": msg}, as JSON. */
 void api_error(srv_resp *resp, int status, int code, const char *msg);
 /* Adds the headers of every API response (Content-Type, CORS, Vary,
  * Cache-Control), and for a GET the ETag and the 304 answer to a matching
  * If-None-Match; compresses the body when the client accepts gzip. */
 void api_finish(const srv_req *r, srv_resp *resp, bool get);
+/* The ETag of a 200 answer to a GET into `etag`: the site's data, the path
+ * and `variant` (the body's form: "-gzip", "-json", or ""), quoted.  An
+ * If-None-Match it matches turns the answer into a 304 without a body. */
+#define API_ETAG_SIZE 96
+void api_etag(const srv_req *r, srv_resp *resp, char etag[API_ETAG_SIZE], const char *variant);
 
 /* Whether the advisory is in the OSV export (crates collection, known kind). */
 bool api_exportable(const csec_advisory *a);

@@ -177,16 +177,9 @@ void api_audit_get(const srv_req *r, srv_resp *resp)
     /* The answer is a function of the data, the path and the format asked
      * for: that is its validator (Vary: Accept says the format varies). */
     bool ok = resp->status == 200;
-    char etag[96] = "";
-    if (ok) {
-        uint64_t h = csec__fnv1a_str(CSEC_FNV_INIT, r->path);
-        snprintf(etag, sizeof etag, "\"%s-%016llx-%s\"", r->site->etag_base,
-                 (unsigned long long)h, wants_sarif(r) ? "sarif" : "json");
-        if (api_etag_matches(srv_header(r, "If-None-Match"), etag)) {
-            resp->status = 304;
-            csec_buf_clear(&resp->body);
-        }
-    }
+    char etag[API_ETAG_SIZE];
+    if (ok)
+        api_etag(r, resp, etag, wants_sarif(r) ? "-sarif" : "-json");
     api_finish(r, resp, false);
     if (ok) {
         csec_buf_printf(&resp->headers, "ETag: %s\n", etag);

@@ -40,8 +40,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A version as a string, or null for NULL. */
 static void json_version(csec__json *j, const csec_version *v)
 {
+    if (!v) {
+        csec__json_null(j);
+        return;
+    }
     csec_buf t = CSEC_BUF_INIT;
     csec_version_write(&t, v);
     csec__json_strn(j, t.ptr, t.len);
@@ -69,10 +74,8 @@ static void write_reason(csec__json *j, const csec_verdict *it, const char *sel_
         csec_buf_clear(&t);
         csec__word_req(&t, it->req);
         csec__json_strn(j, t.ptr, t.len);
-    } else if (it->ver) {
-        json_version(j, it->ver);
     } else {
-        csec__json_null(j);
+        json_version(j, it->ver);
     }
     csec_buf_free(&t);
 }
@@ -111,9 +114,8 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
     csec__json_key_str(j, "id", a->id);
     csec__json_key_str(j, "kind", csec__word_kind_type(a));
     csec__json_key_str(j, "title", a->title ? a->title : "");
-    csec__json_key(j, "date");
     snprintf(date, sizeof date, "%04d-%02d-%02d", a->date.year, a->date.month, a->date.day);
-    csec__json_str(j, date);
+    csec__json_key_str(j, "date", date);
     csec__json_key(j, "aliases");
     csec__json_strlist(j, a->aliases);
     csec__json_key(j, "cvss");
@@ -136,15 +138,9 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
         const csec_interval *iv = &a->affected[i];
         csec__json_object_begin(j);
         csec__json_key(j, "introduced");
-        if (iv->has_introduced)
-            json_version(j, &iv->introduced);
-        else
-            csec__json_null(j);
+        json_version(j, iv->has_introduced ? &iv->introduced : NULL);
         csec__json_key(j, "fixed");
-        if (iv->has_fixed)
-            json_version(j, &iv->fixed);
-        else
-            csec__json_null(j);
+        json_version(j, iv->has_fixed ? &iv->fixed : NULL);
         csec__json_object_end(j);
     }
     csec__json_array_end(j);

@@ -34,20 +34,6 @@ static void finish(const srv_req *r, srv_resp *resp)
     resp->cache_control = "no-store";
 }
 
-/* Answers OPTIONS (the CORS preflight) for `allow`; true when handled. */
-static bool preflight(const srv_req *r, srv_resp *resp, const char *allow)
-{
-    if (strcmp(r->method, "OPTIONS") != 0)
-        return false;
-    resp->status = 204;
-    csec_buf_clear(&resp->body);
-    csec_buf_printf(&resp->headers,
-                    "Access-Control-Allow-Methods: %s\nAccess-Control-Allow-Headers: "
-                    "Content-Type\nAccess-Control-Max-Age: 86400\nAllow: %s\n",
-                    allow, allow);
-    return true;
-}
-
 static void method_not_allowed(srv_resp *resp, const char *allow)
 {
     csec_buf msg = CSEC_BUF_INIT;
@@ -237,7 +223,7 @@ done:
 
 void api_watches(const srv_req *r, srv_resp *resp)
 {
-    if (!preflight(r, resp, "POST, OPTIONS")) {
+    if (!api_preflight(r, resp, "POST, OPTIONS", "Content-Type")) {
         if (strcmp(r->method, "POST") == 0)
             create(r, resp);
         else
@@ -275,10 +261,10 @@ static void write_list(csec_buf *out, const state_list *l)
         } else {
             csec__json_object_begin(j);
             csec__json_key_str(j, "url", w->webhook_url);
-            csec__json_key(j, "state");
-            csec__json_str(j, w->webhook_disabled_at     ? "disabled"
-                              : w->webhook_failing_since ? "failing"
-                                                         : "ok");
+            csec__json_key_str(j, "state",
+                               w->webhook_disabled_at     ? "disabled"
+                               : w->webhook_failing_since ? "failing"
+                                                          : "ok");
             csec__json_key(j, "failing_since");
             if (w->webhook_failing_since)
                 csec__json_int(j, w->webhook_failing_since);
@@ -344,7 +330,7 @@ static void delete_watches(srv_resp *resp, const char *token, const char *watch)
 void api_watch_list(const srv_req *r, srv_resp *resp)
 {
     const char *token = r->seg[3];
-    if (preflight(r, resp, "GET, HEAD, DELETE, OPTIONS")) {
+    if (api_preflight(r, resp, "GET, HEAD, DELETE, OPTIONS", "Content-Type")) {
         /* answered */
     } else if (strcmp(r->method, "DELETE") == 0) {
         delete_watches(resp, token, NULL);
@@ -372,7 +358,7 @@ void api_watch_list(const srv_req *r, srv_resp *resp)
 
 void api_watch_one(const srv_req *r, srv_resp *resp)
 {
-    if (preflight(r, resp, "DELETE, OPTIONS"))
+    if (api_preflight(r, resp, "DELETE, OPTIONS", "Content-Type"))
         ;
     else if (strcmp(r->method, "DELETE") == 0)
         delete_watches(resp, r->seg[3], r->seg[4]);

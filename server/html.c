@@ -71,6 +71,20 @@ void html_link(csec_buf *b, const char *path, const char *part)
     csec_buf_puts(b, "</a>");
 }
 
+void html_crate_url(csec_buf *b, const char *name, const char *vers, const char *tab)
+{
+    csec_buf_puts(b, "/crates/");
+    html_url_part(b, name);
+    if (vers) {
+        csec_buf_putc(b, '/');
+        html_url_part(b, vers);
+    }
+    if (tab) {
+        csec_buf_putc(b, '/');
+        csec_buf_puts(b, tab);
+    }
+}
+
 void html_redirect(srv_resp *resp, int status, const char *path, const char *part)
 {
     csec_buf loc = CSEC_BUF_INIT;

@@ -23,11 +23,16 @@ void html_escn(csec_buf *b, const char *s, size_t n);
 void xml_escn(csec_buf *b, const char *s, size_t n);
 /* xml_escn of a NUL-terminated `s`; nothing for NULL. */
 void xml_esc(csec_buf *b, const char *s);
-/* Appends time `t` as "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, Atom's dates),
- * clamped to 1970 ... 9999 (page_feed.c). */
+/* Time `t` as "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339: Atom's dates, the access
+ * log's times) into `out`, clamped to 1970 ... 9999 (page_feed.c). */
+void srv_format_rfc3339(char out[32], int64_t t);
+/* Appends srv_format_rfc3339 of `t`. */
 void xml_time(csec_buf *b, int64_t t);
 /* Appends `s` percent-encoded as one URL path segment or query value. */
 void html_url_part(csec_buf *b, const char *s);
+/* Appends /crates/NAME[/VERS][/TAB], the name and the version
+ * percent-encoded; `vers` and `tab` NULL: none. */
+void html_crate_url(csec_buf *b, const char *name, const char *vers, const char *tab);
 /* Appends <a href="PATH PART">PART</a>: `path` is a literal address prefix
  * (written as it is), `part` is percent-encoded in the address and escaped
  * as the link's text. */

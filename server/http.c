@@ -202,13 +202,6 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 /* ---- the access log ---- */
 
-static void log_time(char out[32], time_t wall)
-{
-    struct tm tm;
-    gmtime_r(&wall, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* `s` as a log field: printable ASCII as it is; anything else, and '"' and
  * '\', escaped byte by byte, as \xNN in text lines and \u00NN in JSON ones
  * (so a line stays one JSON object whatever a client sends).  Cut at about
@@ -238,7 +231,7 @@ static void log_cut_connection(server *s, const conn_track *t, long long waited_
     if (!log)
         return;
     char when[32];
-    log_time(when, time(NULL));
+    srv_format_rfc3339(when, time(NULL));
     if (s->opts->log_json)
         fprintf(log,
                 "{\"time\":\"%s\",\"client\":\"%s\",\"status\":408,\"bytes\":0,"
@@ -808,7 +801,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (log) {
         bool json = s->opts->log_json;
         char when[32], method[40], path[LOG_PATH_MAX * 6 + 8];
-        log_time(when, st->wall);
+        srv_format_rfc3339(when, st->wall);
         if (st->method[0])
             log_field(method, sizeof method, st->method, strlen(st->method), json);
         else

@@ -100,14 +100,10 @@ void srv_log_event(const char *level, const char *event, const char *fmt, ...)
         csec__json j;
         csec__json_init(&j, &line, false, 0);
         csec__json_object_begin(&j);
-        csec__json_key(&j, "time");
-        csec__json_str(&j, when);
-        csec__json_key(&j, "level");
-        csec__json_str(&j, level);
-        csec__json_key(&j, "event");
-        csec__json_str(&j, event);
-        csec__json_key(&j, "msg");
-        csec__json_str(&j, msg);
+        csec__json_key_str(&j, "time", when);
+        csec__json_key_str(&j, "level", level);
+        csec__json_key_str(&j, "event", event);
+        csec__json_key_str(&j, "msg", msg);
         csec__json_object_end(&j);
     } else {
         csec_buf_printf(&line, "cratesec serve: %s%s%s", strcmp(level, "info") ? level : "",
@@ -428,20 +424,16 @@ void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number,
     /* Degraded too while advisory files of the data served could not be
      * loaded (or share an id): some crates' pages cannot be complete. */
     const csec_db_error *load_error = csec_db_error_get(s->db, 0);
-    csec__json_key(&j, "status");
-    csec__json_str(&j, r.last_error[0] || load_error ? "degraded" : "ok");
-    csec__json_key(&j, "commit");
-    csec__json_str(&j, s->commit);
-    csec__json_key(&j, "commit_date");
-    csec__json_str(&j, s->commit_date);
+    csec__json_key_str(&j, "status", r.last_error[0] || load_error ? "degraded" : "ok");
+    csec__json_key_str(&j, "commit", s->commit);
+    csec__json_key_str(&j, "commit_date", s->commit_date);
     csec__json_key(&j, "db_age_seconds");
     long long age = db_age(s);
     if (age >= 0)
         csec__json_int(&j, age);
     else
         csec__json_null(&j);
-    csec__json_key(&j, "loaded_at");
-    csec__json_str(&j, s->loaded_at);
+    csec__json_key_str(&j, "loaded_at", s->loaded_at);
     csec__json_key(&j, "load_ms");
     csec__json_double(&j, tenths(s->load_ms));
     csec__json_key(&j, "advisories");
@@ -464,11 +456,10 @@ void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number,
         csec__json_uint(&j, csec__index_crate_count(s->index));
         csec__json_key(&j, "versions");
         csec__json_uint(&j, csec__index_version_count(s->index));
-        csec__json_key(&j, "fingerprint");
-        csec__json_str(&j, s->index_data->fingerprint);
+        csec__json_key_str(&j, "fingerprint", s->index_data->fingerprint);
         /* A git index: the commit served and how old it is. */
-        csec__json_key(&j, "commit");
-        csec__json_str(&j, s->index_data->age_commit[0] ? s->index_data->age_commit : NULL);
+        csec__json_key_str(&j, "commit",
+                           s->index_data->age_commit[0] ? s->index_data->age_commit : NULL);
         csec__json_key(&j, "commit_age_seconds");
         if (s->index_data->age_time > 0)
             csec__json_int(&j, (int64_t)(time(NULL) - s->index_data->age_time));
@@ -483,8 +474,7 @@ void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number,
         srv_sparse_report sr;
         srv_sparse_info(s->sparse, &sr);
         csec__json_object_begin(&j);
-        csec__json_key(&j, "sparse");
-        csec__json_str(&j, sr.url);
+        csec__json_key_str(&j, "sparse", sr.url);
         csec__json_key(&j, "crates_in_memory");
         csec__json_uint(&j, sr.crates);
         csec__json_key(&j, "bytes");
@@ -495,8 +485,7 @@ void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number,
         csec__json_uint(&j, sr.evictions);
         csec__json_key(&j, "max_age_seconds");
         csec__json_uint(&j, sr.max_age_s);
-        csec__json_key(&j, "last_fetch_error");
-        csec__json_str(&j, sr.last_error[0] ? sr.last_error : NULL);
+        csec__json_key_str(&j, "last_fetch_error", sr.last_error[0] ? sr.last_error : NULL);
         csec__json_object_end(&j);
     } else {
         csec__json_null(&j);
@@ -505,14 +494,12 @@ void srv_live_healthz(srv_live *l, const srv_site *s, uint64_t number,
     csec__json_uint(&j, r.reloads);
     csec__json_key(&j, "reload_failures");
     csec__json_uint(&j, r.failures);
-    csec__json_key(&j, "last_reload_at");
-    csec__json_str(&j, r.last_reload_at[0] ? r.last_reload_at : NULL);
+    csec__json_key_str(&j, "last_reload_at", r.last_reload_at[0] ? r.last_reload_at : NULL);
     csec__json_key(&j, "last_reload_ms");
     csec__json_double(&j, tenths(r.last_reload_ms));
     csec__json_key(&j, "last_swap_ms");
     csec__json_double(&j, round(r.last_swap_ms * 1000) / 1000);
-    csec__json_key(&j, "last_error");
-    csec__json_str(&j, r.last_error[0] ? r.last_error : NULL);
+    csec__json_key_str(&j, "last_error", r.last_error[0] ? r.last_error : NULL);
     csec__json_key(&j, "uptime_seconds");
     csec__json_int(&j, (int64_t)(time(NULL) - l->started));
     if (more)

@@ -112,10 +112,8 @@ static void sanitise(cmark_node *doc)
                 cmark_node_set_url(cur, "#");
             if (cmark_node_get_type(cur) == CMARK_NODE_IMAGE) {
                 /* Replaced after the walk: the iterator is on it. */
-                if (nimages == cap) {
-                    cap = cap ? cap * 2 : 8;
-                    images = csec__xrealloc(images, cap * sizeof *images);
-                }
+                if (nimages == cap)
+                    images = csec__grow(images, &cap, 8, sizeof *images);
                 images[nimages++] = cur;
             }
             break;

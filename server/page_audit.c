@@ -162,11 +162,9 @@ static void form_page(const srv_req *r, srv_resp *resp, int status, const form_s
 static void package_link(csec_buf *b, const csec_lock_package *p)
 {
     if (p->crates_io) {
-        csec_buf_puts(b, "<a href=\"/crates/");
-        html_url_part(b, p->name);
-        csec_buf_putc(b, '/');
-        html_url_part(b, p->version_text);
-        csec_buf_puts(b, "/security\">");
+        csec_buf_puts(b, "<a href=\"");
+        html_crate_url(b, p->name, p->version_text, "security");
+        csec_buf_puts(b, "\">");
     }
     html_esc(b, p->name);
     csec_buf_putc(b, ' ');
@@ -537,10 +535,6 @@ void page_audit(const srv_req *r, srv_resp *resp)
 
 void page_audit_report(const srv_req *r, srv_resp *resp)
 {
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        page_error(r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
-        return;
-    }
     const char *id = r->seg[1];
     if (!srv_audit_id_valid(id)) {
         page_not_found(r, resp, "There is no audit report at this address: a report's address "

@@ -53,31 +53,17 @@ typedef struct view {
  * and the end of the page title. */
 static const char *const tab_name[] = {"versions", "dependencies", "security"};
 
-/* /crates/NAME[/VERSION][/TAB] for this view, percent-encoded. */
-static void crate_url(csec_buf *b, const view *v, enum tab t, bool with_version)
+/* /crates/NAME[/VERSION][/TAB] for this view, percent-encoded; `vers`
+ * NULL: no version segment. */
+static void crate_url(csec_buf *b, const view *v, const char *vers, enum tab t)
 {
-    csec_buf_puts(b, "/crates/");
-    html_url_part(b, v->name);
-    if (with_version && v->has_sel && v->sel_explicit) {
-        csec_buf_putc(b, '/');
-        html_url_part(b, v->sel.text);
-    }
-    if (t != TAB_VERSIONS) {
-        csec_buf_putc(b, '/');
-        csec_buf_puts(b, tab_name[t]);
-    }
+    html_crate_url(b, v->name, vers, t != TAB_VERSIONS ? tab_name[t] : NULL);
 }
 
 static void version_link(csec_buf *b, const view *v, const char *vers, enum tab t)
 {
-    csec_buf_puts(b, "<a href=\"/crates/");
-    html_url_part(b, v->name);
-    csec_buf_putc(b, '/');
-    html_url_part(b, vers);
-    if (t != TAB_VERSIONS) {
-        csec_buf_putc(b, '/');
-        csec_buf_puts(b, tab_name[t]);
-    }
+    csec_buf_puts(b, "<a href=\"");
+    crate_url(b, v, vers, t);
     csec_buf_puts(b, "\">");
     html_esc(b, vers);
     csec_buf_puts(b, "</a>");
@@ -290,7 +276,7 @@ static void tabs(csec_buf *b, const view *v)
     for (int t = v->ic ? TAB_VERSIONS : TAB_SECURITY; t <= TAB_SECURITY; t++) {
         bool hl = (t == TAB_SECURITY && v->sec.affected > 0) || (t == TAB_DEPS && dep_alarms > 0);
         csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", tab_name[t]);
-        crate_url(b, v, (enum tab)t, true);
+        crate_url(b, v, v->has_sel && v->sel_explicit ? v->sel.text : NULL, (enum tab)t);
         csec_buf_putc(b, '"');
         if (hl)
             csec_buf_puts(b, " class=\"tab-affected\"");
@@ -776,19 +762,9 @@ void page_crate(const srv_req *r, srv_resp *resp)
     const char *qv = srv_query(r, "v");
     if (qv || strcmp(v.name, url_name) != 0) {
         csec_buf loc = CSEC_BUF_INIT;
-        csec_buf_puts(&loc, "/crates/");
-        html_url_part(&loc, v.name);
-        const char *ver = qv && *qv ? qv : ver_seg;
-        if (ver) {
-            csec_buf_putc(&loc, '/');
-            html_url_part(&loc, ver);
-        }
         const char *qt = qv ? srv_query(r, "tab") : NULL;
         int t = qt ? parse_tab(qt) : tab;
-        if (t > 0) {
-            csec_buf_putc(&loc, '/');
-            csec_buf_puts(&loc, tab_name[t]);
-        }
+        crate_url(&loc, &v, qv && *qv ? qv : ver_seg, t > 0 ? (enum tab)t : TAB_VERSIONS);
         srv_redirect(resp, qv ? 303 : 301, loc.ptr);
         csec_buf_free(&loc);
         return;
@@ -815,8 +791,7 @@ void page_crate(const srv_req *r, srv_resp *resp)
                     tab_name[v.tab]);
     resp->status = 200;
     csec_buf feed = CSEC_BUF_INIT, feed_title = CSEC_BUF_INIT;
-    csec_buf_puts(&feed, "/crates/");
-    html_url_part(&feed, v.name);
+    crate_url(&feed, &v, NULL, TAB_VERSIONS);
     csec_buf_puts(&feed, "/feed.xml");
     csec_buf_printf(&feed_title, "RustSec advisories for %s", v.name);
     html_begin_feed(b, title.ptr, NULL, feed.ptr, feed_title.ptr);

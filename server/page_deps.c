@@ -28,16 +28,8 @@ size_t page_deps_alarms(const srv_site *s, const csec_index_version *v)
 
 static void crate_link(csec_buf *b, const char *name, const char *vers, const char *tab)
 {
-    csec_buf_puts(b, "<a href=\"/crates/");
-    html_url_part(b, name);
-    if (vers) {
-        csec_buf_putc(b, '/');
-        html_url_part(b, vers);
-    }
-    if (tab) {
-        csec_buf_putc(b, '/');
-        csec_buf_puts(b, tab);
-    }
+    csec_buf_puts(b, "<a href=\"");
+    html_crate_url(b, name, vers, tab);
     csec_buf_puts(b, "\">");
     html_esc(b, name);
     if (vers) {
@@ -355,11 +347,9 @@ void page_deps_security(csec_buf *b, const srv_site *s, const csec_index_crate *
     csec_buf_puts(b, "<p>");
     html_escn(b, t.ptr, t.len);
     csec_buf_free(&t);
-    csec_buf_puts(b, " <a href=\"/crates/");
-    html_url_part(b, c->name);
-    csec_buf_putc(b, '/');
-    html_url_part(b, v->vers);
-    csec_buf_puts(b, "/dependencies\">See the tree and the paths</a>.</p>\n</section>\n");
+    csec_buf_puts(b, " <a href=\"");
+    html_crate_url(b, c->name, v->vers, "dependencies");
+    csec_buf_puts(b, "\">See the tree and the paths</a>.</p>\n</section>\n");
     csec__deps_report_free(r);
 }
 

@@ -102,7 +102,7 @@ static int64_t adv_updated(const csec_advisory *a)
     return t > MAX_TIME ? MAX_TIME : t;
 }
 
-void xml_time(csec_buf *b, int64_t t)
+void srv_format_rfc3339(char out[32], int64_t t)
 {
     if (t < 0)
         t = 0;
@@ -110,9 +110,14 @@ void xml_time(csec_buf *b, int64_t t)
         t = MAX_TIME;
     time_t tt = (time_t)t;
     struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 32, "1970-01-01T00:00:00Z");
+}
+
+void xml_time(csec_buf *b, int64_t t)
+{
     char s[32];
-    if (!gmtime_r(&tt, &tm) || strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(s, sizeof s, "1970-01-01T00:00:00Z");
+    srv_format_rfc3339(s, t);
     csec_buf_puts(b, s);
 }
 

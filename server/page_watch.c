@@ -333,14 +333,9 @@ static void read_snap(snap *s, const char *json, csec_arena *arena)
 }
 
 /* The list of the request's token with up to `max_events` events; false
- * when the page was answered instead (405: not a GET, 503: no state, 404: no
- * such list). */
+ * when the page was answered instead (503: no state, 404: no such list). */
 static bool fetch_list(const srv_req *r, srv_resp *resp, size_t max_events, state_list *l)
 {
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        page_error(r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
-        return false;
-    }
     const char *token = r->seg[1];
     csec_buf why = CSEC_BUF_INIT;
     state_store *st = srv_watch_store(&why);

@@ -148,7 +148,7 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
         }
     }
 
-    srv_site *s = srv_site_new(db, 0);
+    srv_site *s = srv_site_new(db);
     s->load_errors = le.files;
     s->nload_errors = le.n;
     s->sparse = spec->sparse;

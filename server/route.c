@@ -44,6 +44,10 @@ static const route routes[] = {
     {"/crates/*", page_crate},
     {"/crates/*/*", page_crate},
     {"/crates/*/*/*", page_crate},
+    /* A stored report's page and a watch list's page and feed (page_state.h). */
+    {"/audit/*", page_audit_report},
+    {"/watches/*", page_watch_list},
+    {"/watches/*/feed.xml", page_watch_feed},
 };
 
 /* The JSON API (api*.c), and the pages that take forms (page_state.h): their
@@ -61,10 +65,7 @@ static const route api_routes[] = {
     {"/api/v1/watches/*", api_watch_list},
     {"/api/v1/watches/*/*", api_watch_one},
     {"/audit", page_audit},
-    {"/audit/*", page_audit_report},
     {"/watches", page_watch_create},
-    {"/watches/*", page_watch_list},
-    {"/watches/*/feed.xml", page_watch_feed},
     {"/watches/*/delete", page_watch_delete},
     {"/watches/*/*/delete", page_watch_delete},
     {"/watches/*/*/webhook", page_watch_webhook},
@@ -147,7 +148,7 @@ static void route_error(const srv_req *r, srv_resp *resp, int status, const char
                         const char *msg)
 {
     if (srv_is_api_path(r->path)) {
-        api_error(resp, status, status == 405 ? API_ERR_UNIMPLEMENTED : API_ERR_INVALID, msg);
+        api_error(resp, status, API_ERR_INVALID, msg);
         api_finish(r, resp, false);
     } else
         page_error(r, resp, status, title, msg);
@@ -243,20 +244,19 @@ void srv_route(const srv_in *in, srv_resp *resp)
             goto done;
         }
     }
-    bool page_method = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    /* Outside the API (where every page is), any method but GET and HEAD
+     * gets 405, whether a page has this address or not. */
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && !srv_is_api_path(r.path)) {
+        page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
+        goto done;
+    }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         if (match(routes[i].pattern, r.seg, r.nseg)) {
-            if (page_method)
-                routes[i].handler(&r, resp);
-            else
-                page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
+            routes[i].handler(&r, resp);
             goto done;
         }
     }
-    if (!page_method && !srv_is_api_path(r.path))
-        page_error(&r, resp, 405, "Method not allowed", "Only GET and HEAD are supported.");
-    else
-        route_not_found(&r, resp);
+    route_not_found(&r, resp);
 done:
     for (size_t i = 0; i < scratch.n; i++)
         csec_free(scratch.items[i]);

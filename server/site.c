@@ -77,7 +77,7 @@ void srv_format_time(char out[24], time_t t)
     strftime(out, 24, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
-srv_site *srv_site_new(csec_db *db, double load_ms)
+srv_site *srv_site_new(csec_db *db)
 {
     srv_site *s = csec__xcalloc(1, sizeof *s);
     s->db_refs = csec__xmalloc(sizeof *s->db_refs);
@@ -138,7 +138,6 @@ srv_site *srv_site_new(csec_db *db, double load_ms)
     s->css_len = css.len;
     s->css = csec_buf_detach(&css);
     s->api = srv_api_new(s);
-    s->load_ms = load_ms;
     return s;
 }
 

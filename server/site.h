@@ -69,9 +69,9 @@ typedef struct srv_site {
     _Atomic long *db_refs;
 } srv_site;
 
-/* Builds the site from an open database (takes ownership of `db`);
- * `load_ms` is what loading took, for the footer and /healthz. */
-srv_site *srv_site_new(csec_db *db, double load_ms);
+/* Builds the site from an open database (takes ownership of `db`); its
+ * load_ms starts at 0 for the caller that timed the load to set. */
+srv_site *srv_site_new(csec_db *db);
 /* A new site with `prev`'s database and everything made from it (shared, not
  * copied) and no index yet: for a new registry index over the same data. */
 srv_site *srv_site_share_db(const srv_site *prev);

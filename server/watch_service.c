@@ -371,11 +371,11 @@ void srv_watch_healthz(struct csec__json *j)
     csec__json_key(j, "state");
     csec__json_object_begin(j);
     csec__json_key_str(j, "status", !svc.running ? "off" : svc.http ? "ok" : "unavailable");
-    csec__json_key(j, "backend");
-    csec__json_str(j, !svc.running ? NULL
-                      : in_memory() ? "memory"
-                      : svc.http    ? state_describe(svc.http)
-                                    : svc.o.state);
+    csec__json_key_str(j, "backend",
+                       !svc.running  ? NULL
+                       : in_memory() ? "memory"
+                       : svc.http    ? state_describe(svc.http)
+                                     : svc.o.state);
     csec__json_key_str(j, "error", svc.error[0] ? svc.error : NULL);
     csec__json_key_str(j, "evaluated_commit",
                        svc.evaluated_commit[0] ? svc.evaluated_commit : NULL);

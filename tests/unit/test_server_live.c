@@ -20,7 +20,7 @@ static srv_site *fixture_site(void)
     csec_diag d;
     if (csec_db_open(&db, test_path(test_source_dir(), "tests/data/db"), NULL, &d) < 0)
         return NULL;
-    return srv_site_new(db, 0);
+    return srv_site_new(db);
 }
 
 static void count_call(void *arg)
