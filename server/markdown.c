@@ -156,7 +156,7 @@ static char *extract_alternatives(cmark_node *doc, cmark_llist *exts)
         char *html = NULL;
         if (cmark_node_first_child(section)) {
             char *raw = cmark_render_html(section, CMARK_OPT_DEFAULT, exts);
-            html = csec__xstrndup(raw, strlen(raw));
+            html = csec__xstrdup(raw);
             free(raw);
         }
         cmark_node_free(section);

@@ -67,7 +67,7 @@ struct srv_index_source {
 srv_index_source *srv_index_source_open(const char *dir)
 {
     srv_index_source *src = csec__xcalloc(1, sizeof *src);
-    src->dir = csec__xstrndup(dir, strlen(dir));
+    src->dir = csec__xstrdup(dir);
     csec_diag d;
     /* Not a repository (or no git support): followed by fingerprint. */
     if (csec__git_index_open(&src->git, dir, &d) < 0)

@@ -60,7 +60,7 @@ static void on_load_error(const csec_diag *d, void *payload)
     }
     if (le->n == le->cap)
         le->files = csec__grow(le->files, &le->cap, 8, sizeof *le->files);
-    le->files[le->n++] = csec__xstrndup(d->file, strlen(d->file));
+    le->files[le->n++] = csec__xstrdup(d->file);
 }
 
 static void load_errors_free(load_errors *le)
