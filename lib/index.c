@@ -1494,10 +1494,19 @@ void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, 
     free(ix->table);
     ix->table = csec__xcalloc(cap, sizeof *ix->table);
     ix->tabcap = cap;
-    /* Two files for one crate (case or '-'/'_' variants): the later one
-     * wins, as a later add_file would. */
-    for (size_t i = 0; i < n; i++)
-        put_crate(ix, rec_of(crates[i]));
+    /* Two files for one crate (case or '-'/'_' variants, which crates.io
+     * never publishes): the one whose name sorts last bytewise is served,
+     * whatever order the loader's threads found them in; the other is freed
+     * with the generation. */
+    for (size_t i = 0; i < n; i++) {
+        crate_rec *c = rec_of(crates[i]);
+        crate_rec *twin =
+            *table_slot(ix->table, ix->tabcap, c->pub.name, strlen(c->pub.name), c->hash);
+        if (twin && strcmp(twin->pub.name, c->pub.name) > 0)
+            grave_push(ix, c);
+        else
+            put_crate(ix, c);
+    }
     if (ix->ncrates > 1)
         qsort(ix->crates, ix->ncrates, sizeof *ix->crates, rec_cmp);
 }

@@ -333,6 +333,39 @@ TEST(index, add_file_rules)
     csec_buf_free(&diags);
 }
 
+/* Two files for one crate ('-'/'_' twins, which crates.io never publishes):
+ * a load serves the same one whatever order its threads found them in. */
+TEST(index, twin_files_load_the_same_whatever_the_order)
+{
+    const char *ck = "0000000000000000000000000000000000000000000000000000000000000000";
+    const char *names[2] = {"a-bc", "a_bc"};
+    const char *served[2];
+    for (int order = 0; order < 2; order++) {
+        csec_index *ix = csec__index_new(NULL);
+        csec__index_parser *p = csec__index_parser_new(ix);
+        const csec_index_crate *recs[2];
+        for (int i = 0; i < 2; i++) {
+            const char *name = names[order ? 1 - i : i];
+            char text[256];
+            int n = snprintf(text, sizeof text,
+                             "{\"name\":\"%s\",\"vers\":\"1.0.%d\",\"cksum\":\"%s\"}\n", name,
+                             name[1] == '_', ck);
+            int rc = 0;
+            recs[i] = csec__index_parse(p, name, name, text, (size_t)n, &rc);
+            ASSERT(recs[i] != NULL);
+        }
+        csec__index_parser_free(p);
+        csec__index_install(ix, recs, 2);
+        const csec_index_crate *c = csec__index_find(ix, "a-bc");
+        ASSERT(c != NULL);
+        served[order] = c->name[1] == '_' ? "a_bc" : "a-bc";
+        ASSERT_INT_EQ((int)csec__index_crate_count(ix), 1);
+        ASSERT_INT_EQ((int)csec__index_version_count(ix), 1);
+        csec__index_free(ix);
+    }
+    ASSERT_STR_EQ(served[0], served[1]);
+}
+
 TEST(index, config_and_download_url)
 {
     csec_index *ix = csec__index_new(NULL);
