@@ -1497,15 +1497,28 @@ void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, 
     /* Two files for one crate (case or '-'/'_' variants, which crates.io
      * never publishes): the one whose name sorts last bytewise is served,
      * whatever order the loader's threads found them in; the other is freed
-     * with the generation. */
+     * with the generation.  Each name's slot is settled first and the crate
+     * array built from the table after, so an index of many twins costs a
+     * probe each, not a pass over the array each (put_crate's way). */
     for (size_t i = 0; i < n; i++) {
         crate_rec *c = rec_of(crates[i]);
-        crate_rec *twin =
-            *table_slot(ix->table, ix->tabcap, c->pub.name, strlen(c->pub.name), c->hash);
-        if (twin && strcmp(twin->pub.name, c->pub.name) > 0)
+        crate_rec **s =
+            table_slot(ix->table, ix->tabcap, c->pub.name, strlen(c->pub.name), c->hash);
+        if (*s && strcmp((*s)->pub.name, c->pub.name) > 0) {
             grave_push(ix, c);
-        else
-            put_crate(ix, c);
+            continue;
+        }
+        if (*s)
+            grave_push(ix, *s);
+        *s = c;
+    }
+    for (size_t i = 0; i < ix->tabcap; i++) {
+        crate_rec *c = ix->table[i];
+        if (!c)
+            continue;
+        crates_push(ix, c);
+        ix->nversions += c->pub.versions_count;
+        ix->rec_bytes += c->size;
     }
     if (ix->ncrates > 1)
         qsort(ix->crates, ix->ncrates, sizeof *ix->crates, rec_cmp);
