@@ -72,7 +72,7 @@ void srv_sparse_metrics(srv_sparse *sp, csec_buf *out);
 typedef struct srv_sparse_report {
     const char *url;
     size_t crates, bytes, cap;
-    unsigned long long evictions, failed;
+    unsigned long long evictions;
     unsigned max_age_s;
     char last_error[256];
 } srv_sparse_report;

@@ -113,8 +113,7 @@ struct srv_sparse {
     bool stopping;
     bool no_waiting; /* shutting down: renders take what there is */
     /* Counters for /metrics. */
-    uint64_t fetch_ok, fetch_not_modified, fetch_not_found, fetch_failed, evictions, forgotten;
-    uint64_t lookups_hit, lookups_pending;
+    uint64_t fetch_ok, fetch_not_modified, fetch_not_found, fetch_failed, evictions;
     char last_error[256];
 };
 
@@ -230,7 +229,6 @@ static void forget_some(srv_sparse *sp)
                     *p = e->next;
                     free(e);
                     sp->nentries--;
-                    sp->forgotten++;
                     continue;
                 }
                 p = &e->next;
@@ -731,7 +729,6 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
              * (a 304 costs a round trip, no parse), so no page shows data
              * older than that while the registry answers. */
             enqueue(sp, e);
-            sp->lookups_pending++;
             add_pending(e);
             break;
         }
@@ -741,7 +738,6 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
             if (!fresh)
                 enqueue(sp, e);
             lru_front(sp, e);
-            sp->lookups_hit++;
             c = e->copy->crate;
             if (rq.sp == sp)
                 pin(e->copy);
@@ -760,7 +756,6 @@ const csec_index_crate *srv_sparse_lookup(srv_sparse *sp, const char *name, bool
                 *unavailable = true;
                 note_unavailable(name, "still being fetched from the registry");
             } else {
-                sp->lookups_pending++;
                 add_pending(e);
             }
             break;
@@ -827,7 +822,6 @@ void srv_sparse_info(srv_sparse *sp, srv_sparse_report *out)
     out->cap = sp->cap;
     out->evictions = sp->evictions;
     out->max_age_s = (unsigned)(sp->max_age_ms / 1000);
-    out->failed = sp->fetch_failed;
     snprintf(out->last_error, sizeof out->last_error, "%s", sp->last_error);
     pthread_mutex_unlock(&sp->mu);
 }
