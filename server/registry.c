@@ -122,9 +122,8 @@ static srv_index_data *keep_newest(srv_index_source *src, srv_index_data *x)
     return x;
 }
 
-srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec_diag *d)
+srv_index_data *srv_index_source_next(srv_index_source *src, csec_diag *d)
 {
-    *changed = false;
     double t0 = csec__now_ms();
     if (!src->git) {
         char fp[17];
@@ -134,10 +133,7 @@ srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec
             return src->newest;
         }
         srv_index_data *x = srv_index_data_load(src->dir, fp, d);
-        if (!x)
-            return NULL;
-        *changed = true;
-        return keep_newest(src, x);
+        return x ? keep_newest(src, x) : NULL;
     }
     if (!src->newest) {
         csec_index *ix = NULL;
@@ -145,7 +141,6 @@ srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec
         index_opts.threads = CSEC_INDEX_THREADS_PER_CPU; /* as srv_index_data_load */
         if (csec__index_open_git(&ix, src->dir, src->git, &index_opts, d) < 0)
             return NULL;
-        *changed = true;
         return keep_newest(src, data_new(ix, csec__deps_rev_new(ix), csec__now_ms() - t0));
     }
     char head[41], fetched[41];
@@ -170,6 +165,5 @@ srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec
     }
     srv_index_data *x = data_new(next, rev, csec__now_ms() - t0);
     x->changed_files = info.files;
-    *changed = true;
     return keep_newest(src, x);
 }

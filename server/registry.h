@@ -100,8 +100,8 @@ int srv_index_source_fetch(srv_index_source *src, csec_diag *d);
 /* The index data to serve: on the first call the whole load; then the
  * newest data made (one more reference) when nothing changed, else the next
  * generation (git) or a fresh load (plain directory whose files changed).
- * *changed says which.  NULL with `d` filled when it cannot be had (the
- * newest data stays in place for the next try). */
-srv_index_data *srv_index_source_next(srv_index_source *src, bool *changed, csec_diag *d);
+ * NULL with `d` filled when it cannot be had (the newest data stays in
+ * place for the next try). */
+srv_index_data *srv_index_source_next(srv_index_source *src, csec_diag *d);
 
 #endif

@@ -139,13 +139,10 @@ int srv_site_load(srv_site **out, const srv_load_spec *spec, const srv_site *pre
     /* The index: the one being served when nothing changed, else the next
      * generation of a git index or a fresh load of a plain directory. */
     srv_index_data *index = NULL;
-    if (spec->index_src) {
-        bool changed;
-        if (!(index = srv_index_source_next(spec->index_src, &changed, &d))) {
-            csec_buf_printf(err, "cannot read the registry index: %s",
-                            csec_diag_format(line, sizeof line, &d));
-            goto fail;
-        }
+    if (spec->index_src && !(index = srv_index_source_next(spec->index_src, &d))) {
+        csec_buf_printf(err, "cannot read the registry index: %s",
+                        csec_diag_format(line, sizeof line, &d));
+        goto fail;
     }
 
     srv_site *s = srv_site_new(db);
@@ -178,8 +175,7 @@ static int load_index(srv_site **out, const srv_load_spec *spec, const srv_site 
         return 0;
     csec_diag d;
     char line[1024];
-    bool changed;
-    srv_index_data *index = srv_index_source_next(spec->index_src, &changed, &d);
+    srv_index_data *index = srv_index_source_next(spec->index_src, &d);
     if (!index) {
         csec_buf_printf(err, "cannot update the registry index: %s",
                         csec_diag_format(line, sizeof line, &d));
