@@ -387,7 +387,7 @@ static double tenths(double ms)
 
 /* A snapshot of the reload record. */
 typedef struct record {
-    uint64_t generation, reloads, failures;
+    uint64_t reloads, failures;
     char last_error[512], last_reload_at[24];
     double last_reload_ms, last_swap_ms;
 } record;
@@ -395,7 +395,6 @@ typedef struct record {
 static void snapshot(srv_live *l, record *r)
 {
     pthread_mutex_lock(&l->mu);
-    r->generation = l->generation;
     r->reloads = l->reloads;
     r->failures = l->reload_failures;
     memcpy(r->last_error, l->last_error, sizeof r->last_error);
