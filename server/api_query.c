@@ -37,9 +37,8 @@
 #define BATCH_MAX 1000 /* osv.dev's limit of queries per batch */
 
 typedef struct query {
-    const char *name;    /* NULL: none */
+    const char *name;    /* NULL: a commit query (no crates.io data is keyed by commit) */
     const char *version; /* NULL: every version */
-    bool by_commit;      /* a commit query: no crates.io data is keyed by commit */
     size_t offset;       /* from the page token */
 } query;
 
@@ -236,7 +235,6 @@ static int parse_query(query *q, const csec_jv *v, const char *where, const srv_
     if (commit) {
         if (strspn(commit, "0123456789abcdefABCDEF") != strlen(commit) || strlen(commit) % 2)
             return fail(err, "Invalid hash.");
-        q->by_commit = true;
         return 0;
     }
     /* osv.dev: a name needs a version or an ecosystem (without one the name
@@ -257,7 +255,7 @@ static bool run_query(const srv_site *s, const query *q, size_t page,
                       void (*emit)(const csec_advisory *a, size_t k, void *payload),
                       void *payload)
 {
-    if (q->by_commit || !q->name)
+    if (!q->name)
         return false;
     size_t n = 0, k = 0, seen = 0;
     const csec_advisory *const *list = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES,
