@@ -133,8 +133,8 @@ static int lite_exec(sql_conn *c, const char *sql, bool keep, const sql_param *p
                      sql_row_cb cb, void *payload, int64_t *changes, csec_buf *err)
 {
     lite *l = c->impl;
+    /* A kept statement stays in the cache (found there, or added now). */
     sqlite3_stmt *st = keep ? cache_find(l, sql) : NULL;
-    bool cached_st = st != NULL;
     if (!st) {
         char *text = numbered(sql);
         int rc = sqlite3_prepare_v3(l->db, text, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st,
@@ -142,10 +142,8 @@ static int lite_exec(sql_conn *c, const char *sql, bool keep, const sql_param *p
         free(text);
         if (rc != SQLITE_OK)
             return fail(l, rc, "", err);
-        if (keep) {
+        if (keep)
             cache_add(l, sql, st);
-            cached_st = true;
-        }
     }
     bind_all(st, params, n);
     int rc, out = 0;
@@ -168,7 +166,7 @@ static int lite_exec(sql_conn *c, const char *sql, bool keep, const sql_param *p
         *changes = sqlite3_changes64(l->db);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (!cached_st)
+    if (!keep)
         sqlite3_finalize(st);
     return out;
 }
