@@ -174,14 +174,9 @@ static int lite_exec(sql_conn *c, const char *sql, bool keep, const sql_param *p
 static int lite_script(sql_conn *c, const char *script, csec_buf *err)
 {
     lite *l = c->impl;
-    char *msg = NULL;
-    int rc = sqlite3_exec(l->db, script, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) {
-        int out = fail(l, rc, "", err);
-        sqlite3_free(msg);
-        return out;
-    }
-    return 0;
+    /* fail() reads the message from the connection (sqlite3_errmsg). */
+    int rc = sqlite3_exec(l->db, script, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fail(l, rc, "", err);
 }
 
 static void lite_close(sql_conn *c)
