@@ -13,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct pg {
-    PGconn *conn;
-} pg;
-
 /* Silences libpq's notices ("relation already exists, skipping"). */
 static void quiet(void *arg, const char *message)
 {
@@ -46,31 +42,30 @@ static void trim_copy(csec_buf *err, const char *prefix, const char *msg)
 }
 
 /* The message and the sql_err of a statement that failed. */
-static int failed(pg *p, const PGresult *res, csec_buf *err)
+static int failed(PGconn *conn, const PGresult *res, csec_buf *err)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    trim_copy(err, "PostgreSQL: ", res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn));
+    trim_copy(err, "PostgreSQL: ", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
     return classify(state);
 }
 
 /* Re-establishes a broken connection; 0 when usable. */
-static int ensure(sql_conn *c, csec_buf *err)
+static int ensure(PGconn *conn, csec_buf *err)
 {
-    pg *p = c->impl;
-    if (PQstatus(p->conn) == CONNECTION_OK)
+    if (PQstatus(conn) == CONNECTION_OK)
         return 0;
-    PQreset(p->conn);
-    if (PQstatus(p->conn) == CONNECTION_OK)
+    PQreset(conn);
+    if (PQstatus(conn) == CONNECTION_OK)
         return 0;
-    trim_copy(err, "PostgreSQL: connection lost: ", PQerrorMessage(p->conn));
+    trim_copy(err, "PostgreSQL: connection lost: ", PQerrorMessage(conn));
     return SQL_EDOWN;
 }
 
 static int pg_exec(sql_conn *c, const char *sql, bool keep, const sql_param *params, size_t n,
                    sql_row_cb cb, void *payload, int64_t *changes, csec_buf *err)
 {
-    pg *p = c->impl;
-    int rc = ensure(c, err);
+    PGconn *conn = c->impl;
+    int rc = ensure(conn, err);
     if (rc < 0)
         return rc;
     const char **values = csec__xcalloc(n ? n : 1, sizeof *values);
@@ -83,12 +78,12 @@ static int pg_exec(sql_conn *c, const char *sql, bool keep, const sql_param *par
             values[i] = ints[i];
         }
     }
-    PGresult *res = PQexecParams(p->conn, sql, (int)n, NULL, values, NULL, NULL, 0);
+    PGresult *res = PQexecParams(conn, sql, (int)n, NULL, values, NULL, NULL, 0);
     free(values);
     free(ints);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        rc = failed(p, res, err);
+        rc = failed(conn, res, err);
         PQclear(res);
         return rc;
     }
@@ -114,44 +109,40 @@ static int pg_exec(sql_conn *c, const char *sql, bool keep, const sql_param *par
 
 static int pg_script(sql_conn *c, const char *script, csec_buf *err)
 {
-    pg *p = c->impl;
-    int rc = ensure(c, err);
+    PGconn *conn = c->impl;
+    int rc = ensure(conn, err);
     if (rc < 0)
         return rc;
-    PGresult *res = PQexec(p->conn, script);
+    PGresult *res = PQexec(conn, script);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        rc = failed(p, res, err);
+        rc = failed(conn, res, err);
     PQclear(res);
     return rc;
 }
 
 static void pg_close(sql_conn *c)
 {
-    pg *p = c->impl;
-    PQfinish(p->conn);
-    free(p);
+    PQfinish(c->impl);
 }
 
 static const sql_backend pg_backend = {pg_exec, pg_script, NULL, pg_close, 65535};
 
 int sql__open_pg(sql_conn *c, const char *url, csec_buf *err)
 {
-    pg *p = csec__xcalloc(1, sizeof *p);
-    c->be = &pg_backend;
-    c->kind = SQL_POSTGRES;
-    c->impl = p;
-    p->conn = PQconnectdb(url);
-    if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
-        trim_copy(err, "cannot connect to PostgreSQL: ",
-                  p->conn ? PQerrorMessage(p->conn) : "out of memory");
-        PQfinish(p->conn);
-        free(p);
+    PGconn *conn = PQconnectdb(url);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        trim_copy(err,
+                  "cannot connect to PostgreSQL: ", conn ? PQerrorMessage(conn) : "out of memory");
+        PQfinish(conn);
         return SQL_EDOWN;
     }
-    PQsetNoticeProcessor(p->conn, quiet, NULL);
-    const char *host = PQhost(p->conn);
-    snprintf(c->describe, sizeof c->describe, "PostgreSQL database %s on %s port %s",
-             PQdb(p->conn), host && *host ? host : "localhost", PQport(p->conn));
+    c->be = &pg_backend;
+    c->kind = SQL_POSTGRES;
+    c->impl = conn;
+    PQsetNoticeProcessor(conn, quiet, NULL);
+    const char *host = PQhost(conn);
+    snprintf(c->describe, sizeof c->describe, "PostgreSQL database %s on %s port %s", PQdb(conn),
+             host && *host ? host : "localhost", PQport(conn));
     return 0;
 }
