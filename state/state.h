@@ -120,7 +120,6 @@ typedef struct state_watch_info {
     char report_id[STATE_REPORT_ID_MAX + 1];
     int64_t packages;
     int64_t created;
-    char db_commit[41];
     char *webhook_url;           /* NULL: none */
     int64_t webhook_failing_since; /* 0: not failing */
     char *webhook_last_error;    /* NULL: none */
@@ -135,14 +134,10 @@ typedef struct state_event {
     char watch_id[STATE_WATCH_HEX + 1];
     char *advisory_id;
     char *kind; /* "affected" or "cleared" */
-    bool baseline;
-    int64_t seq;
     int64_t created;
     char *versions;  /* the watch's versions concerned, ", "-separated */
-    char *db_commit;
     char *advisory;  /* the advisory as evaluated (a JSON object, evaluate.c) */
     char *delivery;  /* "pending", "delivered", "dropped", or NULL (no webhook) */
-    int64_t attempts;
 } state_event;
 
 typedef struct state_list {

@@ -360,14 +360,13 @@ static int take_watch(void *payload, const char *const *c, size_t ncols)
     snprintf(w->report_id, sizeof w->report_id, "%s", c[2] ? c[2] : "");
     w->packages = num(c[3]);
     w->created = num(c[4]);
-    snprintf(w->db_commit, sizeof w->db_commit, "%s", c[5] ? c[5] : "");
-    w->webhook_url = csec__xstrdup(c[6]);
-    w->webhook_failing_since = num(c[7]);
-    w->webhook_last_error = csec__xstrdup(c[8]);
-    w->webhook_disabled_at = num(c[9]);
-    w->pending = num(c[10]);
-    w->delivered = num(c[11]);
-    w->next_attempt = num(c[12]);
+    w->webhook_url = csec__xstrdup(c[5]);
+    w->webhook_failing_since = num(c[6]);
+    w->webhook_last_error = csec__xstrdup(c[7]);
+    w->webhook_disabled_at = num(c[8]);
+    w->pending = num(c[9]);
+    w->delivered = num(c[10]);
+    w->next_attempt = num(c[11]);
     return 0;
 }
 
@@ -381,14 +380,10 @@ static int take_event(void *payload, const char *const *c, size_t ncols)
     snprintf(e->watch_id, sizeof e->watch_id, "%s", c[1] ? c[1] : "");
     e->advisory_id = csec__xstrdup(c[2] ? c[2] : "");
     e->kind = csec__xstrdup(c[3] ? c[3] : "");
-    e->baseline = num(c[4]) != 0;
-    e->seq = num(c[5]);
-    e->created = num(c[6]);
-    e->versions = csec__xstrdup(c[7] ? c[7] : "");
-    e->db_commit = csec__xstrdup(c[8] ? c[8] : "");
-    e->advisory = csec__xstrdup(c[9] ? c[9] : "{}");
-    e->delivery = csec__xstrdup(c[10]);
-    e->attempts = num(c[11]);
+    e->created = num(c[4]);
+    e->versions = csec__xstrdup(c[5] ? c[5] : "");
+    e->advisory = csec__xstrdup(c[6] ? c[6] : "{}");
+    e->delivery = csec__xstrdup(c[7]);
     return 0;
 }
 
@@ -417,9 +412,8 @@ int state_list_get(state_store *st, const char *token, size_t max_events, bool b
         out->created = created;
         rc = sql_exec(
             c,
-            "SELECT w.id, w.label, w.report_id, w.packages, w.created, w.db_commit, "
-            "w.webhook_url, w.webhook_failing_since, w.webhook_last_error, "
-            "w.webhook_disabled_at, "
+            "SELECT w.id, w.label, w.report_id, w.packages, w.created, w.webhook_url, "
+            "w.webhook_failing_since, w.webhook_last_error, w.webhook_disabled_at, "
             "(SELECT count(*) FROM deliveries d WHERE d.watch_id = w.id AND d.state = 'pending'), "
             "(SELECT count(*) FROM deliveries d WHERE d.watch_id = w.id AND d.state = "
             "'delivered'), "
@@ -438,8 +432,8 @@ int state_list_get(state_store *st, const char *token, size_t max_events, bool b
                           (sql_param[]){SQL_TEXT(list_id)}, 1, take_affecting, out, NULL, err);
         if (rc == 0 && max_events)
             rc = sql_exec(c,
-                          "SELECT e.key, e.watch_id, e.advisory_id, e.kind, e.baseline, e.seq, "
-                          "e.created, e.versions, e.db_commit, s.json, d.state, d.attempts "
+                          "SELECT e.key, e.watch_id, e.advisory_id, e.kind, e.created, "
+                          "e.versions, s.json, d.state "
                           "FROM events e JOIN watches w ON w.id = e.watch_id "
                           "LEFT JOIN advisory_snapshots s ON s.advisory_id = e.advisory_id AND "
                           "s.fingerprint = e.fingerprint "
@@ -470,7 +464,6 @@ void state_list_free(state_list *l)
         free(e->advisory_id);
         free(e->kind);
         free(e->versions);
-        free(e->db_commit);
         free(e->advisory);
         free(e->delivery);
     }
