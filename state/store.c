@@ -47,7 +47,6 @@ static int migrate(state_store *st, csec_buf *err)
                   NULL, 0, NULL, NULL, NULL, err);
     if ((rc = sql_finish(c, rc, err)) < 0)
         return rc;
-    int known = state_migrations_count ? state_migrations[state_migrations_count - 1].version : 0;
     for (size_t i = 0; i < state_migrations_count; i++) {
         const state_migration *m = &state_migrations[i];
         if ((rc = state__begin_exclusive(st, err)) < 0)
@@ -71,14 +70,13 @@ static int migrate(state_store *st, csec_buf *err)
         if ((rc = sql_finish(c, rc, err)) < 0)
             return rc;
     }
-    int64_t newest = 0;
-    rc = sql_exec(c, "SELECT max(version) FROM schema_migrations", NULL, 0, sql_first_int, &newest,
-                  NULL, err);
-    if (rc == 0 && newest > known) {
+    int applied = 0, known = 0;
+    rc = state_schema_version(st, &applied, &known, err);
+    if (rc == 0 && applied > known) {
         csec_buf_printf(err,
-                        "%s has schema version %lld; this cratesec knows versions up to %d "
+                        "%s has schema version %d; this cratesec knows versions up to %d "
                         "(run a newer cratesec, or restore an export into an empty state)",
-                        sql_describe(c), (long long)newest, known);
+                        sql_describe(c), applied, known);
         return SQL_ERROR;
     }
     return rc;
