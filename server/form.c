@@ -117,14 +117,15 @@ static int parse_multipart(srv_form *f, const char *content_type, const char *bo
         snprintf(err, n, "the multipart form has no valid boundary (1 to 70 characters)");
         return -1;
     }
-    char delim[84];
-    int dl = snprintf(delim, sizeof delim, "--%s", boundary);
+    /* Every delimiter is CRLF "--" boundary, but the first may open the body
+     * without its CRLF (or follow a preamble line). */
+    char crdelim[88];
+    int cl = snprintf(crdelim, sizeof crdelim, "\r\n--%s", boundary);
+    const char *delim = crdelim + 2;
+    int dl = cl - 2;
     const char *end = body + len;
-    /* The first delimiter may open the body or follow a preamble line. */
     const char *p = body;
     if (!((size_t)dl <= len && memcmp(body, delim, (size_t)dl) == 0)) {
-        char crdelim[88];
-        int cl = snprintf(crdelim, sizeof crdelim, "\r\n%s", delim);
         p = memmem(body, len, crdelim, (size_t)cl);
         if (!p) {
             snprintf(err, n, "the multipart form contains no part");
@@ -132,8 +133,6 @@ static int parse_multipart(srv_form *f, const char *content_type, const char *bo
         }
         p += 2;
     }
-    char closing[88];
-    int cl = snprintf(closing, sizeof closing, "\r\n%s", delim);
     for (;;) {
         p += dl;
         if (end - p >= 2 && p[0] == '-' && p[1] == '-')
@@ -183,7 +182,7 @@ static int parse_multipart(srv_form *f, const char *content_type, const char *bo
             snprintf(err, n, "the multipart form ends inside a part");
             return -1;
         }
-        const char *next = memmem(value, (size_t)(end - value), closing, (size_t)cl);
+        const char *next = memmem(value, (size_t)(end - value), crdelim, (size_t)cl);
         if (!next) {
             snprintf(err, n, "the multipart form ends before its closing boundary");
             return -1;
