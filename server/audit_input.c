@@ -47,13 +47,9 @@ static int refuse(srv_audit *a, int status, const char *file, const char *fmt, .
 static int refuse(srv_audit *a, int status, const char *file, const char *fmt, ...)
 {
     a->status = status;
-    snprintf(a->diag.file, sizeof a->diag.file, "%s", file);
-    a->diag.line = 0;
-    a->diag.col = 0;
-    a->diag.code = CSEC_EINVAL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(a->diag.msg, sizeof a->diag.msg, fmt, ap);
+    csec__diag_vset(&a->diag, CSEC_EINVAL, file, 0, 0, fmt, ap);
     va_end(ap);
     return status;
 }
