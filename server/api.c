@@ -56,29 +56,19 @@ static void extract_modified(char out[24], const csec_advisory *a, csec_buf *tmp
     }
 }
 
-struct srv_api *srv_api_new(const srv_site *s)
+void srv_api_prepare(srv_site *s)
 {
-    struct srv_api *api = csec__xcalloc(1, sizeof *api);
-    api->modified = csec__xcalloc(s->count + 1, sizeof *api->modified);
+    s->modified = csec__xcalloc(s->count + 1, sizeof *s->modified);
     csec_buf tmp = CSEC_BUF_INIT;
     for (size_t i = 0; i < s->count; i++)
-        extract_modified(api->modified[i], s->advs[i].a, &tmp);
+        extract_modified(s->modified[i], s->advs[i].a, &tmp);
     csec_buf_free(&tmp);
-    return api;
-}
-
-void srv_api_free(struct srv_api *api)
-{
-    if (!api)
-        return;
-    free(api->modified);
-    free(api);
 }
 
 const char *api_modified(const srv_site *s, const csec_advisory *a)
 {
     const srv_adv *sa = srv_site_adv(s, a);
-    return sa ? s->api->modified[sa - s->advs] : "";
+    return sa ? s->modified[sa - s->advs] : "";
 }
 
 /* ---- responses ---- */

@@ -17,9 +17,9 @@
 
 #include <stdbool.h>
 
-/* Precomputes what the API needs per advisory; called by srv_site_new. */
-struct srv_api *srv_api_new(const srv_site *s);
-void srv_api_free(struct srv_api *api);
+/* Fills s->modified, what the API needs per advisory; called by
+ * srv_site_new. */
+void srv_api_prepare(srv_site *s);
 /* API handlers answer every method themselves (OPTIONS preflight, 405). */
 void api_package(const srv_req *r, srv_resp *resp);
 void api_vuln(const srv_req *r, srv_resp *resp);
@@ -29,11 +29,6 @@ void api_security(const srv_req *r, srv_resp *resp);
 void api_openapi(const srv_req *r, srv_resp *resp);
 /* A JSON 404 for unknown paths under /v1/ and /api/. */
 void api_not_found(const srv_req *r, srv_resp *resp);
-
-/* Precomputed per site (srv_api_new). */
-struct srv_api {
-    char (*modified)[24]; /* per advisory, database order: OSV "modified", "" if not exported */
-};
 
 #define API_ERR_INVALID 3
 #define API_ERR_NOT_FOUND 5

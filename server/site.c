@@ -137,7 +137,7 @@ srv_site *srv_site_new(csec_db *db)
         csec_buf_puts(&css, srv_style_css_parts[i]);
     s->css_len = css.len;
     s->css = csec_buf_detach(&css);
-    s->api = srv_api_new(s);
+    srv_api_prepare(s);
     return s;
 }
 
@@ -175,7 +175,7 @@ void srv_site_free(srv_site *s)
     free((void *)s->packages);
     free((void *)s->categories);
     free((void *)s->keywords);
-    srv_api_free(s->api);
+    free(s->modified);
     for (size_t i = 0; i < s->nload_errors; i++)
         csec_free(s->load_errors[i]);
     free(s->load_errors);

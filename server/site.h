@@ -49,7 +49,9 @@ typedef struct srv_site {
     struct srv_sparse *sparse;
     char *css; /* the stylesheet, joined */
     size_t css_len;
-    struct srv_api *api; /* the JSON API's precomputed data (api.c) */
+    /* Per advisory, database order: the OSV "modified" time the JSON API
+     * serves (api.c), "" if not exported. */
+    char (*modified)[24];
     /* Reverse dependencies of `index` (for the ecosystem impact), or NULL. */
     struct csec_deps_rev *deps_rev;
     /* The loaded registry index behind `index` and `deps_rev` when the site
