@@ -109,7 +109,6 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
 {
     const csec_advisory *a = it->a;
     char date[16];
-    csec_buf t = CSEC_BUF_INIT;
     csec__json_object_begin(j);
     csec__json_key_str(j, "id", a->id);
     csec__json_key_str(j, "kind", csec__word_kind_type(a));
@@ -154,16 +153,12 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
     csec__json_strlist(j, a->os);
     csec__json_key(j, "arch");
     csec__json_strlist(j, a->arch);
+    csec_buf t = CSEC_BUF_INIT;
+    csec_buf_printf(&t, "/advisories/%s", a->id);
+    csec__json_key_str(j, "url", t.ptr);
     csec_buf_clear(&t);
-    csec_buf_puts(&t, "/advisories/");
-    csec_buf_puts(&t, a->id);
-    csec__json_key(j, "url");
-    csec__json_strn(j, t.ptr, t.len);
-    csec_buf_clear(&t);
-    csec_buf_puts(&t, "/v1/vulns/");
-    csec_buf_puts(&t, a->id);
-    csec__json_key(j, "osv");
-    csec__json_strn(j, t.ptr, t.len);
+    csec_buf_printf(&t, "/v1/vulns/%s", a->id);
+    csec__json_key_str(j, "osv", t.ptr);
     csec__json_object_end(j);
     csec_buf_free(&t);
 }
