@@ -334,7 +334,7 @@ static int write_events(state_store *st, const state_data *d, const emits *e, bo
         p[6] = SQL_INT(now);
         p[7] = SQL_TEXT(x->versions);
         p[8] = SQL_TEXT(x->fingerprint);
-        p[9] = SQL_TEXT(d->commit ? d->commit : "");
+        p[9] = SQL_TEXT(d->commit);
         const char *w = x->watch_id;
         if (hooks.n && bsearch(&w, hooks.ids, hooks.n, sizeof *hooks.ids, cmp_str)) {
             sql_param *q = &dl[7 * ndl++];
@@ -597,7 +597,7 @@ static int record_evaluated(state_store *st, const state_data *d, csec_buf *err)
 {
     char t[24];
     snprintf(t, sizeof t, "%lld", (long long)d->commit_time);
-    int rc = set_meta(st, "evaluated_commit", d->commit ? d->commit : "", err);
+    int rc = set_meta(st, "evaluated_commit", d->commit, err);
     if (rc == 0)
         rc = set_meta(st, "evaluated_commit_time", t, err);
     return rc;
@@ -615,7 +615,7 @@ static int seed(state_store *st, const state_data *d, const current *cur, size_t
         p[5 * i] = SQL_TEXT(cur[i].a->id);
         p[5 * i + 1] = SQL_TEXT(cur[i].a->package);
         p[5 * i + 2] = SQL_TEXT(cur[i].fp);
-        p[5 * i + 3] = SQL_TEXT(d->commit ? d->commit : "");
+        p[5 * i + 3] = SQL_TEXT(d->commit);
         p[5 * i + 4] = SQL_INT(now);
     }
     if (rc == 0)
@@ -666,20 +666,19 @@ static int apply_change(state_store *st, const state_data *d, const char *id, co
     if (rc < 0)
         return rc;
     int64_t won = 0, t = time(NULL);
-    const char *commit = d->commit ? d->commit : "";
     if (!old)
         rc = sql_exec(st->sql,
                       "INSERT INTO advisory_state (id, package, fingerprint, db_commit, evaluated) "
                       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                       (sql_param[]){SQL_TEXT(id), SQL_TEXT(now_->a->package), SQL_TEXT(now_->fp),
-                                    SQL_TEXT(commit), SQL_INT(t)},
+                                    SQL_TEXT(d->commit), SQL_INT(t)},
                       5, NULL, NULL, &won, err);
     else if (now_)
         rc = sql_exec(st->sql,
                       "UPDATE advisory_state SET package = $1, fingerprint = $2, db_commit = $3, "
                       "evaluated = $4 WHERE id = $5 AND fingerprint = $6",
                       (sql_param[]){SQL_TEXT(now_->a->package), SQL_TEXT(now_->fp),
-                                    SQL_TEXT(commit), SQL_INT(t), SQL_TEXT(id),
+                                    SQL_TEXT(d->commit), SQL_INT(t), SQL_TEXT(id),
                                     SQL_TEXT(old->fp)},
                       6, NULL, NULL, &won, err);
     else
@@ -716,14 +715,14 @@ static int catch_up(state_store *st, const state_data *d, state_eval_stats *stat
         meta_row m = {"", 0, false};
         rc = sql_exec(st->sql, "SELECT key, value FROM meta", NULL, 0, take_meta, &m, NULL, err);
         /* Only with the data the watches were last evaluated against. */
-        bool current_data = m.has_commit && strcmp(m.commit, d->commit ? d->commit : "") == 0;
+        bool current_data = m.has_commit && strcmp(m.commit, d->commit) == 0;
         int64_t still = 0;
         if (rc == 0 && current_data)
             rc = sql_exec(st->sql,
                           "UPDATE watches SET catch_up = 0, db_commit = $1 WHERE id = $2 AND "
                           "catch_up = 1",
-                          (sql_param[]){SQL_TEXT(d->commit ? d->commit : ""), SQL_TEXT(ids.ids[i])},
-                          2, NULL, NULL, &still, err);
+                          (sql_param[]){SQL_TEXT(d->commit), SQL_TEXT(ids.ids[i])}, 2, NULL, NULL,
+                          &still, err);
         if (rc == 0 && still) {
             rc = state__evaluate_watch(st, d, ids.ids[i], false, &stats->events,
                                        &stats->deliveries, err);
@@ -810,8 +809,7 @@ int state_evaluate(state_store *st, const state_data *d, state_eval_stats *stats
             }
             rc = apply_change(st, d, now_ ? now_->a->id : was->id, was, now_, stats, err);
         }
-        if (rc == 0 && !stats->evaluated &&
-            (!m.has_commit || strcmp(m.commit, d->commit ? d->commit : "") != 0)) {
+        if (rc == 0 && !stats->evaluated && (!m.has_commit || strcmp(m.commit, d->commit) != 0)) {
             rc = state__begin_exclusive(st, err);
             if (rc == 0)
                 rc = record_evaluated(st, d, err);

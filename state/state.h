@@ -69,7 +69,7 @@ int state_report_get(state_store *st, const char *id, csec_buf *lockfile, csec_b
 
 typedef struct state_data {
     const csec_db *db;
-    const char *commit;  /* 40 hex, or "" when the database is not a git checkout */
+    const char *commit;  /* 40 hex, or "" when the database is not a git checkout (never NULL) */
     int64_t commit_time; /* 0 when unknown */
     const void *holder;  /* the lender's own handle (state_data_source) */
 } state_data;

@@ -305,7 +305,7 @@ int state_watch_create(state_store *st, const state_watch_new *w, const state_da
         /* Made from data other than what the watches were last evaluated
          * against (another replica is ahead or behind, or nothing was
          * evaluated yet): evaluated whole once a replica has that data. */
-        bool catch_up = !evaluated.ptr || strcmp(evaluated.ptr, d.commit ? d.commit : "") != 0;
+        bool catch_up = !evaluated.ptr || strcmp(evaluated.ptr, d.commit) != 0;
         csec_buf_free(&evaluated);
         if (rc == 0)
             rc = sql_exec(c,
@@ -313,9 +313,8 @@ int state_watch_create(state_store *st, const state_watch_new *w, const state_da
                           "db_commit, catch_up, created, webhook_url, webhook_secret) VALUES "
                           "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                           (sql_param[]){SQL_TEXT(out->watch_id), SQL_TEXT(list_id),
-                                        SQL_TEXT(w->label), SQL_TEXT(w->report_id),
-                                        SQL_INT(n), SQL_TEXT(d.commit ? d.commit : ""),
-                                        SQL_INT(catch_up), SQL_INT(now),
+                                        SQL_TEXT(w->label), SQL_TEXT(w->report_id), SQL_INT(n),
+                                        SQL_TEXT(d.commit), SQL_INT(catch_up), SQL_INT(now),
                                         SQL_TEXT(w->webhook_url),
                                         SQL_TEXT(w->webhook_url ? out->secret : NULL)},
                           10, NULL, NULL, NULL, err);
