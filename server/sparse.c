@@ -456,14 +456,12 @@ srv_sparse *srv_sparse_new(csec_index *root, unsigned max_age_s, size_t cap_byte
     return sp;
 }
 
-/* Resumes every request waiting for crate files. */
-static void resume_waiting(srv_sparse *sp)
+/* Unlinks every armed waiter, whatever it waits for, into a list for
+ * resume_all (mu held).  Only armed waiters have a connection to resume; a
+ * render between prepare and arm arms its own (and finds no_waiting set, if
+ * stopping). */
+static waiter *take_armed(srv_sparse *sp)
 {
-    if (!sp)
-        return;
-    pthread_mutex_lock(&sp->mu);
-    /* Only armed waiters have a connection to resume; a render between
-     * prepare and arm arms its own (and finds no_waiting set, if stopping). */
     waiter *all = NULL, **p = &sp->waiters;
     while (*p) {
         waiter *w = *p;
@@ -477,6 +475,14 @@ static void resume_waiting(srv_sparse *sp)
         w->next = all;
         all = w;
     }
+    return all;
+}
+
+/* Resumes every request waiting for crate files. */
+static void resume_waiting(srv_sparse *sp)
+{
+    pthread_mutex_lock(&sp->mu);
+    waiter *all = take_armed(sp);
     pthread_mutex_unlock(&sp->mu);
     resume_all(all);
 }
@@ -672,19 +678,8 @@ void srv_sparse_wait_arm(const srv_site *s, void *wp, void (*resume)(void *), vo
     w->resume = resume;
     w->arg = arg;
     w->armed = true;
-    waiter *ready = NULL;
-    if (sp->no_waiting) {
-        /* Shutting down: resumed at once, whatever it waits for. */
-        for (waiter **p = &sp->waiters; *p; p = &(*p)->next)
-            if (*p == w) {
-                *p = w->next;
-                break;
-            }
-        for (size_t i = 0; i < w->n; i++)
-            w->names[i]->awaited--;
-        w->next = NULL;
-        ready = w;
-    }
+    /* Shutting down: resumed at once (with any other armed waiter). */
+    waiter *ready = sp->no_waiting ? take_armed(sp) : NULL;
     collect_ready(sp, &ready);
     pthread_mutex_unlock(&sp->mu);
     resume_all(ready);
