@@ -303,7 +303,6 @@ void api_openapi(const srv_req *r, srv_resp *resp)
 
 void api_not_found(const srv_req *r, srv_resp *resp)
 {
-    csec_buf_clear(&resp->body);
     api_error(resp, 404, API_ERR_NOT_FOUND, "There is no API endpoint at this address.");
     api_finish(r, resp, false);
 }
