@@ -520,26 +520,21 @@ static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
         n.kind = CSEC_DEPS_NODE_OTHER_REGISTRY;
     } else if (!(n.crate = x->src->find(x->src->payload, d->name, &unavailable))) {
         n.kind = unavailable ? CSEC_DEPS_NODE_UNAVAILABLE : CSEC_DEPS_NODE_MISSING;
-    } else if (!(req = req_get(&x->reqs, d->req))) {
-        n.kind = CSEC_DEPS_NODE_BAD_REQ;
-    } else if (!(n.version = newest_match(n.crate, req))) {
-        n.kind = CSEC_DEPS_NODE_NO_RELEASE;
     } else {
         n.name = n.crate->name;
-        key = n.version;
-        known = csec__map_find(&x->seen, n.version, 0);
-        if (known) {
-            size_t id = known->val.idx; /* a put may move the slots */
-            csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
-            return id;
+        if (!(req = req_get(&x->reqs, d->req))) {
+            n.kind = CSEC_DEPS_NODE_BAD_REQ;
+        } else if (!(n.version = newest_match(n.crate, req))) {
+            n.kind = CSEC_DEPS_NODE_NO_RELEASE;
+        } else {
+            key = n.version;
+            known = csec__map_find(&x->seen, n.version, 0);
+            if (known) {
+                size_t id = known->val.idx; /* a put may move the slots */
+                csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
+                return id;
+            }
         }
-    }
-    if (n.kind != CSEC_DEPS_NODE_RESOLVED) {
-        n.version = NULL;
-        if (n.kind != CSEC_DEPS_NODE_BAD_REQ && n.kind != CSEC_DEPS_NODE_NO_RELEASE)
-            n.crate = NULL;
-        else
-            n.name = n.crate->name;
     }
     size_t id = add_node(x, &n);
     csec__map_put(&x->seen, key, 0, NULL)->val.idx = id;
