@@ -1270,11 +1270,6 @@ const csec_index_crate *csec__index_parse(csec__index_parser *p, const char *pat
     return &build_crate(p)->pub;
 }
 
-void csec__index_crate_free(const csec_index_crate *c)
-{
-    free((void *)c); /* the record is the start of its block */
-}
-
 /* ---- generations ---- */
 
 static crate_rec *rec_of(const csec_index_crate *c)
