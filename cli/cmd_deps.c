@@ -27,14 +27,6 @@ static const cli_opt options[] = {
 static const char *const node_kind_name[] = {"resolved", "missing", "no-release",
                                              "bad-requirement", "other-registry", "unavailable"};
 
-/* Whether a reachable advisory or a direct finding is a problem for the exit
- * status: an advisory that counts (wording.h rule 2) in the tree, or a
- * dependency built by default whose finding carries alarm. */
-static bool found_problem(const csec_deps_report *r)
-{
-    return r->counting > 0 || r->raises;
-}
-
 /* ---- text ---- */
 
 static void node_label(csec_buf *out, const csec_deps_report *r, size_t id)
@@ -328,6 +320,7 @@ static int run(int argc, char **argv)
     csec_buf out = CSEC_BUF_INIT;
     if (opt_json) {
         json_report(&out, r, stale);
+        fwrite(out.ptr, 1, out.len, stdout);
     } else {
         csec_buf_printf(&out, "%s %s%s\n", c->name, v->vers, v->yanked ? " (yanked)" : "");
         csec_buf_puts(&out, "Registry index: ");
@@ -342,13 +335,13 @@ static int run(int argc, char **argv)
         csec_buf_puts(&out, "\nSimplifications:\n");
         for (size_t i = 0; csec__deps_simplifications[i]; i++)
             csec_buf_printf(&out, "  - %s\n", csec__deps_simplifications[i]);
-    }
-    if (opt_json)
-        fwrite(out.ptr, 1, out.len, stdout);
-    else
         cli_write(stdout, out.ptr, out.len);
+    }
     csec_buf_free(&out);
-    status = found_problem(r) ? EXIT_FOUND : EXIT_OK;
+    /* A problem for the exit status: an advisory that counts (wording.h rule
+     * 2) in the tree, or a dependency built by default whose finding carries
+     * alarm. */
+    status = r->counting > 0 || r->raises ? EXIT_FOUND : EXIT_OK;
 done:
     csec__deps_report_free(r);
     csec_db_free(db);
