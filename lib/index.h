@@ -273,15 +273,6 @@ const char *csec__index_config_dl(const csec_index *idx);
 const char *csec__index_config_api(const csec_index *idx);
 bool csec__index_config_auth_required(const csec_index *idx);
 
-/** Appends the download URL of version `v` of crate `c` built from
- * config.json's "dl" as Cargo does: the markers {crate}, {version},
- * {prefix} and {lowerprefix} are replaced ({sha256-checksum} is not
- * supported: checksums are not kept, and such a "dl" gives CSEC_EINVAL); a "dl" with
- * none of them gets "/{crate}/{version}/download" appended.  Returns 0, or
- * CSEC_EINVAL (nothing appended) when the index has no "dl". */
-int csec__index_dl_url(csec_buf *out, const csec_index *idx, const csec_index_crate *c,
-                       const csec_index_version *v);
-
 /* ---- the sparse HTTP index (index_sparse.c) ---- */
 
 typedef struct csec_index_sparse_options {
