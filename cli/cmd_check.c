@@ -41,13 +41,11 @@ static const csec_advisory *const *find_crate(const csec_db *db, const char *nam
     return NULL;
 }
 
-/* Whether an advisory counts toward the exit status for an affected version. */
+/* Whether an advisory that affects a given version (so not withdrawn) counts
+ * toward the exit status.  --strict is cargo-audit's `--deny warnings`, which
+ * never denies notices (spec §4.5), nor kinds it does not know. */
 static bool counts(const csec_advisory *a)
 {
-    if (csec_advisory_is_withdrawn(a))
-        return false;
-    /* --strict is cargo-audit's `--deny warnings`, which never denies notices
-     * (spec §4.5), nor kinds it does not know. */
     return a->informational == CSEC_INFO_NONE ||
            (opt_strict &&
             (a->informational == CSEC_INFO_UNMAINTAINED || a->informational == CSEC_INFO_UNSOUND));
