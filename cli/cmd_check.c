@@ -12,8 +12,7 @@ static const char *opt_db;
 static bool opt_json, opt_all, opt_strict, opt_lenient;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
-     &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", CLI_DB_HELP, NULL, &opt_db, NULL, NULL},
     {"json", 0, NULL, "print JSON instead of text", &opt_json, NULL, NULL, NULL},
     {"all", 'a', NULL, "also list withdrawn advisories", &opt_all, NULL, NULL, NULL},
     {"strict", 0, NULL, "exit 1 for unsound and unmaintained advisories too (not notices)",

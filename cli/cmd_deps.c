@@ -18,8 +18,7 @@ static bool opt_json;
 static const cli_opt options[] = {
     {"index", 'i', "DIR", "registry index in the git layout (default $CRATESEC_INDEX)", NULL,
      &opt_index, NULL, NULL},
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
-     &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", CLI_DB_HELP, NULL, &opt_db, NULL, NULL},
     {"json", 0, NULL, "print one JSON object instead of text", &opt_json, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
