@@ -293,14 +293,6 @@ static void classify(ctx *x, const csec_index_dep *d, bool enabled, csec_deps_fi
         }
         f->affected += any;
     }
-    if (!f->matching)
-        f->state = CSEC_DEPS_NO_RELEASE;
-    else if (f->affected == f->matching)
-        f->state = CSEC_DEPS_ONLY_AFFECTED;
-    else if (any_counts_against(advs, nadv, &f->newest->version))
-        f->state = CSEC_DEPS_NEWEST_AFFECTED;
-    else
-        f->state = CSEC_DEPS_CLEAR;
     /* The advisories, those affecting the newest matching release first. */
     const csec_advisory **mine = csec__arena_alloc(&x->r->arena, (nadv + 1) * sizeof *mine);
     const csec_advisory **notes = csec__arena_alloc(&x->r->arena, (nadv + 1) * sizeof *notes);
@@ -314,6 +306,14 @@ static void classify(ctx *x, const csec_index_dep *d, bool enabled, csec_deps_fi
             mine[n++] = advs[k];
     f->advs = mine;
     f->nadv = n;
+    if (!f->matching)
+        f->state = CSEC_DEPS_NO_RELEASE;
+    else if (f->affected == f->matching)
+        f->state = CSEC_DEPS_ONLY_AFFECTED;
+    else if (f->nadv_newest)
+        f->state = CSEC_DEPS_NEWEST_AFFECTED;
+    else
+        f->state = CSEC_DEPS_CLEAR;
     for (size_t k = 0; f->newest && k < nadv; k++)
         if (csec__word_notice_for(advs[k], &f->newest->version))
             notes[f->nnotices++] = advs[k];
