@@ -693,15 +693,11 @@ csec_deps_event csec__deps_iter_next(csec_deps_iter *it)
     const csec_deps_report *r = it->r;
     switch (it->state) {
     case ITER_START:
+        /* The root: node 0 at depth 0, no edge, its frame at the bottom of
+         * the stack (all zero since csec__deps_iter_init). */
         it->shown[0] = true;
-        it->stack[0].node = 0;
         it->stack[0].next = r->nodes[0].edges;
-        it->top = 0;
-        it->node = 0;
-        it->edge = NULL;
-        it->depth = 0;
         it->expanded = r->nodes[0].nedges > 0;
-        it->repeat = false;
         it->state = ITER_WALK;
         return CSEC_DEPS_ENTER;
     case ITER_LEAVE_LEAF:
