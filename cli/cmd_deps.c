@@ -212,10 +212,8 @@ static void json_report(csec_buf *out, const csec_deps_report *r, bool stale)
     csec__json j;
     csec__json_init(&j, out, false, 0);
     csec__json_object_begin(&j);
-    csec__json_key(&j, "crate");
-    csec__json_str(&j, r->crate->name);
-    csec__json_key(&j, "version");
-    csec__json_str(&j, r->version->vers);
+    csec__json_key_str(&j, "crate", r->crate->name);
+    csec__json_key_str(&j, "version", r->version->vers);
     csec__json_key(&j, "raises");
     csec__json_bool(&j, r->raises);
     csec__json_key(&j, "direct");
@@ -233,10 +231,8 @@ static void json_report(csec_buf *out, const csec_deps_report *r, bool stale)
     size_t *path = csec__xcalloc(r->nnodes + 1, sizeof *path);
     for (size_t i = 0; i < r->nhits; i++) {
         csec__json_object_begin(&j);
-        csec__json_key(&j, "id");
-        csec__json_str(&j, r->hits[i].adv->id);
-        csec__json_key(&j, "kind");
-        csec__json_str(&j, csec__word_kind(r->hits[i].adv));
+        csec__json_key_str(&j, "id", r->hits[i].adv->id);
+        csec__json_key_str(&j, "kind", csec__word_kind(r->hits[i].adv));
         csec__json_key(&j, "counts");
         csec__json_bool(&j, r->hits[i].counts);
         csec__json_key(&j, "node");
