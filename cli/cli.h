@@ -50,8 +50,10 @@ int cli_parse(const cli_cmd *cmd, const cli_opt *opts, int argc, char **argv);
 void cli_help(FILE *out, const cli_cmd *cmd, const cli_opt *opts);
 
 /* The database directory a command works on: `given` (--db, or lint's DB),
- * else $CRATESEC_DB, else ./advisory-db, which an empty value also means. */
+ * else $CRATESEC_DB, else ./advisory-db, which an empty value also means.
+ * CLI_DB_HELP is --db's help in the commands that read the database. */
 const char *cli_db_dir(const char *given);
+#define CLI_DB_HELP "advisory database checkout (default $CRATESEC_DB or ./advisory-db)"
 
 /* Loads the advisory database for a command: cli_db_dir(path), with `opts` (NULL: the defaults;
  * on_error is always the CLI's).  Reports load errors on stderr; returns NULL on failure. */

@@ -25,8 +25,7 @@ static void add(const char *value, void *payload)
 }
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
-     &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", CLI_DB_HELP, NULL, &opt_db, NULL, NULL},
     {"file", 'f', "FILE", "the lockfile (same as the argument; `-` reads stdin)", NULL, &opt_file,
      NULL, NULL},
     {"ignore", 0, "ID", "leave out this advisory (its own id; repeatable)", NULL, NULL, add,

@@ -12,8 +12,7 @@ static const char *opt_db;
 static bool opt_json, opt_all, opt_strict, opt_lenient;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
-     &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", CLI_DB_HELP, NULL, &opt_db, NULL, NULL},
     {"json", 0, NULL, "print JSON instead of text", &opt_json, NULL, NULL, NULL},
     {"all", 'a', NULL, "also list withdrawn advisories", &opt_all, NULL, NULL, NULL},
     {"strict", 0, NULL, "exit 1 for unsound and unmaintained advisories too (not notices)",
@@ -41,13 +40,11 @@ static const csec_advisory *const *find_crate(const csec_db *db, const char *nam
     return NULL;
 }
 
-/* Whether an advisory counts toward the exit status for an affected version. */
+/* Whether an advisory that affects a given version (so not withdrawn) counts
+ * toward the exit status.  --strict is cargo-audit's `--deny warnings`, which
+ * never denies notices (spec §4.5), nor kinds it does not know. */
 static bool counts(const csec_advisory *a)
 {
-    if (csec_advisory_is_withdrawn(a))
-        return false;
-    /* --strict is cargo-audit's `--deny warnings`, which never denies notices
-     * (spec §4.5), nor kinds it does not know. */
     return a->informational == CSEC_INFO_NONE ||
            (opt_strict &&
             (a->informational == CSEC_INFO_UNMAINTAINED || a->informational == CSEC_INFO_UNSOUND));

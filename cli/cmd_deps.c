@@ -18,22 +18,13 @@ static bool opt_json;
 static const cli_opt options[] = {
     {"index", 'i', "DIR", "registry index in the git layout (default $CRATESEC_INDEX)", NULL,
      &opt_index, NULL, NULL},
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
-     &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", CLI_DB_HELP, NULL, &opt_db, NULL, NULL},
     {"json", 0, NULL, "print one JSON object instead of text", &opt_json, NULL, NULL, NULL},
     {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 static const char *const node_kind_name[] = {"resolved", "missing", "no-release",
                                              "bad-requirement", "other-registry", "unavailable"};
-
-/* Whether a reachable advisory or a direct finding is a problem for the exit
- * status: an advisory that counts (wording.h rule 2) in the tree, or a
- * dependency built by default whose finding carries alarm. */
-static bool found_problem(const csec_deps_report *r)
-{
-    return r->counting > 0 || r->raises;
-}
 
 /* ---- text ---- */
 
@@ -221,10 +212,8 @@ static void json_report(csec_buf *out, const csec_deps_report *r, bool stale)
     csec__json j;
     csec__json_init(&j, out, false, 0);
     csec__json_object_begin(&j);
-    csec__json_key(&j, "crate");
-    csec__json_str(&j, r->crate->name);
-    csec__json_key(&j, "version");
-    csec__json_str(&j, r->version->vers);
+    csec__json_key_str(&j, "crate", r->crate->name);
+    csec__json_key_str(&j, "version", r->version->vers);
     csec__json_key(&j, "raises");
     csec__json_bool(&j, r->raises);
     csec__json_key(&j, "direct");
@@ -242,10 +231,8 @@ static void json_report(csec_buf *out, const csec_deps_report *r, bool stale)
     size_t *path = csec__xcalloc(r->nnodes + 1, sizeof *path);
     for (size_t i = 0; i < r->nhits; i++) {
         csec__json_object_begin(&j);
-        csec__json_key(&j, "id");
-        csec__json_str(&j, r->hits[i].adv->id);
-        csec__json_key(&j, "kind");
-        csec__json_str(&j, csec__word_kind(r->hits[i].adv));
+        csec__json_key_str(&j, "id", r->hits[i].adv->id);
+        csec__json_key_str(&j, "kind", csec__word_kind(r->hits[i].adv));
         csec__json_key(&j, "counts");
         csec__json_bool(&j, r->hits[i].counts);
         csec__json_key(&j, "node");
@@ -328,6 +315,7 @@ static int run(int argc, char **argv)
     csec_buf out = CSEC_BUF_INIT;
     if (opt_json) {
         json_report(&out, r, stale);
+        fwrite(out.ptr, 1, out.len, stdout);
     } else {
         csec_buf_printf(&out, "%s %s%s\n", c->name, v->vers, v->yanked ? " (yanked)" : "");
         csec_buf_puts(&out, "Registry index: ");
@@ -342,13 +330,13 @@ static int run(int argc, char **argv)
         csec_buf_puts(&out, "\nSimplifications:\n");
         for (size_t i = 0; csec__deps_simplifications[i]; i++)
             csec_buf_printf(&out, "  - %s\n", csec__deps_simplifications[i]);
-    }
-    if (opt_json)
-        fwrite(out.ptr, 1, out.len, stdout);
-    else
         cli_write(stdout, out.ptr, out.len);
+    }
     csec_buf_free(&out);
-    status = found_problem(r) ? EXIT_FOUND : EXIT_OK;
+    /* A problem for the exit status: an advisory that counts (wording.h rule
+     * 2) in the tree, or a dependency built by default whose finding carries
+     * alarm. */
+    status = r->counting > 0 || r->raises ? EXIT_FOUND : EXIT_OK;
 done:
     csec__deps_report_free(r);
     csec_db_free(db);

@@ -11,8 +11,7 @@ static const char *opt_db, *opt_package;
 static bool opt_no_git, opt_quiet, opt_packages;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
-     &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", CLI_DB_HELP, NULL, &opt_db, NULL, NULL},
     {"no-git", 0, NULL, "do not read git history; `modified` becomes the advisory's own date",
      &opt_no_git, NULL, NULL, NULL},
     {"package", 'p', "CRATE", "print CRATE's OSV array (rustsec.org/packages/CRATE.json)", NULL,

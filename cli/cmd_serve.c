@@ -30,8 +30,7 @@ static const char *opt_state, *opt_hook_timeout, *opt_hook_retry, *opt_hook_disa
 static bool opt_allow_private;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
-     &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", CLI_DB_HELP, NULL, &opt_db, NULL, NULL},
     {"index", 'i', "DIR|URL",
      "registry index: a directory in the git layout, or sparse+http(s)://... (crate versions, "
      "dependencies)",
@@ -86,8 +85,8 @@ static const cli_opt options[] = {
     {"webhook-timeout", 0, "DURATION", "time a webhook has to answer (default 10s)", NULL,
      &opt_hook_timeout, NULL, NULL},
     {"webhook-retry", 0, "BASE[,CAP]",
-     "wait before retrying a failed delivery, doubling each time up to CAP (default 30s,6h)",
-     NULL, &opt_hook_retry, NULL, NULL},
+     "wait before retrying a failed delivery, doubling each time up to CAP (default 30s,6h)", NULL,
+     &opt_hook_retry, NULL, NULL},
     {"webhook-disable-after", 0, "DURATION",
      "turn off a webhook that has failed this long (default 7d)", NULL, &opt_hook_disable, NULL,
      NULL},

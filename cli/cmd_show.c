@@ -8,8 +8,7 @@ static const char *opt_db;
 static bool opt_json, opt_osv;
 
 static const cli_opt options[] = {
-    {"db", 'd', "DIR", "advisory database checkout (default $CRATESEC_DB or ./advisory-db)", NULL,
-     &opt_db, NULL, NULL},
+    {"db", 'd', "DIR", CLI_DB_HELP, NULL, &opt_db, NULL, NULL},
     {"json", 0, NULL, "print the advisory as one JSON object", &opt_json, NULL, NULL, NULL},
     {"osv", 0, NULL, "print the advisory's OSV record (crates collection only)", &opt_osv, NULL,
      NULL, NULL},

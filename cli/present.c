@@ -37,22 +37,15 @@ void present_json(csec_buf *out, const csec_advisory *a, int affected, const cse
     csec__json j;
     csec__json_init(&j, out, false, 0);
     csec__json_object_begin(&j);
-    csec__json_key(&j, "id");
-    csec__json_str(&j, a->id);
-    csec__json_key(&j, "package");
-    csec__json_str(&j, a->package);
-    csec__json_key(&j, "kind");
-    csec__json_str(&j, csec__word_kind(a));
-    csec__json_key(&j, "title");
-    csec__json_str(&j, a->title);
-    csec__json_key(&j, "date");
-    csec__json_str(&j, present_date(date, a->date));
-    csec__json_key(&j, "withdrawn");
-    csec__json_str(&j, a->withdrawn.year ? present_date(date, a->withdrawn) : NULL);
-    csec__json_key(&j, "collection");
-    csec__json_str(&j, a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
-    csec__json_key(&j, "informational");
-    csec__json_str(&j, a->informational_raw);
+    csec__json_key_str(&j, "id", a->id);
+    csec__json_key_str(&j, "package", a->package);
+    csec__json_key_str(&j, "kind", csec__word_kind(a));
+    csec__json_key_str(&j, "title", a->title);
+    csec__json_key_str(&j, "date", present_date(date, a->date));
+    csec__json_key_str(&j, "withdrawn",
+                       a->withdrawn.year ? present_date(date, a->withdrawn) : NULL);
+    csec__json_key_str(&j, "collection", a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
+    csec__json_key_str(&j, "informational", a->informational_raw);
     csec__json_key(&j, "aliases");
     csec__json_strlist(&j, a->aliases);
     csec__json_key(&j, "related");
@@ -61,21 +54,17 @@ void present_json(csec_buf *out, const csec_advisory *a, int affected, const cse
     csec__json_strlist(&j, a->categories);
     csec__json_key(&j, "keywords");
     csec__json_strlist(&j, a->keywords);
-    csec__json_key(&j, "url");
-    csec__json_str(&j, a->url);
+    csec__json_key_str(&j, "url", a->url);
     csec__json_key(&j, "references");
     csec__json_strlist(&j, a->references);
-    csec__json_key(&j, "license");
-    csec__json_str(&j, a->license);
-    csec__json_key(&j, "cvss");
-    csec__json_str(&j, a->cvss ? a->cvss->canonical : NULL);
+    csec__json_key_str(&j, "license", a->license);
+    csec__json_key_str(&j, "cvss", a->cvss ? a->cvss->canonical : NULL);
     if (a->cvss) {
         char score[16];
         int n = snprintf(score, sizeof score, "%.1f", a->cvss->score); /* "9.8", "10.0" */
         csec__json_key(&j, "score");
         csec__json_raw(&j, score, (size_t)n);
-        csec__json_key(&j, "severity");
-        csec__json_str(&j, csec_severity_name(a->cvss->severity));
+        csec__json_key_str(&j, "severity", csec_severity_name(a->cvss->severity));
     }
     csec__json_key(&j, "patched");
     csec__json_reqs(&j, a->patched, a->patched_count);

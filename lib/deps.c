@@ -293,14 +293,6 @@ static void classify(ctx *x, const csec_index_dep *d, bool enabled, csec_deps_fi
         }
         f->affected += any;
     }
-    if (!f->matching)
-        f->state = CSEC_DEPS_NO_RELEASE;
-    else if (f->affected == f->matching)
-        f->state = CSEC_DEPS_ONLY_AFFECTED;
-    else if (any_counts_against(advs, nadv, &f->newest->version))
-        f->state = CSEC_DEPS_NEWEST_AFFECTED;
-    else
-        f->state = CSEC_DEPS_CLEAR;
     /* The advisories, those affecting the newest matching release first. */
     const csec_advisory **mine = csec__arena_alloc(&x->r->arena, (nadv + 1) * sizeof *mine);
     const csec_advisory **notes = csec__arena_alloc(&x->r->arena, (nadv + 1) * sizeof *notes);
@@ -314,6 +306,14 @@ static void classify(ctx *x, const csec_index_dep *d, bool enabled, csec_deps_fi
             mine[n++] = advs[k];
     f->advs = mine;
     f->nadv = n;
+    if (!f->matching)
+        f->state = CSEC_DEPS_NO_RELEASE;
+    else if (f->affected == f->matching)
+        f->state = CSEC_DEPS_ONLY_AFFECTED;
+    else if (f->nadv_newest)
+        f->state = CSEC_DEPS_NEWEST_AFFECTED;
+    else
+        f->state = CSEC_DEPS_CLEAR;
     for (size_t k = 0; f->newest && k < nadv; k++)
         if (csec__word_notice_for(advs[k], &f->newest->version))
             notes[f->nnotices++] = advs[k];
@@ -520,26 +520,21 @@ static size_t follow(ctx *x, size_t from, const csec_index_dep *d)
         n.kind = CSEC_DEPS_NODE_OTHER_REGISTRY;
     } else if (!(n.crate = x->src->find(x->src->payload, d->name, &unavailable))) {
         n.kind = unavailable ? CSEC_DEPS_NODE_UNAVAILABLE : CSEC_DEPS_NODE_MISSING;
-    } else if (!(req = req_get(&x->reqs, d->req))) {
-        n.kind = CSEC_DEPS_NODE_BAD_REQ;
-    } else if (!(n.version = newest_match(n.crate, req))) {
-        n.kind = CSEC_DEPS_NODE_NO_RELEASE;
     } else {
         n.name = n.crate->name;
-        key = n.version;
-        known = csec__map_find(&x->seen, n.version, 0);
-        if (known) {
-            size_t id = known->val.idx; /* a put may move the slots */
-            csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
-            return id;
+        if (!(req = req_get(&x->reqs, d->req))) {
+            n.kind = CSEC_DEPS_NODE_BAD_REQ;
+        } else if (!(n.version = newest_match(n.crate, req))) {
+            n.kind = CSEC_DEPS_NODE_NO_RELEASE;
+        } else {
+            key = n.version;
+            known = csec__map_find(&x->seen, n.version, 0);
+            if (known) {
+                size_t id = known->val.idx; /* a put may move the slots */
+                csec__map_put(&x->seen, d, 0, NULL)->val.idx = id;
+                return id;
+            }
         }
-    }
-    if (n.kind != CSEC_DEPS_NODE_RESOLVED) {
-        n.version = NULL;
-        if (n.kind != CSEC_DEPS_NODE_BAD_REQ && n.kind != CSEC_DEPS_NODE_NO_RELEASE)
-            n.crate = NULL;
-        else
-            n.name = n.crate->name;
     }
     size_t id = add_node(x, &n);
     csec__map_put(&x->seen, key, 0, NULL)->val.idx = id;
@@ -698,15 +693,11 @@ csec_deps_event csec__deps_iter_next(csec_deps_iter *it)
     const csec_deps_report *r = it->r;
     switch (it->state) {
     case ITER_START:
+        /* The root: node 0 at depth 0, no edge, its frame at the bottom of
+         * the stack (all zero since csec__deps_iter_init). */
         it->shown[0] = true;
-        it->stack[0].node = 0;
         it->stack[0].next = r->nodes[0].edges;
-        it->top = 0;
-        it->node = 0;
-        it->edge = NULL;
-        it->depth = 0;
         it->expanded = r->nodes[0].nedges > 0;
-        it->repeat = false;
         it->state = ITER_WALK;
         return CSEC_DEPS_ENTER;
     case ITER_LEAVE_LEAF:

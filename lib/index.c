@@ -447,9 +447,8 @@ static int name_order(const char *a, const char *b)
 }
 
 /* The crate's directory in the index ("1", "2", "3/s", "se/rd") into `out`,
- * from `name` (len > 0) in its own case or lower-cased (Cargo's {prefix} and
- * {lowerprefix}); returns its length. */
-static size_t index_dir(char out[5], const char *name, size_t len, bool lower)
+ * from `name` (len > 0), lower-cased; returns its length. */
+static size_t index_dir(char out[5], const char *name, size_t len)
 {
     size_t n = 0;
     if (len <= 2) {
@@ -465,7 +464,7 @@ static size_t index_dir(char out[5], const char *name, size_t len, bool lower)
         out[n++] = name[2];
         out[n++] = name[3];
     }
-    for (size_t i = 0; lower && i < n; i++)
+    for (size_t i = 0; i < n; i++)
         out[i] = (char)csec__ascii_lower((unsigned char)out[i]);
     return n;
 }
@@ -476,7 +475,7 @@ size_t csec__index_path_for(char *out, size_t n, const char *name)
     if (len == 0)
         return 0;
     char dir[5];
-    size_t w = index_dir(dir, name, len, true);
+    size_t w = index_dir(dir, name, len);
     if (w + 1 + len >= n)
         return 0;
     memcpy(out, dir, w);
@@ -1270,11 +1269,6 @@ const csec_index_crate *csec__index_parse(csec__index_parser *p, const char *pat
     return &build_crate(p)->pub;
 }
 
-void csec__index_crate_free(const csec_index_crate *c)
-{
-    free((void *)c); /* the record is the start of its block */
-}
-
 /* ---- generations ---- */
 
 static crate_rec *rec_of(const csec_index_crate *c)
@@ -1984,44 +1978,4 @@ csec_index_stats *csec__index_stats_ref(csec_index *ix)
 const csec_index_options *csec__index_options(const csec_index *ix)
 {
     return &ix->core->opts;
-}
-
-int csec__index_dl_url(csec_buf *out, const csec_index *ix, const csec_index_crate *c,
-                       const csec_index_version *v)
-{
-    static const char *const markers[] = {"{crate}", "{version}", "{prefix}", "{lowerprefix}"};
-    const char *dl = ix->dl;
-    if (!dl || strstr(dl, "{sha256-checksum}"))
-        return CSEC_EINVAL;
-    bool templated = false;
-    for (size_t i = 0; i < sizeof markers / sizeof *markers; i++)
-        templated = templated || strstr(dl, markers[i]) != NULL;
-    if (!templated) {
-        /* Cargo: without markers, "/{crate}/{version}/download" is appended. */
-        csec_buf_puts(out, dl);
-        csec_buf_printf(out, "/%s/%s/download", c->name, v->vers);
-        return 0;
-    }
-    for (const char *p = dl; *p;) {
-        size_t i;
-        for (i = 0; i < sizeof markers / sizeof *markers; i++)
-            if (strncmp(p, markers[i], strlen(markers[i])) == 0)
-                break;
-        if (i == sizeof markers / sizeof *markers) {
-            csec_buf_putc(out, *p++);
-            continue;
-        }
-        p += strlen(markers[i]);
-        if (i == 0) {
-            csec_buf_puts(out, c->name);
-        } else if (i == 1) {
-            csec_buf_puts(out, v->vers);
-        } else {
-            char dir[5];
-            size_t len = strlen(c->name);
-            if (len)
-                csec_buf_put(out, dir, index_dir(dir, c->name, len, i == 3));
-        }
-    }
-    return 0;
 }

@@ -273,15 +273,6 @@ const char *csec__index_config_dl(const csec_index *idx);
 const char *csec__index_config_api(const csec_index *idx);
 bool csec__index_config_auth_required(const csec_index *idx);
 
-/** Appends the download URL of version `v` of crate `c` built from
- * config.json's "dl" as Cargo does: the markers {crate}, {version},
- * {prefix} and {lowerprefix} are replaced ({sha256-checksum} is not
- * supported: checksums are not kept, and such a "dl" gives CSEC_EINVAL); a "dl" with
- * none of them gets "/{crate}/{version}/download" appended.  Returns 0, or
- * CSEC_EINVAL (nothing appended) when the index has no "dl". */
-int csec__index_dl_url(csec_buf *out, const csec_index *idx, const csec_index_crate *c,
-                       const csec_index_version *v);
-
 /* ---- the sparse HTTP index (index_sparse.c) ---- */
 
 typedef struct csec_index_sparse_options {
@@ -348,8 +339,9 @@ csec_index *csec__index_parse_alone(const csec_index_options *opts, const char *
 
 /* A parser of crate files bound to an index's interning tables; one per
  * thread.  csec__index_parse returns a crate record that belongs to no
- * generation yet (csec__index_install or csec__index_crate_free), or NULL
- * when the file names no crate (*rc CSEC_EPARSE when no line could be read). */
+ * generation yet (csec__index_install, add_file or apply puts it in one), or
+ * NULL when the file names no crate (*rc CSEC_EPARSE when no line could be
+ * read). */
 typedef struct csec__index_parser csec__index_parser;
 typedef void (*csec__index_report_fn)(const csec_diag *d, void *payload);
 csec__index_parser *csec__index_parser_new(csec_index *idx);
@@ -361,7 +353,6 @@ const csec_index_stats *csec__index_parser_stats(const csec__index_parser *p);
 const csec_index_crate *csec__index_parse(csec__index_parser *p, const char *path,
                                           const char *expect_name, const char *text, size_t len,
                                           int *rc);
-void csec__index_crate_free(const csec_index_crate *c);
 /* Makes `crates` the contents of a new, empty index, sorted by name. */
 void csec__index_install(csec_index *idx, const csec_index_crate *const *crates, size_t n);
 void csec__index_add_stats(csec_index *idx, const csec_index_stats *st);

@@ -235,11 +235,9 @@ int csec__index_open_dir_ex(csec_index **out, const char *dirpath, const csec_in
             csec_buf path = CSEC_BUF_INIT;
             csec_buf_printf(&path, "%s/%s", dirpath, n);
             bool bad = csec__read_at(&text, &tl, top.fd, n, path.ptr, CSEC_INDEX_FILE_MAX, 0, &cd) < 0;
-            if (bad) {
-                char why[sizeof cd.msg];
-                snprintf(why, sizeof why, "%s", read_failure(&cd));
-                snprintf(cd.msg, sizeof cd.msg, "cannot read: %.200s", why);
-            }
+            if (bad)
+                csec__diag_set(&cd, cd.code, NULL, cd.line, cd.col, "cannot read: %.200s",
+                               read_failure(&cd));
             if (bad || csec__index_set_config(ix, path.ptr, text, tl, &cd) < 0) {
                 config_bad++;
                 if (o->on_error)

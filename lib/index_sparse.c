@@ -20,13 +20,11 @@
 #include "index.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define CACHE_MAGIC "cratesec-index-cache 1\n"
@@ -70,8 +68,7 @@ static void remote_free(void *p)
     remote *r = p;
     if (!r)
         return;
-    if (r->curl)
-        curl_easy_cleanup(r->curl);
+    curl_easy_cleanup(r->curl);
     free(r->base);
     free(r->cache_dir);
     free(r);
@@ -85,21 +82,6 @@ static void cache_path(csec_buf *out, const remote *r, const char *rel)
     csec_buf_printf(out, "%s/%s", r->cache_dir, rel);
 }
 
-/* Creates every missing parent directory of `path`. */
-static int make_parents(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int rc = mkdir(path, 0777);
-        *p = '/';
-        if (rc != 0 && errno != EEXIST)
-            return -1;
-    }
-    return 0;
-}
-
 /* Reads a cache file: body and validators.  Returns 0, or -1 when there is
  * no usable cached copy. */
 static int cache_read(const remote *r, const char *rel, response *out)
@@ -111,8 +93,7 @@ static int cache_read(const remote *r, const char *rel, response *out)
     if (!r->cache_dir)
         return -1;
     cache_path(&path, r, rel);
-    if (access(path.ptr, R_OK) != 0 ||
-        csec__read_file(&text, &len, path.ptr, MAX_BODY + 4096, NULL) < 0)
+    if (csec__read_file(&text, &len, path.ptr, MAX_BODY + 4096, NULL) < 0)
         goto done;
     size_t ml = sizeof CACHE_MAGIC - 1;
     if (len < ml || memcmp(text, CACHE_MAGIC, ml) != 0)
@@ -151,7 +132,7 @@ static int cache_write(const remote *r, const char *rel, const response *resp)
     cache_path(&path, r, rel);
     csec_buf_printf(&tmp, "%s.tmp.%ld.%lu", path.ptr, (long)getpid(),
                     (unsigned long)atomic_fetch_add(&tmp_counter, 1));
-    if (make_parents(tmp.ptr) < 0 || !(f = fopen(tmp.ptr, "wb")))
+    if (csec__mkdir_parents(tmp.ptr) < 0 || !(f = fopen(tmp.ptr, "wb")))
         goto done;
     fputs(CACHE_MAGIC, f);
     if (resp->etag.len)
@@ -504,8 +485,7 @@ int csec__index_fetch(const csec_index_crate **out, csec_index *ix, const char *
 
 void csec__index_sparse_handle_free(void *handle)
 {
-    if (handle)
-        curl_easy_cleanup(handle);
+    curl_easy_cleanup(handle); /* NULL: nothing */
 }
 
 int csec__index_sparse_get(const csec_index *root, void **handle, const char *name,

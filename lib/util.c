@@ -280,6 +280,18 @@ int csec__read_file(char **out, size_t *len, const char *path, size_t max, csec_
     return csec__read_at(out, len, AT_FDCWD, path, path, max, 0, d);
 }
 
+int csec__mkdir_parents(char *path)
+{
+    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        int rc = mkdir(path, 0777);
+        *slash = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- directory listings ---- */
 
 static int cmp_dirent(const void *a, const void *b)

@@ -69,21 +69,6 @@ static bool is_tree(const git_tree_entry *e)
     return e && git_tree_entry_type(e) == GIT_OBJECT_TREE;
 }
 
-/* git's tree order: names compared bytewise, a tree's name as if followed by
- * '/'.  Entries of one tree are stored in this order. */
-static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
-{
-    const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
-    size_t la = strlen(na), lb = strlen(nb);
-    size_t n = la < lb ? la : lb;
-    int c = memcmp(na, nb, n);
-    if (c)
-        return c;
-    unsigned ca = la > n ? (unsigned char)na[n] : is_tree(a) ? '/' : 0;
-    unsigned cb = lb > n ? (unsigned char)nb[n] : is_tree(b) ? '/' : 0;
-    return (int)ca - (int)cb;
-}
-
 static bool entry_same(const git_tree_entry *a, const git_tree_entry *b)
 {
     return git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) &&
@@ -122,7 +107,9 @@ static void tree_merge(walk *w, const git_tree *nt, const git_tree *ot, size_t p
     while (i < nn || k < on) {
         const git_tree_entry *ne = i < nn ? git_tree_entry_byindex(nt, i) : NULL;
         const git_tree_entry *oe = k < on ? git_tree_entry_byindex(ot, k) : NULL;
-        int c = !ne ? 1 : !oe ? -1 : entry_cmp(ne, oe);
+        /* git_tree_entry_cmp is git's tree order (a tree's name compared as
+         * if followed by '/'), the order of a tree's entries. */
+        int c = !ne ? 1 : !oe ? -1 : git_tree_entry_cmp(ne, oe);
         if (c < 0) {
             fn(w, prefix_len, ne, NULL);
             i++;

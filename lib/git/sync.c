@@ -125,17 +125,6 @@ static int dir_is_vacant(const char *dir, csec_diag *d)
     return entries == 0;
 }
 
-/* Creates the missing parent directories of `path`, as `git clone` does
- * (failures show up when the path itself is created). */
-static void make_parents(char *path)
-{
-    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        mkdir(path, 0777);
-        *slash = '/';
-    }
-}
-
 /* A local path rather than a URL: no "scheme://" and no "host:path" (git's
  * scp-like form), or starting with "/" or ".". */
 static bool is_local_path(const char *url)
@@ -183,7 +172,9 @@ static int clone_into(csec_sync_result *out, const char *dir, const char *url, s
     csec_buf tmp = CSEC_BUF_INIT;
     csec_buf_put(&tmp, dir, len);
     csec_buf_puts(&tmp, ".sync-XXXXXX");
-    make_parents(tmp.ptr);
+    /* Its missing parents are made, as `git clone` does; a failure shows
+     * when the directory itself is made. */
+    csec__mkdir_parents(tmp.ptr);
     if (!mkdtemp(tmp.ptr)) {
         int rc = csec__diag_set(d, CSEC_EIO, dir, 0, 0, "cannot create a directory beside it: %s",
                                 strerror(errno));

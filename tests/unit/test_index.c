@@ -234,10 +234,6 @@ TEST(index, features_and_metadata)
     ASSERT_STR_EQ(csec__index_links(&csec__index_find(ix, "abc")->versions[0]), "abc-sys");
     ASSERT_STR_EQ(csec__index_config_dl(ix), "https://crates.io/api/v1/crates");
     ASSERT_STR_EQ(csec__index_config_api(ix), "https://crates.io");
-    csec_buf url = CSEC_BUF_INIT;
-    ASSERT_INT_EQ(csec__index_dl_url(&url, ix, demo, v), 0);
-    ASSERT_STR_EQ(url.ptr, "https://crates.io/api/v1/crates/demo/1.0.0/download");
-    csec_buf_free(&url);
     csec__index_free(ix);
     csec_buf_free(&diags);
 }
@@ -366,36 +362,23 @@ TEST(index, twin_files_load_the_same_whatever_the_order)
     ASSERT_STR_EQ(served[0], served[1]);
 }
 
-TEST(index, config_and_download_url)
+TEST(index, config)
 {
     csec_index *ix = csec__index_new(NULL);
-    const csec_index_crate *c = NULL;
     csec_diag d;
-    csec_buf url = CSEC_BUF_INIT;
-    const char *line = "{\"name\":\"Serde\",\"vers\":\"1.0.0\",\"cksum\":"
-                       "\"ABCDEF0000000000000000000000000000000000000000000000000000000001\"}";
-    ASSERT_INT_EQ(csec__index_add_file(&c, ix, NULL, NULL, line, strlen(line)), 0);
-    ASSERT_INT_EQ(csec__index_dl_url(&url, ix, c, &c->versions[0]), CSEC_EINVAL);
-    ASSERT_INT_EQ(url.len, 0);
     const char *cfg = "{\"dl\":\"https://dl.example/{prefix}/{lowerprefix}/{crate}-{version}"
                       ".crate\",\"api\":null,\"auth-required\":true,\"other\":[1]}";
     ASSERT_INT_EQ(csec__index_set_config(ix, "config.json", cfg, strlen(cfg), &d), 0);
     ASSERT(csec__index_config_api(ix) == NULL);
     ASSERT(csec__index_config_auth_required(ix));
-    ASSERT_INT_EQ(csec__index_dl_url(&url, ix, c, &c->versions[0]), 0);
-    ASSERT_STR_EQ(url.ptr, "https://dl.example/Se/rd/se/rd/Serde-1.0.0.crate");
-    /* Checksums are checked, not kept: a template that needs one is refused. */
-    const char *sha = "{\"dl\":\"https://dl.example/{crate}?sha={sha256-checksum}\"}";
-    ASSERT_INT_EQ(csec__index_set_config(ix, "config.json", sha, strlen(sha), &d), 0);
-    csec_buf_clear(&url);
-    ASSERT_INT_EQ(csec__index_dl_url(&url, ix, c, &c->versions[0]), CSEC_EINVAL);
+    ASSERT_STR_EQ(csec__index_config_dl(ix),
+                  "https://dl.example/{prefix}/{lowerprefix}/{crate}-{version}.crate");
     ASSERT_INT_EQ(csec__index_set_config(ix, "config.json", "{\"dl\":3}", 8, &d), CSEC_EPARSE);
     ASSERT_STR_EQ(d.file, "config.json");
     ASSERT_INT_EQ(csec__index_set_config(ix, "config.json", "[", 1, &d), CSEC_EPARSE);
     ASSERT_STR_EQ(d.file, "config.json");
     ASSERT_INT_EQ(d.line, 1);
     ASSERT_INT_EQ(d.col, 2);
-    csec_buf_free(&url);
     csec__index_free(ix);
     /* A missing directory is an I/O error. */
     csec_index *none = NULL;
@@ -857,7 +840,7 @@ static void run_sparse(nginx *n)
     const csec_index_crate *c = NULL;
     csec_diag d;
     csec_index_stats st;
-    csec_buf diags = CSEC_BUF_INIT, buf = CSEC_BUF_INIT;
+    csec_buf diags = CSEC_BUF_INIT;
     csec_index_options o = {collect, &diags, 0};
     csec_index_sparse_options so = CSEC_INDEX_SPARSE_OPTIONS_INIT;
 
@@ -878,9 +861,6 @@ static void run_sparse(nginx *n)
     ASSERT_INT_EQ(c->versions_count, 9);
     ASSERT_INT_EQ(c->versions[5].deps_count, 5);
     ASSERT_STR_EQ(c->versions[5].deps[0]->rename, "serde1");
-    ASSERT_INT_EQ(csec__index_dl_url(&buf, ix, c, &c->versions[5]), 0);
-    snprintf(want, sizeof want, "http://127.0.0.1:%d/dl/demo/1.0.0/de/mo", n->port);
-    ASSERT_STR_EQ(buf.ptr, want);
     /* Already loaded: no request. */
     ASSERT_INT_EQ(csec__index_fetch(&c, ix, "DEMO", &d), 0);
     csec__index_stats(ix, &st);
@@ -988,7 +968,6 @@ static void run_sparse(nginx *n)
     ASSERT_INT_EQ(csec__index_open_sparse(&ix, "file:///etc/", &o, NULL, &d), CSEC_EINVAL);
     ASSERT_INT_EQ(csec__index_open_sparse(&ix, "http://a b/", &o, NULL, &d), CSEC_EINVAL);
     csec_buf_free(&diags);
-    csec_buf_free(&buf);
 }
 
 TEST(index, sparse_http_nginx)
