@@ -781,11 +781,10 @@ struct csec_deps_rev {
     size_t cap, nblocks;
     _Atomic long refs;
     csec_deps_rev *succ;
-    bool has_pred;
-    /* Blocks of the predecessor this generation replaced or dropped (freed
-     * with the predecessor), and blocks made for this one (freed on discard). */
-    rev_block **replaced, **made;
-    size_t nreplaced, nmade;
+    /* Blocks of the predecessor this generation replaced or dropped: freed
+     * with the predecessor. */
+    rev_block **replaced;
+    size_t nreplaced;
 };
 
 static const csec_index_version *newest_release(const csec_index_crate *c)
@@ -1042,7 +1041,6 @@ int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_in
         } else {
             rev_block *blk = block_new(old ? old->key : t->key, t->hash, keep, nkeep,
                                        add ? add->ent : NULL, add ? add->n : 0);
-            push_block(&r->made, &r->nmade, blk);
             if (old)
                 *s = blk;
             else
@@ -1054,7 +1052,6 @@ int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_in
     builders_free(&added);
     builders_free(&touched);
     prev->succ = r;
-    r->has_pred = true;
     atomic_fetch_add(&r->refs, 1); /* held by prev */
     *out = r;
     return 0;
@@ -1071,13 +1068,11 @@ void csec__deps_rev_free(csec_deps_rev *r)
         free(succ->replaced);
         succ->replaced = NULL;
         succ->nreplaced = 0;
-        succ->has_pred = false;
     } else {
         for (size_t i = 0; i < r->cap; i++)
             free(r->table[i]);
     }
     free(r->replaced);
-    free(r->made);
     free(r->table);
     free(r);
     csec__deps_rev_free(succ);
