@@ -285,18 +285,13 @@ static void feed(const srv_site *s, srv_resp *resp, item *items, size_t n, const
     csec_buf_puts(b, "<updated>");
     xml_time(b, n ? items[0].updated : newest_update(s));
     csec_buf_puts(b, "</updated>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"");
-    if (crate) {
-        csec_buf_puts(b, "/crates/");
-        html_url_part(b, crate);
-    }
+    if (crate)
+        html_crate_url(b, crate, NULL, NULL);
     csec_buf_puts(b, "/feed.xml\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
-    if (crate) {
-        csec_buf_puts(b, "/crates/");
-        html_url_part(b, crate);
-        csec_buf_puts(b, "/security");
-    } else {
+    if (crate)
+        html_crate_url(b, crate, NULL, "security");
+    else
         csec_buf_puts(b, "/advisories");
-    }
     csec_buf_puts(b, "\"/>\n<author><name>RustSec advisory database contributors</name>"
                      "<uri>https://github.com/rustsec/advisory-db</uri></author>\n"
                      "<generator version=\"" CSEC_VERSION_STRING "\">cratesec</generator>\n");
