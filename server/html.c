@@ -300,23 +300,15 @@ void html_title(csec_buf *b, const char *title)
             i++;
             continue;
         }
-        size_t run = 0;
-        while (i + run < n && s[i + run] == '`')
-            run++;
+        size_t run = strspn(s + i, "`");
         size_t j = i + run, close = n;
         while (j < n) {
-            if (s[j] != '`') {
-                j++;
-                continue;
-            }
-            size_t r2 = 0;
-            while (j + r2 < n && s[j + r2] == '`')
-                r2++;
+            size_t r2 = strspn(s + j, "`");
             if (r2 == run) {
                 close = j;
                 break;
             }
-            j += r2;
+            j += r2 ? r2 : 1;
         }
         if (close == n) {
             i += run;
