@@ -261,14 +261,11 @@ void html_cvss(csec_buf *b, const csec_cvss *c)
     if (calc) {
         csec_buf_printf(b, "<a href=\"https://www.first.org/cvss/calculator/%s#", calc);
         html_esc(b, c->canonical);
-        csec_buf_puts(b, "\"><code>");
-        html_esc(b, c->canonical);
-        csec_buf_puts(b, "</code></a>");
-    } else {
-        csec_buf_puts(b, "<code>");
-        html_esc(b, c->canonical);
-        csec_buf_puts(b, "</code>");
+        csec_buf_puts(b, "\">");
     }
+    csec_buf_puts(b, "<code>");
+    html_esc(b, c->canonical);
+    csec_buf_puts(b, calc ? "</code></a>" : "</code>");
 }
 
 void html_reqs(csec_buf *b, const csec_req *const *reqs, size_t n, const char *none)
