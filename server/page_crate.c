@@ -356,16 +356,6 @@ static void advisory_card(csec_buf *b, const view *v, const csec_verdict *it, bo
     csec_buf_puts(b, "</div>\n</details>\n</article>\n");
 }
 
-/* The short form of a verdict for the summary table. */
-static void verdict_short(csec_buf *b, const view *v, const csec_verdict *it)
-{
-    if (!v->has_sel) {
-        html_ranges(b, it->a, v->ic);
-        return;
-    }
-    verdict_text(b, v, it);
-}
-
 /* The summary table's last column: the verdict for the version, or the
  * ranges when none is selected. */
 static void last_column(csec_buf *b, const view *v)
@@ -401,7 +391,10 @@ static void summary_table(csec_buf *b, const view *v)
         csec_buf_puts(b, "</td><td data-label=\"");
         last_column(b, v);
         csec_buf_puts(b, "\">");
-        verdict_short(b, v, it);
+        if (v->has_sel)
+            verdict_text(b, v, it);
+        else
+            html_ranges(b, it->a, v->ic);
         csec_buf_puts(b, "</td></tr>\n");
     }
     csec_buf_puts(b, "</tbody></table>\n");
