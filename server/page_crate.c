@@ -41,10 +41,9 @@ typedef struct view {
     const csec_index_crate *ic;
     const csec_advisory *const *advs;
     size_t nadv;
-    const csec_index_version *iv; /* selected version when it is in the index */
     bool has_sel;
-    bool sel_explicit; /* the URL names the version */
-    srv_sel sel;       /* valid when has_sel */
+    bool sel_explicit; /* the URL names the version (so it is selected) */
+    srv_sel sel;       /* valid when has_sel; sel.iv: the index's entry, or NULL */
     srv_security sec;  /* the Security tab's decisions (security.c) */
     enum tab tab;
 } view;
@@ -207,7 +206,7 @@ static void header(csec_buf *b, const view *v)
             const csec_index_version *x = &v->ic->versions[i];
             csec_buf_puts(b, "<option value=\"");
             html_esc(b, x->vers);
-            csec_buf_puts(b, x == v->iv ? "\" selected>" : "\">");
+            csec_buf_puts(b, x == v->sel.iv ? "\" selected>" : "\">");
             html_esc(b, x->vers);
             if (x->yanked)
                 csec_buf_puts(b, " (yanked)");
@@ -246,7 +245,7 @@ static void header(csec_buf *b, const view *v)
                          "server reads, so its versions and dependencies are not known here. "
                          "Its Security tab is built from the advisories alone.</p>\n");
     }
-    if (v->iv && v->iv->yanked)
+    if (v->sel.iv && v->sel.iv->yanked)
         csec_buf_puts(b, "<p class=\"notice\">This version has been yanked.</p>\n");
     /* Unmaintained status as context, the way crates.io shows it: crate-level,
      * worded neutrally, pointing to the advisory and its alternatives. */
@@ -270,13 +269,13 @@ static void tabs(csec_buf *b, const view *v)
     static const char *const names[] = {"Versions", "Dependencies", "Security"};
     /* Normal and build dependencies that resolve to affected releases
      * (page_deps.c); dev-dependencies never count. */
-    size_t dep_alarms = page_deps_alarms(v->s, v->iv);
+    size_t dep_alarms = page_deps_alarms(v->s, v->sel.iv);
     csec_buf_puts(b, "<nav class=\"tabs\" aria-label=\"Crate sections\"><ul>\n");
     /* Without the index there are no versions or dependencies to show. */
     for (int t = v->ic ? TAB_VERSIONS : TAB_SECURITY; t <= TAB_SECURITY; t++) {
         bool hl = (t == TAB_SECURITY && v->sec.affected > 0) || (t == TAB_DEPS && dep_alarms > 0);
         csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", tab_name[t]);
-        crate_url(b, v, v->has_sel && v->sel_explicit ? v->sel.text : NULL, (enum tab)t);
+        crate_url(b, v, v->sel_explicit ? v->sel.text : NULL, (enum tab)t);
         csec_buf_putc(b, '"');
         if (hl)
             csec_buf_puts(b, " class=\"tab-affected\"");
@@ -537,7 +536,7 @@ static void security_tab(csec_buf *b, const view *v)
         }
         csec_buf_puts(b, ".</p>\n");
     }
-    page_deps_security(b, v->s, v->ic, v->iv);
+    page_deps_security(b, v->s, v->ic, v->sel.iv);
     follow(b, v);
     csec_buf_puts(b, "</section>\n");
 }
@@ -672,7 +671,7 @@ static void versions_tab(csec_buf *b, const view *v)
     csec_buf_puts(b, "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n");
     for (size_t i = v->ic->versions_count; i-- > 0;) {
         const csec_index_version *x = &v->ic->versions[i];
-        csec_buf_puts(b, x == v->iv ? "<tr aria-current=\"true\"><td>" : "<tr><td>");
+        csec_buf_puts(b, x == v->sel.iv ? "<tr aria-current=\"true\"><td>" : "<tr><td>");
         version_link(b, v, x->vers, TAB_SECURITY);
         csec_buf_puts(b, "</td><td>");
         if (dates) {
@@ -772,7 +771,6 @@ void page_crate(const srv_req *r, srv_resp *resp)
     /* Without a version (no index, or one listing none) the tab lists the
      * advisories without verdicts. */
     v.has_sel = found == 0;
-    v.iv = v.sel.iv;
     v.tab = tab >= 0 ? (enum tab)tab : v.ic ? TAB_VERSIONS : TAB_SECURITY;
 
     /* Needed on every tab: the Security tab's count highlights it. */
@@ -798,7 +796,7 @@ void page_crate(const srv_req *r, srv_resp *resp)
         versions_tab(b, &v);
         break;
     case TAB_DEPS:
-        page_deps_tab(b, s, v.ic, v.iv); /* page_deps.c */
+        page_deps_tab(b, s, v.ic, v.sel.iv); /* page_deps.c */
         break;
     case TAB_SECURITY:
         security_tab(b, &v);
