@@ -400,14 +400,8 @@ void page_search(const srv_req *r, srv_resp *resp)
     /* Crates: an exact name first, then names containing the query. */
     size_t found = 0;
     csec_buf_puts(b, "<h2>Crates</h2>\n<ul class=\"names\">\n");
-    const char *exact = NULL;
-    if (srv_has_index(s)) {
-        const csec_index_crate *c = srv_index_crate(s, q);
-        if (c)
-            exact = c->name;
-    }
-    if (!exact)
-        exact = srv_site_package(s, q);
+    const csec_index_crate *c = srv_index_crate(s, q);
+    const char *exact = c ? c->name : srv_site_package(s, q);
     if (exact) {
         csec_buf_puts(b, "<li>");
         html_link(b, "/crates/", exact);
