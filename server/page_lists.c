@@ -116,20 +116,14 @@ static bool known_kind(const char *k)
     return false;
 }
 
+static int cmp_name(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
 static bool in_sorted(const char *const *names, size_t n, const char *s)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(names[mid], s);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
+    return n && bsearch(&s, names, n, sizeof *names, cmp_name);
 }
 
 /* The paged, filtered list of advisories: /advisories, or with `category`
