@@ -288,16 +288,14 @@ void page_advisory(const srv_req *r, srv_resp *resp)
     for (size_t i = 0; i < n && i < ALIAS_MAX && !a; i++)
         if (strcmp(named[i]->id, key) == 0)
             a = named[i];
-    if (!a && n > 1) {
-        alias_page(r, resp, key, named, n);
-        return;
-    }
-    if (!a && n == 1) {
-        html_redirect(resp, 301, "/advisories/", named[0]->id);
-        return;
-    }
     if (!a) {
-        page_not_found(r, resp, "No advisory has this id or alias.");
+        /* An alias: the list of the advisories that give it, or the only one. */
+        if (n > 1)
+            alias_page(r, resp, key, named, n);
+        else if (n == 1)
+            html_redirect(resp, 301, "/advisories/", named[0]->id);
+        else
+            page_not_found(r, resp, "No advisory has this id or alias.");
         return;
     }
     const srv_adv *sa = srv_site_adv(s, a);
