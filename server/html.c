@@ -174,10 +174,7 @@ void html_data_age(csec_buf *b, const srv_site *site)
     csec_buf_puts(b, "; registry index: ");
     if (site->index_data) {
         const srv_index_data *x = site->index_data;
-        csec_data_age age;
-        memset(&age, 0, sizeof age);
-        age.source = (csec_age_source)x->age_source;
-        age.time = x->age_time;
+        csec_data_age age = {(csec_age_source)x->age_source, x->age_time, ""};
         memcpy(age.commit, x->age_commit, sizeof age.commit);
         csec_buf t = CSEC_BUF_INIT;
         csec__word_data_age(&t, &age, 0);
