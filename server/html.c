@@ -350,13 +350,11 @@ static bool alt_span(const srv_adv *sa, size_t *start, size_t *end)
 bool html_has_alternatives(const srv_adv *sa)
 {
     size_t x, y;
-    return sa && alt_span(sa, &x, &y);
+    return alt_span(sa, &x, &y);
 }
 
 void html_desc(csec_buf *b, const srv_adv *sa, int top, bool without_alternatives)
 {
-    if (!sa)
-        return;
     const char *d = sa->desc_html;
     size_t n = strlen(d), skip_from = n, skip_to = n;
     if (without_alternatives && !alt_span(sa, &skip_from, &skip_to))
