@@ -106,14 +106,10 @@ static void filter_form(csec_buf *b, const srv_site *s, const char *base, const 
     csec_buf_puts(b, "<button type=\"submit\">Filter</button></form>\n");
 }
 
+/* A kind filter is "withdrawn" or a slug, which has a label. */
 static bool known_kind(const char *k)
 {
-    if (strcmp(k, "withdrawn") == 0)
-        return true;
-    for (size_t i = 0; csec__word_kind_slugs[i]; i++)
-        if (strcmp(k, csec__word_kind_slugs[i]) == 0)
-            return true;
-    return false;
+    return strcmp(k, "withdrawn") == 0 || csec__word_kind_slug_label(k);
 }
 
 static int cmp_name(const void *x, const void *y)
