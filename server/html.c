@@ -4,35 +4,24 @@
 #include "dataage.h"
 #include "index.h"
 #include "registry.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+/* What stands for each of the five characters that HTML and XML escape in
+ * text and attribute values. */
+static const char *const entity[256] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;"};
+
 void html_escn(csec_buf *b, const char *s, size_t n)
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
+        const char *rep = entity[(unsigned char)s[i]];
+        if (!rep)
             continue;
-        }
         csec_buf_put(b, s + start, i - start);
         csec_buf_puts(b, rep);
         start = i + 1;
@@ -44,6 +33,37 @@ void html_esc(csec_buf *b, const char *s)
 {
     if (s)
         html_escn(b, s, strlen(s));
+}
+
+void xml_escn(csec_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start = 0, i = 0;
+    while (i < n) {
+        uint32_t cp = 0;
+        size_t len = csec__utf8_decode(p + i, n - i, &cp, NULL);
+        const char *rep = cp < 256 ? entity[cp] : NULL;
+        if (len == 0) {
+            rep = "\xEF\xBF\xBD";
+            len = 1;
+        } else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+                   cp == 0xFFFF) {
+            rep = "\xEF\xBF\xBD";
+        }
+        if (rep) {
+            csec_buf_put(b, s + start, i - start);
+            csec_buf_puts(b, rep);
+            start = i + len;
+        }
+        i += len;
+    }
+    csec_buf_put(b, s + start, n - start);
+}
+
+void xml_esc(csec_buf *b, const char *s)
+{
+    if (s)
+        xml_escn(b, s, strlen(s));
 }
 
 void html_url_part(csec_buf *b, const char *s)

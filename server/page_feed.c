@@ -25,7 +25,6 @@
 #include "html.h"
 
 #include "index.h"
-#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,49 +36,6 @@
 #define FEED_TYPE "application/atom+xml; charset=utf-8"
 /* 9999-12-31T23:59:59Z: RFC 3339 has four-digit years. */
 #define MAX_TIME INT64_C(253402300799)
-
-/* ---- XML text ---- */
-
-void xml_escn(csec_buf *b, const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t start = 0, i = 0;
-    while (i < n) {
-        uint32_t cp = 0;
-        size_t len = csec__utf8_decode(p + i, n - i, &cp, NULL);
-        const char *rep = NULL;
-        if (len == 0) {
-            rep = "\xEF\xBF\xBD";
-            len = 1;
-        } else if (cp == '&') {
-            rep = "&amp;";
-        } else if (cp == '<') {
-            rep = "&lt;";
-        } else if (cp == '>') {
-            rep = "&gt;";
-        } else if (cp == '"') {
-            rep = "&quot;";
-        } else if (cp == '\'') {
-            rep = "&#39;";
-        } else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
-                   cp == 0xFFFF) {
-            rep = "\xEF\xBF\xBD";
-        }
-        if (rep) {
-            csec_buf_put(b, s + start, i - start);
-            csec_buf_puts(b, rep);
-            start = i + len;
-        }
-        i += len;
-    }
-    csec_buf_put(b, s + start, n - start);
-}
-
-void xml_esc(csec_buf *b, const char *s)
-{
-    if (s)
-        xml_escn(b, s, strlen(s));
-}
 
 /* ---- times ---- */
 
