@@ -547,9 +547,7 @@ static void security_tab(csec_buf *b, const view *v)
 static void timeline(csec_buf *b, const view *v)
 {
     const csec_index_crate *c = v->ic;
-    size_t n = c->versions_count, rows = 0;
-    for (size_t i = 0; i < v->nadv; i++)
-        rows += !v->advs[i]->withdrawn.year;
+    size_t n = c->versions_count, rows = v->sec.count; /* sec lists those not withdrawn */
     const double left = 150, plot = 760;
     double w = plot / (double)n;
     if (w > 24)
