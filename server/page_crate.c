@@ -675,7 +675,7 @@ static void versions_tab(csec_buf *b, const view *v)
         if (dates) {
             const char *pub = csec__index_pubtime(x);
             if (pub)
-                html_escn(b, pub, strlen(pub) >= 10 ? 10 : strlen(pub));
+                html_escn(b, pub, strnlen(pub, 10)); /* the date of a timestamp */
             else
                 csec_buf_puts(b, "<span class=\"muted\">unknown</span>");
             csec_buf_puts(b, "</td><td>");
