@@ -722,8 +722,6 @@ static int parse_tab(const char *s)
 void page_crate(const srv_req *r, srv_resp *resp)
 {
     const srv_site *s = r->site;
-    view v = {0};
-    v.s = s;
     const char *url_name = r->seg[1];
     /* /crates/NAME/VERSION/TAB, or a version or a tab after the name. */
     const char *ver_seg = NULL, *tab_seg = r->nseg == 4 ? r->seg[3] : NULL;
@@ -742,10 +740,12 @@ void page_crate(const srv_req *r, srv_resp *resp)
         unknown_crate(r, resp, url_name);
         return;
     }
-    v.ic = c.ic;
-    v.name = c.name;
-    v.advs = c.advs;
-    v.nadv = c.nadv;
+    view v = {.s = s,
+              .name = c.name,
+              .ic = c.ic,
+              .advs = c.advs,
+              .nadv = c.nadv,
+              .sel_explicit = ver_seg != NULL};
 
     /* The version selector's form, and names spelled differently from the
      * canonical name, redirect to the canonical URL. */
@@ -760,7 +760,6 @@ void page_crate(const srv_req *r, srv_resp *resp)
         return;
     }
 
-    v.sel_explicit = ver_seg != NULL;
     int found = srv_crate_version(&c, ver_seg, &v.sel);
     if (found < 0) {
         unknown_version(r, resp, &v, ver_seg);
