@@ -4,35 +4,24 @@
 #include "dataage.h"
 #include "index.h"
 #include "registry.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+/* What stands for each of the five characters that HTML and XML escape in
+ * text and attribute values. */
+static const char *const entity[256] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;"};
+
 void html_escn(csec_buf *b, const char *s, size_t n)
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
+        const char *rep = entity[(unsigned char)s[i]];
+        if (!rep)
             continue;
-        }
         csec_buf_put(b, s + start, i - start);
         csec_buf_puts(b, rep);
         start = i + 1;
@@ -44,6 +33,37 @@ void html_esc(csec_buf *b, const char *s)
 {
     if (s)
         html_escn(b, s, strlen(s));
+}
+
+void xml_escn(csec_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start = 0, i = 0;
+    while (i < n) {
+        uint32_t cp = 0;
+        size_t len = csec__utf8_decode(p + i, n - i, &cp, NULL);
+        const char *rep = cp < 256 ? entity[cp] : NULL;
+        if (len == 0) {
+            rep = "\xEF\xBF\xBD";
+            len = 1;
+        } else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+                   cp == 0xFFFF) {
+            rep = "\xEF\xBF\xBD";
+        }
+        if (rep) {
+            csec_buf_put(b, s + start, i - start);
+            csec_buf_puts(b, rep);
+            start = i + len;
+        }
+        i += len;
+    }
+    csec_buf_put(b, s + start, n - start);
+}
+
+void xml_esc(csec_buf *b, const char *s)
+{
+    if (s)
+        xml_escn(b, s, strlen(s));
 }
 
 void html_url_part(csec_buf *b, const char *s)
@@ -174,10 +194,7 @@ void html_data_age(csec_buf *b, const srv_site *site)
     csec_buf_puts(b, "; registry index: ");
     if (site->index_data) {
         const srv_index_data *x = site->index_data;
-        csec_data_age age;
-        memset(&age, 0, sizeof age);
-        age.source = (csec_age_source)x->age_source;
-        age.time = x->age_time;
+        csec_data_age age = {(csec_age_source)x->age_source, x->age_time, ""};
         memcpy(age.commit, x->age_commit, sizeof age.commit);
         csec_buf t = CSEC_BUF_INIT;
         csec__word_data_age(&t, &age, 0);
@@ -261,14 +278,11 @@ void html_cvss(csec_buf *b, const csec_cvss *c)
     if (calc) {
         csec_buf_printf(b, "<a href=\"https://www.first.org/cvss/calculator/%s#", calc);
         html_esc(b, c->canonical);
-        csec_buf_puts(b, "\"><code>");
-        html_esc(b, c->canonical);
-        csec_buf_puts(b, "</code></a>");
-    } else {
-        csec_buf_puts(b, "<code>");
-        html_esc(b, c->canonical);
-        csec_buf_puts(b, "</code>");
+        csec_buf_puts(b, "\">");
     }
+    csec_buf_puts(b, "<code>");
+    html_esc(b, c->canonical);
+    csec_buf_puts(b, calc ? "</code></a>" : "</code>");
 }
 
 void html_reqs(csec_buf *b, const csec_req *const *reqs, size_t n, const char *none)
@@ -300,23 +314,15 @@ void html_title(csec_buf *b, const char *title)
             i++;
             continue;
         }
-        size_t run = 0;
-        while (i + run < n && s[i + run] == '`')
-            run++;
+        size_t run = strspn(s + i, "`");
         size_t j = i + run, close = n;
         while (j < n) {
-            if (s[j] != '`') {
-                j++;
-                continue;
-            }
-            size_t r2 = 0;
-            while (j + r2 < n && s[j + r2] == '`')
-                r2++;
+            size_t r2 = strspn(s + j, "`");
             if (r2 == run) {
                 close = j;
                 break;
             }
-            j += r2;
+            j += r2 ? r2 : 1;
         }
         if (close == n) {
             i += run;
@@ -364,13 +370,11 @@ static bool alt_span(const srv_adv *sa, size_t *start, size_t *end)
 bool html_has_alternatives(const srv_adv *sa)
 {
     size_t x, y;
-    return sa && alt_span(sa, &x, &y);
+    return alt_span(sa, &x, &y);
 }
 
 void html_desc(csec_buf *b, const srv_adv *sa, int top, bool without_alternatives)
 {
-    if (!sa)
-        return;
     const char *d = sa->desc_html;
     size_t n = strlen(d), skip_from = n, skip_to = n;
     if (without_alternatives && !alt_span(sa, &skip_from, &skip_to))

@@ -19,7 +19,7 @@
 void html_esc(csec_buf *b, const char *s);
 void html_escn(csec_buf *b, const char *s, size_t n);
 /* Appends `s` escaped for XML 1.0 text or attribute values: the five entities,
- * and U+FFFD for malformed UTF-8 and characters XML forbids (page_feed.c). */
+ * and U+FFFD for malformed UTF-8 and characters XML forbids. */
 void xml_escn(csec_buf *b, const char *s, size_t n);
 /* xml_escn of a NUL-terminated `s`; nothing for NULL. */
 void xml_esc(csec_buf *b, const char *s);

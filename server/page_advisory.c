@@ -60,14 +60,14 @@ const csec_index_crate *html_published(const srv_site *s, const csec_advisory *a
     return csec__index_find(s->index, a->package);
 }
 
-/* `related` both ways: the ids the advisory lists, then the advisories that
- * list it (RUSTSEC-2020-0071 and RUSTSEC-2020-0159 name each other only one
- * way). */
+/* The Related fact (nothing when there is none), both ways: the ids the
+ * advisory lists, then the advisories that list it (RUSTSEC-2020-0071 and
+ * RUSTSEC-2020-0159 name each other only one way). */
 static void related(csec_buf *b, const srv_site *s, const csec_advisory *a)
 {
     size_t shown = 0;
     for (size_t i = 0; i < a->related.count; i++) {
-        csec_buf_puts(b, shown++ ? ", " : "");
+        csec_buf_puts(b, shown++ ? ", " : "<dt>Related</dt><dd>");
         html_link(b, "/advisories/", a->related.items[i]);
     }
     for (size_t i = 0; i < s->count; i++) {
@@ -75,20 +75,12 @@ static void related(csec_buf *b, const srv_site *s, const csec_advisory *a)
         if (o == a || !csec__strlist_has(&o->related, a->id) ||
             csec__strlist_has(&a->related, o->id))
             continue;
-        csec_buf_puts(b, shown++ ? ", " : "");
+        csec_buf_puts(b, shown++ ? ", " : "<dt>Related</dt><dd>");
         html_link(b, "/advisories/", o->id);
         csec_buf_puts(b, " <span class=\"muted\">(lists this one)</span>");
     }
-}
-
-static bool has_related(const srv_site *s, const csec_advisory *a)
-{
-    if (a->related.count)
-        return true;
-    for (size_t i = 0; i < s->count; i++)
-        if (s->advs[i].a != a && csec__strlist_has(&s->advs[i].a->related, a->id))
-            return true;
-    return false;
+    if (shown)
+        csec_buf_puts(b, "</dd>\n");
 }
 
 static void unix_date(csec_buf *b, int64_t t)
@@ -145,11 +137,7 @@ void html_adv_facts(csec_buf *b, const srv_site *s, const csec_advisory *a,
         }
         csec_buf_puts(b, "</dd>\n");
     }
-    if (has_related(s, a)) {
-        csec_buf_puts(b, "<dt>Related</dt><dd>");
-        related(b, s, a);
-        csec_buf_puts(b, "</dd>\n");
-    }
+    related(b, s, a);
     if (a->cvss) {
         csec_buf_puts(b, "<dt>CVSS</dt><dd>");
         html_cvss(b, a->cvss);
@@ -300,16 +288,14 @@ void page_advisory(const srv_req *r, srv_resp *resp)
     for (size_t i = 0; i < n && i < ALIAS_MAX && !a; i++)
         if (strcmp(named[i]->id, key) == 0)
             a = named[i];
-    if (!a && n > 1) {
-        alias_page(r, resp, key, named, n);
-        return;
-    }
-    if (!a && n == 1) {
-        html_redirect(resp, 301, "/advisories/", named[0]->id);
-        return;
-    }
     if (!a) {
-        page_not_found(r, resp, "No advisory has this id or alias.");
+        /* An alias: the list of the advisories that give it, or the only one. */
+        if (n > 1)
+            alias_page(r, resp, key, named, n);
+        else if (n == 1)
+            html_redirect(resp, 301, "/advisories/", named[0]->id);
+        else
+            page_not_found(r, resp, "No advisory has this id or alias.");
         return;
     }
     const srv_adv *sa = srv_site_adv(s, a);

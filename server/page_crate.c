@@ -41,10 +41,9 @@ typedef struct view {
     const csec_index_crate *ic;
     const csec_advisory *const *advs;
     size_t nadv;
-    const csec_index_version *iv; /* selected version when it is in the index */
     bool has_sel;
-    bool sel_explicit; /* the URL names the version */
-    srv_sel sel;       /* valid when has_sel */
+    bool sel_explicit; /* the URL names the version (so it is selected) */
+    srv_sel sel;       /* valid when has_sel; sel.iv: the index's entry, or NULL */
     srv_security sec;  /* the Security tab's decisions (security.c) */
     enum tab tab;
 } view;
@@ -207,7 +206,7 @@ static void header(csec_buf *b, const view *v)
             const csec_index_version *x = &v->ic->versions[i];
             csec_buf_puts(b, "<option value=\"");
             html_esc(b, x->vers);
-            csec_buf_puts(b, x == v->iv ? "\" selected>" : "\">");
+            csec_buf_puts(b, x == v->sel.iv ? "\" selected>" : "\">");
             html_esc(b, x->vers);
             if (x->yanked)
                 csec_buf_puts(b, " (yanked)");
@@ -246,7 +245,7 @@ static void header(csec_buf *b, const view *v)
                          "server reads, so its versions and dependencies are not known here. "
                          "Its Security tab is built from the advisories alone.</p>\n");
     }
-    if (v->iv && v->iv->yanked)
+    if (v->sel.iv && v->sel.iv->yanked)
         csec_buf_puts(b, "<p class=\"notice\">This version has been yanked.</p>\n");
     /* Unmaintained status as context, the way crates.io shows it: crate-level,
      * worded neutrally, pointing to the advisory and its alternatives. */
@@ -270,13 +269,13 @@ static void tabs(csec_buf *b, const view *v)
     static const char *const names[] = {"Versions", "Dependencies", "Security"};
     /* Normal and build dependencies that resolve to affected releases
      * (page_deps.c); dev-dependencies never count. */
-    size_t dep_alarms = page_deps_alarms(v->s, v->iv);
+    size_t dep_alarms = page_deps_alarms(v->s, v->sel.iv);
     csec_buf_puts(b, "<nav class=\"tabs\" aria-label=\"Crate sections\"><ul>\n");
     /* Without the index there are no versions or dependencies to show. */
     for (int t = v->ic ? TAB_VERSIONS : TAB_SECURITY; t <= TAB_SECURITY; t++) {
         bool hl = (t == TAB_SECURITY && v->sec.affected > 0) || (t == TAB_DEPS && dep_alarms > 0);
         csec_buf_printf(b, "<li><a id=\"tab-%s\" href=\"", tab_name[t]);
-        crate_url(b, v, v->has_sel && v->sel_explicit ? v->sel.text : NULL, (enum tab)t);
+        crate_url(b, v, v->sel_explicit ? v->sel.text : NULL, (enum tab)t);
         csec_buf_putc(b, '"');
         if (hl)
             csec_buf_puts(b, " class=\"tab-affected\"");
@@ -356,16 +355,6 @@ static void advisory_card(csec_buf *b, const view *v, const csec_verdict *it, bo
     csec_buf_puts(b, "</div>\n</details>\n</article>\n");
 }
 
-/* The short form of a verdict for the summary table. */
-static void verdict_short(csec_buf *b, const view *v, const csec_verdict *it)
-{
-    if (!v->has_sel) {
-        html_ranges(b, it->a, v->ic);
-        return;
-    }
-    verdict_text(b, v, it);
-}
-
 /* The summary table's last column: the verdict for the version, or the
  * ranges when none is selected. */
 static void last_column(csec_buf *b, const view *v)
@@ -401,7 +390,10 @@ static void summary_table(csec_buf *b, const view *v)
         csec_buf_puts(b, "</td><td data-label=\"");
         last_column(b, v);
         csec_buf_puts(b, "\">");
-        verdict_short(b, v, it);
+        if (v->has_sel)
+            verdict_text(b, v, it);
+        else
+            html_ranges(b, it->a, v->ic);
         csec_buf_puts(b, "</td></tr>\n");
     }
     csec_buf_puts(b, "</tbody></table>\n");
@@ -544,7 +536,7 @@ static void security_tab(csec_buf *b, const view *v)
         }
         csec_buf_puts(b, ".</p>\n");
     }
-    page_deps_security(b, v->s, v->ic, v->iv);
+    page_deps_security(b, v->s, v->ic, v->sel.iv);
     follow(b, v);
     csec_buf_puts(b, "</section>\n");
 }
@@ -555,9 +547,7 @@ static void security_tab(csec_buf *b, const view *v)
 static void timeline(csec_buf *b, const view *v)
 {
     const csec_index_crate *c = v->ic;
-    size_t n = c->versions_count, rows = 0;
-    for (size_t i = 0; i < v->nadv; i++)
-        rows += !v->advs[i]->withdrawn.year;
+    size_t n = c->versions_count, rows = v->sec.count; /* sec lists those not withdrawn */
     const double left = 150, plot = 760;
     double w = plot / (double)n;
     if (w > 24)
@@ -679,13 +669,13 @@ static void versions_tab(csec_buf *b, const view *v)
     csec_buf_puts(b, "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n");
     for (size_t i = v->ic->versions_count; i-- > 0;) {
         const csec_index_version *x = &v->ic->versions[i];
-        csec_buf_puts(b, x == v->iv ? "<tr aria-current=\"true\"><td>" : "<tr><td>");
+        csec_buf_puts(b, x == v->sel.iv ? "<tr aria-current=\"true\"><td>" : "<tr><td>");
         version_link(b, v, x->vers, TAB_SECURITY);
         csec_buf_puts(b, "</td><td>");
         if (dates) {
             const char *pub = csec__index_pubtime(x);
             if (pub)
-                html_escn(b, pub, strlen(pub) >= 10 ? 10 : strlen(pub));
+                html_escn(b, pub, strnlen(pub, 10)); /* the date of a timestamp */
             else
                 csec_buf_puts(b, "<span class=\"muted\">unknown</span>");
             csec_buf_puts(b, "</td><td>");
@@ -732,8 +722,6 @@ static int parse_tab(const char *s)
 void page_crate(const srv_req *r, srv_resp *resp)
 {
     const srv_site *s = r->site;
-    view v = {0};
-    v.s = s;
     const char *url_name = r->seg[1];
     /* /crates/NAME/VERSION/TAB, or a version or a tab after the name. */
     const char *ver_seg = NULL, *tab_seg = r->nseg == 4 ? r->seg[3] : NULL;
@@ -752,10 +740,12 @@ void page_crate(const srv_req *r, srv_resp *resp)
         unknown_crate(r, resp, url_name);
         return;
     }
-    v.ic = c.ic;
-    v.name = c.name;
-    v.advs = c.advs;
-    v.nadv = c.nadv;
+    view v = {.s = s,
+              .name = c.name,
+              .ic = c.ic,
+              .advs = c.advs,
+              .nadv = c.nadv,
+              .sel_explicit = ver_seg != NULL};
 
     /* The version selector's form, and names spelled differently from the
      * canonical name, redirect to the canonical URL. */
@@ -770,7 +760,6 @@ void page_crate(const srv_req *r, srv_resp *resp)
         return;
     }
 
-    v.sel_explicit = ver_seg != NULL;
     int found = srv_crate_version(&c, ver_seg, &v.sel);
     if (found < 0) {
         unknown_version(r, resp, &v, ver_seg);
@@ -779,7 +768,6 @@ void page_crate(const srv_req *r, srv_resp *resp)
     /* Without a version (no index, or one listing none) the tab lists the
      * advisories without verdicts. */
     v.has_sel = found == 0;
-    v.iv = v.sel.iv;
     v.tab = tab >= 0 ? (enum tab)tab : v.ic ? TAB_VERSIONS : TAB_SECURITY;
 
     /* Needed on every tab: the Security tab's count highlights it. */
@@ -805,7 +793,7 @@ void page_crate(const srv_req *r, srv_resp *resp)
         versions_tab(b, &v);
         break;
     case TAB_DEPS:
-        page_deps_tab(b, s, v.ic, v.iv); /* page_deps.c */
+        page_deps_tab(b, s, v.ic, v.sel.iv); /* page_deps.c */
         break;
     case TAB_SECURITY:
         security_tab(b, &v);

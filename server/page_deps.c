@@ -20,7 +20,7 @@ enum { IMPACT_LIST_MAX = 100 };
 
 size_t page_deps_alarms(const srv_site *s, const csec_index_version *v)
 {
-    if (!srv_has_index(s) || !v)
+    if (!v)
         return 0;
     csec_deps_source src = srv_deps_source(s);
     return csec__deps_alarm_count(&src, s->db, v);
@@ -273,7 +273,7 @@ void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
                    const csec_index_version *v)
 {
     csec_buf_puts(b, "<section aria-labelledby=\"dep-h\"><h2 id=\"dep-h\">Dependencies</h2>\n");
-    if (!v || !srv_has_index(s)) {
+    if (!v) {
         csec_buf_puts(b, "<p>The dependencies of this crate are not known here.</p></section>\n");
         return;
     }
@@ -301,7 +301,7 @@ void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
 void page_deps_security(csec_buf *b, const srv_site *s, const csec_index_crate *c,
                         const csec_index_version *v)
 {
-    if (!v || !srv_has_index(s))
+    if (!v)
         return;
     csec_deps_source src = srv_deps_source(s);
     csec_deps_report *r = csec__deps_report_new(&src, s->db, c, v);

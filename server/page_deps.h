@@ -7,7 +7,8 @@
 #include "html.h"
 #include "index.h"
 
-/* The Dependencies tab of version `v` of crate `c` (NULL `v`: not known). */
+/* The Dependencies tab of version `v` of crate `c`, the registry index's
+ * entries (NULL `v`: not known, as without an index). */
 void page_deps_tab(csec_buf *b, const srv_site *s, const csec_index_crate *c,
                    const csec_index_version *v);
 /* The "Through dependencies" section of the Security tab. */

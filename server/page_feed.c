@@ -25,7 +25,6 @@
 #include "html.h"
 
 #include "index.h"
-#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,49 +36,6 @@
 #define FEED_TYPE "application/atom+xml; charset=utf-8"
 /* 9999-12-31T23:59:59Z: RFC 3339 has four-digit years. */
 #define MAX_TIME INT64_C(253402300799)
-
-/* ---- XML text ---- */
-
-void xml_escn(csec_buf *b, const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t start = 0, i = 0;
-    while (i < n) {
-        uint32_t cp = 0;
-        size_t len = csec__utf8_decode(p + i, n - i, &cp, NULL);
-        const char *rep = NULL;
-        if (len == 0) {
-            rep = "\xEF\xBF\xBD";
-            len = 1;
-        } else if (cp == '&') {
-            rep = "&amp;";
-        } else if (cp == '<') {
-            rep = "&lt;";
-        } else if (cp == '>') {
-            rep = "&gt;";
-        } else if (cp == '"') {
-            rep = "&quot;";
-        } else if (cp == '\'') {
-            rep = "&#39;";
-        } else if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
-                   cp == 0xFFFF) {
-            rep = "\xEF\xBF\xBD";
-        }
-        if (rep) {
-            csec_buf_put(b, s + start, i - start);
-            csec_buf_puts(b, rep);
-            start = i + len;
-        }
-        i += len;
-    }
-    csec_buf_put(b, s + start, n - start);
-}
-
-void xml_esc(csec_buf *b, const char *s)
-{
-    if (s)
-        xml_escn(b, s, strlen(s));
-}
 
 /* ---- times ---- */
 
@@ -285,18 +241,13 @@ static void feed(const srv_site *s, srv_resp *resp, item *items, size_t n, const
     csec_buf_puts(b, "<updated>");
     xml_time(b, n ? items[0].updated : newest_update(s));
     csec_buf_puts(b, "</updated>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"");
-    if (crate) {
-        csec_buf_puts(b, "/crates/");
-        html_url_part(b, crate);
-    }
+    if (crate)
+        html_crate_url(b, crate, NULL, NULL);
     csec_buf_puts(b, "/feed.xml\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
-    if (crate) {
-        csec_buf_puts(b, "/crates/");
-        html_url_part(b, crate);
-        csec_buf_puts(b, "/security");
-    } else {
+    if (crate)
+        html_crate_url(b, crate, NULL, "security");
+    else
         csec_buf_puts(b, "/advisories");
-    }
     csec_buf_puts(b, "\"/>\n<author><name>RustSec advisory database contributors</name>"
                      "<uri>https://github.com/rustsec/advisory-db</uri></author>\n"
                      "<generator version=\"" CSEC_VERSION_STRING "\">cratesec</generator>\n");
@@ -329,14 +280,10 @@ void page_feed_crate(const srv_req *r, srv_resp *resp)
         return;
     }
     item *items = csec__xcalloc(c.nadv + 1, sizeof *items);
-    size_t k = 0;
     for (size_t i = 0; i < c.nadv; i++) {
-        const srv_adv *sa = srv_site_adv(s, c.advs[i]);
-        if (!sa)
-            continue;
-        items[k].sa = sa;
-        items[k++].updated = adv_updated(c.advs[i]);
+        items[i].sa = srv_site_adv(s, c.advs[i]); /* never NULL: the site has them all */
+        items[i].updated = adv_updated(c.advs[i]);
     }
-    feed(s, resp, items, k, c.name);
+    feed(s, resp, items, c.nadv, c.name);
     free(items);
 }

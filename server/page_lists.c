@@ -106,30 +106,20 @@ static void filter_form(csec_buf *b, const srv_site *s, const char *base, const 
     csec_buf_puts(b, "<button type=\"submit\">Filter</button></form>\n");
 }
 
+/* A kind filter is "withdrawn" or a slug, which has a label. */
 static bool known_kind(const char *k)
 {
-    if (strcmp(k, "withdrawn") == 0)
-        return true;
-    for (size_t i = 0; csec__word_kind_slugs[i]; i++)
-        if (strcmp(k, csec__word_kind_slugs[i]) == 0)
-            return true;
-    return false;
+    return strcmp(k, "withdrawn") == 0 || csec__word_kind_slug_label(k);
+}
+
+static int cmp_name(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
 static bool in_sorted(const char *const *names, size_t n, const char *s)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(names[mid], s);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
+    return n && bsearch(&s, names, n, sizeof *names, cmp_name);
 }
 
 /* The paged, filtered list of advisories: /advisories, or with `category`
@@ -400,14 +390,8 @@ void page_search(const srv_req *r, srv_resp *resp)
     /* Crates: an exact name first, then names containing the query. */
     size_t found = 0;
     csec_buf_puts(b, "<h2>Crates</h2>\n<ul class=\"names\">\n");
-    const char *exact = NULL;
-    if (srv_has_index(s)) {
-        const csec_index_crate *c = srv_index_crate(s, q);
-        if (c)
-            exact = c->name;
-    }
-    if (!exact)
-        exact = srv_site_package(s, q);
+    const csec_index_crate *c = srv_index_crate(s, q);
+    const char *exact = c ? c->name : srv_site_package(s, q);
     if (exact) {
         csec_buf_puts(b, "<li>");
         html_link(b, "/crates/", exact);

@@ -1,7 +1,8 @@
 /* page_state.h - the pages and API endpoints that use the server's state
  * (watch_service.h): auditing a lockfile (page_audit.c, api_audit.c) and
- * watch lists (page_watch.c, api_watch.c).  They answer every method
- * themselves (forms POST), so route.c lists them with the API's routes. */
+ * watch lists (page_watch.c, api_watch.c).  The pages that take a form
+ * (POST) answer every method themselves, so route.c lists them with the
+ * API's routes; a report, a watch list and its feed are GET pages. */
 #ifndef CSEC_SERVER_PAGE_STATE_H
 #define CSEC_SERVER_PAGE_STATE_H
 

@@ -34,10 +34,10 @@ bool srv_crate_find(const srv_site *s, const char *url_name, srv_crate *out)
     /* Advisories are filed under the name their authors spelled; crates.io
      * treats case and '-'/'_' as the same, so the index's spelling is tried
      * first and then the URL's. */
-    out->pkg = srv_site_package(s, out->ic ? out->ic->name : url_name);
-    if (!out->pkg && out->ic)
-        out->pkg = srv_site_package(s, url_name);
-    out->name = out->ic ? out->ic->name : out->pkg;
+    const char *pkg = srv_site_package(s, out->ic ? out->ic->name : url_name);
+    if (!pkg && out->ic)
+        pkg = srv_site_package(s, url_name);
+    out->name = out->ic ? out->ic->name : pkg;
     out->load_error = csec_db_package_error(s->db, CSEC_COLLECTION_CRATES,
                                             out->name ? out->name : url_name);
     /* A crate whose only advisory files failed to load is known all the
@@ -46,8 +46,8 @@ bool srv_crate_find(const srv_site *s, const char *url_name, srv_crate *out)
         out->name = load_error_name(out->load_error, url_name);
     if (!out->name)
         return false;
-    if (out->pkg)
-        out->advs = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, out->pkg, &out->nadv);
+    if (pkg)
+        out->advs = csec_db_by_package(s->db, CSEC_COLLECTION_CRATES, pkg, &out->nadv);
     return true;
 }
 

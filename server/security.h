@@ -16,7 +16,6 @@ struct csec_index_version;
 /* A crate as the pages find it from the name in a URL. */
 typedef struct srv_crate {
     const struct csec_index_crate *ic; /* the registry index's entry, or NULL */
-    const char *pkg;  /* the advisory database's package name, or NULL */
     const char *name; /* canonical: the index's spelling, else the database's */
     const csec_advisory *const *advs; /* the package's advisories, withdrawn too */
     size_t nadv;
