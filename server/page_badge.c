@@ -73,8 +73,12 @@ static bool find_facts(const srv_req *r, facts *f)
         f->why = "No crate of this name is in the registry index or the RustSec advisory "
                  "database.";
     else if ((found = srv_crate_version(&c, ver_seg, &sel)) > 0 && !c.ic)
-        f->why = "This server has no registry index entry for this crate, so it has no default "
-                 "version: name one, as in /crates/NAME/VERSION/badge.svg.";
+        f->why = srv_index_unavailable(s, r->seg[1], NULL, 0)
+                     ? "The registry index could not be asked about this crate, so it has no "
+                       "default version; try again later, or name one, as in "
+                       "/crates/NAME/VERSION/badge.svg."
+                     : "This server has no registry index entry for this crate, so it has no "
+                       "default version: name one, as in /crates/NAME/VERSION/badge.svg.";
     else if (found > 0)
         f->why = "The registry index lists no version of this crate.";
     else if (found < 0)

@@ -264,6 +264,10 @@ st, body = s.get("/crates/regex")
 check(st == 200 and "The registry index is unavailable" in body and "RUSTSEC-" in body,
       "upstream down: a crate with advisories shows them, and says the index is unavailable",
       (st, body[:300]))
+st, body = s.get("/crates/regex/badge.svg")
+check(st == 200 and "could not be asked" in body and "has no registry index entry" not in body,
+      "upstream down: a badge without a version says the index could not be asked, not that "
+      "it has no entry for the crate", (st, body[:600]))
 h = s.health()
 check(h["index"]["last_fetch_error"], "/healthz names the last fetch failure", h["index"])
 stop(s)
