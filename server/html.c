@@ -209,10 +209,15 @@ void html_data_age(csec_buf *b, const srv_site *site)
         srv_sparse_info(site->sparse, &sr);
         csec_buf_puts(b, "the sparse index ");
         html_esc(b, sr.url ? sr.url : "");
-        csec_buf_printf(b, ", each crate fetched when a page first needs it and checked again "
-                           "once older than %u %s",
-                        sr.max_age_s >= 120 ? sr.max_age_s / 60 : sr.max_age_s,
-                        sr.max_age_s >= 120 ? "minutes" : "seconds");
+        /* Whole minutes only: "2 minutes" for 150 s would be a rule the
+         * server does not follow. */
+        bool minutes = sr.max_age_s >= 120 && sr.max_age_s % 60 == 0;
+        unsigned n = minutes ? sr.max_age_s / 60 : sr.max_age_s;
+        const char *unit = minutes ? "minutes" : n == 1 ? "second" : "seconds";
+        csec_buf_printf(b,
+                        ", each crate fetched when a page first needs it and checked again "
+                        "once older than %u %s",
+                        n, unit);
     } else {
         csec_buf_puts(b, "none (crate pages know advisories only)");
     }

@@ -140,6 +140,8 @@ s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache"), "--thre
 t0 = time.monotonic()
 st, got = s.get("/crates/hyper/0.13.7/dependencies")
 took = time.monotonic() - t0
+check("checked again once older than 5 minutes" in got,
+      "the footer gives the default re-check age (300 s) in minutes")
 check(st == 200, "sparse: hyper 0.13.7's Dependencies tab renders", st)
 check("are not known here" not in got,
       "sparse: the dependencies are known (not 'not known here')", got[:2000])
@@ -219,8 +221,11 @@ check(counts.get("lists") == 1 and counts.get("watches") == 1, "made once: one l
 
 # ---- a slow crate does not slow the others -------------------------------------
 s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache2"), "--threads", "2",
-           "--index-timeout", "3")
-s.get("/crates/serde")  # in memory now
+           "--index-timeout", "3", "--index-max-age", "150")
+st, body = s.get("/crates/serde")  # in memory now
+check("checked again once older than 150 seconds" in body,
+      "the footer: --index-max-age 150 is 150 seconds, not a rounded 2 minutes",
+      body[body.find("checked again"):][:80])
 fast = []
 with concurrent.futures.ThreadPoolExecutor(8) as ex:
     slow = ex.submit(s.get, "/crates/slowpoke")
@@ -245,7 +250,9 @@ stop(s)
 # ---- revalidation with ETags, and a failing upstream with a copy in memory ----
 s = Server("--index", SPARSE, "--cache-dir", os.path.join(TMP, "cache3"), "--threads", "2",
            "--index-max-age", "1")
-s.get("/crates/rand")
+st, body = s.get("/crates/rand")
+check("checked again once older than 1 second" in body and "1 seconds" not in body,
+      "the footer: --index-max-age 1 is 1 second", body[body.find("checked again"):][:80])
 n200 = nginx_count(index_path("rand"), 200)
 time.sleep(1.3)
 s.get("/crates/rand")  # stale: revalidated first
