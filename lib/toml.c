@@ -232,20 +232,23 @@ static void skip_ws(parser *p)
         p->pos++;
 }
 
-/* Consumes a newline at pos: 1 if there was one, 0 if not, <0 on a lone CR. */
-static int eat_newline(parser *p)
+/* Consumes a newline at s[*i] (pos, or a place inside a multi-line string),
+ * counting lines: 1 if there was one, 0 if not, <0 on a lone CR. */
+static int eat_newline(parser *p, size_t *i)
 {
-    if (p->pos < p->len && p->s[p->pos] == '\n') {
-        p->pos++;
-    } else if (p->pos < p->len && p->s[p->pos] == '\r') {
-        if (p->pos + 1 >= p->len || p->s[p->pos + 1] != '\n')
-            return err_at(p, p->pos, "carriage return not followed by a line feed");
-        p->pos += 2;
+    size_t j = *i;
+    if (j < p->len && p->s[j] == '\n') {
+        j++;
+    } else if (j < p->len && p->s[j] == '\r') {
+        if (j + 1 >= p->len || p->s[j + 1] != '\n')
+            return err_at(p, j, "carriage return not followed by a line feed");
+        j += 2;
     } else {
         return 0;
     }
     p->line++;
-    p->lstart = p->pos;
+    p->lstart = j;
+    *i = j;
     return 1;
 }
 
@@ -276,7 +279,7 @@ static int skip_space_nl(parser *p)
         skip_ws(p);
         if ((rc = skip_comment(p)) != 0)
             return rc;
-        if ((rc = eat_newline(p)) < 0)
+        if ((rc = eat_newline(p, &p->pos)) < 0)
             return rc;
         if (rc == 0)
             return 0;
@@ -292,7 +295,7 @@ static int end_line(parser *p, const char *after)
         return rc;
     if (p->pos >= p->len)
         return 0;
-    if ((rc = eat_newline(p)) < 0)
+    if ((rc = eat_newline(p, &p->pos)) < 0)
         return rc;
     if (rc == 0)
         return err_at(p, p->pos, "expected newline after %s, found `%c`", after, p->s[p->pos]);
@@ -412,26 +415,6 @@ static const char *a_type(const csec_toml_value *v)
 
 /* ---- strings ---- */
 
-/* Skips a newline inside a multi-line string at s[*i], counting lines.
- * Returns 1 if one was skipped, 0 if none, <0 on a lone CR. */
-static int ml_newline(parser *p, size_t *i)
-{
-    size_t j = *i;
-    if (j < p->len && p->s[j] == '\n') {
-        j++;
-    } else if (j < p->len && p->s[j] == '\r') {
-        if (j + 1 >= p->len || p->s[j + 1] != '\n')
-            return err_at(p, j, "carriage return not followed by a line feed");
-        j += 2;
-    } else {
-        return 0;
-    }
-    p->line++;
-    p->lstart = j;
-    *i = j;
-    return 1;
-}
-
 /* A backslash escape at s[i] (the backslash) of a basic string; appends the
  * decoded bytes and advances *pi past it. */
 static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
@@ -472,7 +455,7 @@ static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
              * newlines that follow.  Only whitespace may sit before the newline. */
             while (i < p->len && (s[i] == ' ' || s[i] == '\t'))
                 i++;
-            int rc = ml_newline(p, &i);
+            int rc = eat_newline(p, &i);
             if (rc < 0)
                 return rc;
             if (rc == 0)
@@ -481,7 +464,7 @@ static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
             for (;;) {
                 while (i < p->len && (s[i] == ' ' || s[i] == '\t'))
                     i++;
-                if ((rc = ml_newline(p, &i)) < 0)
+                if ((rc = eat_newline(p, &i)) < 0)
                     return rc;
                 if (rc == 0)
                     break;
@@ -507,7 +490,7 @@ static int parse_string(parser *p, bool multi, csec_buf *dst)
     bool basic = q == '"';
     size_t i = p->pos + (multi ? 3 : 1);
     int rc;
-    if (multi && (rc = ml_newline(p, &i)) < 0) /* a newline right after the quotes is trimmed */
+    if (multi && (rc = eat_newline(p, &i)) < 0) /* a newline right after the quotes is trimmed */
         return rc;
     for (;;) {
         size_t st = i;
@@ -543,7 +526,7 @@ static int parse_string(parser *p, bool multi, csec_buf *dst)
             continue;
         }
         if (multi && (c == '\n' || c == '\r')) {
-            if ((rc = ml_newline(p, &i)) < 0)
+            if ((rc = eat_newline(p, &i)) < 0)
                 return rc;
             csec_buf_putc(dst, '\n');
             continue;
