@@ -415,10 +415,13 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
                base ? base + 1 : path);
         goto done;
     }
+    /* Split once: a file that parses has split, and the checks after the
+     * parse read c.fm too. */
+    bool split = csec__frontmatter_split(&c.fm, text, len, NULL) == 0;
     /* The draft rule is checked on the id as written, before the loader's
      * file-name check (which would otherwise report the same problem). */
     const char *parse_path = path;
-    if (path && csec__frontmatter_split(&c.fm, text, len, NULL) == 0) {
+    if (path && split) {
         csec_toml_value *raw = NULL;
         const csec_toml_value *idv = NULL;
         if (csec__toml_parse(&raw, &scratch, text + c.fm.toml_off, c.fm.toml_len, NULL) == 0) {
@@ -441,7 +444,6 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
         goto done;
     }
     c.adv = a;
-    csec__frontmatter_split(&c.fm, text, len, NULL);
 
     /* The linter reads the front matter as written, without the "[advisory]"
      * prefix the loader adds to V4 files (spec §5.2 rule 4). */
