@@ -17,7 +17,6 @@
 typedef struct lint_ctx {
     const char *path;
     const char *text;
-    size_t len;
     csec__frontmatter fm;
     const csec_advisory *adv;
     csec_diag_cb cb;
@@ -402,7 +401,6 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
     memset(&c, 0, sizeof c);
     c.path = path;
     c.text = text;
-    c.len = len;
     c.cb = cb;
     c.payload = payload;
     csec_arena arena = CSEC_ARENA_INIT, scratch = CSEC_ARENA_INIT;
