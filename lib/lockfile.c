@@ -569,7 +569,7 @@ size_t csec_lockfile_path(const csec_lockfile *lf, const csec_lock_package *p,
     size_t nodes = csec__lockfile_nodes(lf);
     if (p < lf->pkgs || p >= lf->pkgs + nodes)
         return 0;
-    size_t start = (size_t)(p - lf->pkgs), found = start, len = 1;
+    size_t start = (size_t)(p - lf->pkgs), found = start;
     /* Breadth-first over reverse edges: the first package reached that
      * nothing depends on ends a shortest chain.  Iterative, so the depth of
      * the graph (input-controlled) never reaches the C stack. */
@@ -597,13 +597,11 @@ size_t csec_lockfile_path(const csec_lockfile *lf, const csec_lock_package *p,
     /* A package reached only through a cycle has no root: show it alone. */
     if (lf->rev_start[found] != lf->rev_start[found + 1])
         found = start;
-    for (size_t u = found; u != start; u = prev[u])
-        len++;
-    size_t i = 0;
+    size_t len = 0;
     for (size_t u = found;; u = prev[u]) {
-        if (i < cap)
-            out[i] = &lf->pkgs[u];
-        i++;
+        if (len < cap)
+            out[len] = &lf->pkgs[u];
+        len++;
         if (u == start)
             break;
     }
