@@ -33,13 +33,11 @@ typedef struct by_name {
 } by_name;
 
 /* Fails at the position of TOML value `at`. */
-static int fail_at(ctx *c, const csec_toml_value *at, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+__attribute__((format(printf, 3, 4)))
 #endif
-    ;
-
-static int fail_at(ctx *c, const csec_toml_value *at, const char *fmt, ...)
+static int
+fail_at(ctx *c, const csec_toml_value *at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

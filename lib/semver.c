@@ -68,14 +68,12 @@ static const char *describe(char out[DESC_MAX], const parser *p, size_t i)
     return out;
 }
 
-static int fail_at(parser *p, size_t i, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
 /* Records a parse error at byte offset `i` (column i+1). */
-static int fail_at(parser *p, size_t i, const char *fmt, ...)
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int
+fail_at(parser *p, size_t i, const char *fmt, ...)
 {
     uint32_t col = i >= UINT32_MAX ? UINT32_MAX : (uint32_t)(i + 1);
     va_list ap;
