@@ -175,18 +175,6 @@ static bool is_next_of(const csec_version *v, csec_version *prev)
     return true;
 }
 
-/* The lowest published version in [lo, hi), or NULL. */
-static const csec_index_version *lowest_in(const csec_index_crate *c, const csec_version *lo,
-                                           const csec_version *hi)
-{
-    for (size_t i = 0; c && i < c->versions_count; i++) {
-        const csec_version *v = &c->versions[i].version;
-        if (csec_version_cmp(v, lo) >= 0)
-            return csec_version_cmp(v, hi) < 0 ? &c->versions[i] : NULL;
-    }
-    return NULL;
-}
-
 /* The lowest published version at or above `lo`, or NULL. */
 static const csec_index_version *lowest_from(const csec_index_crate *c, const csec_version *lo)
 {
@@ -194,6 +182,14 @@ static const csec_index_version *lowest_from(const csec_index_crate *c, const cs
         if (csec_version_cmp(&c->versions[i].version, lo) >= 0)
             return &c->versions[i];
     return NULL;
+}
+
+/* The lowest published version in [lo, hi), or NULL. */
+static const csec_index_version *lowest_in(const csec_index_crate *c, const csec_version *lo,
+                                           const csec_version *hi)
+{
+    const csec_index_version *v = lowest_from(c, lo);
+    return v && csec_version_cmp(&v->version, hi) < 0 ? v : NULL;
 }
 
 /* A start bound `v` (inclusive) as a reader counts versions, rule 4.
