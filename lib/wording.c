@@ -405,6 +405,7 @@ void csec__word_verdict_text(csec_buf *out, const csec_verdict *vd, const char *
                              const csec_index_crate *pub)
 {
     const csec_index_version *first;
+    csec_version prev;
     switch (vd->why) {
     case CSEC_WHY_AFFECTED:
         csec_buf_puts(out, vd->counts ? "Affects version " : "Applies to version ");
@@ -422,9 +423,7 @@ void csec__word_verdict_text(csec_buf *out, const csec_verdict *vd, const char *
             csec__word_version(out, &first->version);
             return;
         }
-        if (is_zero_pre(vd->ver) && vd->ver->patch > 0) {
-            csec_version prev;
-            is_next_of(vd->ver, &prev);
+        if (is_next_of(vd->ver, &prev)) {
             csec_buf_puts(out, "the versions after ");
             csec__word_version(out, &prev);
             return;
