@@ -77,12 +77,11 @@ static const char *reference_type(const char *url)
     return "WEB";
 }
 
-static void write_reference(csec__json *j, csec_buf *url)
+static void write_reference(csec__json *j, const char *url)
 {
     csec__json_object_begin(j);
-    csec__json_key_str(j, "type", reference_type(url->ptr));
-    csec__json_key(j, "url");
-    csec__json_strn(j, url->ptr, url->len);
+    csec__json_key_str(j, "type", reference_type(url));
+    csec__json_key_str(j, "url", url);
     csec__json_object_end(j);
 }
 
@@ -236,24 +235,15 @@ int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent)
     csec__json_key(j, "references");
     csec__json_array_begin(j);
     csec_buf_clear(&tmp);
-    csec_buf_puts(&tmp, "https://crates.io/crates/");
-    csec_buf_puts(&tmp, a->package);
-    write_reference(j, &tmp);
+    csec_buf_printf(&tmp, "https://crates.io/crates/%s", a->package);
+    write_reference(j, tmp.ptr);
     csec_buf_clear(&tmp);
-    csec_buf_puts(&tmp, "https://rustsec.org/advisories/");
-    csec_buf_puts(&tmp, a->id);
-    csec_buf_puts(&tmp, ".html");
-    write_reference(j, &tmp);
-    if (a->url) {
-        csec_buf_clear(&tmp);
-        csec_buf_puts(&tmp, a->url);
-        write_reference(j, &tmp);
-    }
-    for (size_t i = 0; i < a->references.count; i++) {
-        csec_buf_clear(&tmp);
-        csec_buf_puts(&tmp, a->references.items[i]);
-        write_reference(j, &tmp);
-    }
+    csec_buf_printf(&tmp, "https://rustsec.org/advisories/%s.html", a->id);
+    write_reference(j, tmp.ptr);
+    if (a->url)
+        write_reference(j, a->url);
+    for (size_t i = 0; i < a->references.count; i++)
+        write_reference(j, a->references.items[i]);
     csec__json_array_end(j);
 
     csec__json_key(j, "database_specific");
