@@ -333,7 +333,6 @@ int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec
     size_t count = 0;
     csec_buf doc = CSEC_BUF_INIT;
     csec_buf path = CSEC_BUF_INIT;
-    FILE *f = NULL;
     if (written)
         *written = 0;
     if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
@@ -354,14 +353,13 @@ int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec
         csec_osv_write(&doc, a, 0);
         csec_buf_clear(&path);
         csec_buf_printf(&path, "%s/%s.json", outdir, a->id);
-        f = fopen(path.ptr, "wb");
+        FILE *f = fopen(path.ptr, "wb");
         if (!f) {
             rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "cannot create: %s", strerror(errno));
             goto done;
         }
         bool ok = fwrite(doc.ptr, 1, doc.len, f) == doc.len;
         ok = (fclose(f) == 0) && ok;
-        f = NULL;
         if (!ok) {
             rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "write failed: %s", strerror(errno));
             goto done;
@@ -369,8 +367,6 @@ int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec
         count++;
     }
 done:
-    if (f)
-        fclose(f);
     if (written)
         *written = count;
     csec_buf_free(&doc);
