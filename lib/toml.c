@@ -634,22 +634,20 @@ static int place_header(parser *p, csec_toml_value *root, bool aot, uint32_t lin
         const key_part *k = &p->keys[i];
         bool last = i + 1 == p->nkeys;
         long f = table_find(t, part_ptr(p, k), k->len);
-        if (f < 0) {
+        csec_toml_value *v;
+        if (f >= 0) {
+            v = t->u.table.items[f].value;
+        } else if (last && aot) { /* a new array of tables, appended to below */
+            v = new_node(p, CSEC_TOML_ARRAY, line, col);
+            v->flags = F_AOT;
+            table_add(p, t, k, v);
+        } else {
             csec_toml_value *nt = new_node(p, CSEC_TOML_TABLE, line, col);
-            if (last && aot) {
-                csec_toml_value *arr = new_node(p, CSEC_TOML_ARRAY, line, col);
-                arr->flags = F_AOT;
-                nt->flags = F_DEFINED;
-                array_push(p, arr, nt);
-                table_add(p, t, k, arr);
-            } else {
-                nt->flags = last ? F_DEFINED : F_IMPLICIT;
-                table_add(p, t, k, nt);
-            }
+            nt->flags = last ? F_DEFINED : F_IMPLICIT;
+            table_add(p, t, k, nt);
             t = nt;
             continue;
         }
-        csec_toml_value *v = t->u.table.items[f].value;
         if (last && aot) {
             if (v->type != CSEC_TOML_ARRAY)
                 return err_lc(p, k->line, k->col,
