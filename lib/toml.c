@@ -997,20 +997,14 @@ value:
         if (c == '[') {
             if ((rc = skip_space_nl(p)) < 0)
                 return rc;
-            if (cur(p) == ']') {
-                p->pos++;
-                p->depth--;
-                goto have;
-            }
+            if (cur(p) == ']')
+                goto close;
             goto value;
         }
         v->flags = F_INLINE | F_DEFINED;
         skip_ws(p);
-        if (cur(p) == '}') {
-            p->pos++;
-            p->depth--;
-            goto have;
-        }
+        if (cur(p) == '}')
+            goto close;
         if ((rc = inline_key(p, f)) < 0)
             return rc;
         goto value;
@@ -1032,16 +1026,12 @@ have:
             p->pos++;
             if ((rc = skip_space_nl(p)) < 0)
                 return rc;
-            if (cur(p) != ']')
-                goto value;
-            c = ']';
+            if (cur(p) == ']') /* a trailing comma */
+                goto close;
+            goto value;
         }
-        if (c == ']') {
-            p->pos++;
-            v = f->node;
-            p->depth--;
-            goto have;
-        }
+        if (c == ']')
+            goto close;
         if (c < 0)
             return err_at(p, p->pos, "unterminated array");
         return err_at(p, p->pos, "expected `,` or `]` after an array element, found `%c`", c);
@@ -1056,17 +1046,17 @@ have:
             return rc;
         goto value;
     }
-    if (c == '}') {
-        p->pos++;
-        v = f->node;
-        p->depth--;
-        goto have;
-    }
+    if (c == '}')
+        goto close;
     if (c == '\n' || c == '\r')
         return err_at(p, p->pos, "newline not allowed in an inline table");
     if (c < 0)
         return err_at(p, p->pos, "unterminated inline table");
     return err_at(p, p->pos, "expected `,` or `}` in an inline table, found `%c`", c);
+close: /* the innermost array or inline table ends at pos */
+    p->pos++;
+    v = p->stack[--p->depth].node;
+    goto have;
 }
 
 /* ---- document ---- */
