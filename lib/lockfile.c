@@ -352,16 +352,17 @@ static void build_reverse(csec_lockfile *lf)
 }
 
 /* Removes the [[package]] entries whose table is identical to an earlier
- * one's, keeping the first; returns how many remain (in file order).  Only
- * entries with the same name are compared, as rendered TOML. */
-static size_t drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_dep **deps,
-                            size_t *ndeps, raw_dep **reps)
+ * one's, keeping the first, and sets lf->count to how many remain (in file
+ * order; [root] stays after them).  Only entries with the same name are
+ * compared, as rendered TOML. */
+static void drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_dep **deps,
+                          size_t *ndeps, raw_dep **reps)
 {
-    size_t n = lf->count, kept = 0;
+    size_t n = lf->count, nodes = csec__lockfile_nodes(lf), kept = 0;
     if (n < 2)
-        return n;
+        return;
     by_name *idx = csec__xcalloc(n, sizeof *idx);
-    bool *repeat = csec__xcalloc(n, sizeof *repeat);
+    bool *repeat = csec__xcalloc(nodes, sizeof *repeat);
     for (size_t i = 0; i < n; i++)
         idx[i] = (by_name){lf->pkgs[i].name, i};
     qsort(idx, n, sizeof *idx, cmp_by_name);
@@ -378,7 +379,7 @@ static size_t drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_
                 repeat[idx[k].idx] = true; /* idx is in file order within a name */
         }
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < nodes; i++) {
         if (repeat[i])
             continue;
         lf->pkgs[kept] = lf->pkgs[i];
@@ -387,11 +388,11 @@ static size_t drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_
         reps[kept] = reps[i];
         kept++;
     }
+    lf->count = kept - lf->has_root;
     csec_buf_free(&a);
     csec_buf_free(&b);
     free(repeat);
     free(idx);
-    return kept;
 }
 
 int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text, size_t len,
@@ -460,14 +461,7 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
 
     /* An entry identical to an earlier one (every key and value the same)
      * is the same package written twice: it counts once. */
-    size_t kept = drop_repeated(lf, pkgs, deps, ndeps, reps);
-    if (lf->has_root) { /* [root] stays last */
-        lf->pkgs[kept] = lf->pkgs[lf->count];
-        deps[kept] = deps[lf->count];
-        ndeps[kept] = ndeps[lf->count];
-        reps[kept] = reps[lf->count];
-    }
-    lf->count = kept;
+    drop_repeated(lf, pkgs, deps, ndeps, reps);
     nodes = csec__lockfile_nodes(lf);
 
     /* Format detection when `version` is absent (spec §4.3). */
