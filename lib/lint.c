@@ -124,6 +124,14 @@ static void lint_id(lint_ctx *c, const csec_toml_value *v)
                     render(c, v));
 }
 
+/* The known categories (spec §1.9.1). */
+static const char *const categories[] = {
+    "code-execution",       "crypto-failure", "denial-of-service", "file-disclosure",
+    "format-injection",     "malicious",      "memory-corruption", "memory-exposure",
+    "privilege-escalation", "thread-safety",
+};
+static const csec_strlist known_categories = {categories, sizeof categories / sizeof categories[0]};
+
 static void lint_advisory(lint_ctx *c, const csec_toml_value *t)
 {
     static const char *const plain[] = {"aliases",  "cvss",     "keywords",    "package",
@@ -140,7 +148,7 @@ static void lint_advisory(lint_ctx *c, const csec_toml_value *t)
             for (size_t k = 0; v->type == CSEC_TOML_ARRAY && k < v->u.array.count; k++) {
                 const csec_toml_value *it = v->u.array.items[k];
                 if (it->type == CSEC_TOML_STRING &&
-                    (has_nul(it) || !csec__category_known(it->u.str.ptr)))
+                    (has_nul(it) || !csec__strlist_has(&known_categories, it->u.str.ptr)))
                     report_toml(c, it->line, it->col,
                                 "invalid value `%s` for key `category` in [advisory]: unknown "
                                 "category \"%s\"",
@@ -202,14 +210,7 @@ static const char *const arches[] = {
     "s390x",     "sparc",   "sparc64",  "wasm32",  "wasm64",  "x86",       "x86_64",
     "xtensa",
 };
-
-static bool arch_known(const char *s)
-{
-    for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++)
-        if (strcmp(s, arches[i]) == 0)
-            return true;
-    return false;
-}
+static const csec_strlist known_arches = {arches, sizeof arches / sizeof arches[0]};
 
 static void lint_functions(lint_ctx *c, const csec_toml_value *f)
 {
@@ -250,7 +251,7 @@ static void lint_affected(lint_ctx *c, const csec_toml_value *t)
                                 "invalid value `\"\"` for key `%s` in [affected]: empty "
                                 "string",
                                 arch ? "arch" : "os");
-                else if (arch && (has_nul(it) || !arch_known(it->u.str.ptr)))
+                else if (arch && (has_nul(it) || !csec__strlist_has(&known_arches, it->u.str.ptr)))
                     report_toml(c, it->line, it->col,
                                 "invalid value `%s` for key `arch` in [affected]: unknown "
                                 "architecture",
