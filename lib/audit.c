@@ -580,9 +580,9 @@ static void solution(csec_buf *b, const csec_advisory *a, const csec_version *v)
 
 static void via(csec_buf *b, const csec_lockfile *lf, const csec_lock_package *p)
 {
-    size_t n = csec_lockfile_path(lf, p, NULL, 0);
-    const csec_lock_package **chain = csec__xcalloc(n ? n : 1, sizeof *chain);
-    csec_lockfile_path(lf, p, chain, n);
+    size_t nodes = csec__lockfile_nodes(lf); /* a chain holds each package once at most */
+    const csec_lock_package **chain = csec__xcalloc(nodes, sizeof *chain);
+    size_t n = csec_lockfile_path(lf, p, chain, nodes);
     csec_buf_clear(b);
     for (size_t i = 0; i < n; i++) {
         if (i)
