@@ -25,7 +25,7 @@ typedef struct report {
 
 static csec_strlist copy_list(csec_strlist l)
 {
-    char **out = csec__xcalloc(l.count ? l.count : 1, sizeof *out);
+    char **out = csec__xcalloc(l.count, sizeof *out);
     for (size_t i = 0; i < l.count; i++)
         out[i] = csec__xstrdup(l.items[i]);
     return (csec_strlist){(const char *const *)out, l.count};
@@ -117,7 +117,7 @@ static int cmp_pkg(const void *x, const void *y)
 /* Spec §4.4 item 3: crates.io packages, deduplicated and sorted. */
 static void check_yanked(report *r, const csec_lockfile *lf, const csec_audit_options *o, list *out)
 {
-    const csec_lock_package **pk = csec__xcalloc(lf->count ? lf->count : 1, sizeof *pk);
+    const csec_lock_package **pk = csec__xcalloc(lf->count, sizeof *pk);
     size_t n = 0;
     for (size_t i = 0; i < lf->count; i++)
         if (lf->pkgs[i].crates_io)
@@ -798,8 +798,8 @@ static const csec_audit_finding *finding_at(const csec_audit_report *r, size_t i
 void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const char *lockfile_uri)
 {
     size_t n = r->vulnerabilities_count + r->warnings_count, nrules = 0;
-    size_t *rule_of = csec__xcalloc(n ? n : 1, sizeof *rule_of);
-    size_t *first = csec__xcalloc(n ? n : 1, sizeof *first); /* finding defining rule k */
+    size_t *rule_of = csec__xcalloc(n, sizeof *rule_of);
+    size_t *first = csec__xcalloc(n, sizeof *first); /* finding defining rule k */
     csec_buf tmp = CSEC_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
         const char *id = rule_id(finding_at(r, i));

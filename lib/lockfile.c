@@ -341,7 +341,7 @@ static void build_reverse(csec_lockfile *lf)
     for (size_t i = 0; i < nodes; i++)
         lf->rev_start[i + 1] += lf->rev_start[i];
     lf->rev = csec__arena_alloc(&lf->arena, csec__mul(edges ? edges : 1, sizeof *lf->rev));
-    size_t *fill = csec__xcalloc(nodes ? nodes : 1, sizeof *fill);
+    size_t *fill = csec__xcalloc(nodes, sizeof *fill);
     for (size_t i = 0; i < nodes; i++)
         for (size_t k = 0; k < lf->pkgs[i].deps_count; k++) {
             size_t to = lf->pkgs[i].deps[k].package;
@@ -447,9 +447,9 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
     lf->has_root = rootpkg != NULL;
     size_t nodes = csec__lockfile_nodes(lf);
     lf->pkgs = csec__arena_alloc(&lf->arena, csec__mul(nodes ? nodes : 1, sizeof *lf->pkgs));
-    deps = csec__xcalloc(nodes ? nodes : 1, sizeof *deps);
-    reps = csec__xcalloc(nodes ? nodes : 1, sizeof *reps);
-    ndeps = csec__xcalloc(nodes ? nodes : 1, sizeof *ndeps);
+    deps = csec__xcalloc(nodes, sizeof *deps);
+    reps = csec__xcalloc(nodes, sizeof *reps);
+    ndeps = csec__xcalloc(nodes, sizeof *ndeps);
     bool pkg_checksums = false;
     for (size_t i = 0; i < nodes; i++) {
         const csec_toml_value *t = i < lf->count ? pkgs->u.array.items[i] : rootpkg;
@@ -479,7 +479,7 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
         lf->format = meta_checksums ? 1 : 2;
     }
 
-    idx = csec__xcalloc(lf->count ? lf->count : 1, sizeof *idx);
+    idx = csec__xcalloc(lf->count, sizeof *idx);
     for (size_t i = 0; i < lf->count; i++)
         idx[i] = (by_name){lf->pkgs[i].name, i};
     qsort(idx, lf->count, sizeof *idx, cmp_by_name);
