@@ -238,13 +238,10 @@ static void write_end(csec_buf *out, const csec_version *v, bool alone,
     csec_buf_puts(out, "before ");
     if (is_zero_pre(v)) {
         csec_version rel = release_of(v);
-        const csec_index_version *pre = pub ? lowest_in(pub, v, &rel) : NULL;
-        if (pub) {
-            csec__word_version(out, pre ? &pre->version : &rel);
-        } else {
-            csec__word_version(out, &rel);
+        const csec_index_version *pre = lowest_in(pub, v, &rel); /* NULL without pub */
+        csec__word_version(out, pre ? &pre->version : &rel);
+        if (!pub)
             csec_buf_puts(out, "'s pre-releases");
-        }
         return;
     }
     csec__word_version(out, v);
