@@ -453,15 +453,8 @@ static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
         if (multi && (e == ' ' || e == '\t' || e == '\n' || e == '\r')) {
             /* Line-ending backslash: trims the newline and the whitespace and
              * newlines that follow.  Only whitespace may sit before the newline. */
-            while (i < p->len && (s[i] == ' ' || s[i] == '\t'))
-                i++;
-            int rc = eat_newline(p, &i);
-            if (rc < 0)
-                return rc;
-            if (rc == 0)
-                return err_at(p, *pi, "invalid escape: `\\` followed by whitespace must end "
-                                      "the line");
-            for (;;) {
+            int rc, lines = 0;
+            for (;; lines++) {
                 while (i < p->len && (s[i] == ' ' || s[i] == '\t'))
                     i++;
                 if ((rc = eat_newline(p, &i)) < 0)
@@ -469,6 +462,10 @@ static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
                 if (rc == 0)
                     break;
             }
+            if (lines == 0)
+                return err_at(p, *pi,
+                              "invalid escape: `\\` followed by whitespace must end "
+                              "the line");
             *pi = i;
             return 0;
         }
