@@ -85,13 +85,16 @@ static void write_reference(csec__json *j, const char *url)
     csec__json_object_end(j);
 }
 
-static void write_version(csec__json *j, const char *key, const csec_version *v, csec_buf *tmp)
+/* One event {"<key>": "<version>"}; NULL `v` is the unbounded start. */
+static void write_event(csec__json *j, const char *key, const csec_version *v, csec_buf *tmp)
 {
     csec_buf_clear(tmp);
-    csec_version_write(tmp, v);
+    if (v)
+        csec_version_write(tmp, v);
+    else
+        csec_buf_puts(tmp, "0.0.0-0");
     csec__json_object_begin(j);
-    csec__json_key(j, key);
-    csec__json_strn(j, tmp->ptr ? tmp->ptr : "", tmp->len);
+    csec__json_key_str(j, key, tmp->ptr);
     csec__json_object_end(j);
 }
 
@@ -149,15 +152,9 @@ static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_array_begin(j);
     for (size_t i = 0; i < a->affected_count; i++) {
         const csec_interval *iv = &a->affected[i];
-        if (iv->has_introduced) {
-            write_version(j, "introduced", &iv->introduced, tmp);
-        } else {
-            csec__json_object_begin(j);
-            csec__json_key_str(j, "introduced", "0.0.0-0");
-            csec__json_object_end(j);
-        }
+        write_event(j, "introduced", iv->has_introduced ? &iv->introduced : NULL, tmp);
         if (iv->has_fixed)
-            write_version(j, "fixed", &iv->fixed, tmp);
+            write_event(j, "fixed", &iv->fixed, tmp);
     }
     csec__json_array_end(j);
     csec__json_object_end(j);
