@@ -80,9 +80,9 @@ static size_t ids_insert(csec_db *db, const char *key, size_t index)
     return SIZE_MAX;
 }
 
-static const pkg_run *pkgs_lookup(const csec_db *db, int coll, const char *name)
+static const pkg_run *pkgs_lookup(const csec_db *db, int coll, const char *name, size_t len)
 {
-    const csec_map_entry *e = csec__map_find(&db->pkgs[coll], name, strlen(name));
+    const csec_map_entry *e = csec__map_find(&db->pkgs[coll], name, len);
     return e ? &db->runs[e->val.idx] : NULL;
 }
 
@@ -360,12 +360,9 @@ static void on_git_time(const char *path, int64_t time, void *payload)
         return;
     }
     const char *slash = strchr(rest, '/');
-    if (!slash || (size_t)(slash - rest) >= 512)
+    if (!slash)
         return;
-    char pkg[512];
-    memcpy(pkg, rest, (size_t)(slash - rest));
-    pkg[slash - rest] = '\0';
-    const pkg_run *s = pkgs_lookup(db, coll, pkg);
+    const pkg_run *s = pkgs_lookup(db, coll, rest, (size_t)(slash - rest));
     for (uint32_t i = 0; s && i < s->count; i++) {
         csec_advisory *a = db->list[s->start + i];
         if (strcmp(a->path, path) == 0)
@@ -510,7 +507,8 @@ size_t csec_db_find_all(const csec_db *db, const char *id_or_alias, const csec_a
 const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
                                                const char *name, size_t *count)
 {
-    const pkg_run *s = db && name && (unsigned)c < 2 ? pkgs_lookup(db, (int)c, name) : NULL;
+    const pkg_run *s =
+        db && name && (unsigned)c < 2 ? pkgs_lookup(db, (int)c, name, strlen(name)) : NULL;
     if (!s) {
         *count = 0;
         return NULL;
