@@ -275,20 +275,6 @@ int csec__function_path_cmp(const char *a, const char *b)
     }
 }
 
-static const char *const categories[] = {
-    "code-execution",     "crypto-failure",    "denial-of-service", "file-disclosure",
-    "format-injection",   "malicious",         "memory-corruption", "memory-exposure",
-    "privilege-escalation", "thread-safety",
-};
-
-bool csec__category_known(const char *c)
-{
-    for (size_t i = 0; i < sizeof categories / sizeof categories[0]; i++)
-        if (strcmp(c, categories[i]) == 0)
-            return true;
-    return false;
-}
-
 bool csec__path_has_md_ext(const char *path)
 {
     const char *base = strrchr(path, '/');

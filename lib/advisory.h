@@ -72,9 +72,6 @@ int csec__function_path_check(const char *s, size_t len, csec_diag *d);
 /* Segment-wise comparison of two function paths (spec §1.5). */
 int csec__function_path_cmp(const char *a, const char *b);
 
-/* Whether `c` is one of the known categories (spec §1.9.1). */
-bool csec__category_known(const char *c);
-
 /* The extension check of spec §1.2: 0 when the file name ends in ".md". */
 bool csec__path_has_md_ext(const char *path);
 

@@ -25,7 +25,7 @@ typedef struct report {
 
 static csec_strlist copy_list(csec_strlist l)
 {
-    char **out = csec__xcalloc(l.count ? l.count : 1, sizeof *out);
+    char **out = csec__xcalloc(l.count, sizeof *out);
     for (size_t i = 0; i < l.count; i++)
         out[i] = csec__xstrdup(l.items[i]);
     return (csec_strlist){(const char *const *)out, l.count};
@@ -117,7 +117,7 @@ static int cmp_pkg(const void *x, const void *y)
 /* Spec §4.4 item 3: crates.io packages, deduplicated and sorted. */
 static void check_yanked(report *r, const csec_lockfile *lf, const csec_audit_options *o, list *out)
 {
-    const csec_lock_package **pk = csec__xcalloc(lf->count ? lf->count : 1, sizeof *pk);
+    const csec_lock_package **pk = csec__xcalloc(lf->count, sizeof *pk);
     size_t n = 0;
     for (size_t i = 0; i < lf->count; i++)
         if (lf->pkgs[i].crates_io)
@@ -246,22 +246,22 @@ int csec_audit_status(const csec_audit_report *r)
 
 /* ---------------------------------------------------------------- JSON */
 
-static void j_date(csec__json *j, csec_date dt)
+/* "YYYY-MM-DD" in `s`, which it returns. */
+static const char *date_text(char s[16], csec_date dt)
 {
-    char s[16];
-    snprintf(s, sizeof s, "%04d-%02d-%02d", dt.year % 10000, dt.month % 100, dt.day % 100);
-    csec__json_str(j, s);
+    snprintf(s, 16, "%04d-%02d-%02d", dt.year % 10000, dt.month % 100, dt.day % 100);
+    return s;
 }
 
 static void j_metadata(csec__json *j, const csec_advisory *a)
 {
+    char date[16];
     csec__json_object_begin(j);
     csec__json_key_str(j, "id", a->id);
     csec__json_key_str(j, "package", a->package);
     csec__json_key_str(j, "title", a->title ? a->title : "");
     csec__json_key_str(j, "description", a->description ? a->description : "");
-    csec__json_key(j, "date");
-    j_date(j, a->date);
+    csec__json_key_str(j, "date", date_text(date, a->date));
     csec__json_key(j, "aliases");
     csec__json_strlist(j, a->aliases);
     csec__json_key(j, "related");
@@ -277,11 +277,7 @@ static void j_metadata(csec__json *j, const csec_advisory *a)
     csec__json_strlist(j, a->references);
     csec__json_key_str(j, "source", a->source);
     csec__json_key_str(j, "url", a->url);
-    csec__json_key(j, "withdrawn");
-    if (a->withdrawn.year)
-        j_date(j, a->withdrawn);
-    else
-        csec__json_null(j);
+    csec__json_key_str(j, "withdrawn", a->withdrawn.year ? date_text(date, a->withdrawn) : NULL);
     csec__json_key_str(j, "license", a->license ? a->license : "CC0-1.0");
     csec__json_key(j, "expect-deleted");
     csec__json_bool(j, a->expect_deleted);
@@ -352,15 +348,16 @@ static void j_package(csec__json *j, const csec_lock_package *p)
     csec__json_object_end(j);
 }
 
-static void format_time(char out[32], int64_t t)
+/* RFC 3339 in UTC in `out`, which it returns. */
+static const char *format_time(char out[32], int64_t t)
 {
     time_t tt = (time_t)t;
     struct tm tm;
-    if (!gmtime_r(&tt, &tm)) {
+    if (!gmtime_r(&tt, &tm))
         snprintf(out, 32, "1970-01-01T00:00:00Z");
-        return;
-    }
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    else
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return out;
 }
 
 static void j_info_list(csec__json *j, unsigned info)
@@ -388,15 +385,9 @@ void csec_audit_write_json(csec_buf *out, const csec_audit_report *pub)
     csec__json_uint(j, csec_db_total(pub->db));
     int64_t when = 0;
     const char *commit = csec_db_commit(pub->db, &when);
+    char ts[32];
     csec__json_key_str(j, "last-commit", commit);
-    csec__json_key(j, "last-updated");
-    if (commit) {
-        char ts[32];
-        format_time(ts, when);
-        csec__json_str(j, ts);
-    } else {
-        csec__json_null(j);
-    }
+    csec__json_key_str(j, "last-updated", commit ? format_time(ts, when) : NULL);
     csec__json_object_end(j);
 
     csec__json_key(j, "lockfile");
@@ -589,9 +580,9 @@ static void solution(csec_buf *b, const csec_advisory *a, const csec_version *v)
 
 static void via(csec_buf *b, const csec_lockfile *lf, const csec_lock_package *p)
 {
-    size_t n = csec_lockfile_path(lf, p, NULL, 0);
-    const csec_lock_package **chain = csec__xcalloc(n ? n : 1, sizeof *chain);
-    csec_lockfile_path(lf, p, chain, n);
+    size_t nodes = csec__lockfile_nodes(lf); /* a chain holds each package once at most */
+    const csec_lock_package **chain = csec__xcalloc(nodes, sizeof *chain);
+    size_t n = csec_lockfile_path(lf, p, chain, nodes);
     csec_buf_clear(b);
     for (size_t i = 0; i < n; i++) {
         if (i)
@@ -672,10 +663,8 @@ static void finding_text(text *t, const csec_audit_report *r, const csec_audit_f
         attr(t, "Warning:", csec__word_warning_kind(f->kind));
     if (a) {
         char date[16];
-        snprintf(date, sizeof date, "%04d-%02d-%02d", a->date.year % 10000, a->date.month % 100,
-                 a->date.day % 100);
         attr(t, "Title:", a->title);
-        attr(t, "Date:", date);
+        attr(t, "Date:", date_text(date, a->date));
         attr(t, "ID:", a->id);
         const char *url;
         if (a->license && strcmp(a->license, "CC-BY-4.0") == 0)
@@ -809,8 +798,8 @@ static const csec_audit_finding *finding_at(const csec_audit_report *r, size_t i
 void csec_audit_write_sarif(csec_buf *out, const csec_audit_report *r, const char *lockfile_uri)
 {
     size_t n = r->vulnerabilities_count + r->warnings_count, nrules = 0;
-    size_t *rule_of = csec__xcalloc(n ? n : 1, sizeof *rule_of);
-    size_t *first = csec__xcalloc(n ? n : 1, sizeof *first); /* finding defining rule k */
+    size_t *rule_of = csec__xcalloc(n, sizeof *rule_of);
+    size_t *first = csec__xcalloc(n, sizeof *first); /* finding defining rule k */
     csec_buf tmp = CSEC_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
         const char *id = rule_id(finding_at(r, i));

@@ -80,9 +80,9 @@ static size_t ids_insert(csec_db *db, const char *key, size_t index)
     return SIZE_MAX;
 }
 
-static const pkg_run *pkgs_lookup(const csec_db *db, int coll, const char *name)
+static const pkg_run *pkgs_lookup(const csec_db *db, int coll, const char *name, size_t len)
 {
-    const csec_map_entry *e = csec__map_find(&db->pkgs[coll], name, strlen(name));
+    const csec_map_entry *e = csec__map_find(&db->pkgs[coll], name, len);
     return e ? &db->runs[e->val.idx] : NULL;
 }
 
@@ -205,12 +205,17 @@ static int load_file(loader *L, const csec__dir *dir, const char *name, int coll
     return problem(L, &fd, coll, package, other->package, false);
 }
 
-/* One package directory, `name` in the collection L->path names. */
-static int load_package(loader *L, const char *name, int coll, size_t root_len)
+/* L->path becomes its first `len` bytes, then "/" and `name`. */
+static void path_set(loader *L, size_t len, const char *name)
 {
-    size_t base = L->path.len;
+    L->path.len = len;
     csec_buf_putc(&L->path, '/');
     csec_buf_puts(&L->path, name);
+}
+
+/* One package directory, `name`, the one L->path names. */
+static int load_package(loader *L, const char *name, int coll, size_t root_len)
+{
     size_t pkg_len = L->path.len;
     int rc = 0;
     csec__dir dir;
@@ -222,17 +227,13 @@ static int load_package(loader *L, const char *name, int coll, size_t root_len)
     }
     for (size_t i = 0; rc == 0 && i < dir.count; i++) {
         const char *file = dir.entries[i].name;
-        L->path.len = pkg_len;
-        csec_buf_putc(&L->path, '/');
-        csec_buf_puts(&L->path, file);
+        path_set(L, pkg_len, file);
         if (file[0] == '.')
             skipped(L, L->path.ptr, "hidden file, not loaded");
         else
             rc = load_file(L, &dir, file, coll, name, root_len);
     }
     csec__dir_close(&dir);
-    L->path.len = base;
-    L->path.ptr[base] = '\0';
     return rc;
 }
 
@@ -252,9 +253,7 @@ static void leave_unread(csec_db *db, int coll, const char *name)
  * `crates/` is not. */
 static int load_collection(loader *L, int coll, size_t root_len)
 {
-    L->path.len = root_len;
-    csec_buf_putc(&L->path, '/');
-    csec_buf_puts(&L->path, collection_dirs[coll]);
+    path_set(L, root_len, collection_dirs[coll]);
     csec__dir cdir;
     int lr = csec__dir_open(&cdir, L->path.ptr);
     if (lr < 0) {
@@ -267,16 +266,14 @@ static int load_collection(loader *L, int coll, size_t root_len)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < cdir.count; i++) {
         const char *name = cdir.entries[i].name;
-        if (!csec__dir_is_dir(&cdir, i)) {
-            L->path.len = coll_len;
-            csec_buf_putc(&L->path, '/');
-            csec_buf_puts(&L->path, name);
-            skipped(L, L->path.ptr, "not a package directory, not loaded");
-            L->path.len = coll_len;
+        bool is_dir = csec__dir_is_dir(&cdir, i);
+        if (is_dir && !wanted(L, coll, name)) {
+            leave_unread(L->db, coll, name);
             continue;
         }
-        if (!wanted(L, coll, name))
-            leave_unread(L->db, coll, name);
+        path_set(L, coll_len, name);
+        if (!is_dir)
+            skipped(L, L->path.ptr, "not a package directory, not loaded");
         else
             rc = load_package(L, name, coll, root_len);
     }
@@ -363,12 +360,9 @@ static void on_git_time(const char *path, int64_t time, void *payload)
         return;
     }
     const char *slash = strchr(rest, '/');
-    if (!slash || (size_t)(slash - rest) >= 512)
+    if (!slash)
         return;
-    char pkg[512];
-    memcpy(pkg, rest, (size_t)(slash - rest));
-    pkg[slash - rest] = '\0';
-    const pkg_run *s = pkgs_lookup(db, coll, pkg);
+    const pkg_run *s = pkgs_lookup(db, coll, rest, (size_t)(slash - rest));
     for (uint32_t i = 0; s && i < s->count; i++) {
         csec_advisory *a = db->list[s->start + i];
         if (strcmp(a->path, path) == 0)
@@ -513,7 +507,8 @@ size_t csec_db_find_all(const csec_db *db, const char *id_or_alias, const csec_a
 const csec_advisory *const *csec_db_by_package(const csec_db *db, csec_collection c,
                                                const char *name, size_t *count)
 {
-    const pkg_run *s = db && name && (unsigned)c < 2 ? pkgs_lookup(db, (int)c, name) : NULL;
+    const pkg_run *s =
+        db && name && (unsigned)c < 2 ? pkgs_lookup(db, (int)c, name, strlen(name)) : NULL;
     if (!s) {
         *count = 0;
         return NULL;

@@ -113,15 +113,13 @@ static int hex4(const unsigned char *p, const unsigned char *end, unsigned *out)
     return 0;
 }
 
-/* Decodes one escape sequence at p (the backslash) into the scratch buffer;
- * returns the position after it, or NULL after failing the reader. */
-static const unsigned char *read_escape(csec__json_reader *r, const unsigned char *p,
-                                        const unsigned char *end)
+/* Decodes one escape sequence at *pp (the backslash) into the scratch buffer
+ * and moves *pp past it; <0 after failing the reader. */
+static int read_escape(csec__json_reader *r, const unsigned char **pp, const unsigned char *end)
 {
-    if (end - p < 2) {
-        fail_at(r, (const char *)p, "unterminated string");
-        return NULL;
-    }
+    const unsigned char *p = *pp;
+    if (end - p < 2)
+        return fail_at(r, (const char *)p, "unterminated string");
     char c;
     switch (p[1]) {
     case '"': c = '"'; break;
@@ -134,32 +132,28 @@ static const unsigned char *read_escape(csec__json_reader *r, const unsigned cha
     case 't': c = '\t'; break;
     case 'u': {
         unsigned cp, lo;
-        if (hex4(p + 2, end, &cp) < 0) {
-            fail_at(r, (const char *)p, "invalid \\u escape");
-            return NULL;
-        }
-        if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail_at(r, (const char *)p, "lone low surrogate in \\u escape");
-            return NULL;
-        }
+        if (hex4(p + 2, end, &cp) < 0)
+            return fail_at(r, (const char *)p, "invalid \\u escape");
+        if (cp >= 0xDC00 && cp <= 0xDFFF)
+            return fail_at(r, (const char *)p, "lone low surrogate in \\u escape");
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || hex4(p + 8, end, &lo) < 0 ||
-                lo < 0xDC00 || lo > 0xDFFF) {
-                fail_at(r, (const char *)p, "lone high surrogate in \\u escape");
-                return NULL;
-            }
+                lo < 0xDC00 || lo > 0xDFFF)
+                return fail_at(r, (const char *)p, "lone high surrogate in \\u escape");
             csec__utf8_put(&r->scratch, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
-            return p + 12;
+            *pp = p + 12;
+            return 0;
         }
         csec__utf8_put(&r->scratch, cp);
-        return p + 6;
+        *pp = p + 6;
+        return 0;
     }
     default:
-        fail_at(r, (const char *)p, "invalid escape in string");
-        return NULL;
+        return fail_at(r, (const char *)p, "invalid escape in string");
     }
     csec_buf_putc(&r->scratch, c);
-    return p + 2;
+    *pp = p + 2;
+    return 0;
 }
 
 /* Whether all eight bytes of `w` are plain_byte ones: none below 0x20 or
@@ -194,10 +188,8 @@ static int read_string(csec__json_reader *r)
         }
         while (p < end && plain_byte[*p])
             p++;
-        if (p == end) {
-            fail_at(r, r->p, "unterminated string");
-            return -1;
-        }
+        if (p == end)
+            return fail_at(r, r->p, "unterminated string");
         unsigned c = *p;
         if (c == '"')
             break;
@@ -207,22 +199,17 @@ static int read_string(csec__json_reader *r)
                 escaped = true;
             }
             csec_buf_put(&r->scratch, s, (size_t)(p - s));
-            p = read_escape(r, p, end);
-            if (!p)
+            if (read_escape(r, &p, end) < 0)
                 return -1;
             s = p;
             continue;
         }
-        if (c < 0x20) {
-            fail_at(r, (const char *)p, "control character in string");
-            return -1;
-        }
+        if (c < 0x20)
+            return fail_at(r, (const char *)p, "control character in string");
         uint32_t cp;
         size_t n = csec__utf8_decode(p, (size_t)(end - p), &cp, NULL);
-        if (!n) {
-            fail_at(r, (const char *)p, "invalid UTF-8 in string");
-            return -1;
-        }
+        if (!n)
+            return fail_at(r, (const char *)p, "invalid UTF-8 in string");
         p += n;
     }
     if (escaped) {

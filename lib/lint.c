@@ -17,7 +17,6 @@
 typedef struct lint_ctx {
     const char *path;
     const char *text;
-    size_t len;
     csec__frontmatter fm;
     const csec_advisory *adv;
     csec_diag_cb cb;
@@ -125,6 +124,14 @@ static void lint_id(lint_ctx *c, const csec_toml_value *v)
                     render(c, v));
 }
 
+/* The known categories (spec §1.9.1). */
+static const char *const categories[] = {
+    "code-execution",       "crypto-failure", "denial-of-service", "file-disclosure",
+    "format-injection",     "malicious",      "memory-corruption", "memory-exposure",
+    "privilege-escalation", "thread-safety",
+};
+static const csec_strlist known_categories = {categories, sizeof categories / sizeof categories[0]};
+
 static void lint_advisory(lint_ctx *c, const csec_toml_value *t)
 {
     static const char *const plain[] = {"aliases",  "cvss",     "keywords",    "package",
@@ -141,7 +148,7 @@ static void lint_advisory(lint_ctx *c, const csec_toml_value *t)
             for (size_t k = 0; v->type == CSEC_TOML_ARRAY && k < v->u.array.count; k++) {
                 const csec_toml_value *it = v->u.array.items[k];
                 if (it->type == CSEC_TOML_STRING &&
-                    (has_nul(it) || !csec__category_known(it->u.str.ptr)))
+                    (has_nul(it) || !csec__strlist_has(&known_categories, it->u.str.ptr)))
                     report_toml(c, it->line, it->col,
                                 "invalid value `%s` for key `category` in [advisory]: unknown "
                                 "category \"%s\"",
@@ -203,14 +210,7 @@ static const char *const arches[] = {
     "s390x",     "sparc",   "sparc64",  "wasm32",  "wasm64",  "x86",       "x86_64",
     "xtensa",
 };
-
-static bool arch_known(const char *s)
-{
-    for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++)
-        if (strcmp(s, arches[i]) == 0)
-            return true;
-    return false;
-}
+static const csec_strlist known_arches = {arches, sizeof arches / sizeof arches[0]};
 
 static void lint_functions(lint_ctx *c, const csec_toml_value *f)
 {
@@ -251,7 +251,7 @@ static void lint_affected(lint_ctx *c, const csec_toml_value *t)
                                 "invalid value `\"\"` for key `%s` in [affected]: empty "
                                 "string",
                                 arch ? "arch" : "os");
-                else if (arch && (has_nul(it) || !arch_known(it->u.str.ptr)))
+                else if (arch && (has_nul(it) || !csec__strlist_has(&known_arches, it->u.str.ptr)))
                     report_toml(c, it->line, it->col,
                                 "invalid value `%s` for key `arch` in [affected]: unknown "
                                 "architecture",
@@ -402,7 +402,6 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
     memset(&c, 0, sizeof c);
     c.path = path;
     c.text = text;
-    c.len = len;
     c.cb = cb;
     c.payload = payload;
     csec_arena arena = CSEC_ARENA_INIT, scratch = CSEC_ARENA_INIT;
@@ -415,10 +414,13 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
                base ? base + 1 : path);
         goto done;
     }
+    /* Split once: a file that parses has split, and the checks after the
+     * parse read c.fm too. */
+    bool split = csec__frontmatter_split(&c.fm, text, len, NULL) == 0;
     /* The draft rule is checked on the id as written, before the loader's
      * file-name check (which would otherwise report the same problem). */
     const char *parse_path = path;
-    if (path && csec__frontmatter_split(&c.fm, text, len, NULL) == 0) {
+    if (path && split) {
         csec_toml_value *raw = NULL;
         const csec_toml_value *idv = NULL;
         if (csec__toml_parse(&raw, &scratch, text + c.fm.toml_off, c.fm.toml_len, NULL) == 0) {
@@ -441,7 +443,6 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
         goto done;
     }
     c.adv = a;
-    csec__frontmatter_split(&c.fm, text, len, NULL);
 
     /* The linter reads the front matter as written, without the "[advisory]"
      * prefix the loader adds to V4 files (spec §5.2 rule 4). */

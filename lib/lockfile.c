@@ -33,13 +33,11 @@ typedef struct by_name {
 } by_name;
 
 /* Fails at the position of TOML value `at`. */
-static int fail_at(ctx *c, const csec_toml_value *at, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+__attribute__((format(printf, 3, 4)))
 #endif
-    ;
-
-static int fail_at(ctx *c, const csec_toml_value *at, const char *fmt, ...)
+static int
+fail_at(ctx *c, const csec_toml_value *at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -343,7 +341,7 @@ static void build_reverse(csec_lockfile *lf)
     for (size_t i = 0; i < nodes; i++)
         lf->rev_start[i + 1] += lf->rev_start[i];
     lf->rev = csec__arena_alloc(&lf->arena, csec__mul(edges ? edges : 1, sizeof *lf->rev));
-    size_t *fill = csec__xcalloc(nodes ? nodes : 1, sizeof *fill);
+    size_t *fill = csec__xcalloc(nodes, sizeof *fill);
     for (size_t i = 0; i < nodes; i++)
         for (size_t k = 0; k < lf->pkgs[i].deps_count; k++) {
             size_t to = lf->pkgs[i].deps[k].package;
@@ -354,16 +352,17 @@ static void build_reverse(csec_lockfile *lf)
 }
 
 /* Removes the [[package]] entries whose table is identical to an earlier
- * one's, keeping the first; returns how many remain (in file order).  Only
- * entries with the same name are compared, as rendered TOML. */
-static size_t drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_dep **deps,
-                            size_t *ndeps, raw_dep **reps)
+ * one's, keeping the first, and sets lf->count to how many remain (in file
+ * order; [root] stays after them).  Only entries with the same name are
+ * compared, as rendered TOML. */
+static void drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_dep **deps,
+                          size_t *ndeps, raw_dep **reps)
 {
-    size_t n = lf->count, kept = 0;
+    size_t n = lf->count, nodes = csec__lockfile_nodes(lf), kept = 0;
     if (n < 2)
-        return n;
+        return;
     by_name *idx = csec__xcalloc(n, sizeof *idx);
-    bool *repeat = csec__xcalloc(n, sizeof *repeat);
+    bool *repeat = csec__xcalloc(nodes, sizeof *repeat);
     for (size_t i = 0; i < n; i++)
         idx[i] = (by_name){lf->pkgs[i].name, i};
     qsort(idx, n, sizeof *idx, cmp_by_name);
@@ -380,7 +379,7 @@ static size_t drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_
                 repeat[idx[k].idx] = true; /* idx is in file order within a name */
         }
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < nodes; i++) {
         if (repeat[i])
             continue;
         lf->pkgs[kept] = lf->pkgs[i];
@@ -389,11 +388,11 @@ static size_t drop_repeated(csec_lockfile *lf, const csec_toml_value *pkgs, raw_
         reps[kept] = reps[i];
         kept++;
     }
+    lf->count = kept - lf->has_root;
     csec_buf_free(&a);
     csec_buf_free(&b);
     free(repeat);
     free(idx);
-    return kept;
 }
 
 int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text, size_t len,
@@ -448,9 +447,9 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
     lf->has_root = rootpkg != NULL;
     size_t nodes = csec__lockfile_nodes(lf);
     lf->pkgs = csec__arena_alloc(&lf->arena, csec__mul(nodes ? nodes : 1, sizeof *lf->pkgs));
-    deps = csec__xcalloc(nodes ? nodes : 1, sizeof *deps);
-    reps = csec__xcalloc(nodes ? nodes : 1, sizeof *reps);
-    ndeps = csec__xcalloc(nodes ? nodes : 1, sizeof *ndeps);
+    deps = csec__xcalloc(nodes, sizeof *deps);
+    reps = csec__xcalloc(nodes, sizeof *reps);
+    ndeps = csec__xcalloc(nodes, sizeof *ndeps);
     bool pkg_checksums = false;
     for (size_t i = 0; i < nodes; i++) {
         const csec_toml_value *t = i < lf->count ? pkgs->u.array.items[i] : rootpkg;
@@ -462,14 +461,7 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
 
     /* An entry identical to an earlier one (every key and value the same)
      * is the same package written twice: it counts once. */
-    size_t kept = drop_repeated(lf, pkgs, deps, ndeps, reps);
-    if (lf->has_root) { /* [root] stays last */
-        lf->pkgs[kept] = lf->pkgs[lf->count];
-        deps[kept] = deps[lf->count];
-        ndeps[kept] = ndeps[lf->count];
-        reps[kept] = reps[lf->count];
-    }
-    lf->count = kept;
+    drop_repeated(lf, pkgs, deps, ndeps, reps);
     nodes = csec__lockfile_nodes(lf);
 
     /* Format detection when `version` is absent (spec §4.3). */
@@ -487,7 +479,7 @@ int csec_lockfile_parse(csec_lockfile **out, const char *path, const char *text,
         lf->format = meta_checksums ? 1 : 2;
     }
 
-    idx = csec__xcalloc(lf->count ? lf->count : 1, sizeof *idx);
+    idx = csec__xcalloc(lf->count, sizeof *idx);
     for (size_t i = 0; i < lf->count; i++)
         idx[i] = (by_name){lf->pkgs[i].name, i};
     qsort(idx, lf->count, sizeof *idx, cmp_by_name);
@@ -569,7 +561,7 @@ size_t csec_lockfile_path(const csec_lockfile *lf, const csec_lock_package *p,
     size_t nodes = csec__lockfile_nodes(lf);
     if (p < lf->pkgs || p >= lf->pkgs + nodes)
         return 0;
-    size_t start = (size_t)(p - lf->pkgs), found = start, len = 1;
+    size_t start = (size_t)(p - lf->pkgs), found = start;
     /* Breadth-first over reverse edges: the first package reached that
      * nothing depends on ends a shortest chain.  Iterative, so the depth of
      * the graph (input-controlled) never reaches the C stack. */
@@ -597,13 +589,11 @@ size_t csec_lockfile_path(const csec_lockfile *lf, const csec_lock_package *p,
     /* A package reached only through a cycle has no root: show it alone. */
     if (lf->rev_start[found] != lf->rev_start[found + 1])
         found = start;
-    for (size_t u = found; u != start; u = prev[u])
-        len++;
-    size_t i = 0;
+    size_t len = 0;
     for (size_t u = found;; u = prev[u]) {
-        if (i < cap)
-            out[i] = &lf->pkgs[u];
-        i++;
+        if (len < cap)
+            out[len] = &lf->pkgs[u];
+        len++;
         if (u == start)
             break;
     }

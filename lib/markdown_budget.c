@@ -57,9 +57,7 @@ static size_t depth_of(const char *s, size_t n, size_t *at)
         if (i >= n)
             break;
         size_t next;
-        if (s[i] == '>') {
-            next = i + 1;
-        } else if (s[i] == '-' || s[i] == '+' || s[i] == '*') {
+        if (s[i] == '>' || s[i] == '-' || s[i] == '+' || s[i] == '*') {
             next = i + 1;
         } else if (s[i] >= '0' && s[i] <= '9') {
             size_t j = i;

@@ -77,22 +77,24 @@ static const char *reference_type(const char *url)
     return "WEB";
 }
 
-static void write_reference(csec__json *j, csec_buf *url)
+static void write_reference(csec__json *j, const char *url)
 {
     csec__json_object_begin(j);
-    csec__json_key_str(j, "type", reference_type(url->ptr));
-    csec__json_key(j, "url");
-    csec__json_strn(j, url->ptr, url->len);
+    csec__json_key_str(j, "type", reference_type(url));
+    csec__json_key_str(j, "url", url);
     csec__json_object_end(j);
 }
 
-static void write_version(csec__json *j, const char *key, const csec_version *v, csec_buf *tmp)
+/* One event {"<key>": "<version>"}; NULL `v` is the unbounded start. */
+static void write_event(csec__json *j, const char *key, const csec_version *v, csec_buf *tmp)
 {
     csec_buf_clear(tmp);
-    csec_version_write(tmp, v);
+    if (v)
+        csec_version_write(tmp, v);
+    else
+        csec_buf_puts(tmp, "0.0.0-0");
     csec__json_object_begin(j);
-    csec__json_key(j, key);
-    csec__json_strn(j, tmp->ptr ? tmp->ptr : "", tmp->len);
+    csec__json_key_str(j, key, tmp->ptr);
     csec__json_object_end(j);
 }
 
@@ -150,15 +152,9 @@ static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_array_begin(j);
     for (size_t i = 0; i < a->affected_count; i++) {
         const csec_interval *iv = &a->affected[i];
-        if (iv->has_introduced) {
-            write_version(j, "introduced", &iv->introduced, tmp);
-        } else {
-            csec__json_object_begin(j);
-            csec__json_key_str(j, "introduced", "0.0.0-0");
-            csec__json_object_end(j);
-        }
+        write_event(j, "introduced", iv->has_introduced ? &iv->introduced : NULL, tmp);
         if (iv->has_fixed)
-            write_version(j, "fixed", &iv->fixed, tmp);
+            write_event(j, "fixed", &iv->fixed, tmp);
     }
     csec__json_array_end(j);
     csec__json_object_end(j);
@@ -236,24 +232,15 @@ int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent)
     csec__json_key(j, "references");
     csec__json_array_begin(j);
     csec_buf_clear(&tmp);
-    csec_buf_puts(&tmp, "https://crates.io/crates/");
-    csec_buf_puts(&tmp, a->package);
-    write_reference(j, &tmp);
+    csec_buf_printf(&tmp, "https://crates.io/crates/%s", a->package);
+    write_reference(j, tmp.ptr);
     csec_buf_clear(&tmp);
-    csec_buf_puts(&tmp, "https://rustsec.org/advisories/");
-    csec_buf_puts(&tmp, a->id);
-    csec_buf_puts(&tmp, ".html");
-    write_reference(j, &tmp);
-    if (a->url) {
-        csec_buf_clear(&tmp);
-        csec_buf_puts(&tmp, a->url);
-        write_reference(j, &tmp);
-    }
-    for (size_t i = 0; i < a->references.count; i++) {
-        csec_buf_clear(&tmp);
-        csec_buf_puts(&tmp, a->references.items[i]);
-        write_reference(j, &tmp);
-    }
+    csec_buf_printf(&tmp, "https://rustsec.org/advisories/%s.html", a->id);
+    write_reference(j, tmp.ptr);
+    if (a->url)
+        write_reference(j, a->url);
+    for (size_t i = 0; i < a->references.count; i++)
+        write_reference(j, a->references.items[i]);
     csec__json_array_end(j);
 
     csec__json_key(j, "database_specific");
@@ -343,7 +330,6 @@ int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec
     size_t count = 0;
     csec_buf doc = CSEC_BUF_INIT;
     csec_buf path = CSEC_BUF_INIT;
-    FILE *f = NULL;
     if (written)
         *written = 0;
     if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
@@ -364,14 +350,13 @@ int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec
         csec_osv_write(&doc, a, 0);
         csec_buf_clear(&path);
         csec_buf_printf(&path, "%s/%s.json", outdir, a->id);
-        f = fopen(path.ptr, "wb");
+        FILE *f = fopen(path.ptr, "wb");
         if (!f) {
             rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "cannot create: %s", strerror(errno));
             goto done;
         }
         bool ok = fwrite(doc.ptr, 1, doc.len, f) == doc.len;
         ok = (fclose(f) == 0) && ok;
-        f = NULL;
         if (!ok) {
             rc = csec__diag_set(d, CSEC_EIO, path.ptr, 0, 0, "write failed: %s", strerror(errno));
             goto done;
@@ -379,8 +364,6 @@ int csec_osv_export(const csec_db *db, const char *outdir, size_t *written, csec
         count++;
     }
 done:
-    if (f)
-        fclose(f);
     if (written)
         *written = count;
     csec_buf_free(&doc);

@@ -51,27 +51,13 @@ static bool overlaps(const urange *a, const urange *b)
 /* A comparator as a version: missing minor/patch become 0, build empty. */
 static csec_version comparator_version(const csec_comparator *c)
 {
-    csec_version v;
-    memset(&v, 0, sizeof v);
-    v.major = c->major;
-    v.minor = c->has_minor ? c->minor : 0;
-    v.patch = c->has_patch ? c->patch : 0;
-    v.pre = c->pre;
-    v.build.ptr = "";
-    return v;
+    return (csec_version){
+        c->major, c->has_minor ? c->minor : 0, c->has_patch ? c->patch : 0, c->pre, {"", 0}};
 }
 
 static csec_version lowest(uint64_t major, uint64_t minor, uint64_t patch)
 {
-    csec_version v;
-    memset(&v, 0, sizeof v);
-    v.major = major;
-    v.minor = minor;
-    v.patch = patch;
-    v.pre.ptr = zero_pre;
-    v.pre.len = 1;
-    v.build.ptr = "";
-    return v;
+    return (csec_version){major, minor, patch, {zero_pre, 1}, {"", 0}};
 }
 
 static int range_error(csec_diag *d, const csec_req *r, const char *what)
@@ -259,12 +245,7 @@ static bool next_fits(const csec_version *v)
 
 void csec__version_next(csec_version *out, const csec_version *v, csec_arena *arena)
 {
-    csec_version n;
-    memset(&n, 0, sizeof n);
-    n.major = v->major;
-    n.minor = v->minor;
-    n.patch = v->patch;
-    n.build.ptr = "";
+    csec_version n = {v->major, v->minor, v->patch, {"", 0}, {"", 0}};
     if (v->pre.len) {
         char *pre = csec__arena_alloc(arena, v->pre.len + 3);
         memcpy(pre, v->pre.ptr, v->pre.len);

@@ -68,14 +68,12 @@ static const char *describe(char out[DESC_MAX], const parser *p, size_t i)
     return out;
 }
 
-static int fail_at(parser *p, size_t i, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
 /* Records a parse error at byte offset `i` (column i+1). */
-static int fail_at(parser *p, size_t i, const char *fmt, ...)
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int
+fail_at(parser *p, size_t i, const char *fmt, ...)
 {
     uint32_t col = i >= UINT32_MAX ? UINT32_MAX : (uint32_t)(i + 1);
     va_list ap;
@@ -217,17 +215,17 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
 static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
 {
     int c = memcmp(a, b, an < bn ? an : bn);
     if (c)
         return c < 0 ? -1 : 1;
-    return an < bn ? -1 : an > bn;
-}
-
-static int cmp_size(size_t a, size_t b)
-{
-    return a < b ? -1 : a > b;
+    return cmp_u64(an, bn);
 }
 
 /* Next dot-separated identifier of `s` starting at *pos; returns false at the end. */
@@ -263,13 +261,13 @@ static int cmp_idents(csec_str a, csec_str b, bool build)
                     xs.ptr++, xs.len--;
                 while (ys.len && ys.ptr[0] == '0')
                     ys.ptr++, ys.len--;
-                c = cmp_size(xs.len, ys.len);
+                c = cmp_u64(xs.len, ys.len);
                 if (!c)
                     c = cmp_bytes(xs.ptr, xs.len, ys.ptr, ys.len);
                 if (!c)
-                    c = cmp_size(x.len, y.len);
+                    c = cmp_u64(x.len, y.len);
             } else {
-                c = cmp_size(x.len, y.len);
+                c = cmp_u64(x.len, y.len);
                 if (!c)
                     c = cmp_bytes(x.ptr, x.len, y.ptr, y.len);
             }
@@ -298,11 +296,6 @@ static int build_cmp(csec_str a, csec_str b)
     if (!a.len || !b.len)
         return a.len ? 1 : b.len ? -1 : 0; /* no build sorts below any build */
     return cmp_idents(a, b, true);
-}
-
-static int cmp_u64(uint64_t a, uint64_t b)
-{
-    return a < b ? -1 : a > b;
 }
 
 int csec_version_cmp(const csec_version *a, const csec_version *b)

@@ -232,20 +232,23 @@ static void skip_ws(parser *p)
         p->pos++;
 }
 
-/* Consumes a newline at pos: 1 if there was one, 0 if not, <0 on a lone CR. */
-static int eat_newline(parser *p)
+/* Consumes a newline at s[*i] (pos, or a place inside a multi-line string),
+ * counting lines: 1 if there was one, 0 if not, <0 on a lone CR. */
+static int eat_newline(parser *p, size_t *i)
 {
-    if (p->pos < p->len && p->s[p->pos] == '\n') {
-        p->pos++;
-    } else if (p->pos < p->len && p->s[p->pos] == '\r') {
-        if (p->pos + 1 >= p->len || p->s[p->pos + 1] != '\n')
-            return err_at(p, p->pos, "carriage return not followed by a line feed");
-        p->pos += 2;
+    size_t j = *i;
+    if (j < p->len && p->s[j] == '\n') {
+        j++;
+    } else if (j < p->len && p->s[j] == '\r') {
+        if (j + 1 >= p->len || p->s[j + 1] != '\n')
+            return err_at(p, j, "carriage return not followed by a line feed");
+        j += 2;
     } else {
         return 0;
     }
     p->line++;
-    p->lstart = p->pos;
+    p->lstart = j;
+    *i = j;
     return 1;
 }
 
@@ -276,7 +279,7 @@ static int skip_space_nl(parser *p)
         skip_ws(p);
         if ((rc = skip_comment(p)) != 0)
             return rc;
-        if ((rc = eat_newline(p)) < 0)
+        if ((rc = eat_newline(p, &p->pos)) < 0)
             return rc;
         if (rc == 0)
             return 0;
@@ -292,7 +295,7 @@ static int end_line(parser *p, const char *after)
         return rc;
     if (p->pos >= p->len)
         return 0;
-    if ((rc = eat_newline(p)) < 0)
+    if ((rc = eat_newline(p, &p->pos)) < 0)
         return rc;
     if (rc == 0)
         return err_at(p, p->pos, "expected newline after %s, found `%c`", after, p->s[p->pos]);
@@ -412,26 +415,6 @@ static const char *a_type(const csec_toml_value *v)
 
 /* ---- strings ---- */
 
-/* Skips a newline inside a multi-line string at s[*i], counting lines.
- * Returns 1 if one was skipped, 0 if none, <0 on a lone CR. */
-static int ml_newline(parser *p, size_t *i)
-{
-    size_t j = *i;
-    if (j < p->len && p->s[j] == '\n') {
-        j++;
-    } else if (j < p->len && p->s[j] == '\r') {
-        if (j + 1 >= p->len || p->s[j + 1] != '\n')
-            return err_at(p, j, "carriage return not followed by a line feed");
-        j += 2;
-    } else {
-        return 0;
-    }
-    p->line++;
-    p->lstart = j;
-    *i = j;
-    return 1;
-}
-
 /* A backslash escape at s[i] (the backslash) of a basic string; appends the
  * decoded bytes and advances *pi past it. */
 static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
@@ -470,22 +453,19 @@ static int parse_escape(parser *p, size_t *pi, bool multi, csec_buf *dst)
         if (multi && (e == ' ' || e == '\t' || e == '\n' || e == '\r')) {
             /* Line-ending backslash: trims the newline and the whitespace and
              * newlines that follow.  Only whitespace may sit before the newline. */
-            while (i < p->len && (s[i] == ' ' || s[i] == '\t'))
-                i++;
-            int rc = ml_newline(p, &i);
-            if (rc < 0)
-                return rc;
-            if (rc == 0)
-                return err_at(p, *pi, "invalid escape: `\\` followed by whitespace must end "
-                                      "the line");
-            for (;;) {
+            int rc, lines = 0;
+            for (;; lines++) {
                 while (i < p->len && (s[i] == ' ' || s[i] == '\t'))
                     i++;
-                if ((rc = ml_newline(p, &i)) < 0)
+                if ((rc = eat_newline(p, &i)) < 0)
                     return rc;
                 if (rc == 0)
                     break;
             }
+            if (lines == 0)
+                return err_at(p, *pi,
+                              "invalid escape: `\\` followed by whitespace must end "
+                              "the line");
             *pi = i;
             return 0;
         }
@@ -507,7 +487,7 @@ static int parse_string(parser *p, bool multi, csec_buf *dst)
     bool basic = q == '"';
     size_t i = p->pos + (multi ? 3 : 1);
     int rc;
-    if (multi && (rc = ml_newline(p, &i)) < 0) /* a newline right after the quotes is trimmed */
+    if (multi && (rc = eat_newline(p, &i)) < 0) /* a newline right after the quotes is trimmed */
         return rc;
     for (;;) {
         size_t st = i;
@@ -543,7 +523,7 @@ static int parse_string(parser *p, bool multi, csec_buf *dst)
             continue;
         }
         if (multi && (c == '\n' || c == '\r')) {
-            if ((rc = ml_newline(p, &i)) < 0)
+            if ((rc = eat_newline(p, &i)) < 0)
                 return rc;
             csec_buf_putc(dst, '\n');
             continue;
@@ -651,22 +631,20 @@ static int place_header(parser *p, csec_toml_value *root, bool aot, uint32_t lin
         const key_part *k = &p->keys[i];
         bool last = i + 1 == p->nkeys;
         long f = table_find(t, part_ptr(p, k), k->len);
-        if (f < 0) {
+        csec_toml_value *v;
+        if (f >= 0) {
+            v = t->u.table.items[f].value;
+        } else if (last && aot) { /* a new array of tables, appended to below */
+            v = new_node(p, CSEC_TOML_ARRAY, line, col);
+            v->flags = F_AOT;
+            table_add(p, t, k, v);
+        } else {
             csec_toml_value *nt = new_node(p, CSEC_TOML_TABLE, line, col);
-            if (last && aot) {
-                csec_toml_value *arr = new_node(p, CSEC_TOML_ARRAY, line, col);
-                arr->flags = F_AOT;
-                nt->flags = F_DEFINED;
-                array_push(p, arr, nt);
-                table_add(p, t, k, arr);
-            } else {
-                nt->flags = last ? F_DEFINED : F_IMPLICIT;
-                table_add(p, t, k, nt);
-            }
+            nt->flags = last ? F_DEFINED : F_IMPLICIT;
+            table_add(p, t, k, nt);
             t = nt;
             continue;
         }
-        csec_toml_value *v = t->u.table.items[f].value;
         if (last && aot) {
             if (v->type != CSEC_TOML_ARRAY)
                 return err_lc(p, k->line, k->col,
@@ -1016,20 +994,14 @@ value:
         if (c == '[') {
             if ((rc = skip_space_nl(p)) < 0)
                 return rc;
-            if (cur(p) == ']') {
-                p->pos++;
-                p->depth--;
-                goto have;
-            }
+            if (cur(p) == ']')
+                goto close;
             goto value;
         }
         v->flags = F_INLINE | F_DEFINED;
         skip_ws(p);
-        if (cur(p) == '}') {
-            p->pos++;
-            p->depth--;
-            goto have;
-        }
+        if (cur(p) == '}')
+            goto close;
         if ((rc = inline_key(p, f)) < 0)
             return rc;
         goto value;
@@ -1051,16 +1023,12 @@ have:
             p->pos++;
             if ((rc = skip_space_nl(p)) < 0)
                 return rc;
-            if (cur(p) != ']')
-                goto value;
-            c = ']';
+            if (cur(p) == ']') /* a trailing comma */
+                goto close;
+            goto value;
         }
-        if (c == ']') {
-            p->pos++;
-            v = f->node;
-            p->depth--;
-            goto have;
-        }
+        if (c == ']')
+            goto close;
         if (c < 0)
             return err_at(p, p->pos, "unterminated array");
         return err_at(p, p->pos, "expected `,` or `]` after an array element, found `%c`", c);
@@ -1075,17 +1043,17 @@ have:
             return rc;
         goto value;
     }
-    if (c == '}') {
-        p->pos++;
-        v = f->node;
-        p->depth--;
-        goto have;
-    }
+    if (c == '}')
+        goto close;
     if (c == '\n' || c == '\r')
         return err_at(p, p->pos, "newline not allowed in an inline table");
     if (c < 0)
         return err_at(p, p->pos, "unterminated inline table");
     return err_at(p, p->pos, "expected `,` or `}` in an inline table, found `%c`", c);
+close: /* the innermost array or inline table ends at pos */
+    p->pos++;
+    v = p->stack[--p->depth].node;
+    goto have;
 }
 
 /* ---- document ---- */

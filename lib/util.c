@@ -96,13 +96,11 @@ static void *arena_bump(csec_arena *a, size_t n)
              * the current block's free space stays usable. */
             b->next = a->head->next;
             a->head->next = b;
-            a->total += size;
             return b->data;
         }
         b->next = a->head;
         a->head = b;
         a->used = 0;
-        a->total += size;
     }
     void *p = a->head->data + a->used;
     a->used += n;
@@ -136,7 +134,6 @@ void csec__arena_init_buf(csec_arena *a, void *buf, size_t size)
     size_t lost = (size_t)(start - (uintptr_t)buf);
     a->head = NULL;
     a->used = 0;
-    a->total = 0;
     a->borrowed = NULL;
     if (size < lost + sizeof(csec__arena_block) + 16)
         return; /* too small to be worth it: a plain arena */
@@ -158,7 +155,6 @@ void csec__arena_free(csec_arena *a)
     }
     a->head = NULL;
     a->used = 0;
-    a->total = 0;
     a->borrowed = NULL;
 }
 

@@ -28,14 +28,13 @@ void *csec__grow(void *items, size_t *cap, size_t first, size_t size);
 typedef struct csec__arena_block csec__arena_block;
 typedef struct csec_arena {
     csec__arena_block *head;
-    size_t used; /* bytes used in head */
-    size_t total; /* bytes allocated from the system */
+    size_t used;                 /* bytes used in head */
     csec__arena_block *borrowed; /* the caller's first block (csec__arena_init_buf): not freed */
 } csec_arena;
 
 #define CSEC_ARENA_INIT                                                                            \
     {                                                                                              \
-        NULL, 0, 0, NULL                                                                           \
+        NULL, 0, NULL                                                                              \
     }
 
 void *csec__arena_alloc(csec_arena *a, size_t n);            /* 16-byte aligned, zeroed */

@@ -175,18 +175,6 @@ static bool is_next_of(const csec_version *v, csec_version *prev)
     return true;
 }
 
-/* The lowest published version in [lo, hi), or NULL. */
-static const csec_index_version *lowest_in(const csec_index_crate *c, const csec_version *lo,
-                                           const csec_version *hi)
-{
-    for (size_t i = 0; c && i < c->versions_count; i++) {
-        const csec_version *v = &c->versions[i].version;
-        if (csec_version_cmp(v, lo) >= 0)
-            return csec_version_cmp(v, hi) < 0 ? &c->versions[i] : NULL;
-    }
-    return NULL;
-}
-
 /* The lowest published version at or above `lo`, or NULL. */
 static const csec_index_version *lowest_from(const csec_index_crate *c, const csec_version *lo)
 {
@@ -194,6 +182,14 @@ static const csec_index_version *lowest_from(const csec_index_crate *c, const cs
         if (csec_version_cmp(&c->versions[i].version, lo) >= 0)
             return &c->versions[i];
     return NULL;
+}
+
+/* The lowest published version in [lo, hi), or NULL. */
+static const csec_index_version *lowest_in(const csec_index_crate *c, const csec_version *lo,
+                                           const csec_version *hi)
+{
+    const csec_index_version *v = lowest_from(c, lo);
+    return v && csec_version_cmp(&v->version, hi) < 0 ? v : NULL;
 }
 
 /* A start bound `v` (inclusive) as a reader counts versions, rule 4.
@@ -242,13 +238,10 @@ static void write_end(csec_buf *out, const csec_version *v, bool alone,
     csec_buf_puts(out, "before ");
     if (is_zero_pre(v)) {
         csec_version rel = release_of(v);
-        const csec_index_version *pre = pub ? lowest_in(pub, v, &rel) : NULL;
-        if (pub) {
-            csec__word_version(out, pre ? &pre->version : &rel);
-        } else {
-            csec__word_version(out, &rel);
+        const csec_index_version *pre = lowest_in(pub, v, &rel); /* NULL without pub */
+        csec__word_version(out, pre ? &pre->version : &rel);
+        if (!pub)
             csec_buf_puts(out, "'s pre-releases");
-        }
         return;
     }
     csec__word_version(out, v);
@@ -409,6 +402,7 @@ void csec__word_verdict_text(csec_buf *out, const csec_verdict *vd, const char *
                              const csec_index_crate *pub)
 {
     const csec_index_version *first;
+    csec_version prev;
     switch (vd->why) {
     case CSEC_WHY_AFFECTED:
         csec_buf_puts(out, vd->counts ? "Affects version " : "Applies to version ");
@@ -426,9 +420,7 @@ void csec__word_verdict_text(csec_buf *out, const csec_verdict *vd, const char *
             csec__word_version(out, &first->version);
             return;
         }
-        if (is_zero_pre(vd->ver) && vd->ver->patch > 0) {
-            csec_version prev;
-            is_next_of(vd->ver, &prev);
+        if (is_next_of(vd->ver, &prev)) {
             csec_buf_puts(out, "the versions after ");
             csec__word_version(out, &prev);
             return;

@@ -35,8 +35,6 @@ EQ_METRICS = {
     "eq4": ["SC", "SI", "SA"],
     "eq5": ["E"],
 }
-# Number of levels of each equivalence class (EQ1..EQ6).
-EQ_SIZES = [3, 2, 3, 3, 3, 2]
 # The order of METRIC_LEVELS in the output (FIRST's order of the distance terms).
 LEVEL_ORDER = ["AV", "PR", "UI", "AC", "AT", "VC", "VI", "VA", "SC", "SI", "SA",
                "CR", "IR", "AR", "E"]
@@ -66,10 +64,6 @@ def compact(vector, metrics):
             fail("multi-letter value in %r" % vector)
         out += pairs[m]
     return out
-
-
-def c_strings(items):
-    return "{" + ", ".join('"%s"' % s for s in items) + "}"
 
 
 def main():
