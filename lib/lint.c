@@ -344,25 +344,46 @@ static long control_at(const char *s, size_t n, size_t *width)
     return -1;
 }
 
-static void lint_controls_in(lint_ctx *c, const csec_toml_value *v, const char *key)
+/* Control characters in every string of the front matter, one report per
+ * string, in document order.  A walk with its own stack: a dotted key nests
+ * a table per segment, 127,000 deep in a file of the largest size read, and
+ * recursion would overflow the thread's stack (the parser and the TOML
+ * writer do not recurse either). */
+static void lint_controls_in(lint_ctx *c, const csec_toml_value *root)
 {
-    if (v->type == CSEC_TOML_STRING) {
-        size_t w;
-        for (size_t i = 0; i < v->u.str.len; i += w) {
-            long cp = control_at(v->u.str.ptr + i, v->u.str.len - i, &w);
-            if (cp >= 0) {
-                report_toml(c, v->line, v->col, "control character U+%04lX in `%s`",
-                            (unsigned long)cp, key);
-                return;
+    typedef struct {
+        const csec_toml_value *v;
+        const char *key;
+    } pending;
+    size_t n = 0, cap = 0;
+    pending *stack = csec__grow(NULL, &cap, 64, sizeof *stack);
+    stack[n++] = (pending){root, ""};
+    while (n > 0) {
+        pending it = stack[--n];
+        const csec_toml_value *v = it.v;
+        if (v->type == CSEC_TOML_STRING) {
+            size_t w;
+            for (size_t i = 0; i < v->u.str.len; i += w) {
+                long cp = control_at(v->u.str.ptr + i, v->u.str.len - i, &w);
+                if (cp >= 0) {
+                    report_toml(c, v->line, v->col, "control character U+%04lX in `%s`",
+                                (unsigned long)cp, it.key);
+                    break;
+                }
             }
+            continue;
         }
-    } else if (v->type == CSEC_TOML_ARRAY) {
-        for (size_t i = 0; i < v->u.array.count; i++)
-            lint_controls_in(c, v->u.array.items[i], key);
-    } else if (v->type == CSEC_TOML_TABLE) {
-        for (size_t i = 0; i < v->u.table.count; i++)
-            lint_controls_in(c, v->u.table.items[i].value, v->u.table.items[i].key);
+        bool table = v->type == CSEC_TOML_TABLE;
+        size_t count = table ? v->u.table.count : v->type == CSEC_TOML_ARRAY ? v->u.array.count : 0;
+        /* Children pushed last first, so that they are visited in order. */
+        for (size_t i = count; i-- > 0;) {
+            if (n == cap)
+                stack = csec__grow(stack, &cap, 64, sizeof *stack);
+            stack[n++] = table ? (pending){v->u.table.items[i].value, v->u.table.items[i].key}
+                               : (pending){v->u.array.items[i], it.key};
+        }
     }
+    free(stack);
 }
 
 /* Control characters in the title and description (the Markdown).  In the
@@ -465,7 +486,7 @@ size_t csec_advisory_lint(const char *path, const char *text, size_t len, csec_d
             report_key(&c, kvs[i], NULL);
     }
     free(kvs);
-    lint_controls_in(&c, root, "");
+    lint_controls_in(&c, root);
     lint_controls_md(&c);
     lint_mentions(&c);
     lint_markdown_budget(&c);

@@ -200,6 +200,28 @@ TEST(lint, clean_advisory_has_no_problems)
                   "");
 }
 
+/* A dotted key makes a table per segment: a file of the largest size lint
+ * reads nests tables 127,000 deep.  Lint walked them by recursion and
+ * overflowed the stack (a crash, exit 139); the parser and the TOML writer
+ * never recurse, and nor may lint. */
+TEST(lint, deeply_nested_tables_are_linted_without_recursion)
+{
+    const size_t depth = 127000;
+    csec_buf t = CSEC_BUF_INIT;
+    csec_buf_puts(&t, HEAD);
+    for (size_t i = 0; i < depth; i++)
+        csec_buf_puts(&t, "a.");
+    csec_buf_puts(&t, "b = \"\\u0001\"\n" TAIL);
+    ASSERT(t.len <= CSEC_ADVISORY_MAX_BYTES);
+    problems p = {CSEC_BUF_INIT, 0, PATH, false};
+    size_t n = csec_advisory_lint(PATH, t.ptr, t.len, collect, &p);
+    ASSERT_INT_EQ(n, p.n);
+    ASSERT(p.b.ptr && strstr(p.b.ptr, "invalid key `a` in [advisory]") != NULL);
+    ASSERT(strstr(p.b.ptr, "control character U+0001 in `b`") != NULL);
+    csec_buf_free(&p.b);
+    csec_buf_free(&t);
+}
+
 TEST(lint, problems_in_sorted_key_order)
 {
     /* document order: url, zzz, categories, aaa; sorted: aaa, categories, url, zzz */
