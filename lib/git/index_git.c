@@ -117,9 +117,20 @@ typedef struct walker {
     int rc;
     csec_diag *d;
     const char *dir;
+    int depth; /* of the trees walk() compares: 0 for the root */
 } walker;
 
+/* No crate file of the layout is deeper than two directories ("ab/cd/abcd"),
+ * and a load never looks deeper (index_dir.c): nor does the walk, whose
+ * recursion would otherwise go as deep as a hostile commit nests its trees
+ * (100,000 levels overflowed the stack). */
+#define LAYOUT_DEPTH 2
+
 static void walk(walker *w, const git_tree *a, const git_tree *b);
+
+/* walk() one level down, into the trees of entries `ea` and `eb` (either
+ * NULL: that side has no tree there), unless that is below the layout. */
+static void walk_down(walker *w, const git_tree_entry *ea, const git_tree_entry *eb);
 
 /* Reports one changed blob (`id` NULL: removed) at w->path. */
 static void changed_blob(walker *w, const git_oid *id)
@@ -170,10 +181,7 @@ static git_tree *tree_of(walker *w, const git_tree_entry *e)
 static void one_side(walker *w, const git_tree_entry *e, bool added)
 {
     if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
-        git_tree *t = tree_of(w, e);
-        if (t)
-            walk(w, added ? NULL : t, added ? t : NULL);
-        git_tree_free(t);
+        walk_down(w, added ? NULL : e, added ? e : NULL);
     } else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
         changed_blob(w, added ? git_tree_entry_id(e) : NULL);
     }
@@ -212,11 +220,7 @@ static void walk(walker *w, const git_tree *a, const git_tree *b)
                 continue;
             git_object_t ta = git_tree_entry_type(ea), tb = git_tree_entry_type(eb);
             if (ta == GIT_OBJECT_TREE && tb == GIT_OBJECT_TREE) {
-                git_tree *x = tree_of(w, ea), *y = x ? tree_of(w, eb) : NULL;
-                if (x && y)
-                    walk(w, x, y);
-                git_tree_free(x);
-                git_tree_free(y);
+                walk_down(w, ea, eb);
             } else if (ta == GIT_OBJECT_BLOB && tb == GIT_OBJECT_BLOB) {
                 changed_blob(w, git_tree_entry_id(eb));
             } else {
@@ -230,6 +234,21 @@ static void walk(walker *w, const git_tree *a, const git_tree *b)
     w->path.len = base;
     if (w->path.ptr)
         w->path.ptr[base] = '\0';
+}
+
+static void walk_down(walker *w, const git_tree_entry *ea, const git_tree_entry *eb)
+{
+    if (w->depth >= LAYOUT_DEPTH)
+        return;
+    git_tree *x = ea ? tree_of(w, ea) : NULL;
+    git_tree *y = eb && !w->rc ? tree_of(w, eb) : NULL;
+    if (!w->rc) {
+        w->depth++;
+        walk(w, x, y);
+        w->depth--;
+    }
+    git_tree_free(x);
+    git_tree_free(y);
 }
 
 static int commit_tree(git_tree **out, csec__git_index *g, const char *hex, csec_diag *d)
@@ -257,7 +276,7 @@ int csec__plugin_index_changes(csec__git_index *g, const char *from, const char 
     if (rc == 0)
         rc = commit_tree(&b, g, to, d);
     if (rc == 0) {
-        walker w = {g->repo, cb, payload, CSEC_BUF_INIT, 0, d, g->dir};
+        walker w = {g->repo, cb, payload, CSEC_BUF_INIT, 0, d, g->dir, 0};
         walk(&w, a, b);
         rc = w.rc;
         csec_buf_free(&w.path);

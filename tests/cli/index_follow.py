@@ -196,6 +196,32 @@ check(r.returncode == 0 and os.path.isfile(os.path.join(index, "la/te/late")) an
       not os.path.exists(os.path.join(index, index_path("tool"))),
       "sync --index updates the checkout", r.stdout + r.stderr)
 
+# A fetched commit whose tree nests directories 100,000 deep (as a hostile
+# repository may).  No crate file of the layout is deeper than two
+# directories, and a load never looks deeper; the update's walk of the two
+# commits' trees recursed per level and overflowed the stack (a crash).  Now
+# it does not go below the layout: the server starts, serves the fetched
+# commit, and the junk is not served.
+head = git("rev-parse", "HEAD", cwd=index)
+c_deep = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                      "..", "data", "deep-tree-commit.py"),
+                         index, "", "100000", line("deep", "1.0.0") + "\n"],
+                        check=True, capture_output=True, text=True).stdout.strip()
+git("update-ref", "refs/remotes/origin/master", c_deep, cwd=index)
+try:
+    s = Server("--db", db, "--index", index)
+except SystemExit as e:  # it crashed while starting
+    s = None
+    check(False, "a fetched tree 100,000 directories deep: the server starts", e)
+if s:
+    h = s.health()
+    check(h.get("index", {}).get("commit") == c_deep and s.get("/crates/late")[0] == 200 and
+          s.get("/crates/deep")[0] == 404,
+          "a fetched tree 100,000 directories deep: the update serves the commit, without the "
+          "junk", "%s %s" % (h, s.errors()[-600:]))
+    stop(s)
+git("update-ref", "refs/remotes/origin/master", head, cwd=index)
+
 # A fetched object damaged on disk (a flipped byte in its zlib stream): the
 # update that reads it fails with the repository named, rather than serving
 # a crate file cut short.  libgit2 does not hash objects again as it reads
