@@ -459,24 +459,37 @@ int csec__plugin_sync(csec_sync_result *out, const char *dir, const char *url,
 
 /* ---- verify ----------------------------------------------------------- */
 
-/* The blobs of the HEAD commit under crates/ and rust/, for the load that
- * compares what it reads with them (lib/checkout.c). */
-typedef struct blob_walk {
-    const char *top;
-    csec__git_blob_cb cb;
-    void *payload;
-    csec_buf path;
-} blob_walk;
-
-static int on_tree_entry(const char *root, const git_tree_entry *e, void *arg)
+/* The blobs of `tree` and of its subtrees `levels` - 1 deep, as paths under
+ * `path` (left as it was).  For the load that compares what it reads with
+ * the HEAD commit (lib/checkout.c): under crates/ and rust/, two levels
+ * (crates/NAME/FILE), because a load reads nothing deeper.  libgit2's
+ * git_tree_walk went down every level by recursion, and a commit nesting
+ * trees 100,000 deep overflowed the stack. */
+static int list_blobs(git_repository *repo, const git_tree *tree, int levels, csec_buf *path,
+                      csec__git_blob_cb cb, void *payload)
 {
-    blob_walk *w = arg;
-    if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
-        return 0;
-    csec_buf_clear(&w->path);
-    csec_buf_printf(&w->path, "%s/%s%s", w->top, root, git_tree_entry_name(e));
-    w->cb(w->payload, w->path.ptr, git_tree_entry_id(e)->id);
-    return 0;
+    size_t base = path->len;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < git_tree_entrycount(tree); i++) {
+        const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+        git_object_t type = git_tree_entry_type(e);
+        path->len = base;
+        csec_buf_putc(path, '/');
+        csec_buf_puts(path, git_tree_entry_name(e));
+        if (type == GIT_OBJECT_BLOB) {
+            cb(payload, path->ptr, git_tree_entry_id(e)->id);
+        } else if (type == GIT_OBJECT_TREE && levels > 1) {
+            git_tree *sub = NULL;
+            rc = git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0
+                     ? -1
+                     : list_blobs(repo, sub, levels - 1, path, cb, payload);
+            git_tree_free(sub);
+        }
+    }
+    path->len = base;
+    if (path->ptr)
+        path->ptr[base] = '\0';
+    return rc;
 }
 
 int csec__plugin_head_blobs(const char *dir, char commit[41], csec__git_blob_cb cb, void *payload,
@@ -499,22 +512,23 @@ int csec__plugin_head_blobs(const char *dir, char commit[41], csec__git_blob_cb 
         goto done;
     }
     git_oid_tostr(commit, 41, &oid);
-    blob_walk w = {NULL, cb, payload, CSEC_BUF_INIT};
+    csec_buf path = CSEC_BUF_INIT;
     for (size_t i = 0; rc == 0 && i < 2; i++) {
         git_tree_entry *top = NULL;
         git_tree *sub = NULL;
         if (git_tree_entry_bypath(&top, tree, database_paths[i]) < 0)
             continue; /* the commit has no such directory */
         if (git_tree_entry_type(top) == GIT_OBJECT_TREE) {
-            w.top = database_paths[i];
+            csec_buf_clear(&path);
+            csec_buf_puts(&path, database_paths[i]);
             if (git_tree_lookup(&sub, repo, git_tree_entry_id(top)) < 0 ||
-                git_tree_walk(sub, GIT_TREEWALK_PRE, on_tree_entry, &w) < 0)
+                list_blobs(repo, sub, 2, &path, cb, payload) < 0)
                 rc = git_failure(d, dir, NULL, 0, "cannot read the HEAD commit's tree");
         }
         git_tree_free(sub);
         git_tree_entry_free(top);
     }
-    csec_buf_free(&w.path);
+    csec_buf_free(&path);
 done:
     git_tree_free(tree);
     git_commit_free(head);

@@ -107,5 +107,28 @@ else
         bad "serve: peak RSS $((kb / 1024)) MB, over the fixture's $((base_kb / 1024)) MB + 64 MB"
     stop
 fi
+# ---- a HEAD commit whose tree nests directories 100,000 deep ----
+# No advisory file is deeper than crates/NAME/, and a load never looks
+# deeper; the check of the checkout against its commit listed the commit's
+# tree with a walk that recursed per level and overflowed the stack (a crash
+# at every start and reload).  Now it lists only the layout's two levels.
+cp -r tests/data/db "$TMP/deep"
+git -C "$TMP/deep" init -q -b main && git -C "$TMP/deep" add -A &&
+    git -C "$TMP/deep" -c user.name=t -c user.email=t@localhost commit -q -m fixture
+deep=$(python3 tests/data/deep-tree-commit.py "$TMP/deep" crates 100000 "not an advisory")
+git -C "$TMP/deep" update-ref HEAD "$deep"
+start "$TMP/deep"
+if [ -z "$PORT" ]; then
+    bad "serve: does not start on a checkout whose commit nests trees 100,000 deep" \
+        "$(tail -3 "$TMP/err")"
+else
+    code=$(curl -s -o "$TMP/page" -w '%{http_code}' "http://127.0.0.1:$PORT/advisories")
+    assert_eq "serve: a commit nesting trees 100,000 deep: the advisories are served" "$code" 200
+    grep -q "${deep:0:12}" "$TMP/page" && ok ||
+        bad "serve: the footer does not name the deep commit ${deep:0:12}"
+    grep -q "differ" "$TMP/err" && bad "serve: the checkout is called not whole" \
+        "$(grep differ "$TMP/err" | head -2)" || ok
+    stop
+fi
 echo "hostile_db.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
