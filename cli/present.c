@@ -14,18 +14,6 @@ const char *present_date(char out[11], csec_date d)
 }
 
 /* One version of a range, or null. */
-static void json_version(csec__json *j, bool has, const csec_version *v)
-{
-    if (!has) {
-        csec__json_null(j);
-        return;
-    }
-    csec_buf tmp = CSEC_BUF_INIT;
-    csec_version_write(&tmp, v);
-    csec__json_strn(j, tmp.ptr, tmp.len);
-    csec_buf_free(&tmp);
-}
-
 static void collect_function(const char *path, void *payload)
 {
     csec__json_str(payload, path);
@@ -76,9 +64,9 @@ void present_json(csec_buf *out, const csec_advisory *a, int affected, const cse
         const csec_interval *iv = &a->affected[i];
         csec__json_object_begin(&j);
         csec__json_key(&j, "introduced");
-        json_version(&j, iv->has_introduced, &iv->introduced);
+        csec__json_version(&j, iv->has_introduced ? &iv->introduced : NULL);
         csec__json_key(&j, "fixed");
-        json_version(&j, iv->has_fixed, &iv->fixed);
+        csec__json_version(&j, iv->has_fixed ? &iv->fixed : NULL);
         csec__json_object_end(&j);
     }
     csec__json_array_end(&j);

@@ -202,6 +202,18 @@ void csec__json_reqs(csec__json *j, const csec_req *const *reqs, size_t n)
     csec_buf_free(&t);
 }
 
+void csec__json_version(csec__json *j, const csec_version *v)
+{
+    if (!v) {
+        csec__json_null(j);
+        return;
+    }
+    csec_buf t = CSEC_BUF_INIT;
+    csec_version_write(&t, v);
+    csec__json_strn(j, t.ptr, t.len);
+    csec_buf_free(&t);
+}
+
 void csec__json_str_begin(csec__json *j)
 {
     before_value(j);

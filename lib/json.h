@@ -55,6 +55,8 @@ void csec__json_strlist(csec__json *j, csec_strlist list);
 /* An array of requirement strings ("^1.2.3", ">= 2.0.0, < 3"), each as
  * csec_req_write writes it. */
 void csec__json_reqs(csec__json *j, const csec_req *const *reqs, size_t n);
+/* A version as csec_version_write writes it; null for NULL. */
+void csec__json_version(csec__json *j, const csec_version *v);
 /* A float as serde_json writes an f64 with ryu: shortest round-trip digits,
  * "6.2", "10.0", "1e16", "1.5e-7"; NaN and infinities are written as null,
  * as serde_json does. */

@@ -41,18 +41,6 @@
 #include <string.h>
 
 /* A version as a string, or null for NULL. */
-static void json_version(csec__json *j, const csec_version *v)
-{
-    if (!v) {
-        csec__json_null(j);
-        return;
-    }
-    csec_buf t = CSEC_BUF_INIT;
-    csec_version_write(&t, v);
-    csec__json_strn(j, t.ptr, t.len);
-    csec_buf_free(&t);
-}
-
 static void json_reqs(csec__json *j, const char *key, const csec_req *const *reqs, size_t n)
 {
     csec__json_key(j, key);
@@ -75,7 +63,7 @@ static void write_reason(csec__json *j, const csec_verdict *it, const char *sel_
         csec__word_req(&t, it->req);
         csec__json_strn(j, t.ptr, t.len);
     } else {
-        json_version(j, it->ver);
+        csec__json_version(j, it->ver);
     }
     csec_buf_free(&t);
 }
@@ -137,9 +125,9 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
         const csec_interval *iv = &a->affected[i];
         csec__json_object_begin(j);
         csec__json_key(j, "introduced");
-        json_version(j, iv->has_introduced ? &iv->introduced : NULL);
+        csec__json_version(j, iv->has_introduced ? &iv->introduced : NULL);
         csec__json_key(j, "fixed");
-        json_version(j, iv->has_fixed ? &iv->fixed : NULL);
+        csec__json_version(j, iv->has_fixed ? &iv->fixed : NULL);
         csec__json_object_end(j);
     }
     csec__json_array_end(j);
