@@ -132,7 +132,7 @@ static int cache_write(const remote *r, const char *rel, const response *resp)
     cache_path(&path, r, rel);
     csec_buf_printf(&tmp, "%s.tmp.%ld.%lu", path.ptr, (long)getpid(),
                     (unsigned long)atomic_fetch_add(&tmp_counter, 1));
-    if (csec__mkdir_parents(tmp.ptr) < 0 || !(f = fopen(tmp.ptr, "wb")))
+    if (csec__mkdir_parents(tmp.ptr, 0777) < 0 || !(f = fopen(tmp.ptr, "wb")))
         goto done;
     fputs(CACHE_MAGIC, f);
     if (resp->etag.len)

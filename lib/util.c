@@ -276,11 +276,11 @@ int csec__read_file(char **out, size_t *len, const char *path, size_t max, csec_
     return csec__read_at(out, len, AT_FDCWD, path, path, max, 0, d);
 }
 
-int csec__mkdir_parents(char *path)
+int csec__mkdir_parents(char *path, unsigned mode)
 {
     for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
-        int rc = mkdir(path, 0777);
+        int rc = mkdir(path, (mode_t)mode);
         *slash = '/';
         if (rc != 0 && errno != EEXIST)
             return -1;

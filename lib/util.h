@@ -103,9 +103,9 @@ bool csec__dir_is_dir(const csec__dir *d, size_t i);
 void csec__dir_close(csec__dir *d);
 
 /* Creates the missing parent directories of `path` (not empty; written to
- * and restored), as `mkdir -p` on its dirname would.  Returns 0, or -1 (errno
- * set) at the first one that cannot be made. */
-int csec__mkdir_parents(char *path);
+ * and restored) with `mode`, as `mkdir -p` on its dirname would.  Returns 0,
+ * or -1 (errno set) at the first one that cannot be made. */
+int csec__mkdir_parents(char *path, unsigned mode);
 
 /* Whether `s` is one of the strings of `l`. */
 bool csec__strlist_has(const csec_strlist *l, const char *s);

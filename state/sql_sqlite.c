@@ -201,17 +201,9 @@ static int make_dirs(const char *dir)
 {
     char path[512];
     snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+    if (csec__mkdir_parents(path, 0700) < 0)
         return -1;
-    return 0;
+    return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 int sql__open_sqlite(sql_conn *c, const char *dir, csec_buf *err)

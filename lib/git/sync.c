@@ -174,7 +174,7 @@ static int clone_into(csec_sync_result *out, const char *dir, const char *url, s
     csec_buf_puts(&tmp, ".sync-XXXXXX");
     /* Its missing parents are made, as `git clone` does; a failure shows
      * when the directory itself is made. */
-    csec__mkdir_parents(tmp.ptr);
+    csec__mkdir_parents(tmp.ptr, 0777);
     if (!mkdtemp(tmp.ptr)) {
         int rc = csec__diag_set(d, CSEC_EIO, dir, 0, 0, "cannot create a directory beside it: %s",
                                 strerror(errno));
