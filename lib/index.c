@@ -115,9 +115,10 @@ typedef struct index_core {
 /* One crate in one block: the record, its versions, then the texts. */
 typedef struct crate_rec {
     csec_index_crate pub;
-    uint32_t hash;       /* of the normalised name */
-    uint32_t delta;      /* while an apply builds: its entry in the delta, +1 */
-    size_t size;         /* bytes of the block */
+    uint32_t hash;  /* of the normalised name */
+    uint32_t delta; /* while an apply builds: its entry in the delta, +1 */
+    uint32_t size;  /* bytes of the block (a file is at most CSEC_INDEX_FILE_MAX) */
+    uint32_t file;  /* file_id of the file it was read from; 0: not known */
 } crate_rec;
 
 struct csec_index {
@@ -1153,6 +1154,16 @@ static int vtmp_cmp(const void *a, const void *b)
 }
 
 /* The crate's block from p->vt (sorted and de-duplicated here). */
+/* Which of two files for one crate ('-'/'_' or case twins) a record was
+ * read from: a hash of the file's name, never 0 for a name. */
+static uint32_t file_id(const char *file_name)
+{
+    if (!file_name)
+        return 0;
+    uint32_t h = (uint32_t)csec__fnv1a_str(CSEC_FNV_INIT, file_name);
+    return h ? h : 1;
+}
+
 static crate_rec *build_crate(csec__index_parser *p)
 {
     /* The parsed versions point into p->vers, which later lines overwrote:
@@ -1266,7 +1277,9 @@ const csec_index_crate *csec__index_parse(csec__index_parser *p, const char *pat
             *rc = CSEC_EPARSE;
         return NULL;
     }
-    return &build_crate(p)->pub;
+    crate_rec *c = build_crate(p);
+    c->file = file_id(expect_name);
+    return &c->pub;
 }
 
 /* ---- generations ---- */
@@ -1765,6 +1778,15 @@ int csec__index_apply(csec_index **out, csec_index *prev, const csec_index_chang
         if (ch->text) {
             int rc;
             nw = rec_of(csec__index_parse(p, ch->path, base, ch->text, ch->len, &rc));
+        }
+        /* A change to the twin of the file served for this crate: the
+         * load's rule (csec__index_install) decides, so that an update
+         * serves what a fresh load would.  The served file's removal still
+         * removes the crate until the next load (the twin is not read). */
+        if (old && old->file && old->file != file_id(base) &&
+            (!nw || strcmp(old->pub.name, nw->pub.name) > 0)) {
+            free(nw);
+            continue;
         }
         if (!old && !nw)
             continue;

@@ -362,6 +362,58 @@ TEST(index, twin_files_load_the_same_whatever_the_order)
     ASSERT_STR_EQ(served[0], served[1]);
 }
 
+/* An update follows the same rule as a load: a change to the twin that is
+ * not served (its new text, or its removal) leaves the served one, as a
+ * fresh load of the result would.  Before, the changed twin replaced the
+ * served crate, and removing it removed the crate. */
+TEST(index, twin_files_update_as_a_load_would)
+{
+    const char *ck = "0000000000000000000000000000000000000000000000000000000000000000";
+    const char *names[2] = {"a-bc", "a_bc"};
+    char text[2][256];
+    const csec_index_crate *recs[2];
+    csec_index *g[5] = {csec__index_new(NULL)};
+    csec__index_parser *p = csec__index_parser_new(g[0]);
+    for (int i = 0; i < 2; i++) {
+        int n =
+            snprintf(text[i], sizeof text[i],
+                     "{\"name\":\"%s\",\"vers\":\"1.0.%d\",\"cksum\":\"%s\"}\n", names[i], i, ck);
+        int rc = 0;
+        recs[i] = csec__index_parse(p, names[i], names[i], text[i], (size_t)n, &rc);
+        ASSERT(recs[i] != NULL);
+    }
+    csec__index_parser_free(p);
+    csec__index_install(g[0], recs, 2);
+    ASSERT_STR_EQ(csec__index_find(g[0], "a-bc")->name, "a_bc");
+    char newer[256];
+    snprintf(newer, sizeof newer, "{\"name\":\"a-bc\",\"vers\":\"1.0.5\",\"cksum\":\"%s\"}\n", ck);
+    char winner[256];
+    snprintf(winner, sizeof winner, "{\"name\":\"a_bc\",\"vers\":\"1.0.7\",\"cksum\":\"%s\"}\n",
+             ck);
+    csec_index_change steps[4] = {
+        {"a-/bc/a-bc", newer, strlen(newer)},   /* the twin not served changes */
+        {"a-/bc/a-bc", NULL, 0},                /* ... and goes */
+        {"a_/bc/a_bc", winner, strlen(winner)}, /* the served one changes */
+        {"a_/bc/a_bc", NULL, 0},                /* ... and goes */
+    };
+    const char *want[4] = {"1.0.1", "1.0.1", "1.0.7", NULL};
+    csec_diag d;
+    for (int i = 0; i < 4; i++) {
+        ASSERT_INT_EQ(csec__index_apply(&g[i + 1], g[i], &steps[i], 1, &d), 0);
+        const csec_index_crate *c = csec__index_find(g[i + 1], "a-bc");
+        if (!want[i]) {
+            ASSERT(c == NULL);
+            continue;
+        }
+        ASSERT(c != NULL);
+        ASSERT_STR_EQ(c->name, "a_bc");
+        ASSERT_INT_EQ((int)c->versions_count, 1);
+        ASSERT_STR_EQ(c->versions[0].vers, want[i]);
+    }
+    for (int i = 0; i < 5; i++)
+        csec__index_free(g[i]);
+}
+
 TEST(index, config)
 {
     csec_index *ix = csec__index_new(NULL);
