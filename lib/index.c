@@ -1493,6 +1493,15 @@ static void put_crate(csec_index *ix, crate_rec *c)
     ix->rec_bytes += c->size;
 }
 
+/* Of two files for one crate (case or '-'/'_' twins, which crates.io never
+ * publishes), whether the one `served` stays over `other`: the name that
+ * sorts last bytewise is served, whatever order the files came in.  The one
+ * rule of a load and an update. */
+static bool twin_stays(const crate_rec *served, const crate_rec *other)
+{
+    return strcmp(served->pub.name, other->pub.name) > 0;
+}
+
 void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, size_t n)
 {
     size_t cap = 1024;
@@ -1501,17 +1510,16 @@ void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, 
     free(ix->table);
     ix->table = csec__xcalloc(cap, sizeof *ix->table);
     ix->tabcap = cap;
-    /* Two files for one crate (case or '-'/'_' variants, which crates.io
-     * never publishes): the one whose name sorts last bytewise is served,
-     * whatever order the loader's threads found them in; the other is freed
-     * with the generation.  Each name's slot is settled first and the crate
+    /* Of two files for one crate, twin_stays decides whatever order the
+     * loader's threads found them in; the other is freed with the
+     * generation.  Each name's slot is settled first and the crate
      * array built from the table after, so an index of many twins costs a
      * probe each, not a pass over the array each (put_crate's way). */
     for (size_t i = 0; i < n; i++) {
         crate_rec *c = rec_of(crates[i]);
         crate_rec **s =
             table_slot(ix->table, ix->tabcap, c->pub.name, strlen(c->pub.name), c->hash);
-        if (*s && strcmp((*s)->pub.name, c->pub.name) > 0) {
+        if (*s && twin_stays(*s, c)) {
             grave_push(ix, c);
             continue;
         }
@@ -1780,11 +1788,10 @@ int csec__index_apply(csec_index **out, csec_index *prev, const csec_index_chang
             nw = rec_of(csec__index_parse(p, ch->path, base, ch->text, ch->len, &rc));
         }
         /* A change to the twin of the file served for this crate: the
-         * load's rule (csec__index_install) decides, so that an update
-         * serves what a fresh load would.  The served file's removal still
-         * removes the crate until the next load (the twin is not read). */
-        if (old && old->file && old->file != file_id(base) &&
-            (!nw || strcmp(old->pub.name, nw->pub.name) > 0)) {
+         * load's rule decides, so that an update serves what a fresh load
+         * would.  The served file's removal still removes the crate until
+         * the next load (the twin is not read). */
+        if (old && old->file && old->file != file_id(base) && (!nw || twin_stays(old, nw))) {
             free(nw);
             continue;
         }
