@@ -40,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A version as a string, or null for NULL. */
 static void json_reqs(csec__json *j, const char *key, const csec_req *const *reqs, size_t n)
 {
     csec__json_key(j, key);

@@ -230,17 +230,24 @@ static bool webhook_allowed(const srv_req *r, srv_resp *resp, const char *url)
     return false;
 }
 
+/* A POST's form into `f`; false when the request was answered (405, 400). */
+static bool posted_form(const srv_req *r, srv_resp *resp, const char *why, srv_form *f)
+{
+    if (!posted(r, resp, why))
+        return false;
+    char err[200];
+    if (srv_form_parse(f, srv_header(r, "Content-Type"), r->body, r->body_len, err, sizeof err) ==
+        0)
+        return true;
+    bad_request(r, resp, 400, "Bad request", err);
+    return false;
+}
+
 void page_watch_create(const srv_req *r, srv_resp *resp)
 {
-    if (!posted(r, resp, "Watches are made with the form of an audit report (POST)."))
-        return;
     srv_form f;
-    char err[200];
-    if (srv_form_parse(&f, srv_header(r, "Content-Type"), r->body, r->body_len, err,
-                       sizeof err) < 0) {
-        bad_request(r, resp, 400, "Bad request", err);
+    if (!posted_form(r, resp, "Watches are made with the form of an audit report (POST).", &f))
         return;
-    }
     const srv_form_field *rep = srv_form_get(&f, "report");
     const srv_form_field *lab = srv_form_get(&f, "label");
     const srv_form_field *hook = srv_form_get(&f, "webhook_url");
@@ -600,16 +607,10 @@ void page_watch_delete(const srv_req *r, srv_resp *resp)
 
 void page_watch_webhook(const srv_req *r, srv_resp *resp)
 {
-    if (!posted(r, resp, "Changing a webhook takes a POST."))
+    srv_form f;
+    if (!posted_form(r, resp, "Changing a webhook takes a POST.", &f))
         return;
     const char *token = r->seg[1], *watch = r->seg[2];
-    srv_form f;
-    char err[200];
-    if (srv_form_parse(&f, srv_header(r, "Content-Type"), r->body, r->body_len, err,
-                       sizeof err) < 0) {
-        bad_request(r, resp, 400, "Bad request", err);
-        return;
-    }
     const srv_form_field *hook = srv_form_get(&f, "webhook_url");
     char *url = hook ? csec__xstrndup(hook->value, hook->len) : NULL;
     csec_buf why = CSEC_BUF_INIT;
