@@ -1153,7 +1153,6 @@ static int vtmp_cmp(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* The crate's block from p->vt (sorted and de-duplicated here). */
 /* Which of two files for one crate ('-'/'_' or case twins) a record was
  * read from: a hash of the file's name, never 0 for a name. */
 static uint32_t file_id(const char *file_name)
@@ -1164,6 +1163,7 @@ static uint32_t file_id(const char *file_name)
     return h ? h : 1;
 }
 
+/* The crate's block from p->vt (sorted and de-duplicated here). */
 static crate_rec *build_crate(csec__index_parser *p)
 {
     /* The parsed versions point into p->vers, which later lines overwrote:
@@ -1494,12 +1494,15 @@ static void put_crate(csec_index *ix, crate_rec *c)
 }
 
 /* Of two files for one crate (case or '-'/'_' twins, which crates.io never
- * publishes), whether the one `served` stays over `other`: the name that
- * sorts last bytewise is served, whatever order the files came in.  The one
- * rule of a load and an update. */
+ * publishes), whether the one `served` stays over `other`: the crate name
+ * (the files' lines') that sorts last bytewise is served, whatever order the
+ * files came in; when both name it alike (a line's name need only match its
+ * file's normalised), the larger file_id.  The one rule of a load and an
+ * update. */
 static bool twin_stays(const crate_rec *served, const crate_rec *other)
 {
-    return strcmp(served->pub.name, other->pub.name) > 0;
+    int by_name = strcmp(served->pub.name, other->pub.name);
+    return by_name ? by_name > 0 : served->file > other->file;
 }
 
 void csec__index_install(csec_index *ix, const csec_index_crate *const *crates, size_t n)

@@ -366,6 +366,39 @@ TEST(index, twin_files_load_the_same_whatever_the_order)
  * not served (its new text, or its removal) leaves the served one, as a
  * fresh load of the result would.  Before, the changed twin replaced the
  * served crate, and removing it removed the crate. */
+/* Both twin files may name the crate alike inside ("a_bc" in the file
+ * a-bc: a line's name need only match its file's name normalised).  Then
+ * the names tie, and the file's name decides; before, whichever file came
+ * last did, so two loads could serve different versions. */
+TEST(index, twin_files_naming_the_crate_alike_load_the_same)
+{
+    const char *ck = "0000000000000000000000000000000000000000000000000000000000000000";
+    const char *files[2] = {"a-bc", "a_bc"};
+    char served[2][16];
+    for (int order = 0; order < 2; order++) {
+        csec_index *ix = csec__index_new(NULL);
+        csec__index_parser *p = csec__index_parser_new(ix);
+        const csec_index_crate *recs[2];
+        for (int i = 0; i < 2; i++) {
+            int f = order ? 1 - i : i;
+            char text[256];
+            int n = snprintf(text, sizeof text,
+                             "{\"name\":\"a_bc\",\"vers\":\"1.0.%d\",\"cksum\":\"%s\"}\n", f, ck);
+            int rc = 0;
+            recs[i] = csec__index_parse(p, files[f], files[f], text, (size_t)n, &rc);
+            ASSERT(recs[i] != NULL);
+        }
+        csec__index_parser_free(p);
+        csec__index_install(ix, recs, 2);
+        const csec_index_crate *c = csec__index_find(ix, "a-bc");
+        ASSERT(c != NULL && c->versions_count == 1);
+        snprintf(served[order], sizeof served[order], "%s", c->versions[0].vers);
+        ASSERT_INT_EQ((int)csec__index_crate_count(ix), 1);
+        csec__index_free(ix);
+    }
+    ASSERT_STR_EQ(served[0], served[1]);
+}
+
 TEST(index, twin_files_update_as_a_load_would)
 {
     const char *ck = "0000000000000000000000000000000000000000000000000000000000000000";
