@@ -86,15 +86,14 @@ static void write_reference(csec__json *j, const char *url)
 }
 
 /* One event {"<key>": "<version>"}; NULL `v` is the unbounded start. */
-static void write_event(csec__json *j, const char *key, const csec_version *v, csec_buf *tmp)
+static void write_event(csec__json *j, const char *key, const csec_version *v)
 {
-    csec_buf_clear(tmp);
-    if (v)
-        csec_version_write(tmp, v);
-    else
-        csec_buf_puts(tmp, "0.0.0-0");
     csec__json_object_begin(j);
-    csec__json_key_str(j, key, tmp->ptr);
+    csec__json_key(j, key);
+    if (v)
+        csec__json_version(j, v);
+    else
+        csec__json_str(j, "0.0.0-0");
     csec__json_object_end(j);
 }
 
@@ -102,7 +101,7 @@ static void write_event(csec__json *j, const char *key, const csec_version *v, c
  * nothing.  When nothing at all is affected (a lone "*" requirement, where
  * rustsec would panic) the events list is written empty: the record stays
  * valid JSON, and osv.dev-style consumers read it as "no affected range". */
-static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
+static void write_affected(csec__json *j, const csec_advisory *a)
 {
     csec__json_array_begin(j);
     csec__json_object_begin(j);
@@ -152,9 +151,9 @@ static void write_affected(csec__json *j, const csec_advisory *a, csec_buf *tmp)
     csec__json_array_begin(j);
     for (size_t i = 0; i < a->affected_count; i++) {
         const csec_interval *iv = &a->affected[i];
-        write_event(j, "introduced", iv->has_introduced ? &iv->introduced : NULL, tmp);
+        write_event(j, "introduced", iv->has_introduced ? &iv->introduced : NULL);
         if (iv->has_fixed)
-            write_event(j, "fixed", &iv->fixed, tmp);
+            write_event(j, "fixed", &iv->fixed);
     }
     csec__json_array_end(j);
     csec__json_object_end(j);
@@ -224,7 +223,7 @@ int csec_osv_write(csec_buf *out, const csec_advisory *a, int indent)
     csec__json_array_end(j);
 
     csec__json_key(j, "affected");
-    write_affected(j, a, &tmp);
+    write_affected(j, a);
 
     /* Spec §3.4: crates.io page, rustsec.org page, url, references; the
      * URLs are passed through (every snapshot URL is already in WHATWG
