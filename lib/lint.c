@@ -25,20 +25,25 @@ typedef struct lint_ctx {
     csec_buf tmp;
 } lint_ctx;
 
+static void vreport(lint_ctx *c, uint32_t line, uint32_t col, const char *fmt, va_list ap)
+{
+    csec_diag d;
+    csec__diag_vset(&d, CSEC_EPARSE, c->path ? c->path : "", line, col, fmt, ap);
+    c->count++;
+    if (c->cb)
+        c->cb(&d, c->payload);
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
 static void
 report(lint_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-    csec_diag d;
     va_list ap;
     va_start(ap, fmt);
-    csec__diag_vset(&d, CSEC_EPARSE, c->path ? c->path : "", line, col, fmt, ap);
+    vreport(c, line, col, fmt, ap);
     va_end(ap);
-    c->count++;
-    if (c->cb)
-        c->cb(&d, c->payload);
 }
 
 /* Renders a TOML value as the linter quotes it, in c->tmp. */
@@ -57,14 +62,12 @@ __attribute__((format(printf, 4, 5)))
 static void
 report_toml(lint_ctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     uint32_t l, cc;
     csec__toml_pos_to_file(c->text, &c->fm, false, line, col, &l, &cc);
-    report(c, l, cc, "%s", msg);
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, l, cc, fmt, ap);
+    va_end(ap);
 }
 
 static void report_key(lint_ctx *c, const csec_toml_kv *kv, const char *section)
