@@ -784,7 +784,7 @@ struct csec_deps_rev {
     /* Blocks of the predecessor this generation replaced or dropped: freed
      * with the predecessor. */
     rev_block **replaced;
-    size_t nreplaced;
+    size_t nreplaced, capreplaced;
 };
 
 static const csec_index_version *newest_release(const csec_index_crate *c)
@@ -945,14 +945,6 @@ static void rev_put(csec_deps_rev *r, rev_block *blk)
     *s = blk;
 }
 
-static void push_block(rev_block ***list, size_t *n, rev_block *b)
-{
-    /* Lists are short-lived and grow by doubling at powers of two. */
-    if ((*n & (*n - 1)) == 0)
-        *list = csec__xrealloc(*list, csec__mul(*n ? *n * 2 : 1, sizeof **list));
-    (*list)[(*n)++] = b;
-}
-
 csec_deps_rev *csec__deps_rev_new(const csec_index *idx)
 {
     csec_deps_rev *r = csec__xcalloc(1, sizeof *r);
@@ -1031,8 +1023,11 @@ int csec__deps_rev_apply(csec_deps_rev **out, csec_deps_rev *prev, const csec_in
                     keep[nkeep++] = old->ent[k];
         }
         const rev_builder *add = builder_find(&added, t->key);
-        if (old)
-            push_block(&r->replaced, &r->nreplaced, old);
+        if (old) {
+            if (r->nreplaced == r->capreplaced)
+                r->replaced = csec__grow(r->replaced, &r->capreplaced, 16, sizeof *r->replaced);
+            r->replaced[r->nreplaced++] = old;
+        }
         if (nkeep + (add ? add->n : 0) == 0) {
             if (old) {
                 rev_delete_at(r, (size_t)(s - r->table));
@@ -1067,7 +1062,7 @@ void csec__deps_rev_free(csec_deps_rev *r)
             free(succ->replaced[i]);
         free(succ->replaced);
         succ->replaced = NULL;
-        succ->nreplaced = 0;
+        succ->nreplaced = succ->capreplaced = 0;
     } else {
         for (size_t i = 0; i < r->cap; i++)
             free(r->table[i]);
