@@ -564,8 +564,6 @@ bool csec_query_matches(const csec_query *q, const csec_advisory *a)
         return false;
     if (q->package && strcmp(q->package, a->package) != 0)
         return false;
-    if (q->version && !csec_advisory_affects(a, q->version))
-        return false;
     if (q->category && !csec__strlist_has(&a->categories, q->category))
         return false;
     if (q->keyword && !csec__strlist_has(&a->keywords, q->keyword))
@@ -583,8 +581,11 @@ bool csec_query_matches(const csec_query *q, const csec_advisory *a)
             year != q->year)
             return false;
     }
-    return tristate_pass(q->withdrawn, csec_advisory_is_withdrawn(a)) &&
-           tristate_pass(q->informational, a->informational != CSEC_INFO_NONE);
+    if (!tristate_pass(q->withdrawn, csec_advisory_is_withdrawn(a)) ||
+        !tristate_pass(q->informational, a->informational != CSEC_INFO_NONE))
+        return false;
+    /* The version last: the one test that walks the advisory's ranges. */
+    return !q->version || csec_advisory_affects(a, q->version);
 }
 
 size_t csec_db_query(const csec_db *db, const csec_query *q,
