@@ -95,11 +95,6 @@ run "$BIN" audit $L/v3-app.lock
 assert_rc "v3: vulnerabilities exit 1" 1
 assert_out "v3: Loaded status line" "      Loaded "
 assert_out "v3: Scanning status line" "    Scanning $L/v3-app.lock for vulnerabilities (16 crate dependencies)"
-# The status line names the database the audit loaded: with --db "" that is
-# ./advisory-db (it said "from " with nothing after).
-mkdir -p "$TMP/cwd" && ln -s "$REAL" "$TMP/cwd/advisory-db"
-(cd "$TMP/cwd" && "$BIN" audit --db "" "$OLDPWD/$L/v3-app.lock" >"$TMP/out" 2>"$TMP/err")
-assert_out "--db \"\": the status line names ./advisory-db" "security advisories (from advisory-db)"
 assert_out "v3: crate line" "Crate:     time"
 assert_out "v3: via chain" "Via:       myapp 0.1.0 -> chrono 0.4.19 -> time 0.1.45"
 assert_out "v3: tree" "Dependency tree:"
@@ -108,6 +103,11 @@ assert_err "v3: vulnerabilities footer" "error: 7 vulnerabilities found!"
 assert_err "v3: yanked skipped note" "yanked check skipped"
 assert_no_out "v3: no colour off a terminal" $'\033['
 assert_no_out "v3: withdrawn RUSTSEC-2023-0002 not reported" "RUSTSEC-2023-0002"
+# The status line names the database the audit loaded: with --db "" that is
+# ./advisory-db (it said "from " with nothing after).
+mkdir -p "$TMP/cwd" && ln -s "$REAL" "$TMP/cwd/advisory-db"
+(cd "$TMP/cwd" && "$BIN" audit --db "" "$OLDPWD/$L/v3-app.lock" >"$TMP/out" 2>"$TMP/err")
+assert_out "--db \"\": the status line names ./advisory-db" "security advisories (from advisory-db)"
 
 run "$BIN" audit -q $L/v3-app.lock
 assert_rc "quiet: same exit" 1
