@@ -5,6 +5,7 @@
 #include "crypto.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,9 @@ int state_schema_version(state_store *st, int *applied, int *known, csec_buf *er
     int rc = sql_exec(st->sql, "SELECT max(version) FROM schema_migrations", NULL, 0, sql_first_int,
                       &v, NULL, err);
     pthread_mutex_unlock(&st->mu);
-    *applied = (int)v;
+    /* Clamped, not cut: a damaged row of 2^32 + 1 must still read as newer
+     * than any schema this build knows. */
+    *applied = v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
     *known = state_migrations_count ? state_migrations[state_migrations_count - 1].version : 0;
     return rc;
 }

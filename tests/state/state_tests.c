@@ -210,6 +210,18 @@ static void test_watches(const char *db_before, const char *db_after)
     state_close(st);
     st = open_store(); /* migrations again: nothing to do */
     CHECK(count(st, "SELECT count(*) FROM schema_migrations") == known, "migrations twice");
+    /* A damaged row past 32 bits (SQLite's INTEGER holds it; PostgreSQL's
+     * refuses it) still reads as newer than any schema this build knows. */
+    if (sql_exec(st->sql,
+                 "INSERT INTO schema_migrations (version, name, applied) VALUES (4294967297, "
+                 "'damaged', 0)",
+                 NULL, 0, NULL, NULL, NULL, &err) == 0) {
+        CHECK(state_schema_version(st, &applied, &known, &err) == 0 && applied > known,
+              "a schema version of 2^32 + 1 reads as %d", applied);
+        sql_exec(st->sql, "DELETE FROM schema_migrations WHERE version = 4294967297", NULL, 0, NULL,
+                 NULL, NULL, &err);
+    }
+    csec_buf_clear(&err);
 
     lender l1 = {before, "1111111111111111111111111111111111111111", 1000};
     state_data d1 = {before, l1.commit, l1.time, NULL};
