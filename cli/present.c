@@ -13,7 +13,6 @@ const char *present_date(char out[11], csec_date d)
     return out;
 }
 
-/* One version of a range, or null. */
 static void collect_function(const char *path, void *payload)
 {
     csec__json_str(payload, path);

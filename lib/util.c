@@ -278,6 +278,8 @@ int csec__read_file(char **out, size_t *len, const char *path, size_t max, csec_
 
 int csec__mkdir_parents(char *path, unsigned mode)
 {
+    if (!path[0])
+        return 0; /* nothing to make, and path + 1 would be past the end */
     for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
         int rc = mkdir(path, (mode_t)mode);
