@@ -58,7 +58,7 @@ static void text_one(csec_buf *out, const csec_advisory *a, const csec_version *
         mark = v ? "withdrawn " : "";
     /* The widest kind name, "Malicious code", is 14 characters. */
     csec_buf_printf(out, "  %s%s  %-14s %s  %s\n", mark, a->id, csec__word_kind(a),
-                    present_date(date, a->date), a->title);
+                    csec__word_date_text(date, a->date), a->title);
     csec_buf_printf(out, "  %s    affected:   ", v ? "          " : "");
     csec__word_ranges(out, a, NULL);
     csec_buf_puts(out, "\n");

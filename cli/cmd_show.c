@@ -41,9 +41,9 @@ static void text(csec_buf *out, const csec_advisory *a)
     }
     line(out, "Package:", a->package);
     line(out, "Kind:", csec__word_kind(a));
-    line(out, "Date:", present_date(date, a->date));
+    line(out, "Date:", csec__word_date_text(date, a->date));
     if (a->withdrawn.year)
-        line(out, "Withdrawn:", present_date(date, a->withdrawn));
+        line(out, "Withdrawn:", csec__word_date_text(date, a->withdrawn));
     list(out, "Aliases:", a->aliases);
     list(out, "Related:", a->related);
     list(out, "Categories:", a->categories);

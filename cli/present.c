@@ -5,14 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *present_date(char out[11], csec_date d)
-{
-    /* Dates are validated on load; the modulos only bound the widths. */
-    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d.year % 10000u, (unsigned)d.month % 100u,
-             (unsigned)d.day % 100u);
-    return out;
-}
-
 static void collect_function(const char *path, void *payload)
 {
     csec__json_str(payload, path);
@@ -28,9 +20,9 @@ void present_json(csec_buf *out, const csec_advisory *a, int affected, const cse
     csec__json_key_str(&j, "package", a->package);
     csec__json_key_str(&j, "kind", csec__word_kind(a));
     csec__json_key_str(&j, "title", a->title);
-    csec__json_key_str(&j, "date", present_date(date, a->date));
+    csec__json_key_str(&j, "date", csec__word_date_text(date, a->date));
     csec__json_key_str(&j, "withdrawn",
-                       a->withdrawn.year ? present_date(date, a->withdrawn) : NULL);
+                       a->withdrawn.year ? csec__word_date_text(date, a->withdrawn) : NULL);
     csec__json_key_str(&j, "collection", a->collection == CSEC_COLLECTION_RUST ? "rust" : "crates");
     csec__json_key_str(&j, "informational", a->informational_raw);
     csec__json_key(&j, "aliases");

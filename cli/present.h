@@ -5,8 +5,6 @@
 #include "cratesec.h"
 #include "wording.h" /* every sentence rule: kinds, ranges, requirement lists */
 
-/* "YYYY-MM-DD" into out[11]. */
-const char *present_date(char out[11], csec_date d);
 /* Appends the advisory as one JSON object (compact), with `affected` set to
  * true/false when a version was given (affected < 0: no version, omitted). */
 void present_json(csec_buf *out, const csec_advisory *a, int affected, const csec_version *v);

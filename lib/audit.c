@@ -247,11 +247,6 @@ int csec_audit_status(const csec_audit_report *r)
 /* ---------------------------------------------------------------- JSON */
 
 /* "YYYY-MM-DD" in `s`, which it returns. */
-static const char *date_text(char s[16], csec_date dt)
-{
-    snprintf(s, 16, "%04d-%02d-%02d", dt.year % 10000, dt.month % 100, dt.day % 100);
-    return s;
-}
 
 static void j_metadata(csec__json *j, const csec_advisory *a)
 {
@@ -261,7 +256,7 @@ static void j_metadata(csec__json *j, const csec_advisory *a)
     csec__json_key_str(j, "package", a->package);
     csec__json_key_str(j, "title", a->title ? a->title : "");
     csec__json_key_str(j, "description", a->description ? a->description : "");
-    csec__json_key_str(j, "date", date_text(date, a->date));
+    csec__json_key_str(j, "date", csec__word_date_text(date, a->date));
     csec__json_key(j, "aliases");
     csec__json_strlist(j, a->aliases);
     csec__json_key(j, "related");
@@ -277,7 +272,8 @@ static void j_metadata(csec__json *j, const csec_advisory *a)
     csec__json_strlist(j, a->references);
     csec__json_key_str(j, "source", a->source);
     csec__json_key_str(j, "url", a->url);
-    csec__json_key_str(j, "withdrawn", a->withdrawn.year ? date_text(date, a->withdrawn) : NULL);
+    csec__json_key_str(j, "withdrawn",
+                       a->withdrawn.year ? csec__word_date_text(date, a->withdrawn) : NULL);
     csec__json_key_str(j, "license", a->license ? a->license : "CC0-1.0");
     csec__json_key(j, "expect-deleted");
     csec__json_bool(j, a->expect_deleted);
@@ -664,7 +660,7 @@ static void finding_text(text *t, const csec_audit_report *r, const csec_audit_f
     if (a) {
         char date[16];
         attr(t, "Title:", a->title);
-        attr(t, "Date:", date_text(date, a->date));
+        attr(t, "Date:", csec__word_date_text(date, a->date));
         attr(t, "ID:", a->id);
         const char *url;
         if (a->license && strcmp(a->license, "CC-BY-4.0") == 0)

@@ -102,11 +102,18 @@ bool csec__word_notice_for(const csec_advisory *a, const csec_version *v)
     return !csec_advisory_is_withdrawn(a) && !csec__word_counts(a) && csec_advisory_affects(a, v);
 }
 
-void csec__word_date(csec_buf *out, csec_date d)
+const char *csec__word_date_text(char out[11], csec_date d)
 {
     /* Dates are validated on load; the modulos only bound the widths. */
-    csec_buf_printf(out, "%04u-%02u-%02u", (unsigned)d.year % 10000u, (unsigned)d.month % 100u,
-                    (unsigned)d.day % 100u);
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)d.year % 10000u, (unsigned)d.month % 100u,
+             (unsigned)d.day % 100u);
+    return out;
+}
+
+void csec__word_date(csec_buf *out, csec_date d)
+{
+    char s[11];
+    csec_buf_puts(out, csec__word_date_text(s, d));
 }
 
 void csec__word_withdrawn(csec_buf *out, const csec_advisory *a)

@@ -126,6 +126,8 @@ bool csec__word_notice_for(const csec_advisory *a, const csec_version *v);
 void csec__word_withdrawn(csec_buf *out, const csec_advisory *a);
 /* Appends a date as "YYYY-MM-DD". */
 void csec__word_date(csec_buf *out, csec_date d);
+/* The same into `out`, which it returns. */
+const char *csec__word_date_text(char out[11], csec_date d);
 
 /* Appends an advisory title as plain text.  Titles are Markdown (rule 8):
  * pages render their inline code spans as code (html_title), plain-text

@@ -100,8 +100,7 @@ static void write_advisory(csec__json *j, const csec_verdict *it, const csec_ver
     csec__json_key_str(j, "id", a->id);
     csec__json_key_str(j, "kind", csec__word_kind_type(a));
     csec__json_key_str(j, "title", a->title ? a->title : "");
-    snprintf(date, sizeof date, "%04d-%02d-%02d", a->date.year, a->date.month, a->date.day);
-    csec__json_key_str(j, "date", date);
+    csec__json_key_str(j, "date", csec__word_date_text(date, a->date));
     csec__json_key(j, "aliases");
     csec__json_strlist(j, a->aliases);
     csec__json_key(j, "cvss");

@@ -126,8 +126,8 @@ void html_incomplete(csec_buf *b, const csec_db_error *e, const char *crate)
 
 void html_date(csec_buf *b, csec_date d)
 {
-    char s[16];
-    snprintf(s, sizeof s, "%04d-%02d-%02d", d.year % 10000, d.month % 100, d.day % 100);
+    char s[11];
+    csec__word_date_text(s, d);
     csec_buf_printf(b, "<time datetime=\"%s\">%s</time>", s, s);
 }
 
